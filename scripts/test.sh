@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# The whole test suite: installs and starts what it needs, then runs every test against the
+# real Redis and PostgreSQL on 127.0.0.1.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh all
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/confluence-dlp/target}"
+export DATABASE_URL="${DATABASE_URL:-postgres://postgres:postgres@127.0.0.1:5432/postgres}"
+export REDIS_URL="${REDIS_URL:-redis://127.0.0.1:6379/}"
+cargo build --locked --all-targets
+cargo test --locked --no-fail-fast -- --test-threads=2
