@@ -1,1 +1,103 @@
-//! (being written)
+//! Extraction: turns an item's content into text `Segment`s, each with the place it came from.
+//!
+
+//! - [`text`]: plain-text attachments and local files.
+//! - [`sniff`]: what an attachment is, by its bytes.
+//! - [`attachment`]: dispatches attachment bytes to the extractor for their format.
+//!
+//! Every extractor builds its segments through [`SegmentBuilder`], so the offsets and lines of
+//! every segment agree with the item's joined text ([`joined_text`]) by construction. Whatever
+//! an extractor cannot or will not read is an [`ExtractError`] that the caller records against
+//! the item ("not extracted", "limit", "malformed"); nothing is skipped silently.
+
+pub mod attachment;
+mod segments;
+pub mod sniff;
+pub mod text;
+
+pub use attachment::{AttachmentLimits, attachment_segments};
+pub use segments::{SegmentBuilder, joined_text};
+pub use sniff::{Format, sniff};
+pub use text::text_segments;
+
+#[cfg(test)]
+pub(crate) use segments::assert_consistent;
+
+/// Why an item's content yielded no segments.
+///
+/// Messages name positions, limits and formats only: they never quote the content, because the
+/// content is what this service is looking for secrets in.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ExtractError {
+    /// The content does not follow its format's grammar.
+    #[error("malformed content at byte {position}: {reason}")]
+    Malformed {
+        position: usize,
+        reason: &'static str,
+    },
+    /// The content is larger, deeper or more fragmented than the extractor accepts.
+    #[error("{what} exceeds the limit of {limit}")]
+    LimitExceeded { what: &'static str, limit: u64 },
+    /// The format is recognised (or not) but there is no extractor for it.
+    #[error("{}", not_extracted_message(*.format))]
+    NotExtracted { format: Format },
+}
+
+impl ExtractError {
+    /// A short, stable name for summaries and metrics.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            ExtractError::Malformed { .. } => "malformed",
+            ExtractError::LimitExceeded { .. } => "limit",
+            ExtractError::NotExtracted { .. } => "not_extracted",
+        }
+    }
+}
+
+fn not_extracted_message(format: Format) -> String {
+    match format {
+        Format::Unknown => "content of an unrecognised binary format was not extracted".to_owned(),
+        known => format!(
+            "extraction of {} content is not available yet",
+            known.display_name()
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn error_kinds_and_messages_name_no_content() {
+        let malformed = ExtractError::Malformed {
+            position: 17,
+            reason: "tag not closed",
+        };
+        assert_eq!(malformed.kind(), "malformed");
+        assert_eq!(
+            malformed.to_string(),
+            "malformed content at byte 17: tag not closed"
+        );
+
+        let limit = ExtractError::LimitExceeded {
+            what: "nesting depth",
+            limit: 256,
+        };
+        assert_eq!(limit.kind(), "limit");
+        assert_eq!(limit.to_string(), "nesting depth exceeds the limit of 256");
+
+        let pdf = ExtractError::NotExtracted {
+            format: Format::Pdf,
+        };
+        assert_eq!(pdf.kind(), "not_extracted");
+        assert_eq!(
+            pdf.to_string(),
+            "extraction of PDF content is not available yet"
+        );
+        let unknown = ExtractError::NotExtracted {
+            format: Format::Unknown,
+        };
+        assert!(unknown.to_string().contains("unrecognised binary format"));
+    }
+}
