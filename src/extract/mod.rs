@@ -1,6 +1,6 @@
 //! Extraction: turns an item's content into text `Segment`s, each with the place it came from.
 //!
-
+//! - [`storage`]: Confluence storage-format XHTML (page, blog post and comment bodies).
 //! - [`text`]: plain-text attachments and local files.
 //! - [`sniff`]: what an attachment is, by its bytes.
 //! - [`attachment`]: dispatches attachment bytes to the extractor for their format.
@@ -13,11 +13,13 @@
 pub mod attachment;
 mod segments;
 pub mod sniff;
+pub mod storage;
 pub mod text;
 
 pub use attachment::{AttachmentLimits, attachment_segments};
 pub use segments::{SegmentBuilder, joined_text};
 pub use sniff::{Format, sniff};
+pub use storage::{StorageLimits, storage_segments};
 pub use text::text_segments;
 
 #[cfg(test)]
