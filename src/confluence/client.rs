@@ -71,9 +71,7 @@ impl ConfluenceClient {
     pub async fn space_by_key(&self, key: &str) -> Result<Space, ConfluenceError> {
         let key = key.trim();
         if key.is_empty() || key.len() > 255 || key.chars().any(char::is_control) {
-            return Err(ConfluenceError::InvalidConfig(
-                "a space key is 1 to 255 printable characters",
-            ));
+            return Err(ConfluenceError::InvalidSpaceKey);
         }
         let mut url = self.inner.api_url(&["spaces"]);
         url.query_pairs_mut().append_pair("keys", key);
@@ -150,6 +148,21 @@ impl ConfluenceClient {
             self.inner.resolve_next_link(next_link),
             "resumed list",
         )
+    }
+
+    /// GETs any JSON resource of the site by path and query (`/wiki/rest/api/...` for the v1
+    /// endpoints v2 lacks, such as restrictions), with the client's credentials, budget and
+    /// retries. The path must start with `/wiki/`; it is never joined to another host.
+    pub async fn get_json<T: DeserializeOwned>(
+        &self,
+        path_and_query: &str,
+    ) -> Result<T, ConfluenceError> {
+        let path_and_query = path_and_query.trim();
+        if !path_and_query.starts_with("/wiki/") {
+            return Err(ConfluenceError::InvalidPath);
+        }
+        let url = self.inner.resolve_next_link(path_and_query)?;
+        self.get_one(&url, "resource").await
     }
 
     fn list<T: DeserializeOwned>(

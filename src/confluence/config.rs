@@ -137,7 +137,7 @@ impl ClientConfig {
             backoff_base: Duration::from_millis(500),
             backoff_max: Duration::from_secs(30),
             max_retry_after: Duration::from_secs(300),
-            request_timeout: Duration::from_secs(30),
+            request_timeout: Duration::from_secs(60),
             download_timeout: Duration::from_secs(300),
             max_download_bytes: 100 * 1024 * 1024,
             max_response_bytes: 256 * 1024 * 1024,

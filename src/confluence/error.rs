@@ -16,6 +16,14 @@ pub enum ConfluenceError {
     #[error("invalid Confluence content id: ids are decimal numbers")]
     InvalidId,
 
+    #[error("invalid space key: 1 to 255 printable characters")]
+    InvalidSpaceKey,
+
+    /// An API path given to [`crate::confluence::ConfluenceClient::get_json`] that is not a
+    /// path under `/wiki/` on the site.
+    #[error("invalid Confluence API path: expected a path under /wiki/")]
+    InvalidPath,
+
     #[error("Confluence rejected the credentials (401 Unauthorized)")]
     Unauthorized,
 

@@ -15,6 +15,9 @@
 //!   any request, and neither `Debug` output nor error messages ever carry a body, a token or a
 //!   URL query.
 //!
+//! v1 endpoints that v2 lacks (restrictions, CQL search) can be read with
+//! [`ConfluenceClient::get_json`], which shares the credentials, budget and retries.
+//!
 //! Pagination follows `_links.next` as the server wrote it ([`Paginated`]), batch by batch, so
 //! the crawler can enqueue work without holding a whole space in memory.
 
