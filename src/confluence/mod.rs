@@ -1,1 +1,45 @@
-//! (being written)
+//! The Confluence REST client: the fetch edge of the data flow.
+//!
+//! It reads Confluence Cloud REST API v2 (spaces, pages, blog posts, footer and inline comments,
+//! attachments) and downloads attachment bytes. Three properties matter to the rest of the
+//! system:
+//!
+//! - **Few API calls per scanned page.** List calls ask for `body-format=storage` with the
+//!   largest `limit` (250), so a crawl gets bodies in batches and never needs a GET per page.
+//! - **Good citizenship.** 429 answers are waited out (`Retry-After`, then `X-RateLimit-Reset`,
+//!   then backoff) and the wait is shared by every clone of the client; an optional request
+//!   budget spaces requests out; 5xx, connect errors and timeouts are retried with jittered
+//!   exponential backoff; other 4xx fail at once with a typed error.
+//! - **Nothing leaks.** Credentials go only to the configured site's origin (never to the media
+//!   host that attachment downloads redirect to), links that point elsewhere are refused before
+//!   any request, and neither `Debug` output nor error messages ever carry a body, a token or a
+//!   URL query.
+//!
+//! v1 endpoints that v2 lacks (restrictions, CQL search) can be read with
+//! [`ConfluenceClient::get_json`], which shares the credentials, budget and retries.
+//!
+//! Pagination follows `_links.next` as the server wrote it ([`Paginated`]), batch by batch, so
+//! the crawler can enqueue work without holding a whole space in memory.
+
+mod budget;
+mod client;
+mod config;
+mod download;
+mod error;
+mod http;
+mod models;
+mod pagination;
+mod retry;
+
+pub use client::{ConfluenceClient, Container};
+pub use config::{Auth, ClientConfig, MAX_PAGE_LIMIT};
+pub use download::MAX_REDIRECTS;
+pub use error::ConfluenceError;
+pub use models::{
+    Attachment, AttachmentLinks, BlogPost, Body, BodyValue, Comment, Page, Space, Version,
+};
+pub use pagination::Paginated;
+
+/// The path under which Confluence Cloud serves its wiki, REST APIs and downloads.
+/// `_links.next` already starts with it; `downloadLink` is relative to it.
+pub(crate) const WIKI_CONTEXT: &str = "/wiki";
