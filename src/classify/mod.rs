@@ -1,1 +1,85 @@
-//! (being written)
+//! Classify: find sensitive values in extracted text and turn them into findings.
+//!
+//! Detection is data. A [`RulePack`] of rules (`rules/*.toml`, format in `rules/README.md`)
+//! compiles into an [`Engine`] that finds [`Match`]es in an item's segments; the
+//! [`Classifier`] turns matches into [`Finding`]s that hold a [`mask`]ed preview and a keyed
+//! [`Fingerprinter`] fingerprint, never the raw value.
+//!
+//! - `rule`: one rule as written, and the checks a rule file must pass;
+//! - `pack`: builtin and user rule files, overrides, the examples test;
+//! - `prefilter`: keyword and digit-run passes that pick the rules worth running;
+//! - `engine`: regexes, scoring, overlaps;
+//! - `score`: entropy, digit runs, context words, placeholders;
+//! - `validate`: checksums and ranges (Luhn, SSN, NPI, GitHub CRC32, e-mail domains);
+//! - `mask`, `fingerprint`: what of a value may be kept.
+
+mod engine;
+mod fingerprint;
+mod mask;
+mod pack;
+mod prefilter;
+mod rule;
+mod score;
+mod validate;
+
+#[cfg(test)]
+mod tests;
+
+pub use engine::{Engine, EngineOptions, Match};
+pub use fingerprint::{FingerprintError, Fingerprinter};
+pub use mask::mask;
+pub use pack::{ExampleFailure, RulePack};
+pub use prefilter::Scratch;
+pub use rule::{ContextSpec, MAX_CONTEXT_WINDOW, Prefilter, RuleError, RuleProblem, RuleSpec};
+pub use validate::{Normalization, Validator, Verdict};
+
+use crate::domain::{ContentRef, Finding, Location, Segment};
+
+/// The engine and the fingerprint key together: segments in, findings out.
+#[derive(Debug)]
+pub struct Classifier {
+    engine: Engine,
+    fingerprinter: Fingerprinter,
+}
+
+impl Classifier {
+    pub fn new(engine: Engine, fingerprinter: Fingerprinter) -> Self {
+        Classifier {
+            engine,
+            fingerprinter,
+        }
+    }
+
+    pub fn engine(&self) -> &Engine {
+        &self.engine
+    }
+
+    pub fn fingerprinter(&self) -> &Fingerprinter {
+        &self.fingerprinter
+    }
+
+    /// Findings for one item. Ids are [`Finding::stable_id`]s, so classifying the same
+    /// content again yields the same ids.
+    pub fn classify(&self, item: &ContentRef, segments: &[Segment]) -> Vec<Finding> {
+        self.engine
+            .find(segments)
+            .iter()
+            .map(|m| self.finding(item, m))
+            .collect()
+    }
+
+    fn finding(&self, item: &ContentRef, m: &Match) -> Finding {
+        let fingerprint = self.fingerprinter.fingerprint_match(m);
+        let location = Location::new(item, &m.origin, m.line, m.start, m.end);
+        Finding {
+            id: Finding::stable_id(&m.rule_id, &fingerprint, &location),
+            detector: m.rule_id.clone(),
+            category: m.category,
+            severity: m.severity,
+            confidence: m.confidence,
+            masked: mask(m.value()),
+            fingerprint,
+            location,
+        }
+    }
+}

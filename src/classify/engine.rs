@@ -1,0 +1,412 @@
+//! The detection engine: a compiled rule pack that turns segments into matches.
+//!
+//! Per segment, one Aho-Corasick pass over every rule's keywords (and, if any rule asks for
+//! it, one byte pass for digit runs) decides which rules are candidates; only their regexes
+//! run. Most segments of a wiki hold no secret, so the no-match path is kept to those passes
+//! plus the regexes of candidate rules, with reused buffers and no allocation (tested).
+
+use aho_corasick::AhoCorasick;
+use regex::Regex;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use super::pack::RulePack;
+use super::prefilter::{CandidateIndex, Scratch, case_insensitive_automaton};
+use super::rule::{RuleError, RuleProblem, RuleSpec};
+use super::score::{self, PLACEHOLDER_MARKERS, WordSet};
+use super::validate::{Normalization, Verdict};
+use crate::domain::{Category, Segment, SegmentOrigin, Severity};
+
+/// Bump when engine code changes what a rule set detects, so that the digest (and with it
+/// every cached classification) changes too.
+const ENGINE_REVISION: &str = "confluence-dlp classify engine r1";
+
+/// Knobs that apply to every rule.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct EngineOptions {
+    /// Matches below this confidence are dropped.
+    pub min_confidence: f64,
+    /// Rule ids switched off for this engine, on top of the pack's own disable list.
+    pub disabled_rules: Vec<String>,
+    /// Regexes over the raw value: a value that matches one is never reported (an
+    /// organisation's own test accounts or known-public keys).
+    pub allow_values: Vec<String>,
+    /// Confidence taken off a value that contains a placeholder word (`changeme`, `xxxx`).
+    pub placeholder_penalty: f64,
+    /// Confidence taken off a value its validator or rule marks as well-known test data.
+    pub suspect_penalty: f64,
+}
+
+impl Default for EngineOptions {
+    fn default() -> Self {
+        EngineOptions {
+            min_confidence: 0.5,
+            disabled_rules: Vec::new(),
+            allow_values: Vec::new(),
+            placeholder_penalty: 0.4,
+            suspect_penalty: 0.2,
+        }
+    }
+}
+
+/// A sensitive value found in a segment. The raw value is reachable only through
+/// [`Match::value`]; `Debug` prints its length, never its content.
+#[derive(Clone, PartialEq)]
+pub struct Match {
+    pub rule_id: String,
+    pub category: Category,
+    pub severity: Severity,
+    pub confidence: f64,
+    /// 1-based line in the item's joined text.
+    pub line: u32,
+    /// Byte offsets of the value in the item's joined text (`segment.offset` + offset in
+    /// the segment).
+    pub start: usize,
+    pub end: usize,
+    pub origin: SegmentOrigin,
+    /// How the value is canonicalised for fingerprints.
+    pub normalization: Normalization,
+    value: String,
+}
+
+impl Match {
+    /// The raw value. Never log it; mask or fingerprint it.
+    pub fn value(&self) -> &str {
+        &self.value
+    }
+
+    /// The value in its canonical spelling (digits only for numbers, lower case for e-mail).
+    pub fn normalized_value(&self) -> String {
+        self.normalization.apply(&self.value)
+    }
+}
+
+impl std::fmt::Debug for Match {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Match")
+            .field("rule_id", &self.rule_id)
+            .field("category", &self.category)
+            .field("severity", &self.severity)
+            .field("confidence", &self.confidence)
+            .field("line", &self.line)
+            .field("start", &self.start)
+            .field("end", &self.end)
+            .field("origin", &self.origin)
+            .field(
+                "value",
+                &format_args!("<redacted, {} chars>", self.value.chars().count()),
+            )
+            .finish()
+    }
+}
+
+struct CompiledPattern {
+    regex: Regex,
+    /// Index of the `value` capture group, if the pattern has one.
+    value_group: Option<usize>,
+    /// Only reported with a raise word nearby.
+    needs_context: bool,
+}
+
+struct CompiledRule {
+    spec: RuleSpec,
+    patterns: Vec<CompiledPattern>,
+    ignore: Vec<Regex>,
+    suspect: Vec<Regex>,
+    raise: WordSet,
+    lower: WordSet,
+    normalization: Normalization,
+}
+
+/// A compiled rule pack. Cheap to share (`Arc<Engine>`); `find` takes `&self`.
+pub struct Engine {
+    rules: Vec<CompiledRule>,
+    candidates: CandidateIndex,
+    placeholders: AhoCorasick,
+    allow: Vec<Regex>,
+    opts: EngineOptions,
+    digest: String,
+}
+
+impl std::fmt::Debug for Engine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Engine")
+            .field("detectors", &self.detector_ids())
+            .field("digest", &self.digest)
+            .finish_non_exhaustive()
+    }
+}
+
+fn option_error(option: &'static str, problem: impl Into<String>) -> RuleError {
+    RuleError::Option {
+        option,
+        problem: problem.into(),
+    }
+}
+
+fn automaton_error(what: &'static str, e: aho_corasick::BuildError) -> RuleError {
+    RuleError::Automaton {
+        what,
+        message: e.to_string(),
+    }
+}
+
+impl Engine {
+    /// Compiles the enabled rules of `pack`.
+    pub fn new(pack: RulePack, opts: EngineOptions) -> Result<Self, RuleError> {
+        for (name, v) in [
+            ("min_confidence", opts.min_confidence),
+            ("placeholder_penalty", opts.placeholder_penalty),
+            ("suspect_penalty", opts.suspect_penalty),
+        ] {
+            if !(0.0..=1.0).contains(&v) {
+                return Err(option_error(name, "must be within 0..=1"));
+            }
+        }
+        // The entries may themselves be sensitive, so errors name the position only.
+        let allow = opts
+            .allow_values
+            .iter()
+            .enumerate()
+            .map(|(i, p)| {
+                Regex::new(p).map_err(|_| {
+                    option_error("allow_values", format!("entry {i} is not a valid regex"))
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+
+        let specs: Vec<RuleSpec> = pack
+            .rules()
+            .iter()
+            .filter(|r| pack.is_enabled(r) && !opts.disabled_rules.contains(&r.id))
+            .cloned()
+            .collect();
+        let mut digest = Sha256::new();
+        digest.update(ENGINE_REVISION.as_bytes());
+        let mut rules = Vec::with_capacity(specs.len());
+        for spec in specs {
+            spec.check()?;
+            let json = serde_json::to_vec(&spec).map_err(|e| {
+                RuleError::invalid(
+                    &spec,
+                    RuleProblem::Shape(format!("cannot be serialised: {e}")),
+                )
+            })?;
+            digest.update([0]);
+            digest.update(&json);
+            rules.push(compile(spec)?);
+        }
+        let json = serde_json::to_vec(&opts).map_err(|e| option_error("options", e.to_string()))?;
+        digest.update([0]);
+        digest.update(&json);
+
+        let candidates = CandidateIndex::new(rules.iter().map(|r| &r.spec))
+            .map_err(|e| automaton_error("keyword", e))?;
+        let markers: Vec<String> = PLACEHOLDER_MARKERS.iter().map(|s| s.to_string()).collect();
+        let placeholders =
+            case_insensitive_automaton(&markers).map_err(|e| automaton_error("placeholder", e))?;
+        Ok(Engine {
+            rules,
+            candidates,
+            placeholders,
+            allow,
+            opts,
+            digest: hex::encode(digest.finalize()),
+        })
+    }
+
+    /// The builtin pack with default options.
+    pub fn builtin() -> Self {
+        Engine::new(RulePack::builtin(), EngineOptions::default())
+            .expect("the builtin rule pack compiles (tested by builtin_engine_compiles)")
+    }
+
+    /// Ids of the rules this engine runs, in pack order.
+    pub fn detector_ids(&self) -> Vec<&str> {
+        self.rules.iter().map(|r| r.spec.id.as_str()).collect()
+    }
+
+    /// The rules this engine runs.
+    pub fn rules(&self) -> impl Iterator<Item = &RuleSpec> {
+        self.rules.iter().map(|r| &r.spec)
+    }
+
+    /// Hex SHA-256 of the compiled rule set and options: equal digests classify alike, so an
+    /// item classified under this digest need not be classified again.
+    pub fn digest(&self) -> &str {
+        &self.digest
+    }
+
+    pub fn options(&self) -> &EngineOptions {
+        &self.opts
+    }
+
+    /// All matches in `segments`, ordered by position.
+    pub fn find(&self, segments: &[Segment]) -> Vec<Match> {
+        self.find_with(segments, &mut Scratch::default())
+    }
+
+    /// As [`Engine::find`], reusing `scratch` across calls.
+    pub fn find_with(&self, segments: &[Segment], scratch: &mut Scratch) -> Vec<Match> {
+        let mut out = Vec::new();
+        for segment in segments {
+            self.candidates.mark(&segment.text, scratch);
+            scratch.drain_in_order(|i| self.scan_rule(&self.rules[i], segment, &mut out));
+        }
+        keep_best_per_span(&mut out);
+        out
+    }
+
+    fn scan_rule(&self, rule: &CompiledRule, segment: &Segment, out: &mut Vec<Match>) {
+        let text = segment.text.as_str();
+        for pattern in &rule.patterns {
+            for whole in pattern.regex.find_iter(text) {
+                let span = match pattern.value_group {
+                    None => Some(whole.range()),
+                    // Captures only once something matched: the no-match path stays
+                    // allocation-free. Searching from the match start finds the same match.
+                    Some(g) => pattern
+                        .regex
+                        .captures_at(text, whole.start())
+                        .and_then(|c| c.get(g))
+                        .map(|m| m.range()),
+                };
+                let Some(span) = span.filter(|s| !s.is_empty()) else {
+                    continue;
+                };
+                if let Some(m) = self.judge(rule, pattern.needs_context, segment, span) {
+                    out.push(m);
+                }
+            }
+        }
+    }
+
+    /// Decides whether a value the regex found is reported, and how sure we are.
+    fn judge(
+        &self,
+        rule: &CompiledRule,
+        needs_context: bool,
+        segment: &Segment,
+        span: std::ops::Range<usize>,
+    ) -> Option<Match> {
+        let text = segment.text.as_str();
+        let value = &text[span.clone()];
+        if self.allow.iter().any(|re| re.is_match(value)) {
+            return None;
+        }
+        let normalized = rule.normalization.apply(value);
+        if rule.ignore.iter().any(|re| re.is_match(&normalized)) {
+            return None;
+        }
+        let mut suspect = rule.suspect.iter().any(|re| re.is_match(&normalized));
+        if let Some(validator) = rule.spec.validator {
+            match validator.check(value) {
+                Verdict::Invalid => return None,
+                Verdict::Suspect => suspect = true,
+                Verdict::Valid => {}
+            }
+        }
+        if rule
+            .spec
+            .min_entropy
+            .is_some_and(|min| score::shannon_entropy(&normalized) < min)
+        {
+            return None;
+        }
+        let ctx = &rule.spec.context;
+        let (before, after) = score::window(text, span.start, span.end, ctx.window);
+        let near = |words: &WordSet| {
+            words.occurs_in(text, before..span.start) || words.occurs_in(text, span.end..after)
+        };
+        let raised = near(&rule.raise);
+        if (ctx.required || needs_context) && !raised {
+            return None;
+        }
+        let mut confidence = rule.spec.confidence;
+        if raised {
+            confidence += ctx.raise_by;
+        }
+        if near(&rule.lower) {
+            confidence -= ctx.lower_by;
+        }
+        if suspect {
+            confidence -= self.opts.suspect_penalty;
+        }
+        if self.placeholders.is_match(value) {
+            confidence -= self.opts.placeholder_penalty;
+        }
+        // Rounded so that 0.7 - 0.2 is 0.5 and not 0.49999999999999994: thresholds in rule
+        // files and options are decimal, and reported confidences should read as written.
+        let confidence = ((confidence * 1000.0).round() / 1000.0).clamp(0.0, 1.0);
+        if confidence < self.opts.min_confidence {
+            return None;
+        }
+        let newlines = text.as_bytes()[..span.start]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count();
+        Some(Match {
+            rule_id: rule.spec.id.clone(),
+            category: rule.spec.category,
+            severity: rule.spec.severity,
+            confidence,
+            line: segment
+                .line
+                .saturating_add(u32::try_from(newlines).unwrap_or(u32::MAX)),
+            start: segment.offset + span.start,
+            end: segment.offset + span.end,
+            origin: segment.origin.clone(),
+            normalization: rule.normalization,
+            value: value.to_owned(),
+        })
+    }
+}
+
+fn compile(spec: RuleSpec) -> Result<CompiledRule, RuleError> {
+    let pattern = |field, source: &str, needs_context| -> Result<CompiledPattern, RuleError> {
+        let regex = spec.compile_regex(field, source)?;
+        let value_group = regex.capture_names().position(|n| n == Some("value"));
+        Ok(CompiledPattern {
+            regex,
+            value_group,
+            needs_context,
+        })
+    };
+    let mut patterns = vec![pattern("pattern", &spec.pattern, false)?];
+    if let Some(p) = &spec.contextual_pattern {
+        patterns.push(pattern("contextual_pattern", p, true)?);
+    }
+    let regexes = |field, list: &[String]| {
+        list.iter()
+            .map(|p| spec.compile_regex(field, p))
+            .collect::<Result<Vec<_>, _>>()
+    };
+    let words = |field: &'static str, list: &[String]| {
+        WordSet::new(list)
+            .map_err(|e| RuleError::invalid(&spec, RuleProblem::Shape(format!("{field}: {e}"))))
+    };
+    Ok(CompiledRule {
+        ignore: regexes("ignore_values", &spec.ignore_values)?,
+        suspect: regexes("suspect_values", &spec.suspect_values)?,
+        raise: words("context.raise", &spec.context.raise)?,
+        lower: words("context.lower", &spec.context.lower)?,
+        normalization: spec.normalization(),
+        patterns,
+        spec,
+    })
+}
+
+/// Two rules reporting the same span keep only the surer one (ties: the earlier rule in the
+/// pack, since matches arrive in pack order per segment). Output is ordered by position.
+fn keep_best_per_span(matches: &mut Vec<Match>) {
+    if matches.len() < 2 {
+        return;
+    }
+    matches.sort_by(|a, b| {
+        (a.start, a.end)
+            .cmp(&(b.start, b.end))
+            .then(b.confidence.total_cmp(&a.confidence))
+    });
+    matches.dedup_by(|later, kept| later.start == kept.start && later.end == kept.end);
+}

@@ -1,0 +1,200 @@
+//! The small measurements the engine takes around a candidate value: digit runs for the
+//! prefilter, entropy, placeholder words, and context words near the value.
+
+use aho_corasick::{AhoCorasick, Input};
+
+use super::prefilter::case_insensitive_automaton;
+
+/// Values that are obviously stand-ins, matched case-insensitively anywhere in the value.
+/// `test` also hits real words that contain it (`contest@...`); for a DLP scanner a missed
+/// sample value costs less than a reviewer drowning in fixtures, and the effect is a
+/// confidence penalty, not a drop.
+pub const PLACEHOLDER_MARKERS: [&str; 12] = [
+    "xxxx",
+    "<your",
+    "your-",
+    "your_",
+    "changeme",
+    "change-me",
+    "example",
+    "dummy",
+    "test",
+    "sample",
+    "placeholder",
+    "redacted",
+];
+
+/// The longest run of ASCII digits in `text`, where a single ` `, `-` or `.` between two
+/// digits keeps the run going (`4111 1111 1111 1111` is a run of 16). Stops early once
+/// `enough` is reached. One pass over bytes, no allocation.
+pub fn longest_digit_run(text: &str, enough: usize) -> usize {
+    let (mut best, mut run, mut after_separator) = (0, 0, false);
+    for b in text.bytes() {
+        if b.is_ascii_digit() {
+            run += 1;
+            after_separator = false;
+            if run > best {
+                best = run;
+                if best >= enough {
+                    break;
+                }
+            }
+        } else if run > 0 && !after_separator && matches!(b, b' ' | b'-' | b'.') {
+            after_separator = true;
+        } else {
+            run = 0;
+            after_separator = false;
+        }
+    }
+    best
+}
+
+/// Shannon entropy of `value` in bits per character.
+pub fn shannon_entropy(value: &str) -> f64 {
+    let mut ascii = [0u32; 128];
+    let mut other: Vec<char> = Vec::new();
+    let mut total = 0u32;
+    for c in value.chars() {
+        total += 1;
+        match usize::try_from(u32::from(c)) {
+            Ok(i) if i < 128 => ascii[i] += 1,
+            _ => other.push(c),
+        }
+    }
+    if total == 0 {
+        return 0.0;
+    }
+    other.sort_unstable();
+    let mut counts: Vec<u32> = ascii.iter().copied().filter(|&n| n > 0).collect();
+    for chunk in other.chunk_by(|a, b| a == b) {
+        counts.push(chunk.len() as u32);
+    }
+    let total = f64::from(total);
+    counts
+        .into_iter()
+        .map(|n| {
+            let p = f64::from(n) / total;
+            -p * p.log2()
+        })
+        .sum()
+}
+
+/// Byte range of up to `chars` characters before `start` and after `end` in `text`.
+pub fn window(text: &str, start: usize, end: usize, chars: usize) -> (usize, usize) {
+    let before = if chars == 0 {
+        start
+    } else {
+        text[..start]
+            .char_indices()
+            .rev()
+            .take(chars)
+            .last()
+            .map_or(start, |(i, _)| i)
+    };
+    let after = text[end..]
+        .char_indices()
+        .nth(chars)
+        .map_or(text.len(), |(i, _)| end + i);
+    (before, after)
+}
+
+/// A set of words searched case-insensitively (ASCII) in a window, counting a hit only where
+/// a word starts: after a non-alphanumeric character or at a camelCase hump, so `ssn` hits
+/// `SSN:`, `patient_ssn` and `patientSsn` but not `classname`.
+#[derive(Debug, Clone)]
+pub struct WordSet {
+    words: Option<AhoCorasick>,
+}
+
+impl WordSet {
+    pub fn new(words: &[String]) -> Result<Self, aho_corasick::BuildError> {
+        if words.is_empty() {
+            return Ok(WordSet { words: None });
+        }
+        Ok(WordSet {
+            words: Some(case_insensitive_automaton(words)?),
+        })
+    }
+
+    /// Whether a word starts inside `range` of `text` (it may run past the range end).
+    pub fn occurs_in(&self, text: &str, range: std::ops::Range<usize>) -> bool {
+        let Some(ac) = &self.words else { return false };
+        if range.is_empty() {
+            return false;
+        }
+        let input = Input::new(text).range(range);
+        ac.find_overlapping_iter(input)
+            .any(|m| starts_word(text, m.start()))
+    }
+}
+
+fn starts_word(text: &str, at: usize) -> bool {
+    let Some(prev) = text[..at].chars().next_back() else {
+        return true;
+    };
+    if !prev.is_alphanumeric() {
+        return true;
+    }
+    let first = text[at..].chars().next();
+    prev.is_lowercase() && first.is_some_and(char::is_uppercase)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn digit_runs_allow_single_separators() {
+        assert_eq!(longest_digit_run("card 4111 1111 1111 1111 ok", 99), 16);
+        assert_eq!(longest_digit_run("ssn 123-45-6789", 99), 9);
+        assert_eq!(
+            longest_digit_run("12  34", 99),
+            2,
+            "two separators end a run"
+        );
+        assert_eq!(longest_digit_run("a1b2c3", 99), 1);
+        assert_eq!(longest_digit_run("no digits", 99), 0);
+        assert_eq!(
+            longest_digit_run("1234567890123", 5),
+            5,
+            "stops once enough"
+        );
+    }
+
+    #[test]
+    fn entropy_of_known_strings() {
+        assert_eq!(shannon_entropy(""), 0.0);
+        assert_eq!(shannon_entropy("aaaa"), 0.0);
+        assert!((shannon_entropy("abcd") - 2.0).abs() < 1e-9);
+        assert!((shannon_entropy("ééüü") - 1.0).abs() < 1e-9);
+        assert!(shannon_entropy("AKIAQYLPMN5HHHFPZAM2") > 3.0);
+    }
+
+    #[test]
+    fn window_counts_characters_not_bytes() {
+        let text = "ééé VALUE ééé";
+        let start = text.find("VALUE").unwrap();
+        let (b, a) = window(text, start, start + 5, 2);
+        assert_eq!(&text[b..start], "é ");
+        assert_eq!(&text[start + 5..a], " é");
+        assert_eq!(window(text, start, start + 5, 0), (start, start + 5));
+        assert_eq!(window(text, start, start + 5, 100), (0, text.len()));
+    }
+
+    #[test]
+    fn words_hit_only_at_word_starts() {
+        let set = WordSet::new(&["ssn".into(), "card".into()]).unwrap();
+        let hit = |t: &str| set.occurs_in(t, 0..t.len());
+        assert!(hit("SSN: 1"));
+        assert!(hit("patient_ssn"));
+        assert!(hit("patientSsn"));
+        assert!(hit("Cards on file"));
+        assert!(!hit("classname"));
+        assert!(!hit("nothing here"));
+        assert!(
+            !set.occurs_in("card", 1..4),
+            "a word must start inside the range"
+        );
+        assert!(!WordSet::new(&[]).unwrap().occurs_in("anything", 0..8));
+    }
+}

@@ -1,0 +1,392 @@
+//! Engine and classifier behaviour across modules: offsets, lines, scoring, overlaps,
+//! digests, and what must never be printed.
+
+use secrecy::SecretSlice;
+
+use super::*;
+use crate::domain::{Category, ContentType, SegmentOrigin};
+
+fn seg(text: &str, offset: usize, line: u32) -> Segment {
+    Segment {
+        text: text.to_owned(),
+        offset,
+        line,
+        origin: SegmentOrigin::default(),
+    }
+}
+
+fn one(text: &str) -> Vec<Segment> {
+    vec![seg(text, 0, 1)]
+}
+
+/// A one-rule pack built from TOML, so each test states the rule it relies on.
+fn engine_with(rule_toml: &str, opts: EngineOptions) -> Engine {
+    Engine::new(
+        RulePack::from_toml_str("test.toml", rule_toml).unwrap(),
+        opts,
+    )
+    .unwrap()
+}
+
+const TOKEN_RULE: &str = r#"
+[[rule]]
+id = "demo-token"
+name = "Demo token"
+category = "secret"
+severity = "high"
+pattern = 'tok_(?P<value>[a-z0-9]{12})\b'
+keywords = ["tok_"]
+confidence = 0.6
+examples = ["tok_a1b2c3d4e5f6"]
+negative_examples = ["tok_short"]
+
+[rule.context]
+window = 20
+raise = ["token"]
+lower = ["sample"]
+raise_by = 0.2
+lower_by = 0.2
+"#;
+
+#[test]
+fn builtin_engine_compiles() {
+    let engine = Engine::new(RulePack::try_builtin().unwrap(), EngineOptions::default()).unwrap();
+    assert_eq!(
+        engine.detector_ids(),
+        [
+            "aws-access-key-id",
+            "github-classic-pat",
+            "credit-card",
+            "us-ssn",
+            "email",
+            "us-npi"
+        ]
+    );
+    assert_eq!(engine.digest().len(), 64);
+    assert_eq!(
+        Engine::builtin().digest(),
+        engine.digest(),
+        "digest is deterministic"
+    );
+}
+
+#[test]
+fn offsets_and_lines_are_in_the_joined_text() {
+    let engine = Engine::builtin();
+    // Joined text: "intro\n" + "a\nb SSN: 536-22-1234\n" + "x\n" + "key AKIAUJZDEGXDNCF32EPF"
+    let first = "intro";
+    let second = "a\nb SSN: 536-22-1234\nc";
+    let third = "key AKIAUJZDEGXDNCF32EPF";
+    let origin = SegmentOrigin {
+        sheet: Some("Staff".into()),
+        cell: Some("B7".into()),
+        ..Default::default()
+    };
+    let segments = vec![
+        seg(first, 0, 1),
+        seg(second, first.len() + 1, 2),
+        Segment {
+            origin: origin.clone(),
+            ..seg(third, first.len() + second.len() + 2, 5)
+        },
+    ];
+    let joined = format!("{first}\n{second}\n{third}");
+    let found = engine.find(&segments);
+    assert_eq!(found.len(), 2, "{found:?}");
+    let ssn = &found[0];
+    assert_eq!((ssn.rule_id.as_str(), ssn.line), ("us-ssn", 3));
+    assert_eq!(&joined[ssn.start..ssn.end], "536-22-1234");
+    let key = &found[1];
+    assert_eq!((key.rule_id.as_str(), key.line), ("aws-access-key-id", 5));
+    assert_eq!(&joined[key.start..key.end], "AKIAUJZDEGXDNCF32EPF");
+    assert_eq!(key.origin, origin);
+    assert_eq!(key.value(), "AKIAUJZDEGXDNCF32EPF");
+}
+
+#[test]
+fn debug_of_a_match_never_shows_the_value() {
+    let found = Engine::builtin().find(&one("card 4746 5075 2917 0347"));
+    assert_eq!(found.len(), 1);
+    let printed = format!("{:?} {:#?}", found[0], found);
+    assert!(
+        !printed.contains("4746") && !printed.contains("0347"),
+        "{printed}"
+    );
+    assert!(printed.contains("credit-card") && printed.contains("redacted"));
+}
+
+#[test]
+fn context_words_raise_and_lower_confidence() {
+    let engine = engine_with(
+        TOKEN_RULE,
+        EngineOptions {
+            min_confidence: 0.0,
+            ..Default::default()
+        },
+    );
+    let conf = |t: &str| engine.find(&one(t)).first().map(|m| m.confidence);
+    let near = |a: Option<f64>, b: f64| a.is_some_and(|a| (a - b).abs() < 1e-9);
+    assert!(near(conf("x tok_a1b2c3d4e5f6"), 0.6));
+    assert!(near(conf("token: tok_a1b2c3d4e5f6"), 0.8));
+    assert!(
+        near(conf("TOKEN tok_a1b2c3d4e5f6 (sample)"), 0.6),
+        "raise and lower cancel"
+    );
+    assert!(near(conf("a sample tok_a1b2c3d4e5f6"), 0.4));
+    assert!(
+        near(conf("token far away ............... tok_a1b2c3d4e5f6"), 0.6),
+        "outside the window"
+    );
+}
+
+#[test]
+fn required_context_and_contextual_patterns() {
+    let engine = Engine::builtin();
+    let ids = |t: &str| {
+        engine
+            .find(&one(t))
+            .into_iter()
+            .map(|m| m.rule_id)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(ids("NPI 2348395486"), ["us-npi"]);
+    assert!(ids("ref 2348395486").is_empty(), "NPI needs context");
+    assert_eq!(ids("SSN 536221234"), ["us-ssn"]);
+    assert!(
+        ids("ref 536221234").is_empty(),
+        "bare nine digits need context"
+    );
+}
+
+#[test]
+fn placeholders_lower_and_min_confidence_drops() {
+    let lenient = engine_with(
+        TOKEN_RULE,
+        EngineOptions {
+            min_confidence: 0.0,
+            ..Default::default()
+        },
+    );
+    let found = lenient.find(&one("token tok_testa1b2c3d4"));
+    assert!(
+        (found[0].confidence - 0.4).abs() < 1e-9,
+        "0.6 + 0.2 raise - 0.4 placeholder"
+    );
+    let strict = engine_with(TOKEN_RULE, EngineOptions::default());
+    assert!(
+        strict.find(&one("tok_testa1b2c3d4")).is_empty(),
+        "0.2 is below 0.5"
+    );
+    assert_eq!(strict.find(&one("tok_a1b2c3d4e5f6")).len(), 1);
+}
+
+#[test]
+fn famous_test_card_is_kept_with_lower_confidence() {
+    let engine = Engine::builtin();
+    let test = engine.find(&one("card 4111 1111 1111 1111"));
+    let real = engine.find(&one("card 4746 5075 2917 0347"));
+    assert_eq!(test.len(), 1);
+    assert!(test[0].confidence < real[0].confidence);
+    let stripe = engine.find(&one("card 4242 4242 4242 4242"));
+    assert!(
+        stripe[0].confidence < real[0].confidence,
+        "suspect_values from the rule"
+    );
+}
+
+#[test]
+fn entropy_gate_and_ignore_values() {
+    let engine = Engine::builtin();
+    assert!(engine.find(&one("aws AKIAAAAAAAAAAAAAAAAA")).is_empty());
+    assert!(engine.find(&one("aws AKIAIOSFODNN7EXAMPLE")).is_empty());
+}
+
+#[test]
+fn same_span_from_two_rules_keeps_the_surer_one() {
+    let second = TOKEN_RULE
+        .replace("demo-token", "demo-token-strong")
+        .replace("0.6", "0.9");
+    let pack = RulePack::from_toml_str("a.toml", TOKEN_RULE)
+        .unwrap()
+        .merge(RulePack::from_toml_str("b.toml", &second).unwrap());
+    let engine = Engine::new(pack, EngineOptions::default()).unwrap();
+    let found = engine.find(&one("tok_a1b2c3d4e5f6 and tok_zzzzzzzzzzzz"));
+    let ids: Vec<_> = found.iter().map(|m| m.rule_id.as_str()).collect();
+    assert_eq!(ids, ["demo-token-strong", "demo-token-strong"]);
+}
+
+#[test]
+fn digest_changes_with_rules_and_options() {
+    let base = Engine::builtin();
+    let changed_rule = TOKEN_RULE.replace("0.6", "0.65");
+    let a = engine_with(TOKEN_RULE, EngineOptions::default());
+    let b = engine_with(&changed_rule, EngineOptions::default());
+    assert_ne!(a.digest(), b.digest());
+    let c = engine_with(
+        TOKEN_RULE,
+        EngineOptions {
+            min_confidence: 0.6,
+            ..Default::default()
+        },
+    );
+    assert_ne!(a.digest(), c.digest());
+    let mut pack = RulePack::builtin();
+    pack.disable("email");
+    let without_email = Engine::new(pack, EngineOptions::default()).unwrap();
+    assert_ne!(base.digest(), without_email.digest());
+    assert!(!without_email.detector_ids().contains(&"email"));
+    let renamed_file = RulePack::from_toml_str("elsewhere.toml", TOKEN_RULE).unwrap();
+    let d = Engine::new(renamed_file, EngineOptions::default()).unwrap();
+    assert_eq!(
+        a.digest(),
+        d.digest(),
+        "where a rule was read from does not matter"
+    );
+}
+
+#[test]
+fn options_disable_rules_and_allow_values() {
+    let opts = EngineOptions {
+        disabled_rules: vec!["us-ssn".into()],
+        allow_values: vec![r"@acme-corp\.com$".into()],
+        ..Default::default()
+    };
+    let engine = Engine::new(RulePack::builtin(), opts).unwrap();
+    let found = engine.find(&one(
+        "SSN 536-22-1234 mail jane@acme-corp.com or jane@globex.com",
+    ));
+    let values: Vec<_> = found.iter().map(|m| m.value()).collect();
+    assert_eq!(values, ["jane@globex.com"]);
+    let bad = EngineOptions {
+        allow_values: vec!["(".into()],
+        ..Default::default()
+    };
+    let msg = Engine::new(RulePack::builtin(), bad)
+        .unwrap_err()
+        .to_string();
+    assert_eq!(
+        msg,
+        "engine option allow_values: entry 0 is not a valid regex"
+    );
+    let bad = EngineOptions {
+        min_confidence: 2.0,
+        ..Default::default()
+    };
+    assert!(Engine::new(RulePack::builtin(), bad).is_err());
+}
+
+#[test]
+fn classifier_builds_contract_findings() {
+    let key = SecretSlice::from(b"fingerprint-key-for-tests".to_vec());
+    let classifier = Classifier::new(Engine::builtin(), Fingerprinter::new(key).unwrap());
+    let item = crate::domain::ContentRef {
+        space_key: "ENG".into(),
+        content_type: ContentType::Page,
+        page_id: "123".into(),
+        page_version: Some(4),
+        comment_id: None,
+        attachment_id: None,
+        attachment_title: None,
+    };
+    let dashed = classifier.classify(&item, &one("card 4746-5075-2917-0347"));
+    let spaced = classifier.classify(&item, &one("x\ncard 4746 5075 2917 0347"));
+    assert_eq!(dashed.len(), 1);
+    let f = &dashed[0];
+    assert_eq!(
+        (f.detector.as_str(), f.category),
+        ("credit-card", Category::Pci)
+    );
+    assert_eq!(f.masked, "****-****-****-0347");
+    assert_eq!(
+        f.fingerprint, spaced[0].fingerprint,
+        "same card, same fingerprint"
+    );
+    assert_eq!(f.id, spaced[0].id, "moved down a line, same finding");
+    assert_eq!(f.location.page_id, "123");
+    assert_eq!(
+        (f.location.line, f.location.start, f.location.end),
+        (Some(1), Some(5), Some(24))
+    );
+    let json = serde_json::to_string(&dashed).unwrap();
+    assert!(
+        !json.contains("4746-5075") && !json.contains("4746507529170347"),
+        "{json}"
+    );
+}
+
+/// Counts heap allocations made by the current thread, to prove the no-match path allocates
+/// nothing. Other threads (parallel tests) do not disturb the count.
+mod counting_alloc {
+    use std::alloc::{GlobalAlloc, Layout, System};
+    use std::cell::Cell;
+
+    thread_local! { static ALLOCATIONS: Cell<usize> = const { Cell::new(0) }; }
+
+    pub struct Counting;
+
+    unsafe impl GlobalAlloc for Counting {
+        unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+            let _ = ALLOCATIONS.try_with(|n| n.set(n.get() + 1));
+            // SAFETY: forwards the caller's layout unchanged to the system allocator.
+            unsafe { System.alloc(layout) }
+        }
+        unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+            // SAFETY: `ptr` came from `System.alloc` with this layout.
+            unsafe { System.dealloc(ptr, layout) }
+        }
+        unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+            let _ = ALLOCATIONS.try_with(|n| n.set(n.get() + 1));
+            // SAFETY: same contract as GlobalAlloc::realloc, forwarded.
+            unsafe { System.realloc(ptr, layout, new_size) }
+        }
+    }
+
+    pub fn count() -> usize {
+        ALLOCATIONS.with(Cell::get)
+    }
+}
+
+#[global_allocator]
+static ALLOCATOR: counting_alloc::Counting = counting_alloc::Counting;
+
+#[test]
+fn no_match_path_does_not_allocate() {
+    let engine = Engine::builtin();
+    let mut scratch = Scratch::default();
+    // Keywords and digit runs present, so prefilters pass and regexes run, but nothing matches.
+    let segments = vec![
+        seg(
+            "Meeting notes: the AKIA prefix marks AWS keys; ghp_ marks GitHub tokens.",
+            0,
+            1,
+        ),
+        seg(
+            "Invoice 2024-0001, amount 1234567 EUR, reach us @ the front desk.",
+            80,
+            2,
+        ),
+        seg("NPI and provider numbers are listed elsewhere.", 160, 3),
+    ];
+    // Warm up: the regex engine fills its per-thread caches on first use.
+    let _ = engine.find_with(
+        &one("SSN 536-22-1234 card 4746 5075 2917 0347 a@b.co"),
+        &mut scratch,
+    );
+    let _ = engine.find_with(&segments, &mut scratch);
+    let before = counting_alloc::count();
+    let found = engine.find_with(&segments, &mut scratch);
+    let allocations = counting_alloc::count() - before;
+    assert!(found.is_empty());
+    assert_eq!(allocations, 0);
+    // The counter does see allocations on this thread, so the zero above means something.
+    let hits = engine.find_with(&one("SSN 536-22-1234"), &mut scratch);
+    assert_eq!(hits.len(), 1);
+    assert!(counting_alloc::count() > before);
+}
+
+#[test]
+fn engine_and_classifier_can_be_shared_across_threads() {
+    fn shareable<T: Send + Sync>() {}
+    shareable::<Engine>();
+    shareable::<Classifier>();
+}

@@ -1,0 +1,423 @@
+//! Validators: the checks a regex cannot express (checksums, number ranges, reserved domains),
+//! and the normalisations that make two spellings of one value the same value.
+//!
+//! A validator answers with a [`Verdict`] rather than a bool because some values are valid by
+//! their checksum and still look like test data (`4111 1111 1111 1111`); the engine lowers the
+//! confidence of those instead of dropping them, so a real card that happens to look tidy is
+//! still reported.
+
+use serde::{Deserialize, Serialize};
+
+/// A named check that a rule's value must pass (`validator = "luhn"` in a rule file).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Validator {
+    /// Luhn mod-10 over the digits of the value (payment cards).
+    Luhn,
+    /// US Social Security Number ranges (area, group, serial) and numbers the SSA voided.
+    Ssn,
+    /// US National Provider Identifier: Luhn over `80840` followed by the ten digits.
+    Npi,
+    /// GitHub token checksum: the last 6 characters are the base62 CRC32 of the random part.
+    GithubCrc32,
+    /// E-mail address whose domain is not reserved for documentation or testing.
+    EmailDomain,
+}
+
+impl Validator {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Validator::Luhn => "luhn",
+            Validator::Ssn => "ssn",
+            Validator::Npi => "npi",
+            Validator::GithubCrc32 => "github-crc32",
+            Validator::EmailDomain => "email-domain",
+        }
+    }
+
+    /// The normalisation a value checked by this validator gets when no rule says otherwise:
+    /// numbers are compared by their digits, addresses case-insensitively.
+    pub fn default_normalization(self) -> Normalization {
+        match self {
+            Validator::Luhn | Validator::Ssn | Validator::Npi => Normalization::Digits,
+            Validator::EmailDomain => Normalization::Lowercase,
+            Validator::GithubCrc32 => Normalization::AsIs,
+        }
+    }
+
+    pub fn check(self, value: &str) -> Verdict {
+        match self {
+            Validator::Luhn => luhn_card(value),
+            Validator::Ssn => us_ssn(value),
+            Validator::Npi => us_npi(value),
+            Validator::GithubCrc32 => github_checksum(value),
+            Validator::EmailDomain => email_domain(value),
+        }
+    }
+}
+
+/// What a validator thinks of a value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    Valid,
+    /// Passes the check but looks like test or sample data; reported with lower confidence.
+    Suspect,
+    Invalid,
+}
+
+/// How a value is brought to one canonical spelling before it is fingerprinted, so that
+/// `4111-1111-1111-1111` and `4111 1111 1111 1111` are the same finding.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Normalization {
+    /// ASCII digits only (card numbers, SSNs, NPIs).
+    Digits,
+    /// Lower-cased (e-mail addresses).
+    Lowercase,
+    /// Exactly as found (secrets are case-sensitive).
+    AsIs,
+}
+
+impl Normalization {
+    pub fn apply(self, value: &str) -> String {
+        match self {
+            Normalization::Digits => value.chars().filter(char::is_ascii_digit).collect(),
+            Normalization::Lowercase => value.to_lowercase(),
+            Normalization::AsIs => value.to_owned(),
+        }
+    }
+}
+
+/// Digits of `value` as numbers, at most `N` of them; `None` when there are more.
+fn digits<const N: usize>(value: &str) -> Option<([u8; N], usize)> {
+    let mut out = [0u8; N];
+    let mut len = 0;
+    for b in value.bytes().filter(u8::is_ascii_digit) {
+        *out.get_mut(len)? = b - b'0';
+        len += 1;
+    }
+    Some((out, len))
+}
+
+/// Luhn mod-10 over a digit sequence (rightmost digit is the check digit).
+pub fn luhn_valid(digits: &[u8]) -> bool {
+    if digits.len() < 2 {
+        return false;
+    }
+    let sum: u32 = digits
+        .iter()
+        .rev()
+        .enumerate()
+        .map(|(i, &d)| {
+            let d = u32::from(d);
+            if i % 2 == 1 {
+                let doubled = d * 2;
+                if doubled > 9 { doubled - 9 } else { doubled }
+            } else {
+                d
+            }
+        })
+        .sum();
+    sum.is_multiple_of(10)
+}
+
+/// A card number passes Luhn; numbers made of at most two distinct digits
+/// (`4111 1111 1111 1111`, `5555 5555 5555 4444`) or a straight ascending/descending run are
+/// the shapes people type as test data, so they are only suspect.
+fn luhn_card(value: &str) -> Verdict {
+    let Some((d, len)) = digits::<19>(value) else {
+        return Verdict::Invalid;
+    };
+    let d = &d[..len];
+    if len < 12 || !luhn_valid(d) {
+        return Verdict::Invalid;
+    }
+    let mut seen = [false; 10];
+    d.iter().for_each(|&x| seen[usize::from(x)] = true);
+    let distinct = seen.iter().filter(|&&s| s).count();
+    let step = |up: bool| {
+        d.windows(2)
+            .all(|w| (w[0] + if up { 1 } else { 9 }) % 10 == w[1])
+    };
+    if distinct <= 2 || step(true) || step(false) {
+        Verdict::Suspect
+    } else {
+        Verdict::Valid
+    }
+}
+
+/// SSA rules: area 000, 666 and 900-999 are never issued, nor group 00 or serial 0000.
+/// 078-05-1120 (the Woolworth wallet card) and 219-09-9999 (an SSA advertisement) were voided
+/// after being published. 123-45-6789 is valid by range but is everybody's sample SSN.
+fn us_ssn(value: &str) -> Verdict {
+    let Some((d, 9)) = digits::<9>(value) else {
+        return Verdict::Invalid;
+    };
+    let num = |r: std::ops::Range<usize>| d[r].iter().fold(0u32, |n, &x| n * 10 + u32::from(x));
+    let (area, group, serial) = (num(0..3), num(3..5), num(5..9));
+    if area == 0 || area == 666 || area >= 900 || group == 0 || serial == 0 {
+        return Verdict::Invalid;
+    }
+    match (area, group, serial) {
+        (78, 5, 1120) | (219, 9, 9999) => Verdict::Invalid,
+        (123, 45, 6789) => Verdict::Suspect,
+        _ => Verdict::Valid,
+    }
+}
+
+/// NPI check digit: Luhn over the constant prefix 80840 (the ISO health-industry issuer
+/// prefix) followed by the ten digits. 1234567893 is CMS's published sample NPI.
+fn us_npi(value: &str) -> Verdict {
+    let Some((d, 10)) = digits::<10>(value) else {
+        return Verdict::Invalid;
+    };
+    if d[0] != 1 && d[0] != 2 {
+        return Verdict::Invalid;
+    }
+    let mut full = [8, 0, 8, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+    full[5..].copy_from_slice(&d);
+    if !luhn_valid(&full) {
+        Verdict::Invalid
+    } else if d == [1, 2, 3, 4, 5, 6, 7, 8, 9, 3] {
+        Verdict::Suspect
+    } else {
+        Verdict::Valid
+    }
+}
+
+const BASE62: &[u8; 62] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+
+/// `n` in base62 (digits, then upper case, then lower case: GitHub's alphabet), left-padded
+/// with '0' to 6 characters. 62^6 > 2^32, so every CRC32 fits.
+pub fn base62_crc(mut n: u32) -> [u8; 6] {
+    let mut out = [b'0'; 6];
+    for slot in out.iter_mut().rev() {
+        *slot = BASE62[(n % 62) as usize];
+        n /= 62;
+    }
+    out
+}
+
+const CRC32_TABLE: [u32; 256] = {
+    let mut table = [0u32; 256];
+    let mut i = 0;
+    while i < 256 {
+        let mut c = i as u32;
+        let mut k = 0;
+        while k < 8 {
+            c = if c & 1 != 0 {
+                0xEDB8_8320 ^ (c >> 1)
+            } else {
+                c >> 1
+            };
+            k += 1;
+        }
+        table[i] = c;
+        i += 1;
+    }
+    table
+};
+
+/// CRC-32/ISO-HDLC (the zlib/PNG CRC), which GitHub uses for its token checksums.
+pub fn crc32(bytes: &[u8]) -> u32 {
+    !bytes.iter().fold(!0u32, |c, &b| {
+        CRC32_TABLE[((c ^ u32::from(b)) & 0xFF) as usize] ^ (c >> 8)
+    })
+}
+
+/// GitHub tokens since 2021 are `<prefix>_` + 30 random base62 characters + 6 checksum
+/// characters. The checksum is the CRC32 of the 30 random characters only (not the prefix),
+/// base62-encoded with GitHub's alphabet and padded with '0'. Checked against published,
+/// revoked real tokens; the prefix-included variant matches none of them.
+fn github_checksum(value: &str) -> Verdict {
+    let body = value.rsplit_once('_').map_or(value, |(_, body)| body);
+    if body.len() <= 6 || !body.bytes().all(|b| b.is_ascii_alphanumeric()) {
+        return Verdict::Invalid;
+    }
+    let (random, checksum) = body.as_bytes().split_at(body.len() - 6);
+    if base62_crc(crc32(random)) == checksum {
+        Verdict::Valid
+    } else {
+        Verdict::Invalid
+    }
+}
+
+/// Domains and top-level domains that RFC 2606 / RFC 6761 reserve for documentation and
+/// testing: an address there cannot belong to anyone.
+const RESERVED_DOMAINS: [&str; 3] = ["example.com", "example.org", "example.net"];
+const RESERVED_TLDS: [&str; 4] = ["example", "test", "invalid", "localhost"];
+/// Image and asset names such as `logo@2x.png` look like addresses; no such TLD exists.
+const FILE_EXTENSION_TLDS: [&str; 11] = [
+    "png", "jpg", "jpeg", "gif", "svg", "webp", "bmp", "ico", "css", "js", "tiff",
+];
+
+fn email_domain(value: &str) -> Verdict {
+    let Some((local, domain)) = value.rsplit_once('@') else {
+        return Verdict::Invalid;
+    };
+    let domain = domain.trim_end_matches('.').to_ascii_lowercase();
+    if local.is_empty()
+        || local.starts_with('.')
+        || local.ends_with('.')
+        || local.contains("..")
+        || domain
+            .split('.')
+            .any(|l| l.is_empty() || l.starts_with('-') || l.ends_with('-'))
+    {
+        return Verdict::Invalid;
+    }
+    let tld = domain.rsplit('.').next().unwrap_or_default();
+    let reserved = domain == "localhost"
+        || RESERVED_TLDS.contains(&tld)
+        || FILE_EXTENSION_TLDS.contains(&tld)
+        || RESERVED_DOMAINS
+            .iter()
+            .any(|r| domain == *r || domain.strip_suffix(r).is_some_and(|s| s.ends_with('.')));
+    if reserved {
+        Verdict::Invalid
+    } else {
+        Verdict::Valid
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+
+    /// Builds a GitHub-style token the way GitHub does, for tests and rule examples.
+    pub(crate) fn github_token(prefix: &str, random30: &str) -> String {
+        let sum = base62_crc(crc32(random30.as_bytes()));
+        format!("{prefix}_{random30}{}", std::str::from_utf8(&sum).unwrap())
+    }
+
+    #[test]
+    fn crc32_matches_the_standard_check_value() {
+        assert_eq!(crc32(b"123456789"), 0xCBF4_3926);
+        assert_eq!(crc32(b""), 0);
+    }
+
+    #[test]
+    fn base62_pads_and_uses_githubs_alphabet() {
+        assert_eq!(&base62_crc(0), b"000000");
+        assert_eq!(&base62_crc(61), b"00000z");
+        assert_eq!(&base62_crc(62), b"000010");
+        assert_eq!(&base62_crc(u32::MAX), b"4gfFC3");
+    }
+
+    #[test]
+    fn github_checksum_accepts_built_tokens_and_rejects_altered_ones() {
+        let token = github_token("ghp", "R4nd0mB4se62Str1ngOfThirtyChrs");
+        assert_eq!(token.len(), 40);
+        assert_eq!(Validator::GithubCrc32.check(&token), Verdict::Valid);
+        let mut flipped = token.clone().into_bytes();
+        flipped[10] = if flipped[10] == b'a' { b'b' } else { b'a' };
+        let flipped = String::from_utf8(flipped).unwrap();
+        assert_eq!(Validator::GithubCrc32.check(&flipped), Verdict::Invalid);
+        // The variant that includes the prefix in the CRC is not what GitHub does.
+        let random = "R4nd0mB4se62Str1ngOfThirtyChrs";
+        let with_prefix = base62_crc(crc32(format!("ghp_{random}").as_bytes()));
+        let wrong = format!("ghp_{random}{}", std::str::from_utf8(&with_prefix).unwrap());
+        assert_eq!(Validator::GithubCrc32.check(&wrong), Verdict::Invalid);
+        assert_eq!(Validator::GithubCrc32.check("ghp_short"), Verdict::Invalid);
+        assert_eq!(Validator::GithubCrc32.check("ghp_ümlaut"), Verdict::Invalid);
+    }
+
+    #[test]
+    fn luhn_accepts_valid_cards_and_flags_test_shapes() {
+        assert_eq!(Validator::Luhn.check("4539 1488 0343 6467"), Verdict::Valid);
+        assert_eq!(
+            Validator::Luhn.check("4539-1488-0343-6468"),
+            Verdict::Invalid
+        );
+        assert_eq!(
+            Validator::Luhn.check("4111 1111 1111 1111"),
+            Verdict::Suspect
+        );
+        assert_eq!(Validator::Luhn.check("5555555555554444"), Verdict::Suspect);
+        assert_eq!(Validator::Luhn.check("378282246310005"), Verdict::Valid);
+        assert_eq!(
+            Validator::Luhn.check("12345678903"),
+            Verdict::Invalid,
+            "too short"
+        );
+        assert_eq!(
+            Validator::Luhn.check("41111111111111111111"),
+            Verdict::Invalid,
+            "too long"
+        );
+        assert!(luhn_valid(&[7, 9, 9, 2, 7, 3, 9, 8, 7, 1, 3]));
+        assert!(!luhn_valid(&[0]));
+    }
+
+    #[test]
+    fn ssn_ranges_and_voided_numbers() {
+        assert_eq!(Validator::Ssn.check("536-22-1234"), Verdict::Valid);
+        assert_eq!(Validator::Ssn.check("536 22 1234"), Verdict::Valid);
+        for bad in [
+            "000-12-3456",
+            "666-12-3456",
+            "900-12-3456",
+            "999-12-3456",
+            "536-00-1234",
+        ] {
+            assert_eq!(Validator::Ssn.check(bad), Verdict::Invalid, "{bad}");
+        }
+        assert_eq!(Validator::Ssn.check("536-22-0000"), Verdict::Invalid);
+        assert_eq!(Validator::Ssn.check("078-05-1120"), Verdict::Invalid);
+        assert_eq!(Validator::Ssn.check("219-09-9999"), Verdict::Invalid);
+        assert_eq!(Validator::Ssn.check("123-45-6789"), Verdict::Suspect);
+        assert_eq!(Validator::Ssn.check("536-22-123"), Verdict::Invalid);
+    }
+
+    #[test]
+    fn npi_uses_luhn_over_the_80840_prefix() {
+        assert_eq!(Validator::Npi.check("1245319599"), Verdict::Valid);
+        assert_eq!(Validator::Npi.check("1234567893"), Verdict::Suspect);
+        assert_eq!(Validator::Npi.check("1234567890"), Verdict::Invalid);
+        assert_eq!(
+            Validator::Npi.check("3245319599"),
+            Verdict::Invalid,
+            "must start 1 or 2"
+        );
+        assert_eq!(Validator::Npi.check("124531959"), Verdict::Invalid);
+    }
+
+    #[test]
+    fn email_domain_drops_reserved_and_file_names() {
+        assert_eq!(
+            Validator::EmailDomain.check("jane.doe@acme-corp.com"),
+            Verdict::Valid
+        );
+        for bad in [
+            "jane@example.com",
+            "jane@mail.EXAMPLE.org",
+            "jane@corp.example",
+            "jane@host.test",
+            "jane@x.invalid",
+            "root@localhost",
+            "logo@2x.png",
+            ".jane@acme.com",
+            "ja..ne@acme.com",
+            "jane@-acme.com",
+        ] {
+            assert_eq!(Validator::EmailDomain.check(bad), Verdict::Invalid, "{bad}");
+        }
+        assert_eq!(
+            Validator::EmailDomain.check("jane@notexample.com"),
+            Verdict::Valid
+        );
+    }
+
+    #[test]
+    fn normalization_makes_spellings_equal() {
+        assert_eq!(
+            Normalization::Digits.apply("4111-1111 1111.1111"),
+            "4111111111111111"
+        );
+        assert_eq!(
+            Normalization::Lowercase.apply("Jane.DOE@Acme.com"),
+            "jane.doe@acme.com"
+        );
+        assert_eq!(Normalization::AsIs.apply("AbC"), "AbC");
+    }
+}
