@@ -42,7 +42,7 @@ def build_people(s: Space, people: Item) -> None:
             sheet.plant("iban", v.iban_de(), "attachment", needs="xlsx", sheet="Corrections", cell=formats.cell_ref(r, 3)),
             f"{v.rng.randint(20, 900)}.{v.rng.randint(0, 99):02d}",
         ])
-    rows.append(["Batch", sheet.lookalike("us-ssn", v.invalid_ssn("group00"), "attachment"), "", "", "0.00"])
+    rows.append(["Batch", sheet.lookalike("us-ssn", v.invalid_ssn("group00"), "attachment", needs="xlsx"), "", "", "0.00"])
     sheet.file_bytes = formats.xlsx("Corrections", rows)
 
     # --- Benefits ------------------------------------------------------------------------------

@@ -53,9 +53,9 @@ class Item:
         self.planted.append(entry)
         return value
 
-    def lookalike(self, looks_like: str, value: str, placement: str) -> str:
+    def lookalike(self, looks_like: str, value: str, placement: str, needs: str | None = None) -> str:
         """Record a benign value that resembles `looks_like` and must not be reported."""
-        entry = {"value": value, "looks_like": looks_like, **self._where(), "placement": placement}
+        entry = {"value": value, "looks_like": looks_like, **self._where(), "placement": placement, "needs": needs}
         self.lookalikes.append(entry)
         return value
 
