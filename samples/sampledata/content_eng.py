@@ -182,6 +182,8 @@ def build_engineering(s: Space) -> dict[str, Item]:
         + p("The incident bridge is ", incident.lookalike("phone", "+1 646 555 0199", "prose"), ", PIN ",
             incident.lookalike("pin", "482 913", "prose"), ". Open an incident ticket (e.g. ",
             incident.lookalike("ticket-number", "INC-2026-00731", "prose"), ") before you start debugging. Link the ", s.inline_marker(bridge_note), " in the channel topic.")
+        + h(3, "Paging order")
+        + p("Primary on-call<br/>Secondary on-call<br/>Engineering manager")
         + p("Incident commander this week: ", mention(s.user("Marcus Chen")), ".")
     )
 

@@ -26,7 +26,8 @@ def build_people(s: Space, people: Item) -> None:
             ["test row", payroll.lookalike("us-ssn", v.invalid_ssn("area000"), "table"), "n/a", "0"],
             ["K. Patel (UK)", payroll.plant("uk-nino", v.uk_nino(), "table"), "on file", "+&pound;120.00"],
         ])
-        + p("Questions: ", payroll.plant("email", email_of("Daniel Kim", "initech-payroll.com"), "prose"))
+        + p('<span style="color: rgb(222,53,11);">Do not forward this page.</span> Questions: ',
+            payroll.plant("email", email_of("Daniel Kim", "initech-payroll.com"), "prose"))
     )
     fix = s.comment(payroll, "Daniel Kim")
     fix.body = p("Corrected SSN for the Doe record is ", fix.plant("us-ssn", v.us_ssn(" "), "comment"),
