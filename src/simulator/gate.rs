@@ -3,8 +3,8 @@
 //! check, as Cloud's rate limiter sits in front of the API.
 
 use std::collections::BTreeMap;
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 
 use axum::extract::{MatchedPath, Request, State};
 use axum::http::HeaderMap;
@@ -15,7 +15,6 @@ use super::AppState;
 use super::auth::SimulatorAuth;
 use super::errors::ApiError;
 use super::faults::{Fault, FaultInjector, Faults};
-use std::sync::Arc;
 
 /// Counters for tests and for the "API requests per scanned page" metric.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
