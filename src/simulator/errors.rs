@@ -1,0 +1,97 @@
+//! Error answers in Cloud's v2 shape:
+//! `{"errors":[{"status":404,"code":"NOT_FOUND","title":"Not Found","detail":null}]}`.
+//! Messages describe the parameter at fault and never echo what the caller sent.
+
+use axum::Json;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use chrono::{Duration, Utc};
+use serde_json::json;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ApiError {
+    NotFound,
+    BadRequest(String),
+    Unauthorized,
+    RateLimited { retry_after_secs: u32 },
+    ServerError(StatusCode),
+}
+
+/// What the simulator tells a client about its burst limit in 429 answers.
+pub const RATE_LIMIT: u32 = 100;
+
+impl ApiError {
+    pub fn bad_param(name: &str, problem: &str) -> Self {
+        ApiError::BadRequest(format!("Provided value for '{name}' {problem}"))
+    }
+
+    fn parts(&self) -> (StatusCode, &'static str, String) {
+        match self {
+            ApiError::NotFound => (StatusCode::NOT_FOUND, "NOT_FOUND", "Not Found".into()),
+            ApiError::BadRequest(title) => (
+                StatusCode::BAD_REQUEST,
+                "INVALID_REQUEST_PARAMETER",
+                title.clone(),
+            ),
+            ApiError::Unauthorized => (
+                StatusCode::UNAUTHORIZED,
+                "UNAUTHORIZED",
+                "Unauthorized".into(),
+            ),
+            ApiError::RateLimited { .. } => (
+                StatusCode::TOO_MANY_REQUESTS,
+                "TOO_MANY_REQUESTS",
+                "Rate limit exceeded".into(),
+            ),
+            ApiError::ServerError(status) => {
+                let title = status
+                    .canonical_reason()
+                    .unwrap_or("Server Error")
+                    .to_string();
+                let code = match status.as_u16() {
+                    502 => "BAD_GATEWAY",
+                    503 => "SERVICE_UNAVAILABLE",
+                    504 => "GATEWAY_TIMEOUT",
+                    _ => "INTERNAL_SERVER_ERROR",
+                };
+                (*status, code, title)
+            }
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let (status, code, title) = self.parts();
+        let body = json!({"errors": [{"status": status.as_u16(), "code": code, "title": title, "detail": null}]});
+        let mut response = (status, Json(body)).into_response();
+        let headers = response.headers_mut();
+        match self {
+            ApiError::RateLimited { retry_after_secs } => {
+                let reset = (Utc::now() + Duration::seconds(i64::from(retry_after_secs)))
+                    .format("%Y-%m-%dT%H:%M:%S%.3fZ");
+                let pairs = [
+                    (header::RETRY_AFTER.as_str(), retry_after_secs.to_string()),
+                    ("x-ratelimit-limit", RATE_LIMIT.to_string()),
+                    ("x-ratelimit-remaining", "0".to_string()),
+                    ("x-ratelimit-reset", reset.to_string()),
+                    ("x-ratelimit-nearlimit", "true".to_string()),
+                    ("ratelimit-reason", "confluence-burst-based".to_string()),
+                ];
+                for (name, value) in pairs {
+                    if let Ok(value) = HeaderValue::from_str(&value) {
+                        headers.insert(name, value);
+                    }
+                }
+            }
+            ApiError::Unauthorized => {
+                headers.insert(
+                    header::WWW_AUTHENTICATE,
+                    HeaderValue::from_static("Basic realm=\"Confluence\""),
+                );
+            }
+            _ => {}
+        }
+        response
+    }
+}

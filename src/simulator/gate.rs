@@ -1,0 +1,128 @@
+//! The gate every API request passes: it is counted (total and per route), may be answered
+//! with an injected fault, and must carry valid credentials. Faults come before the credential
+//! check, as Cloud's rate limiter sits in front of the API.
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+use axum::extract::{MatchedPath, Request, State};
+use axum::http::HeaderMap;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+
+use super::AppState;
+use super::auth::SimulatorAuth;
+use super::errors::ApiError;
+use super::faults::{Fault, FaultInjector, Faults};
+
+/// Counters for tests and for the "API requests per scanned page" metric.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SimulatorStats {
+    /// Requests under `/wiki/api/v2`, including those answered with a fault or 401.
+    pub api_requests: u64,
+    /// API requests by route template, e.g. `GET /wiki/api/v2/spaces/{id}/pages`;
+    /// paths that match no route are counted under `(unmatched)`.
+    pub requests_by_route: BTreeMap<String, u64>,
+    pub rate_limited: u64,
+    pub server_errors: u64,
+    pub unauthorized: u64,
+    /// `/wiki/download/...` requests answered with a redirect to the media host.
+    pub download_redirects: u64,
+    /// Files served by the media host.
+    pub media_downloads: u64,
+    /// Media host requests refused for a missing, forged or expired token.
+    pub media_rejected: u64,
+    /// Whether any request to the media host carried an `Authorization` header. Cloud's
+    /// credentials must never travel to the media host.
+    pub media_saw_authorization: bool,
+}
+
+pub struct Gate {
+    auth: SimulatorAuth,
+    injector: FaultInjector,
+    sequence: AtomicU64,
+    stats: Mutex<SimulatorStats>,
+}
+
+pub const UNMATCHED_ROUTE: &str = "(unmatched)";
+
+impl Gate {
+    pub fn new(auth: SimulatorAuth, faults: &Faults) -> Self {
+        Gate {
+            auth,
+            injector: FaultInjector::new(faults),
+            sequence: AtomicU64::new(0),
+            stats: Mutex::default(),
+        }
+    }
+
+    pub fn stats(&self) -> SimulatorStats {
+        self.lock().clone()
+    }
+
+    pub fn record(&self, update: impl FnOnce(&mut SimulatorStats)) {
+        update(&mut self.lock());
+    }
+
+    pub fn admits(&self, headers: &HeaderMap) -> bool {
+        self.auth.admits(headers)
+    }
+
+    /// Count an API request to `route` and decide whether it may reach its handler.
+    pub fn admit(&self, route: &str, headers: &HeaderMap) -> Result<(), ApiError> {
+        let n = self.sequence.fetch_add(1, Ordering::SeqCst) + 1;
+        let fault = self.injector.decide(n);
+        let authorised = self.auth.admits(headers);
+        let mut stats = self.lock();
+        stats.api_requests += 1;
+        *stats
+            .requests_by_route
+            .entry(route.to_string())
+            .or_default() += 1;
+        match fault {
+            Some(Fault::RateLimited) => {
+                stats.rate_limited += 1;
+                Err(ApiError::RateLimited {
+                    retry_after_secs: self.injector.retry_after_secs(),
+                })
+            }
+            Some(Fault::ServerError(status)) => {
+                stats.server_errors += 1;
+                Err(ApiError::ServerError(status))
+            }
+            None if !authorised => {
+                stats.unauthorized += 1;
+                Err(ApiError::Unauthorized)
+            }
+            None => Ok(()),
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, SimulatorStats> {
+        self.stats
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+/// Route-layer middleware: runs after routing, so the route template is known.
+pub async fn api_gate(
+    State(state): State<Arc<AppState>>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let template = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|m| m.as_str().to_string());
+    let route = format!(
+        "{} {}",
+        request.method(),
+        template.as_deref().unwrap_or(UNMATCHED_ROUTE)
+    );
+    match state.gate.admit(&route, request.headers()) {
+        Ok(()) => next.run(request).await,
+        Err(error) => error.into_response(),
+    }
+}
