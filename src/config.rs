@@ -1,1 +1,359 @@
-//! (being written)
+//! One typed `Settings`, loaded in layers: defaults, an optional TOML file, then environment
+//! variables (`DLP_…`, plus the conventional `DATABASE_URL`, `REDIS_URL`, `CONFLUENCE_…`), then
+//! command-line flags (applied by the CLI). Secrets are `SecretString` so they never print.
+//!
+//! The choice of backends is made here, once: no `REDIS_URL` means the embedded job queue,
+//! no `DATABASE_URL` means the SQLite file under `data_dir`.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use secrecy::{ExposeSecret, SecretBox, SecretString};
+use serde::Deserialize;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read config file {path}: {source}")]
+    Read { path: PathBuf, source: std::io::Error },
+    #[error("invalid config file {path}: {message}")]
+    Parse { path: PathBuf, message: String },
+    #[error("invalid value for {name}: {reason}")]
+    Invalid { name: &'static str, reason: String },
+    #[error("cannot prepare data directory {path}: {source}")]
+    DataDir { path: PathBuf, source: std::io::Error },
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Settings {
+    /// Where the embedded backends keep their files and the generated server key.
+    pub data_dir: PathBuf,
+    /// `postgres://…` for production; unset means `sqlite://DATA_DIR/dlp.sqlite`.
+    pub database_url: Option<SecretString>,
+    /// `redis://…` for production; unset means the embedded SQLite-backed job queue.
+    pub redis_url: Option<SecretString>,
+    /// Key for value fingerprints (HMAC-SHA256) and for sealing job payloads; at least 32
+    /// bytes, hex. Unset: generated once and kept in `DATA_DIR/server.key`. Every process of a
+    /// deployment must share it, or the same value fingerprints differently.
+    pub server_key: Option<SecretString>,
+    pub confluence: ConfluenceSettings,
+    pub workers: WorkerSettings,
+    pub rules: RuleSettings,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ConfluenceSettings {
+    /// e.g. `https://acme.atlassian.net`
+    pub site: Option<String>,
+    /// Cloud: account email, with `api_token`.
+    pub email: Option<String>,
+    pub api_token: Option<SecretString>,
+    /// Data Center: personal access token (Bearer).
+    pub pat: Option<SecretString>,
+    /// Client-side request budget shared by all workers of a process.
+    pub max_requests_per_sec: Option<f64>,
+    /// Items per list call (Cloud allows up to 250).
+    pub page_limit: u32,
+    pub max_retries: u32,
+    pub request_timeout_secs: u64,
+    pub max_download_bytes: u64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct WorkerSettings {
+    /// Queue name; processes that should share work use the same one.
+    pub queue: String,
+    /// Jobs run at once per process.
+    pub concurrency: usize,
+    /// Attempts per job before it lands in the failed state with its error.
+    pub max_attempts: usize,
+    /// Time one job may take before it is failed (and retried).
+    pub job_timeout_secs: u64,
+    /// How often a worker tells the queue it is alive; a worker silent for two intervals is
+    /// presumed dead and its jobs go back to the queue.
+    pub heartbeat_secs: u64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RuleSettings {
+    /// Extra rule files or folders, merged over the built-in pack (same id overrides).
+    pub paths: Vec<PathBuf>,
+    /// Findings below this confidence are dropped.
+    pub min_confidence: f64,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            data_dir: PathBuf::from(".confluence-dlp"),
+            database_url: None,
+            redis_url: None,
+            server_key: None,
+            confluence: ConfluenceSettings::default(),
+            workers: WorkerSettings::default(),
+            rules: RuleSettings::default(),
+        }
+    }
+}
+
+impl Default for ConfluenceSettings {
+    fn default() -> Self {
+        ConfluenceSettings {
+            site: None,
+            email: None,
+            api_token: None,
+            pat: None,
+            max_requests_per_sec: None,
+            page_limit: 250,
+            max_retries: 6,
+            request_timeout_secs: 30,
+            max_download_bytes: 100 * 1024 * 1024,
+        }
+    }
+}
+
+impl Default for WorkerSettings {
+    fn default() -> Self {
+        WorkerSettings { queue: "confluence-dlp.scan".into(), concurrency: 4, max_attempts: 5, job_timeout_secs: 300, heartbeat_secs: 5 }
+    }
+}
+
+impl Default for RuleSettings {
+    fn default() -> Self {
+        RuleSettings { paths: Vec::new(), min_confidence: 0.5 }
+    }
+}
+
+impl Settings {
+    /// Defaults, then the file (if any), then the environment.
+    pub fn load(file: Option<&Path>) -> Result<Self, ConfigError> {
+        let mut settings = match file {
+            Some(path) => Self::from_file(path)?,
+            None => Settings::default(),
+        };
+        settings.apply_env(|name| std::env::var(name).ok().filter(|v| !v.is_empty()))?;
+        Ok(settings)
+    }
+
+    fn from_file(path: &Path) -> Result<Self, ConfigError> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|source| ConfigError::Read { path: path.to_owned(), source })?;
+        // toml's message can quote the offending line, which may hold a secret: keep only
+        // the position.
+        toml::from_str(&text).map_err(|e| ConfigError::Parse {
+            path: path.to_owned(),
+            message: match e.span() {
+                Some(span) => format!("syntax or type error at byte {}", span.start),
+                None => "syntax or type error".to_owned(),
+            },
+        })
+    }
+
+    /// Environment overrides; `get` is injected so tests need not touch the process env.
+    pub fn apply_env(&mut self, get: impl Fn(&str) -> Option<String>) -> Result<(), ConfigError> {
+        let secret = |v: String| SecretString::from(v);
+        if let Some(v) = get("DLP_DATA_DIR") {
+            self.data_dir = PathBuf::from(v);
+        }
+        if let Some(v) = get("DATABASE_URL") {
+            self.database_url = Some(secret(v));
+        }
+        if let Some(v) = get("REDIS_URL") {
+            self.redis_url = Some(secret(v));
+        }
+        if let Some(v) = get("DLP_SERVER_KEY") {
+            self.server_key = Some(secret(v));
+        }
+        let c = &mut self.confluence;
+        if let Some(v) = get("CONFLUENCE_SITE") {
+            c.site = Some(v);
+        }
+        if let Some(v) = get("CONFLUENCE_EMAIL") {
+            c.email = Some(v);
+        }
+        if let Some(v) = get("CONFLUENCE_API_TOKEN") {
+            c.api_token = Some(secret(v));
+        }
+        if let Some(v) = get("CONFLUENCE_PAT") {
+            c.pat = Some(secret(v));
+        }
+        if let Some(v) = get("DLP_MAX_REQUESTS_PER_SEC") {
+            c.max_requests_per_sec = Some(parse("DLP_MAX_REQUESTS_PER_SEC", &v)?);
+        }
+        if let Some(v) = get("DLP_QUEUE") {
+            self.workers.queue = v;
+        }
+        if let Some(v) = get("DLP_WORKER_CONCURRENCY") {
+            self.workers.concurrency = parse("DLP_WORKER_CONCURRENCY", &v)?;
+        }
+        if let Some(v) = get("DLP_HEARTBEAT_SECS") {
+            self.workers.heartbeat_secs = parse("DLP_HEARTBEAT_SECS", &v)?;
+        }
+        if let Some(v) = get("DLP_MIN_CONFIDENCE") {
+            self.rules.min_confidence = parse("DLP_MIN_CONFIDENCE", &v)?;
+        }
+        Ok(())
+    }
+
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        if self.workers.concurrency == 0 {
+            return Err(ConfigError::Invalid { name: "workers.concurrency", reason: "must be at least 1".into() });
+        }
+        if self.workers.max_attempts == 0 {
+            return Err(ConfigError::Invalid { name: "workers.max_attempts", reason: "must be at least 1".into() });
+        }
+        if !(0.0..=1.0).contains(&self.rules.min_confidence) {
+            return Err(ConfigError::Invalid { name: "rules.min_confidence", reason: "must be within 0..1".into() });
+        }
+        if let Some(rps) = self.confluence.max_requests_per_sec
+            && !(rps > 0.0 && rps.is_finite())
+        {
+            return Err(ConfigError::Invalid {
+                name: "confluence.max_requests_per_sec",
+                reason: "must be a positive number".into(),
+            });
+        }
+        if self.confluence.page_limit == 0 || self.confluence.page_limit > 250 {
+            return Err(ConfigError::Invalid { name: "confluence.page_limit", reason: "must be within 1..=250".into() });
+        }
+        Ok(())
+    }
+
+    pub fn ensure_data_dir(&self) -> Result<(), ConfigError> {
+        std::fs::create_dir_all(&self.data_dir)
+            .map_err(|source| ConfigError::DataDir { path: self.data_dir.clone(), source })
+    }
+
+    /// The store URL: `DATABASE_URL`, or the SQLite file in the data directory.
+    pub fn store_url(&self) -> SecretString {
+        match &self.database_url {
+            Some(url) => url.clone(),
+            None => SecretString::from(format!("sqlite://{}", self.data_dir.join("dlp.sqlite").display())),
+        }
+    }
+
+    /// The embedded queue's file (used only without `REDIS_URL`).
+    pub fn embedded_queue_path(&self) -> PathBuf {
+        self.data_dir.join("queue.sqlite")
+    }
+
+    pub fn job_timeout(&self) -> Duration {
+        Duration::from_secs(self.workers.job_timeout_secs)
+    }
+
+    /// The server key as bytes: the configured one, or the one generated on first use and kept
+    /// (mode 0600) in the data directory.
+    pub fn server_key(&self) -> Result<SecretBox<[u8]>, ConfigError> {
+        if let Some(hex_key) = &self.server_key {
+            return decode_key(hex_key.expose_secret()).map_err(|reason| ConfigError::Invalid { name: "server_key", reason });
+        }
+        self.ensure_data_dir()?;
+        let path = self.data_dir.join("server.key");
+        let io_err = |source| ConfigError::DataDir { path: path.clone(), source };
+        match std::fs::read_to_string(&path) {
+            Ok(text) => decode_key(text.trim()).map_err(|reason| ConfigError::Invalid { name: "server.key file", reason }),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                let key: [u8; 32] = rand::random();
+                write_private(&path, hex::encode(key).as_bytes()).map_err(io_err)?;
+                // Another process may have won the race to create it: read back what is there.
+                let text = std::fs::read_to_string(&path).map_err(io_err)?;
+                decode_key(text.trim()).map_err(|reason| ConfigError::Invalid { name: "server.key file", reason })
+            }
+            Err(e) => Err(io_err(e)),
+        }
+    }
+}
+
+fn parse<T: std::str::FromStr>(name: &'static str, v: &str) -> Result<T, ConfigError> {
+    v.trim().parse().map_err(|_| ConfigError::Invalid { name, reason: "not a valid number".into() })
+}
+
+fn decode_key(hex_key: &str) -> Result<SecretBox<[u8]>, String> {
+    let bytes = hex::decode(hex_key.trim()).map_err(|_| "must be hex".to_owned())?;
+    if bytes.len() < 32 {
+        return Err("must be at least 32 bytes (64 hex characters)".to_owned());
+    }
+    Ok(SecretBox::new(bytes.into_boxed_slice()))
+}
+
+fn write_private(path: &Path, contents: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    match options.open(path) {
+        Ok(mut f) => f.write_all(contents),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    #[test]
+    fn env_overrides_defaults_and_secrets_do_not_print() {
+        let env: HashMap<&str, &str> = [
+            ("DATABASE_URL", "postgres://u:hunter2@db/x"),
+            ("CONFLUENCE_API_TOKEN", "tok-very-secret"),
+            ("DLP_WORKER_CONCURRENCY", "8"),
+        ]
+        .into();
+        let mut s = Settings::default();
+        s.apply_env(|k| env.get(k).map(|v| v.to_string())).unwrap();
+        assert_eq!(s.workers.concurrency, 8);
+        assert_eq!(s.store_url().expose_secret(), "postgres://u:hunter2@db/x");
+        let printed = format!("{s:?}");
+        assert!(!printed.contains("hunter2"), "{printed}");
+        assert!(!printed.contains("tok-very-secret"), "{printed}");
+    }
+
+    #[test]
+    fn bad_numbers_and_ranges_are_clear_errors() {
+        let mut s = Settings::default();
+        let err = s.apply_env(|k| (k == "DLP_WORKER_CONCURRENCY").then(|| "many".to_string())).unwrap_err();
+        assert!(err.to_string().contains("DLP_WORKER_CONCURRENCY"));
+        s.rules.min_confidence = 2.0;
+        assert!(s.validate().is_err());
+    }
+
+    #[test]
+    fn config_file_errors_do_not_quote_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.toml");
+        std::fs::write(&path, "server_key = \"deadbeef-secret\" nonsense").unwrap();
+        let err = Settings::load(Some(&path)).unwrap_err().to_string();
+        assert!(!err.contains("deadbeef-secret"), "{err}");
+    }
+
+    #[test]
+    fn generated_server_key_is_kept_and_reused() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = Settings { data_dir: dir.path().join("d"), ..Settings::default() };
+        let a = s.server_key().unwrap();
+        let b = s.server_key().unwrap();
+        assert_eq!(a.expose_secret(), b.expose_secret());
+        assert_eq!(a.expose_secret().len(), 32);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(dir.path().join("d/server.key")).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+    }
+
+    #[test]
+    fn short_keys_are_refused() {
+        let s = Settings { server_key: Some(SecretString::from("abcd".to_string())), ..Settings::default() };
+        assert!(s.server_key().is_err());
+    }
+}

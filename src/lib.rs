@@ -13,6 +13,7 @@ pub mod domain;
 pub mod extract;
 pub mod ingest;
 pub mod jobs;
+pub mod scan;
 pub mod simulator;
 pub mod store;
 

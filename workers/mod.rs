@@ -1,1 +1,195 @@
-//! (being written)
+//! What a worker does with one job: fetch the content, extract text segments, classify them
+//! and record the outcome. Every job ends recorded: classified, unchanged, not extracted, or
+//! failed with a safe message. Nothing a job meets crosses the job boundary as a panic (the
+//! pool catches those too) or as a raw value in an error.
+
+mod fetch;
+
+use std::sync::Arc;
+
+use apalis::prelude::*;
+
+use crate::classify::Classifier;
+use crate::confluence::ConfluenceClient;
+use crate::domain::{ContentRef, ContentType, Finding, Segment};
+use crate::extract::{self, AttachmentLimits, ExtractError, StorageLimits};
+use crate::jobs::{ScanJob, Sealer, Work};
+use crate::store::{ItemResult, JobOutcome, Store};
+
+pub use fetch::FetchError;
+
+/// What every job handler shares; built once per process.
+pub struct WorkerDeps {
+    pub store: Store,
+    pub classifier: Classifier,
+    pub sealer: Sealer,
+    /// Absent for processes that scan only local files.
+    pub client: Option<ConfluenceClient>,
+    /// Must match the attempts the jobs were enqueued with: the last attempt records the
+    /// failure so that the scan can finish.
+    pub max_attempts: usize,
+    pub storage_limits: StorageLimits,
+    pub attachment_limits: AttachmentLimits,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum JobError {
+    /// Worth another attempt: the network, Confluence's 5xx, the store being unreachable.
+    #[error("{0}")]
+    Transient(String),
+}
+
+/// What processing a job came to, before it is recorded.
+struct Processed {
+    outcome: JobOutcome,
+    results: Vec<ItemResult>,
+}
+
+/// The apalis handler.
+pub async fn handle(job: ScanJob, deps: Data<Arc<WorkerDeps>>, attempt: Attempt) -> Result<(), JobError> {
+    execute(&job, &deps, attempt.current()).await
+}
+
+/// Runs one job and records its outcome. `attempt` counts from 0; on the last one
+/// (`max_attempts - 1`) a transient failure is recorded as the job's final outcome.
+pub async fn execute(job: &ScanJob, deps: &WorkerDeps, attempt: usize) -> Result<(), JobError> {
+    let processed = match process(job, deps).await {
+        Ok(p) => p,
+        Err(Failure::Permanent(reason)) => Processed { outcome: JobOutcome::Failed { error: reason }, results: Vec::new() },
+        Err(Failure::Transient(reason)) => {
+            // apalis counts attempts from 0; the last one gives up and says why.
+            if attempt + 1 >= deps.max_attempts {
+                tracing::warn!(item = %job.item_key, error = %reason, "job failed for good");
+                Processed {
+                    outcome: JobOutcome::Failed { error: format!("gave up after {} attempts: {reason}", deps.max_attempts) },
+                    results: Vec::new(),
+                }
+            } else {
+                tracing::info!(item = %job.item_key, attempt, error = %reason, "job will be retried");
+                return Err(JobError::Transient(reason));
+            }
+        }
+    };
+    deps.store
+        .record_job(&job.scan_id, &job.item_key, &processed.outcome, &processed.results)
+        .await
+        .map_err(|e| JobError::Transient(format!("cannot record the outcome: {e}")))?;
+    Ok(())
+}
+
+enum Failure {
+    /// Retrying cannot help (malformed content, refused by Confluence, over a limit).
+    Permanent(String),
+    Transient(String),
+}
+
+impl From<FetchError> for Failure {
+    fn from(e: FetchError) -> Self {
+        if e.is_transient() { Failure::Transient(e.to_string()) } else { Failure::Permanent(e.to_string()) }
+    }
+}
+
+impl From<crate::store::StoreError> for Failure {
+    fn from(e: crate::store::StoreError) -> Self {
+        Failure::Transient(format!("store: {e}"))
+    }
+}
+
+async fn process(job: &ScanJob, deps: &WorkerDeps) -> Result<Processed, Failure> {
+    let digest = deps.classifier.engine().digest().to_owned();
+    match &job.work {
+        Work::Body { item, body } => {
+            if is_current(deps, item, &digest).await? {
+                return Ok(unchanged(item, &digest));
+            }
+            let body = match body {
+                Some(sealed) => deps.sealer.open(sealed).map_err(|e| Failure::Permanent(e.to_string()))?,
+                None => fetch::body(deps, item).await?,
+            };
+            let segments = storage_segments(&body, deps)?;
+            Ok(classified(vec![result(deps, item, &digest, &segments)]))
+        }
+        Work::Comments { item, container } => {
+            let comments = fetch::comments(deps, *container, item).await?;
+            let mut results = Vec::with_capacity(comments.len());
+            let mut malformed = Vec::new();
+            for (comment_ref, body) in comments {
+                if is_current(deps, &comment_ref, &digest).await? {
+                    results.push(ItemResult::unchanged(comment_ref.clone(), comment_ref.page_version, &digest));
+                    continue;
+                }
+                match storage_segments(&body, deps) {
+                    Ok(segments) => results.push(result(deps, &comment_ref, &digest, &segments)),
+                    Err(Failure::Permanent(reason)) | Err(Failure::Transient(reason)) => {
+                        malformed.push(format!("comment {}: {reason}", comment_ref.item_id()))
+                    }
+                }
+            }
+            let outcome = if malformed.is_empty() {
+                JobOutcome::Classified
+            } else {
+                // The readable comments still count; the unreadable ones are named.
+                JobOutcome::Failed { error: malformed.join("; ") }
+            };
+            Ok(Processed { outcome, results })
+        }
+        Work::Attachment { item, download_link, .. } => {
+            if is_current(deps, item, &digest).await? {
+                return Ok(unchanged(item, &digest));
+            }
+            let bytes = fetch::attachment(deps, download_link).await?;
+            let name = item.attachment_title.as_deref().unwrap_or("");
+            attachment_outcome(deps, item, &digest, &bytes, name)
+        }
+        Work::LocalFile { item, path } => {
+            let bytes = fetch::local_file(path, deps.attachment_limits.max_bytes as u64).await?;
+            let name = item.attachment_title.as_deref().unwrap_or("");
+            attachment_outcome(deps, item, &digest, &bytes, name)
+        }
+    }
+}
+
+fn attachment_outcome(deps: &WorkerDeps, item: &ContentRef, digest: &str, bytes: &[u8], name: &str) -> Result<Processed, Failure> {
+    match extract::attachment_segments(bytes, name, &deps.attachment_limits) {
+        Ok(segments) => Ok(classified(vec![result(deps, item, digest, &segments)])),
+        // Nothing was read, so nothing is claimed about the item's findings either way.
+        Err(e @ ExtractError::NotExtracted { .. }) => {
+            Ok(Processed { outcome: JobOutcome::NotExtracted { reason: e.to_string() }, results: Vec::new() })
+        }
+        Err(e) => Err(Failure::Permanent(e.to_string())),
+    }
+}
+
+fn storage_segments(body: &str, deps: &WorkerDeps) -> Result<Vec<Segment>, Failure> {
+    extract::storage_segments(body, &deps.storage_limits).map_err(|e| Failure::Permanent(e.to_string()))
+}
+
+fn result(deps: &WorkerDeps, item: &ContentRef, digest: &str, segments: &[Segment]) -> ItemResult {
+    let findings: Vec<Finding> = deps.classifier.classify(item, segments);
+    ItemResult::classified(item.clone(), item.page_version, digest, findings)
+}
+
+fn classified(results: Vec<ItemResult>) -> Processed {
+    Processed { outcome: JobOutcome::Classified, results }
+}
+
+fn unchanged(item: &ContentRef, digest: &str) -> Processed {
+    Processed {
+        outcome: JobOutcome::Unchanged,
+        results: vec![ItemResult::unchanged(item.clone(), item.page_version, digest)],
+    }
+}
+
+async fn is_current(deps: &WorkerDeps, item: &ContentRef, digest: &str) -> Result<bool, Failure> {
+    let Some(version) = item.page_version else { return Ok(false) };
+    Ok(deps.store.is_current(item.content_type, item.item_id(), version, digest).await?)
+}
+
+/// Which container a comment job's comments hang on; used by `fetch`.
+fn container_of(content_type: ContentType) -> crate::confluence::Container {
+    match content_type {
+        ContentType::BlogPost => crate::confluence::Container::BlogPost,
+        _ => crate::confluence::Container::Page,
+    }
+}
+

@@ -16,11 +16,10 @@ BASE62 = string.digits + string.ascii_uppercase + string.ascii_lowercase
 AWS_ALPHABET = string.ascii_uppercase + "234567"
 AWS_DOC_EXAMPLE = "AKIAIOSFODNN7EXAMPLE"
 
-# The team contract (see samples/README.md): the 6-char checksum of a classic GitHub PAT is
-# CRC32 over "ghp_" + the 30 random characters, base62 (0-9A-Za-z), left-padded with '0'.
-# Public validators (e.g. credsweeper) compute it over the 30 random characters only; the
-# look-alikes below fail under both readings so they stay negative whichever one a detector uses.
-GHP_CHECKSUM_INCLUDES_PREFIX = True
+# The 6-char checksum of a classic GitHub PAT is CRC32 over the 30 random characters (not the
+# "ghp_" prefix), base62 (0-9A-Za-z), left-padded with '0': what GitHub issues, checked against
+# published revoked tokens. The look-alikes below fail under either reading.
+GHP_CHECKSUM_INCLUDES_PREFIX = False
 
 CATEGORY = {
     "aws-access-key-id": "secret",

@@ -1,1 +1,192 @@
-//! (being written)
+//! The command line: a thin layer that loads settings, wires the parts and prints.
+//!
+//! Exit codes of `scan`: 0 no findings, 1 findings, 2 error.
+
+mod output;
+mod scan;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use secrecy::SecretString;
+
+use crate::config::Settings;
+
+pub use scan::client_from;
+
+#[derive(Debug, Parser)]
+#[command(name = "confluence-dlp", version, about = "Finds and fixes sensitive data at rest in Confluence")]
+pub struct Cli {
+    /// A TOML settings file (see README, "Configuration").
+    #[arg(long, global = true, env = "DLP_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// Where embedded state lives (SQLite store and queue, generated server key).
+    #[arg(long, global = true)]
+    pub data_dir: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Scan a Confluence space (--site, --space) or local files and folders (PATH...).
+    Scan(ScanArgs),
+    /// Run a pool of workers that takes scan jobs from the queue until interrupted.
+    Worker(WorkerArgs),
+    /// Serve sample spaces from disk over the Confluence Cloud REST API (for tests and demos).
+    Simulate(SimulateArgs),
+    /// Apply database migrations and exit.
+    Migrate,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// A summary table (and a progress bar on a terminal).
+    Table,
+    /// One finding per line, as the JSON contract in DESIGN.md.
+    Jsonl,
+}
+
+#[derive(Debug, Args)]
+pub struct ScanArgs {
+    /// Local files or folders to scan instead of a Confluence space.
+    pub paths: Vec<PathBuf>,
+    /// Confluence site, e.g. https://acme.atlassian.net.
+    #[arg(long, env = "CONFLUENCE_SITE")]
+    pub site: Option<String>,
+    /// Space key to scan, e.g. ENG.
+    #[arg(long)]
+    pub space: Option<String>,
+    /// Cloud account email (with --api-token).
+    #[arg(long)]
+    pub email: Option<String>,
+    /// Cloud API token; prefer CONFLUENCE_API_TOKEN so it stays out of shell history.
+    #[arg(long, hide_env_values = true)]
+    pub api_token: Option<SecretString>,
+    /// Data Center personal access token; prefer CONFLUENCE_PAT.
+    #[arg(long, hide_env_values = true)]
+    pub pat: Option<SecretString>,
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+    /// Only crawl and enqueue; leave the jobs to `confluence-dlp worker` processes.
+    #[arg(long)]
+    pub enqueue_only: bool,
+    /// Workers in this process (default: settings, 4).
+    #[arg(long)]
+    pub concurrency: Option<usize>,
+    /// Client-side request budget, requests per second.
+    #[arg(long)]
+    pub max_requests_per_sec: Option<f64>,
+    /// Findings below this confidence are not reported.
+    #[arg(long)]
+    pub min_confidence: Option<f64>,
+}
+
+#[derive(Debug, Args)]
+pub struct WorkerArgs {
+    #[arg(long)]
+    pub concurrency: Option<usize>,
+    /// Confluence site the jobs come from (needed to fetch comments and attachments).
+    #[arg(long, env = "CONFLUENCE_SITE")]
+    pub site: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct SimulateArgs {
+    /// A folder holding one space (space.json) or several space folders.
+    pub dir: PathBuf,
+    #[arg(long, default_value_t = 8090)]
+    pub port: u16,
+    #[arg(long, default_value = "127.0.0.1")]
+    pub bind: std::net::IpAddr,
+    /// Require Basic auth with this email (and --auth-token).
+    #[arg(long)]
+    pub auth_email: Option<String>,
+    #[arg(long, hide_env_values = true)]
+    pub auth_token: Option<String>,
+    /// Require this Bearer token (Data Center PAT).
+    #[arg(long, hide_env_values = true)]
+    pub auth_pat: Option<String>,
+    /// Answer every Nth API request with 429 and Retry-After.
+    #[arg(long)]
+    pub every_nth_429: Option<u32>,
+    /// Retry-After seconds on injected 429s.
+    #[arg(long, default_value_t = 1)]
+    pub retry_after_secs: u32,
+    /// Answer this fraction of API requests with a random 5xx (seeded, reproducible).
+    #[arg(long)]
+    pub rate_5xx: Option<f64>,
+    /// Answer this fraction of API requests with a random 429 (seeded, reproducible).
+    #[arg(long)]
+    pub rate_429: Option<f64>,
+    #[arg(long, default_value_t = 1)]
+    pub fault_seed: u64,
+}
+
+/// Runs a parsed command line and returns the process exit code.
+pub async fn run(cli: Cli) -> ExitCode {
+    init_tracing();
+    match dispatch(cli).await {
+        Ok(code) => code,
+        Err(e) => {
+            // `{:#}` prints the cause chain; none of our errors carry content or secrets.
+            eprintln!("error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
+    let mut settings = Settings::load(cli.config.as_deref())?;
+    if let Some(dir) = cli.data_dir {
+        settings.data_dir = dir;
+    }
+    match cli.command {
+        Command::Scan(args) => scan::command(settings, args).await,
+        Command::Worker(args) => scan::worker_command(settings, args).await,
+        Command::Simulate(args) => simulate(args).await,
+        Command::Migrate => {
+            settings.validate()?;
+            settings.ensure_data_dir()?;
+            let store = crate::store::Store::connect(secrecy::ExposeSecret::expose_secret(&settings.store_url())).await?;
+            store.migrate().await?;
+            eprintln!("migrations applied ({:?})", store.backend());
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+async fn simulate(args: SimulateArgs) -> anyhow::Result<ExitCode> {
+    use crate::simulator::{Faults, RandomFaults, SimulatorAuth, SimulatorConfig};
+    let auth = SimulatorAuth {
+        basic: match (args.auth_email, args.auth_token) {
+            (Some(e), Some(t)) => Some((e, t)),
+            (None, None) => None,
+            _ => anyhow::bail!("--auth-email and --auth-token go together"),
+        },
+        bearer: args.auth_pat,
+    };
+    let mut faults = Faults::default();
+    faults.every_nth_429 = args.every_nth_429;
+    faults.retry_after_secs = args.retry_after_secs;
+    if args.rate_5xx.is_some() || args.rate_429.is_some() {
+        faults.random = Some(RandomFaults {
+            rate_429: args.rate_429.unwrap_or(0.0),
+            rate_5xx: args.rate_5xx.unwrap_or(0.0),
+            seed: args.fault_seed,
+        });
+    }
+    let config = SimulatorConfig { root: args.dir, auth, faults };
+    let handle = crate::simulator::spawn(config, SocketAddr::new(args.bind, args.port)).await?;
+    eprintln!("simulated Confluence at {} (Ctrl-C to stop)", handle.site_url());
+    handle.wait().await;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn init_tracing() {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_env("DLP_LOG").unwrap_or_else(|_| EnvFilter::new("warn"));
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+}

@@ -92,6 +92,12 @@ fn offset(value: Option<usize>) -> Result<Option<i64>, StoreError> {
 }
 
 impl Store {
+    /// Every finding row, open or resolved: what a re-scan must never grow by duplicates.
+    pub async fn count_findings(&self) -> Result<i64, StoreError> {
+        let row = sqlx::query("SELECT COUNT(*) FROM findings").fetch_one(&self.pool).await?;
+        Ok(row.get::<i64, _>(0))
+    }
+
     /// Open findings in the content items this scan covered, classified or found unchanged,
     /// ordered by location (space, page, item, place in the item, offset).
     pub async fn scan_findings(&self, scan_id: &str) -> Result<Vec<Finding>, StoreError> {

@@ -44,6 +44,14 @@ impl Store {
         Ok(id)
     }
 
+    /// The most recently started scan, if any (for tools that enqueue and then watch).
+    pub async fn latest_scan_id(&self) -> Result<Option<String>, StoreError> {
+        let row = sqlx::query("SELECT id FROM scans ORDER BY started_at DESC, id DESC LIMIT 1")
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.map(|r| r.get::<String, _>(0)))
+    }
+
     pub async fn scan(&self, scan_id: &str) -> Result<ScanRecord, StoreError> {
         let mut conn = self.pool.acquire().await?;
         load_scan(&mut conn, scan_id).await

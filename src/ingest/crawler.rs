@@ -1,0 +1,158 @@
+//! The crawler walks a space and enqueues one job per page body, blog post body, comment set
+//! and attachment. It classifies nothing: it only turns what the list calls return into jobs,
+//! batch by batch, so memory stays flat whatever the size of the space.
+
+use crate::confluence::{Attachment, ConfluenceClient, Container};
+use crate::domain::{ContentRef, ContentType};
+use crate::jobs::{JobQueue, ScanJob, Sealer, Work, item_key};
+use crate::store::Store;
+
+/// Bodies larger than this are not carried in the job (the queue is no blob store); the
+/// worker fetches them by id instead.
+const MAX_INLINE_BODY: usize = 512 * 1024;
+
+#[derive(Debug, thiserror::Error)]
+pub enum CrawlError {
+    #[error("Confluence: {0}")]
+    Confluence(#[from] crate::confluence::ConfluenceError),
+    #[error("store: {0}")]
+    Store(#[from] crate::store::StoreError),
+    #[error("queue: {0}")]
+    Queue(#[from] crate::jobs::QueueError),
+}
+
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct CrawlStats {
+    pub pages: u64,
+    pub blog_posts: u64,
+    pub attachments: u64,
+    pub jobs: u64,
+}
+
+pub struct Crawler<'a> {
+    pub client: &'a ConfluenceClient,
+    pub store: &'a Store,
+    pub queue: &'a JobQueue,
+    pub sealer: &'a Sealer,
+    pub max_attempts: usize,
+}
+
+/// A page or blog post as the crawler needs it, whichever list it came from.
+struct Listed {
+    kind: Container,
+    id: String,
+    title: String,
+    version: Option<u32>,
+    body: Option<String>,
+}
+
+impl Crawler<'_> {
+    pub async fn crawl_space(&self, scan_id: &str, space_key: &str) -> Result<CrawlStats, CrawlError> {
+        let space = self.client.space_by_key(space_key).await?;
+        let mut stats = CrawlStats::default();
+
+        let mut pages = self.client.pages_in_space(&space.id);
+        while let Some(batch) = pages.next_page().await? {
+            for page in batch {
+                stats.pages += 1;
+                let c = Listed {
+                    kind: Container::Page,
+                    id: page.id.clone(),
+                    title: page.title.clone(),
+                    version: page.version.as_ref().map(|v| v.number),
+                    body: page.body.storage().map(str::to_owned),
+                };
+                self.container(scan_id, &space.key, c, &mut stats).await?;
+            }
+        }
+        let mut posts = self.client.blog_posts_in_space(&space.id);
+        while let Some(batch) = posts.next_page().await? {
+            for post in batch {
+                stats.blog_posts += 1;
+                let c = Listed {
+                    kind: Container::BlogPost,
+                    id: post.id.clone(),
+                    title: post.title.clone(),
+                    version: post.version.as_ref().map(|v| v.number),
+                    body: post.body.storage().map(str::to_owned),
+                };
+                self.container(scan_id, &space.key, c, &mut stats).await?;
+            }
+        }
+        Ok(stats)
+    }
+
+    async fn container(&self, scan_id: &str, space_key: &str, c: Listed, stats: &mut CrawlStats) -> Result<(), CrawlError> {
+        let content_type = match c.kind {
+            Container::Page => ContentType::Page,
+            Container::BlogPost => ContentType::BlogPost,
+        };
+        let item = ContentRef {
+            space_key: space_key.to_owned(),
+            content_type,
+            page_id: c.id.clone(),
+            page_version: c.version,
+            comment_id: None,
+            attachment_id: None,
+            attachment_title: None,
+        };
+        let body = c.body.filter(|b| b.len() <= MAX_INLINE_BODY).map(|b| self.sealer.seal(&b));
+        self.enqueue(scan_id, &c.title, Work::Body { item: item.clone(), body }, stats).await?;
+
+        let comments = ContentRef { content_type: ContentType::Comment, page_version: None, ..item.clone() };
+        let work = Work::Comments { item: comments, container: content_type };
+        self.enqueue(scan_id, &format!("comments on {}", c.title), work, stats).await?;
+
+        let mut attachments = self.client.attachments(c.kind, &c.id);
+        while let Some(batch) = attachments.next_page().await? {
+            for a in batch {
+                stats.attachments += 1;
+                self.attachment(scan_id, &item, a, stats).await?;
+            }
+        }
+        Ok(())
+    }
+
+    async fn attachment(&self, scan_id: &str, container: &ContentRef, a: Attachment, stats: &mut CrawlStats) -> Result<(), CrawlError> {
+        let item = ContentRef {
+            space_key: container.space_key.clone(),
+            content_type: ContentType::Attachment,
+            page_id: container.page_id.clone(),
+            page_version: a.version.as_ref().map(|v| v.number),
+            comment_id: None,
+            attachment_id: Some(a.id.clone()),
+            attachment_title: Some(a.title.clone()),
+        };
+        let Some(download_link) = a.download_path().map(str::to_owned) else {
+            // Nothing to fetch: record it so the gap is visible rather than silent.
+            let key = item_key(&item);
+            self.store.enqueue_item(scan_id, &key, &a.title).await?;
+            self.store
+                .record_job(
+                    scan_id,
+                    &key,
+                    &crate::store::JobOutcome::Failed { error: "attachment has no download link".into() },
+                    &[],
+                )
+                .await?;
+            return Ok(());
+        };
+        let work = Work::Attachment { item, download_link, media_type: a.media_type.clone(), file_size: a.file_size };
+        self.enqueue(scan_id, &a.title, work, stats).await
+    }
+
+    async fn enqueue(&self, scan_id: &str, label: &str, work: Work, stats: &mut CrawlStats) -> Result<(), CrawlError> {
+        let item = match &work {
+            Work::Body { item, .. } | Work::Comments { item, .. } | Work::Attachment { item, .. } | Work::LocalFile { item, .. } => item,
+        };
+        let key = item_key(item);
+        // Register first: the scan is complete only when every registered item has an outcome,
+        // so a job that runs before its row exists could be missed.
+        if self.store.enqueue_item(scan_id, &key, label).await? {
+            let job = ScanJob { scan_id: scan_id.to_owned(), item_key: key, label: label.to_owned(), work };
+            self.queue.push(job, self.max_attempts).await?;
+            stats.jobs += 1;
+        }
+        Ok(())
+    }
+}

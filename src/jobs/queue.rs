@@ -1,0 +1,175 @@
+//! The queue backend, chosen once: Redis, or the embedded SQLite file.
+
+use std::future::Future;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use apalis::layers::retry::backoff::{ExponentialBackoff, ExponentialBackoffMaker, MakeBackoff};
+use apalis::layers::retry::{BackoffRetryPolicy, HasherRng, RetryPolicy};
+use apalis::prelude::*;
+use futures::TryFutureExt;
+use apalis_redis::RedisStorage;
+use apalis_sqlite::SqliteStorage;
+use secrecy::{ExposeSecret, SecretString};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
+
+use super::ScanJob;
+use crate::workers::{self, WorkerDeps};
+
+#[derive(Debug, thiserror::Error)]
+pub enum QueueError {
+    #[error("cannot open the embedded job queue at {path}: {source}")]
+    Embedded { path: String, source: sqlx::Error },
+    #[error("cannot set up the embedded job queue: {0}")]
+    EmbeddedSetup(String),
+    // The Redis URL can hold a password: never echo it.
+    #[error("cannot connect to Redis: {0}")]
+    Redis(String),
+    #[error("cannot enqueue a job: {0}")]
+    Push(String),
+    #[error("worker pool stopped with an error: {0}")]
+    Worker(String),
+}
+
+/// How a pool of workers runs.
+#[derive(Debug, Clone)]
+pub struct PoolOptions {
+    pub name: String,
+    pub concurrency: usize,
+    /// Retries inside a worker, with jittered exponential backoff, before the job is handed
+    /// back to the queue as failed.
+    pub retries: usize,
+    pub job_timeout: Duration,
+    pub heartbeat: Duration,
+}
+
+/// The job queue of this process.
+#[derive(Clone)]
+pub enum JobQueue {
+    Embedded(SqliteStorage<ScanJob>),
+    Redis(RedisStorage<ScanJob>),
+}
+
+impl std::fmt::Debug for JobQueue {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            JobQueue::Embedded(_) => "JobQueue::Embedded",
+            JobQueue::Redis(_) => "JobQueue::Redis",
+        })
+    }
+}
+
+impl JobQueue {
+    /// Redis when a URL is given, else the embedded queue file.
+    pub async fn open(redis_url: Option<&SecretString>, embedded_path: &Path, queue: &str, heartbeat: Duration) -> Result<Self, QueueError> {
+        match redis_url {
+            Some(url) => Self::redis(url.expose_secret(), queue, heartbeat).await,
+            None => Self::embedded(embedded_path, queue, heartbeat).await,
+        }
+    }
+
+    pub async fn embedded(path: &Path, queue: &str, heartbeat: Duration) -> Result<Self, QueueError> {
+        let err = |source| QueueError::Embedded { path: path.display().to_string(), source };
+        let options = SqliteConnectOptions::new()
+            .filename(path)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .busy_timeout(Duration::from_secs(30));
+        let pool = SqlitePoolOptions::new().max_connections(4).connect_with(options).await.map_err(err)?;
+        SqliteStorage::setup(&pool).await.map_err(|e| QueueError::EmbeddedSetup(e.to_string()))?;
+        let config = apalis_sqlite::Config::default()
+            .queue(queue)
+            .heartbeat_interval(heartbeat)
+            .missed_heartbeats(2);
+        Ok(JobQueue::Embedded(SqliteStorage::new(&pool).with_config(config)))
+    }
+
+    pub async fn redis(url: &str, queue: &str, heartbeat: Duration) -> Result<Self, QueueError> {
+        let conn = apalis_redis::connect(url).await.map_err(|e| QueueError::Redis(redis_error_kind(&e)))?;
+        let config = apalis_redis::Config::default()
+            .queue(queue)
+            .heartbeat_interval(heartbeat)
+            .missed_heartbeats(2)
+            // Idempotency keys are per scan: keep them a day, not forever.
+            .idempotency_ttl(Some(Duration::from_secs(24 * 3600)));
+        Ok(JobQueue::Redis(RedisStorage::new(conn).with_config(config)))
+    }
+
+    pub fn kind(&self) -> &'static str {
+        match self {
+            JobQueue::Embedded(_) => "embedded",
+            JobQueue::Redis(_) => "redis",
+        }
+    }
+
+    /// Enqueues a job; a second job with the same idempotency key in the same scan is dropped
+    /// by the queue.
+    pub async fn push(&self, job: ScanJob, max_attempts: usize) -> Result<(), QueueError> {
+        let key = job.idempotency_key();
+        let task = TaskBuilder::new(job).idempotency_key(key).max_attempts(max_attempts).build();
+        let push_err = |e: &dyn std::fmt::Display| QueueError::Push(e.to_string());
+        match self {
+            JobQueue::Embedded(s) => s.clone().push_task(task).await.map_err(|e| push_err(&e)),
+            JobQueue::Redis(s) => s.clone().push_task(task).await.map_err(|e| push_err(&e)),
+        }
+    }
+
+    /// Runs a pool of workers until `shutdown` resolves; in-flight jobs finish first.
+    pub async fn run_pool<F>(&self, deps: Arc<WorkerDeps>, options: &PoolOptions, shutdown: F) -> Result<(), QueueError>
+    where
+        F: Future<Output = ()> + Send + 'static,
+    {
+        let signal = async move {
+            shutdown.await;
+            Ok::<(), std::io::Error>(())
+        };
+        let worker_err = |e: WorkerError| QueueError::Worker(e.to_string());
+        // The two arms differ only in the backend's type; apalis' builder is generic over it
+        // in ways that do not name well, so the chain is spelled twice.
+        // Boxed as `dyn Send` here, where every type is concrete: left to inference, the
+        // compiler cannot prove apalis' worker future `Send` for all lifetimes, and a caller
+        // could not `tokio::spawn` the pool.
+        let pool: std::pin::Pin<Box<dyn Future<Output = Result<(), QueueError>> + Send>> = match self {
+            JobQueue::Embedded(storage) => Box::pin(WorkerBuilder::new(options.name.as_str())
+                .backend(storage.clone())
+                .concurrency(options.concurrency)
+                .retry(retry_policy(options.retries))
+                .timeout(options.job_timeout)
+                .catch_panic()
+                .data(deps)
+                .build(workers::handle)
+                .run_until(signal)
+                .map_err(worker_err)),
+            JobQueue::Redis(storage) => Box::pin(WorkerBuilder::new(options.name.as_str())
+                .backend(storage.clone())
+                .concurrency(options.concurrency)
+                .retry(retry_policy(options.retries))
+                .timeout(options.job_timeout)
+                .catch_panic()
+                .data(deps)
+                .build(workers::handle)
+                .run_until(signal)
+                .map_err(worker_err)),
+        };
+        pool.await
+    }
+}
+
+fn retry_policy(retries: usize) -> BackoffRetryPolicy<ExponentialBackoff<HasherRng>> {
+    let backoff = ExponentialBackoffMaker::new(
+        Duration::from_millis(200),
+        Duration::from_secs(20),
+        0.5,
+        HasherRng::default(),
+    )
+    .expect("backoff bounds are valid")
+    .make_backoff();
+    RetryPolicy::retries(retries).with_backoff(backoff)
+}
+
+fn redis_error_kind(e: &apalis_redis::RedisError) -> String {
+    // RedisError's Display can include the address but not the password; keep only the kind
+    // and category to be safe.
+    format!("{:?}: {}", e.kind(), e.category())
+}

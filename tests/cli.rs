@@ -1,0 +1,72 @@
+//! The command line as a user meets it: `scan PATH`, output formats and exit codes.
+
+use std::process::{Command, Output, Stdio};
+
+use confluence_dlp::domain::Finding;
+
+const AWS_KEY: &str = "AKIAQX4BRZ7ELK2MWN5T";
+const CARD: &str = "4539 5787 6362 1486";
+
+fn dlp(data_dir: &std::path::Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_confluence-dlp"))
+        .args(args)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("DLP_DATA_DIR", data_dir)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn scanning_local_files_prints_contract_jsonl_and_exits_1() {
+    let dir = tempfile::tempdir().unwrap();
+    let files = dir.path().join("files");
+    std::fs::create_dir(&files).unwrap();
+    std::fs::write(
+        files.join("runbook.txt"),
+        format!("Deploy steps\n\nexport AWS_ACCESS_KEY_ID={AWS_KEY}\ncorporate card on file: {CARD}\n"),
+    )
+    .unwrap();
+    std::fs::write(files.join("notes.md"), "nothing to see here\nversion 4.1.1111\n").unwrap();
+    // A PNG: listed as not extracted until OCR arrives, never silently skipped.
+    std::fs::write(files.join("screen.png"), b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR").unwrap();
+
+    let out = dlp(&dir.path().join("state"), &["scan", files.to_str().unwrap(), "--format", "jsonl"]);
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(out.status.code(), Some(1), "stderr: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(!stdout.contains(AWS_KEY) && !stdout.contains(CARD), "raw values printed");
+    let findings: Vec<Finding> = stdout.lines().map(|l| serde_json::from_str(l).expect("contract JSON")).collect();
+    let detectors: Vec<&str> = findings.iter().map(|f| f.detector.as_str()).collect();
+    assert!(detectors.contains(&"aws-access-key-id"), "{detectors:?}");
+    assert!(detectors.contains(&"credit-card"), "{detectors:?}");
+    let aws = findings.iter().find(|f| f.detector == "aws-access-key-id").unwrap();
+    assert_eq!(aws.location.attachment_title.as_deref(), Some("runbook.txt"));
+    assert_eq!(aws.location.line, Some(3));
+    assert!(aws.masked.ends_with(&AWS_KEY[AWS_KEY.len() - 4..]));
+
+    let table = dlp(&dir.path().join("state"), &["scan", files.to_str().unwrap()]);
+    let text = String::from_utf8(table.stdout).unwrap();
+    assert_eq!(table.status.code(), Some(1));
+    assert!(text.contains("aws-access-key-id"), "{text}");
+    assert!(text.contains("screen.png") && text.contains("not_extracted"), "{text}");
+}
+
+#[test]
+fn a_clean_file_exits_0_and_bad_input_exits_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let clean = dir.path().join("clean.txt");
+    std::fs::write(&clean, "just prose, a uuid 3f2b8c1e-9a4d-4e5f-8b7a-1c2d3e4f5a6b and a sha 9fceb02d0ae598e95dc970b74767f19372d61af8\n").unwrap();
+    let state = dir.path().join("state");
+    let out = dlp(&state, &["scan", clean.to_str().unwrap(), "--format", "jsonl"]);
+    assert_eq!(out.status.code(), Some(0), "stderr: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(out.stdout.is_empty());
+
+    let missing = dlp(&state, &["scan", "/definitely/not/here"]);
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("/definitely/not/here"));
+
+    let nothing = dlp(&state, &["scan"]);
+    assert_eq!(nothing.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&nothing.stderr).contains("nothing to scan"));
+}

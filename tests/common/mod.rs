@@ -1,0 +1,141 @@
+//! Shared by the pipeline tests: the simulator over the sample space, settings for a scan,
+//! and the sample space's expectations.
+#![allow(dead_code)]
+
+use std::collections::HashSet;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use confluence_dlp::config::Settings;
+use confluence_dlp::domain::Finding;
+use confluence_dlp::simulator::{self, Faults, SimulatorAuth, SimulatorConfig, SimulatorHandle};
+use secrecy::SecretString;
+use serde::Deserialize;
+
+pub const EMAIL: &str = "scanner@acme-corp.com";
+pub const TOKEN: &str = "sim-api-token";
+/// The server key the tests scan with, so they can fingerprint expected values themselves.
+pub const SERVER_KEY: &str = "3f1c9a7e5b2d4086a1e3c5b7d9f1a3c5e7b9d1f3a5c7e9b1d3f5a7c9e1b3d5f7";
+
+pub fn sample_space() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/spaces/ENG")
+}
+
+pub async fn spawn_simulator(faults: Faults) -> SimulatorHandle {
+    let config = SimulatorConfig {
+        root: sample_space(),
+        auth: SimulatorAuth { basic: Some((EMAIL.into(), TOKEN.into())), bearer: None },
+        faults,
+    };
+    simulator::spawn(config, SocketAddr::from(([127, 0, 0, 1], 0))).await.expect("simulator starts")
+}
+
+/// Settings for a scan of the simulator on the embedded backends in `data_dir`.
+pub fn settings(data_dir: &Path, site: &url::Url) -> Settings {
+    let mut s = Settings::default();
+    s.data_dir = data_dir.to_owned();
+    s.server_key = Some(SecretString::from(SERVER_KEY.to_string()));
+    s.confluence.site = Some(site.to_string());
+    s.confluence.email = Some(EMAIL.into());
+    s.confluence.api_token = Some(SecretString::from(TOKEN.to_string()));
+    s.workers.heartbeat_secs = 1;
+    s.workers.queue = format!("test-{}", uuid::Uuid::new_v4());
+    s
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Expected {
+    pub planted: Vec<Planted>,
+    pub lookalikes: Vec<Lookalike>,
+}
+
+#[derive(Debug, Deserialize, Clone)]
+pub struct Planted {
+    pub value: String,
+    pub detector: String,
+    pub category: String,
+    pub content_type: String,
+    pub page_id: String,
+    pub comment_id: Option<String>,
+    pub attachment_id: Option<String>,
+    pub attachment_title: Option<String>,
+    /// The extractor a later issue adds that this value waits for (pdf, docx, ocr, ...).
+    #[serde(default)]
+    pub needs: Option<String>,
+}
+
+#[derive(Debug, Deserialize, Clone)]
+pub struct Lookalike {
+    pub value: String,
+    pub looks_like: String,
+    pub content_type: String,
+    pub page_id: String,
+}
+
+impl Expected {
+    pub fn load() -> Expected {
+        let text = std::fs::read_to_string(sample_space().join("expected.json")).expect("expected.json");
+        serde_json::from_str(&text).expect("expected.json parses")
+    }
+}
+
+/// Where a finding or a planted value sits: content type, page, and comment or attachment.
+pub fn place(content_type: &str, page_id: &str, comment_id: Option<&str>, attachment_id: Option<&str>) -> String {
+    format!("{content_type}/{page_id}/{}/{}", comment_id.unwrap_or("-"), attachment_id.unwrap_or("-"))
+}
+
+pub fn finding_place(f: &Finding) -> String {
+    let l = &f.location;
+    place(l.content_type.as_str(), &l.page_id, l.comment_id.as_deref(), l.attachment_id.as_deref())
+}
+
+/// Checks findings against the sample space both ways: every planted value the current rule
+/// pack and extractors can find is found, at its place, and every finding is a planted value
+/// (so no look-alike and nothing else). Returns how many planted values were checked.
+pub fn assert_matches_expected(findings: &[Finding], detectors: &HashSet<String>) -> usize {
+    let expected = Expected::load();
+    let fp = confluence_dlp::classify::Fingerprinter::new(hex::decode(SERVER_KEY).unwrap().into()).unwrap();
+    let engine = confluence_dlp::classify::Engine::builtin();
+    let normalization = |detector: &str| engine.rules().find(|r| r.id == detector).map(|r| r.normalization());
+    let found: HashSet<(String, String, String)> =
+        findings.iter().map(|f| (f.detector.clone(), f.fingerprint.clone(), finding_place(f))).collect();
+
+    let mut checked = 0;
+    let mut missed = Vec::new();
+    let mut planted_keys = HashSet::new();
+    for p in &expected.planted {
+        // Values of detectors the pack does not have yet are neither expected nor allowed.
+        let Some(norm) = normalization(&p.detector) else { continue };
+        let key = (
+            p.detector.clone(),
+            fp.fingerprint(norm, &p.value),
+            place(&p.content_type, &p.page_id, p.comment_id.as_deref(), p.attachment_id.as_deref()),
+        );
+        planted_keys.insert(key.clone());
+        if !detectors.contains(&p.detector) || p.needs.is_some() {
+            continue;
+        }
+        checked += 1;
+        if !found.contains(&key) {
+            missed.push(format!("{} {} at {}", p.detector, mask(&p.value), key.2));
+        }
+    }
+    let unexpected: Vec<String> = findings
+        .iter()
+        .filter(|f| !planted_keys.contains(&(f.detector.clone(), f.fingerprint.clone(), finding_place(f))))
+        .map(|f| format!("{} {} at {}", f.detector, f.masked, finding_place(f)))
+        .collect();
+    assert!(missed.is_empty(), "planted values not found ({}):\n{}", missed.len(), missed.join("\n"));
+    assert!(unexpected.is_empty(), "findings that are not planted values ({}):\n{}", unexpected.len(), unexpected.join("\n"));
+    // Same value at the same place reported once.
+    let mut ids = HashSet::new();
+    for f in findings {
+        assert!(ids.insert(f.id.clone()), "duplicate finding id {}", f.id);
+    }
+    checked
+}
+
+fn mask(v: &str) -> String {
+    let n = v.chars().count();
+    v.chars().enumerate().map(|(i, c)| if i + 4 >= n { c } else { '*' }).collect()
+}
