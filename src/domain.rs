@@ -139,6 +139,10 @@ pub struct Segment {
     pub offset: usize,
     pub line: u32,
     pub origin: SegmentOrigin,
+    /// Text a reader sees next to this segment — a table cell's column header, later a
+    /// spreadsheet column header — that detectors read for context words but never report
+    /// from. Not part of the joined text: `offset` and `line` never count it.
+    pub context: Option<String>,
 }
 
 /// The full location of a finding (`location` in the JSON contract).

@@ -2,7 +2,8 @@
 //!
 //! Per segment, one Aho-Corasick pass over every rule's keywords (and, if any rule asks for
 //! it, one byte pass for digit runs) decides which rules are candidates; only their regexes
-//! run. Most segments of a wiki hold no secret, so the no-match path is kept to those passes
+//! run. A segment's `context` (a table cell's column header) takes part in the keyword pass
+//! and counts as near for context words, but values are only ever taken from its text. Most segments of a wiki hold no secret, so the no-match path is kept to those passes
 //! plus the regexes of candidate rules, with reused buffers and no allocation (tested).
 
 use aho_corasick::AhoCorasick;
@@ -19,7 +20,7 @@ use crate::domain::{Category, Segment, SegmentOrigin, Severity};
 
 /// Bump when engine code changes what a rule set detects, so that the digest (and with it
 /// every cached classification) changes too.
-const ENGINE_REVISION: &str = "confluence-dlp classify engine r1";
+const ENGINE_REVISION: &str = "confluence-dlp classify engine r2 (segment context)";
 
 /// Knobs that apply to every rule.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -252,6 +253,9 @@ impl Engine {
         let mut out = Vec::new();
         for segment in segments {
             self.candidates.mark(&segment.text, scratch);
+            if let Some(context) = &segment.context {
+                self.candidates.mark_context(context, scratch);
+            }
             scratch.drain_in_order(|i| self.scan_rule(&self.rules[i], segment, &mut out));
         }
         keep_best_per_span(&mut out);
@@ -316,8 +320,15 @@ impl Engine {
         }
         let ctx = &rule.spec.context;
         let (before, after) = score::window(text, span.start, span.end, ctx.window);
+        // The segment's context (a column header) stands next to the value whatever the
+        // window: a reader sees "SSN" over the cell as plainly as "SSN:" before it.
         let near = |words: &WordSet| {
-            words.occurs_in(text, before..span.start) || words.occurs_in(text, span.end..after)
+            words.occurs_in(text, before..span.start)
+                || words.occurs_in(text, span.end..after)
+                || segment
+                    .context
+                    .as_deref()
+                    .is_some_and(|context| words.occurs_in(context, 0..context.len()))
         };
         let raised = near(&rule.raise);
         if (ctx.required || needs_context) && !raised {

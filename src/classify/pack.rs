@@ -205,6 +205,7 @@ impl RulePack {
                     offset: 0,
                     line: 1,
                     origin: Default::default(),
+                    context: None,
                 };
                 engine
                     .find(std::slice::from_ref(&seg))

@@ -102,30 +102,46 @@ impl CandidateIndex {
 
     /// Marks in `scratch` the rules whose prefilter passes on `text`.
     pub fn mark(&self, text: &str, scratch: &mut Scratch) {
-        if scratch.is_candidate.len() < self.rule_count {
-            scratch.is_candidate.resize(self.rule_count, false);
-            scratch.candidates.reserve(self.rule_count);
-        }
+        self.fit(scratch);
         for &i in &self.always {
             scratch.mark(i);
         }
-        if let Some(ac) = &self.keywords {
-            let mut found = 0;
-            for hit in ac.find_overlapping_iter(text) {
-                for &i in &self.keyword_rules[hit.pattern().as_usize()] {
-                    found += usize::from(scratch.mark(i));
-                }
-                if found == self.keyword_rule_count {
-                    break;
-                }
-            }
-        }
+        self.mark_keywords(text, scratch);
         if !self.digit_rules.is_empty() {
             let run = score::longest_digit_run(text, self.longest_min_digits);
             for &(i, min_digits) in &self.digit_rules {
                 if run >= min_digits {
                     scratch.mark(i);
                 }
+            }
+        }
+    }
+
+    /// Marks in `scratch` the keyword rules with a keyword in `context`, the text next to a
+    /// segment (a column header): a rule whose keywords are its context words (`npi`) must
+    /// run on a cell under an "NPI" header. The regex still runs on the segment's text only.
+    pub fn mark_context(&self, context: &str, scratch: &mut Scratch) {
+        self.fit(scratch);
+        self.mark_keywords(context, scratch);
+    }
+
+    /// Sizes `scratch` for this index (allocates on first use only).
+    fn fit(&self, scratch: &mut Scratch) {
+        if scratch.is_candidate.len() < self.rule_count {
+            scratch.is_candidate.resize(self.rule_count, false);
+            scratch.candidates.reserve(self.rule_count);
+        }
+    }
+
+    fn mark_keywords(&self, text: &str, scratch: &mut Scratch) {
+        let Some(ac) = &self.keywords else { return };
+        let mut found = 0;
+        for hit in ac.find_overlapping_iter(text) {
+            for &i in &self.keyword_rules[hit.pattern().as_usize()] {
+                found += usize::from(scratch.mark(i));
+            }
+            if found == self.keyword_rule_count {
+                break;
             }
         }
     }

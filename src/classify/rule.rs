@@ -31,8 +31,8 @@ pub struct RuleSpec {
     /// near (a bare nine-digit SSN is only an SSN when someone says so).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub contextual_pattern: Option<String>,
-    /// Literals, any of which must occur in a segment (ASCII case-insensitive) before the
-    /// regex runs there. Empty with `prefilter = "keywords"` means "always run the regex".
+    /// Literals, any of which must occur in a segment or its context (ASCII case-insensitive)
+    /// before the regex runs there. Empty with `prefilter = "keywords"` means "always run the regex".
     #[serde(default)]
     pub keywords: Vec<String>,
     #[serde(default)]

@@ -12,6 +12,7 @@ fn seg(text: &str, offset: usize, line: u32) -> Segment {
         offset,
         line,
         origin: SegmentOrigin::default(),
+        context: None,
     }
 }
 
@@ -156,6 +157,69 @@ fn required_context_and_contextual_patterns() {
         ids("ref 536221234").is_empty(),
         "bare nine digits need context"
     );
+}
+
+/// A table cell holding only `text`, under a column headed `header`.
+fn cell_under(header: &str, text: &str) -> Vec<Segment> {
+    vec![
+        seg(header, 0, 1),
+        Segment {
+            context: Some(header.to_owned()),
+            ..seg(text, header.len() + 1, 2)
+        },
+    ]
+}
+
+#[test]
+fn a_column_header_is_context_for_the_cells_below_it() {
+    let engine = Engine::builtin();
+    let ids = |segments: Vec<Segment>| {
+        engine
+            .find(&segments)
+            .into_iter()
+            .map(|m| (m.rule_id, m.start, m.end))
+            .collect::<Vec<_>>()
+    };
+    // The NPI rule requires a context word and has its context words as keywords.
+    assert_eq!(
+        ids(cell_under("NPI", "1464608060")),
+        [("us-npi".to_owned(), 4, 14)]
+    );
+    assert_eq!(ids(cell_under("Provider NPI", "1464608060")).len(), 1);
+    assert!(ids(cell_under("Phone", "1464608060")).is_empty());
+    assert!(
+        ids(one("1464608060")).is_empty(),
+        "a bare cell is not an NPI"
+    );
+    // A bare nine-digit SSN (contextual_pattern) under an "SSN" column.
+    assert_eq!(
+        ids(cell_under("Employee SSN", "536221234")),
+        [("us-ssn".to_owned(), 13, 22)]
+    );
+    assert!(ids(cell_under("Employee ID", "536221234")).is_empty());
+    // The header is never a source of values, only of words.
+    assert!(
+        ids(vec![Segment {
+            context: Some("SSN 536-22-1234".into()),
+            ..seg("nothing here", 0, 1)
+        }])
+        .is_empty()
+    );
+}
+
+#[test]
+fn lower_words_in_a_header_lower_confidence() {
+    let engine = Engine::builtin();
+    let conf = |header: &str| {
+        let found = engine.find(&cell_under(header, "4746 5075 2917 0347"));
+        assert_eq!(found.len(), 1, "{header}: {found:?}");
+        found[0].confidence
+    };
+    let near = |a: f64, b: f64| (a - b).abs() < 1e-9;
+    assert!(near(conf("Notes"), 0.8));
+    assert!(near(conf("Card number"), 0.9), "raised by the header");
+    assert!(near(conf("Order #"), 0.5), "lowered by the header");
+    assert!(near(conf("Card / Order #"), 0.6), "both");
 }
 
 #[test]
@@ -366,6 +430,11 @@ fn no_match_path_does_not_allocate() {
             2,
         ),
         seg("NPI and provider numbers are listed elsewhere.", 160, 3),
+        // A table cell under an "NPI" header: the context marks the rule, its regex finds nothing.
+        Segment {
+            context: Some("Provider NPI".into()),
+            ..seg("Dr. Amara Obi, family medicine, ref 2024-0001", 210, 4)
+        },
     ];
     // Warm up: the regex engine fills its per-thread caches on first use.
     let _ = engine.find_with(

@@ -33,6 +33,18 @@ impl SegmentBuilder {
     }
 
     pub fn push(&mut self, text: String, origin: SegmentOrigin) {
+        self.push_with_context(text, origin, None);
+    }
+
+    /// As [`SegmentBuilder::push`], with text the reader sees next to the segment (a table
+    /// cell's column header): detectors read it for context words, and it takes no place in
+    /// the joined text, so offsets and lines are as without it.
+    pub fn push_with_context(
+        &mut self,
+        text: String,
+        origin: SegmentOrigin,
+        context: Option<String>,
+    ) {
         let newlines = text.bytes().filter(|&b| b == b'\n').count();
         let offset = self.next_offset;
         let line = self.next_line;
@@ -46,6 +58,7 @@ impl SegmentBuilder {
             offset,
             line,
             origin,
+            context,
         });
     }
 
@@ -55,6 +68,11 @@ impl SegmentBuilder {
 
     pub fn is_empty(&self) -> bool {
         self.segments.is_empty()
+    }
+
+    /// The segments pushed so far, in order.
+    pub fn segments(&self) -> &[Segment] {
+        &self.segments
     }
 
     pub fn finish(self) -> Vec<Segment> {
@@ -116,6 +134,24 @@ mod tests {
         assert_eq!(at, [(0, 1), (6, 2), (16, 4), (17, 5)]);
         assert_eq!(segments[1].origin, cell);
         assert_eq!(joined_text(&segments), "first\ntwo\nlines\n\nlast");
+    }
+
+    #[test]
+    fn context_takes_no_place_in_the_joined_text() {
+        let mut builder = SegmentBuilder::new();
+        builder.push("Jane".to_owned(), SegmentOrigin::default());
+        builder.push_with_context(
+            "536-22-1234".to_owned(),
+            SegmentOrigin::default(),
+            Some("SSN".to_owned()),
+        );
+        builder.push("after".to_owned(), SegmentOrigin::default());
+        let segments = builder.finish();
+        assert_consistent(&segments);
+        assert_eq!(joined_text(&segments), "Jane\n536-22-1234\nafter");
+        assert_eq!(segments[1].context.as_deref(), Some("SSN"));
+        assert_eq!((segments[2].offset, segments[2].line), (17, 3));
+        assert_eq!(segments[0].context, None);
     }
 
     #[test]

@@ -3,6 +3,8 @@
 //! Names are matched whole, prefix included (`ac:link`, `ri:page`): storage format never
 //! declares its namespaces, so a prefix is just part of the name.
 
+use super::tables::CellKind;
+
 /// The role of an element in the text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum ElementKind {
@@ -20,7 +22,8 @@ pub(super) enum ElementKind {
     Ignored,
     Table,
     Row,
-    Cell,
+    /// `th` (a header: its text heads its column or row) or `td`.
+    Cell(CellKind),
     /// `a`: inline, and its `href` may be scanned as well (see `Walker`).
     Link,
     /// `time`: inline, with its `datetime` attribute as its text.
@@ -49,7 +52,8 @@ pub(super) fn element_kind(name: &str) -> ElementKind {
         "pre" | "ac:plain-text-body" => ElementKind::Verbatim,
         "table" => ElementKind::Table,
         "tr" => ElementKind::Row,
-        "td" | "th" => ElementKind::Cell,
+        "th" => ElementKind::Cell(CellKind::Header),
+        "td" => ElementKind::Cell(CellKind::Data),
         "ac:structured-macro" | "ac:macro" => ElementKind::Macro,
         "ac:parameter" => ElementKind::Parameter,
         "strong"

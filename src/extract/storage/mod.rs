@@ -15,6 +15,10 @@
 //! - `<time datetime="…"/>` reads as its date (a date of birth is PII).
 //! - A link whose `href` differs from its text adds the target as a segment after its block:
 //!   webhook URLs, presigned links and `mailto:` addresses are what a DLP scan is for.
+//! - A data cell (`td`) carries its column header as the segment's `context` (the `th` cells of
+//!   the table's leading header rows over its columns), and its row header when its row starts
+//!   with a `th`, joined by " / " and cut at 200 characters: detectors read "SSN" over a cell
+//!   of bare digits. Header cells are segments of their own, without context.
 //! - A `<!DOCTYPE` that declares entities is refused; any other is ignored. Nothing is ever
 //!   expanded from a DTD.
 //! - Attributes are parsed only where they carry text or position (`ac:name`, `colspan`,
@@ -60,8 +64,8 @@ impl Default for StorageLimits {
 }
 
 /// Extracts the text of a storage-format body: paragraphs, headings, list items, table cells
-/// (with `table N` and an A1 cell as origin), quotes, code and noformat bodies (verbatim), and
-/// macro bodies, each as its own segment. See the module documentation for the details.
+/// (with `table N` and an A1 cell as origin, and their headers as context), quotes, code and
+/// noformat bodies (verbatim), and macro bodies, each as its own segment. See the module documentation for the details.
 ///
 /// Malformed markup is an error with its byte position, never a partial result: a body that
 /// cannot be read whole must be reported as such, not pass as scanned.

@@ -64,9 +64,15 @@ fn the_realistic_page_extracts() {
 #[test]
 fn ten_thousand_truncations_never_panic() {
     let page = realistic_page();
-    let cuts: Vec<usize> = (0..=page.len()).filter(|&i| page.is_char_boundary(i)).collect();
+    let cuts: Vec<usize> = (0..=page.len())
+        .filter(|&i| page.is_char_boundary(i))
+        .collect();
     // Cut off the end and, separately, the start: both leave markup open or dangling.
-    assert!(cuts.len() * 2 >= 10_000, "page has {} cut points", cuts.len());
+    assert!(
+        cuts.len() * 2 >= 10_000,
+        "page has {} cut points",
+        cuts.len()
+    );
     for &cut in &cuts {
         survives(&page[..cut]);
         survives(&page[cut..]);
@@ -187,4 +193,26 @@ fn size_and_segment_limits_are_enforced() {
             limit: 3
         }
     );
+}
+
+#[test]
+fn wide_headers_give_bounded_context_at_bounded_cost() {
+    // Thousands of header cells, and data cells spanning hundreds of them: each data cell
+    // reads at most the headers that fit in its context, not every header over it.
+    let header_row = format!("<tr>{}</tr>", "<th>h</th>".repeat(5_000));
+    let data_rows = "<tr><td colspan=\"1000\">536-22-1234</td></tr>".repeat(2_000);
+    let long_header = format!("<tr><th>{}</th></tr>", "<p>SSN</p>".repeat(5_000));
+    let xhtml = format!(
+        "<table>{header_row}{data_rows}</table><table>{long_header}<tr><td>x</td></tr></table>"
+    );
+    let segments = storage_segments(&xhtml, &StorageLimits::default()).unwrap();
+    assert_consistent(&segments);
+    let contexts: Vec<&str> = segments
+        .iter()
+        .filter_map(|s| s.context.as_deref())
+        .collect();
+    assert_eq!(contexts.len(), 2_001);
+    assert!(contexts.iter().all(|c| c.chars().count() <= 200));
+    assert_eq!(contexts[0], ["h"; 100].join(" ").as_str());
+    assert!(contexts[2_000].starts_with("SSN SSN"));
 }

@@ -125,6 +125,90 @@ fn table_cells_carry_table_number_and_a1_reference() {
     );
 }
 
+fn contexts(xhtml: &str) -> Vec<(String, Option<String>)> {
+    extract(xhtml)
+        .into_iter()
+        .map(|s| (s.text, s.context))
+        .collect()
+}
+
+fn with(text: &str, context: Option<&str>) -> (String, Option<String>) {
+    (text.into(), context.map(str::to_owned))
+}
+
+#[test]
+fn data_cells_carry_their_column_header_as_context() {
+    // Header cells as Confluence writes them: text in `p` and `strong`, a grouped header over
+    // two columns, and a data row with a cell spanning two columns.
+    let xhtml = "<p>Intro</p><table><tbody>\
+        <tr><th rowspan=\"2\"><p><strong>Provider</strong></p></th><th colspan=\"2\"><p>Identifiers</p></th></tr>\
+        <tr><th>NPI</th><th>Phone</th></tr>\
+        <tr><td>Dr. Amara Obi</td><td><p>1464608060</p></td><td>303 555 0100</td></tr>\
+        <tr><td colspan=\"2\">merged</td><td><p>first</p><p>second</p></td></tr>\
+        </tbody></table><p>After</p>";
+    let segments = extract(xhtml);
+    assert_eq!(
+        joined_text(&segments),
+        "Intro\nProvider\nIdentifiers\nNPI\nPhone\nDr. Amara Obi\n1464608060\n303 555 0100\n\
+         merged\nfirst\nsecond\nAfter",
+        "context is not part of the text"
+    );
+    assert_eq!(
+        contexts(xhtml),
+        [
+            with("Intro", None),
+            with("Provider", None),
+            with("Identifiers", None),
+            with("NPI", None),
+            with("Phone", None),
+            with("Dr. Amara Obi", Some("Provider")),
+            with("1464608060", Some("Identifiers NPI")),
+            with("303 555 0100", Some("Identifiers Phone")),
+            with("merged", Some("Provider Identifiers NPI")),
+            with("first", Some("Identifiers Phone")),
+            with("second", Some("Identifiers Phone")),
+            with("After", None),
+        ]
+    );
+}
+
+#[test]
+fn a_header_cell_starting_a_row_heads_the_row() {
+    // Confluence's "header column": the first cell of each row is a `th`.
+    let xhtml = "<table><tbody>\
+        <tr><th>Field</th><th>Value</th></tr>\
+        <tr><th>SSN</th><td>536-22-1234</td></tr>\
+        <tr><th><p>Card number</p></th><td>4746 5075 2917 0347</td></tr>\
+        <tr><td>loose</td><td>row</td></tr>\
+        </tbody></table>\
+        <table><tr><th>Name</th><td>Jane Roe</td></tr></table>";
+    assert_eq!(
+        contexts(xhtml),
+        [
+            with("Field", None),
+            with("Value", None),
+            with("SSN", None),
+            with("536-22-1234", Some("Value / SSN")),
+            with("Card number", None),
+            with("4746 5075 2917 0347", Some("Value / Card number")),
+            with("loose", Some("Field")),
+            with("row", Some("Value")),
+            with("Name", None),
+            with("Jane Roe", Some("Name")),
+        ]
+    );
+}
+
+#[test]
+fn header_context_is_bounded() {
+    let long = "Employee social security number ".repeat(40);
+    let xhtml = format!("<table><tr><th>{long}</th></tr><tr><td>536-22-1234</td></tr></table>");
+    let segments = extract(&xhtml);
+    let context = segments[1].context.as_deref().unwrap();
+    assert_eq!(context.chars().count(), 200);
+    assert!(context.starts_with("Employee social security number"));
+}
+
 #[test]
 fn nested_tables_are_tables_of_their_own() {
     let xhtml = "<table><tbody><tr><td>outer a1</td><td><table><tbody><tr><td>inner a1</td></tr>\

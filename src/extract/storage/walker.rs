@@ -9,7 +9,7 @@ use quick_xml::events::attributes::Attribute;
 use super::StorageLimits;
 use super::elements::{ElementKind, TitleRole, element_kind, title_role};
 use super::entities::{Resolved, decode_attribute_value, resolve};
-use super::tables::Tables;
+use super::tables::{BoundedText, HeaderCell, Tables};
 use crate::domain::{Segment, SegmentOrigin};
 use crate::extract::{ExtractError, SegmentBuilder};
 
@@ -21,9 +21,12 @@ enum Frame {
     Verbatim,
     Ignored,
     Table,
-    /// A table cell; `placed` when it is inside a table and so pushed a cell origin.
+    /// A table cell; `placed` when it is inside a table and so pushed a [`CellText`]. A header
+    /// cell remembers the first segment of its text, which becomes its column's or row's
+    /// header when it closes.
     Cell {
         placed: bool,
+        header: Option<(HeaderCell, usize)>,
     },
     Link {
         href: Option<String>,
@@ -34,6 +37,13 @@ enum Frame {
         mark: TextMark,
     },
     Macro,
+}
+
+/// Where the text of an open table cell goes, and what a reader sees next to it.
+#[derive(Debug)]
+struct CellText {
+    origin: SegmentOrigin,
+    context: Option<String>,
 }
 
 /// A point in the block text, to tell later what text an inline element contributed.
@@ -59,8 +69,8 @@ pub(super) struct Walker<'l> {
     block_number: u64,
     stack: Vec<Frame>,
     tables: Tables,
-    /// Origins of the open table cells, innermost last: segments get the innermost.
-    cells: Vec<SegmentOrigin>,
+    /// The open table cells, innermost last: segments get the innermost's origin and context.
+    cells: Vec<CellText>,
     /// Title roles of the open macros, innermost last.
     macros: Vec<TitleRole>,
     /// Link targets to emit as their own segments after the current block.
@@ -131,14 +141,27 @@ impl<'l> Walker<'l> {
                 self.tables.open_table();
                 Frame::Table
             }
-            ElementKind::Cell => {
+            ElementKind::Cell(kind) => {
                 self.flush()?;
                 let colspan = self.span(element, "colspan")?;
                 let rowspan = self.span(element, "rowspan")?;
-                let origin = self.tables.place_cell(colspan, rowspan);
-                let placed = origin.is_some();
-                self.cells.extend(origin);
-                Frame::Cell { placed }
+                match self.tables.place_cell(colspan, rowspan, kind) {
+                    Some(placed) => {
+                        self.cells.push(CellText {
+                            origin: placed.origin,
+                            context: placed.context,
+                        });
+                        let first_segment = self.out.len();
+                        Frame::Cell {
+                            placed: true,
+                            header: placed.header.map(|cell| (cell, first_segment)),
+                        }
+                    }
+                    None => Frame::Cell {
+                        placed: false,
+                        header: None,
+                    },
+                }
             }
             ElementKind::Link => Frame::Link {
                 href: self.text_attribute(element, "href")?,
@@ -193,8 +216,19 @@ impl<'l> Walker<'l> {
                 self.flush()?;
                 self.tables.close_table();
             }
-            Frame::Cell { placed } => {
+            Frame::Cell { placed, header } => {
                 self.flush()?;
+                if let Some((cell, first_segment)) = header {
+                    let mut text = BoundedText::default();
+                    for segment in self.out.segments().get(first_segment..).unwrap_or_default() {
+                        if !text.append(" ", &segment.text) {
+                            break;
+                        }
+                    }
+                    if let Some(text) = text.into_text() {
+                        self.tables.header_read(cell, &text);
+                    }
+                }
                 if placed {
                     self.cells.pop();
                 }
@@ -320,8 +354,13 @@ impl<'l> Walker<'l> {
                 limit: as_u64(self.limits.max_segments),
             });
         }
-        let origin = self.cells.last().cloned().unwrap_or_default();
-        self.out.push(text, origin);
+        match self.cells.last() {
+            Some(cell) => {
+                self.out
+                    .push_with_context(text, cell.origin.clone(), cell.context.clone())
+            }
+            None => self.out.push(text, SegmentOrigin::default()),
+        }
         Ok(())
     }
 
