@@ -25,11 +25,11 @@ pub enum ScanError {
     Config(#[from] crate::config::ConfigError),
     #[error("rules: {0}")]
     Rules(String),
-    #[error("store: {0}")]
+    #[error("store")]
     Store(#[from] crate::store::StoreError),
-    #[error("queue: {0}")]
+    #[error("job queue")]
     Queue(#[from] crate::jobs::QueueError),
-    #[error("crawl: {0}")]
+    #[error("crawl")]
     Crawl(#[from] crate::ingest::CrawlError),
     #[error("{0}")]
     Input(String),
@@ -178,10 +178,12 @@ pub async fn run_scan(
                     return Err(e.into());
                 }
             };
-            if let Some(pool) = pool {
-                let waited = wait_until_drained(&runtime.store, &scan_id, &mut on_progress, &pool).await;
+            if let Some(mut pool) = pool {
+                let waited = wait_until_drained(&runtime.store, &scan_id, &mut on_progress, &mut pool).await;
                 let _ = stop_tx.send(());
-                let _ = pool.await;
+                if !pool.is_finished() || waited.is_ok() {
+                    let _ = pool.await;
+                }
                 waited?;
                 runtime.store.finish_scan(&scan_id, ScanStatus::Completed).await?;
             }
@@ -203,11 +205,13 @@ pub async fn run_scan(
     })
 }
 
-async fn wait_until_drained<T>(
+type PoolTask = tokio::task::JoinHandle<Result<(), crate::jobs::QueueError>>;
+
+async fn wait_until_drained(
     store: &Store,
     scan_id: &str,
     on_progress: &mut impl FnMut(&ScanProgress),
-    pool: &tokio::task::JoinHandle<T>,
+    pool: &mut PoolTask,
 ) -> Result<(), ScanError> {
     loop {
         let progress = store.scan_progress(scan_id).await?;
@@ -216,7 +220,12 @@ async fn wait_until_drained<T>(
             return Ok(());
         }
         if pool.is_finished() {
-            return Err(ScanError::Input("the worker pool stopped before the scan was done".into()));
+            let why = match pool.await {
+                Ok(Ok(())) => "it stopped".to_owned(),
+                Ok(Err(e)) => e.to_string(),
+                Err(e) => format!("it panicked or was cancelled: {e}"),
+            };
+            return Err(ScanError::Input(format!("the worker pool ended before the scan was done: {why}")));
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }

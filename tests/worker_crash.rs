@@ -1,22 +1,29 @@
 //! A worker process killed with SIGKILL in the middle of a scan loses no job, and running the
-//! scan again duplicates no finding. Real processes of the real binary, on the embedded
-//! queue and store (the default a laptop or CI uses).
+//! scan again duplicates no finding. Real processes of the real binary, on the embedded queue
+//! and store (the default a laptop or CI uses) and on Redis + PostgreSQL.
 
 mod common;
 
 use std::collections::HashSet;
-use std::process::{Child, Command, Stdio};
+use std::process::Stdio;
+
+use tokio::process::Command;
 use std::time::{Duration, Instant};
 
 use common::*;
 use confluence_dlp::domain::Finding;
 use confluence_dlp::simulator::Faults;
 use confluence_dlp::store::Store;
+use sqlx::ConnectOptions;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 
 struct Env {
     site: String,
     data_dir: tempfile::TempDir,
     queue: String,
+    /// Production backends; `None` runs on the embedded ones.
+    database_url: Option<String>,
+    redis_url: Option<String>,
 }
 
 impl Env {
@@ -32,37 +39,52 @@ impl Env {
             .env("CONFLUENCE_SITE", &self.site)
             .env("CONFLUENCE_EMAIL", EMAIL)
             .env("CONFLUENCE_API_TOKEN", TOKEN)
-            .stdin(Stdio::null());
+            .stdin(Stdio::null())
+            .kill_on_drop(true);
+        if let Some(url) = &self.database_url {
+            cmd.env("DATABASE_URL", url);
+        }
+        if let Some(url) = &self.redis_url {
+            cmd.env("REDIS_URL", url);
+        }
         cmd
     }
 
     async fn store(&self) -> Store {
-        let url = format!("sqlite://{}", self.data_dir.path().join("dlp.sqlite").display());
+        let url = match &self.database_url {
+            Some(url) => url.clone(),
+            None => format!("sqlite://{}", self.data_dir.path().join("dlp.sqlite").display()),
+        };
         Store::connect(&url).await.expect("store opens")
     }
 }
 
-/// Kills the child on drop, so a failed assertion leaves no process behind.
-struct Reaped(Child);
-
-impl Drop for Reaped {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_worker_killed_mid_scan_loses_no_job_on_the_embedded_default() {
+    kill_a_worker_mid_scan(None, None).await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_worker_killed_mid_scan_loses_no_job_and_a_rerun_duplicates_nothing() {
+#[sqlx::test(migrations = false)]
+async fn a_worker_killed_mid_scan_loses_no_job_on_redis_and_postgres(_pool: PgPoolOptions, db: PgConnectOptions) {
+    let redis = std::env::var("REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379/".into());
+    kill_a_worker_mid_scan(Some(db.to_url_lossy().to_string()), Some(redis)).await;
+}
+
+async fn kill_a_worker_mid_scan(database_url: Option<String>, redis_url: Option<String>) {
     let sim = spawn_simulator(Faults::default()).await;
     let env = Env {
         site: sim.site_url().to_string(),
         data_dir: tempfile::tempdir().unwrap(),
         queue: format!("crash-{}", uuid::Uuid::new_v4()),
+        database_url,
+        redis_url,
     };
+    let started = Instant::now();
 
     // Crawl and enqueue only: the jobs wait in the embedded queue.
-    let status = env.command(&["scan", "--space", "ENG", "--enqueue-only"]).stdout(Stdio::null()).status().unwrap();
+    // Children are awaited asynchronously: the simulator runs on this test's runtime, which
+    // may be single-threaded, and a blocking wait would starve it.
+    let status = env.command(&["scan", "--space", "ENG", "--enqueue-only"]).stdout(Stdio::null()).status().await.unwrap();
     assert!(status.code() == Some(0), "enqueue-only scan: {status:?}");
     let store = env.store().await;
     let scan_id = store.latest_scan_id().await.unwrap().expect("a scan was registered");
@@ -72,7 +94,7 @@ async fn a_worker_killed_mid_scan_loses_no_job_and_a_rerun_duplicates_nothing() 
     // A slow worker (a tight request budget), killed with SIGKILL once it is part-way through.
     let mut slow = env.command(&["worker", "--concurrency", "2"]);
     slow.env("DLP_MAX_REQUESTS_PER_SEC", "3").stderr(Stdio::null());
-    let mut slow = Reaped(slow.spawn().unwrap());
+    let mut slow = slow.spawn().unwrap();
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
         let p = store.scan_progress(&scan_id).await.unwrap();
@@ -82,13 +104,13 @@ async fn a_worker_killed_mid_scan_loses_no_job_and_a_rerun_duplicates_nothing() 
         assert!(Instant::now() < deadline, "the first worker made no progress: {p:?}");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    slow.0.kill().unwrap(); // SIGKILL: no shutdown, no ack, heartbeats just stop
-    slow.0.wait().unwrap();
+    slow.kill().await.unwrap(); // SIGKILL: no shutdown, no ack, heartbeats just stop
     let at_kill = store.scan_progress(&scan_id).await.unwrap();
     assert!(at_kill.queued > 0, "the worker was killed mid-scan, not after it: {at_kill:?}");
+    let killed_at = started.elapsed();
 
     // A fresh worker picks up the rest, including the jobs the dead one held.
-    let _fresh = Reaped(env.command(&["worker"]).stderr(Stdio::null()).spawn().unwrap());
+    let _fresh = env.command(&["worker"]).stderr(Stdio::null()).spawn().unwrap();
     let deadline = Instant::now() + Duration::from_secs(120);
     let done = loop {
         let p = store.scan_progress(&scan_id).await.unwrap();
@@ -99,12 +121,18 @@ async fn a_worker_killed_mid_scan_loses_no_job_and_a_rerun_duplicates_nothing() 
         tokio::time::sleep(Duration::from_millis(100)).await;
     };
     assert_eq!(done.total, total);
+    eprintln!(
+        "killed the worker at {:.1}s with {} of {total} jobs done; a fresh worker finished the rest {:.1}s later",
+        killed_at.as_secs_f64(),
+        at_kill.total - at_kill.queued,
+        (started.elapsed() - killed_at).as_secs_f64()
+    );
     assert_eq!(done.failed, 0, "{:?}", store.scan_item_problems(&scan_id).await.unwrap());
     let after_crash = store.scan_findings(&scan_id).await.unwrap();
     assert_matches_expected(&after_crash, &detectors());
 
     // Scanning again (one command, in-process pool) reports the same findings, no duplicates.
-    let out = env.command(&["scan", "--space", "ENG", "--format", "jsonl"]).output().unwrap();
+    let out = env.command(&["scan", "--space", "ENG", "--format", "jsonl"]).output().await.unwrap();
     assert_eq!(out.status.code(), Some(1), "findings exit with 1: {}", String::from_utf8_lossy(&out.stderr));
     let rerun: Vec<Finding> =
         String::from_utf8(out.stdout).unwrap().lines().map(|l| serde_json::from_str(l).expect("contract JSON")).collect();

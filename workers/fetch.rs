@@ -12,7 +12,7 @@ use crate::domain::{ContentRef, ContentType};
 pub enum FetchError {
     #[error("this worker has no Confluence site configured")]
     NoClient,
-    #[error("Confluence: {0}")]
+    #[error("Confluence")]
     Confluence(#[from] ConfluenceError),
     #[error("cannot read {path}: {kind}")]
     File { path: String, kind: std::io::ErrorKind },

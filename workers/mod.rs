@@ -73,7 +73,7 @@ pub async fn execute(job: &ScanJob, deps: &WorkerDeps, attempt: usize) -> Result
     deps.store
         .record_job(&job.scan_id, &job.item_key, &processed.outcome, &processed.results)
         .await
-        .map_err(|e| JobError::Transient(format!("cannot record the outcome: {e}")))?;
+        .map_err(|e| JobError::Transient(format!("cannot record the outcome: {}", chain(&e))))?;
     Ok(())
 }
 
@@ -85,14 +85,31 @@ enum Failure {
 
 impl From<FetchError> for Failure {
     fn from(e: FetchError) -> Self {
-        if e.is_transient() { Failure::Transient(e.to_string()) } else { Failure::Permanent(e.to_string()) }
+        if e.is_transient() { Failure::Transient(chain(&e)) } else { Failure::Permanent(chain(&e)) }
     }
 }
 
 impl From<crate::store::StoreError> for Failure {
     fn from(e: crate::store::StoreError) -> Self {
-        Failure::Transient(format!("store: {e}"))
+        Failure::Transient(format!("store: {}", chain(&e)))
     }
+}
+
+/// An error and its causes on one line, as the item's recorded error. None of our error
+/// types quote content, so the chain is safe to store.
+fn chain(e: &dyn std::error::Error) -> String {
+    let mut out = e.to_string();
+    let mut source = e.source();
+    while let Some(cause) = source {
+        let text = cause.to_string();
+        // Some wrappers repeat their source's text; say it once.
+        if !out.ends_with(&text) {
+            out.push_str(": ");
+            out.push_str(&text);
+        }
+        source = cause.source();
+    }
+    out
 }
 
 async fn process(job: &ScanJob, deps: &WorkerDeps) -> Result<Processed, Failure> {

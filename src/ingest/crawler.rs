@@ -13,11 +13,11 @@ const MAX_INLINE_BODY: usize = 512 * 1024;
 
 #[derive(Debug, thiserror::Error)]
 pub enum CrawlError {
-    #[error("Confluence: {0}")]
+    #[error("Confluence")]
     Confluence(#[from] crate::confluence::ConfluenceError),
-    #[error("store: {0}")]
+    #[error("store")]
     Store(#[from] crate::store::StoreError),
-    #[error("queue: {0}")]
+    #[error("job queue")]
     Queue(#[from] crate::jobs::QueueError),
 }
 

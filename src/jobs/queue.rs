@@ -125,13 +125,16 @@ impl JobQueue {
             Ok::<(), std::io::Error>(())
         };
         let worker_err = |e: WorkerError| QueueError::Worker(e.to_string());
+        // The queue remembers workers by name (heartbeats, held jobs); a pool started again in
+        // the same process must not take over the registration of one that stopped.
+        let name = format!("{}-{}", options.name, &uuid::Uuid::new_v4().simple().to_string()[..8]);
         // The two arms differ only in the backend's type; apalis' builder is generic over it
         // in ways that do not name well, so the chain is spelled twice.
         // Boxed as `dyn Send` here, where every type is concrete: left to inference, the
         // compiler cannot prove apalis' worker future `Send` for all lifetimes, and a caller
         // could not `tokio::spawn` the pool.
         let pool: std::pin::Pin<Box<dyn Future<Output = Result<(), QueueError>> + Send>> = match self {
-            JobQueue::Embedded(storage) => Box::pin(WorkerBuilder::new(options.name.as_str())
+            JobQueue::Embedded(storage) => Box::pin(WorkerBuilder::new(name.as_str())
                 .backend(storage.clone())
                 .concurrency(options.concurrency)
                 .retry(retry_policy(options.retries))
@@ -141,7 +144,7 @@ impl JobQueue {
                 .build(workers::handle)
                 .run_until(signal)
                 .map_err(worker_err)),
-            JobQueue::Redis(storage) => Box::pin(WorkerBuilder::new(options.name.as_str())
+            JobQueue::Redis(storage) => Box::pin(WorkerBuilder::new(name.as_str())
                 .backend(storage.clone())
                 .concurrency(options.concurrency)
                 .retry(retry_policy(options.retries))
