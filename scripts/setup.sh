@@ -15,7 +15,10 @@ need_pkg() { # need_pkg PACKAGE... : install the ones dpkg does not know as inst
 }
 
 if [ "$what" = all ] || [ "$what" = build ]; then
-  need_pkg ca-certificates pkg-config gcc libc6-dev
+  # libtesseract/libleptonica for OCR of images (the tesseract crate links them; bindgen needs
+  # clang), the English model for them, and poppler-utils for the PDF benchmark's peer.
+  need_pkg ca-certificates pkg-config gcc libc6-dev clang libclang-dev \
+    libtesseract-dev libleptonica-dev tesseract-ocr-eng poppler-utils
   if ! command -v cargo >/dev/null 2>&1; then
     echo "setup: no cargo on PATH; installing Debian's (a rustup toolchain >= 1.94 is better)" >&2
     need_pkg cargo rustc
