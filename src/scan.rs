@@ -13,7 +13,7 @@ use crate::classify::Classifier;
 use crate::config::Settings;
 use crate::confluence::ConfluenceClient;
 use crate::domain::{ContentRef, ContentType, Finding};
-use crate::extract::{AttachmentLimits, StorageLimits};
+use crate::extract::{AttachmentLimits, NoOcr, StorageLimits};
 use crate::ingest::{CrawlStats, Crawler};
 use crate::jobs::{JobQueue, PoolOptions, ScanJob, Sealer, Work};
 use crate::store::{NewScan, ScanItemRow, ScanKind, ScanProgress, ScanStatus, Store};
@@ -86,6 +86,7 @@ impl Runtime {
             max_attempts: settings.workers.max_attempts,
             storage_limits: StorageLimits::default(),
             attachment_limits: AttachmentLimits::default(),
+            ocr: Box::new(NoOcr),
         });
         let pool = PoolOptions {
             name: format!("confluence-dlp-{}-{}", hostname(), std::process::id()),

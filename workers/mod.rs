@@ -12,7 +12,7 @@ use apalis::prelude::*;
 use crate::classify::Classifier;
 use crate::confluence::ConfluenceClient;
 use crate::domain::{ContentRef, ContentType, Finding, Segment};
-use crate::extract::{self, AttachmentLimits, ExtractError, StorageLimits};
+use crate::extract::{self, AttachmentLimits, ExtractError, Ocr, StorageLimits};
 use crate::jobs::{ScanJob, Sealer, Work};
 use crate::store::{ItemResult, JobOutcome, Store};
 
@@ -30,6 +30,7 @@ pub struct WorkerDeps {
     pub max_attempts: usize,
     pub storage_limits: StorageLimits,
     pub attachment_limits: AttachmentLimits,
+    pub ocr: Box<dyn Ocr>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -52,7 +53,7 @@ pub async fn handle(job: ScanJob, deps: Data<Arc<WorkerDeps>>, attempt: Attempt)
 
 /// Runs one job and records its outcome. `attempt` counts from 0; on the last one
 /// (`max_attempts - 1`) a transient failure is recorded as the job's final outcome.
-pub async fn execute(job: &ScanJob, deps: &WorkerDeps, attempt: usize) -> Result<(), JobError> {
+pub async fn execute(job: &ScanJob, deps: &Arc<WorkerDeps>, attempt: usize) -> Result<(), JobError> {
     let processed = match process(job, deps).await {
         Ok(p) => p,
         Err(Failure::Permanent(reason)) => Processed { outcome: JobOutcome::Failed { error: reason }, results: Vec::new() },
@@ -112,7 +113,7 @@ fn chain(e: &dyn std::error::Error) -> String {
     out
 }
 
-async fn process(job: &ScanJob, deps: &WorkerDeps) -> Result<Processed, Failure> {
+async fn process(job: &ScanJob, deps: &Arc<WorkerDeps>) -> Result<Processed, Failure> {
     let digest = deps.classifier.engine().digest().to_owned();
     match &job.work {
         Work::Body { item, body } => {
@@ -155,19 +156,26 @@ async fn process(job: &ScanJob, deps: &WorkerDeps) -> Result<Processed, Failure>
                 return Ok(unchanged(item, &digest));
             }
             let bytes = fetch::attachment(deps, download_link).await?;
-            let name = item.attachment_title.as_deref().unwrap_or("");
-            attachment_outcome(deps, item, &digest, &bytes, name)
+            attachment_outcome(deps, item, &digest, bytes).await
         }
         Work::LocalFile { item, path } => {
             let bytes = fetch::local_file(path, deps.attachment_limits.max_bytes as u64).await?;
-            let name = item.attachment_title.as_deref().unwrap_or("");
-            attachment_outcome(deps, item, &digest, &bytes, name)
+            attachment_outcome(deps, item, &digest, bytes).await
         }
     }
 }
 
-fn attachment_outcome(deps: &WorkerDeps, item: &ContentRef, digest: &str, bytes: &[u8], name: &str) -> Result<Processed, Failure> {
-    match extract::attachment_segments(bytes, name, &deps.attachment_limits) {
+/// Extraction (parsing, decompression, OCR) is CPU-bound: it runs on a blocking thread so the
+/// pool's async threads keep serving other jobs.
+async fn attachment_outcome(deps: &Arc<WorkerDeps>, item: &ContentRef, digest: &str, bytes: Vec<u8>) -> Result<Processed, Failure> {
+    let name = item.attachment_title.clone().unwrap_or_default();
+    let shared = Arc::clone(deps);
+    let extracted = tokio::task::spawn_blocking(move || {
+        extract::attachment_segments(&bytes, &name, &shared.attachment_limits, shared.ocr.as_ref())
+    })
+    .await
+    .map_err(|e| Failure::Permanent(format!("extraction stopped: {}", if e.is_panic() { "the extractor panicked" } else { "cancelled" })))?;
+    match extracted {
         Ok(segments) => Ok(classified(vec![result(deps, item, digest, &segments)])),
         // Nothing was read, so nothing is claimed about the item's findings either way.
         Err(e @ ExtractError::NotExtracted { .. }) => {

@@ -1,6 +1,6 @@
 //! Attachment bytes into segments, by sniffed format.
 
-use super::{ExtractError, Format, sniff, text_segments};
+use super::{ExtractError, Format, Ocr, SegmentBuilder, sniff, text_segments};
 use crate::domain::{Segment, SegmentOrigin};
 
 /// Bounds on what one attachment may cost to extract.
@@ -31,6 +31,7 @@ pub fn attachment_segments(
     bytes: &[u8],
     file_name: &str,
     limits: &AttachmentLimits,
+    ocr: &dyn Ocr,
 ) -> Result<Vec<Segment>, ExtractError> {
     if bytes.len() > limits.max_bytes {
         return Err(ExtractError::LimitExceeded {
@@ -40,6 +41,12 @@ pub fn attachment_segments(
     }
     match sniff(bytes, file_name) {
         Format::Text => Ok(text_segments(bytes, SegmentOrigin::default())),
+        format @ (Format::Png | Format::Jpeg | Format::Gif | Format::Tiff | Format::Bmp | Format::Webp) => {
+            let text = ocr.recognize(bytes, format)?;
+            let lines: Vec<(String, SegmentOrigin)> =
+                text.lines.iter().map(|l| (l.text(), SegmentOrigin::default())).collect();
+            Ok(SegmentBuilder::from_parts(lines))
+        }
         format => Err(ExtractError::NotExtracted { format }),
     }
 }
@@ -47,13 +54,14 @@ pub fn attachment_segments(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::extract::NoOcr;
 
     #[test]
     fn text_attachments_are_extracted() {
         let segments = attachment_segments(
             b"user: ada\npassword: hunter2\n",
             "creds.txt",
-            &AttachmentLimits::default(),
+            &AttachmentLimits::default(), &NoOcr,
         )
         .unwrap();
         assert_eq!(segments.len(), 1);
@@ -63,7 +71,7 @@ mod tests {
 
     #[test]
     fn known_binary_formats_are_reported_not_extracted() {
-        let err = attachment_segments(b"%PDF-1.4\n1 0 obj", "a.pdf", &AttachmentLimits::default())
+        let err = attachment_segments(b"%PDF-1.4\n1 0 obj", "a.pdf", &AttachmentLimits::default(), &NoOcr)
             .unwrap_err();
         assert_eq!(
             err,
@@ -76,7 +84,7 @@ mod tests {
         let err = attachment_segments(
             b"\x89PNG\r\n\x1a\n....",
             "scan.png",
-            &AttachmentLimits::default(),
+            &AttachmentLimits::default(), &NoOcr,
         )
         .unwrap_err();
         assert_eq!(
@@ -92,7 +100,7 @@ mod tests {
         let err = attachment_segments(
             b"\x00\x01\x02\x03binary",
             "blob.dat",
-            &AttachmentLimits::default(),
+            &AttachmentLimits::default(), &NoOcr,
         )
         .unwrap_err();
         assert_eq!(
@@ -106,7 +114,7 @@ mod tests {
     #[test]
     fn oversized_attachments_break_the_size_limit() {
         let limits = AttachmentLimits { max_bytes: 8 };
-        let err = attachment_segments(b"123456789", "big.txt", &limits).unwrap_err();
+        let err = attachment_segments(b"123456789", "big.txt", &limits, &NoOcr).unwrap_err();
         assert_eq!(
             err,
             ExtractError::LimitExceeded {
@@ -115,6 +123,6 @@ mod tests {
             }
         );
         assert_eq!(err.kind(), "limit");
-        assert!(attachment_segments(b"12345678", "ok.txt", &limits).is_ok());
+        assert!(attachment_segments(b"12345678", "ok.txt", &limits, &NoOcr).is_ok());
     }
 }

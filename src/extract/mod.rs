@@ -11,12 +11,14 @@
 //! the item ("not extracted", "limit", "malformed"); nothing is skipped silently.
 
 pub mod attachment;
+pub mod ocr;
 mod segments;
 pub mod sniff;
 pub mod storage;
 pub mod text;
 
 pub use attachment::{AttachmentLimits, attachment_segments};
+pub use ocr::{NoOcr, Ocr, OcrLine, OcrText, OcrWord};
 pub use segments::{SegmentBuilder, joined_text};
 pub use sniff::{Format, sniff};
 pub use storage::{StorageLimits, storage_segments};
