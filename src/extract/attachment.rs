@@ -1,6 +1,6 @@
 //! Attachment bytes into segments, by sniffed format.
 
-use super::{ExtractError, Format, Ocr, SegmentBuilder, sniff, text_segments};
+use super::{ExtractError, Format, Ocr, ocr_to_segments, sniff, text_segments};
 use crate::domain::{Segment, SegmentOrigin};
 
 /// Bounds on what one attachment may cost to extract.
@@ -43,9 +43,7 @@ pub fn attachment_segments(
         Format::Text => Ok(text_segments(bytes, SegmentOrigin::default())),
         format @ (Format::Png | Format::Jpeg | Format::Gif | Format::Tiff | Format::Bmp | Format::Webp) => {
             let text = ocr.recognize(bytes, format)?;
-            let lines: Vec<(String, SegmentOrigin)> =
-                text.lines.iter().map(|l| (l.text(), SegmentOrigin::default())).collect();
-            Ok(SegmentBuilder::from_parts(lines))
+            Ok(ocr_to_segments(&text, &SegmentOrigin::default()))
         }
         format => Err(ExtractError::NotExtracted { format }),
     }

@@ -18,7 +18,7 @@ pub mod storage;
 pub mod text;
 
 pub use attachment::{AttachmentLimits, attachment_segments};
-pub use ocr::{NoOcr, Ocr, OcrLine, OcrText, OcrWord};
+pub use ocr::{NoOcr, Ocr, OcrLine, OcrText, OcrWord, ocr_to_segments};
 pub use segments::{SegmentBuilder, joined_text};
 pub use sniff::{Format, sniff};
 pub use storage::{StorageLimits, storage_segments};

@@ -4,7 +4,8 @@
 //!
 //! `recognize` is synchronous and CPU-bound: callers run extraction on a blocking thread.
 
-use super::{ExtractError, Format};
+use super::{ExtractError, Format, SegmentBuilder};
+use crate::domain::{Segment, SegmentOrigin};
 
 /// A word and where it sits in the original image, in pixels from the top-left corner.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -54,4 +55,11 @@ impl Ocr for NoOcr {
     fn recognize(&self, _image: &[u8], format: Format) -> Result<OcrText, ExtractError> {
         Err(ExtractError::NotExtracted { format })
     }
+}
+
+/// Segments from recognised text: one per line, each with `base` as its origin (the archive
+/// path or PDF page the image came from). Every extractor that meets an image goes through
+/// here, so where a finding in an image points is decided in one place.
+pub fn ocr_to_segments(text: &OcrText, base: &SegmentOrigin) -> Vec<Segment> {
+    SegmentBuilder::from_parts(text.lines.iter().map(|l| (l.text(), base.clone())))
 }
