@@ -91,7 +91,9 @@ impl Runtime {
         let pool = PoolOptions {
             name: format!("confluence-dlp-{}-{}", hostname(), std::process::id()),
             concurrency: settings.workers.concurrency,
-            retries: 2,
+            // All attempts run in the worker that took the job, with backoff between them; the
+            // queue hands a job out again only when its worker dies.
+            retries: settings.workers.max_attempts.saturating_sub(1),
             job_timeout: settings.job_timeout(),
             heartbeat,
         };
@@ -263,7 +265,8 @@ async fn scan_paths(runtime: &Runtime, scan_id: &str, paths: &[PathBuf], concurr
     let results: Vec<_> = futures::stream::iter(jobs)
         .map(|job| {
             let deps = deps.clone();
-            async move { workers::execute(&job, &deps, deps.max_attempts.saturating_sub(1)).await }
+            // Local files are read once: a failure to read one is its final outcome.
+            async move { workers::execute(&job, &deps, deps.max_attempts).await }
         })
         .buffer_unordered(concurrency.max(1))
         .collect()

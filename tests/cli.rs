@@ -70,3 +70,33 @@ fn a_clean_file_exits_0_and_bad_input_exits_2() {
     assert_eq!(nothing.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&nothing.stderr).contains("nothing to scan"));
 }
+
+#[tokio::test]
+async fn simulate_serves_the_sample_space_with_auth() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let space = concat!(env!("CARGO_MANIFEST_DIR"), "/samples/spaces/ENG");
+    let mut sim = tokio::process::Command::new(env!("CARGO_BIN_EXE_confluence-dlp"))
+        .args(["simulate", space, "--port", &port.to_string(), "--auth-email", "a@acme-corp.com", "--auth-token", "t0k"])
+        .stdin(Stdio::null())
+        .stderr(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let url = format!("http://127.0.0.1:{port}/wiki/api/v2/spaces?keys=ENG");
+    let http = reqwest::Client::new();
+    let mut answer = None;
+    for _ in 0..100 {
+        if let Ok(r) = http.get(&url).basic_auth("a@acme-corp.com", Some("t0k")).send().await {
+            answer = Some(r);
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let answer = answer.expect("the simulator answers");
+    assert_eq!(answer.status(), 200);
+    let body: serde_json::Value = answer.json().await.unwrap();
+    assert_eq!(body["results"][0]["key"], "ENG");
+    let anonymous = http.get(&url).send().await.unwrap();
+    assert_eq!(anonymous.status(), 401);
+    sim.kill().await.unwrap();
+}

@@ -7,7 +7,7 @@ use std::collections::HashSet;
 
 use common::*;
 use confluence_dlp::cli::client_from;
-use confluence_dlp::scan::{ScanOutcome, ScanRequest, ScanTarget, run_scan};
+use confluence_dlp::scan::{Runtime, ScanOutcome, ScanRequest, ScanTarget, run_scan};
 use confluence_dlp::simulator::{Faults, ServerErrorBurst};
 use sqlx::ConnectOptions;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
@@ -117,11 +117,64 @@ async fn rate_limits_and_server_errors_do_not_lose_anything() {
     faults.burst_5xx = Some(ServerErrorBurst { after_requests: 15, count: 3, status: 503 });
     let sim = spawn_simulator(faults).await;
     let dir = tempfile::tempdir().unwrap();
-    let settings = settings(dir.path(), &sim.site_url());
+    let mut settings = settings(dir.path(), &sim.site_url());
+    // Small pages of results, so the crawl follows `_links.next` several times.
+    settings.confluence.page_limit = 10;
     let outcome = scan(&settings).await;
     report("faults", &outcome);
     let stats = sim.stats();
+    let page_lists = stats.requests_by_route.get("GET /wiki/api/v2/spaces/{id}/pages").copied().unwrap_or(0);
+    assert!(page_lists >= 4, "36 pages at 10 a page take >= 4 list calls: {stats:?}");
     assert!(stats.rate_limited >= 3, "{stats:?}");
     assert!(stats.server_errors >= 3, "{stats:?}");
     assert_complete(&outcome);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn jobs_that_keep_failing_end_failed_with_their_error_after_max_attempts() {
+    // Crawl a healthy site, then let the workers meet one that answers every API call with 503.
+    let healthy = spawn_simulator(Faults::default()).await;
+    let mut always_503 = Faults::default();
+    always_503.burst_5xx = Some(ServerErrorBurst { after_requests: 0, count: u64::MAX / 2, status: 503 });
+    let broken = spawn_simulator(always_503).await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut settings = settings(dir.path(), &healthy.site_url());
+    settings.workers.max_attempts = 3;
+    settings.confluence.max_retries = 0; // one request per attempt, so attempts can be counted
+    let enqueue_only = ScanRequest { target: ScanTarget::Space { space_key: "ENG".into() }, run_workers: false };
+    let crawled = run_scan(&settings, Some(client_from(&settings).unwrap()), enqueue_only, |_| {}).await.unwrap();
+
+    settings.confluence.site = Some(broken.site_url().to_string());
+    let runtime = Runtime::start(&settings, Some(client_from(&settings).unwrap())).await.unwrap();
+    let store = runtime.store.clone();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let pool = tokio::spawn(async move {
+        runtime.run_workers(async move { let _ = stopped.await; }).await
+    });
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    let progress = loop {
+        let p = store.scan_progress(&crawled.scan_id).await.unwrap();
+        if p.queued == 0 {
+            break p;
+        }
+        assert!(std::time::Instant::now() < deadline, "jobs never reached an outcome: {p:?}");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    };
+    let _ = stop.send(());
+    pool.await.unwrap().unwrap();
+
+    let comment_jobs = crawled.crawl.pages + crawled.crawl.blog_posts;
+    assert_eq!(progress.failed, comment_jobs, "{progress:?}");
+    let problems = store.scan_item_problems(&crawled.scan_id).await.unwrap();
+    let failed: Vec<_> = problems.iter().filter(|p| p.status.as_str() == "failed").collect();
+    assert_eq!(failed.len() as u64, comment_jobs);
+    for p in failed {
+        assert!(p.item_key.starts_with("comments:"), "{p:?}");
+        let error = p.error.as_deref().unwrap_or("");
+        assert!(error.contains("gave up after 3 attempts") && error.contains("503"), "{error}");
+    }
+    // Bodies travelled with the jobs and attachments download outside the API: those finished.
+    assert_eq!(progress.done + progress.not_extracted, progress.total - comment_jobs);
+    // Each failing job was tried exactly max_attempts times.
+    assert_eq!(broken.stats().server_errors, comment_jobs * 3, "{:?}", broken.stats());
 }

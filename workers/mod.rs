@@ -51,15 +51,15 @@ pub async fn handle(job: ScanJob, deps: Data<Arc<WorkerDeps>>, attempt: Attempt)
     execute(&job, &deps, attempt.current()).await
 }
 
-/// Runs one job and records its outcome. `attempt` counts from 0; on the last one
-/// (`max_attempts - 1`) a transient failure is recorded as the job's final outcome.
+/// Runs one job and records its outcome. `attempt` is this try's number, from 1 (apalis counts
+/// the try before the handler runs); on the last one (`max_attempts`) a transient failure is
+/// recorded as the job's final outcome, so the scan can finish and the error is kept.
 pub async fn execute(job: &ScanJob, deps: &Arc<WorkerDeps>, attempt: usize) -> Result<(), JobError> {
     let processed = match process(job, deps).await {
         Ok(p) => p,
         Err(Failure::Permanent(reason)) => Processed { outcome: JobOutcome::Failed { error: reason }, results: Vec::new() },
         Err(Failure::Transient(reason)) => {
-            // apalis counts attempts from 0; the last one gives up and says why.
-            if attempt + 1 >= deps.max_attempts {
+            if attempt >= deps.max_attempts {
                 tracing::warn!(item = %job.item_key, error = %reason, "job failed for good");
                 Processed {
                     outcome: JobOutcome::Failed { error: format!("gave up after {} attempts: {reason}", deps.max_attempts) },
