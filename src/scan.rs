@@ -96,6 +96,7 @@ impl Runtime {
             retries: settings.workers.max_attempts.saturating_sub(1),
             job_timeout: settings.job_timeout(),
             heartbeat,
+            poll_interval: Duration::from_millis(200),
         };
         Ok(Runtime { store, queue, deps, pool })
     }
@@ -140,6 +141,7 @@ pub async fn run_scan(
 ) -> Result<ScanOutcome, ScanError> {
     let started = Instant::now();
     let runtime = Runtime::start(settings, client.clone()).await?;
+    tracing::debug!(elapsed_ms = started.elapsed().as_millis() as u64, "runtime started");
     let (kind, site, space_key) = match &request.target {
         ScanTarget::Space { space_key } => (ScanKind::Space, settings.confluence.site.clone(), Some(space_key.clone())),
         ScanTarget::Paths(_) => (ScanKind::Paths, None, None),
@@ -173,6 +175,7 @@ pub async fn run_scan(
                 max_attempts: settings.workers.max_attempts,
             };
             let crawled = crawler.crawl_space(&scan_id, space_key).await;
+            tracing::debug!(elapsed_ms = started.elapsed().as_millis() as u64, "crawl finished");
             let crawled = match crawled {
                 Ok(stats) => stats,
                 Err(e) => {
@@ -183,10 +186,10 @@ pub async fn run_scan(
             };
             if let Some(mut pool) = pool {
                 let waited = wait_until_drained(&runtime.store, &scan_id, &mut on_progress, &mut pool).await;
+                tracing::debug!(elapsed_ms = started.elapsed().as_millis() as u64, "scan drained");
                 let _ = stop_tx.send(());
-                if !pool.is_finished() || waited.is_ok() {
-                    let _ = pool.await;
-                }
+                stop_pool(pool).await;
+                tracing::debug!(elapsed_ms = started.elapsed().as_millis() as u64, "pool stopped");
                 waited?;
                 runtime.store.finish_scan(&scan_id, ScanStatus::Completed).await?;
             }
@@ -209,6 +212,17 @@ pub async fn run_scan(
 }
 
 type PoolTask = tokio::task::JoinHandle<Result<(), crate::jobs::QueueError>>;
+
+/// Stops the in-process pool once this scan is drained. apalis notices the stop signal only at
+/// its next heartbeat (seconds); every item of this scan already has its outcome, so the pool
+/// gets a moment to acknowledge its last jobs and is then dropped. A job acknowledged too late
+/// is handed out again after the heartbeat timeout and changes nothing (handlers are idempotent).
+async fn stop_pool(mut pool: PoolTask) {
+    if tokio::time::timeout(Duration::from_secs(1), &mut pool).await.is_err() {
+        pool.abort();
+        let _ = pool.await;
+    }
+}
 
 async fn wait_until_drained(
     store: &Store,

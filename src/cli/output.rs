@@ -18,7 +18,7 @@ pub fn write_jsonl(out: &mut impl Write, findings: &[Finding]) -> std::io::Resul
 
 pub fn write_summary(out: &mut impl Write, o: &ScanOutcome) -> std::io::Result<()> {
     let p = &o.progress;
-    writeln!(out, "scan {} ({} queue) in {:.1}s", o.scan_id, o.queue, o.elapsed.as_secs_f64())?;
+    writeln!(out, "scan {} ({} queue) in {:.2}s", o.scan_id, o.queue, o.elapsed.as_secs_f64())?;
     writeln!(
         out,
         "items: {} total, {} classified, {} unchanged, {} not extracted, {} failed",

@@ -42,6 +42,9 @@ pub struct PoolOptions {
     pub retries: usize,
     pub job_timeout: Duration,
     pub heartbeat: Duration,
+    /// How often an idle worker asks the queue for work. Without it apalis waits for the next
+    /// heartbeat, so jobs enqueued just after a worker found the queue empty sat for seconds.
+    pub poll_interval: Duration,
 }
 
 /// The job queue of this process.
@@ -135,7 +138,7 @@ impl JobQueue {
         // could not `tokio::spawn` the pool.
         let pool: std::pin::Pin<Box<dyn Future<Output = Result<(), QueueError>> + Send>> = match self {
             JobQueue::Embedded(storage) => Box::pin(WorkerBuilder::new(name.as_str())
-                .backend(storage.clone())
+                .backend(storage.clone().poll_with_interval(options.poll_interval))
                 .concurrency(options.concurrency)
                 .retry(retry_policy(options.retries))
                 .timeout(options.job_timeout)
@@ -145,7 +148,7 @@ impl JobQueue {
                 .run_until(signal)
                 .map_err(worker_err)),
             JobQueue::Redis(storage) => Box::pin(WorkerBuilder::new(name.as_str())
-                .backend(storage.clone())
+                .backend(storage.clone().poll_with_interval(options.poll_interval))
                 .concurrency(options.concurrency)
                 .retry(retry_policy(options.retries))
                 .timeout(options.job_timeout)
