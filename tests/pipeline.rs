@@ -178,3 +178,55 @@ async fn jobs_that_keep_failing_end_failed_with_their_error_after_max_attempts()
     // Each failing job was tried exactly max_attempts times.
     assert_eq!(broken.stats().server_errors, comment_jobs * 3, "{:?}", broken.stats());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_malformed_body_is_an_error_on_that_item_and_the_rest_goes_on() {
+    use confluence_dlp::domain::{ContentRef, ContentType};
+    use confluence_dlp::jobs::{ScanJob, Work, item_key};
+    use confluence_dlp::store::{NewScan, ScanKind};
+
+    let dir = tempfile::tempdir().unwrap();
+    let mut settings = confluence_dlp::config::Settings::default();
+    settings.data_dir = dir.path().to_owned();
+    settings.server_key = Some(SERVER_KEY.to_string().into());
+    let runtime = Runtime::start(&settings, None).await.unwrap();
+    let scan_id = runtime
+        .store
+        .create_scan(&NewScan { kind: ScanKind::Space, site: None, space_key: Some("ENG".into()), actor: "test".into() })
+        .await
+        .unwrap();
+    let page = |id: &str| ContentRef {
+        space_key: "ENG".into(),
+        content_type: ContentType::Page,
+        page_id: id.into(),
+        page_version: Some(1),
+        comment_id: None,
+        attachment_id: None,
+        attachment_title: None,
+    };
+    let bodies = [
+        ("1", "<p>card <strong>4539 5787</strong> 6362 1486</p><table><tr><td>unclosed"),
+        ("2", "<p>AKIAQX4BRZ7ELK2MWN5T is the deploy key</p>"),
+    ];
+    for (id, body) in bodies {
+        let item = page(id);
+        let key = item_key(&item);
+        runtime.store.enqueue_item(&scan_id, &key, id).await.unwrap();
+        let job = ScanJob {
+            scan_id: scan_id.clone(),
+            item_key: key,
+            label: id.into(),
+            work: Work::Body { item, body: Some(runtime.deps.sealer.seal(body)) },
+        };
+        confluence_dlp::workers::execute(&job, &runtime.deps, 1).await.expect("a malformed body is recorded, not retried");
+    }
+    let progress = runtime.store.scan_progress(&scan_id).await.unwrap();
+    assert_eq!((progress.done, progress.failed, progress.queued), (1, 1, 0), "{progress:?}");
+    let problems = runtime.store.scan_item_problems(&scan_id).await.unwrap();
+    let error = problems[0].error.as_deref().unwrap();
+    assert!(error.contains("malformed"), "{error}");
+    assert!(!error.contains("4539") && !error.contains("1486"), "the error quotes content: {error}");
+    let findings = runtime.store.scan_findings(&scan_id).await.unwrap();
+    assert_eq!(findings.len(), 1);
+    assert_eq!(findings[0].detector, "aws-access-key-id");
+}
