@@ -2,7 +2,7 @@
 //! and attachment. It classifies nothing: it only turns what the list calls return into jobs,
 //! batch by batch, so memory stays flat whatever the size of the space.
 
-use crate::confluence::{Attachment, ConfluenceClient, Container};
+use crate::confluence::{Attachment, BlogPost, ConfluenceClient, Container, Page, Paginated};
 use crate::domain::{ContentRef, ContentType};
 use crate::jobs::{JobQueue, ScanJob, Sealer, Work, item_key};
 use crate::store::Store;
@@ -46,40 +46,49 @@ struct Listed {
     body: Option<String>,
 }
 
+impl Listed {
+    fn page(p: Page) -> Self {
+        let body = p.body.storage().map(str::to_owned);
+        Listed { kind: Container::Page, id: p.id, title: p.title, version: p.version.map(|v| v.number), body }
+    }
+
+    fn blog_post(p: BlogPost) -> Self {
+        let body = p.body.storage().map(str::to_owned);
+        Listed { kind: Container::BlogPost, id: p.id, title: p.title, version: p.version.map(|v| v.number), body }
+    }
+}
+
 impl Crawler<'_> {
     pub async fn crawl_space(&self, scan_id: &str, space_key: &str) -> Result<CrawlStats, CrawlError> {
         let space = self.client.space_by_key(space_key).await?;
         let mut stats = CrawlStats::default();
-
-        let mut pages = self.client.pages_in_space(&space.id);
-        while let Some(batch) = pages.next_page().await? {
-            for page in batch {
-                stats.pages += 1;
-                let c = Listed {
-                    kind: Container::Page,
-                    id: page.id.clone(),
-                    title: page.title.clone(),
-                    version: page.version.as_ref().map(|v| v.number),
-                    body: page.body.storage().map(str::to_owned),
-                };
-                self.container(scan_id, &space.key, c, &mut stats).await?;
-            }
-        }
-        let mut posts = self.client.blog_posts_in_space(&space.id);
-        while let Some(batch) = posts.next_page().await? {
-            for post in batch {
-                stats.blog_posts += 1;
-                let c = Listed {
-                    kind: Container::BlogPost,
-                    id: post.id.clone(),
-                    title: post.title.clone(),
-                    version: post.version.as_ref().map(|v| v.number),
-                    body: post.body.storage().map(str::to_owned),
-                };
-                self.container(scan_id, &space.key, c, &mut stats).await?;
-            }
-        }
+        let pages = self.client.pages_in_space(&space.id);
+        stats.pages = self.crawl_list(scan_id, &space.key, pages, Listed::page, &mut stats).await?;
+        let posts = self.client.blog_posts_in_space(&space.id);
+        stats.blog_posts = self.crawl_list(scan_id, &space.key, posts, Listed::blog_post, &mut stats).await?;
         Ok(stats)
+    }
+
+    /// Walks one list of pages or blog posts batch by batch; returns how many it saw.
+    async fn crawl_list<T>(
+        &self,
+        scan_id: &str,
+        space_key: &str,
+        mut list: Paginated<T>,
+        to_listed: fn(T) -> Listed,
+        stats: &mut CrawlStats,
+    ) -> Result<u64, CrawlError>
+    where
+        T: serde::de::DeserializeOwned,
+    {
+        let mut seen = 0;
+        while let Some(batch) = list.next_page().await? {
+            for entry in batch {
+                seen += 1;
+                self.container(scan_id, space_key, to_listed(entry), stats).await?;
+            }
+        }
+        Ok(seen)
     }
 
     async fn container(&self, scan_id: &str, space_key: &str, c: Listed, stats: &mut CrawlStats) -> Result<(), CrawlError> {
