@@ -5,6 +5,7 @@
 //! `classify` and `store` (record). The `simulator` serves sample spaces over the same
 //! Confluence REST API for tests and the demo.
 
+pub mod bench;
 pub mod classify;
 pub mod cli;
 pub mod config;

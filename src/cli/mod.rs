@@ -39,6 +39,26 @@ pub enum Command {
     Simulate(SimulateArgs),
     /// Apply database migrations and exit.
     Migrate,
+    /// Measure the detection engine's throughput on generated text (and peers on PATH).
+    Bench(BenchArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct BenchArgs {
+    /// Folder for the generated corpus (reused across runs).
+    #[arg(long, default_value = "target/bench-corpus")]
+    pub dir: PathBuf,
+    /// MiB of mostly benign prose, code and logs.
+    #[arg(long, default_value_t = 100)]
+    pub benign_mb: usize,
+    /// MiB of text where every line holds a sensitive value.
+    #[arg(long, default_value_t = 20)]
+    pub dense_mb: usize,
+    #[arg(long, default_value_t = 3)]
+    pub runs: usize,
+    /// Also time kingfisher and detect-secrets on the same files, when installed.
+    #[arg(long)]
+    pub peers: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -147,6 +167,18 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Scan(args) => scan::command(settings, args).await,
         Command::Worker(args) => scan::worker_command(settings, args).await,
         Command::Simulate(args) => simulate(args).await,
+        Command::Bench(args) => {
+            let options = crate::bench::BenchOptions {
+                dir: args.dir,
+                benign_mb: args.benign_mb,
+                dense_mb: args.dense_mb,
+                runs: args.runs,
+                peers: args.peers,
+            };
+            let rows = tokio::task::spawn_blocking(move || crate::bench::run(&options)).await??;
+            crate::bench::print_table(&rows, &mut std::io::stdout().lock())?;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Migrate => {
             settings.validate()?;
             settings.ensure_data_dir()?;
