@@ -13,6 +13,7 @@
 //! - `validate`: checksums and ranges (Luhn, SSN, NPI, GitHub CRC32, e-mail domains);
 //! - `mask`, `fingerprint`: what of a value may be kept.
 
+mod checksum;
 mod engine;
 mod fingerprint;
 mod mask;
@@ -20,6 +21,7 @@ mod pack;
 mod prefilter;
 mod rule;
 mod score;
+mod structure;
 mod validate;
 
 #[cfg(test)]
