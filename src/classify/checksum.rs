@@ -242,6 +242,63 @@ pub fn dea(value: &str) -> Verdict {
     }
 }
 
+/// ABA routing transit number: nine digits, weights 3-7-1 repeated, sum divisible by 10.
+/// The first two digits are a Federal Reserve district (00-12, 21-32) or a thrift/electronic
+/// range (61-72, 80).
+pub fn aba_routing(value: &str) -> Verdict {
+    let Some((d, 9)) = digits::<9>(value) else {
+        return Verdict::Invalid;
+    };
+    let prefix = d[0] * 10 + d[1];
+    let prefix_ok = matches!(prefix, 0..=12 | 21..=32 | 61..=72 | 80);
+    let sum: u32 = d
+        .iter()
+        .zip([3u32, 7, 1].iter().cycle())
+        .map(|(&x, &w)| u32::from(x) * w)
+        .sum();
+    if prefix_ok && sum % 10 == 0 && d.iter().any(|&x| x != 0) {
+        Verdict::Valid
+    } else {
+        Verdict::Invalid
+    }
+}
+
+/// French social security number (NIR, "numéro de sécu"): 13 digits and a two-digit key,
+/// `97 - (number mod 97)`. Corsican departments 2A and 2B count as 19 and 18.
+pub fn fr_nir(value: &str) -> Verdict {
+    let mut number: u64 = 0;
+    let mut key: u32 = 0;
+    let mut seen = 0usize;
+    for b in value.bytes().filter(u8::is_ascii_alphanumeric) {
+        let (digit, extra) = match b.to_ascii_uppercase() {
+            d @ b'0'..=b'9' => (u64::from(d - b'0'), None),
+            // 2A -> 19, 2B -> 18: the preceding '2' was already taken as a digit.
+            b'A' if seen == 6 => (9, Some(1)),
+            b'B' if seen == 6 => (8, Some(1)),
+            _ => return Verdict::Invalid,
+        };
+        if let Some(carry) = extra {
+            number = number - 2 + carry;
+        }
+        if seen < 13 {
+            number = number * 10 + digit;
+        } else if seen < 15 {
+            key = key * 10 + digit as u32;
+        } else {
+            return Verdict::Invalid;
+        }
+        seen += 1;
+    }
+    if seen != 15 || number == 0 {
+        return Verdict::Invalid;
+    }
+    if u64::from(key) == 97 - number % 97 {
+        Verdict::Valid
+    } else {
+        Verdict::Invalid
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -285,6 +342,22 @@ mod tests {
         assert_eq!(aadhaar("2345 6789 0124"), Verdict::Valid);
         assert_eq!(aadhaar("2345 6789 0123"), Verdict::Invalid);
         assert_eq!(aadhaar("1345 6789 0124"), Verdict::Invalid, "starts with 1");
+    }
+
+    #[test]
+    fn aba_routing_weights() {
+        assert_eq!(aba_routing("011000015"), Verdict::Valid);
+        assert_eq!(aba_routing("021000021"), Verdict::Valid);
+        assert_eq!(aba_routing("021000022"), Verdict::Invalid);
+        assert_eq!(aba_routing("991000026"), Verdict::Invalid, "prefix");
+    }
+
+    #[test]
+    fn french_nir_key() {
+        assert_eq!(fr_nir("1 84 12 76 451 089 46"), Verdict::Valid);
+        assert_eq!(fr_nir("184127645108947"), Verdict::Invalid);
+        assert_eq!(fr_nir("2 69 05 2A 123 456 88"), Verdict::Valid);
+        assert_eq!(fr_nir("18412764510894"), Verdict::Invalid);
     }
 
     #[test]

@@ -34,6 +34,10 @@ pub enum Validator {
     Aadhaar,
     /// US DEA registration number: weighted check digit.
     Dea,
+    /// US ABA routing transit number: Federal Reserve prefix, 3-7-1 weighted checksum.
+    AbaRouting,
+    /// French social security number (NIR): 97 - (number mod 97) key.
+    FrNir,
     /// JSON Web Token: header and payload are base64url JSON, the header names an `alg`.
     Jwt,
     /// PEM-armoured block: matching BEGIN/END labels around a base64 body.
@@ -53,6 +57,8 @@ impl Validator {
             Validator::CaSin => "ca-sin",
             Validator::Aadhaar => "aadhaar",
             Validator::Dea => "dea",
+            Validator::AbaRouting => "aba-routing",
+            Validator::FrNir => "fr-nir",
             Validator::Jwt => "jwt",
             Validator::Pem => "pem",
         }
@@ -67,9 +73,10 @@ impl Validator {
             | Validator::Npi
             | Validator::Nhs
             | Validator::CaSin
-            | Validator::Aadhaar => Normalization::Digits,
+            | Validator::Aadhaar
+            | Validator::AbaRouting => Normalization::Digits,
             Validator::EmailDomain => Normalization::Lowercase,
-            Validator::Iban => Normalization::Alphanumeric,
+            Validator::Iban | Validator::FrNir => Normalization::Alphanumeric,
             Validator::GithubCrc32 | Validator::Dea | Validator::Jwt | Validator::Pem => {
                 Normalization::AsIs
             }
@@ -88,6 +95,8 @@ impl Validator {
             Validator::CaSin => checksum::ca_sin(value),
             Validator::Aadhaar => checksum::aadhaar(value),
             Validator::Dea => checksum::dea(value),
+            Validator::AbaRouting => checksum::aba_routing(value),
+            Validator::FrNir => checksum::fr_nir(value),
             Validator::Jwt => structure::jwt(value),
             Validator::Pem => structure::pem(value),
         }
