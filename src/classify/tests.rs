@@ -52,23 +52,56 @@ lower_by = 0.2
 #[test]
 fn builtin_engine_compiles() {
     let engine = Engine::new(RulePack::try_builtin().unwrap(), EngineOptions::default()).unwrap();
-    assert_eq!(
-        engine.detector_ids(),
-        [
-            "aws-access-key-id",
-            "github-classic-pat",
-            "credit-card",
-            "us-ssn",
-            "email",
-            "us-npi"
-        ]
-    );
+    let ids = engine.detector_ids();
+    // The first detectors, and the ids the sample space plants values for.
+    for id in [
+        "aws-access-key-id",
+        "github-classic-pat",
+        "credit-card",
+        "us-ssn",
+        "email",
+        "us-npi",
+        "iban",
+        "uk-nino",
+        "slack-bot-token",
+        "pem-private-key",
+        "postgres-connection-string",
+        "jwt",
+    ] {
+        assert!(ids.contains(&id), "missing {id}");
+    }
     assert_eq!(engine.digest().len(), 64);
     assert_eq!(
         Engine::builtin().digest(),
         engine.digest(),
         "digest is deterministic"
     );
+}
+
+/// Counts per category; `cargo test --lib rule_counts -- --nocapture` prints them.
+#[test]
+fn builtin_pack_has_at_least_120_detectors_and_every_one_is_prefiltered() {
+    let pack = RulePack::builtin();
+    let count = |c: Category| pack.rules().iter().filter(|r| r.category == c).count();
+    let (secret, pii, pci, phi) = (
+        count(Category::Secret),
+        count(Category::Pii),
+        count(Category::Pci),
+        count(Category::Phi),
+    );
+    println!(
+        "rule_counts: total {} secret {secret} pii {pii} pci {pci} phi {phi}",
+        pack.rules().len()
+    );
+    assert!(pack.rules().len() >= 120);
+    assert!(secret >= 80 && pii >= 25 && pci >= 4 && phi >= 5);
+    for rule in pack.rules() {
+        assert!(
+            !rule.keywords.is_empty() || rule.prefilter == Prefilter::Digits,
+            "{} runs its regex on every segment",
+            rule.id
+        );
+    }
 }
 
 #[test]
