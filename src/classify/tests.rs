@@ -492,3 +492,96 @@ fn engine_and_classifier_can_be_shared_across_threads() {
     shareable::<Engine>();
     shareable::<Classifier>();
 }
+
+#[test]
+fn suppressions_by_fingerprint_value_space_and_page() {
+    let key = SecretSlice::from(b"fingerprint-key-for-tests".to_vec());
+    let make = || Classifier::new(Engine::builtin(), Fingerprinter::new(key.clone()).unwrap());
+    let item = crate::domain::ContentRef {
+        space_key: "ENG".into(),
+        content_type: ContentType::Comment,
+        page_id: "123".into(),
+        page_version: Some(1),
+        comment_id: Some("900".into()),
+        attachment_id: None,
+        attachment_title: None,
+    };
+    let text = one("card 4746-5075-2917-0347, mail jane@globex.com");
+    let all = make().classify(&item, &text);
+    assert_eq!(all.len(), 2);
+    let card_fp = all
+        .iter()
+        .find(|f| f.detector == "credit-card")
+        .unwrap()
+        .fingerprint
+        .clone();
+
+    let by_fp = make()
+        .with_suppressions(&Suppressions {
+            fingerprints: vec![card_fp.to_uppercase()],
+            ..Default::default()
+        })
+        .unwrap();
+    let left: Vec<_> = by_fp
+        .classify(&item, &text)
+        .into_iter()
+        .map(|f| f.detector)
+        .collect();
+    assert_eq!(left, ["email"]);
+
+    let by_value = make()
+        .with_suppressions(&Suppressions {
+            values: vec![r"@globex\.com$".into()],
+            ..Default::default()
+        })
+        .unwrap();
+    let left: Vec<_> = by_value
+        .classify(&item, &text)
+        .into_iter()
+        .map(|f| f.detector)
+        .collect();
+    assert_eq!(left, ["credit-card"]);
+
+    for s in [
+        Suppressions {
+            spaces: vec!["ENG".into()],
+            ..Default::default()
+        },
+        Suppressions {
+            pages: vec!["123".into()],
+            ..Default::default()
+        },
+    ] {
+        assert!(
+            make()
+                .with_suppressions(&s)
+                .unwrap()
+                .classify(&item, &text)
+                .is_empty()
+        );
+    }
+    let other_page = Suppressions {
+        pages: vec!["124".into()],
+        spaces: vec!["HR".into()],
+        ..Default::default()
+    };
+    assert_eq!(
+        make()
+            .with_suppressions(&other_page)
+            .unwrap()
+            .classify(&item, &text)
+            .len(),
+        2
+    );
+
+    let err = make()
+        .with_suppressions(&Suppressions {
+            values: vec!["ok".into(), "4746(".into()],
+            ..Default::default()
+        })
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "suppressions.values entry 1 is not a valid regex"
+    );
+}
