@@ -80,7 +80,7 @@ fn builtin_engine_compiles() {
 
 /// Counts per category; `cargo test --lib rule_counts -- --nocapture` prints them.
 #[test]
-fn builtin_pack_has_at_least_120_detectors_and_every_one_is_prefiltered() {
+fn rule_counts_per_category_and_every_rule_is_prefiltered() {
     let pack = RulePack::builtin();
     let count = |c: Category| pack.rules().iter().filter(|r| r.category == c).count();
     let (secret, pii, pci, phi) = (
@@ -583,5 +583,60 @@ fn suppressions_by_fingerprint_value_space_and_page() {
     assert_eq!(
         err.to_string(),
         "suppressions.values entry 1 is not a valid regex"
+    );
+}
+
+/// A page of the kind every wiki has: how-tos full of placeholders, documentation keys,
+/// versions, dates, ids and fictional phone numbers. The whole builtin pack stays quiet.
+#[test]
+fn builtin_pack_is_quiet_on_a_how_to_page() {
+    let page = r#"
+Setup guide (v2.14.3, updated 2026-11-25). Ticket OPS-4411, build 20261125.1342.
+export AWS_ACCESS_KEY_ID=AKIAIOSFODNN7EXAMPLE
+export AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY
+export DATABASE_URL=postgres://app:${DB_PASSWORD}@db:5432/app
+REDIS_URL=redis://127.0.0.1:6379/
+password: <set in vault>
+DB_PASSWORD=changeme
+The password is stored in Vault; rotate it with --password "$NEW_PASSWORD".
+api_key: your-api-key-goes-here
+GITHUB_TOKEN=ghp_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx
+SLACK_WEBHOOK=https://hooks.slack.com/services/T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXXX
+-----BEGIN RSA PRIVATE KEY-----
+...
+-----END RSA PRIVATE KEY-----
+Authorization: Bearer <token>
+Call the service desk on +1 (415) 555-0136 or 020 7946 0321.
+Order 4111-1111-1111-1112, invoice 2026-0042, commit 3f2c1a9b8d7e6f5a4b3c2d1e0f9a8b7c6d5e4f3a.
+Request id 0b7e0f7c-7b1e-4f43-9c1e-1f0a6f1f2d3e, sha256 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08.
+Mail noreply@example.com; see https://docs.acme-corp.com/setup#step-3.
+"#;
+    let found = Engine::builtin().find(&one(page));
+    let ids: Vec<_> = found.iter().map(|m| m.rule_id.as_str()).collect();
+    assert!(ids.is_empty(), "{ids:?}");
+}
+
+/// One leaked config holding many kinds of secret: each is found by its own detector.
+#[test]
+fn builtin_pack_names_each_secret_in_a_leaked_config() {
+    let config = "\
+aws_secret_access_key = 9drTJvcXLB89wQpLeKEY2k3j4h5g6f7d8s9a0q1Z\n\
+SLACK_BOT_TOKEN=xoxb-284739102837-2938475610293-Zk3jH8sLq9WmX2vB7nT4yR6u\n\
+STRIPE_SECRET_KEY=sk_live_4eC39HqLyjWDarjtT1zdp7dcQx\n\
+SENDGRID_API_KEY=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\n\
+DATABASE_URL=postgresql://app:Qm7rT2vX9kLp4sWz8n@pg-prod:5432/payments\n\
+IBAN DE89 3704 0044 0532 0130 00\n";
+    let found = Engine::builtin().find(&one(config));
+    let ids: Vec<_> = found.iter().map(|m| m.rule_id.as_str()).collect();
+    assert_eq!(
+        ids,
+        [
+            "aws-secret-access-key",
+            "slack-bot-token",
+            "stripe-secret-key",
+            "sendgrid-api-key",
+            "postgres-connection-string",
+            "iban"
+        ]
     );
 }
