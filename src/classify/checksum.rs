@@ -256,7 +256,7 @@ pub fn aba_routing(value: &str) -> Verdict {
         .zip([3u32, 7, 1].iter().cycle())
         .map(|(&x, &w)| u32::from(x) * w)
         .sum();
-    if prefix_ok && sum % 10 == 0 && d.iter().any(|&x| x != 0) {
+    if prefix_ok && sum.is_multiple_of(10) && d.iter().any(|&x| x != 0) {
         Verdict::Valid
     } else {
         Verdict::Invalid

@@ -640,3 +640,35 @@ IBAN DE89 3704 0044 0532 0130 00\n";
         ]
     );
 }
+
+/// Not a benchmark, a guard: a megabyte of wiki prose that mentions the keywords of many
+/// rules (so their regexes run) is scanned in a bounded time even in a debug build.
+#[test]
+fn a_megabyte_of_keyword_rich_prose_scans_quickly() {
+    let paragraph = "The token for the API key lives in the password manager; call the on-call phone \
+        or open https://wiki.acme-corp.com/x. Card expiry and CVV are never stored. Account \
+        number and routing details go through the bank portal. Patient MRN and diagnosis codes \
+        stay in the EHR. Grüße aus München, 東京 and São Paulo. ";
+    let text = paragraph.repeat(1_000_000 / paragraph.len());
+    let segments: Vec<Segment> = text
+        .as_bytes()
+        .chunks(4096)
+        .scan(0usize, |offset, _| {
+            let start = *offset;
+            let mut end = (start + 4096).min(text.len());
+            while !text.is_char_boundary(end) {
+                end -= 1;
+            }
+            *offset = end;
+            Some(seg(&text[start..end], start, 1))
+        })
+        .filter(|s| !s.text.is_empty())
+        .collect();
+    let engine = Engine::builtin();
+    let started = std::time::Instant::now();
+    let found = engine.find(&segments);
+    let took = started.elapsed();
+    assert!(found.is_empty(), "{:?}", found.iter().map(|m| &m.rule_id).collect::<Vec<_>>());
+    assert!(took < std::time::Duration::from_secs(20), "{took:?}");
+    println!("1 MB of prose: {took:?}");
+}
