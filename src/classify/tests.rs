@@ -668,7 +668,11 @@ fn a_megabyte_of_keyword_rich_prose_scans_quickly() {
     let started = std::time::Instant::now();
     let found = engine.find(&segments);
     let took = started.elapsed();
-    assert!(found.is_empty(), "{:?}", found.iter().map(|m| &m.rule_id).collect::<Vec<_>>());
+    assert!(
+        found.is_empty(),
+        "{:?}",
+        found.iter().map(|m| &m.rule_id).collect::<Vec<_>>()
+    );
     assert!(took < std::time::Duration::from_secs(20), "{took:?}");
     println!("1 MB of prose: {took:?}");
 }
