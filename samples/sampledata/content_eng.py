@@ -87,7 +87,7 @@ def build_engineering(s: Space) -> dict[str, Item]:
             "# ~/.aws/credentials for the sandbox profile",
             "export AWS_PROFILE=acme-sandbox",
             f"export AWS_ACCESS_KEY_ID={dev.plant('aws-access-key-id', dev_key, 'code')}",
-            f"export AWS_SECRET_ACCESS_KEY={v.aws_secret_access_key()}",
+            f"export AWS_SECRET_ACCESS_KEY={dev.plant('aws-secret-access-key', v.aws_secret_access_key(), 'code')}",
             "export AWS_REGION=eu-west-1",
             f"git checkout {dev.lookalike('git-sha', sha, 'code')}",
         ]), title="sandbox credentials")
@@ -102,7 +102,7 @@ def build_engineering(s: Space) -> dict[str, Item]:
     env.file_bytes = "\n".join([
         "# copied from the sandbox account, rotate quarterly",
         f"AWS_ACCESS_KEY_ID={env.plant('aws-access-key-id', dev_key, 'attachment')}",
-        f"AWS_SECRET_ACCESS_KEY={v.aws_secret_access_key()}",
+        f"AWS_SECRET_ACCESS_KEY={env.plant('aws-secret-access-key', v.aws_secret_access_key(), 'attachment')}",
         f"DATABASE_URL={env.plant('postgres-connection-string', v.postgres_url('app', 'pg-sandbox', 'payments'), 'attachment')}",
         f"SLACK_BOT_TOKEN={env.plant('slack-bot-token', v.slack_bot_token(), 'attachment')}",
         f"REQUEST_ID_SEED={env.lookalike('uuid', v.uuid(), 'attachment')}",
@@ -205,7 +205,7 @@ def build_engineering(s: Space) -> dict[str, Item]:
     creds = s.attachment(rotate, "old-credentials.json", "application/json", "Elena Petrova", "inventory before rotation")
     creds.file_bytes = (json.dumps({
         "aws": {"access_key_id": creds.plant("aws-access-key-id", v.aws_access_key_id(), "attachment"),
-                "secret_access_key": v.aws_secret_access_key()},
+                "secret_access_key": creds.plant("aws-secret-access-key", v.aws_secret_access_key(), "attachment")},
         "github": {"ci_token": creds.plant("github-classic-pat", v.github_classic_pat(), "attachment"),
                    "revoked_token_example": creds.lookalike("github-classic-pat", v.ghp_bad_checksum(), "attachment")},
         "owner": creds.plant("email", email_of("Elena Petrova"), "attachment"),
@@ -242,7 +242,7 @@ def build_engineering(s: Space) -> dict[str, Item]:
         + code("ini", "\n".join([
             "[profile legacy-vpn]",
             f"aws_access_key_id = {vpn.plant('aws-access-key-id', v.aws_access_key_id(), 'code')}",
-            f"aws_secret_access_key = {v.aws_secret_access_key()}",
+            f"aws_secret_access_key = {vpn.plant('aws-secret-access-key', v.aws_secret_access_key(), 'code')}",
         ]))
     )
 

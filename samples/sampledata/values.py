@@ -35,6 +35,7 @@ CATEGORY = {
     "pem-private-key": "secret",
     "postgres-connection-string": "secret",
     "jwt": "secret",
+    "aws-secret-access-key": "secret",
 }
 CURRENT_DETECTORS = {"aws-access-key-id", "github-classic-pat", "credit-card", "us-ssn", "email", "us-npi"}
 
@@ -135,7 +136,7 @@ class ValueFactory:
         return self._fresh(lambda: "AKIA" + self._chars(AWS_ALPHABET, 16))
 
     def aws_secret_access_key(self) -> str:
-        # Not a planted detector value; it only makes config snippets look real.
+        # Planted as `aws-secret-access-key` where its label says what it is.
         return self._fresh(lambda: self._chars(string.ascii_letters + string.digits + "/+", 40))
 
     def github_classic_pat(self) -> str:

@@ -11,8 +11,11 @@
 //! - `engine`: regexes, scoring, overlaps;
 //! - `score`: entropy, digit runs, context words, placeholders;
 //! - `validate`: checksums and ranges (Luhn, SSN, NPI, GitHub CRC32, e-mail domains);
+//! - `checksum`, `structure`: check digits of identifiers, shapes of JWTs and PEM blocks;
+//! - `suppress`: findings reviewers have judged harmless (fingerprint, value, space, page);
 //! - `mask`, `fingerprint`: what of a value may be kept.
 
+mod checksum;
 mod engine;
 mod fingerprint;
 mod mask;
@@ -20,6 +23,8 @@ mod pack;
 mod prefilter;
 mod rule;
 mod score;
+mod structure;
+mod suppress;
 mod validate;
 
 #[cfg(test)]
@@ -31,15 +36,19 @@ pub use mask::mask;
 pub use pack::{ExampleFailure, RulePack};
 pub use prefilter::Scratch;
 pub use rule::{ContextSpec, MAX_CONTEXT_WINDOW, Prefilter, RuleError, RuleProblem, RuleSpec};
+pub use suppress::{SuppressionError, Suppressions};
 pub use validate::{Normalization, Validator, Verdict};
+
+use suppress::SuppressionSet;
 
 use crate::domain::{ContentRef, Finding, Location, Segment};
 
-/// The engine and the fingerprint key together: segments in, findings out.
+/// The engine, the fingerprint key and the suppressions together: segments in, findings out.
 #[derive(Debug)]
 pub struct Classifier {
     engine: Engine,
     fingerprinter: Fingerprinter,
+    suppressions: SuppressionSet,
 }
 
 impl Classifier {
@@ -47,7 +56,17 @@ impl Classifier {
         Classifier {
             engine,
             fingerprinter,
+            suppressions: SuppressionSet::default(),
         }
+    }
+
+    /// The same classifier, leaving out what `suppressions` names.
+    pub fn with_suppressions(
+        mut self,
+        suppressions: &Suppressions,
+    ) -> Result<Self, SuppressionError> {
+        self.suppressions = SuppressionSet::compile(suppressions)?;
+        Ok(self)
     }
 
     pub fn engine(&self) -> &Engine {
@@ -60,11 +79,17 @@ impl Classifier {
 
     /// Findings for one item. Ids are [`Finding::stable_id`]s, so classifying the same
     /// content again yields the same ids.
+    /// Suppressed spaces and pages are not scanned at all.
     pub fn classify(&self, item: &ContentRef, segments: &[Segment]) -> Vec<Finding> {
+        if self.suppressions.covers_item(item) {
+            return Vec::new();
+        }
         self.engine
             .find(segments)
             .iter()
+            .filter(|m| !self.suppressions.covers_value(m.value()))
             .map(|m| self.finding(item, m))
+            .filter(|f| !self.suppressions.covers_fingerprint(&f.fingerprint))
             .collect()
     }
 

@@ -10,18 +10,49 @@ use super::engine::{Engine, EngineOptions};
 use super::rule::{RuleError, RuleProblem, RuleSpec};
 use crate::domain::Segment;
 
-/// The builtin rule files, in the order their rules are tried. Adding a file here is the
-/// only code change a new provider needs.
-const BUILTIN_FILES: [(&str, &str); 6] = [
-    ("rules/aws.toml", include_str!("../../rules/aws.toml")),
-    ("rules/github.toml", include_str!("../../rules/github.toml")),
-    (
-        "rules/payment-cards.toml",
-        include_str!("../../rules/payment-cards.toml"),
-    ),
-    ("rules/us-ssn.toml", include_str!("../../rules/us-ssn.toml")),
-    ("rules/email.toml", include_str!("../../rules/email.toml")),
-    ("rules/us-npi.toml", include_str!("../../rules/us-npi.toml")),
+macro_rules! builtin {
+    ($file:literal) => {
+        (
+            concat!("rules/", $file),
+            include_str!(concat!("../../rules/", $file)),
+        )
+    };
+}
+
+/// The builtin rule files, in the order their rules are tried (on a tie for the same span,
+/// the earlier rule wins: providers' own formats come before the generic label rules).
+/// Adding a file here is the only code change a new provider needs.
+const BUILTIN_FILES: &[(&str, &str)] = &[
+    builtin!("aws.toml"),
+    builtin!("gcp.toml"),
+    builtin!("azure.toml"),
+    builtin!("github.toml"),
+    builtin!("gitlab.toml"),
+    builtin!("atlassian.toml"),
+    builtin!("slack.toml"),
+    builtin!("stripe.toml"),
+    builtin!("square.toml"),
+    builtin!("paypal.toml"),
+    builtin!("twilio.toml"),
+    builtin!("email-services.toml"),
+    builtin!("ai-providers.toml"),
+    builtin!("package-registries.toml"),
+    builtin!("hosting.toml"),
+    builtin!("observability.toml"),
+    builtin!("identity.toml"),
+    builtin!("private-keys.toml"),
+    builtin!("jwt.toml"),
+    builtin!("connection-strings.toml"),
+    builtin!("passwords.toml"),
+    builtin!("payment-cards.toml"),
+    builtin!("us-ssn.toml"),
+    builtin!("national-ids.toml"),
+    builtin!("financial.toml"),
+    builtin!("email.toml"),
+    builtin!("phone.toml"),
+    builtin!("personal.toml"),
+    builtin!("us-npi.toml"),
+    builtin!("health.toml"),
 ];
 
 /// An ordered set of rules with unique ids, plus the ids switched off.

@@ -8,6 +8,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::{checksum, structure};
+
 /// A named check that a rule's value must pass (`validator = "luhn"` in a rule file).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -22,6 +24,24 @@ pub enum Validator {
     GithubCrc32,
     /// E-mail address whose domain is not reserved for documentation or testing.
     EmailDomain,
+    /// IBAN: country code with its registered length, ISO 7064 mod-97 check digits.
+    Iban,
+    /// UK NHS number: mod-11 check digit.
+    Nhs,
+    /// Canadian Social Insurance Number: Luhn over nine digits, first digit 1-7 or 9.
+    CaSin,
+    /// Indian Aadhaar number: twelve digits, Verhoeff check digit.
+    Aadhaar,
+    /// US DEA registration number: weighted check digit.
+    Dea,
+    /// US ABA routing transit number: Federal Reserve prefix, 3-7-1 weighted checksum.
+    AbaRouting,
+    /// French social security number (NIR): 97 - (number mod 97) key.
+    FrNir,
+    /// JSON Web Token: header and payload are base64url JSON, the header names an `alg`.
+    Jwt,
+    /// PEM-armoured block: matching BEGIN/END labels around a base64 body.
+    Pem,
 }
 
 impl Validator {
@@ -32,6 +52,15 @@ impl Validator {
             Validator::Npi => "npi",
             Validator::GithubCrc32 => "github-crc32",
             Validator::EmailDomain => "email-domain",
+            Validator::Iban => "iban",
+            Validator::Nhs => "nhs",
+            Validator::CaSin => "ca-sin",
+            Validator::Aadhaar => "aadhaar",
+            Validator::Dea => "dea",
+            Validator::AbaRouting => "aba-routing",
+            Validator::FrNir => "fr-nir",
+            Validator::Jwt => "jwt",
+            Validator::Pem => "pem",
         }
     }
 
@@ -39,9 +68,18 @@ impl Validator {
     /// numbers are compared by their digits, addresses case-insensitively.
     pub fn default_normalization(self) -> Normalization {
         match self {
-            Validator::Luhn | Validator::Ssn | Validator::Npi => Normalization::Digits,
+            Validator::Luhn
+            | Validator::Ssn
+            | Validator::Npi
+            | Validator::Nhs
+            | Validator::CaSin
+            | Validator::Aadhaar
+            | Validator::AbaRouting => Normalization::Digits,
             Validator::EmailDomain => Normalization::Lowercase,
-            Validator::GithubCrc32 => Normalization::AsIs,
+            Validator::Iban | Validator::FrNir => Normalization::Alphanumeric,
+            Validator::GithubCrc32 | Validator::Dea | Validator::Jwt | Validator::Pem => {
+                Normalization::AsIs
+            }
         }
     }
 
@@ -52,6 +90,15 @@ impl Validator {
             Validator::Npi => us_npi(value),
             Validator::GithubCrc32 => github_checksum(value),
             Validator::EmailDomain => email_domain(value),
+            Validator::Iban => checksum::iban(value),
+            Validator::Nhs => checksum::nhs(value),
+            Validator::CaSin => checksum::ca_sin(value),
+            Validator::Aadhaar => checksum::aadhaar(value),
+            Validator::Dea => checksum::dea(value),
+            Validator::AbaRouting => checksum::aba_routing(value),
+            Validator::FrNir => checksum::fr_nir(value),
+            Validator::Jwt => structure::jwt(value),
+            Validator::Pem => structure::pem(value),
         }
     }
 }
@@ -76,6 +123,8 @@ pub enum Normalization {
     Lowercase,
     /// Exactly as found (secrets are case-sensitive).
     AsIs,
+    /// ASCII letters and digits only, upper-cased (`de89 3704…` and `DE893704…` are one IBAN).
+    Alphanumeric,
 }
 
 impl Normalization {
@@ -84,6 +133,11 @@ impl Normalization {
             Normalization::Digits => value.chars().filter(char::is_ascii_digit).collect(),
             Normalization::Lowercase => value.to_lowercase(),
             Normalization::AsIs => value.to_owned(),
+            Normalization::Alphanumeric => value
+                .chars()
+                .filter(char::is_ascii_alphanumeric)
+                .map(|c| c.to_ascii_uppercase())
+                .collect(),
         }
     }
 }

@@ -1,0 +1,115 @@
+//! Validators for secrets that have a structure a regex can only approximate: a JWT whose
+//! header is JSON naming an algorithm, a PEM block whose labels agree and whose body is
+//! base64. Look-alikes (three dotted words, a truncated key in a how-to) fail here.
+
+use base64::Engine as _;
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+
+use super::validate::Verdict;
+
+/// The header of a JWT (`header.payload.signature`) is base64url JSON with an `alg`; the
+/// payload is base64url JSON too. `alg: none` tokens carry no signature and prove nothing,
+/// but they still leak claims: suspect, not dropped.
+pub fn jwt(value: &str) -> Verdict {
+    let mut parts = value.split('.');
+    let (Some(header), Some(payload)) = (parts.next(), parts.next()) else {
+        return Verdict::Invalid;
+    };
+    let decode = |part: &str| -> Option<serde_json::Value> {
+        let bytes = URL_SAFE_NO_PAD.decode(part.trim_end_matches('=')).ok()?;
+        let json: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
+        json.is_object().then_some(json)
+    };
+    let Some(header) = decode(header) else {
+        return Verdict::Invalid;
+    };
+    let Some(alg) = header.get("alg").and_then(serde_json::Value::as_str) else {
+        return Verdict::Invalid;
+    };
+    if decode(payload).is_none() {
+        return Verdict::Invalid;
+    }
+    if alg.eq_ignore_ascii_case("none") {
+        Verdict::Suspect
+    } else {
+        Verdict::Valid
+    }
+}
+
+/// A PEM private key block: `-----BEGIN <label>-----`, optional RFC 1421 headers
+/// (`Proc-Type`, `DEK-Info` of encrypted keys), a base64 body of some length, and an
+/// `-----END <label>-----` with the same label. OpenSSH and PGP armour follow the same shape.
+pub fn pem(value: &str) -> Verdict {
+    let Some(rest) = value.trim().strip_prefix("-----BEGIN ") else {
+        return Verdict::Invalid;
+    };
+    let Some((label, rest)) = rest.split_once("-----") else {
+        return Verdict::Invalid;
+    };
+    let end_marker = format!("-----END {label}-----");
+    let Some(body) = rest.trim_end().strip_suffix(end_marker.as_str()) else {
+        return Verdict::Invalid;
+    };
+    let mut base64_body = String::with_capacity(body.len());
+    let mut in_headers = true;
+    for line in body.lines().map(str::trim).filter(|l| !l.is_empty()) {
+        if in_headers && line.contains(':') {
+            continue;
+        }
+        in_headers = false;
+        // PGP armour ends its body with a CRC line `=abcd`.
+        if line.starts_with('=') && line.len() == 5 {
+            continue;
+        }
+        base64_body.push_str(line);
+    }
+    let compact: String = base64_body.chars().filter(|c| !c.is_whitespace()).collect();
+    // Real keys are hundreds of bytes; a "..." in a how-to is not a key.
+    if compact.len() < 64 {
+        return Verdict::Invalid;
+    }
+    match STANDARD.decode(&compact) {
+        Ok(bytes) if bytes.len() >= 48 => Verdict::Valid,
+        _ => Verdict::Invalid,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn jwt_needs_json_header_with_alg_and_json_payload() {
+        let good = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U";
+        assert_eq!(jwt(good), Verdict::Valid);
+        // header {"typ":"JWT"} without alg
+        let no_alg = "eyJ0eXAiOiJKV1QifQ.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N";
+        assert_eq!(jwt(no_alg), Verdict::Invalid);
+        assert_eq!(jwt("eyJhbGciOi.not.json"), Verdict::Invalid);
+        // {"alg":"none"}
+        let none = "eyJhbGciOiJub25lIn0.eyJzdWIiOiIxMjM0NTY3ODkwIn0.";
+        assert_eq!(jwt(none), Verdict::Suspect);
+    }
+
+    #[test]
+    fn pem_needs_matching_labels_and_a_base64_body() {
+        let body =
+            "MIIEowIBAAKCAQEAuZ0d2SJOXMRpRYBVHpaaOHYHtsBi6IKkEVr7ViQnIDkAQWcEMIIEowIBAAKCAQEA";
+        let key = format!("-----BEGIN RSA PRIVATE KEY-----\n{body}\n-----END RSA PRIVATE KEY-----");
+        assert_eq!(pem(&key), Verdict::Valid);
+        let enc = format!(
+            "-----BEGIN RSA PRIVATE KEY-----\nProc-Type: 4,ENCRYPTED\nDEK-Info: AES-128-CBC,3F17\n\n{body}\n-----END RSA PRIVATE KEY-----"
+        );
+        assert_eq!(pem(&enc), Verdict::Valid);
+        let mismatched =
+            format!("-----BEGIN RSA PRIVATE KEY-----\n{body}\n-----END PRIVATE KEY-----");
+        assert_eq!(pem(&mismatched), Verdict::Invalid);
+        let elided = "-----BEGIN RSA PRIVATE KEY-----\n...\n-----END RSA PRIVATE KEY-----";
+        assert_eq!(pem(elided), Verdict::Invalid);
+        let not_b64 = format!(
+            "-----BEGIN RSA PRIVATE KEY-----\n{}\n-----END RSA PRIVATE KEY-----",
+            "*".repeat(80)
+        );
+        assert_eq!(pem(&not_b64), Verdict::Invalid);
+    }
+}
