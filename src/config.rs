@@ -83,6 +83,8 @@ pub struct RuleSettings {
     pub paths: Vec<PathBuf>,
     /// Findings below this confidence are dropped.
     pub min_confidence: f64,
+    /// Accepted values and places: by fingerprint, by regex on the value, by space or page.
+    pub suppressions: crate::classify::Suppressions,
 }
 
 impl Default for Settings {
@@ -123,7 +125,7 @@ impl Default for WorkerSettings {
 
 impl Default for RuleSettings {
     fn default() -> Self {
-        RuleSettings { paths: Vec::new(), min_confidence: 0.5 }
+        RuleSettings { paths: Vec::new(), min_confidence: 0.5, suppressions: Default::default() }
     }
 }
 

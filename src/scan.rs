@@ -125,7 +125,7 @@ fn build_classifier(settings: &Settings, server_key: &secrecy::SecretBox<[u8]>) 
     let engine = Engine::new(pack, options).map_err(|e| rules(&e))?;
     let key = secrecy::SecretSlice::from(server_key.expose_secret().to_vec());
     let fingerprinter = Fingerprinter::new(key).map_err(|e| rules(&e))?;
-    Ok(Classifier::new(engine, fingerprinter))
+    Classifier::new(engine, fingerprinter).with_suppressions(&settings.rules.suppressions).map_err(|e| rules(&e))
 }
 
 fn hostname() -> String {

@@ -100,3 +100,18 @@ async fn simulate_serves_the_sample_space_with_auth() {
     assert_eq!(anonymous.status(), 401);
     sim.kill().await.unwrap();
 }
+
+#[test]
+fn suppressions_in_the_config_file_hide_accepted_values() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("runbook.txt");
+    std::fs::write(&file, format!("export AWS_ACCESS_KEY_ID={AWS_KEY}\ncorporate card on file: {CARD}\n")).unwrap();
+    let config = dir.path().join("dlp.toml");
+    std::fs::write(&config, format!("[rules.suppressions]\nvalues = [\"^{AWS_KEY}$\"]\n")).unwrap();
+    let out = dlp(&dir.path().join("state"), &["--config", config.to_str().unwrap(), "scan", file.to_str().unwrap(), "--format", "jsonl"]);
+    assert_eq!(out.status.code(), Some(1), "stderr: {}", String::from_utf8_lossy(&out.stderr));
+    let findings: Vec<Finding> = String::from_utf8(out.stdout).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let detectors: Vec<&str> = findings.iter().map(|f| f.detector.as_str()).collect();
+    assert!(!detectors.contains(&"aws-access-key-id"), "{detectors:?}");
+    assert!(detectors.contains(&"credit-card"), "{detectors:?}");
+}
