@@ -193,6 +193,7 @@ mod behaviours {
             sheet: Some("Q3 ünïcode".into()),
             cell: Some("B17".into()),
             pdf_page: Some(3),
+            region: None,
         };
         let at = Location::new(&att, &origin, 42, 1_234_567, 1_234_583);
         let mut full = finding_at(at, "visa", "ab12cd34");

@@ -202,6 +202,8 @@ fn record_from_row(row: &AnyRow) -> Result<FindingRecord, StoreError> {
         sheet: row.try_get("sheet")?,
         cell: row.try_get("cell")?,
         pdf_page: small(row, "pdf_page")?,
+        // Not stored yet: findings read back from the store carry no OCR box.
+        region: None,
         line: small(row, "line")?,
         start: wide(row, "start_offset")?,
         end: wide(row, "end_offset")?,
