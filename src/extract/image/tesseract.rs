@@ -5,7 +5,7 @@ use std::sync::{Mutex, PoisonError};
 
 use super::ImageLimits;
 use super::engine::{Engine, EngineError, RawWord, RecognizeError, tesseract_version};
-use super::prepare::{PREPROCESS_REVISION, prepare};
+use super::prepare::{DEFAULT_UPSCALE_BELOW_HEIGHT, PREPROCESS_REVISION, prepare_with};
 use crate::extract::{ExtractError, Format, Ocr, OcrLine, OcrText, OcrWord};
 
 /// How many idle engines are kept loaded. Each holds its language model (tens of MB), and one
@@ -25,6 +25,7 @@ pub struct TesseractOcr {
     limits: ImageLimits,
     idle: Mutex<Vec<Engine>>,
     max_idle: usize,
+    upscale_below_height: u32,
     identity: String,
     recognitions: AtomicU64,
 }
@@ -58,14 +59,18 @@ impl TesseractOcr {
             limits,
             idle: Mutex::new(vec![first]),
             max_idle: DEFAULT_IDLE_ENGINES,
-            identity: format!(
-                "tesseract {} {} preprocess {}",
-                tesseract_version(),
-                language,
-                PREPROCESS_REVISION
-            ),
+            upscale_below_height: DEFAULT_UPSCALE_BELOW_HEIGHT,
+            identity: identity(language, DEFAULT_UPSCALE_BELOW_HEIGHT),
             recognitions: AtomicU64::new(0),
         })
+    }
+
+    /// Enlarges images shorter than `height` pixels 2x before recognition (0: never). Small
+    /// text reads better enlarged, at four times the pixels to recognise.
+    pub fn upscale_below_height(mut self, height: u32) -> Self {
+        self.upscale_below_height = height;
+        self.identity = identity(&self.language, height);
+        self
     }
 
     /// What produced a result: Tesseract's version, the language and the preprocessing
@@ -106,7 +111,7 @@ impl TesseractOcr {
 
 impl Ocr for TesseractOcr {
     fn recognize(&self, image: &[u8], format: Format) -> Result<OcrText, ExtractError> {
-        let prepared = prepare(image, format, &self.limits)?;
+        let prepared = prepare_with(image, format, &self.limits, self.upscale_below_height)?;
         // An engine that loaded at start-up and fails to load now (memory, a model removed
         // underneath) leaves this image unread: reported as such, not as clean.
         let mut engine = self
@@ -142,6 +147,17 @@ impl Ocr for TesseractOcr {
                 })
                 .collect(),
         })
+    }
+}
+
+fn identity(language: &str, upscale_below_height: u32) -> String {
+    let version = tesseract_version();
+    if upscale_below_height == DEFAULT_UPSCALE_BELOW_HEIGHT {
+        format!("tesseract {version} {language} preprocess {PREPROCESS_REVISION}")
+    } else {
+        format!(
+            "tesseract {version} {language} preprocess {PREPROCESS_REVISION} upscale<{upscale_below_height}"
+        )
     }
 }
 

@@ -72,6 +72,27 @@ fn reads_a_key_and_a_card_number_with_boxes_in_the_original_pixels() {
 }
 
 #[test]
+fn reads_the_sample_spaces_receipt_scan() {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/samples/spaces/ENG/attachments/files/att66540/receipt-scan.png"
+    );
+    let text = ocr()
+        .recognize(&std::fs::read(path).unwrap(), Format::Png)
+        .unwrap();
+    let lines: Vec<String> = text.lines.iter().map(OcrLine::text).collect();
+    assert_eq!(
+        lines,
+        [
+            "ACME TAXI RECEIPT",
+            "TOTAL $42.80",
+            "CARD 5217 0314 2174 0823",
+            "2026-02-09"
+        ]
+    );
+}
+
+#[test]
 fn engines_serve_concurrent_calls_alike() {
     let ocr = ocr();
     let png = credentials_png();
