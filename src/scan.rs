@@ -116,6 +116,13 @@ async fn build_ocr(store: &Store, sealer: &Sealer) -> Box<dyn Ocr> {
     match started {
         Ok(Ok(tesseract)) => {
             tracing::info!(engine = tesseract.engine_identity(), "OCR ready");
+            // libgomp reads it before main, so only the environment can set it.
+            if std::env::var_os("OMP_THREAD_LIMIT").is_none() {
+                tracing::warn!(
+                    "OMP_THREAD_LIMIT is not set: Tesseract's OpenMP threads compete with the worker pool \
+                     and OCR runs several times slower; set OMP_THREAD_LIMIT=1 (docs/benchmarks.md, OCR)"
+                );
+            }
             Box::new(CachedOcr::new(tesseract, store.clone(), sealer.clone(), tokio::runtime::Handle::current()))
         }
         Ok(Err(e)) => {
