@@ -159,7 +159,7 @@ mod tests {
         database: sqlx::postgres::PgConnectOptions,
     ) {
         use sqlx::ConnectOptions;
-        let store = Store::connect(&database.to_url_lossy().to_string())
+        let store = Store::connect(database.to_url_lossy().as_ref())
             .await
             .unwrap();
         cache_keeps_sealed_results_per_engine(&store).await;

@@ -168,15 +168,14 @@ impl Engine {
             let page = sys::TessResultIteratorGetPageIteratorConst(iter.as_ptr());
             let word = sys::TessPageIteratorLevel_RIL_WORD;
             loop {
-                if lines.is_empty()
+                // A line whose words were all blank is reused rather than left empty.
+                let line_starts = lines.is_empty()
                     || sys::TessPageIteratorIsAtBeginningOf(
                         page,
                         sys::TessPageIteratorLevel_RIL_TEXTLINE,
-                    ) != 0
-                {
-                    if lines.last().is_none_or(|l| !l.is_empty()) {
-                        lines.push(Vec::new());
-                    }
+                    ) != 0;
+                if line_starts && lines.last().is_none_or(|l| !l.is_empty()) {
+                    lines.push(Vec::new());
                 }
                 let text_ptr = sys::TessResultIteratorGetUTF8Text(iter.as_ptr(), word);
                 if !text_ptr.is_null() {
