@@ -5,8 +5,8 @@ use ::image::{GrayImage, ImageFormat};
 
 use super::*;
 
-/// Three lines rendered from a PDF in a Helvetica-like face at 150 dpi (see
-/// tests/data/README.md): "Staging credentials (do not share)",
+/// Three lines rendered from a PDF in a Helvetica-like face at 150 dpi (by
+/// tests/data/make_ocr_images.py): "Staging credentials (do not share)",
 /// "aws_access_key_id = AKIAQYLPMN5HGY2ZTBKW", "Card on file: 4111 1111 1111 1111".
 pub(crate) fn credentials_png() -> Vec<u8> {
     let path = concat!(
