@@ -126,6 +126,19 @@ pub struct SegmentOrigin {
     /// A1-style cell reference.
     pub cell: Option<String>,
     pub pdf_page: Option<u32>,
+    /// Where in an image (an attachment, an image inside an archive, a scanned PDF page) the
+    /// text was read by OCR.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub region: Option<Region>,
+}
+
+/// A rectangle in an image, in pixels from its top-left corner.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Region {
+    pub left: u32,
+    pub top: u32,
+    pub width: u32,
+    pub height: u32,
 }
 
 /// A run of text that the classifier reads as one unit.
@@ -159,6 +172,11 @@ pub struct Location {
     pub sheet: Option<String>,
     pub cell: Option<String>,
     pub pdf_page: Option<u32>,
+    /// For text read from an image: the box of its OCR line. Absent (not `null`) otherwise, so
+    /// the contract of findings in text is unchanged. Not part of a finding's identity: OCR of
+    /// the same image may draw a box a pixel wider, and that is still the same finding.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub region: Option<Region>,
     pub line: Option<u32>,
     pub start: Option<usize>,
     pub end: Option<usize>,
@@ -178,6 +196,7 @@ impl Location {
             sheet: origin.sheet.clone(),
             cell: origin.cell.clone(),
             pdf_page: origin.pdf_page,
+            region: origin.region,
             line: Some(line),
             start: Some(start),
             end: Some(end),
@@ -290,6 +309,27 @@ mod tests {
         other_cell.cell = Some("B2".into());
         assert_ne!(Finding::stable_id("d", "f", &a), Finding::stable_id("d", "f", &other_cell));
         assert_ne!(Finding::stable_id("d", "f", &a), Finding::stable_id("d", "g", &a));
+    }
+
+    #[test]
+    fn region_appears_only_for_text_read_from_images() {
+        let plain = Location::new(&page(), &SegmentOrigin::default(), 1, 0, 4);
+        let v = serde_json::to_value(&plain).unwrap();
+        assert!(v.as_object().unwrap().get("region").is_none());
+        let back: Location = serde_json::from_value(v).unwrap();
+        assert_eq!(back, plain);
+
+        let origin = SegmentOrigin {
+            region: Some(Region { left: 10, top: 20, width: 300, height: 24 }),
+            ..SegmentOrigin::default()
+        };
+        let boxed = Location::new(&page(), &origin, 1, 0, 4);
+        assert_eq!(boxed.region, origin.region);
+        let v = serde_json::to_value(&boxed).unwrap();
+        assert_eq!(v["region"], serde_json::json!({"left": 10, "top": 20, "width": 300, "height": 24}));
+        assert_eq!(serde_json::from_value::<Location>(v).unwrap(), boxed);
+        // A re-OCR that draws the box differently is still the same finding.
+        assert_eq!(Finding::stable_id("d", "f", &plain), Finding::stable_id("d", "f", &boxed));
     }
 
     #[test]

@@ -13,7 +13,8 @@ use crate::classify::Classifier;
 use crate::config::Settings;
 use crate::confluence::ConfluenceClient;
 use crate::domain::{ContentRef, ContentType, Finding};
-use crate::extract::{AttachmentLimits, NoOcr, StorageLimits};
+use crate::extract::image::{CachedOcr, ImageLimits, TesseractOcr};
+use crate::extract::{AttachmentLimits, NoOcr, Ocr, StorageLimits};
 use crate::ingest::{CrawlStats, Crawler};
 use crate::jobs::{JobQueue, PoolOptions, ScanJob, Sealer, Work};
 use crate::store::{NewScan, ScanItemRow, ScanKind, ScanProgress, ScanStatus, Store};
@@ -78,15 +79,17 @@ impl Runtime {
         let heartbeat = Duration::from_secs(settings.workers.heartbeat_secs.max(1));
         let queue = JobQueue::open(settings.redis_url.as_ref(), &settings.embedded_queue_path(), &settings.workers.queue, heartbeat).await?;
         let classifier = build_classifier(settings, &server_key)?;
+        let sealer = Sealer::new(&server_key);
+        let ocr = build_ocr(&store, &sealer).await;
         let deps = Arc::new(WorkerDeps {
             store: store.clone(),
             classifier,
-            sealer: Sealer::new(&server_key),
+            sealer,
             client,
             max_attempts: settings.workers.max_attempts,
             storage_limits: StorageLimits::default(),
             attachment_limits: AttachmentLimits::default(),
-            ocr: Box::new(NoOcr),
+            ocr,
         });
         let pool = PoolOptions {
             name: format!("confluence-dlp-{}-{}", hostname(), std::process::id()),
@@ -104,6 +107,35 @@ impl Runtime {
     /// Runs the worker pool until `shutdown` resolves.
     pub async fn run_workers(&self, shutdown: impl std::future::Future<Output = ()> + Send + 'static) -> Result<(), ScanError> {
         Ok(self.queue.run_pool(self.deps.clone(), &self.pool, shutdown).await?)
+    }
+}
+
+/// Tesseract with the English model, its results cached in the store. A process where
+/// Tesseract cannot start (the model not installed) still scans: its images are reported as
+/// not extracted, never as clean, and the warning says why.
+async fn build_ocr(store: &Store, sealer: &Sealer) -> Box<dyn Ocr> {
+    // Loading the model reads tens of megabytes: not on an async thread.
+    let started = tokio::task::spawn_blocking(|| TesseractOcr::new("eng", ImageLimits::default())).await;
+    match started {
+        Ok(Ok(tesseract)) => {
+            tracing::info!(engine = tesseract.engine_identity(), "OCR ready");
+            // libgomp reads it before main, so only the environment can set it.
+            if std::env::var_os("OMP_THREAD_LIMIT").is_none() {
+                tracing::warn!(
+                    "OMP_THREAD_LIMIT is not set: Tesseract's OpenMP threads compete with the worker pool \
+                     and OCR runs several times slower; set OMP_THREAD_LIMIT=1 (docs/benchmarks.md, OCR)"
+                );
+            }
+            Box::new(CachedOcr::new(tesseract, store.clone(), sealer.clone(), tokio::runtime::Handle::current()))
+        }
+        Ok(Err(e)) => {
+            tracing::warn!(error = %e, "OCR unavailable; images will be reported as not extracted");
+            Box::new(NoOcr)
+        }
+        Err(_) => {
+            tracing::warn!("OCR start-up stopped; images will be reported as not extracted");
+            Box::new(NoOcr)
+        }
     }
 }
 

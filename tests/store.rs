@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use confluence_dlp::domain::{
-    Category, ContentRef, ContentType, Finding, Location, SegmentOrigin, Severity,
+    Category, ContentRef, ContentType, Finding, Location, Region, SegmentOrigin, Severity,
 };
 use confluence_dlp::store::{
     AuditQuery, Backend, FindingFilter, FindingRecord, FindingStatus, ItemResult, ItemStatus,
@@ -193,6 +193,7 @@ mod behaviours {
             sheet: Some("Q3 ünïcode".into()),
             cell: Some("B17".into()),
             pdf_page: Some(3),
+            region: Some(Region { left: 24, top: 104, width: 572, height: 31 }),
         };
         let at = Location::new(&att, &origin, 42, 1_234_567, 1_234_583);
         let mut full = finding_at(at, "visa", "ab12cd34");

@@ -11,6 +11,7 @@
 //! the item ("not extracted", "limit", "malformed"); nothing is skipped silently.
 
 pub mod attachment;
+pub mod image;
 pub mod ocr;
 mod segments;
 pub mod sniff;

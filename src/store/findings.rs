@@ -6,14 +6,14 @@ use sqlx::{AnyConnection, AssertSqlSafe, Row};
 
 use super::model::{from_millis, parse_word};
 use super::{FindingFilter, FindingRecord, FindingStatus, Store, StoreError};
-use crate::domain::{Category, ContentType, Finding, Location, Severity};
+use crate::domain::{Category, ContentType, Finding, Location, Region, Severity};
 
 /// Every column of a finding row, in the order `record_from_row` reads them.
 const COLUMNS: &str = "f.id, f.detector, f.category, f.severity, f.confidence, f.masked, \
     f.fingerprint, f.space_key, f.content_type, f.page_id, f.page_version, f.comment_id, \
     f.attachment_id, f.attachment_title, f.path, f.sheet, f.cell, f.pdf_page, f.line, \
     f.start_offset, f.end_offset, f.status, f.first_seen_at, f.last_seen_at, f.resolved_at, \
-    f.last_scan_id";
+    f.last_scan_id, f.region";
 
 /// The id of the item a finding sits in, as `ContentRef::item_id` computes it for the item.
 pub(crate) fn item_id_of(location: &Location) -> &str {
@@ -38,9 +38,9 @@ pub(crate) async fn upsert(
         "INSERT INTO findings (id, detector, category, severity, confidence, masked, fingerprint, \
            space_key, content_type, item_id, page_id, page_version, comment_id, attachment_id, \
            attachment_title, path, sheet, cell, pdf_page, line, start_offset, end_offset, \
-           status, first_seen_at, last_seen_at, resolved_at, last_scan_id) \
+           status, first_seen_at, last_seen_at, resolved_at, last_scan_id, region) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, \
-           $18, $19, $20, $21, $22, 'open', $23, $23, NULL, $24) \
+           $18, $19, $20, $21, $22, 'open', $23, $23, NULL, $24, $25) \
          ON CONFLICT (id) DO UPDATE SET \
            detector = excluded.detector, category = excluded.category, \
            severity = excluded.severity, confidence = excluded.confidence, \
@@ -53,7 +53,7 @@ pub(crate) async fn upsert(
            pdf_page = excluded.pdf_page, line = excluded.line, \
            start_offset = excluded.start_offset, end_offset = excluded.end_offset, \
            status = 'open', last_seen_at = excluded.last_seen_at, resolved_at = NULL, \
-           last_scan_id = excluded.last_scan_id",
+           last_scan_id = excluded.last_scan_id, region = excluded.region",
     )
     .bind(finding.id.as_str())
     .bind(finding.detector.as_str())
@@ -79,6 +79,7 @@ pub(crate) async fn upsert(
     .bind(offset(l.end)?)
     .bind(now)
     .bind(scan_id)
+    .bind(l.region.map(region_text))
     .execute(conn)
     .await?;
     Ok(())
@@ -202,6 +203,7 @@ fn record_from_row(row: &AnyRow) -> Result<FindingRecord, StoreError> {
         sheet: row.try_get("sheet")?,
         cell: row.try_get("cell")?,
         pdf_page: small(row, "pdf_page")?,
+        region: region_of(row)?,
         line: small(row, "line")?,
         start: wide(row, "start_offset")?,
         end: wide(row, "end_offset")?,
@@ -225,6 +227,27 @@ fn record_from_row(row: &AnyRow) -> Result<FindingRecord, StoreError> {
             .transpose()?,
         last_scan_id: row.try_get("last_scan_id")?,
     })
+}
+
+/// An OCR box as one column, "left,top,width,height": it is read and written whole, never
+/// queried by its parts.
+fn region_text(r: Region) -> String {
+    format!("{},{},{},{}", r.left, r.top, r.width, r.height)
+}
+
+fn region_of(row: &AnyRow) -> Result<Option<Region>, StoreError> {
+    let corrupt = || StoreError::Corrupt { column: "findings.region" };
+    let Some(text) = row.try_get::<Option<String>, _>("region")? else {
+        return Ok(None);
+    };
+    let parts: Vec<u32> = text
+        .split(',')
+        .map(|p| p.parse().map_err(|_| corrupt()))
+        .collect::<Result<_, _>>()?;
+    match parts[..] {
+        [left, top, width, height] => Ok(Some(Region { left, top, width, height })),
+        _ => Err(corrupt()),
+    }
 }
 
 fn small(row: &AnyRow, column: &'static str) -> Result<Option<u32>, StoreError> {

@@ -15,6 +15,7 @@ mod connect;
 mod error;
 mod findings;
 mod model;
+mod ocr_cache;
 mod record;
 mod scans;
 
