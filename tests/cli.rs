@@ -29,8 +29,8 @@ fn scanning_local_files_prints_contract_jsonl_and_exits_1() {
     )
     .unwrap();
     std::fs::write(files.join("notes.md"), "nothing to see here\nversion 4.1.1111\n").unwrap();
-    // A PNG: listed as not extracted until OCR arrives, never silently skipped.
-    std::fs::write(files.join("screen.png"), b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR").unwrap();
+    // A 7z archive: a format we do not read is listed as not extracted, never silently skipped.
+    std::fs::write(files.join("backup.7z"), b"7z\xbc\xaf\x27\x1c\x00\x04\x8d\x9b\xd5\x0f").unwrap();
 
     let out = dlp(&dir.path().join("state"), &["scan", files.to_str().unwrap(), "--format", "jsonl"]);
     let stdout = String::from_utf8(out.stdout).unwrap();
@@ -49,7 +49,7 @@ fn scanning_local_files_prints_contract_jsonl_and_exits_1() {
     let text = String::from_utf8(table.stdout).unwrap();
     assert_eq!(table.status.code(), Some(1));
     assert!(text.contains("aws-access-key-id"), "{text}");
-    assert!(text.contains("screen.png") && text.contains("not_extracted"), "{text}");
+    assert!(text.contains("backup.7z") && text.contains("not_extracted"), "{text}");
 }
 
 #[test]
