@@ -256,6 +256,13 @@ impl<'a> Job<'a> {
 
 /// The dimensions an image's header declares, read without decoding a pixel.
 fn image_dimensions(bytes: &[u8], format: Format) -> Option<(u32, u32)> {
+    // PNG's IHDR is always first and fixed: read it directly, so that a file that is nothing
+    // but a header claiming 50,000 x 50,000 is refused too (the decoder wants more chunks).
+    if format == Format::Png && bytes.get(12..16) == Some(b"IHDR") {
+        let width = u32::from_be_bytes(bytes.get(16..20)?.try_into().ok()?);
+        let height = u32::from_be_bytes(bytes.get(20..24)?.try_into().ok()?);
+        return Some((width, height));
+    }
     let format = match format {
         Format::Png => image::ImageFormat::Png,
         Format::Jpeg => image::ImageFormat::Jpeg,

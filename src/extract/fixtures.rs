@@ -330,3 +330,27 @@ pub fn jpeg(width: u32, height: u32) -> Vec<u8> {
         .unwrap();
     out
 }
+
+/// A ZIP of `copies` entries, each `entry_size` zero bytes, compressed once and copied raw: a
+/// bomb of `copies * entry_size` bytes that costs one entry's compression to build.
+pub fn zip_bomb(copies: usize, entry_size: usize) -> Vec<u8> {
+    let one = zip(&[("zeros.txt", &vec![b'0'; entry_size])]);
+    let mut source = zip::ZipArchive::new(Cursor::new(one)).unwrap();
+    let mut writer = ZipWriter::new(Cursor::new(Vec::new()));
+    for i in 0..copies {
+        let entry = source.by_index_raw(0).unwrap();
+        writer
+            .raw_copy_file_rename(entry, format!("part{i:05}.txt"))
+            .unwrap();
+    }
+    writer.finish().unwrap().into_inner()
+}
+
+/// A ZIP nested `levels` deep with a text file at the bottom.
+pub fn nested_zip(levels: usize) -> Vec<u8> {
+    let mut bytes = zip(&[("secret.txt", b"password=hunter2")]);
+    for level in 0..levels {
+        bytes = zip(&[(&format!("level{level}.zip"), &bytes)]);
+    }
+    bytes
+}
