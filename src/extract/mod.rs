@@ -23,6 +23,8 @@ pub mod ocr;
 mod office_xml;
 mod pdf;
 mod pptx;
+#[cfg(test)]
+mod sample_tests;
 mod segments;
 mod sheet;
 pub mod sniff;
