@@ -79,6 +79,19 @@ pub fn attachment_segments(
     limits: &AttachmentLimits,
     ocr: &dyn Ocr,
 ) -> Extraction {
+    attachment_segments_as(bytes, file_name, sniff(bytes, file_name), limits, ocr)
+}
+
+/// As [`attachment_segments`], reading the bytes as `format` whatever they look like: for
+/// fuzzing one extractor at a time (a mutated magic number still reaches the parser under
+/// test), and for callers that know better than the sniffer.
+pub fn attachment_segments_as(
+    bytes: &[u8],
+    file_name: &str,
+    format: Format,
+    limits: &AttachmentLimits,
+    ocr: &dyn Ocr,
+) -> Extraction {
     let mut job = Job::new(limits, file_name, ocr);
     if bytes.len() > limits.max_bytes {
         job.problems.push(ExtractError::LimitExceeded {
@@ -87,7 +100,7 @@ pub fn attachment_segments(
         });
         return job.finish();
     }
-    if let Err(e) = job.extract(bytes, file_name, &SegmentOrigin::default(), 0) {
+    if let Err(e) = job.extract_guarded(format, bytes, &SegmentOrigin::default(), 0) {
         job.problems.push(e);
     }
     job.finish()
@@ -207,12 +220,27 @@ impl<'a> Job<'a> {
         depth: u32,
     ) -> Result<(), ExtractError> {
         self.check_deadline()?;
-        let format = sniff(bytes, name);
+        self.extract_guarded(sniff(bytes, name), bytes, origin, depth)
+    }
+
+    fn extract_guarded(
+        &mut self,
+        format: Format,
+        bytes: &[u8],
+        origin: &SegmentOrigin,
+        depth: u32,
+    ) -> Result<(), ExtractError> {
+        self.check_deadline()?;
+        // Under the fuzzer a panic must surface: it is what the fuzzer is looking for.
+        #[cfg(fuzzing)]
+        return self.extract_format(format, bytes, origin, depth);
         // Parsers of third-party crates meet hostile bytes here; a panic in one of them is a
         // malformed file, not a dead worker thread.
+        #[cfg(not(fuzzing))]
         let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             self.extract_format(format, bytes, origin, depth)
         }));
+        #[cfg(not(fuzzing))]
         outcome.unwrap_or(Err(ExtractError::Malformed {
             position: 0,
             reason: "the parser for this format gave up on the content",

@@ -18,6 +18,8 @@ mod docx;
 #[cfg(test)]
 mod fixtures;
 #[cfg(test)]
+mod fuzz_replay_tests;
+#[cfg(test)]
 mod hostile_tests;
 pub mod ocr;
 mod office_xml;
@@ -31,7 +33,7 @@ pub mod sniff;
 pub mod storage;
 pub mod text;
 
-pub use attachment::{AttachmentLimits, Extraction, attachment_segments};
+pub use attachment::{AttachmentLimits, Extraction, attachment_segments, attachment_segments_as};
 pub use ocr::{NoOcr, Ocr, OcrLine, OcrText, OcrWord, ocr_to_segments};
 pub use segments::{SegmentBuilder, joined_text};
 pub use sniff::{Format, sniff};
