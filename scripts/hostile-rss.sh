@@ -126,7 +126,12 @@ workbook = ('<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/20
 rels = ('<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
         '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" '
         'Target="worksheets/sheet1.xml"/></Relationships>')
-xlsx = zip_bytes([("[Content_Types].xml", b"<Types/>"), ("xl/workbook.xml", workbook.encode()),
+root_rels = ('<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+             '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" '
+             'Target="xl/workbook.xml"/></Relationships>')
+types = ('<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+         '<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/></Types>')
+xlsx = zip_bytes([("[Content_Types].xml", types.encode()), ("_rels/.rels", root_rels.encode()), ("xl/workbook.xml", workbook.encode()),
                   ("xl/_rels/workbook.xml.rels", rels.encode()), ("xl/worksheets/sheet1.xml", sheet.encode())])
 write("far-cell.xlsx", xlsx)
 

@@ -32,6 +32,9 @@ pub struct AttachmentLimits {
     pub max_image_pixels: u64,
     /// Most pages read from one PDF.
     pub max_pdf_pages: u32,
+    /// Largest sheet area (rows x columns spanned by values) of an ODS workbook, which calamine
+    /// holds in memory whole; XLSX sheets are streamed and not bounded by it.
+    pub max_sheet_cells: u64,
     /// Longest time spent on one attachment; checked between entries, pages and sheets.
     pub max_duration: Duration,
 }
@@ -47,6 +50,7 @@ impl Default for AttachmentLimits {
             max_compression_ratio: 200,
             max_image_pixels: 40_000_000,
             max_pdf_pages: 2_000,
+            max_sheet_cells: 4_000_000,
             max_duration: Duration::from_secs(120),
         }
     }

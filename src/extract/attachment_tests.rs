@@ -235,6 +235,7 @@ fn docx_runs_join_and_every_part_is_read() {
         fixtures::paragraph(&["Card: 4111 1111", " 1111 1111"]),
         fixtures::word_table(&[&["Name", "SSN"], &["Ada", "536-22-1234"]]),
         r#"<w:p><w:r><w:t>a</w:t><w:tab/><w:t>b &amp; c &#65;</w:t></w:r></w:p>"#.to_owned(),
+        r#"<w:p><w:r><w:t>SSN 536</w:t><w:noBreakHyphen/><w:t>22</w:t><w:noBreakHyphen/><w:t>1234</w:t></w:r></w:p>"#.to_owned(),
     ]
     .concat();
     let part = |root: &str, text: &str| fixtures::word_xml(root, &fixtures::paragraph(&[text]));
@@ -259,6 +260,7 @@ fn docx_runs_join_and_every_part_is_read() {
             "Ada",
             "536-22-1234",
             "a\tb & c A",
+            "SSN 536-22-1234",
             "header text",
             "footer text",
             "footnote text",

@@ -212,6 +212,25 @@ fn a_huge_image_in_a_pdf_is_refused_before_decoding() {
 }
 
 #[test]
+fn a_sheet_with_a_cell_at_xfd1048576_costs_only_its_cells() {
+    let bytes = fixtures::xlsx(&[(
+        "S",
+        &[
+            Cell::Number("A1", "4111111111111111"),
+            Cell::Number("XFD1048576", "1"),
+        ],
+    )]);
+    let out = bounded(&bytes, "far.xlsx", &AttachmentLimits::default(), &NoOcr);
+    assert!(out.is_complete(), "{:?}", out.problems);
+    let cells: Vec<_> = out
+        .segments
+        .iter()
+        .map(|s| s.origin.cell.as_deref().unwrap())
+        .collect();
+    assert_eq!(cells, ["A1", "XFD1048576"]);
+}
+
+#[test]
 fn the_deadline_stops_extraction() {
     let bytes = fixtures::zip(&[("a.txt", b"one"), ("b.txt", b"two")]);
     let limits = AttachmentLimits {

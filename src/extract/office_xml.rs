@@ -108,6 +108,9 @@ impl Part {
             "p" => self.paragraphs.push(String::new()),
             "t" | "delText" => self.in_text += 1,
             "tab" if self.in_text == 0 => self.text("\t"),
+            // Word writes a hyphen typed as non-breaking (common in phone numbers and SSNs) as
+            // an element, not a character.
+            "noBreakHyphen" => self.text("-"),
             "br" | "cr" if self.in_text == 0 => self.text("\n"),
             "tbl" => self.tables.push(Table::default()),
             "tc" => {

@@ -31,6 +31,15 @@ pub(super) fn extract(
         for index in 0..package.len() {
             package.verify(job, index)?;
         }
+        if format == Format::Ods
+            && let Some(content) = package.read_named(job, "content.xml")?
+            && ods_sheet_area(&content) > job.limits.max_sheet_cells
+        {
+            return Err(ExtractError::LimitExceeded {
+                what: "cells spanned by a spreadsheet sheet",
+                limit: job.limits.max_sheet_cells,
+            });
+        }
     }
     match format {
         Format::Xlsx => extract_xlsx(job, bytes, origin),
@@ -130,6 +139,79 @@ where
         }
     }
     Ok(())
+}
+
+/// The largest area (rows x columns) that the values of one ODS sheet span, counting
+/// `number-rows-repeated` and `number-columns-repeated`: what calamine would allocate for it.
+/// Repeated *empty* cells (LibreOffice pads every sheet with them) do not widen the area.
+fn ods_sheet_area(content: &[u8]) -> u64 {
+    use quick_xml::events::{BytesStart, Event};
+    fn repeat(e: &BytesStart<'_>, name: &str) -> u64 {
+        e.try_get_attribute(name)
+            .ok()
+            .flatten()
+            .and_then(|a| a.value.parse::<u64>().ok())
+            .unwrap_or(1)
+            .max(1)
+    }
+    let mut reader = quick_xml::Reader::from_reader(content);
+    let mut buf = Vec::new();
+    let (mut largest, mut row, mut rows_repeat, mut column) = (0u64, 0u64, 1u64, 0u64);
+    let (mut max_row, mut max_column) = (0u64, 0u64);
+    let mut open_cell: Option<u64> = None;
+    loop {
+        buf.clear();
+        let Ok(event) = reader.read_event_into(&mut buf) else {
+            break;
+        };
+        match event {
+            Event::Start(e) | Event::Empty(e) if e.local_name().as_ref() == "table" => {
+                largest = largest.max(max_row.saturating_mul(max_column));
+                (row, max_row, max_column) = (0, 0, 0);
+            }
+            Event::Start(e) if e.local_name().as_ref() == "table-row" => {
+                rows_repeat = repeat(&e, "table:number-rows-repeated");
+                column = 0;
+            }
+            Event::Empty(e) if e.local_name().as_ref() == "table-row" => {
+                row = row.saturating_add(repeat(&e, "table:number-rows-repeated"));
+            }
+            Event::End(e) if e.local_name().as_ref() == "table-row" => {
+                row = row.saturating_add(rows_repeat)
+            }
+            Event::Empty(e)
+                if matches!(e.local_name().as_ref(), "table-cell" | "covered-table-cell") =>
+            {
+                let has_value = e
+                    .try_get_attribute("office:value-type")
+                    .ok()
+                    .flatten()
+                    .is_some();
+                let columns = repeat(&e, "table:number-columns-repeated");
+                column = column.saturating_add(columns);
+                if has_value {
+                    max_column = max_column.max(column);
+                    max_row = max_row.max(row.saturating_add(rows_repeat));
+                }
+            }
+            Event::Start(e)
+                if matches!(e.local_name().as_ref(), "table-cell" | "covered-table-cell") =>
+            {
+                open_cell = Some(repeat(&e, "table:number-columns-repeated"));
+            }
+            Event::End(e)
+                if matches!(e.local_name().as_ref(), "table-cell" | "covered-table-cell") =>
+            {
+                // A cell with content (a `text:p`, a value) counts with all its repeats.
+                column = column.saturating_add(open_cell.take().unwrap_or(1));
+                max_column = max_column.max(column);
+                max_row = max_row.max(row.saturating_add(rows_repeat));
+            }
+            Event::Eof => break,
+            _ => {}
+        }
+    }
+    largest.max(max_row.saturating_mul(max_column))
 }
 
 /// The header row of one sheet (its first row with a value) and where cells go.
@@ -269,6 +351,19 @@ fn format_date(d: &calamine::ExcelDateTime) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ods_area_counts_repeats_of_values_but_not_padding() {
+        let ns = r#"xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0""#;
+        let padded = format!(
+            r#"<office:document-content {ns}><table:table><table:table-row><table:table-cell office:value-type="string"><text:p>a</text:p></table:table-cell><table:table-cell table:number-columns-repeated="1023"/></table:table-row><table:table-row table:number-rows-repeated="1048575"><table:table-cell table:number-columns-repeated="1024"/></table:table-row></table:table></office:document-content>"#
+        );
+        assert_eq!(ods_sheet_area(padded.as_bytes()), 1);
+        let bomb = format!(
+            r#"<office:document-content {ns}><table:table><table:table-row table:number-rows-repeated="1000000"><table:table-cell table:number-columns-repeated="16000" office:value-type="float" office:value="1"/></table:table-row></table:table></office:document-content>"#
+        );
+        assert_eq!(ods_sheet_area(bomb.as_bytes()), 16_000_000_000);
+    }
 
     #[test]
     fn a1_references() {
