@@ -417,3 +417,17 @@ fn a_broken_entry_is_a_problem_and_the_others_are_still_read() {
         }]
     );
 }
+
+#[test]
+fn pdf_lines_placed_by_text_matrix_stay_apart() {
+    let bytes = fixtures::pdf_bytes(&[Page::Text(&[
+        "mail ada@example.com",
+        "row 2 SSN 536-22-1234",
+    ])]);
+    let out = extract(&bytes, "lines.pdf");
+    assert_eq!(texts(&out), ["mail ada@example.com\nrow 2 SSN 536-22-1234"]);
+    assert_eq!(
+        (out.segments[0].line, out.segments[0].origin.pdf_page),
+        (1, Some(1))
+    );
+}

@@ -24,6 +24,7 @@ mod hostile_tests;
 pub mod ocr;
 mod office_xml;
 mod pdf;
+mod pdf_text;
 mod pptx;
 #[cfg(test)]
 mod sample_tests;

@@ -55,7 +55,7 @@ pub(super) fn extract(
             ..origin.clone()
         };
         let limit = usize::try_from(job.expansion_left()).unwrap_or(usize::MAX);
-        let text = match document.extract_text_with_limit(&[number], limit) {
+        let text = match super::pdf_text::page_text(&document, page_id, limit) {
             Ok(text) => text,
             Err(lopdf::Error::Decompress(_)) => return Err(job.expansion_exceeded()),
             Err(_) => {
