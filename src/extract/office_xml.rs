@@ -47,18 +47,17 @@ pub(super) fn extract_part(
             Event::Text(t) if part.in_text > 0 => part.text(&t.xml10_content()),
             Event::CData(t) if part.in_text > 0 => part.text(&t.xml10_content()),
             Event::GeneralRef(r) if part.in_text > 0 => part.text(&resolve(&r)),
-            Event::DocType(doctype) => {
+            Event::DocType(doctype)
                 if doctype
                     .as_ref()
                     .as_bytes()
                     .windows(8)
-                    .any(|w| w.eq_ignore_ascii_case(b"<!ENTITY"))
-                {
-                    return Err(ExtractError::Malformed {
-                        position: usize::try_from(reader.buffer_position()).unwrap_or(usize::MAX),
-                        reason: "an office document part declares XML entities, which are not accepted",
-                    });
-                }
+                    .any(|w| w.eq_ignore_ascii_case(b"<!ENTITY")) =>
+            {
+                return Err(ExtractError::Malformed {
+                    position: usize::try_from(reader.buffer_position()).unwrap_or(usize::MAX),
+                    reason: "an office document part declares XML entities, which are not accepted",
+                });
             }
             Event::Eof => break,
             _ => {}

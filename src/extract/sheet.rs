@@ -94,7 +94,7 @@ fn extract_xlsx(
                 }
             };
             seen += 1;
-            if seen % 4096 == 0 {
+            if seen.is_multiple_of(4096) {
                 job.check_deadline()?;
             }
             let (row, column) = cell.get_position();
