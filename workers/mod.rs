@@ -175,14 +175,18 @@ async fn attachment_outcome(deps: &Arc<WorkerDeps>, item: &ContentRef, digest: &
     })
     .await
     .map_err(|e| Failure::Permanent(format!("extraction stopped: {}", if e.is_panic() { "the extractor panicked" } else { "cancelled" })))?;
-    match extracted {
-        Ok(segments) => Ok(classified(vec![result(deps, item, digest, &segments)])),
-        // Nothing was read, so nothing is claimed about the item's findings either way.
-        Err(e @ ExtractError::NotExtracted { .. }) => {
-            Ok(Processed { outcome: JobOutcome::NotExtracted { reason: e.to_string() }, results: Vec::new() })
-        }
-        Err(e) => Err(Failure::Permanent(e.to_string())),
+    let extract::Extraction { segments, problems } = extracted;
+    if problems.is_empty() {
+        return Ok(classified(vec![result(deps, item, digest, &segments)]));
     }
+    let reason = problems.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ");
+    if segments.is_empty() && problems.iter().all(|e| matches!(e, ExtractError::NotExtracted { .. })) {
+        // Nothing was read, so nothing is claimed about the item's findings either way.
+        return Ok(Processed { outcome: JobOutcome::NotExtracted { reason }, results: Vec::new() });
+    }
+    // What was read before a limit or a damaged part is still classified and its findings
+    // recorded; the outcome names what was not read.
+    Ok(Processed { outcome: JobOutcome::Failed { error: reason }, results: vec![result(deps, item, digest, &segments)] })
 }
 
 fn storage_segments(body: &str, deps: &WorkerDeps) -> Result<Vec<Segment>, Failure> {

@@ -3,22 +3,39 @@
 //! - [`storage`]: Confluence storage-format XHTML (page, blog post and comment bodies).
 //! - [`text`]: plain-text attachments and local files.
 //! - [`sniff`]: what an attachment is, by its bytes.
-//! - [`attachment`]: dispatches attachment bytes to the extractor for their format.
+//! - [`attachment`]: dispatches attachment bytes to the extractor for their format, within
+//!   [`AttachmentLimits`]: PDF (`pdf`), DOCX (`docx`), PPTX (`pptx`), XLSX/XLS/ODS (`sheet`),
+//!   ZIP archives nested or not (`archive`), images through [`Ocr`].
 //!
 //! Every extractor builds its segments through [`SegmentBuilder`], so the offsets and lines of
 //! every segment agree with the item's joined text ([`joined_text`]) by construction. Whatever
 //! an extractor cannot or will not read is an [`ExtractError`] that the caller records against
 //! the item ("not extracted", "limit", "malformed"); nothing is skipped silently.
 
+mod archive;
 pub mod attachment;
+mod docx;
+#[cfg(test)]
+mod fixtures;
+#[cfg(test)]
+mod fuzz_replay_tests;
+#[cfg(test)]
+mod hostile_tests;
 pub mod image;
 pub mod ocr;
+mod office_xml;
+mod pdf;
+mod pdf_text;
+mod pptx;
+#[cfg(test)]
+mod sample_tests;
 mod segments;
+mod sheet;
 pub mod sniff;
 pub mod storage;
 pub mod text;
 
-pub use attachment::{AttachmentLimits, attachment_segments};
+pub use attachment::{AttachmentLimits, Extraction, attachment_segments, attachment_segments_as};
 pub use ocr::{NoOcr, Ocr, OcrLine, OcrText, OcrWord, ocr_to_segments};
 pub use segments::{SegmentBuilder, joined_text};
 pub use sniff::{Format, sniff};
