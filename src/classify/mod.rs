@@ -38,6 +38,9 @@ pub use prefilter::Scratch;
 pub use rule::{ContextSpec, MAX_CONTEXT_WINDOW, Prefilter, RuleError, RuleProblem, RuleSpec};
 pub use suppress::{SuppressionError, Suppressions};
 pub use validate::{Normalization, Validator, Verdict};
+/// The CRC-32 of GitHub's token checksums, also what PNG chunks carry (test images use it).
+#[cfg(test)]
+pub(crate) use validate::crc32;
 
 use suppress::SuppressionSet;
 

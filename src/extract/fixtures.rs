@@ -3,6 +3,8 @@
 
 use std::io::{Cursor, Write};
 
+use crate::classify::crc32;
+
 use lopdf::content::{Content, Operation};
 use lopdf::{Document, Object, Stream, dictionary};
 use zip::write::SimpleFileOptions;
@@ -294,21 +296,6 @@ pub fn png_header(width: u32, height: u32) -> Vec<u8> {
     png.extend_from_slice(&chunk);
     png.extend_from_slice(&crc32(&chunk).to_be_bytes());
     png
-}
-
-fn crc32(bytes: &[u8]) -> u32 {
-    let mut crc = 0xFFFF_FFFFu32;
-    for &b in bytes {
-        crc ^= u32::from(b);
-        for _ in 0..8 {
-            crc = if crc & 1 == 1 {
-                (crc >> 1) ^ 0xEDB8_8320
-            } else {
-                crc >> 1
-            };
-        }
-    }
-    !crc
 }
 
 /// A small real PNG (gray, `width` x `height`).

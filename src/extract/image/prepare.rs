@@ -165,6 +165,7 @@ fn grey_on_white(image: DynamicImage) -> GrayImage {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
+    use crate::classify::crc32;
     use std::time::{Duration, Instant};
 
     fn png(width: u32, height: u32, fill: impl Fn(u32, u32) -> image::Rgba<u8>) -> Vec<u8> {
@@ -199,21 +200,6 @@ pub(crate) mod tests {
             out.extend_from_slice(&crc32(&chunk).to_be_bytes());
         }
         out
-    }
-
-    fn crc32(data: &[u8]) -> u32 {
-        let mut crc = 0xFFFF_FFFFu32;
-        for &b in data {
-            crc ^= u32::from(b);
-            for _ in 0..8 {
-                crc = if crc & 1 == 1 {
-                    (crc >> 1) ^ 0xEDB8_8320
-                } else {
-                    crc >> 1
-                };
-            }
-        }
-        !crc
     }
 
     #[test]
