@@ -16,7 +16,8 @@ from pathlib import Path
 sys.dont_write_bytecode = True  # keep the samples tree free of __pycache__
 
 from sampledata.content_eng import build_engineering  # noqa: E402
-from sampledata.content_blog import build_blog
+from sampledata.content_blog import build_blog  # noqa: E402
+from sampledata.content_formats import build_formats  # noqa: E402
 from sampledata.content_people import build_people  # noqa: E402
 from sampledata.model import Item, Space, iso, T0  # noqa: E402
 from sampledata.selfcheck import check_counts, check_item  # noqa: E402
@@ -30,6 +31,8 @@ def build() -> Space:
     pages = build_engineering(space)
     build_people(space, pages["people"])
     build_blog(space)
+    # Last, so that adding formats leaves the ids and values of everything above unchanged.
+    build_formats(space)
     return space
 
 

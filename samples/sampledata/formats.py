@@ -297,9 +297,9 @@ GLYPH_ATLAS = (
 )
 
 
-def png_text(lines: list[str], scale: int = 1, margin: int = 24) -> bytes:
-    """Grayscale PNG of `lines` in an anti-aliased monospace font (see make_glyphs.py), the
-    size of print in a phone photo of a receipt: OCR reads it."""
+def render_text(lines: list[str], scale: int = 1, margin: int = 24) -> tuple[int, int, list[bytearray]]:
+    """(width, height, grey rows) of `lines` in an anti-aliased monospace font (see
+    make_glyphs.py), the size of print in a phone photo of a receipt: OCR reads it."""
     cell_w, cell_h = GLYPH_CELL
     atlas = zlib.decompress(base64.b64decode("".join(GLYPH_ATLAS)))
     atlas_w = cell_w * len(GLYPH_CHARS)
@@ -315,6 +315,12 @@ def png_text(lines: list[str], scale: int = 1, margin: int = 24) -> bytes:
                     y = margin + (li * cell_h + gy) * scale + dy
                     x0 = margin + ci * cell_w * scale
                     pixels[y][x0 : x0 + cell_w * scale] = bytes(v for v in row for _ in range(scale))
+    return width, height, pixels
+
+
+def png_text(lines: list[str], scale: int = 1, margin: int = 24) -> bytes:
+    """Grayscale PNG of `lines` (see render_text)."""
+    width, height, pixels = render_text(lines, scale, margin)
     raw = b"".join(b"\x00" + bytes(row) for row in pixels)
 
     def chunk(kind: bytes, data: bytes) -> bytes:

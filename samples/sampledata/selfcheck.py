@@ -49,8 +49,10 @@ def attachment_text(item: Item) -> str | None:
     data = item.file_bytes
     if title.endswith((".txt", ".csv", ".log", ".env", ".json", ".yaml")):
         return data.decode("utf-8")
-    if title.endswith(".png"):
-        return None
+    if title.endswith((".png", ".jpg", ".gif", ".tiff", ".bmp", ".webp", ".xls")):
+        # Images and BIFF are not parsed here: the builder records the text it rendered or
+        # wrote, or there is none (an image with nothing but OCR-only values to check).
+        return item.text or None
     if title.endswith(".pdf"):
         strings = re.findall(rb"\(((?:\\.|[^\\)])*)\) Tj", data)
         return "\n".join(re.sub(rb"\\(.)", rb"\1", s).decode("latin-1") for s in strings)
@@ -60,6 +62,10 @@ def attachment_text(item: Item) -> str | None:
             raw = zf.read(name).decode("utf-8")
             if title.endswith(".zip"):
                 parts.append(raw)
+            elif title.endswith(".pptx") and name.startswith(("ppt/slides/slide", "ppt/notesSlides/")):
+                parts.extend(html.unescape(t) for t in re.findall(r"<a:t>([^<]*)</a:t>", raw))
+            elif title.endswith(".ods") and name == "content.xml":
+                parts.extend(html.unescape(t) for t in re.findall(r"<text:p>([^<]*)</text:p>", raw))
             elif name in ("word/document.xml",):
                 parts.extend(re.sub(r"<[^>]+>", "", para) for para in re.findall(r"<w:p>.*?</w:p>", raw))
             elif name in ("xl/sharedStrings.xml", "xl/worksheets/sheet1.xml"):
