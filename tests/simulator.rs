@@ -733,7 +733,16 @@ async fn served_sample_holds_every_value_expected_json_names() {
                         entry.get("detector").unwrap_or(&entry["looks_like"])
                     );
                 }
-                Some("ocr") => assert!(bytes.starts_with(b"\x89PNG\r\n\x1a\n")),
+                Some("ocr") => assert!(
+                    [&b"\x89PNG\r\n\x1a\n"[..], b"\xFF\xD8\xFF", b"GIF8", b"II*\0", b"BM", b"RIFF"]
+                        .iter()
+                        .any(|magic| bytes.starts_with(magic)),
+                    "images are PNG, JPEG, GIF, TIFF, BMP or WebP"
+                ),
+                Some("xls") => assert!(
+                    bytes.starts_with(b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1"),
+                    "xls is an OLE compound file"
+                ),
                 Some(_) => assert!(
                     bytes.starts_with(b"PK\x03\x04"),
                     "docx, xlsx and zip are zip containers"
