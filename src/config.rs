@@ -57,6 +57,8 @@ pub struct ConfluenceSettings {
     pub page_limit: u32,
     pub max_retries: u32,
     pub request_timeout_secs: u64,
+    /// Largest attachment downloaded and extracted (local files too): one limit, so nothing
+    /// is fetched only to be refused.
     pub max_download_bytes: u64,
 }
 
@@ -112,7 +114,7 @@ impl Default for ConfluenceSettings {
             page_limit: 250,
             max_retries: 6,
             request_timeout_secs: 30,
-            max_download_bytes: 100 * 1024 * 1024,
+            max_download_bytes: 64 * 1024 * 1024,
         }
     }
 }

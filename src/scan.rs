@@ -88,7 +88,10 @@ impl Runtime {
             client,
             max_attempts: settings.workers.max_attempts,
             storage_limits: StorageLimits::default(),
-            attachment_limits: AttachmentLimits::default(),
+            attachment_limits: AttachmentLimits {
+                max_bytes: usize::try_from(settings.confluence.max_download_bytes).unwrap_or(usize::MAX),
+                ..AttachmentLimits::default()
+            },
             ocr,
         });
         let pool = PoolOptions {

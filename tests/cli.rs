@@ -115,3 +115,17 @@ fn suppressions_in_the_config_file_hide_accepted_values() {
     assert!(!detectors.contains(&"aws-access-key-id"), "{detectors:?}");
     assert!(detectors.contains(&"credit-card"), "{detectors:?}");
 }
+
+#[test]
+fn one_size_limit_governs_downloads_and_local_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("big.txt");
+    std::fs::write(&file, format!("card {CARD}\n")).unwrap();
+    let config = dir.path().join("dlp.toml");
+    std::fs::write(&config, "[confluence]\nmax_download_bytes = 10\n").unwrap();
+    let out = dlp(&dir.path().join("state"), &["--config", config.to_str().unwrap(), "scan", file.to_str().unwrap()]);
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(out.status.code(), Some(0), "stderr: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(text.contains("[failed]") && text.contains("larger than the 10 byte limit"), "{text}");
+    assert!(!text.contains(CARD));
+}
