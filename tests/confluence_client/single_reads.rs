@@ -1,0 +1,84 @@
+//! Single reads.
+
+use super::peer::*;
+
+#[tokio::test]
+async fn single_reads_and_space_lookup_use_the_documented_paths() {
+    let peer = Peer::spawn(|req, _| match req.path.as_str() {
+        "/wiki/api/v2/spaces" if req.param("keys").as_deref() == Some("ENG") => json_response(json!({
+            "results": [{"id": "98306", "key": "ENG", "name": "Engineering", "type": "global",
+                         "status": "current", "homepageId": "65537", "icon": null}],
+            "_links": {"base": "https://acme.atlassian.net/wiki"}
+        })),
+        "/wiki/api/v2/spaces" => json_response(json!({"results": [], "_links": {}})),
+        "/wiki/api/v2/pages/65538" if req.param("body-format").as_deref() == Some("storage") => {
+            json_response(page_json("65538", "<p>big</p>"))
+        }
+        "/wiki/api/v2/blogposts/77" if req.param("body-format").as_deref() == Some("storage") => {
+            json_response(json!({"id": "77", "title": "News", "spaceId": 98306,
+                                  "body": {"storage": {"value": "<p>news</p>"}}}))
+        }
+        "/wiki/api/v2/pages/65538/inline-comments" if req.param("body-format").as_deref() == Some("storage") => {
+            json_response(json!({"results": [{"id": "5", "pageId": "65538", "resolutionStatus": "open",
+                                              "body": {"storage": {"value": "<p>c</p>"}}}], "_links": {}}))
+        }
+        "/wiki/rest/api/content/65538/restriction" if req.param("expand").as_deref() == Some("restrictions.user") => {
+            json_response(json!({"results": [{"operation": "read"}], "size": 1}))
+        }
+        _ => status(404),
+    })
+    .await;
+    let client = client(config(&peer.url()));
+
+    let space = client.space_by_key("ENG").await.unwrap();
+    assert_eq!(
+        (
+            space.id.as_str(),
+            space.key.as_str(),
+            space.homepage_id.as_deref()
+        ),
+        ("98306", "ENG", Some("65537"))
+    );
+    assert!(matches!(
+        client.space_by_key("NOPE").await,
+        Err(ConfluenceError::NotFound)
+    ));
+
+    let page = client.page("65538").await.unwrap();
+    assert_eq!(page.body.storage(), Some("<p>big</p>"));
+    let post = client.blog_post("77").await.unwrap();
+    assert_eq!(
+        (post.space_id.as_deref(), post.body.storage()),
+        (Some("98306"), Some("<p>news</p>"))
+    );
+    let inline = client
+        .inline_comments(Container::Page, "65538")
+        .collect_all()
+        .await
+        .unwrap();
+    assert_eq!(inline[0].resolution_status.as_deref(), Some("open"));
+    assert!(matches!(
+        client.page("404").await,
+        Err(ConfluenceError::NotFound)
+    ));
+
+    // v1 reads go through the same credentials, budget and retries.
+    let restrictions: Value = client
+        .get_json("/wiki/rest/api/content/65538/restriction?expand=restrictions.user")
+        .await
+        .unwrap();
+    assert_eq!(restrictions["size"], 1);
+    let before = client.request_count();
+    for bad in [
+        "https://evil.example/wiki/x",
+        "//evil.example/wiki/x",
+        "/rest/api/x",
+    ] {
+        let err = client.get_json::<Value>(bad).await.unwrap_err();
+        assert!(
+            matches!(err, ConfluenceError::InvalidPath),
+            "{bad}: {err:?}"
+        );
+    }
+    assert_eq!(client.request_count(), before);
+}
