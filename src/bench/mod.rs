@@ -2,7 +2,7 @@
 //! next to the peers run on the same files when they are installed. A table, not a test:
 //! speed targets live here, never in timed unit tests.
 
-mod corpus;
+pub mod corpus;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

@@ -1,26 +1,33 @@
 //! The detection engine: a compiled rule pack that turns segments into matches.
 //!
 //! Per segment, one Aho-Corasick pass over every rule's keywords (and, if any rule asks for
-//! it, one byte pass for digit runs) decides which rules are candidates; only their regexes
-//! run. A segment's `context` (a table cell's column header) takes part in the keyword pass
-//! and counts as near for context words, but values are only ever taken from its text. Most segments of a wiki hold no secret, so the no-match path is kept to those passes
-//! plus the regexes of candidate rules, with reused buffers and no allocation (tested).
+//! it, one byte pass for digit runs) decides where each rule is a candidate: the bytes
+//! around its hits that a match can reach. Only there do its regexes run, with the rest of
+//! the segment still visible to `\b` and `^`. A segment's `context` (a table cell's column
+//! header) takes part in the keyword pass and counts as near for context words, but values
+//! are only ever taken from its text. Most segments of a wiki hold no secret, so the
+//! no-match path is kept to those passes plus the regexes over candidate regions, with
+//! reused buffers and no allocation (tested).
+
+use std::sync::OnceLock;
 
 use aho_corasick::AhoCorasick;
 use regex::Regex;
+use regex_automata::dfa::{Automaton, dense};
+use regex_automata::{Anchored, Input, meta};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use super::pack::RulePack;
-use super::prefilter::{CandidateIndex, Scratch, case_insensitive_automaton};
-use super::rule::{RuleError, RuleProblem, RuleSpec};
+use super::prefilter::{CandidateIndex, Reach, Region, Scratch, case_insensitive_automaton};
+use super::rule::{Prefilter, RuleError, RuleProblem, RuleSpec};
 use super::score::{self, PLACEHOLDER_MARKERS, WordSet};
 use super::validate::{Normalization, Verdict};
 use crate::domain::{Category, Segment, SegmentOrigin, Severity};
 
 /// Bump when engine code changes what a rule set detects, so that the digest (and with it
 /// every cached classification) changes too.
-const ENGINE_REVISION: &str = "confluence-dlp classify engine r2 (segment context)";
+const ENGINE_REVISION: &str = "confluence-dlp classify engine r3 (candidate regions)";
 
 /// Knobs that apply to every rule.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -103,7 +110,18 @@ impl std::fmt::Debug for Match {
 }
 
 struct CompiledPattern {
-    regex: Regex,
+    /// The meta regex rather than `regex::Regex`: it searches a span of a haystack while
+    /// looking outside it for `\b` and `^`, which is what searching a candidate region needs.
+    regex: meta::Regex,
+    /// The longest match in bytes, if there is one.
+    max_len: Option<usize>,
+    /// A fully built DFA of the pattern, when it is small (ASCII classes, bounded): it says
+    /// whether a region holds a match without the meta regex's per-search set-up, which on
+    /// regions of a few dozen bytes costs more than the scan. `None` for patterns a dense
+    /// DFA cannot take (Unicode word boundaries) or that would make it large.
+    /// Built on first use, so rules that never get a candidate region cost nothing.
+    gate: OnceLock<Option<dense::DFA<Vec<u32>>>>,
+    source: String,
     /// Index of the `value` capture group, if the pattern has one.
     value_group: Option<usize>,
     /// Only reported with a raise word nearby.
@@ -202,7 +220,7 @@ impl Engine {
         digest.update([0]);
         digest.update(&json);
 
-        let candidates = CandidateIndex::new(rules.iter().map(|r| &r.spec))
+        let candidates = CandidateIndex::new(rules.iter().map(|r| (&r.spec, r.reach())))
             .map_err(|e| automaton_error("keyword", e))?;
         let markers: Vec<String> = PLACEHOLDER_MARKERS.iter().map(|s| s.to_string()).collect();
         let placeholders =
@@ -252,29 +270,54 @@ impl Engine {
     pub fn find_with(&self, segments: &[Segment], scratch: &mut Scratch) -> Vec<Match> {
         let mut out = Vec::new();
         for segment in segments {
-            self.candidates.mark(&segment.text, scratch);
-            if let Some(context) = &segment.context {
-                self.candidates.mark_context(context, scratch);
-            }
-            scratch.drain_in_order(|i| self.scan_rule(&self.rules[i], segment, &mut out));
+            let first = out.len();
+            self.candidates.collect(&segment.text, segment.context.as_deref(), scratch);
+            scratch.drain_in_order(|region| self.scan_region(region, segment, &mut out));
+            number_lines(segment, &mut out[first..]);
         }
         keep_best_per_span(&mut out);
         out
     }
 
-    fn scan_rule(&self, rule: &CompiledRule, segment: &Segment, out: &mut Vec<Match>) {
+    /// Every rule's regexes over every whole segment, with no prefilter: slow, and the
+    /// reference [`Engine::find`] must agree with. Tests and the benchmark compare the two,
+    /// so a keyword list or reach that loses a match shows up as a difference.
+    pub fn find_exhaustive(&self, segments: &[Segment]) -> Vec<Match> {
+        let mut out = Vec::new();
+        for segment in segments {
+            let first = out.len();
+            for rule in 0..self.rules.len() {
+                let region = Region { rule, start: 0, end: segment.text.len() };
+                self.scan_region(region, segment, &mut out);
+            }
+            number_lines(segment, &mut out[first..]);
+        }
+        keep_best_per_span(&mut out);
+        out
+    }
+
+    fn scan_region(&self, region: Region, segment: &Segment, out: &mut Vec<Match>) {
+        let rule = &self.rules[region.rule];
         let text = segment.text.as_str();
         for pattern in &rule.patterns {
-            for whole in pattern.regex.find_iter(text) {
+            let input = Input::new(text).span(region.start..region.end);
+            if let Some(gate) = pattern.gate.get_or_init(|| gate(&pattern.source))
+                && matches!(gate.try_search_fwd(&input), Ok(None))
+            {
+                continue;
+            }
+            for whole in pattern.regex.find_iter(input) {
                 let span = match pattern.value_group {
                     None => Some(whole.range()),
                     // Captures only once something matched: the no-match path stays
-                    // allocation-free. Searching from the match start finds the same match.
-                    Some(g) => pattern
-                        .regex
-                        .captures_at(text, whole.start())
-                        .and_then(|c| c.get(g))
-                        .map(|m| m.range()),
+                    // allocation-free. An anchored search from the match start finds the
+                    // same match.
+                    Some(g) => {
+                        let mut caps = pattern.regex.create_captures();
+                        let from = Input::new(text).span(whole.start()..region.end).anchored(Anchored::Yes);
+                        pattern.regex.search_captures(&from, &mut caps);
+                        caps.get_group(g).map(|m| m.range())
+                    }
                 };
                 let Some(span) = span.filter(|s| !s.is_empty()) else {
                     continue;
@@ -353,18 +396,14 @@ impl Engine {
         if confidence < self.opts.min_confidence {
             return None;
         }
-        let newlines = text.as_bytes()[..span.start]
-            .iter()
-            .filter(|&&b| b == b'\n')
-            .count();
         Some(Match {
             rule_id: rule.spec.id.clone(),
             category: rule.spec.category,
             severity: rule.spec.severity,
             confidence,
-            line: segment
-                .line
-                .saturating_add(u32::try_from(newlines).unwrap_or(u32::MAX)),
+            // Set by `number_lines` once the segment is done: counting newlines per match
+            // would read the segment once for every value in it.
+            line: segment.line,
             start: segment.offset + span.start,
             end: segment.offset + span.end,
             origin: segment.origin.clone(),
@@ -374,12 +413,49 @@ impl Engine {
     }
 }
 
+/// Largest dense DFA built for a gate, in bytes: a few of them per rule pack keep the
+/// engine's memory and build time small.
+const GATE_SIZE_LIMIT: usize = 256 * 1024;
+
+fn gate(source: &str) -> Option<dense::DFA<Vec<u32>>> {
+    let config = dense::Config::new()
+        .dfa_size_limit(Some(GATE_SIZE_LIMIT))
+        .determinize_size_limit(Some(4 * GATE_SIZE_LIMIT));
+    dense::Builder::new()
+        .configure(config)
+        .syntax(regex_automata::util::syntax::Config::new().utf8(true))
+        .thompson(regex_automata::nfa::thompson::Config::new().shrink(true))
+        .build(source)
+        .ok()
+}
+
+impl CompiledRule {
+    /// How far from a prefilter hit this rule's matches can lie. A keyword is part of the
+    /// match (`AKIA`, `ghp_`) or a context word (`licence`), and then the match may start or
+    /// end a context window away from it. A digit run is part of the match.
+    fn reach(&self) -> Reach {
+        let longest = self.patterns.iter().map(|p| p.max_len).try_fold(0, |acc, len| len.map(|l| acc.max(l)));
+        match (longest, self.spec.prefilter) {
+            (None, _) => Reach::Segment,
+            (Some(longest), Prefilter::Keywords) => Reach::Near { longest, window: self.spec.context.window },
+            (Some(longest), Prefilter::Digits) => Reach::Bytes(longest),
+        }
+    }
+}
+
 fn compile(spec: RuleSpec) -> Result<CompiledRule, RuleError> {
     let pattern = |field, source: &str, needs_context| -> Result<CompiledPattern, RuleError> {
-        let regex = spec.compile_regex(field, source)?;
-        let value_group = regex.capture_names().position(|n| n == Some("value"));
+        // Checked with the `regex` crate first, so errors read as they always have.
+        spec.compile_regex(field, source)?;
+        let bad = |message: String| RuleError::invalid(&spec, RuleProblem::BadRegex { field, message });
+        let regex = meta::Regex::new(source).map_err(|e| bad(e.to_string()))?;
+        let max_len = regex_syntax::parse(source).map_err(|e| bad(e.to_string()))?.properties().maximum_len();
+        let value_group = regex.group_info().to_index(regex_automata::PatternID::ZERO, "value");
         Ok(CompiledPattern {
             regex,
+            max_len,
+            gate: OnceLock::new(),
+            source: source.to_owned(),
             value_group,
             needs_context,
         })
@@ -406,6 +482,21 @@ fn compile(spec: RuleSpec) -> Result<CompiledRule, RuleError> {
         patterns,
         spec,
     })
+}
+
+/// Sets each match's line from its position in `segment`, in one pass over the text: the
+/// matches are put in text order first (the pack order within a span is kept, which
+/// [`keep_best_per_span`] relies on for ties).
+fn number_lines(segment: &Segment, matches: &mut [Match]) {
+    matches.sort_by_key(|m| m.start);
+    let bytes = segment.text.as_bytes();
+    let (mut at, mut newlines) = (0usize, 0usize);
+    for m in matches {
+        let upto = m.start - segment.offset;
+        newlines += bytes[at..upto].iter().filter(|&&b| b == b'\n').count();
+        at = upto;
+        m.line = segment.line.saturating_add(u32::try_from(newlines).unwrap_or(u32::MAX));
+    }
 }
 
 /// Two rules reporting the same span keep only the surer one (ties: the earlier rule in the

@@ -1,93 +1,146 @@
-//! Which rules are worth running on a segment: the cheap passes before any regex.
+//! Where in a segment each rule is worth running: the cheap passes before any regex.
 //!
 //! One Aho-Corasick automaton holds every keyword of every rule, so a segment is read once
-//! however many rules there are; a second byte pass measures digit runs only if some rule
-//! asked for that. Candidate marks live in a caller-owned [`Scratch`], so the passes
-//! allocate nothing.
+//! however many rules there are; one byte pass finds digit runs if some rule asked for that.
+//! A hit does not make the whole segment a candidate for its rules, only the bytes around it
+//! that a match (and the context window that gates it) can reach: a 64 KiB page that says
+//! "task" once runs the Twilio regex over a few hundred bytes, not 64 KiB. Candidate regions
+//! live in a caller-owned [`Scratch`], so the passes allocate nothing once it has grown.
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 
 use super::rule::{Prefilter, RuleSpec};
-use super::score;
+use super::score::{starts_word, window};
+
+/// How far from a prefilter hit a rule's match can lie, in bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reach {
+    /// The match lies within this many bytes of the hit, either side.
+    Bytes(usize),
+    /// The match, at most `longest` bytes, lies within `longest` bytes of the `window`
+    /// characters either side of the hit (the rule's context window: a context word there
+    /// may be what reports it).
+    Near { longest: usize, window: usize },
+    /// The rule's patterns have no longest match: a hit makes the whole segment a candidate.
+    Segment,
+}
+
+/// A byte range of one segment where one rule's regexes run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Region {
+    pub rule: usize,
+    pub start: usize,
+    pub end: usize,
+}
 
 /// Buffers reused across calls to [`super::Engine::find_with`], so scanning many items does
 /// not allocate per segment.
 #[derive(Debug, Default)]
 pub struct Scratch {
-    is_candidate: Vec<bool>,
-    candidates: Vec<usize>,
+    regions: Vec<Region>,
+    /// Per rule, 1 + the index in `regions` of its latest region (0: none yet). Hits arrive
+    /// in text order, so a new hit usually extends the latest region instead of adding one.
+    latest: Vec<usize>,
 }
 
 impl Scratch {
-    fn mark(&mut self, rule: usize) -> bool {
-        let fresh = !self.is_candidate[rule];
-        if fresh {
-            self.is_candidate[rule] = true;
-            self.candidates.push(rule);
+    fn fit(&mut self, rule_count: usize) {
+        if self.latest.len() < rule_count {
+            self.latest.resize(rule_count, 0);
         }
-        fresh
     }
 
-    /// The marked rules in pack order, clearing the marks as they are handed out.
-    pub(crate) fn drain_in_order(&mut self, mut each: impl FnMut(usize)) {
-        self.candidates.sort_unstable();
-        for &i in &self.candidates {
-            self.is_candidate[i] = false;
-            each(i);
+    fn add(&mut self, rule: usize, start: usize, end: usize) {
+        if let Some(last) = self.latest[rule].checked_sub(1).map(|i| &mut self.regions[i])
+            && start <= last.end
+            && end >= last.start
+        {
+            last.start = last.start.min(start);
+            last.end = last.end.max(end);
+            return;
         }
-        self.candidates.clear();
+        self.regions.push(Region { rule, start, end });
+        self.latest[rule] = self.regions.len();
     }
+
+    /// The candidate regions, merged, in rule order and then text order, clearing them as
+    /// they are handed out.
+    pub(crate) fn drain_in_order(&mut self, mut each: impl FnMut(Region)) {
+        self.regions.sort_unstable();
+        let mut pending: Option<Region> = None;
+        for &r in &self.regions {
+            self.latest[r.rule] = 0;
+            pending = match pending {
+                Some(p) if p.rule == r.rule && r.start <= p.end => Some(Region { end: p.end.max(r.end), ..p }),
+                Some(p) => {
+                    each(p);
+                    Some(r)
+                }
+                None => Some(r),
+            };
+        }
+        if let Some(p) = pending {
+            each(p);
+        }
+        self.regions.clear();
+    }
+}
+
+/// One rule's use of a keyword.
+#[derive(Debug, Clone, Copy)]
+struct KeywordUse {
+    rule: usize,
+    /// Only a hit where a word starts counts (see [`prefilter_words`]).
+    word_starts_only: bool,
 }
 
 /// The prefilters of a compiled rule list, by rule index.
 #[derive(Debug)]
 pub struct CandidateIndex {
-    rule_count: usize,
+    reach: Vec<Reach>,
     /// All keywords (lower-cased, deduplicated); a hit's pattern id indexes `keyword_rules`.
     keywords: Option<AhoCorasick>,
-    keyword_rules: Vec<Vec<usize>>,
-    keyword_rule_count: usize,
+    keyword_rules: Vec<Vec<KeywordUse>>,
     /// Rules without a prefilter: their regex runs on every segment.
     always: Vec<usize>,
     /// (rule index, min_digits) of digit-prefiltered rules.
     digit_rules: Vec<(usize, usize)>,
-    longest_min_digits: usize,
+    shortest_min_digits: usize,
 }
 
 impl CandidateIndex {
-    pub fn new<'a>(
-        rules: impl Iterator<Item = &'a RuleSpec>,
-    ) -> Result<Self, aho_corasick::BuildError> {
+    /// `rules` pairs each rule with how far its matches lie from a hit of its prefilter.
+    pub fn new<'a>(rules: impl Iterator<Item = (&'a RuleSpec, Reach)>) -> Result<Self, aho_corasick::BuildError> {
         let mut index = CandidateIndex {
-            rule_count: 0,
+            reach: Vec::new(),
             keywords: None,
             keyword_rules: Vec::new(),
-            keyword_rule_count: 0,
             always: Vec::new(),
             digit_rules: Vec::new(),
-            longest_min_digits: 0,
+            shortest_min_digits: usize::MAX,
         };
         let mut words: Vec<String> = Vec::new();
-        for (i, rule) in rules.enumerate() {
-            index.rule_count += 1;
+        for (i, (rule, reach)) in rules.enumerate() {
+            index.reach.push(reach);
             match (rule.prefilter, rule.min_digits) {
                 (Prefilter::Digits, Some(n)) => {
                     index.digit_rules.push((i, n));
-                    index.longest_min_digits = index.longest_min_digits.max(n);
+                    index.shortest_min_digits = index.shortest_min_digits.min(n);
                 }
                 _ if rule.keywords.is_empty() => index.always.push(i),
                 _ => {
-                    index.keyword_rule_count += 1;
-                    for kw in &rule.keywords {
-                        let kw = kw.to_ascii_lowercase();
-                        match words.iter().position(|w| *w == kw) {
-                            Some(p) if !index.keyword_rules[p].contains(&i) => {
-                                index.keyword_rules[p].push(i)
-                            }
-                            Some(_) => {}
+                    for (word, word_starts_only) in prefilter_words(rule) {
+                        let use_ = KeywordUse { rule: i, word_starts_only };
+                        match words.iter().position(|w| *w == word) {
+                            Some(p) => match index.keyword_rules[p].iter_mut().find(|u| u.rule == i) {
+                                // A word that is both a keyword and a context word of the
+                                // rule counts wherever the looser of the two would.
+                                Some(u) => u.word_starts_only &= word_starts_only,
+                                None => index.keyword_rules[p].push(use_),
+                            },
                             None => {
-                                words.push(kw);
-                                index.keyword_rules.push(vec![i]);
+                                words.push(word);
+                                index.keyword_rules.push(vec![use_]);
                             }
                         }
                     }
@@ -95,65 +148,184 @@ impl CandidateIndex {
             }
         }
         if !words.is_empty() {
-            index.keywords = Some(case_insensitive_automaton(&words)?);
+            index.keywords = Some(keyword_automaton(&words)?);
         }
         Ok(index)
     }
 
-    /// Marks in `scratch` the rules whose prefilter passes on `text`.
-    pub fn mark(&self, text: &str, scratch: &mut Scratch) {
-        self.fit(scratch);
+    /// Collects in `scratch` the regions of `text` where rules are worth running. `context`
+    /// is the text next to the segment (a column header): a keyword there makes the whole
+    /// segment a candidate for its rules, since a rule whose keywords are its context words
+    /// (`npi`) must run on a cell under an "NPI" header.
+    pub fn collect(&self, text: &str, context: Option<&str>, scratch: &mut Scratch) {
+        scratch.fit(self.reach.len());
+        let len = text.len();
         for &i in &self.always {
-            scratch.mark(i);
+            scratch.add(i, 0, len);
         }
-        self.mark_keywords(text, scratch);
-        if !self.digit_rules.is_empty() {
-            let run = score::longest_digit_run(text, self.longest_min_digits);
-            for &(i, min_digits) in &self.digit_rules {
-                if run >= min_digits {
-                    scratch.mark(i);
+        if let Some(ac) = &self.keywords {
+            for hit in ac.find_overlapping_iter(text) {
+                let word_start = starts_word(text, hit.start());
+                // Most rules share a window size: measured once per hit, not once per rule.
+                let mut measured: Option<(usize, (usize, usize))> = None;
+                for u in &self.keyword_rules[hit.pattern().as_usize()] {
+                    if u.word_starts_only && !word_start {
+                        continue;
+                    }
+                    let (start, end) = match self.reach[u.rule] {
+                        Reach::Near { longest, window: chars } => {
+                            let (before, after) = match measured {
+                                Some((c, bounds)) if c == chars => bounds,
+                                _ => {
+                                    let bounds = window(text, hit.start(), hit.end(), chars);
+                                    measured = Some((chars, bounds));
+                                    bounds
+                                }
+                            };
+                            (before.saturating_sub(longest), after.saturating_add(longest).min(len))
+                        }
+                        _ => self.around(u.rule, hit.start(), hit.end(), len),
+                    };
+                    scratch.add(u.rule, start, end);
+                }
+            }
+            if let Some(context) = context {
+                for hit in ac.find_overlapping_iter(context) {
+                    for u in &self.keyword_rules[hit.pattern().as_usize()] {
+                        scratch.add(u.rule, 0, len);
+                    }
                 }
             }
         }
-    }
-
-    /// Marks in `scratch` the keyword rules with a keyword in `context`, the text next to a
-    /// segment (a column header): a rule whose keywords are its context words (`npi`) must
-    /// run on a cell under an "NPI" header. The regex still runs on the segment's text only.
-    pub fn mark_context(&self, context: &str, scratch: &mut Scratch) {
-        self.fit(scratch);
-        self.mark_keywords(context, scratch);
-    }
-
-    /// Sizes `scratch` for this index (allocates on first use only).
-    fn fit(&self, scratch: &mut Scratch) {
-        if scratch.is_candidate.len() < self.rule_count {
-            scratch.is_candidate.resize(self.rule_count, false);
-            scratch.candidates.reserve(self.rule_count);
+        if !self.digit_rules.is_empty() {
+            for_each_digit_run(text, self.shortest_min_digits, |start, end, digits| {
+                for &(i, min_digits) in &self.digit_rules {
+                    if digits >= min_digits {
+                        let (start, end) = self.around(i, start, end, len);
+                        scratch.add(i, start, end);
+                    }
+                }
+            });
         }
     }
 
-    fn mark_keywords(&self, text: &str, scratch: &mut Scratch) {
-        let Some(ac) = &self.keywords else { return };
-        let mut found = 0;
-        for hit in ac.find_overlapping_iter(text) {
-            for &i in &self.keyword_rules[hit.pattern().as_usize()] {
-                found += usize::from(scratch.mark(i));
+    fn around(&self, rule: usize, start: usize, end: usize, len: usize) -> (usize, usize) {
+        match self.reach[rule] {
+            Reach::Bytes(n) => (start.saturating_sub(n), end.saturating_add(n).min(len)),
+            // Only keyword rules are near: digit rules' reach is in bytes.
+            Reach::Near { longest, window } => {
+                let n = longest.saturating_add(window.saturating_mul(4));
+                (start.saturating_sub(n), end.saturating_add(n).min(len))
             }
-            if found == self.keyword_rule_count {
-                break;
-            }
+            Reach::Segment => (0, len),
         }
     }
 }
 
-/// An automaton reporting every occurrence (overlapping ones too) of `words`, ignoring ASCII
-/// case.
-pub fn case_insensitive_automaton(
-    words: &[String],
-) -> Result<AhoCorasick, aho_corasick::BuildError> {
+/// The words whose hits make `rule` a candidate near them, lower-cased, each with whether
+/// only a hit where a word starts counts.
+///
+/// A rule that reports only next to a context word (`context.required`, or its
+/// `contextual_pattern`) is a candidate wherever one of its context words starts a word,
+/// whether or not its keywords list them: then a value is found near "cell" even when the
+/// keyword that got the rule run is elsewhere. For a rule that reports nothing without
+/// context, that is all it needs, so its keywords, too, count only where a word starts:
+/// `tin` inside "setting" cannot be what gates an ITIN.
+fn prefilter_words(rule: &RuleSpec) -> Vec<(String, bool)> {
+    let required = rule.context.required;
+    let mut words: Vec<(String, bool)> = rule.keywords.iter().map(|k| (k.to_ascii_lowercase(), required)).collect();
+    if required || rule.contextual_pattern.is_some() {
+        for raise in &rule.context.raise {
+            let raise = raise.to_ascii_lowercase();
+            if !words.iter().any(|(w, _)| *w == raise) {
+                words.push((raise, true));
+            }
+        }
+    }
+    words
+}
+
+/// Calls `each(start, end, digits)` for every run of at least `min_digits` ASCII digits in
+/// `text`, where a single ` `, `-` or `.` between two digits keeps the run going
+/// (`4111 1111 1111 1111` is one run of 16 digits). One pass over bytes, no allocation.
+pub fn for_each_digit_run(text: &str, min_digits: usize, mut each: impl FnMut(usize, usize, usize)) {
+    let bytes = text.as_bytes();
+    let (mut start, mut last_digit, mut digits) = (0, 0, 0);
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if b.is_ascii_digit() {
+            if digits == 0 {
+                start = i;
+            }
+            digits += 1;
+            last_digit = i;
+        } else if digits > 0 && !(i == last_digit + 1 && matches!(b, b' ' | b'-' | b'.')) {
+            if digits >= min_digits {
+                each(start, last_digit + 1, digits);
+            }
+            digits = 0;
+        }
+        i += 1;
+    }
+    if digits >= min_digits {
+        each(start, last_digit + 1, digits);
+    }
+}
+
+/// The keyword automaton: every occurrence, overlapping ones too, ignoring ASCII case. A DFA,
+/// since it reads every byte of every segment and a few hundred keywords fit one easily.
+fn keyword_automaton(words: &[String]) -> Result<AhoCorasick, aho_corasick::BuildError> {
     AhoCorasickBuilder::new()
         .ascii_case_insensitive(true)
         .match_kind(MatchKind::Standard)
+        .kind(Some(AhoCorasickKind::DFA))
         .build(words)
+}
+
+/// An automaton reporting every occurrence (overlapping ones too) of `words`, ignoring ASCII
+/// case.
+pub fn case_insensitive_automaton(words: &[String]) -> Result<AhoCorasick, aho_corasick::BuildError> {
+    AhoCorasickBuilder::new().ascii_case_insensitive(true).match_kind(MatchKind::Standard).build(words)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn runs(text: &str, min: usize) -> Vec<(usize, usize, usize)> {
+        let mut out = Vec::new();
+        for_each_digit_run(text, min, |s, e, d| out.push((s, e, d)));
+        out
+    }
+
+    #[test]
+    fn digit_runs_allow_single_separators() {
+        assert_eq!(runs("card 4111 1111 1111 1111 ok", 10), vec![(5, 24, 16)]);
+        assert_eq!(runs("ssn 123-45-6789", 9), vec![(4, 15, 9)]);
+        assert_eq!(runs("12  34", 1), vec![(0, 2, 2), (4, 6, 2)], "two separators end a run");
+        assert_eq!(runs("a1b2c3", 2), vec![]);
+        assert_eq!(runs("v1.2.3 and 4.", 1), vec![(1, 6, 3), (11, 12, 1)], "a trailing separator is not in the run");
+        assert_eq!(runs("no digits", 1), vec![]);
+        assert_eq!(runs("1234567890123", 5), vec![(0, 13, 13)]);
+    }
+
+    #[test]
+    fn regions_of_one_rule_merge_and_come_in_rule_order() {
+        let mut scratch = Scratch::default();
+        scratch.fit(3);
+        scratch.add(2, 50, 60);
+        scratch.add(0, 10, 20);
+        scratch.add(0, 15, 30);
+        scratch.add(2, 0, 5);
+        scratch.add(0, 40, 45);
+        scratch.add(2, 4, 8);
+        let mut out = Vec::new();
+        scratch.drain_in_order(|r| out.push((r.rule, r.start, r.end)));
+        assert_eq!(out, vec![(0, 10, 30), (0, 40, 45), (2, 0, 8), (2, 50, 60)]);
+        let mut again = Vec::new();
+        scratch.drain_in_order(|r| again.push(r));
+        assert!(again.is_empty(), "draining clears");
+        assert!(scratch.latest.iter().all(|&l| l == 0));
+    }
 }

@@ -1,5 +1,5 @@
-//! The small measurements the engine takes around a candidate value: digit runs for the
-//! prefilter, entropy, placeholder words, and context words near the value.
+//! The small measurements the engine takes around a candidate value: entropy, placeholder
+//! words, and context words near the value.
 
 use aho_corasick::{AhoCorasick, Input};
 
@@ -23,31 +23,6 @@ pub const PLACEHOLDER_MARKERS: [&str; 12] = [
     "placeholder",
     "redacted",
 ];
-
-/// The longest run of ASCII digits in `text`, where a single ` `, `-` or `.` between two
-/// digits keeps the run going (`4111 1111 1111 1111` is a run of 16). Stops early once
-/// `enough` is reached. One pass over bytes, no allocation.
-pub fn longest_digit_run(text: &str, enough: usize) -> usize {
-    let (mut best, mut run, mut after_separator) = (0, 0, false);
-    for b in text.bytes() {
-        if b.is_ascii_digit() {
-            run += 1;
-            after_separator = false;
-            if run > best {
-                best = run;
-                if best >= enough {
-                    break;
-                }
-            }
-        } else if run > 0 && !after_separator && matches!(b, b' ' | b'-' | b'.') {
-            after_separator = true;
-        } else {
-            run = 0;
-            after_separator = false;
-        }
-    }
-    best
-}
 
 /// Shannon entropy of `value` in bits per character.
 pub fn shannon_entropy(value: &str) -> f64 {
@@ -128,7 +103,9 @@ impl WordSet {
     }
 }
 
-fn starts_word(text: &str, at: usize) -> bool {
+/// Whether a word starts at byte `at` of `text`: after a non-alphanumeric character or at a
+/// camelCase hump.
+pub(crate) fn starts_word(text: &str, at: usize) -> bool {
     let Some(prev) = text[..at].chars().next_back() else {
         return true;
     };
@@ -142,24 +119,6 @@ fn starts_word(text: &str, at: usize) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn digit_runs_allow_single_separators() {
-        assert_eq!(longest_digit_run("card 4111 1111 1111 1111 ok", 99), 16);
-        assert_eq!(longest_digit_run("ssn 123-45-6789", 99), 9);
-        assert_eq!(
-            longest_digit_run("12  34", 99),
-            2,
-            "two separators end a run"
-        );
-        assert_eq!(longest_digit_run("a1b2c3", 99), 1);
-        assert_eq!(longest_digit_run("no digits", 99), 0);
-        assert_eq!(
-            longest_digit_run("1234567890123", 5),
-            5,
-            "stops once enough"
-        );
-    }
 
     #[test]
     fn entropy_of_known_strings() {
