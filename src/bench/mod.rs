@@ -106,30 +106,50 @@ fn median(mut times: Vec<Duration>) -> Duration {
     times[times.len() / 2]
 }
 
-/// One line per tool and corpus; `OURS x` is our MiB/s over the row's on the same corpus.
-pub fn print_table(rows: &[BenchRow], out: &mut impl std::io::Write) -> std::io::Result<()> {
-    writeln!(
-        out,
-        "{:<24} {:<8} {:>7} {:>9} {:>9} {:>9} {:>10} {:>9} {:>8}",
-        "TOOL", "CORPUS", "MiB", "WALL", "START-UP", "SCANNING", "MiB/s", "FINDINGS", "OURS x"
-    )?;
-    let secs = |d: Option<Duration>| d.map(|d| format!("{:.2}s", d.as_secs_f64())).unwrap_or_else(|| "-".into());
-    for r in rows {
-        let ours = rows.iter().find(|o| o.corpus == r.corpus && o.tool == "confluence-dlp");
-        let ratio = ours.map(|o| format!("{:.1}", o.mb_per_s() / r.mb_per_s())).unwrap_or_default();
-        writeln!(
-            out,
-            "{:<24} {:<8} {:>7.2} {:>9} {:>9} {:>8.2}s {:>10.3} {:>9} {:>8}",
-            r.tool,
-            r.corpus,
-            r.mb,
-            secs(r.wall),
-            secs(r.startup),
-            r.median.as_secs_f64(),
-            r.mb_per_s(),
-            r.findings.map(|n| n.to_string()).unwrap_or_else(|| "-".into()),
-            ratio
-        )?;
+const HEADER: [&str; 9] = ["tool", "corpus", "MiB", "wall", "start-up", "scanning", "MiB/s", "findings", "ours x"];
+
+/// One line per tool and corpus, as aligned text or a Markdown table (for docs/benchmarks.md).
+/// `ours x` is our MiB/s over the row's on the same corpus: how many times faster we are.
+pub fn print_table(rows: &[BenchRow], markdown: bool, out: &mut impl std::io::Write) -> std::io::Result<()> {
+    let secs = |d: Option<Duration>| d.map(|d| format!("{:.2} s", d.as_secs_f64())).unwrap_or_else(|| "-".into());
+    let cells: Vec<[String; 9]> = rows
+        .iter()
+        .map(|r| {
+            let ours = rows.iter().find(|o| o.corpus == r.corpus && o.tool == "confluence-dlp");
+            [
+                r.tool.clone(),
+                r.corpus.to_owned(),
+                format!("{:.2}", r.mb),
+                secs(r.wall),
+                secs(r.startup),
+                secs(Some(r.median)),
+                format!("{:.3}", r.mb_per_s()),
+                r.findings.map(|n| n.to_string()).unwrap_or_else(|| "-".into()),
+                ours.map(|o| format!("{:.1}", o.mb_per_s() / r.mb_per_s())).unwrap_or_default(),
+            ]
+        })
+        .collect();
+    if markdown {
+        writeln!(out, "| {} |", HEADER.join(" | "))?;
+        writeln!(out, "| --- | --- |{}", " ---: |".repeat(HEADER.len() - 2))?;
+        for row in &cells {
+            writeln!(out, "| {} |", row.join(" | "))?;
+        }
+        return Ok(());
+    }
+    let widths: Vec<usize> =
+        (0..HEADER.len()).map(|i| cells.iter().map(|r| r[i].len()).chain([HEADER[i].len()]).max().unwrap_or(0)).collect();
+    let line = |row: &[String]| {
+        row.iter()
+            .zip(&widths)
+            .enumerate()
+            .map(|(i, (cell, w))| if i < 2 { format!("{cell:<w$}") } else { format!("{cell:>w$}") })
+            .collect::<Vec<_>>()
+            .join("  ")
+    };
+    writeln!(out, "{}", line(&HEADER.map(str::to_uppercase)))?;
+    for row in &cells {
+        writeln!(out, "{}", line(row))?;
     }
     Ok(())
 }

@@ -66,6 +66,9 @@ pub struct BenchArgs {
     /// The script that runs Presidio's analyzer over files.
     #[arg(long, default_value = "scripts/peers/presidio_scan.py")]
     pub presidio_script: PathBuf,
+    /// Print the table as Markdown.
+    #[arg(long)]
+    pub markdown: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -185,7 +188,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
                 presidio_script: args.presidio_script,
             };
             let rows = tokio::task::spawn_blocking(move || crate::bench::run(&options)).await??;
-            crate::bench::print_table(&rows, &mut std::io::stdout().lock())?;
+            crate::bench::print_table(&rows, args.markdown, &mut std::io::stdout().lock())?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Migrate => {
