@@ -13,9 +13,10 @@ Kingfisher, Presidio) and by line when it reports only a line (detect-secrets: a
 when its line is one of the lines the planted value occupies).
 
 Each tool is scored only on the categories it covers: Kingfisher and detect-secrets on `secret`
-(they report nothing else), Presidio on pii, pci and phi through PRESIDIO_CATEGORY below;
-Presidio entity types with no counterpart in our categories (URL, IP address, MAC address,
-UUID, crypto wallet, DATE_TIME) are left out of its findings and counted apart.
+(they report nothing else), Presidio on pii, pci and phi through PRESIDIO_CATEGORY below. Presidio's
+DATE_TIME counts as pii, as Presidio files it, and is what would find a date of birth; URL, IP
+address, MAC address, UUID and crypto-wallet findings have no counterpart in our categories or
+in the labels, so they are left out and counted apart.
 """
 
 import argparse
@@ -49,7 +50,7 @@ PRESIDIO_CATEGORY = {
     "US_REFERRAL_NUMBER": "phi",
     "AU_MEDICARE": "phi",
 }
-PRESIDIO_NOT_SCORED = {"URL", "IP_ADDRESS", "MAC_ADDRESS", "UUID", "CRYPTO", "DATE_TIME"}
+PRESIDIO_NOT_SCORED = {"URL", "IP_ADDRESS", "MAC_ADDRESS", "UUID", "CRYPTO"}
 PRESIDIO_NER_ONLY = {"PERSON", "LOCATION", "NRP", "ORGANIZATION"}
 
 
