@@ -256,9 +256,9 @@ def main() -> int:
     rows = [row for tool in runs for row in score(corpus, tool)]
     print(f"Corpus: {len(corpus.planted)} planted values, {len(corpus.lookalikes)} look-alikes (seed {json.loads((labelled / 'labels.json').read_text()).get('seed')}).\n")
     print(markdown(rows))
-    for tool in runs:
-        if tool.note:
-            print(f"\n{tool.name}: {tool.note}.")
+    notes = [f"- {tool.name}: {tool.note}." for tool in runs if tool.note]
+    if notes:
+        print("\n" + "\n".join(notes))
     if args.misses:
         for tool in runs:
             missed = defaultdict(int)
