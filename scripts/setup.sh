@@ -16,9 +16,10 @@ need_pkg() { # need_pkg PACKAGE... : install the ones dpkg does not know as inst
 
 if [ "$what" = all ] || [ "$what" = build ]; then
   # libtesseract/libleptonica for OCR of images (the tesseract crate links them; bindgen needs
-  # clang), the English model for them, and poppler-utils for the PDF benchmark's peer.
+  # clang), the English model for them, poppler-utils for the PDF benchmark's peer, and python3
+  # for the sample generators (tests/detection_quality.rs reruns samples/labelled/generate.py).
   need_pkg ca-certificates pkg-config gcc libc6-dev clang libclang-dev \
-    libtesseract-dev libleptonica-dev tesseract-ocr-eng poppler-utils
+    libtesseract-dev libleptonica-dev tesseract-ocr-eng poppler-utils python3
   if ! command -v cargo >/dev/null 2>&1; then
     echo "setup: no cargo on PATH; installing Debian's (a rustup toolchain >= 1.94 is better)" >&2
     need_pkg cargo rustc

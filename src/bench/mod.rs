@@ -3,9 +3,9 @@
 //! speed targets live here, never in timed unit tests.
 
 pub mod corpus;
+mod peers;
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::time::{Duration, Instant};
 
 use crate::classify::{Engine, Scratch};
@@ -19,15 +19,24 @@ pub struct BenchOptions {
     pub benign_mb: usize,
     pub dense_mb: usize,
     pub runs: usize,
-    /// Also time peers found on PATH (kingfisher, detect-secrets).
+    /// Also time peers found on PATH (kingfisher, detect-secrets, and Presidio through
+    /// `presidio_script`).
     pub peers: bool,
+    /// MiB of each corpus given to the Python peers, which scan well under 1 MiB/s.
+    pub python_mb: usize,
+    pub presidio_script: PathBuf,
 }
 
 pub struct BenchRow {
     pub tool: String,
     pub corpus: &'static str,
     pub mb: f64,
+    /// Median time spent scanning, start-up excluded.
     pub median: Duration,
+    /// Peers only: median wall time of the whole command, and of the same command on a
+    /// one-line file.
+    pub wall: Option<Duration>,
+    pub startup: Option<Duration>,
     pub findings: Option<usize>,
 }
 
@@ -48,11 +57,17 @@ pub fn run(options: &BenchOptions) -> std::io::Result<Vec<BenchRow>> {
         corpus::write_dense(&dense, options.dense_mb, 2)?;
     }
     let engine = Engine::builtin();
+    let peer_settings = peers::PeerSettings {
+        dir: &options.dir,
+        runs: options.runs,
+        python_mb: options.python_mb,
+        presidio_script: &options.presidio_script,
+    };
     let mut rows = Vec::new();
     for (name, path) in [("benign", &benign), ("dense", &dense)] {
         rows.push(bench_engine(&engine, name, path, options.runs)?);
         if options.peers {
-            rows.extend(bench_peers(name, path, options.runs));
+            rows.extend(peers::bench(name, path, &peer_settings)?);
         }
     }
     Ok(rows)
@@ -71,34 +86,15 @@ fn bench_engine(engine: &Engine, corpus: &'static str, path: &Path, runs: usize)
         findings = segments.chunks(1).map(|s| engine.find_with(s, &mut scratch).len()).sum();
         times.push(started.elapsed());
     }
-    Ok(BenchRow { tool: "confluence-dlp".into(), corpus, mb: mib(bytes.len() as u64), median: median(times), findings: Some(findings) })
-}
-
-/// Peers run as their own processes on the same file; their time includes start-up, which on
-/// files of this size is small next to scanning.
-fn bench_peers(corpus: &'static str, path: &Path, runs: usize) -> Vec<BenchRow> {
-    let mb = std::fs::metadata(path).map(|m| mib(m.len())).unwrap_or(0.0);
-    let file = path.display().to_string();
-    let peers: [(&str, Vec<&str>); 2] = [
-        // One thread, so the number is per core like ours.
-        ("kingfisher", vec!["scan", "--no-validate", "--no-update-check", "--jobs", "1", "--format", "json", file.as_str()]),
-        ("detect-secrets", vec!["scan", file.as_str()]),
-    ];
-    let mut rows = Vec::new();
-    for (tool, args) in peers {
-        let mut times = Vec::new();
-        for _ in 0..runs.max(1) {
-            let started = Instant::now();
-            match Command::new(tool).args(&args).output() {
-                Ok(out) if out.status.code().is_some_and(|c| c <= 205) => times.push(started.elapsed()),
-                _ => break,
-            }
-        }
-        if !times.is_empty() {
-            rows.push(BenchRow { tool: tool.into(), corpus, mb, median: median(times), findings: None });
-        }
-    }
-    rows
+    Ok(BenchRow {
+        tool: "confluence-dlp".into(),
+        corpus,
+        mb: mib(bytes.len() as u64),
+        median: median(times),
+        wall: None,
+        startup: None,
+        findings: Some(findings),
+    })
 }
 
 fn mib(bytes: u64) -> f64 {
@@ -110,20 +106,50 @@ fn median(mut times: Vec<Duration>) -> Duration {
     times[times.len() / 2]
 }
 
-pub fn print_table(rows: &[BenchRow], out: &mut impl std::io::Write) -> std::io::Result<()> {
-    writeln!(out, "{:<16} {:<8} {:>9} {:>10} {:>10} {:>10}", "TOOL", "CORPUS", "MiB", "MEDIAN", "MiB/s", "FINDINGS")?;
-    for r in rows {
-        let findings = r.findings.map(|n| n.to_string()).unwrap_or_else(|| "-".into());
-        writeln!(
-            out,
-            "{:<16} {:<8} {:>9.1} {:>9.2}s {:>10.1} {:>10}",
-            r.tool,
-            r.corpus,
-            r.mb,
-            r.median.as_secs_f64(),
-            r.mb_per_s(),
-            findings
-        )?;
+const HEADER: [&str; 9] = ["tool", "corpus", "MiB", "wall", "start-up", "scanning", "MiB/s", "findings", "ours x"];
+
+/// One line per tool and corpus, as aligned text or a Markdown table (for docs/benchmarks.md).
+/// `ours x` is our MiB/s over the row's on the same corpus: how many times faster we are.
+pub fn print_table(rows: &[BenchRow], markdown: bool, out: &mut impl std::io::Write) -> std::io::Result<()> {
+    let secs = |d: Option<Duration>| d.map(|d| format!("{:.2} s", d.as_secs_f64())).unwrap_or_else(|| "-".into());
+    let cells: Vec<[String; 9]> = rows
+        .iter()
+        .map(|r| {
+            let ours = rows.iter().find(|o| o.corpus == r.corpus && o.tool == "confluence-dlp");
+            [
+                r.tool.clone(),
+                r.corpus.to_owned(),
+                format!("{:.2}", r.mb),
+                secs(r.wall),
+                secs(r.startup),
+                secs(Some(r.median)),
+                format!("{:.3}", r.mb_per_s()),
+                r.findings.map(|n| n.to_string()).unwrap_or_else(|| "-".into()),
+                ours.map(|o| format!("{:.1}", o.mb_per_s() / r.mb_per_s())).unwrap_or_default(),
+            ]
+        })
+        .collect();
+    if markdown {
+        writeln!(out, "| {} |", HEADER.join(" | "))?;
+        writeln!(out, "| --- | --- |{}", " ---: |".repeat(HEADER.len() - 2))?;
+        for row in &cells {
+            writeln!(out, "| {} |", row.join(" | "))?;
+        }
+        return Ok(());
+    }
+    let widths: Vec<usize> =
+        (0..HEADER.len()).map(|i| cells.iter().map(|r| r[i].len()).chain([HEADER[i].len()]).max().unwrap_or(0)).collect();
+    let line = |row: &[String]| {
+        row.iter()
+            .zip(&widths)
+            .enumerate()
+            .map(|(i, (cell, w))| if i < 2 { format!("{cell:<w$}") } else { format!("{cell:>w$}") })
+            .collect::<Vec<_>>()
+            .join("  ")
+    };
+    writeln!(out, "{}", line(&HEADER.map(str::to_uppercase)))?;
+    for row in &cells {
+        writeln!(out, "{}", line(row))?;
     }
     Ok(())
 }

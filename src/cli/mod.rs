@@ -56,9 +56,19 @@ pub struct BenchArgs {
     pub dense_mb: usize,
     #[arg(long, default_value_t = 3)]
     pub runs: usize,
-    /// Also time kingfisher and detect-secrets on the same files, when installed.
+    /// Also time kingfisher, detect-secrets and Presidio on the same files, when installed.
     #[arg(long)]
     pub peers: bool,
+    /// MiB of each corpus the Python peers (detect-secrets, Presidio) scan: a prefix, since
+    /// they run well under 1 MiB/s.
+    #[arg(long, default_value_t = 1)]
+    pub python_mb: usize,
+    /// The script that runs Presidio's analyzer over files.
+    #[arg(long, default_value = "scripts/peers/presidio_scan.py")]
+    pub presidio_script: PathBuf,
+    /// Print the table as Markdown.
+    #[arg(long)]
+    pub markdown: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -174,9 +184,11 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
                 dense_mb: args.dense_mb,
                 runs: args.runs,
                 peers: args.peers,
+                python_mb: args.python_mb,
+                presidio_script: args.presidio_script,
             };
             let rows = tokio::task::spawn_blocking(move || crate::bench::run(&options)).await??;
-            crate::bench::print_table(&rows, &mut std::io::stdout().lock())?;
+            crate::bench::print_table(&rows, args.markdown, &mut std::io::stdout().lock())?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Migrate => {

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+set -euo pipefail
+# Writes the deploy key on a fresh runner. TODO: fetch from Vault instead.
+mkdir -p ~/.ssh && chmod 700 ~/.ssh
+cat > ~/.ssh/id_deploy <<'EOF'
+-----BEGIN PRIVATE KEY-----
+MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQCLL1zg6FUf4z/i
+Ac3h2yLPyB4SUtE0kzkX7YPREV7tjtU+z+/CL1PuLjBQ79jie6FQDVN3Up7cKRZK
+eitZ/auX8Xii9UlGGQrvSKfyDEWMg2JjfkccaiRKcWdEfnluOIQo9g/YatRPcEyJ
+6iFKHq5ELeqX3kBuZM32zBdkl4C266MwNPMT5COKK2x49LvXGq0jmg11dy3tVbdo
+LmpokMNdKMMqVREqR4cCbmm7P5ejIf18MneHuwTUfFboosFGwxh1zXZeg+JnKUhg
+Uq2zQNnaHxYXh50yH6pLyWqREqfO12YZSn43njvFZ/MuyRGFbAYsueubWpX94+9i
+WeMsaHlBZDO2Xm1dOoVdGXRKMei4Mi06/k45q48iVIYLEqo0FsapQ2sM4jLn/0D4
+e7xU6ShTS0G4ijPO9I5mowZgpAgTuTM+C7H8bdCPgblRC2gceuFBAJ3VCp8bOCts
+QZCdneIFZMda79brEEVgz5cus7wlrHqnfiZ5/rbhDqTT0pBwwd7qd2H8WGCjwS/X
+u9VtE19FPzyB3vcYwC+d0O/PIRonrThpU/DeOemHUi4LWRIUq0Oz7oFUZHSXevzd
+WkOJXzjklmDUiIpEaUmeeYU6Ejfeghb9kVXO7cTb0Pyvy/KwTCU5VLW2Wu0HnRUi
+k8CWV9cnAHrBwvpN8JAHzne8NdAlCsp+cQX+QjUbjM58eHp9I2nKyArE4MuUKFJP
+ba0UuC4JIkXVSjC1p1dgge1ZLQef15sLcRNJq6K40hSmRlQsvaxNzgfaWmXtkJgv
+mfYqANYY+2sk1+VKWRwF0wW6cIEwD+yXSe8TIvW+5bVFSitN12lY3rkO6Or4o2pW
+uQ/SMmrGuO7icRoqtMTNkw43R1//hSNW5Z6GBeyADkt+lCrjaYTgUCAuYi+xpdA/
+lKj4rP46FoynnwuKGaV8z+ozQ+UrqgY41oLcHh5NeYjPLiPFEWv3n1r7e27wIsCk
+q0eOUuPawXM9tJRbSzO8CSXTKT5Y7KdLbDr5B0wqX8wLzQqkd9LESagyOiZWLgyu
+TZa0/Et+hM97SNkh2clJcaCcZJryy5y54ZRSNbwYCm1x2TIZpG7sIwHdtr/TiK88
+D5GEHBhsKW636R+7cHUjIyF7rY7Ayy1vBsje+0T+/Yr+BkOvJB1kdSgR6zvcKu5/
+zNFeS5mQ+Ge0vVPI0xAil/XWm1PSsHcfcSIx+SnnE34Y8mjgMliFGMD9QJC+0ysr
+zRkNtWEAeD0gLHcDvTxY6keKrIr0syGBVSjy4BHjjRfmKetyfto7XEpoAcv3/WTe
+3kBLkDAEoZ+7iI5HWuL/o/dih+psCk9G5/Kr3K6A8x7UcQj2WG9dsSXvoaaRPIgW
+RyCCM4KC+j32ZnJCmtYUyVdTtiLx0/R/J9amtpeVBPHD/TeCNHjBS44J9TZ4Hz3x
+wSjFa8ttSlVhsi6DRpvIER7dMmBdOUnr3q/zToPxlavIfTWgGpy0IqwsG3FdLsXA
+4ZTPz66nnejk0GCNGxYXpWJynGN6PWk2yZ80msIqERQTJgjxIneLtxQpQ2RqIUeH
+31JSNRcx8oAng1f4tqEsbZU=
+-----END PRIVATE KEY-----
+EOF
+chmod 600 ~/.ssh/id_deploy

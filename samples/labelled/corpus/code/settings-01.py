@@ -1,0 +1,14 @@
+"""Settings for the webhook relay."""
+import os
+
+CACHE_KEY = os.environ.get("CACHE_KEY", "babb2f0a623f5dc2febba0e8f212b8ec")
+TWILIO_AUTH_TOKEN = "64a3091d4c013f6b352c0b348be09527"
+TZ = "Europe/Dublin"
+REQUEST_TIMEOUT_MS = "2500"
+GOOGLE_CLIENT_SECRET = "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"
+WORKSPACE_ID = "a04a74e2-9212-4770-967e-f8389f4a4792"
+SCHEMA_HASH = os.environ.get("SCHEMA_HASH", "d82d8935f3d1a803a44477fbce129b8b")
+SQUARE_APPLICATION_SECRET = "sq0csp-u3rIBFwF10N55oPAmFmDYGBYrwlU2BXJMUBfpCOWiK-"
+GITLAB_TOKEN = os.environ.get("GITLAB_TOKEN", "glpat-VRz72zHSSobMrqEn_Pdk")
+BUILD_SHA = "7e74774c48cbb38cfd8ed88a2e5004fe82f1e496"
+DD_API_KEY = os.environ.get("DD_API_KEY", "e08af7c23601a3ebf280ac28e8d4b2ff")

@@ -1,0 +1,27 @@
+resource "aws_iam_server_certificate" "edge" {
+  name             = "edge-73"
+  certificate_body = <<EOT
+-----BEGIN CERTIFICATE-----
+MIIDa/cwgnJz3yRJpKzSGdi2mw6+N4tAkb6dSEYQl8sUJNErU0hBE6o1aTSUprl5
+/1A8x6BgsFiY5O4/Stkp8/oW67zCRk/o2ubvU66rWks3J+Uv8/HqhtcpMuzA/IVG
+bEmxsKYNsd8v8JUmhOHyu1OKDmPb6KnhQw9AVmaGjWwTjyUPPC6obPnl72C0r4pG
+eDKGJImIY/0iwmaitPDEt4BmSe6558KFScjpuQnqSb2VtPSdzRWOQXy33Ri1VraB
+XCtvqtmM4ocMqILhbFYcdk2YojJMq/gb8ijIS/n/pUnsPM+L95/aJ6Yb6VQ0sTnH
+RS3qWBHc97NHr3uPFUNwDmqv5k8ApXgtm2HTI+o/1lvCLKWfZBUYjuXhTGOaoPRl
+unD78NKjMOm7w30whNiyJycmd3ds6af19hsAAldlWt8hfdYHzL3Uu7qnQqLPvNHb
+hJ2yactwLrXsYmWOy/flvLF+pKvW/G4Ny7v8cW/gQARY2VulDMjHKE2ZY8JzxJvK
+6G+3ZOEXyxsajPYHPnv0vKoP0pRc8FKTuiN69k3JhjcY2HPWoI2lGuZMR8ObpxRr
+45DyzRCuUjoIiV1Aps+XBkiILN7B0kStkglji/OQQSA55tilRAl/Nve228+wjD+o
+l2IKXSDKNaR5ReLgE7qkrZJkC3yUJ/US4DCsG09uhtwbj5vUHheYU/yA4bhso/Vj
+5xMaOXAqVE92o2Sp7Z/gob8dNrvLMnAFDobtGUnY1VYNcSpOqeI/yJOpKIcpkWYs
+qDmc2VVwCQh4/4HpATTn4rZHfd4BCpK2AjqM40REvFk9OlCTS0bsontkcvLG6tbf
+Di5o27GrWVSMYTLsUJ+UVFLotUDddC2tpz6LGVaq7W9ztmfFlUBFWUxoV10qSWTm
++jF8nf83z+HN6CZupBHzdmGywV77H+TJPWmWaMr5siaAQro=
+-----END CERTIFICATE-----
+EOT
+  private_key = <<EOT
+-----BEGIN PRIVATE KEY-----
+MC4CAQAwBQYDK2VwBCIEIPnX5cvdUbNl07Oc7DgmPWmTohzvMKZNL2T0f2YYZPFt
+-----END PRIVATE KEY-----
+EOT
+}

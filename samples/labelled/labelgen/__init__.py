@@ -1,0 +1,1 @@
+"""Builders of the labelled detection corpus (see ../README.md)."""
