@@ -76,3 +76,26 @@ fn generated_wiki_text_is_found_alike() {
         assert_agree(&engine, name, &segments);
     }
 }
+
+#[test]
+fn the_labelled_corpus_is_found_alike() {
+    let engine = Engine::builtin();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/labelled/corpus");
+    let mut stack = vec![root];
+    let (mut files, mut found) = (0, 0);
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+                continue;
+            }
+            let bytes = std::fs::read(&path).unwrap();
+            let name = path.file_name().unwrap().to_string_lossy();
+            let extraction = attachment_segments(&bytes, &name, &AttachmentLimits::default(), &NoOcr);
+            found += assert_agree(&engine, &path.display().to_string(), &extraction.segments);
+            files += 1;
+        }
+    }
+    assert!(files > 50 && found > 500, "{files} files, {found} matches");
+}
