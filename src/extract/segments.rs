@@ -224,6 +224,21 @@ mod tests {
     }
 
     #[test]
+    fn placed_segments_keep_their_positions_and_the_gaps_between_them() {
+        // "a,b\nc" read cell by cell: the comma is in no segment.
+        let mut builder = SegmentBuilder::new();
+        builder.push_at(0, 1, "a".to_owned(), SegmentOrigin::default(), None);
+        builder.push_at(2, 1, "b".to_owned(), SegmentOrigin::default(), None);
+        builder.push_at(4, 2, "c".to_owned(), SegmentOrigin::default(), None);
+        builder.push("after".to_owned(), SegmentOrigin::default());
+        let segments = builder.finish();
+        assert_consistent(&segments);
+        assert_eq!(joined_text(&segments), "a b\nc\nafter");
+        let at: Vec<_> = segments.iter().map(|s| (s.offset, s.line)).collect();
+        assert_eq!(at, [(0, 1), (2, 1), (4, 2), (6, 3)]);
+    }
+
+    #[test]
     fn no_segments_join_to_nothing() {
         assert_eq!(joined_text(&[]), "");
         assert!(SegmentBuilder::new().is_empty());
