@@ -77,7 +77,8 @@ pub fn run(options: &BenchOptions) -> std::io::Result<Vec<BenchRow>> {
 /// 64 KiB), so the number includes segmenting as a scan would.
 fn bench_engine(engine: &Engine, corpus: &'static str, path: &Path, runs: usize) -> std::io::Result<BenchRow> {
     let bytes = std::fs::read(path)?;
-    let segments = text_segments(&bytes, SegmentOrigin::default());
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let segments = text_segments(&bytes, &name, SegmentOrigin::default());
     let mut scratch = Scratch::default();
     let mut times = Vec::with_capacity(runs);
     let mut findings = 0;

@@ -499,16 +499,28 @@ fn number_lines(segment: &Segment, matches: &mut [Match]) {
     }
 }
 
-/// Two rules reporting the same span keep only the surer one (ties: the earlier rule in the
-/// pack, since matches arrive in pack order per segment). Output is ordered by position.
+/// One value, one finding. Two rules reporting the same span keep only the surer one (ties:
+/// the earlier rule in the pack, since matches arrive in pack order per segment), and a match
+/// lying inside another one's span is dropped: the password of a connection string is not also
+/// an e-mail address (`user:pw@host.tld`), nor the digits of a card a phone number, nor a
+/// token in URL credentials a second finding. The enclosing match names the whole value, so
+/// recall loses nothing. Output is ordered by position.
 fn keep_best_per_span(matches: &mut Vec<Match>) {
     if matches.len() < 2 {
         return;
     }
+    // Enclosing spans first: by start, then longest, then surest; the sort is stable, so
+    // equal spans and confidences stay in pack order.
     matches.sort_by(|a, b| {
-        (a.start, a.end)
-            .cmp(&(b.start, b.end))
+        a.start
+            .cmp(&b.start)
+            .then(b.end.cmp(&a.end))
             .then(b.confidence.total_cmp(&a.confidence))
     });
-    matches.dedup_by(|later, kept| later.start == kept.start && later.end == kept.end);
+    let mut reach = 0;
+    matches.retain(|m| {
+        let inside = m.end <= reach;
+        reach = reach.max(m.end);
+        !inside
+    });
 }

@@ -313,6 +313,15 @@ fn same_span_from_two_rules_keeps_the_surer_one() {
 }
 
 #[test]
+fn a_value_inside_another_is_reported_once_by_the_enclosing_rule() {
+    let engine = Engine::builtin();
+    // The "password@host.tld" tail reads as an e-mail address; the connection string holds it.
+    let found = engine.find(&one("DATABASE_URL=postgres://app:Vq7Lr2xKp9Wm4Tz@pg-01.acme-corp.com:5432/orders"));
+    let ids: Vec<_> = found.iter().map(|m| m.rule_id.as_str()).collect();
+    assert_eq!(ids, ["postgres-connection-string"]);
+}
+
+#[test]
 fn digest_changes_with_rules_and_options() {
     let base = Engine::builtin();
     let changed_rule = TOKEN_RULE.replace("0.6", "0.65");

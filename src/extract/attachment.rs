@@ -260,9 +260,8 @@ impl<'a> Job<'a> {
     ) -> Result<(), ExtractError> {
         match format {
             Format::Text => {
-                for segment in text_segments(bytes, origin.clone()) {
-                    self.push(segment.text, segment.origin, segment.context);
-                }
+                let name = origin.path.as_deref().unwrap_or(self.root_name);
+                self.builder.append(text_segments(bytes, name, origin.clone()));
                 Ok(())
             }
             Format::Pdf => pdf::extract(self, bytes, origin),

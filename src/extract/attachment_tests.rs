@@ -390,16 +390,25 @@ fn zip_entries_are_extracted_by_their_own_format_with_paths() {
     assert_eq!(
         paths,
         [
-            ("exports.zip/customers.csv", "id,email\n1,ada@example.com\n"),
-            (
-                "exports.zip/nested/inner.zip/a.csv",
-                "name,ssn\nada,536-22-1234\n"
-            ),
+            ("exports.zip/customers.csv", "id"),
+            ("exports.zip/customers.csv", "email"),
+            ("exports.zip/customers.csv", "1"),
+            ("exports.zip/customers.csv", "ada@example.com"),
+            ("exports.zip/nested/inner.zip/a.csv", "name"),
+            ("exports.zip/nested/inner.zip/a.csv", "ssn"),
+            ("exports.zip/nested/inner.zip/a.csv", "ada"),
+            ("exports.zip/nested/inner.zip/a.csv", "536-22-1234"),
             ("exports.zip/book.xlsx", "token"),
             ("exports.zip/doc.docx", "doc text"),
         ]
     );
-    assert_eq!(out.segments[2].origin.cell.as_deref(), Some("A1"));
+    assert_eq!(out.segments[8].origin.cell.as_deref(), Some("A1"));
+    // A CSV entry is read cell by cell, its header as each cell's context.
+    let ssn = &out.segments[7];
+    assert_eq!(
+        (ssn.origin.cell.as_deref(), ssn.context.as_deref()),
+        (Some("B2"), Some("ssn"))
+    );
 }
 
 #[test]

@@ -1,7 +1,8 @@
 //! Extraction: turns an item's content into text `Segment`s, each with the place it came from.
 //!
 //! - [`storage`]: Confluence storage-format XHTML (page, blog post and comment bodies).
-//! - [`text`]: plain-text attachments and local files.
+//! - [`text`]: plain-text attachments and local files, their tables (CSV and TSV files,
+//!   Markdown pipe tables) cell by cell with column headers as context.
 //! - [`sniff`]: what an attachment is, by its bytes.
 //! - [`attachment`]: dispatches attachment bytes to the extractor for their format, within
 //!   [`AttachmentLimits`]: PDF (`pdf`), DOCX (`docx`), PPTX (`pptx`), XLSX/XLS/ODS (`sheet`),
@@ -14,6 +15,7 @@
 
 mod archive;
 pub mod attachment;
+mod delimited;
 mod docx;
 #[cfg(test)]
 mod fixtures;
@@ -33,6 +35,7 @@ mod segments;
 mod sheet;
 pub mod sniff;
 pub mod storage;
+mod table_text;
 pub mod text;
 
 pub use attachment::{AttachmentLimits, Extraction, attachment_segments, attachment_segments_as};

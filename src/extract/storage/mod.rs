@@ -27,6 +27,8 @@
 mod elements;
 mod entities;
 mod tables;
+
+pub(super) use tables::BoundedText;
 mod walker;
 
 #[cfg(test)]

@@ -252,7 +252,7 @@ impl Tables {
 /// fit is cut at a character boundary. Appending costs what is appended, not what is held,
 /// so a crafted table with thousands of header cells costs no more per data cell.
 #[derive(Debug, Default)]
-pub(super) struct BoundedText {
+pub(in crate::extract) struct BoundedText {
     text: String,
     chars: usize,
 }
@@ -260,7 +260,7 @@ pub(super) struct BoundedText {
 impl BoundedText {
     /// Appends `separator` (unless nothing is held yet) and the trimmed `text`, as far as they
     /// fit. Returns whether there is room left.
-    pub(super) fn append(&mut self, separator: &str, text: &str) -> bool {
+    pub(in crate::extract) fn append(&mut self, separator: &str, text: &str) -> bool {
         let text = text.trim();
         if text.is_empty() {
             return self.chars < MAX_CONTEXT_CHARS;
@@ -284,7 +284,7 @@ impl BoundedText {
     }
 
     /// The text, or `None` when nothing was appended.
-    pub(super) fn into_text(self) -> Option<String> {
+    pub(in crate::extract) fn into_text(self) -> Option<String> {
         (!self.text.is_empty()).then_some(self.text)
     }
 }
