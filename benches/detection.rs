@@ -24,7 +24,7 @@ fn detection(c: &mut Criterion) {
         let path = dir.path().join(name);
         write(&path, mb, 1).expect("corpus written");
         let bytes = std::fs::read(&path).expect("corpus read");
-        let segments = text_segments(&bytes, SegmentOrigin::default());
+        let segments = text_segments(&bytes, name, SegmentOrigin::default());
         let mut scratch = Scratch::default();
         group.throughput(Throughput::Bytes(bytes.len() as u64));
         group.bench_function(name, |b| {

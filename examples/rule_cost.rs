@@ -15,7 +15,7 @@ fn main() {
     let path = args.next().expect("usage: rule_cost FILE [TOP]");
     let top: usize = args.next().map_or(20, |n| n.parse().expect("TOP is a number"));
     let bytes = std::fs::read(&path).expect("readable file");
-    let segments = text_segments(&bytes, SegmentOrigin::default());
+    let segments = text_segments(&bytes, &path, SegmentOrigin::default());
     let mb = bytes.len() as f64 / (1024.0 * 1024.0);
     let started = Instant::now();
     let full = Engine::builtin();

@@ -29,7 +29,7 @@ fn every_rule_example_is_found_alike() {
     for rule in RulePack::builtin().rules() {
         for (kind, texts) in [("example", &rule.examples), ("negative example", &rule.negative_examples)] {
             for (i, text) in texts.iter().enumerate() {
-                let segments = text_segments(text.as_bytes(), SegmentOrigin::default());
+                let segments = text_segments(text.as_bytes(), "example.txt", SegmentOrigin::default());
                 found += assert_agree(&engine, &format!("{} {kind} {i}", rule.id), &segments);
             }
         }
@@ -72,7 +72,7 @@ fn generated_wiki_text_is_found_alike() {
         let path = dir.path().join(name);
         write(&path, 1, 7).unwrap();
         let bytes = std::fs::read(&path).unwrap();
-        let segments = text_segments(&bytes, SegmentOrigin::default());
+        let segments = text_segments(&bytes, name, SegmentOrigin::default());
         assert_agree(&engine, name, &segments);
     }
 }
