@@ -14,7 +14,7 @@ use std::sync::OnceLock;
 use aho_corasick::AhoCorasick;
 use regex::Regex;
 use regex_automata::dfa::{Automaton, dense};
-use regex_automata::{Anchored, Input, meta};
+use regex_automata::{Input, meta};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -306,26 +306,35 @@ impl Engine {
             {
                 continue;
             }
-            for whole in pattern.regex.find_iter(input) {
-                let span = match pattern.value_group {
-                    None => Some(whole.range()),
-                    // Captures only once something matched: the no-match path stays
-                    // allocation-free. An anchored search from the match start finds the
-                    // same match.
-                    Some(g) => {
-                        let mut caps = pattern.regex.create_captures();
-                        let from = Input::new(text).span(whole.start()..region.end).anchored(Anchored::Yes);
-                        pattern.regex.search_captures(&from, &mut caps);
-                        caps.get_group(g).map(|m| m.range())
-                    }
-                };
-                let Some(span) = span.filter(|s| !s.is_empty()) else {
-                    continue;
-                };
-                if let Some(m) = self.judge(rule, pattern.needs_context, segment, span) {
-                    out.push(m);
+            let Some(group) = pattern.value_group else {
+                for whole in pattern.regex.find_iter(input) {
+                    self.report(rule, pattern, segment, whole.range(), out);
                 }
+                continue;
+            };
+            // Captures only once something matched, so the no-match path stays
+            // allocation-free; from there one captures search a value, each finding the next
+            // match as `find_iter` would, without a second search for its groups.
+            let Some(first) = pattern.regex.find(input) else { continue };
+            let mut caps = pattern.regex.create_captures();
+            let mut at = first.start();
+            while at <= region.end {
+                pattern.regex.search_captures(&Input::new(text).span(at..region.end), &mut caps);
+                let Some(whole) = caps.get_match() else { break };
+                if let Some(value) = caps.get_group(group) {
+                    self.report(rule, pattern, segment, value.range(), out);
+                }
+                at = if whole.is_empty() { next_char(text, whole.end()) } else { whole.end() };
             }
+        }
+    }
+
+    fn report(&self, rule: &CompiledRule, pattern: &CompiledPattern, segment: &Segment, span: std::ops::Range<usize>, out: &mut Vec<Match>) {
+        if span.is_empty() {
+            return;
+        }
+        if let Some(m) = self.judge(rule, pattern.needs_context, segment, span) {
+            out.push(m);
         }
     }
 
@@ -411,6 +420,11 @@ impl Engine {
             value: value.to_owned(),
         })
     }
+}
+
+/// The byte position after the character at `at` (or past the end).
+fn next_char(text: &str, at: usize) -> usize {
+    text[at..].chars().next().map_or(at + 1, |c| at + c.len_utf8())
 }
 
 /// Largest dense DFA built for a gate, in bytes: a few of them per rule pack keep the
