@@ -14,12 +14,13 @@ use std::sync::OnceLock;
 use aho_corasick::AhoCorasick;
 use regex::Regex;
 use regex_automata::dfa::{Automaton, dense};
-use regex_automata::{Input, meta};
+use regex_automata::{Input, PatternID, PatternSet, meta};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use super::gate::{RuleGroup, group_gate, pattern_gate};
 use super::pack::RulePack;
-use super::prefilter::{CandidateIndex, Reach, Region, Scratch, case_insensitive_automaton};
+use super::prefilter::{CandidateIndex, GroupScratch, Reach, Region, Scratch, case_insensitive_automaton, prefilter_words};
 use super::rule::{Prefilter, RuleError, RuleProblem, RuleSpec};
 use super::score::{self, PLACEHOLDER_MARKERS, WordSet};
 use super::validate::{Normalization, Verdict};
@@ -76,6 +77,9 @@ pub struct Match {
     /// How the value is canonicalised for fingerprints.
     pub normalization: Normalization,
     value: String,
+    /// The rule's place in the pack: of two rules reporting the same span equally sure, the
+    /// earlier one is kept, in whatever order their regions were scanned.
+    order: usize,
 }
 
 impl Match {
@@ -130,6 +134,8 @@ struct CompiledPattern {
 
 struct CompiledRule {
     spec: RuleSpec,
+    /// Index in the engine's rule list.
+    order: usize,
     patterns: Vec<CompiledPattern>,
     ignore: Vec<Regex>,
     suspect: Vec<Regex>,
@@ -141,6 +147,10 @@ struct CompiledRule {
 /// A compiled rule pack. Cheap to share (`Arc<Engine>`); `find` takes `&self`.
 pub struct Engine {
     rules: Vec<CompiledRule>,
+    /// Rules that share their prefilter (the digit rules; the national phone rules) are
+    /// candidates in the same places: one search of their patterns together says which of
+    /// them can match in a region, instead of one search per pattern.
+    groups: Vec<RuleGroup>,
     candidates: CandidateIndex,
     placeholders: AhoCorasick,
     allow: Vec<Regex>,
@@ -214,19 +224,30 @@ impl Engine {
             })?;
             digest.update([0]);
             digest.update(&json);
-            rules.push(compile(spec)?);
+            rules.push(compile(spec, rules.len())?);
         }
         let json = serde_json::to_vec(&opts).map_err(|e| option_error("options", e.to_string()))?;
         digest.update([0]);
         digest.update(&json);
 
-        let candidates = CandidateIndex::new(rules.iter().map(|r| (&r.spec, r.reach())))
-            .map_err(|e| automaton_error("keyword", e))?;
+        let (groups, target, reach) = {
+            let keys: Vec<Option<String>> = rules.iter().map(|r| r.trigger()).collect();
+            let mut reach: Vec<Reach> = rules.iter().map(CompiledRule::reach).collect();
+            let counts: Vec<usize> = rules.iter().map(|r| r.patterns.len()).collect();
+            let (groups, target) = RuleGroup::form(&keys, &mut reach, &counts);
+            (groups, target, reach)
+        };
+        let candidates = CandidateIndex::new(
+            rules.iter().enumerate().map(|(i, r)| (&r.spec, reach[i], target[i])),
+            rules.len() + groups.len(),
+        )
+        .map_err(|e| automaton_error("keyword", e))?;
         let markers: Vec<String> = PLACEHOLDER_MARKERS.iter().map(|s| s.to_string()).collect();
         let placeholders =
             case_insensitive_automaton(&markers).map_err(|e| automaton_error("placeholder", e))?;
         Ok(Engine {
             rules,
+            groups,
             candidates,
             placeholders,
             allow,
@@ -271,8 +292,12 @@ impl Engine {
         let mut out = Vec::new();
         for segment in segments {
             let first = out.len();
-            self.candidates.collect(&segment.text, segment.context.as_deref(), scratch);
-            scratch.drain_in_order(|region| self.scan_region(region, segment, &mut out));
+            self.candidates.collect(&segment.text, segment.context.as_deref(), &mut scratch.candidates);
+            let groups = &mut scratch.groups;
+            if groups.len() != self.groups.len() {
+                *groups = self.groups.iter().map(|g| GroupScratch { set: PatternSet::new(g.pattern_count), cache: None }).collect();
+            }
+            scratch.candidates.drain_in_order(|region| self.scan_target(region, segment, groups, &mut out));
             number_lines(segment, &mut out[first..]);
         }
         keep_best_per_span(&mut out);
@@ -288,7 +313,7 @@ impl Engine {
             let first = out.len();
             for rule in 0..self.rules.len() {
                 let region = Region { rule, start: 0, end: segment.text.len() };
-                self.scan_region(region, segment, &mut out);
+                self.scan_region(region, segment, None, &mut out);
             }
             number_lines(segment, &mut out[first..]);
         }
@@ -296,15 +321,55 @@ impl Engine {
         out
     }
 
-    fn scan_region(&self, region: Region, segment: &Segment, out: &mut Vec<Match>) {
+    /// Scans a region of a rule, or of a group: then only the members whose patterns the
+    /// group's search saw match there, and only those patterns.
+    fn scan_target(&self, region: Region, segment: &Segment, groups: &mut [GroupScratch], out: &mut Vec<Match>) {
+        let Some(g) = region.rule.checked_sub(self.rules.len()) else {
+            return self.scan_region(region, segment, None, out);
+        };
+        let group = &self.groups[g];
+        let GroupScratch { set, cache } = &mut groups[g];
+        set.clear();
+        let input = Input::new(segment.text.as_str()).span(region.start..region.end);
+        let gate = group.gate.get_or_init(|| {
+            let sources: Vec<&str> =
+                group.members.iter().flat_map(|&m| self.rules[m].patterns.iter().map(|p| p.source.as_str())).collect();
+            group_gate(&sources)
+        });
+        let searched = gate.as_ref().is_some_and(|dfa| {
+            let cache = cache.get_or_insert_with(|| dfa.create_cache());
+            dfa.try_which_overlapping_matches(cache, &input, set).is_ok()
+        });
+        for (&rule, &first) in group.members.iter().zip(&group.first_pattern) {
+            let region = Region { rule, ..region };
+            if !searched {
+                self.scan_region(region, segment, None, out);
+            } else if (0..self.rules[rule].patterns.len()).any(|i| set.contains(PatternID::new_unchecked(first + i))) {
+                self.scan_region(region, segment, Some((set, first)), out);
+            }
+        }
+    }
+
+    /// Runs a rule's patterns over a region; with `matched`, only the patterns a group search
+    /// found there (by their id in the group's set, from the rule's first).
+    fn scan_region(&self, region: Region, segment: &Segment, matched: Option<(&PatternSet, usize)>, out: &mut Vec<Match>) {
         let rule = &self.rules[region.rule];
         let text = segment.text.as_str();
-        for pattern in &rule.patterns {
+        for (i, pattern) in rule.patterns.iter().enumerate() {
             let input = Input::new(text).span(region.start..region.end);
-            if let Some(gate) = pattern.gate.get_or_init(|| gate(&pattern.source))
-                && matches!(gate.try_search_fwd(&input), Ok(None))
-            {
-                continue;
+            match matched {
+                Some((set, first)) => {
+                    if !set.contains(PatternID::new_unchecked(first + i)) {
+                        continue;
+                    }
+                }
+                None => {
+                    if let Some(gate) = pattern.gate.get_or_init(|| pattern_gate(&pattern.source))
+                        && matches!(gate.try_search_fwd(&input), Ok(None))
+                    {
+                        continue;
+                    }
+                }
             }
             let Some(group) = pattern.value_group else {
                 for whole in pattern.regex.find_iter(input) {
@@ -418,6 +483,7 @@ impl Engine {
             origin: segment.origin.clone(),
             normalization: rule.normalization,
             value: value.to_owned(),
+            order: rule.order,
         })
     }
 }
@@ -427,23 +493,21 @@ fn next_char(text: &str, at: usize) -> usize {
     text[at..].chars().next().map_or(at + 1, |c| at + c.len_utf8())
 }
 
-/// Largest dense DFA built for a gate, in bytes: a few of them per rule pack keep the
-/// engine's memory and build time small.
-const GATE_SIZE_LIMIT: usize = 256 * 1024;
-
-fn gate(source: &str) -> Option<dense::DFA<Vec<u32>>> {
-    let config = dense::Config::new()
-        .dfa_size_limit(Some(GATE_SIZE_LIMIT))
-        .determinize_size_limit(Some(4 * GATE_SIZE_LIMIT));
-    dense::Builder::new()
-        .configure(config)
-        .syntax(regex_automata::util::syntax::Config::new().utf8(true))
-        .thompson(regex_automata::nfa::thompson::Config::new().shrink(true))
-        .build(source)
-        .ok()
-}
-
 impl CompiledRule {
+    /// What makes this rule a candidate, for grouping: rules with the same trigger are
+    /// candidates in the same places. `None` for a rule without a prefilter.
+    fn trigger(&self) -> Option<String> {
+        match self.spec.prefilter {
+            Prefilter::Digits => Some("digits".to_owned()),
+            Prefilter::Keywords if self.spec.keywords.is_empty() => None,
+            Prefilter::Keywords => {
+                let mut words = prefilter_words(&self.spec);
+                words.sort();
+                Some(format!("{words:?}"))
+            }
+        }
+    }
+
     /// How far from a prefilter hit this rule's matches can lie. A keyword is part of the
     /// match (`AKIA`, `ghp_`) or a context word (`licence`), and then the match may start or
     /// end a context window away from it. A digit run is part of the match.
@@ -457,7 +521,7 @@ impl CompiledRule {
     }
 }
 
-fn compile(spec: RuleSpec) -> Result<CompiledRule, RuleError> {
+fn compile(spec: RuleSpec, order: usize) -> Result<CompiledRule, RuleError> {
     let pattern = |field, source: &str, needs_context| -> Result<CompiledPattern, RuleError> {
         // Checked with the `regex` crate first, so errors read as they always have.
         spec.compile_regex(field, source)?;
@@ -488,6 +552,7 @@ fn compile(spec: RuleSpec) -> Result<CompiledRule, RuleError> {
             .map_err(|e| RuleError::invalid(&spec, RuleProblem::Shape(format!("{field}: {e}"))))
     };
     Ok(CompiledRule {
+        order,
         ignore: regexes("ignore_values", &spec.ignore_values)?,
         suspect: regexes("suspect_values", &spec.suspect_values)?,
         raise: words("context.raise", &spec.context.raise)?,
@@ -530,6 +595,7 @@ fn keep_best_per_span(matches: &mut Vec<Match>) {
             .cmp(&b.start)
             .then(b.end.cmp(&a.end))
             .then(b.confidence.total_cmp(&a.confidence))
+            .then(a.order.cmp(&b.order))
     });
     let mut reach = 0;
     matches.retain(|m| {

@@ -7,7 +7,8 @@
 //!
 //! - `rule`: one rule as written, and the checks a rule file must pass;
 //! - `pack`: builtin and user rule files, overrides, the examples test;
-//! - `prefilter`: keyword and digit-run passes that pick the rules worth running;
+//! - `prefilter`: keyword and digit-run passes that pick where rules are worth running;
+//! - `gate`: cheap searches that say whether a candidate region can hold a match at all;
 //! - `engine`: regexes, scoring, overlaps;
 //! - `score`: entropy, digit runs, context words, placeholders;
 //! - `validate`: checksums and ranges (Luhn, SSN, NPI, GitHub CRC32, e-mail domains);
@@ -18,6 +19,7 @@
 mod checksum;
 mod engine;
 mod fingerprint;
+mod gate;
 mod mask;
 mod pack;
 mod prefilter;

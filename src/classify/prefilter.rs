@@ -25,7 +25,8 @@ pub enum Reach {
     Segment,
 }
 
-/// A byte range of one segment where one rule's regexes run.
+/// A byte range of one segment where the regexes of one target run: a rule (index below the
+/// rule count) or a group of rules (the rule count + the group's index).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Region {
     pub rule: usize,
@@ -37,13 +38,31 @@ pub struct Region {
 /// not allocate per segment.
 #[derive(Debug, Default)]
 pub struct Scratch {
+    pub(crate) candidates: Candidates,
+    /// One per rule group of the engine.
+    pub(crate) groups: Vec<GroupScratch>,
+}
+
+/// What searching a group of rules' patterns together needs between calls.
+#[derive(Debug)]
+pub struct GroupScratch {
+    /// Which of the group's patterns matched in a region.
+    pub(crate) set: regex_automata::PatternSet,
+    /// The lazy DFA's states, made on the group's first search.
+    pub(crate) cache: Option<regex_automata::hybrid::dfa::Cache>,
+}
+
+/// The candidate regions of one segment, by target (a rule, or a group of rules that share
+/// their prefilter).
+#[derive(Debug, Default)]
+pub struct Candidates {
     regions: Vec<Region>,
-    /// Per rule, 1 + the index in `regions` of its latest region (0: none yet). Hits arrive
+    /// Per target, 1 + the index in `regions` of its latest region (0: none yet). Hits arrive
     /// in text order, so a new hit usually extends the latest region instead of adding one.
     latest: Vec<usize>,
 }
 
-impl Scratch {
+impl Candidates {
     fn fit(&mut self, rule_count: usize) {
         if self.latest.len() < rule_count {
             self.latest.resize(rule_count, 0);
@@ -98,6 +117,9 @@ struct KeywordUse {
 #[derive(Debug)]
 pub struct CandidateIndex {
     reach: Vec<Reach>,
+    /// Per rule, the target its regions are filed under.
+    target: Vec<usize>,
+    target_count: usize,
     /// All keywords (lower-cased, deduplicated); a hit's pattern id indexes `keyword_rules`.
     keywords: Option<AhoCorasick>,
     keyword_rules: Vec<Vec<KeywordUse>>,
@@ -109,10 +131,17 @@ pub struct CandidateIndex {
 }
 
 impl CandidateIndex {
-    /// `rules` pairs each rule with how far its matches lie from a hit of its prefilter.
-    pub fn new<'a>(rules: impl Iterator<Item = (&'a RuleSpec, Reach)>) -> Result<Self, aho_corasick::BuildError> {
+    /// `rules` gives each rule with how far its matches lie from a hit of its prefilter and
+    /// the target its regions are filed under (itself, or its group), `target_count` targets
+    /// in all.
+    pub fn new<'a>(
+        rules: impl Iterator<Item = (&'a RuleSpec, Reach, usize)>,
+        target_count: usize,
+    ) -> Result<Self, aho_corasick::BuildError> {
         let mut index = CandidateIndex {
             reach: Vec::new(),
+            target: Vec::new(),
+            target_count,
             keywords: None,
             keyword_rules: Vec::new(),
             always: Vec::new(),
@@ -120,8 +149,9 @@ impl CandidateIndex {
             shortest_min_digits: usize::MAX,
         };
         let mut words: Vec<String> = Vec::new();
-        for (i, (rule, reach)) in rules.enumerate() {
+        for (i, (rule, reach, target)) in rules.enumerate() {
             index.reach.push(reach);
+            index.target.push(target);
             match (rule.prefilter, rule.min_digits) {
                 (Prefilter::Digits, Some(n)) => {
                     index.digit_rules.push((i, n));
@@ -157,11 +187,11 @@ impl CandidateIndex {
     /// is the text next to the segment (a column header): a keyword there makes the whole
     /// segment a candidate for its rules, since a rule whose keywords are its context words
     /// (`npi`) must run on a cell under an "NPI" header.
-    pub fn collect(&self, text: &str, context: Option<&str>, scratch: &mut Scratch) {
-        scratch.fit(self.reach.len());
+    pub fn collect(&self, text: &str, context: Option<&str>, scratch: &mut Candidates) {
+        scratch.fit(self.target_count);
         let len = text.len();
         for &i in &self.always {
-            scratch.add(i, 0, len);
+            scratch.add(self.target[i], 0, len);
         }
         if let Some(ac) = &self.keywords {
             for hit in ac.find_overlapping_iter(text) {
@@ -186,13 +216,13 @@ impl CandidateIndex {
                         }
                         _ => self.around(u.rule, hit.start(), hit.end(), len),
                     };
-                    scratch.add(u.rule, start, end);
+                    scratch.add(self.target[u.rule], start, end);
                 }
             }
             if let Some(context) = context {
                 for hit in ac.find_overlapping_iter(context) {
                     for u in &self.keyword_rules[hit.pattern().as_usize()] {
-                        scratch.add(u.rule, 0, len);
+                        scratch.add(self.target[u.rule], 0, len);
                     }
                 }
             }
@@ -202,7 +232,7 @@ impl CandidateIndex {
                 for &(i, min_digits) in &self.digit_rules {
                     if digits >= min_digits {
                         let (start, end) = self.around(i, start, end, len);
-                        scratch.add(i, start, end);
+                        scratch.add(self.target[i], start, end);
                     }
                 }
             });
@@ -231,7 +261,7 @@ impl CandidateIndex {
 /// keyword that got the rule run is elsewhere. For a rule that reports nothing without
 /// context, that is all it needs, so its keywords, too, count only where a word starts:
 /// `tin` inside "setting" cannot be what gates an ITIN.
-fn prefilter_words(rule: &RuleSpec) -> Vec<(String, bool)> {
+pub(crate) fn prefilter_words(rule: &RuleSpec) -> Vec<(String, bool)> {
     let required = rule.context.required;
     let mut words: Vec<(String, bool)> = rule.keywords.iter().map(|k| (k.to_ascii_lowercase(), required)).collect();
     if required || rule.contextual_pattern.is_some() {
@@ -312,7 +342,7 @@ mod tests {
 
     #[test]
     fn regions_of_one_rule_merge_and_come_in_rule_order() {
-        let mut scratch = Scratch::default();
+        let mut scratch = Candidates::default();
         scratch.fit(3);
         scratch.add(2, 50, 60);
         scratch.add(0, 10, 20);

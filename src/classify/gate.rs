@@ -1,0 +1,135 @@
+//! Cheap searches that say whether a candidate region can hold a match at all, before the
+//! regex that reports matches runs there. On regions of a few dozen bytes around a digit run
+//! or a keyword, setting up a full regex search costs more than the scan, and most regions
+//! hold nothing.
+//!
+//! - A small pattern gets a dense DFA of its own: no cache, no set-up.
+//! - Rules that are candidates in the same places (all digit rules; the national phone rules,
+//!   which share their context words) form a group whose patterns are searched together once
+//!   per region; only the members whose patterns matched there run.
+
+use std::sync::OnceLock;
+
+use regex_automata::dfa::dense;
+use regex_automata::{MatchKind, hybrid};
+
+use super::prefilter::Reach;
+
+/// Largest dense DFA built for one pattern, in bytes: a few of them per rule pack keep the
+/// engine's memory and build time small.
+const PATTERN_GATE_LIMIT: usize = 256 * 1024;
+
+/// A dense DFA of `source`, or `None` when it would be large or cannot be built (Unicode word
+/// boundaries).
+pub fn pattern_gate(source: &str) -> Option<dense::DFA<Vec<u32>>> {
+    let config = dense::Config::new()
+        .dfa_size_limit(Some(PATTERN_GATE_LIMIT))
+        .determinize_size_limit(Some(4 * PATTERN_GATE_LIMIT));
+    dense::Builder::new()
+        .configure(config)
+        .thompson(regex_automata::nfa::thompson::Config::new().shrink(true))
+        .build(source)
+        .ok()
+}
+
+/// One lazy DFA over every pattern of a group, reporting each pattern that matches anywhere
+/// in a region (`MatchKind::All`). Lazy, because the patterns together are too many states to
+/// build in full (the digit rules' would be megabytes), and a region only ever visits a few.
+pub fn group_gate(sources: &[&str]) -> Option<hybrid::dfa::DFA> {
+    hybrid::dfa::DFA::builder()
+        .configure(hybrid::dfa::Config::new().match_kind(MatchKind::All))
+        .build_many(sources)
+        .ok()
+}
+
+/// Rules that share their trigger, searched together first.
+pub struct RuleGroup {
+    /// Rule indexes, in pack order.
+    pub members: Vec<usize>,
+    /// Per member, the id of its first pattern in the group's search.
+    pub first_pattern: Vec<usize>,
+    pub pattern_count: usize,
+    /// Built on first use; `None` if it cannot be built (then each member is scanned as if
+    /// ungrouped).
+    pub gate: OnceLock<Option<hybrid::dfa::DFA>>,
+}
+
+impl RuleGroup {
+    /// Groups the rules with equal `triggers` (`None`: never grouped). Returns the groups and
+    /// each rule's target (itself, or the rule count + its group), and widens each grouped
+    /// rule's `reach` to the farthest member's, so that one region per hit serves them all.
+    pub fn form(triggers: &[Option<String>], reach: &mut [Reach], pattern_counts: &[usize]) -> (Vec<RuleGroup>, Vec<usize>) {
+        let count = triggers.len();
+        let mut target: Vec<usize> = (0..count).collect();
+        let mut groups = Vec::new();
+        let mut grouped = vec![false; count];
+        for i in 0..count {
+            let Some(trigger) = &triggers[i] else { continue };
+            if grouped[i] {
+                continue;
+            }
+            let members: Vec<usize> =
+                (i..count).filter(|&j| !grouped[j] && triggers[j].as_ref() == Some(trigger)).collect();
+            if members.len() < 2 {
+                continue;
+            }
+            let widest = members.iter().map(|&m| reach[m]).reduce(widest).unwrap_or(Reach::Segment);
+            let mut first_pattern = Vec::with_capacity(members.len());
+            let mut pattern_count = 0;
+            for &m in &members {
+                grouped[m] = true;
+                target[m] = count + groups.len();
+                reach[m] = widest;
+                first_pattern.push(pattern_count);
+                pattern_count += pattern_counts[m];
+            }
+            groups.push(RuleGroup { members, first_pattern, pattern_count, gate: OnceLock::new() });
+        }
+        (groups, target)
+    }
+}
+
+fn widest(a: Reach, b: Reach) -> Reach {
+    match (a, b) {
+        (Reach::Bytes(x), Reach::Bytes(y)) => Reach::Bytes(x.max(y)),
+        (Reach::Near { longest: l1, window: w1 }, Reach::Near { longest: l2, window: w2 }) => {
+            Reach::Near { longest: l1.max(l2), window: w1.max(w2) }
+        }
+        _ => Reach::Segment,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rules_with_one_trigger_form_a_group_with_the_widest_reach() {
+        let triggers = [Some("digits".to_owned()), None, Some("call".to_owned()), Some("digits".to_owned()), Some("x".to_owned())];
+        let mut reach = [Reach::Bytes(10), Reach::Segment, Reach::Bytes(5), Reach::Bytes(30), Reach::Bytes(1)];
+        let (groups, target) = RuleGroup::form(&triggers, &mut reach, &[1, 1, 2, 3, 1]);
+        assert_eq!(groups.len(), 1);
+        assert_eq!(groups[0].members, vec![0, 3]);
+        assert_eq!(groups[0].first_pattern, vec![0, 1]);
+        assert_eq!(groups[0].pattern_count, 4);
+        assert_eq!(target, vec![5, 1, 2, 5, 4]);
+        assert_eq!(reach[0], Reach::Bytes(30));
+        assert_eq!(reach[3], Reach::Bytes(30));
+        assert_eq!(reach[2], Reach::Bytes(5), "ungrouped rules keep their reach");
+    }
+
+    #[test]
+    fn a_group_gate_reports_each_pattern_that_matches_in_a_span() {
+        let dfa = group_gate(&["[0-9]{3}-[0-9]{2}", "(?-u:\\b)[0-9]{9}(?-u:\\b)", "zzz"]).unwrap();
+        let mut cache = dfa.create_cache();
+        let mut set = regex_automata::PatternSet::new(3);
+        let text = "ssn 123-45-6789 or 123456789";
+        dfa.try_which_overlapping_matches(&mut cache, &regex_automata::Input::new(text), &mut set).unwrap();
+        let found: Vec<usize> = set.iter().map(|p| p.as_usize()).collect();
+        assert_eq!(found, vec![0, 1]);
+        set.clear();
+        let span = regex_automata::Input::new(text).span(0..16);
+        dfa.try_which_overlapping_matches(&mut cache, &span, &mut set).unwrap();
+        assert_eq!(set.iter().map(|p| p.as_usize()).collect::<Vec<_>>(), vec![0], "only within the span");
+    }
+}
