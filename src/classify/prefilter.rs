@@ -283,6 +283,15 @@ pub fn for_each_digit_run(text: &str, min_digits: usize, mut each: impl FnMut(us
     let (mut start, mut last_digit, mut digits) = (0, 0, 0);
     let mut i = 0;
     while i < bytes.len() {
+        // Outside a run, eight bytes without a digit are skipped at once: prose is mostly
+        // letters, and this pass reads every byte of every segment.
+        if digits == 0
+            && let Some(word) = bytes.get(i..i + 8)
+            && !has_digit(u64::from_le_bytes(word.try_into().expect("eight bytes")))
+        {
+            i += 8;
+            continue;
+        }
         let b = bytes[i];
         if b.is_ascii_digit() {
             if digits == 0 {
@@ -301,6 +310,15 @@ pub fn for_each_digit_run(text: &str, min_digits: usize, mut each: impl FnMut(us
     if digits >= min_digits {
         each(start, last_digit + 1, digits);
     }
+}
+
+/// Whether any of the eight bytes of `word` is an ASCII digit: XOR with `0` maps digits, and
+/// only them, to bytes below 10, and "some byte below n" is a borrow test for n <= 128.
+fn has_digit(word: u64) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let x = word ^ (ONES * u64::from(b'0'));
+    x.wrapping_sub(ONES * 10) & !x & HIGH != 0
 }
 
 /// The keyword automaton: every occurrence, overlapping ones too, ignoring ASCII case. A DFA,
@@ -338,6 +356,20 @@ mod tests {
         assert_eq!(runs("v1.2.3 and 4.", 1), vec![(1, 6, 3), (11, 12, 1)], "a trailing separator is not in the run");
         assert_eq!(runs("no digits", 1), vec![]);
         assert_eq!(runs("1234567890123", 5), vec![(0, 13, 13)]);
+    }
+
+    #[test]
+    fn eight_bytes_at_a_time_see_every_digit() {
+        for b in 0..=255u8 {
+            for at in 0..8 {
+                let mut word = *b"abcdefgh";
+                word[at] = b;
+                assert_eq!(has_digit(u64::from_le_bytes(word)), b.is_ascii_digit(), "byte {b} at {at}");
+            }
+        }
+        assert!(!has_digit(u64::from_le_bytes(*b"\xff\x80/:;AZz")));
+        assert_eq!(runs("a long line of prose, then 1234567890 and more prose.", 5), vec![(27, 37, 10)]);
+        assert_eq!(runs("12345678", 8), vec![(0, 8, 8)]);
     }
 
     #[test]
