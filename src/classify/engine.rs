@@ -416,7 +416,7 @@ impl Engine {
         if self.allow.iter().any(|re| re.is_match(value)) {
             return None;
         }
-        let normalized = rule.normalization.apply(value);
+        let normalized = rule.normalization.apply_borrowed(value);
         if rule.ignore.iter().any(|re| re.is_match(&normalized)) {
             return None;
         }

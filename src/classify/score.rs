@@ -40,18 +40,13 @@ pub fn shannon_entropy(value: &str) -> f64 {
         return 0.0;
     }
     other.sort_unstable();
-    let mut counts: Vec<u32> = ascii.iter().copied().filter(|&n| n > 0).collect();
-    for chunk in other.chunk_by(|a, b| a == b) {
-        counts.push(chunk.len() as u32);
-    }
     let total = f64::from(total);
-    counts
-        .into_iter()
-        .map(|n| {
-            let p = f64::from(n) / total;
-            -p * p.log2()
-        })
-        .sum()
+    let bits = |n: u32| {
+        let p = f64::from(n) / total;
+        -p * p.log2()
+    };
+    let ascii_bits: f64 = ascii.iter().filter(|&&n| n > 0).map(|&n| bits(n)).sum();
+    ascii_bits + other.chunk_by(|a, b| a == b).map(|chunk| bits(chunk.len() as u32)).sum::<f64>()
 }
 
 /// Byte range of up to `chars` characters before `start` and after `end` in `text`.

@@ -128,6 +128,15 @@ pub enum Normalization {
 }
 
 impl Normalization {
+    /// As [`Normalization::apply`], borrowing `value` when it is already canonical.
+    pub fn apply_borrowed(self, value: &str) -> std::borrow::Cow<'_, str> {
+        match self {
+            Normalization::AsIs => std::borrow::Cow::Borrowed(value),
+            Normalization::Digits if value.bytes().all(|b| b.is_ascii_digit()) => std::borrow::Cow::Borrowed(value),
+            other => std::borrow::Cow::Owned(other.apply(value)),
+        }
+    }
+
     pub fn apply(self, value: &str) -> String {
         match self {
             Normalization::Digits => value.chars().filter(char::is_ascii_digit).collect(),
