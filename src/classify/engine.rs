@@ -18,9 +18,9 @@ use regex_automata::{Input, PatternID, PatternSet, meta};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use super::gate::{RuleGroup, group_gate, pattern_gate};
+use super::gate::{GroupScratch, RuleGroup, Trigger, group_gate, pattern_gate};
 use super::pack::RulePack;
-use super::prefilter::{CandidateIndex, GroupScratch, Reach, Region, Scratch, case_insensitive_automaton, prefilter_words};
+use super::prefilter::{CandidateIndex, Reach, Region, Scratch, case_insensitive_automaton, prefilter_words};
 use super::rule::{Prefilter, RuleError, RuleProblem, RuleSpec};
 use super::score::{self, PLACEHOLDER_MARKERS, WordSet};
 use super::validate::{Normalization, Verdict};
@@ -231,7 +231,7 @@ impl Engine {
         digest.update(&json);
 
         let (groups, target, reach) = {
-            let keys: Vec<Option<String>> = rules.iter().map(|r| r.trigger()).collect();
+            let keys: Vec<Option<Trigger>> = rules.iter().map(|r| r.trigger()).collect();
             let mut reach: Vec<Reach> = rules.iter().map(CompiledRule::reach).collect();
             let counts: Vec<usize> = rules.iter().map(|r| r.patterns.len()).collect();
             let (groups, target) = RuleGroup::form(&keys, &mut reach, &counts);
@@ -496,14 +496,14 @@ fn next_char(text: &str, at: usize) -> usize {
 impl CompiledRule {
     /// What makes this rule a candidate, for grouping: rules with the same trigger are
     /// candidates in the same places. `None` for a rule without a prefilter.
-    fn trigger(&self) -> Option<String> {
+    fn trigger(&self) -> Option<Trigger> {
         match self.spec.prefilter {
-            Prefilter::Digits => Some("digits".to_owned()),
+            Prefilter::Digits => Some(Trigger::Digits),
             Prefilter::Keywords if self.spec.keywords.is_empty() => None,
             Prefilter::Keywords => {
                 let mut words = prefilter_words(&self.spec);
                 words.sort();
-                Some(format!("{words:?}"))
+                Some(Trigger::Words(words))
             }
         }
     }
@@ -523,8 +523,8 @@ impl CompiledRule {
 
 fn compile(spec: RuleSpec, order: usize) -> Result<CompiledRule, RuleError> {
     let pattern = |field, source: &str, needs_context| -> Result<CompiledPattern, RuleError> {
-        // Checked with the `regex` crate first, so errors read as they always have.
-        spec.compile_regex(field, source)?;
+        // `RuleSpec::check` has compiled it with the `regex` crate already, so a bad pattern
+        // is reported in the words rule authors know before this point.
         let bad = |message: String| RuleError::invalid(&spec, RuleProblem::BadRegex { field, message });
         let regex = meta::Regex::new(source).map_err(|e| bad(e.to_string()))?;
         let max_len = regex_syntax::parse(source).map_err(|e| bad(e.to_string()))?.properties().maximum_len();
@@ -563,9 +563,8 @@ fn compile(spec: RuleSpec, order: usize) -> Result<CompiledRule, RuleError> {
     })
 }
 
-/// Sets each match's line from its position in `segment`, in one pass over the text: the
-/// matches are put in text order first (the pack order within a span is kept, which
-/// [`keep_best_per_span`] relies on for ties).
+/// Sets each match's line from its position in `segment`, in one pass over the text, after
+/// putting the matches in text order.
 fn number_lines(segment: &Segment, matches: &mut [Match]) {
     matches.sort_by_key(|m| m.start);
     let bytes = segment.text.as_bytes();
@@ -579,7 +578,7 @@ fn number_lines(segment: &Segment, matches: &mut [Match]) {
 }
 
 /// One value, one finding. Two rules reporting the same span keep only the surer one (ties:
-/// the earlier rule in the pack, since matches arrive in pack order per segment), and a match
+/// the earlier rule in the pack, by `Match::order`), and a match
 /// lying inside another one's span is dropped: the password of a connection string is not also
 /// an e-mail address (`user:pw@host.tld`), nor the digits of a card a phone number, nor a
 /// token in URL credentials a second finding. The enclosing match names the whole value, so

@@ -42,6 +42,25 @@ pub fn group_gate(sources: &[&str]) -> Option<hybrid::dfa::DFA> {
         .ok()
 }
 
+/// What makes a rule a candidate: rules with equal triggers are candidates in the same places.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Trigger {
+    /// A run of digits (every digit rule, whatever its `min_digits`).
+    Digits,
+    /// Its prefilter words, sorted, each with whether only word starts count.
+    Words(Vec<(String, bool)>),
+}
+
+/// What searching a group of rules' patterns together needs between calls; kept in the
+/// caller's [`super::Scratch`].
+#[derive(Debug)]
+pub struct GroupScratch {
+    /// Which of the group's patterns matched in a region.
+    pub set: regex_automata::PatternSet,
+    /// The lazy DFA's states, made on the group's first search.
+    pub cache: Option<hybrid::dfa::Cache>,
+}
+
 /// Rules that share their trigger, searched together first.
 pub struct RuleGroup {
     /// Rule indexes, in pack order.
@@ -58,7 +77,7 @@ impl RuleGroup {
     /// Groups the rules with equal `triggers` (`None`: never grouped). Returns the groups and
     /// each rule's target (itself, or the rule count + its group), and widens each grouped
     /// rule's `reach` to the farthest member's, so that one region per hit serves them all.
-    pub fn form(triggers: &[Option<String>], reach: &mut [Reach], pattern_counts: &[usize]) -> (Vec<RuleGroup>, Vec<usize>) {
+    pub fn form(triggers: &[Option<Trigger>], reach: &mut [Reach], pattern_counts: &[usize]) -> (Vec<RuleGroup>, Vec<usize>) {
         let count = triggers.len();
         let mut target: Vec<usize> = (0..count).collect();
         let mut groups = Vec::new();
@@ -105,7 +124,8 @@ mod tests {
 
     #[test]
     fn rules_with_one_trigger_form_a_group_with_the_widest_reach() {
-        let triggers = [Some("digits".to_owned()), None, Some("call".to_owned()), Some("digits".to_owned()), Some("x".to_owned())];
+        let words = |w: &str| Some(Trigger::Words(vec![(w.to_owned(), true)]));
+        let triggers = [Some(Trigger::Digits), None, words("call"), Some(Trigger::Digits), words("x")];
         let mut reach = [Reach::Bytes(10), Reach::Segment, Reach::Bytes(5), Reach::Bytes(30), Reach::Bytes(1)];
         let (groups, target) = RuleGroup::form(&triggers, &mut reach, &[1, 1, 2, 3, 1]);
         assert_eq!(groups.len(), 1);

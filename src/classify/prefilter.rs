@@ -9,6 +9,7 @@
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 
+use super::gate::GroupScratch;
 use super::rule::{Prefilter, RuleSpec};
 use super::score::{starts_word, window};
 
@@ -41,15 +42,6 @@ pub struct Scratch {
     pub(crate) candidates: Candidates,
     /// One per rule group of the engine.
     pub(crate) groups: Vec<GroupScratch>,
-}
-
-/// What searching a group of rules' patterns together needs between calls.
-#[derive(Debug)]
-pub struct GroupScratch {
-    /// Which of the group's patterns matched in a region.
-    pub(crate) set: regex_automata::PatternSet,
-    /// The lazy DFA's states, made on the group's first search.
-    pub(crate) cache: Option<regex_automata::hybrid::dfa::Cache>,
 }
 
 /// The candidate regions of one segment, by target (a rule, or a group of rules that share
@@ -196,26 +188,11 @@ impl CandidateIndex {
         if let Some(ac) = &self.keywords {
             for hit in ac.find_overlapping_iter(text) {
                 let word_start = starts_word(text, hit.start());
-                // Most rules share a window size: measured once per hit, not once per rule.
-                let mut measured: Option<(usize, (usize, usize))> = None;
                 for u in &self.keyword_rules[hit.pattern().as_usize()] {
                     if u.word_starts_only && !word_start {
                         continue;
                     }
-                    let (start, end) = match self.reach[u.rule] {
-                        Reach::Near { longest, window: chars } => {
-                            let (before, after) = match measured {
-                                Some((c, bounds)) if c == chars => bounds,
-                                _ => {
-                                    let bounds = window(text, hit.start(), hit.end(), chars);
-                                    measured = Some((chars, bounds));
-                                    bounds
-                                }
-                            };
-                            (before.saturating_sub(longest), after.saturating_add(longest).min(len))
-                        }
-                        _ => self.around(u.rule, hit.start(), hit.end(), len),
-                    };
+                    let (start, end) = self.around(u.rule, text, hit.start(), hit.end());
                     scratch.add(self.target[u.rule], start, end);
                 }
             }
@@ -231,7 +208,7 @@ impl CandidateIndex {
             for_each_digit_run(text, self.shortest_min_digits, |start, end, digits| {
                 for &(i, min_digits) in &self.digit_rules {
                     if digits >= min_digits {
-                        let (start, end) = self.around(i, start, end, len);
+                        let (start, end) = self.around(i, text, start, end);
                         scratch.add(self.target[i], start, end);
                     }
                 }
@@ -239,13 +216,14 @@ impl CandidateIndex {
         }
     }
 
-    fn around(&self, rule: usize, start: usize, end: usize, len: usize) -> (usize, usize) {
+    /// The bytes of `text` a match of `rule` can occupy, given a hit at `start..end`.
+    fn around(&self, rule: usize, text: &str, start: usize, end: usize) -> (usize, usize) {
+        let len = text.len();
         match self.reach[rule] {
             Reach::Bytes(n) => (start.saturating_sub(n), end.saturating_add(n).min(len)),
-            // Only keyword rules are near: digit rules' reach is in bytes.
-            Reach::Near { longest, window } => {
-                let n = longest.saturating_add(window.saturating_mul(4));
-                (start.saturating_sub(n), end.saturating_add(n).min(len))
+            Reach::Near { longest, window: chars } => {
+                let (before, after) = window(text, start, end, chars);
+                (before.saturating_sub(longest), after.saturating_add(longest).min(len))
             }
             Reach::Segment => (0, len),
         }

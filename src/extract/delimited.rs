@@ -14,6 +14,7 @@
 
 use std::ops::Range;
 
+use super::sheet::looks_like_label;
 use super::table_text::{Cell, Table};
 
 /// Most records sniffed for a delimiter in a file not named as delimited text.
@@ -90,11 +91,11 @@ fn sniff_delimiter(text: &str, strict: bool) -> Option<u8> {
     })
 }
 
+/// A header names its column like a spreadsheet's label row does, and has a letter: a row of
+/// blanks and punctuation names nothing.
 fn looks_like_header(field: &str) -> bool {
     let field = field.trim();
-    field.chars().count() <= 60
-        && field.chars().any(char::is_alphabetic)
-        && !field.chars().any(|c| c.is_ascii_digit())
+    looks_like_label(field) && field.chars().any(char::is_alphabetic)
 }
 
 struct Field {

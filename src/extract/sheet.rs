@@ -251,25 +251,24 @@ impl Columns {
     }
 }
 
-fn looks_like_label(text: &str) -> bool {
+pub(super) fn looks_like_label(text: &str) -> bool {
     text.chars().count() <= 60 && !text.chars().any(|c| c.is_ascii_digit())
 }
 
 /// `A1` for row 0, column 0; `AA10` for row 9, column 26.
 pub(super) fn a1(row: u32, column: u32) -> String {
+    format!("{}{}", column_letters(column + 1), u64::from(row) + 1)
+}
+
+/// Spreadsheet column letters for a 1-based column: 1 → A, 26 → Z, 27 → AA.
+pub(super) fn column_letters(mut column: u32) -> String {
     let mut letters = Vec::new();
-    let mut n = u64::from(column) + 1;
-    while n > 0 {
-        let rem = ((n - 1) % 26) as u8;
-        letters.push(b'A' + rem);
-        n = (n - 1) / 26;
+    while column > 0 {
+        let rem = (column - 1) % 26;
+        letters.push(b'A' + rem as u8);
+        column = (column - 1) / 26;
     }
-    letters.reverse();
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&letters),
-        u64::from(row) + 1
-    )
+    letters.iter().rev().map(|&b| char::from(b)).collect()
 }
 
 /// A cell's text, and whether it was text (not a number, date or boolean) in the workbook.
@@ -363,6 +362,16 @@ mod tests {
             r#"<office:document-content {ns}><table:table><table:table-row table:number-rows-repeated="1000000"><table:table-cell table:number-columns-repeated="16000" office:value-type="float" office:value="1"/></table:table-row></table:table></office:document-content>"#
         );
         assert_eq!(ods_sheet_area(bomb.as_bytes()), 16_000_000_000);
+    }
+
+    #[test]
+    fn column_letters_are_bijective_base_26() {
+        assert_eq!(column_letters(1), "A");
+        assert_eq!(column_letters(26), "Z");
+        assert_eq!(column_letters(27), "AA");
+        assert_eq!(column_letters(52), "AZ");
+        assert_eq!(column_letters(703), "AAA");
+        assert_eq!(column_letters(16_384), "XFD");
     }
 
     #[test]

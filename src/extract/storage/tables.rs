@@ -14,6 +14,7 @@ use std::mem;
 use std::ops::Range;
 
 use crate::domain::SegmentOrigin;
+use crate::extract::sheet::column_letters;
 
 /// HTML caps spans at these values; they also bound the bookkeeping a crafted table can cause.
 const MAX_COLSPAN: u32 = 1_000;
@@ -289,17 +290,6 @@ impl BoundedText {
     }
 }
 
-/// Spreadsheet column letters for a 1-based column: 1 → A, 26 → Z, 27 → AA.
-pub(super) fn column_letters(mut column: u32) -> String {
-    let mut letters = Vec::new();
-    while column > 0 {
-        let rem = (column - 1) % 26;
-        letters.push(b'A' + rem as u8);
-        column = (column - 1) / 26;
-    }
-    letters.iter().rev().map(|&b| char::from(b)).collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -325,15 +315,6 @@ mod tests {
             .context
     }
 
-    #[test]
-    fn column_letters_are_bijective_base_26() {
-        assert_eq!(column_letters(1), "A");
-        assert_eq!(column_letters(26), "Z");
-        assert_eq!(column_letters(27), "AA");
-        assert_eq!(column_letters(52), "AZ");
-        assert_eq!(column_letters(703), "AAA");
-        assert_eq!(column_letters(16_384), "XFD");
-    }
 
     #[test]
     fn colspan_advances_and_rowspan_covers_rows_below() {
