@@ -18,17 +18,24 @@ use regex_automata::{Input, PatternID, PatternSet, meta};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use super::context::{ContextWords, SegmentWords, WordIds};
 use super::gate::{GroupScratch, RuleGroup, Trigger, group_gate, pattern_gate};
 use super::pack::RulePack;
 use super::prefilter::{CandidateIndex, Reach, Region, Scratch, case_insensitive_automaton, prefilter_words};
 use super::rule::{Prefilter, RuleError, RuleProblem, RuleSpec};
-use super::score::{self, PLACEHOLDER_MARKERS, WordSet};
+use super::score::{self, PLACEHOLDER_MARKERS};
 use super::validate::{Normalization, Verdict};
 use crate::domain::{Category, Segment, SegmentOrigin, Severity};
 
 /// Bump when engine code changes what a rule set detects, so that the digest (and with it
 /// every cached classification) changes too.
 const ENGINE_REVISION: &str = "confluence-dlp classify engine r3 (candidate regions)";
+
+/// Regions up to this many bytes are gated before the meta regex runs there. On a larger
+/// region the gate saves little set-up and reads every byte, where the meta regex skips to
+/// its pattern's literals (`AKIA`, `@`) with memchr: dense text merges the regions of a rule
+/// that hits on every line into one as large as the segment.
+const GATED_REGION: usize = 1024;
 
 /// Knobs that apply to every rule.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -139,8 +146,8 @@ struct CompiledRule {
     patterns: Vec<CompiledPattern>,
     ignore: Vec<Regex>,
     suspect: Vec<Regex>,
-    raise: WordSet,
-    lower: WordSet,
+    raise: WordIds,
+    lower: WordIds,
     normalization: Normalization,
 }
 
@@ -152,6 +159,7 @@ pub struct Engine {
     /// them can match in a region, instead of one search per pattern.
     groups: Vec<RuleGroup>,
     candidates: CandidateIndex,
+    context_words: ContextWords,
     placeholders: AhoCorasick,
     allow: Vec<Regex>,
     opts: EngineOptions,
@@ -213,6 +221,10 @@ impl Engine {
             .collect();
         let mut digest = Sha256::new();
         digest.update(ENGINE_REVISION.as_bytes());
+        let context_words = ContextWords::new(
+            specs.iter().flat_map(|s| [s.context.raise.as_slice(), s.context.lower.as_slice()]),
+        )
+        .map_err(|e| automaton_error("context word", e))?;
         let mut rules = Vec::with_capacity(specs.len());
         for spec in specs {
             spec.check()?;
@@ -224,7 +236,7 @@ impl Engine {
             })?;
             digest.update([0]);
             digest.update(&json);
-            rules.push(compile(spec, rules.len())?);
+            rules.push(compile(spec, rules.len(), &context_words)?);
         }
         let json = serde_json::to_vec(&opts).map_err(|e| option_error("options", e.to_string()))?;
         digest.update([0]);
@@ -232,9 +244,9 @@ impl Engine {
 
         let (groups, target, reach) = {
             let keys: Vec<Option<Trigger>> = rules.iter().map(|r| r.trigger()).collect();
-            let mut reach: Vec<Reach> = rules.iter().map(CompiledRule::reach).collect();
+            let reach: Vec<Reach> = rules.iter().map(CompiledRule::reach).collect();
             let counts: Vec<usize> = rules.iter().map(|r| r.patterns.len()).collect();
-            let (groups, target) = RuleGroup::form(&keys, &mut reach, &counts);
+            let (groups, target) = RuleGroup::form(&keys, &counts);
             (groups, target, reach)
         };
         let candidates = CandidateIndex::new(
@@ -249,6 +261,7 @@ impl Engine {
             rules,
             groups,
             candidates,
+            context_words,
             placeholders,
             allow,
             opts,
@@ -292,12 +305,14 @@ impl Engine {
         let mut out = Vec::new();
         for segment in segments {
             let first = out.len();
+            scratch.words.reset();
             self.candidates.collect(&segment.text, segment.context.as_deref(), &mut scratch.candidates);
             let groups = &mut scratch.groups;
             if groups.len() != self.groups.len() {
                 *groups = self.groups.iter().map(|g| GroupScratch { set: PatternSet::new(g.pattern_count), cache: None }).collect();
             }
-            scratch.candidates.drain_in_order(|region| self.scan_target(region, segment, groups, &mut out));
+            let words = &mut scratch.words;
+            scratch.candidates.drain_in_order(|region| self.scan_target(region, segment, groups, words, &mut out));
             number_lines(segment, &mut out[first..]);
         }
         keep_best_per_span(&mut out);
@@ -309,11 +324,13 @@ impl Engine {
     /// so a keyword list or reach that loses a match shows up as a difference.
     pub fn find_exhaustive(&self, segments: &[Segment]) -> Vec<Match> {
         let mut out = Vec::new();
+        let mut words = SegmentWords::default();
         for segment in segments {
             let first = out.len();
+            words.reset();
             for rule in 0..self.rules.len() {
                 let region = Region { rule, start: 0, end: segment.text.len() };
-                self.scan_region(region, segment, None, &mut out);
+                self.scan_region(region, segment, None, &mut words, &mut out);
             }
             number_lines(segment, &mut out[first..]);
         }
@@ -323,9 +340,16 @@ impl Engine {
 
     /// Scans a region of a rule, or of a group: then only the members whose patterns the
     /// group's search saw match there, and only those patterns.
-    fn scan_target(&self, region: Region, segment: &Segment, groups: &mut [GroupScratch], out: &mut Vec<Match>) {
+    fn scan_target(
+        &self,
+        region: Region,
+        segment: &Segment,
+        groups: &mut [GroupScratch],
+        words: &mut SegmentWords,
+        out: &mut Vec<Match>,
+    ) {
         let Some(g) = region.rule.checked_sub(self.rules.len()) else {
-            return self.scan_region(region, segment, None, out);
+            return self.scan_region(region, segment, None, words, out);
         };
         let group = &self.groups[g];
         let GroupScratch { set, cache } = &mut groups[g];
@@ -343,16 +367,23 @@ impl Engine {
         for (&rule, &first) in group.members.iter().zip(&group.first_pattern) {
             let region = Region { rule, ..region };
             if !searched {
-                self.scan_region(region, segment, None, out);
+                self.scan_region(region, segment, None, words, out);
             } else if (0..self.rules[rule].patterns.len()).any(|i| set.contains(PatternID::new_unchecked(first + i))) {
-                self.scan_region(region, segment, Some((set, first)), out);
+                self.scan_region(region, segment, Some((set, first)), words, out);
             }
         }
     }
 
     /// Runs a rule's patterns over a region; with `matched`, only the patterns a group search
     /// found there (by their id in the group's set, from the rule's first).
-    fn scan_region(&self, region: Region, segment: &Segment, matched: Option<(&PatternSet, usize)>, out: &mut Vec<Match>) {
+    fn scan_region(
+        &self,
+        region: Region,
+        segment: &Segment,
+        matched: Option<(&PatternSet, usize)>,
+        words: &mut SegmentWords,
+        out: &mut Vec<Match>,
+    ) {
         let rule = &self.rules[region.rule];
         let text = segment.text.as_str();
         for (i, pattern) in rule.patterns.iter().enumerate() {
@@ -364,7 +395,8 @@ impl Engine {
                     }
                 }
                 None => {
-                    if let Some(gate) = pattern.gate.get_or_init(|| pattern_gate(&pattern.source))
+                    if region.end - region.start <= GATED_REGION
+                        && let Some(gate) = pattern.gate.get_or_init(|| pattern_gate(&pattern.source))
                         && matches!(gate.try_search_fwd(&input), Ok(None))
                     {
                         continue;
@@ -373,7 +405,7 @@ impl Engine {
             }
             let Some(group) = pattern.value_group else {
                 for whole in pattern.regex.find_iter(input) {
-                    self.report(rule, pattern, segment, whole.range(), out);
+                    self.report(rule, pattern, segment, whole.range(), words, out);
                 }
                 continue;
             };
@@ -387,18 +419,26 @@ impl Engine {
                 pattern.regex.search_captures(&Input::new(text).span(at..region.end), &mut caps);
                 let Some(whole) = caps.get_match() else { break };
                 if let Some(value) = caps.get_group(group) {
-                    self.report(rule, pattern, segment, value.range(), out);
+                    self.report(rule, pattern, segment, value.range(), words, out);
                 }
                 at = if whole.is_empty() { next_char(text, whole.end()) } else { whole.end() };
             }
         }
     }
 
-    fn report(&self, rule: &CompiledRule, pattern: &CompiledPattern, segment: &Segment, span: std::ops::Range<usize>, out: &mut Vec<Match>) {
+    fn report(
+        &self,
+        rule: &CompiledRule,
+        pattern: &CompiledPattern,
+        segment: &Segment,
+        span: std::ops::Range<usize>,
+        words: &mut SegmentWords,
+        out: &mut Vec<Match>,
+    ) {
         if span.is_empty() {
             return;
         }
-        if let Some(m) = self.judge(rule, pattern.needs_context, segment, span) {
+        if let Some(m) = self.judge(rule, pattern.needs_context, segment, span, words) {
             out.push(m);
         }
     }
@@ -410,6 +450,7 @@ impl Engine {
         needs_context: bool,
         segment: &Segment,
         span: std::ops::Range<usize>,
+        words: &mut SegmentWords,
     ) -> Option<Match> {
         let text = segment.text.as_str();
         let value = &text[span.clone()];
@@ -439,23 +480,17 @@ impl Engine {
         let (before, after) = score::window(text, span.start, span.end, ctx.window);
         // The segment's context (a column header) stands next to the value whatever the
         // window: a reader sees "SSN" over the cell as plainly as "SSN:" before it.
-        let near = |words: &WordSet| {
-            words.occurs_in(text, before..span.start)
-                || words.occurs_in(text, span.end..after)
-                || segment
-                    .context
-                    .as_deref()
-                    .is_some_and(|context| words.occurs_in(context, 0..context.len()))
-        };
-        let raised = near(&rule.raise);
-        if (ctx.required || needs_context) && !raised {
+        let context = segment.context.as_deref();
+        let nearby =
+            words.near(&self.context_words, text, context, [&rule.raise, &rule.lower], before..span.start, span.end..after);
+        if (ctx.required || needs_context) && !nearby.raise {
             return None;
         }
         let mut confidence = rule.spec.confidence;
-        if raised {
+        if nearby.raise {
             confidence += ctx.raise_by;
         }
-        if near(&rule.lower) {
+        if nearby.lower {
             confidence -= ctx.lower_by;
         }
         if suspect {
@@ -521,14 +556,18 @@ impl CompiledRule {
     }
 }
 
-fn compile(spec: RuleSpec, order: usize) -> Result<CompiledRule, RuleError> {
+fn compile(spec: RuleSpec, order: usize, context_words: &ContextWords) -> Result<CompiledRule, RuleError> {
     let pattern = |field, source: &str, needs_context| -> Result<CompiledPattern, RuleError> {
         // `RuleSpec::check` has compiled it with the `regex` crate already, so a bad pattern
         // is reported in the words rule authors know before this point.
         let bad = |message: String| RuleError::invalid(&spec, RuleProblem::BadRegex { field, message });
         let regex = meta::Regex::new(source).map_err(|e| bad(e.to_string()))?;
-        let max_len = regex_syntax::parse(source).map_err(|e| bad(e.to_string()))?.properties().maximum_len();
-        let value_group = regex.group_info().to_index(regex_automata::PatternID::ZERO, "value");
+        let hir = regex_syntax::parse(source).map_err(|e| bad(e.to_string()))?;
+        let max_len = hir.properties().maximum_len();
+        let value_group = regex
+            .group_info()
+            .to_index(regex_automata::PatternID::ZERO, "value")
+            .filter(|_| !value_is_whole_match(&hir));
         Ok(CompiledPattern {
             regex,
             max_len,
@@ -547,26 +586,39 @@ fn compile(spec: RuleSpec, order: usize) -> Result<CompiledRule, RuleError> {
             .map(|p| spec.compile_regex(field, p))
             .collect::<Result<Vec<_>, _>>()
     };
-    let words = |field: &'static str, list: &[String]| {
-        WordSet::new(list)
-            .map_err(|e| RuleError::invalid(&spec, RuleProblem::Shape(format!("{field}: {e}"))))
-    };
     Ok(CompiledRule {
         order,
         ignore: regexes("ignore_values", &spec.ignore_values)?,
         suspect: regexes("suspect_values", &spec.suspect_values)?,
-        raise: words("context.raise", &spec.context.raise)?,
-        lower: words("context.lower", &spec.context.lower)?,
+        raise: context_words.ids(&spec.context.raise),
+        lower: context_words.ids(&spec.context.lower),
         normalization: spec.normalization(),
         patterns,
         spec,
     })
 }
 
+/// Whether a pattern's `value` group is all of its match: `(?-u:\b)(?P<value>...)(?-u:\b)`,
+/// the shape of most rules, where only zero-width assertions stand outside the group. Then
+/// the match is the value, and finding it needs no capture search, which on dense text
+/// costs as much as the search that found the match.
+fn value_is_whole_match(hir: &regex_syntax::hir::Hir) -> bool {
+    use regex_syntax::hir::HirKind;
+    let is_value = |h: &regex_syntax::hir::Hir| matches!(h.kind(), HirKind::Capture(c) if c.name.as_deref() == Some("value"));
+    match hir.kind() {
+        HirKind::Capture(_) => is_value(hir),
+        HirKind::Concat(items) => {
+            items.iter().filter(|h| is_value(h)).count() == 1
+                && items.iter().all(|h| is_value(h) || matches!(h.kind(), HirKind::Look(_)))
+        }
+        _ => false,
+    }
+}
+
 /// Sets each match's line from its position in `segment`, in one pass over the text, after
 /// putting the matches in text order.
 fn number_lines(segment: &Segment, matches: &mut [Match]) {
-    matches.sort_by_key(|m| m.start);
+    matches.sort_unstable_by_key(|m| m.start);
     let bytes = segment.text.as_bytes();
     let (mut at, mut newlines) = (0usize, 0usize);
     for m in matches {
@@ -587,9 +639,9 @@ fn keep_best_per_span(matches: &mut Vec<Match>) {
     if matches.len() < 2 {
         return;
     }
-    // Enclosing spans first: by start, then longest, then surest; the sort is stable, so
-    // equal spans and confidences stay in pack order.
-    matches.sort_by(|a, b| {
+    // Enclosing spans first: by start, then longest, then surest, then in pack order; what
+    // compares equal on all four is the same finding twice.
+    matches.sort_unstable_by(|a, b| {
         a.start
             .cmp(&b.start)
             .then(b.end.cmp(&a.end))

@@ -13,7 +13,6 @@ use std::sync::OnceLock;
 use regex_automata::dfa::dense;
 use regex_automata::{MatchKind, hybrid};
 
-use super::prefilter::Reach;
 
 /// Largest dense DFA built for one pattern, in bytes: a few of them per rule pack keep the
 /// engine's memory and build time small.
@@ -75,9 +74,14 @@ pub struct RuleGroup {
 
 impl RuleGroup {
     /// Groups the rules with equal `triggers` (`None`: never grouped). Returns the groups and
-    /// each rule's target (itself, or the rule count + its group), and widens each grouped
-    /// rule's `reach` to the farthest member's, so that one region per hit serves them all.
-    pub fn form(triggers: &[Option<Trigger>], reach: &mut [Reach], pattern_counts: &[usize]) -> (Vec<RuleGroup>, Vec<usize>) {
+    /// each rule's target (itself, or the rule count + its group).
+    ///
+    /// Each member keeps its own reach: a hit files one region per member under the group,
+    /// and since they surround the same hit they merge into one, as wide as the farthest
+    /// member that hit can start. Widening every member to the group's farthest instead would
+    /// give each 9-digit order number the 130 bytes a card's track data can span, and merge
+    /// the regions of a log's digit runs into one as large as the segment.
+    pub fn form(triggers: &[Option<Trigger>], pattern_counts: &[usize]) -> (Vec<RuleGroup>, Vec<usize>) {
         let count = triggers.len();
         let mut target: Vec<usize> = (0..count).collect();
         let mut groups = Vec::new();
@@ -92,13 +96,11 @@ impl RuleGroup {
             if members.len() < 2 {
                 continue;
             }
-            let widest = members.iter().map(|&m| reach[m]).reduce(widest).unwrap_or(Reach::Segment);
             let mut first_pattern = Vec::with_capacity(members.len());
             let mut pattern_count = 0;
             for &m in &members {
                 grouped[m] = true;
                 target[m] = count + groups.len();
-                reach[m] = widest;
                 first_pattern.push(pattern_count);
                 pattern_count += pattern_counts[m];
             }
@@ -108,34 +110,20 @@ impl RuleGroup {
     }
 }
 
-fn widest(a: Reach, b: Reach) -> Reach {
-    match (a, b) {
-        (Reach::Bytes(x), Reach::Bytes(y)) => Reach::Bytes(x.max(y)),
-        (Reach::Near { longest: l1, window: w1 }, Reach::Near { longest: l2, window: w2 }) => {
-            Reach::Near { longest: l1.max(l2), window: w1.max(w2) }
-        }
-        _ => Reach::Segment,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn rules_with_one_trigger_form_a_group_with_the_widest_reach() {
+    fn rules_with_one_trigger_form_a_group() {
         let words = |w: &str| Some(Trigger::Words(vec![(w.to_owned(), true)]));
         let triggers = [Some(Trigger::Digits), None, words("call"), Some(Trigger::Digits), words("x")];
-        let mut reach = [Reach::Bytes(10), Reach::Segment, Reach::Bytes(5), Reach::Bytes(30), Reach::Bytes(1)];
-        let (groups, target) = RuleGroup::form(&triggers, &mut reach, &[1, 1, 2, 3, 1]);
+        let (groups, target) = RuleGroup::form(&triggers, &[1, 1, 2, 3, 1]);
         assert_eq!(groups.len(), 1);
         assert_eq!(groups[0].members, vec![0, 3]);
         assert_eq!(groups[0].first_pattern, vec![0, 1]);
         assert_eq!(groups[0].pattern_count, 4);
         assert_eq!(target, vec![5, 1, 2, 5, 4]);
-        assert_eq!(reach[0], Reach::Bytes(30));
-        assert_eq!(reach[3], Reach::Bytes(30));
-        assert_eq!(reach[2], Reach::Bytes(5), "ungrouped rules keep their reach");
     }
 
     #[test]

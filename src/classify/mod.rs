@@ -17,6 +17,7 @@
 //! - `mask`, `fingerprint`: what of a value may be kept.
 
 mod checksum;
+mod context;
 mod engine;
 mod fingerprint;
 mod gate;

@@ -9,6 +9,7 @@
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 
+use super::context::SegmentWords;
 use super::gate::GroupScratch;
 use super::rule::{Prefilter, RuleSpec};
 use super::score::{starts_word, window};
@@ -42,6 +43,7 @@ pub struct Scratch {
     pub(crate) candidates: Candidates,
     /// One per rule group of the engine.
     pub(crate) groups: Vec<GroupScratch>,
+    pub(crate) words: SegmentWords,
 }
 
 /// The candidate regions of one segment, by target (a rule, or a group of rules that share
@@ -310,9 +312,14 @@ fn keyword_automaton(words: &[String]) -> Result<AhoCorasick, aho_corasick::Buil
 }
 
 /// An automaton reporting every occurrence (overlapping ones too) of `words`, ignoring ASCII
-/// case.
+/// case. A DFA: the context words of every rule are searched once per dense segment, where
+/// a DFA reads twice as fast as the contiguous NFA the builder would pick for their number.
 pub fn case_insensitive_automaton(words: &[String]) -> Result<AhoCorasick, aho_corasick::BuildError> {
-    AhoCorasickBuilder::new().ascii_case_insensitive(true).match_kind(MatchKind::Standard).build(words)
+    AhoCorasickBuilder::new()
+        .ascii_case_insensitive(true)
+        .match_kind(MatchKind::Standard)
+        .kind(Some(AhoCorasickKind::DFA))
+        .build(words)
 }
 
 #[cfg(test)]

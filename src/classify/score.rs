@@ -1,9 +1,5 @@
 //! The small measurements the engine takes around a candidate value: entropy, placeholder
-//! words, and context words near the value.
-
-use aho_corasick::{AhoCorasick, Input};
-
-use super::prefilter::case_insensitive_automaton;
+//! words, the window its context words are looked for in, and where a word starts.
 
 /// Values that are obviously stand-ins, matched case-insensitively anywhere in the value.
 /// `test` also hits real words that contain it (`contest@...`); for a DLP scanner a missed
@@ -69,36 +65,6 @@ pub fn window(text: &str, start: usize, end: usize, chars: usize) -> (usize, usi
     (before, after)
 }
 
-/// A set of words searched case-insensitively (ASCII) in a window, counting a hit only where
-/// a word starts: after a non-alphanumeric character or at a camelCase hump, so `ssn` hits
-/// `SSN:`, `patient_ssn` and `patientSsn` but not `classname`.
-#[derive(Debug, Clone)]
-pub struct WordSet {
-    words: Option<AhoCorasick>,
-}
-
-impl WordSet {
-    pub fn new(words: &[String]) -> Result<Self, aho_corasick::BuildError> {
-        if words.is_empty() {
-            return Ok(WordSet { words: None });
-        }
-        Ok(WordSet {
-            words: Some(case_insensitive_automaton(words)?),
-        })
-    }
-
-    /// Whether a word starts inside `range` of `text` (it may run past the range end).
-    pub fn occurs_in(&self, text: &str, range: std::ops::Range<usize>) -> bool {
-        let Some(ac) = &self.words else { return false };
-        if range.is_empty() {
-            return false;
-        }
-        let input = Input::new(text).range(range);
-        ac.find_overlapping_iter(input)
-            .any(|m| starts_word(text, m.start()))
-    }
-}
-
 /// Whether a word starts at byte `at` of `text`: after a non-alphanumeric character or at a
 /// camelCase hump.
 pub(crate) fn starts_word(text: &str, at: usize) -> bool {
@@ -139,22 +105,5 @@ mod tests {
         assert_eq!(window(ascii, 4, 6, 0), (4, 6));
         assert_eq!(window(ascii, 1, 9, 3), (0, 10));
         assert_eq!(window("ab é cd", 3, 5, 1), (2, 6), "a non-ASCII character is one character");
-    }
-
-    #[test]
-    fn words_hit_only_at_word_starts() {
-        let set = WordSet::new(&["ssn".into(), "card".into()]).unwrap();
-        let hit = |t: &str| set.occurs_in(t, 0..t.len());
-        assert!(hit("SSN: 1"));
-        assert!(hit("patient_ssn"));
-        assert!(hit("patientSsn"));
-        assert!(hit("Cards on file"));
-        assert!(!hit("classname"));
-        assert!(!hit("nothing here"));
-        assert!(
-            !set.occurs_in("card", 1..4),
-            "a word must start inside the range"
-        );
-        assert!(!WordSet::new(&[]).unwrap().occurs_in("anything", 0..8));
     }
 }

@@ -685,3 +685,19 @@ fn a_megabyte_of_keyword_rich_prose_scans_quickly() {
     assert!(took < std::time::Duration::from_secs(20), "{took:?}");
     println!("1 MB of prose: {took:?}");
 }
+
+#[test]
+fn a_value_group_that_is_the_whole_match_is_found_without_captures() {
+    // Both shapes report the same value; the first needs no capture search.
+    for pattern in [r"(?-u:\b)(?P<value>tok_[a-z0-9]{12})(?-u:\b)", r"tok_(?P<value>[a-z0-9]{12})(?-u:\b)"] {
+        let rule = TOKEN_RULE.replace(r"tok_(?P<value>[a-z0-9]{12})\b", pattern);
+        let engine = engine_with(&rule, EngineOptions::default());
+        let found = engine.find(&one("a token tok_a1b2c3d4e5f6 and tok_z9y8x7w6v5u4."));
+        let values: Vec<&str> = found.iter().map(|m| m.value()).collect();
+        if pattern.starts_with("tok_") {
+            assert_eq!(values, ["a1b2c3d4e5f6", "z9y8x7w6v5u4"], "{pattern}");
+        } else {
+            assert_eq!(values, ["tok_a1b2c3d4e5f6", "tok_z9y8x7w6v5u4"], "{pattern}");
+        }
+    }
+}

@@ -1,0 +1,283 @@
+//! Context words near a value, looked up instead of searched for.
+//!
+//! Every reported value asks whether a raise or lower word of its rule stands within the
+//! rule's window. Searching the window for each value reads the same bytes again and again
+//! in dense text (a table of card numbers, a log of e-mail addresses): a value every 40 bytes
+//! with a 64-character window on either side reads each byte three times per word list. So
+//! one automaton holds the context words of every rule, and once the windows searched in a
+//! segment add up to a quarter of it, the segment is searched whole, once, and each further
+//! question becomes a binary search over its word hits. A segment with a few values (most of
+//! them) never pays for a whole search.
+
+use aho_corasick::{AhoCorasick, Input};
+
+use super::prefilter::case_insensitive_automaton;
+use super::score::starts_word;
+
+/// The context words of every rule of an engine, each with an id.
+#[derive(Debug)]
+pub struct ContextWords {
+    /// Lower-cased, deduplicated; a word's id is its index here and its pattern id below.
+    words: Vec<String>,
+    automaton: Option<AhoCorasick>,
+}
+
+/// A rule's raise or lower words, as a set of word ids.
+#[derive(Debug, Clone, Default)]
+pub struct WordIds {
+    bits: Vec<u64>,
+}
+
+impl WordIds {
+    fn insert(&mut self, id: usize) {
+        let (word, bit) = (id / 64, id % 64);
+        if self.bits.len() <= word {
+            self.bits.resize(word + 1, 0);
+        }
+        self.bits[word] |= 1 << bit;
+    }
+
+    fn contains(&self, id: usize) -> bool {
+        self.bits.get(id / 64).is_some_and(|w| w & (1 << (id % 64)) != 0)
+    }
+
+    fn is_empty(&self) -> bool {
+        self.bits.iter().all(|&w| w == 0)
+    }
+
+    fn intersects(&self, other: &WordIds) -> bool {
+        self.bits.iter().zip(&other.bits).any(|(a, b)| a & b != 0)
+    }
+}
+
+impl ContextWords {
+    pub fn new<'a>(lists: impl IntoIterator<Item = &'a [String]>) -> Result<Self, aho_corasick::BuildError> {
+        let mut words: Vec<String> = Vec::new();
+        for list in lists {
+            for word in list {
+                let word = word.to_ascii_lowercase();
+                if !words.contains(&word) {
+                    words.push(word);
+                }
+            }
+        }
+        let automaton = if words.is_empty() { None } else { Some(case_insensitive_automaton(&words)?) };
+        Ok(ContextWords { words, automaton })
+    }
+
+    /// The ids of `list`, which must have been among the lists given to [`ContextWords::new`].
+    pub fn ids(&self, list: &[String]) -> WordIds {
+        let mut ids = WordIds::default();
+        for word in list {
+            let word = word.to_ascii_lowercase();
+            if let Some(id) = self.words.iter().position(|w| *w == word) {
+                ids.insert(id);
+            }
+        }
+        ids
+    }
+}
+
+/// One occurrence of a context word where a word starts.
+#[derive(Debug, Clone, Copy)]
+struct Hit {
+    start: usize,
+    end: usize,
+    word: usize,
+}
+
+/// The context words of one segment, found on first use; kept in the caller's scratch so
+/// its buffer is reused from segment to segment.
+#[derive(Debug, Default)]
+pub struct SegmentWords {
+    /// Whether `hits` holds every hit of the segment.
+    indexed: bool,
+    /// Bytes of the segment searched window by window so far.
+    searched: usize,
+    /// Ordered by start.
+    hits: Vec<Hit>,
+    header_ready: bool,
+    /// Words found in the segment's context (its column header).
+    header: WordIds,
+}
+
+impl SegmentWords {
+    /// Forgets the previous segment.
+    pub fn reset(&mut self) {
+        self.indexed = false;
+        self.header_ready = false;
+        self.searched = 0;
+    }
+
+    /// Whether one of `raise`, and whether one of `lower`, starts a word fully inside
+    /// `before` or `after` of `text`, or anywhere in `context`: the segment's text and
+    /// context, the same on every call until [`SegmentWords::reset`].
+    pub fn near(
+        &mut self,
+        words: &ContextWords,
+        text: &str,
+        context: Option<&str>,
+        [raise, lower]: [&WordIds; 2],
+        before: std::ops::Range<usize>,
+        after: std::ops::Range<usize>,
+    ) -> Nearby {
+        let mut found = Nearby::default();
+        let Some(ac) = &words.automaton else { return found };
+        if raise.is_empty() && lower.is_empty() {
+            return found;
+        }
+        if !self.header_ready {
+            self.header_ready = true;
+            self.header.bits.iter_mut().for_each(|w| *w = 0);
+            if let Some(context) = context {
+                for m in ac.find_overlapping_iter(context) {
+                    if starts_word(context, m.start()) {
+                        self.header.insert(m.pattern().as_usize());
+                    }
+                }
+            }
+        }
+        found.raise = self.header.intersects(raise);
+        found.lower = self.header.intersects(lower);
+        let mut note = |word: usize| {
+            found.raise |= raise.contains(word);
+            found.lower |= lower.contains(word);
+        };
+        if !self.indexed {
+            self.searched += before.len() + after.len();
+            if self.searched < text.len() / 4 {
+                for range in [before, after] {
+                    if !range.is_empty() {
+                        for m in ac.find_overlapping_iter(Input::new(text).range(range)) {
+                            if starts_word(text, m.start()) {
+                                note(m.pattern().as_usize());
+                            }
+                        }
+                    }
+                }
+                return found;
+            }
+            self.index(ac, text);
+        }
+        let first = self.hits.partition_point(|h| h.start < before.start.min(after.start));
+        let last = before.end.max(after.end);
+        for h in self.hits[first..].iter().take_while(|h| h.start < last) {
+            let inside = |r: &std::ops::Range<usize>| h.start >= r.start && h.end <= r.end;
+            if inside(&before) || inside(&after) {
+                note(h.word);
+            }
+        }
+        found
+    }
+
+    fn index(&mut self, ac: &AhoCorasick, text: &str) {
+        self.indexed = true;
+        self.hits.clear();
+        for m in ac.find_overlapping_iter(text) {
+            if starts_word(text, m.start()) {
+                self.hits.push(Hit { start: m.start(), end: m.end(), word: m.pattern().as_usize() });
+            }
+        }
+        // Overlapping matches come in the order they end.
+        self.hits.sort_unstable_by_key(|h| h.start);
+    }
+}
+
+/// Which of a rule's two word lists stand near a value.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Nearby {
+    pub raise: bool,
+    pub lower: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn words(list: &[&str]) -> Vec<String> {
+        list.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn words_count_only_where_a_word_starts_and_fully_inside_the_range() {
+        let (ssn, card) = (words(&["ssn", "Card"]), words(&["card", "visa"]));
+        let all = ContextWords::new([ssn.as_slice(), card.as_slice()]).unwrap();
+        let (ssn, card) = (all.ids(&ssn), all.ids(&card));
+        let mut seen = SegmentWords::default();
+        let none = WordIds::default();
+        let mut hit = |text: &str, set: &WordIds| {
+            seen.reset();
+            seen.near(&all, text, None, [set, &none], 0..text.len(), 0..0).raise
+        };
+        assert!(hit("SSN: 1", &ssn));
+        assert!(hit("patient_ssn", &ssn));
+        assert!(hit("patientSsn", &ssn));
+        assert!(hit("Cards on file", &ssn), "card is one of the ssn list's words too");
+        assert!(hit("a VISA card", &card));
+        assert!(!hit("classname", &ssn));
+        assert!(!hit("nothing here", &card));
+        let mut near = |text: &str, set: &WordIds, before, after| {
+            seen.reset();
+            seen.near(&all, text, None, [set, set], before, after)
+        };
+        let (yes, no) = (Nearby { raise: true, lower: true }, Nearby::default());
+        assert_eq!(near("card", &card, 1..4, 0..0), no, "a word must start inside the range");
+        assert_eq!(near("card", &card, 0..3, 0..0), no, "and end inside it");
+        assert_eq!(near("x card", &card, 0..0, 2..6), yes);
+        assert_eq!(near("x card", &none, 0..6, 0..6), no);
+    }
+
+    #[test]
+    fn a_header_word_counts_wherever_the_value_is() {
+        let ssn = words(&["ssn"]);
+        let all = ContextWords::new([ssn.as_slice()]).unwrap();
+        let ids = all.ids(&ssn);
+        let none = WordIds::default();
+        let mut seen = SegmentWords::default();
+        let mut near = |context| {
+            seen.reset();
+            seen.near(&all, "536-22-1234", context, [&ids, &none], 0..0, 11..11)
+        };
+        assert_eq!(near(Some("Employee SSN")), Nearby { raise: true, lower: false });
+        assert_eq!(near(Some("Phone")), Nearby::default());
+        assert_eq!(near(None), Nearby::default(), "reset forgets the header");
+    }
+
+    #[test]
+    fn window_searches_and_the_segment_index_agree() {
+        let list = words(&["card", "ssn", "cardholder", "visa"]);
+        let all = ContextWords::new([list.as_slice()]).unwrap();
+        let (raise, lower) = (all.ids(&words(&["card", "visa"])), all.ids(&words(&["cardholder", "ssn"])));
+        let text = "the CARDholder x ssn card; visa?cardinal card".repeat(3);
+        let mut windows = SegmentWords::default();
+        for start in 0..text.len() {
+            for end in start..text.len().min(start + 12) {
+                for value in [0, 3] {
+                    let (before, after) = (start..end, (end + value).min(text.len())..text.len().min(end + value + 9));
+                    // A fresh segment each time stays below the index threshold: a window search.
+                    windows.reset();
+                    let searched = windows.near(&all, &text, None, [&raise, &lower], before.clone(), after.clone());
+                    let mut indexed = SegmentWords::default();
+                    indexed.searched = text.len();
+                    let looked_up = indexed.near(&all, &text, None, [&raise, &lower], before.clone(), after.clone());
+                    assert!(indexed.indexed && !windows.indexed);
+                    assert_eq!(searched, looked_up, "{before:?} {after:?}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_segment_is_searched_once_until_reset() {
+        let card = words(&["card"]);
+        let all = ContextWords::new([card.as_slice()]).unwrap();
+        let ids = all.ids(&card);
+        let mut seen = SegmentWords::default();
+        // Windows as large as the segment: indexed at once.
+        assert!(seen.near(&all, "card 1", None, [&ids, &ids], 0..5, 6..6).raise);
+        assert!(seen.indexed);
+        assert!(seen.near(&all, "other text entirely", None, [&ids, &ids], 0..5, 6..6).raise, "still the first segment's words");
+        seen.reset();
+        assert!(!seen.near(&all, "other text entirely", None, [&ids, &ids], 0..5, 6..6).raise);
+    }
+}
