@@ -13,13 +13,13 @@ use std::sync::OnceLock;
 
 use aho_corasick::AhoCorasick;
 use regex::Regex;
-use regex_automata::dfa::{Automaton, dense};
+use regex_automata::dfa::Automaton;
 use regex_automata::{Input, PatternID, PatternSet, meta};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use super::context::{ContextWords, SegmentWords, WordIds};
-use super::gate::{GroupScratch, RuleGroup, Trigger, group_gate, pattern_gate};
+use super::gate::{GroupScratch, PatternGate, RuleGroup, Trigger, group_gate, pattern_gate};
 use super::pack::RulePack;
 use super::prefilter::{CandidateIndex, Reach, Region, Scratch, case_insensitive_automaton, prefilter_words};
 use super::rule::{Prefilter, RuleError, RuleProblem, RuleSpec};
@@ -126,12 +126,13 @@ struct CompiledPattern {
     regex: meta::Regex,
     /// The longest match in bytes, if there is one.
     max_len: Option<usize>,
-    /// A fully built DFA of the pattern, when it is small (ASCII classes, bounded): it says
-    /// whether a region holds a match without the meta regex's per-search set-up, which on
-    /// regions of a few dozen bytes costs more than the scan. `None` for patterns a dense
-    /// DFA cannot take (Unicode word boundaries) or that would make it large.
-    /// Built on first use, so rules that never get a candidate region cost nothing.
-    gate: OnceLock<Option<dense::DFA<Vec<u32>>>>,
+    /// Fully built DFAs of the pattern, when it is small (ASCII classes, bounded): they say
+    /// whether a region holds a match (or find the matches) without the meta regex's
+    /// per-search set-up, which on regions of a few dozen bytes costs more than the scan.
+    /// `None` for patterns a dense DFA cannot take (Unicode word boundaries) or that would
+    /// make it large. Built on first use, so rules that never get a candidate region cost
+    /// nothing.
+    gate: OnceLock<Option<PatternGate>>,
     source: String,
     /// Index of the `value` capture group, if the pattern has one.
     value_group: Option<usize>,
@@ -386,25 +387,47 @@ impl Engine {
     ) {
         let rule = &self.rules[region.rule];
         let text = segment.text.as_str();
+        let small = region.end - region.start <= GATED_REGION;
         for (i, pattern) in rule.patterns.iter().enumerate() {
             let input = Input::new(text).span(region.start..region.end);
-            match matched {
-                Some((set, first)) => {
-                    if !set.contains(PatternID::new_unchecked(first + i)) {
+            if let Some((set, first)) = matched
+                && !set.contains(PatternID::new_unchecked(first + i))
+            {
+                continue;
+            }
+            let gate = if small { pattern.gate() } else { None };
+            let mut at = region.start;
+            match gate {
+                Some(PatternGate::Find(dfa)) => {
+                    // Matches one by one as `find_iter` would; a search the DFA gives up on
+                    // (it cannot, with no quit bytes, but the API allows it) is left to the
+                    // meta regex from there.
+                    while at < region.end {
+                        match dfa.try_search(&Input::new(text).span(at..region.end)) {
+                            Ok(Some(m)) => {
+                                self.report(rule, pattern, segment, m.range(), words, out);
+                                at = if m.is_empty() { next_char(text, m.end()) } else { m.end() };
+                            }
+                            Ok(None) => {
+                                at = usize::MAX;
+                                break;
+                            }
+                            Err(_) => break,
+                        }
+                    }
+                    if at >= region.end {
                         continue;
                     }
                 }
-                None => {
-                    if region.end - region.start <= GATED_REGION
-                        && let Some(gate) = pattern.gate.get_or_init(|| pattern_gate(&pattern.source))
-                        && matches!(gate.try_search_fwd(&input), Ok(None))
-                    {
+                Some(PatternGate::Check(dfa)) if matched.is_none() => {
+                    if matches!(dfa.try_search_fwd(&input), Ok(None)) {
                         continue;
                     }
                 }
+                _ => {}
             }
             let Some(group) = pattern.value_group else {
-                for whole in pattern.regex.find_iter(input) {
+                for whole in pattern.regex.find_iter(Input::new(text).span(at..region.end)) {
                     self.report(rule, pattern, segment, whole.range(), words, out);
                 }
                 continue;
@@ -526,6 +549,12 @@ impl Engine {
 /// The byte position after the character at `at` (or past the end).
 fn next_char(text: &str, at: usize) -> usize {
     text[at..].chars().next().map_or(at + 1, |c| at + c.len_utf8())
+}
+
+impl CompiledPattern {
+    fn gate(&self) -> Option<&PatternGate> {
+        self.gate.get_or_init(|| pattern_gate(&self.source, self.value_group.is_none())).as_ref()
+    }
 }
 
 impl CompiledRule {

@@ -3,14 +3,16 @@
 //! or a keyword, setting up a full regex search costs more than the scan, and most regions
 //! hold nothing.
 //!
-//! - A small pattern gets a dense DFA of its own: no cache, no set-up.
+//! - A small pattern gets dense DFAs of its own: no cache, no set-up. When its match is its
+//!   value, they find the matches too (a forward DFA for ends, a reverse one for starts), and
+//!   the meta regex never runs on a small region.
 //! - Rules that are candidates in the same places (all digit rules; the national phone rules,
 //!   which share their context words) form a group whose patterns are searched together once
 //!   per region; only the members whose patterns matched there run.
 
 use std::sync::OnceLock;
 
-use regex_automata::dfa::dense;
+use regex_automata::dfa::{self, dense};
 use regex_automata::{MatchKind, hybrid};
 
 
@@ -18,17 +20,27 @@ use regex_automata::{MatchKind, hybrid};
 /// engine's memory and build time small.
 const PATTERN_GATE_LIMIT: usize = 256 * 1024;
 
-/// A dense DFA of `source`, or `None` when it would be large or cannot be built (Unicode word
-/// boundaries).
-pub fn pattern_gate(source: &str) -> Option<dense::DFA<Vec<u32>>> {
+/// Dense DFAs of one small pattern.
+#[derive(Debug)]
+pub enum PatternGate {
+    /// Finds the pattern's matches: for patterns whose match is the value.
+    Find(dfa::regex::Regex),
+    /// Says whether a region holds a match: for patterns whose value is a capture group.
+    Check(dense::DFA<Vec<u32>>),
+}
+
+/// The dense DFAs of `source` (`Find` when `whole_match`), or `None` when they would be large
+/// or cannot be built (Unicode word boundaries).
+pub fn pattern_gate(source: &str, whole_match: bool) -> Option<PatternGate> {
     let config = dense::Config::new()
         .dfa_size_limit(Some(PATTERN_GATE_LIMIT))
         .determinize_size_limit(Some(4 * PATTERN_GATE_LIMIT));
-    dense::Builder::new()
-        .configure(config)
-        .thompson(regex_automata::nfa::thompson::Config::new().shrink(true))
-        .build(source)
-        .ok()
+    let thompson = regex_automata::nfa::thompson::Config::new().shrink(true);
+    if whole_match {
+        dfa::regex::Builder::new().dense(config).thompson(thompson).build(source).ok().map(PatternGate::Find)
+    } else {
+        dense::Builder::new().configure(config).thompson(thompson).build(source).ok().map(PatternGate::Check)
+    }
 }
 
 /// One lazy DFA over every pattern of a group, reporting each pattern that matches anywhere
