@@ -20,9 +20,9 @@ const DOMAIN: usize = 1 << DOMAIN_BITS;
 const BUCKETS: usize = 8;
 /// Windows of a word the filter checks: offsets 0..8, so its first nine bytes.
 const SPAN: usize = 8;
-/// OR-ing 0x20 into a byte maps both cases of an ASCII letter to one value and leaves every
-/// byte that matches a folded word byte on a value it shares with it: a filter that folds
-/// this way only ever keeps too many positions, and confirmation is exact.
+/// OR-ing 0x20 into every byte maps both cases of an ASCII letter to the lower one, so a text
+/// byte equal to a word byte but for ASCII case folds to the same value. Other bytes may too
+/// (`@` and `` ` ``): folding only ever keeps too many positions, and confirmation is exact.
 const FOLD: u64 = 0x2020_2020_2020_2020;
 
 /// One keyword occurrence: the word's index in the list given to [`KeywordSet::new`], and
@@ -58,8 +58,20 @@ struct Bucket {
     /// Open addressing, at most half full: a probe ends at an empty slot.
     slots: Vec<Slot>,
     shift: u32,
-    /// Word indices, grouped by key; a slot names its group.
-    ids: Vec<u32>,
+    /// The words, grouped by key; a slot names its group.
+    words: Vec<Entry>,
+}
+
+/// One word of a bucket, with what a start's first 8 folded bytes must be for it.
+#[derive(Debug, Clone, Copy)]
+struct Entry {
+    pattern: u32,
+    /// The word's first (at most 8) bytes folded, and the mask of those bytes.
+    prefix: u64,
+    mask: u64,
+    /// The word is those bytes, all ASCII letters, whose folding is exact: a matching
+    /// prefix is the word, and no byte-wise comparison is needed.
+    prefix_is_word: bool,
 }
 
 #[derive(Debug, Clone, Copy, Default)]
@@ -252,14 +264,20 @@ impl KeywordSet {
             let lane = candidates.trailing_zeros() / 8;
             let mut buckets = (candidates >> (lane * 8)) & 0xFF;
             candidates &= !(0xFF << (lane * 8));
-            let Ok(start) = usize::try_from(base + lane as isize) else { continue };
+            // Starts before the text never pass the filter; past its end (the last steps
+            // run into padding) they may.
+            let Some(start) = usize::try_from(base + lane as isize).ok().filter(|&s| s < text.len()) else { continue };
+            let here = folded_key(text, start, 8);
             while buckets != 0 {
                 let bucket = &self.buckets[buckets.trailing_zeros() as usize];
                 buckets &= buckets - 1;
-                for &pattern in bucket.words_at(text, start) {
-                    let (pattern, word) = (pattern as usize, &self.words[pattern as usize]);
+                for entry in bucket.words_at(text.len() - start, here) {
+                    if here & entry.mask != entry.prefix {
+                        continue;
+                    }
+                    let (pattern, word) = (entry.pattern as usize, &self.words[entry.pattern as usize]);
                     let end = start + word.len();
-                    if text.get(start..end).is_some_and(|there| there.eq_ignore_ascii_case(word)) {
+                    if end <= text.len() && (entry.prefix_is_word || text[start..end].eq_ignore_ascii_case(word)) {
                         each(KeywordHit { pattern, start, end });
                     }
                 }
@@ -293,7 +311,13 @@ fn folded_key(bytes: &[u8], at: usize, len: usize) -> u64 {
             u64::from_le_bytes(padded)
         }
     };
-    (word | FOLD) & (u64::MAX >> (64 - 8 * len))
+    (word | FOLD) & key_mask(len)
+}
+
+/// The low `len` (1 to 8) bytes of a key.
+#[inline(always)]
+fn key_mask(len: usize) -> u64 {
+    u64::MAX >> (64 - 8 * len)
 }
 
 impl Bucket {
@@ -302,10 +326,19 @@ impl Bucket {
         let mut keyed: Vec<(u64, u32)> = ids.iter().map(|&i| (folded_key(&words[i], 0, key_len), i as u32)).collect();
         keyed.sort_unstable();
         let bits = (keyed.len() * 2).next_power_of_two().trailing_zeros().max(1);
-        let mut bucket = Bucket { key_len, slots: vec![Slot::default(); 1 << bits], shift: 64 - bits, ids: Vec::new() };
+        let mut bucket = Bucket { key_len, slots: vec![Slot::default(); 1 << bits], shift: 64 - bits, words: Vec::new() };
         for group in keyed.chunk_by(|a, b| a.0 == b.0) {
-            let first = bucket.ids.len() as u32;
-            bucket.ids.extend(group.iter().map(|&(_, id)| id));
+            let first = bucket.words.len() as u32;
+            bucket.words.extend(group.iter().map(|&(_, pattern)| {
+                let word = &words[pattern as usize];
+                let len = word.len().min(8);
+                Entry {
+                    pattern,
+                    prefix: folded_key(word, 0, len),
+                    mask: key_mask(len),
+                    prefix_is_word: word.len() <= 8 && word.iter().all(u8::is_ascii_alphabetic),
+                }
+            }));
             let mut slot = bucket.slot_of(group[0].0);
             while bucket.slots[slot].count != 0 {
                 slot = (slot + 1) & (bucket.slots.len() - 1);
@@ -319,13 +352,14 @@ impl Bucket {
         (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> self.shift) as usize
     }
 
-    /// The words of the bucket whose first `key_len` bytes, folded, are those at `start`.
+    /// The words of the bucket whose first `key_len` bytes, folded, are those of `here` (the
+    /// folded first 8 bytes of a start `left` bytes before the end of the text).
     #[inline(always)]
-    fn words_at(&self, text: &[u8], start: usize) -> &[u32] {
-        if self.slots.is_empty() || start + self.key_len > text.len() {
+    fn words_at(&self, left: usize, here: u64) -> &[Entry] {
+        if self.slots.is_empty() || self.key_len > left {
             return &[];
         }
-        let key = folded_key(text, start, self.key_len);
+        let key = here & key_mask(self.key_len);
         let mut slot = self.slot_of(key);
         loop {
             let s = self.slots[slot];
@@ -333,7 +367,7 @@ impl Bucket {
                 return &[];
             }
             if s.key == key {
-                return &self.ids[s.first as usize..(s.first + s.count) as usize];
+                return &self.words[s.first as usize..(s.first + s.count) as usize];
             }
             slot = (slot + 1) & (self.slots.len() - 1);
         }
