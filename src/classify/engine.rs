@@ -253,8 +253,7 @@ impl Engine {
         let candidates = CandidateIndex::new(
             rules.iter().enumerate().map(|(i, r)| (&r.spec, reach[i], target[i])),
             rules.len() + groups.len(),
-        )
-        .map_err(|e| automaton_error("keyword", e))?;
+        );
         let markers: Vec<String> = PLACEHOLDER_MARKERS.iter().map(|s| s.to_string()).collect();
         let placeholders =
             case_insensitive_automaton(&markers).map_err(|e| automaton_error("placeholder", e))?;

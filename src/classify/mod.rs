@@ -8,6 +8,7 @@
 //! - `rule`: one rule as written, and the checks a rule file must pass;
 //! - `pack`: builtin and user rule files, overrides, the examples test;
 //! - `prefilter`: keyword and digit-run passes that pick where rules are worth running;
+//! - `keywords`: the keyword pass's search, every occurrence of a few hundred words at once;
 //! - `gate`: cheap searches that say whether a candidate region can hold a match at all;
 //! - `engine`: regexes, scoring, overlaps;
 //! - `score`: entropy, digit runs, context words, placeholders;
@@ -21,6 +22,7 @@ mod context;
 mod engine;
 mod fingerprint;
 mod gate;
+mod keywords;
 mod mask;
 mod pack;
 mod prefilter;
@@ -35,9 +37,10 @@ mod tests;
 
 pub use engine::{Engine, EngineOptions, Match};
 pub use fingerprint::{FingerprintError, Fingerprinter};
+pub use keywords::{KeywordHit, KeywordSet};
 pub use mask::mask;
 pub use pack::{ExampleFailure, RulePack};
-pub use prefilter::Scratch;
+pub use prefilter::{Scratch, prefilter_words};
 pub use rule::{ContextSpec, MAX_CONTEXT_WINDOW, Prefilter, RuleError, RuleProblem, RuleSpec};
 pub use suppress::{SuppressionError, Suppressions};
 pub use validate::{Normalization, Validator, Verdict};

@@ -1,16 +1,17 @@
 //! Where in a segment each rule is worth running: the cheap passes before any regex.
 //!
-//! One Aho-Corasick automaton holds every keyword of every rule, so a segment is read once
-//! however many rules there are; one byte pass finds digit runs if some rule asked for that.
+//! One [`KeywordSet`] holds every keyword of every rule, so a segment is read once however
+//! many rules there are; one byte pass finds digit runs if some rule asked for that.
 //! A hit does not make the whole segment a candidate for its rules, only the bytes around it
 //! that a match (and the context window that gates it) can reach: a 64 KiB page that says
 //! "task" once runs the Twilio regex over a few hundred bytes, not 64 KiB. Candidate regions
 //! live in a caller-owned [`Scratch`], so the passes allocate nothing once it has grown.
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 
 use super::context::SegmentWords;
 use super::gate::GroupScratch;
+use super::keywords::KeywordSet;
 use super::rule::{Prefilter, RuleSpec};
 use super::score::{starts_word, window};
 
@@ -114,8 +115,8 @@ pub struct CandidateIndex {
     /// Per rule, the target its regions are filed under.
     target: Vec<usize>,
     target_count: usize,
-    /// All keywords (lower-cased, deduplicated); a hit's pattern id indexes `keyword_rules`.
-    keywords: Option<AhoCorasick>,
+    /// All keywords (lower-cased, deduplicated); a hit's pattern indexes `keyword_rules`.
+    keywords: Option<KeywordSet>,
     keyword_rules: Vec<Vec<KeywordUse>>,
     /// Rules without a prefilter: their regex runs on every segment.
     always: Vec<usize>,
@@ -131,7 +132,7 @@ impl CandidateIndex {
     pub fn new<'a>(
         rules: impl Iterator<Item = (&'a RuleSpec, Reach, usize)>,
         target_count: usize,
-    ) -> Result<Self, aho_corasick::BuildError> {
+    ) -> Self {
         let mut index = CandidateIndex {
             reach: Vec::new(),
             target: Vec::new(),
@@ -172,9 +173,9 @@ impl CandidateIndex {
             }
         }
         if !words.is_empty() {
-            index.keywords = Some(keyword_automaton(&words)?);
+            index.keywords = Some(KeywordSet::new(&words));
         }
-        Ok(index)
+        index
     }
 
     /// Collects in `scratch` the regions of `text` where rules are worth running. `context`
@@ -187,23 +188,23 @@ impl CandidateIndex {
         for &i in &self.always {
             scratch.add(self.target[i], 0, len);
         }
-        if let Some(ac) = &self.keywords {
-            for hit in ac.find_overlapping_iter(text) {
-                let word_start = starts_word(text, hit.start());
-                for u in &self.keyword_rules[hit.pattern().as_usize()] {
+        if let Some(keywords) = &self.keywords {
+            keywords.for_each_hit(text.as_bytes(), |hit| {
+                let word_start = starts_word(text, hit.start);
+                for u in &self.keyword_rules[hit.pattern] {
                     if u.word_starts_only && !word_start {
                         continue;
                     }
-                    let (start, end) = self.around(u.rule, text, hit.start(), hit.end());
+                    let (start, end) = self.around(u.rule, text, hit.start, hit.end);
                     scratch.add(self.target[u.rule], start, end);
                 }
-            }
+            });
             if let Some(context) = context {
-                for hit in ac.find_overlapping_iter(context) {
-                    for u in &self.keyword_rules[hit.pattern().as_usize()] {
+                keywords.for_each_hit(context.as_bytes(), |hit| {
+                    for u in &self.keyword_rules[hit.pattern] {
                         scratch.add(self.target[u.rule], 0, len);
                     }
-                }
+                });
             }
         }
         if !self.digit_rules.is_empty() {
@@ -241,7 +242,7 @@ impl CandidateIndex {
 /// keyword that got the rule run is elsewhere. For a rule that reports nothing without
 /// context, that is all it needs, so its keywords, too, count only where a word starts:
 /// `tin` inside "setting" cannot be what gates an ITIN.
-pub(crate) fn prefilter_words(rule: &RuleSpec) -> Vec<(String, bool)> {
+pub fn prefilter_words(rule: &RuleSpec) -> Vec<(String, bool)> {
     let required = rule.context.required;
     let mut words: Vec<(String, bool)> = rule.keywords.iter().map(|k| (k.to_ascii_lowercase(), required)).collect();
     if required || rule.contextual_pattern.is_some() {
@@ -299,16 +300,6 @@ fn has_digit(word: u64) -> bool {
     const HIGH: u64 = 0x8080_8080_8080_8080;
     let x = word ^ (ONES * u64::from(b'0'));
     x.wrapping_sub(ONES * 10) & !x & HIGH != 0
-}
-
-/// The keyword automaton: every occurrence, overlapping ones too, ignoring ASCII case. A DFA,
-/// since it reads every byte of every segment and a few hundred keywords fit one easily.
-fn keyword_automaton(words: &[String]) -> Result<AhoCorasick, aho_corasick::BuildError> {
-    AhoCorasickBuilder::new()
-        .ascii_case_insensitive(true)
-        .match_kind(MatchKind::Standard)
-        .kind(Some(AhoCorasickKind::DFA))
-        .build(words)
 }
 
 /// An automaton reporting every occurrence (overlapping ones too) of `words`, ignoring ASCII
