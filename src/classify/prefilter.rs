@@ -7,7 +7,7 @@
 //! "task" once runs the Twilio regex over a few hundred bytes, not 64 KiB. Candidate regions
 //! live in a caller-owned [`Scratch`], so the passes allocate nothing once it has grown.
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 
 use super::context::SegmentWords;
 use super::gate::GroupScratch;
