@@ -9,17 +9,15 @@
 //! question becomes a binary search over its word hits. A segment with a few values (most of
 //! them) never pays for a whole search.
 
-use aho_corasick::{AhoCorasick, Input};
-
-use super::prefilter::case_insensitive_automaton;
+use super::keywords::KeywordSet;
 use super::score::starts_word;
 
 /// The context words of every rule of an engine, each with an id.
 #[derive(Debug)]
 pub struct ContextWords {
-    /// Lower-cased, deduplicated; a word's id is its index here and its pattern id below.
+    /// Lower-cased, deduplicated; a word's id is its index here and in `search`.
     words: Vec<String>,
-    automaton: Option<AhoCorasick>,
+    search: Option<KeywordSet>,
 }
 
 /// A rule's raise or lower words, as a set of word ids.
@@ -51,7 +49,7 @@ impl WordIds {
 }
 
 impl ContextWords {
-    pub fn new<'a>(lists: impl IntoIterator<Item = &'a [String]>) -> Result<Self, aho_corasick::BuildError> {
+    pub fn new<'a>(lists: impl IntoIterator<Item = &'a [String]>) -> Self {
         let mut words: Vec<String> = Vec::new();
         for list in lists {
             for word in list {
@@ -61,8 +59,8 @@ impl ContextWords {
                 }
             }
         }
-        let automaton = if words.is_empty() { None } else { Some(case_insensitive_automaton(&words)?) };
-        Ok(ContextWords { words, automaton })
+        let search = if words.is_empty() { None } else { Some(KeywordSet::new(&words)) };
+        ContextWords { words, search }
     }
 
     /// The ids of `list`, which must have been among the lists given to [`ContextWords::new`].
@@ -122,7 +120,7 @@ impl SegmentWords {
         after: std::ops::Range<usize>,
     ) -> Nearby {
         let mut found = Nearby::default();
-        let Some(ac) = &words.automaton else { return found };
+        let Some(search) = &words.search else { return found };
         if raise.is_empty() && lower.is_empty() {
             return found;
         }
@@ -130,11 +128,11 @@ impl SegmentWords {
             self.header_ready = true;
             self.header.bits.iter_mut().for_each(|w| *w = 0);
             if let Some(context) = context {
-                for m in ac.find_overlapping_iter(context) {
-                    if starts_word(context, m.start()) {
-                        self.header.insert(m.pattern().as_usize());
+                search.for_each_hit(context.as_bytes(), |hit| {
+                    if starts_word(context, hit.start) {
+                        self.header.insert(hit.pattern);
                     }
-                }
+                });
             }
         }
         found.raise = self.header.intersects(raise);
@@ -147,17 +145,17 @@ impl SegmentWords {
             self.searched += before.len() + after.len();
             if self.searched < text.len() / 4 {
                 for range in [before, after] {
-                    if !range.is_empty() {
-                        for m in ac.find_overlapping_iter(Input::new(text).range(range)) {
-                            if starts_word(text, m.start()) {
-                                note(m.pattern().as_usize());
+                    if let Some(window) = text.as_bytes().get(range.clone()) {
+                        search.for_each_hit(window, |hit| {
+                            if starts_word(text, range.start + hit.start) {
+                                note(hit.pattern);
                             }
-                        }
+                        });
                     }
                 }
                 return found;
             }
-            self.index(ac, text);
+            self.index(search, text);
         }
         let first = self.hits.partition_point(|h| h.start < before.start.min(after.start));
         let last = before.end.max(after.end);
@@ -170,15 +168,15 @@ impl SegmentWords {
         found
     }
 
-    fn index(&mut self, ac: &AhoCorasick, text: &str) {
+    fn index(&mut self, search: &KeywordSet, text: &str) {
         self.indexed = true;
         self.hits.clear();
-        for m in ac.find_overlapping_iter(text) {
-            if starts_word(text, m.start()) {
-                self.hits.push(Hit { start: m.start(), end: m.end(), word: m.pattern().as_usize() });
+        search.for_each_hit(text.as_bytes(), |hit| {
+            if starts_word(text, hit.start) {
+                self.hits.push(Hit { start: hit.start, end: hit.end, word: hit.pattern });
             }
-        }
-        // Overlapping matches come in the order they end.
+        });
+        // One-byte words come first.
         self.hits.sort_unstable_by_key(|h| h.start);
     }
 }
@@ -201,7 +199,7 @@ mod tests {
     #[test]
     fn words_count_only_where_a_word_starts_and_fully_inside_the_range() {
         let (ssn, card) = (words(&["ssn", "Card"]), words(&["card", "visa"]));
-        let all = ContextWords::new([ssn.as_slice(), card.as_slice()]).unwrap();
+        let all = ContextWords::new([ssn.as_slice(), card.as_slice()]);
         let (ssn, card) = (all.ids(&ssn), all.ids(&card));
         let mut seen = SegmentWords::default();
         let none = WordIds::default();
@@ -230,7 +228,7 @@ mod tests {
     #[test]
     fn a_header_word_counts_wherever_the_value_is() {
         let ssn = words(&["ssn"]);
-        let all = ContextWords::new([ssn.as_slice()]).unwrap();
+        let all = ContextWords::new([ssn.as_slice()]);
         let ids = all.ids(&ssn);
         let none = WordIds::default();
         let mut seen = SegmentWords::default();
@@ -246,7 +244,7 @@ mod tests {
     #[test]
     fn window_searches_and_the_segment_index_agree() {
         let list = words(&["card", "ssn", "cardholder", "visa"]);
-        let all = ContextWords::new([list.as_slice()]).unwrap();
+        let all = ContextWords::new([list.as_slice()]);
         let (raise, lower) = (all.ids(&words(&["card", "visa"])), all.ids(&words(&["cardholder", "ssn"])));
         let text = "the CARDholder x ssn card; visa?cardinal card".repeat(3);
         let mut windows = SegmentWords::default();
@@ -270,7 +268,7 @@ mod tests {
     #[test]
     fn a_segment_is_searched_once_until_reset() {
         let card = words(&["card"]);
-        let all = ContextWords::new([card.as_slice()]).unwrap();
+        let all = ContextWords::new([card.as_slice()]);
         let ids = all.ids(&card);
         let mut seen = SegmentWords::default();
         // Windows as large as the segment: indexed at once.

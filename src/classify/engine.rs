@@ -224,8 +224,7 @@ impl Engine {
         digest.update(ENGINE_REVISION.as_bytes());
         let context_words = ContextWords::new(
             specs.iter().flat_map(|s| [s.context.raise.as_slice(), s.context.lower.as_slice()]),
-        )
-        .map_err(|e| automaton_error("context word", e))?;
+        );
         let mut rules = Vec::with_capacity(specs.len());
         for spec in specs {
             spec.check()?;

@@ -7,7 +7,7 @@
 //! "task" once runs the Twilio regex over a few hundred bytes, not 64 KiB. Candidate regions
 //! live in a caller-owned [`Scratch`], so the passes allocate nothing once it has grown.
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 
 use super::context::SegmentWords;
 use super::gate::GroupScratch;
@@ -303,14 +303,9 @@ fn has_digit(word: u64) -> bool {
 }
 
 /// An automaton reporting every occurrence (overlapping ones too) of `words`, ignoring ASCII
-/// case. A DFA: the context words of every rule are searched once per dense segment, where
-/// a DFA reads twice as fast as the contiguous NFA the builder would pick for their number.
+/// case.
 pub fn case_insensitive_automaton(words: &[String]) -> Result<AhoCorasick, aho_corasick::BuildError> {
-    AhoCorasickBuilder::new()
-        .ascii_case_insensitive(true)
-        .match_kind(MatchKind::Standard)
-        .kind(Some(AhoCorasickKind::DFA))
-        .build(words)
+    AhoCorasickBuilder::new().ascii_case_insensitive(true).match_kind(MatchKind::Standard).build(words)
 }
 
 #[cfg(test)]
