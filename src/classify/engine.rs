@@ -242,15 +242,18 @@ impl Engine {
         digest.update([0]);
         digest.update(&json);
 
-        let (groups, target, reach) = {
+        let (groups, filing, reach) = {
             let keys: Vec<Option<Trigger>> = rules.iter().map(|r| r.trigger()).collect();
             let reach: Vec<Reach> = rules.iter().map(CompiledRule::reach).collect();
             let counts: Vec<usize> = rules.iter().map(|r| r.patterns.len()).collect();
-            let (groups, target) = RuleGroup::form(&keys, &counts);
-            (groups, target, reach)
+            // Digit rules by the run they need: a run long enough for one is long enough for
+            // every rule that needs a shorter one.
+            let ranks: Vec<usize> = rules.iter().map(|r| r.spec.min_digits.unwrap_or(0)).collect();
+            let (groups, filing) = RuleGroup::form(&keys, &ranks, &counts);
+            (groups, filing, reach)
         };
         let candidates = CandidateIndex::new(
-            rules.iter().enumerate().map(|(i, r)| (&r.spec, reach[i], target[i])),
+            rules.iter().enumerate().map(|(i, r)| (&r.spec, reach[i], filing[i])),
             rules.len() + groups.len(),
         );
         let markers: Vec<String> = PLACEHOLDER_MARKERS.iter().map(|s| s.to_string()).collect();
@@ -308,7 +311,7 @@ impl Engine {
             self.candidates.collect(&segment.text, segment.context.as_deref(), &mut scratch.candidates);
             let groups = &mut scratch.groups;
             if groups.len() != self.groups.len() {
-                *groups = self.groups.iter().map(|g| GroupScratch { set: PatternSet::new(g.pattern_count), cache: None }).collect();
+                *groups = self.groups.iter().map(GroupScratch::new).collect();
             }
             let words = &mut scratch.words;
             scratch.candidates.drain_in_order(|region| self.scan_target(region, segment, groups, words, &mut out));
@@ -328,7 +331,7 @@ impl Engine {
             let first = out.len();
             words.reset();
             for rule in 0..self.rules.len() {
-                let region = Region { rule, start: 0, end: segment.text.len() };
+                let region = Region { rule, start: 0, end: segment.text.len(), members: 1 };
                 self.scan_region(region, segment, None, &mut words, &mut out);
             }
             number_lines(segment, &mut out[first..]);
@@ -351,19 +354,25 @@ impl Engine {
             return self.scan_region(region, segment, None, words, out);
         };
         let group = &self.groups[g];
-        let GroupScratch { set, cache } = &mut groups[g];
+        // Only the members some hit here named: a region of short digit runs is not
+        // searched for card numbers.
+        let members = &group.members[..region.members.clamp(1, group.members.len())];
+        if let [rule] = members {
+            return self.scan_region(Region { rule: *rule, ..region }, segment, None, words, out);
+        }
+        let GroupScratch { set, caches } = &mut groups[g];
         set.clear();
         let input = Input::new(segment.text.as_str()).span(region.start..region.end);
-        let gate = group.gate.get_or_init(|| {
+        let gate = group.gates[members.len() - 1].get_or_init(|| {
             let sources: Vec<&str> =
-                group.members.iter().flat_map(|&m| self.rules[m].patterns.iter().map(|p| p.source.as_str())).collect();
+                members.iter().flat_map(|&m| self.rules[m].patterns.iter().map(|p| p.source.as_str())).collect();
             group_gate(&sources)
         });
         let searched = gate.as_ref().is_some_and(|dfa| {
-            let cache = cache.get_or_insert_with(|| dfa.create_cache());
+            let cache = caches[members.len() - 1].get_or_insert_with(|| dfa.create_cache());
             dfa.try_which_overlapping_matches(cache, &input, set).is_ok()
         });
-        for (&rule, &first) in group.members.iter().zip(&group.first_pattern) {
+        for (&rule, &first) in members.iter().zip(&group.first_pattern) {
             let region = Region { rule, ..region };
             if !searched {
                 self.scan_region(region, segment, None, words, out);

@@ -15,6 +15,8 @@ use std::sync::OnceLock;
 use regex_automata::dfa::{self, dense};
 use regex_automata::{MatchKind, hybrid};
 
+use super::prefilter::Filing;
+
 
 /// Largest dense DFA built for one pattern, in bytes: a few of them per rule pack keep the
 /// engine's memory and build time small.
@@ -68,34 +70,48 @@ pub enum Trigger {
 pub struct GroupScratch {
     /// Which of the group's patterns matched in a region.
     pub set: regex_automata::PatternSet,
-    /// The lazy DFA's states, made on the group's first search.
-    pub cache: Option<hybrid::dfa::Cache>,
+    /// The lazy DFAs' states, per gate, made on a gate's first search.
+    pub caches: Vec<Option<hybrid::dfa::Cache>>,
+}
+
+impl GroupScratch {
+    pub fn new(group: &RuleGroup) -> Self {
+        GroupScratch {
+            set: regex_automata::PatternSet::new(group.pattern_count),
+            caches: group.gates.iter().map(|_| None).collect(),
+        }
+    }
 }
 
 /// Rules that share their trigger, searched together first.
 pub struct RuleGroup {
-    /// Rule indexes, in pack order.
+    /// Rule indexes, by rank: a hit that makes a member a candidate makes every member
+    /// before it one too (the digit rules by `min_digits`: a run of nine digits is long
+    /// enough for every rule that asks for nine or fewer).
     pub members: Vec<usize>,
     /// Per member, the id of its first pattern in the group's search.
     pub first_pattern: Vec<usize>,
     pub pattern_count: usize,
-    /// Built on first use; `None` if it cannot be built (then each member is scanned as if
-    /// ungrouped).
-    pub gate: OnceLock<Option<hybrid::dfa::DFA>>,
+    /// Per number of members `n`, the search of the first `n + 1` members' patterns: a
+    /// region where only short digit runs were seen is searched for the rules those can
+    /// be, with an automaton a fraction of the size of all of them. Built on first use;
+    /// `None` if it cannot be built (then each member is scanned as if ungrouped).
+    pub gates: Vec<OnceLock<Option<hybrid::dfa::DFA>>>,
 }
 
 impl RuleGroup {
-    /// Groups the rules with equal `triggers` (`None`: never grouped). Returns the groups and
-    /// each rule's target (itself, or the rule count + its group).
+    /// Groups the rules with equal `triggers` (`None`: never grouped), each group ordered by
+    /// `ranks` (then pack order). Returns the groups and how each rule's regions are filed:
+    /// under itself, or under the rule count + its group, naming the members up to itself.
     ///
     /// Each member keeps its own reach: a hit files one region per member under the group,
     /// and since they surround the same hit they merge into one, as wide as the farthest
     /// member that hit can start. Widening every member to the group's farthest instead would
     /// give each 9-digit order number the 130 bytes a card's track data can span, and merge
     /// the regions of a log's digit runs into one as large as the segment.
-    pub fn form(triggers: &[Option<Trigger>], pattern_counts: &[usize]) -> (Vec<RuleGroup>, Vec<usize>) {
+    pub fn form(triggers: &[Option<Trigger>], ranks: &[usize], pattern_counts: &[usize]) -> (Vec<RuleGroup>, Vec<Filing>) {
         let count = triggers.len();
-        let mut target: Vec<usize> = (0..count).collect();
+        let mut filing: Vec<Filing> = (0..count).map(|target| Filing { target, members: 1 }).collect();
         let mut groups = Vec::new();
         let mut grouped = vec![false; count];
         for i in 0..count {
@@ -103,22 +119,24 @@ impl RuleGroup {
             if grouped[i] {
                 continue;
             }
-            let members: Vec<usize> =
+            let mut members: Vec<usize> =
                 (i..count).filter(|&j| !grouped[j] && triggers[j].as_ref() == Some(trigger)).collect();
+            members.sort_by_key(|&m| ranks[m]);
             if members.len() < 2 {
                 continue;
             }
             let mut first_pattern = Vec::with_capacity(members.len());
             let mut pattern_count = 0;
-            for &m in &members {
+            for (n, &m) in members.iter().enumerate() {
                 grouped[m] = true;
-                target[m] = count + groups.len();
+                filing[m] = Filing { target: count + groups.len(), members: n + 1 };
                 first_pattern.push(pattern_count);
                 pattern_count += pattern_counts[m];
             }
-            groups.push(RuleGroup { members, first_pattern, pattern_count, gate: OnceLock::new() });
+            let gates = members.iter().map(|_| OnceLock::new()).collect();
+            groups.push(RuleGroup { members, first_pattern, pattern_count, gates });
         }
-        (groups, target)
+        (groups, filing)
     }
 }
 
@@ -129,13 +147,15 @@ mod tests {
     #[test]
     fn rules_with_one_trigger_form_a_group() {
         let words = |w: &str| Some(Trigger::Words(vec![(w.to_owned(), true)]));
-        let triggers = [Some(Trigger::Digits), None, words("call"), Some(Trigger::Digits), words("x")];
-        let (groups, target) = RuleGroup::form(&triggers, &[1, 1, 2, 3, 1]);
+        let triggers = [Some(Trigger::Digits), None, words("call"), Some(Trigger::Digits), words("x"), Some(Trigger::Digits)];
+        let (groups, filing) = RuleGroup::form(&triggers, &[13, 0, 0, 9, 0, 13], &[1, 1, 2, 3, 1, 1]);
         assert_eq!(groups.len(), 1);
-        assert_eq!(groups[0].members, vec![0, 3]);
-        assert_eq!(groups[0].first_pattern, vec![0, 1]);
-        assert_eq!(groups[0].pattern_count, 4);
-        assert_eq!(target, vec![5, 1, 2, 5, 4]);
+        assert_eq!(groups[0].members, vec![3, 0, 5], "by rank, then pack order");
+        assert_eq!(groups[0].first_pattern, vec![0, 3, 4]);
+        assert_eq!(groups[0].pattern_count, 5);
+        assert_eq!(groups[0].gates.len(), 3);
+        let targets: Vec<(usize, usize)> = filing.iter().map(|f| (f.target, f.members)).collect();
+        assert_eq!(targets, vec![(6, 2), (1, 1), (2, 1), (6, 1), (4, 1), (6, 3)]);
     }
 
     #[test]

@@ -35,6 +35,17 @@ pub struct Region {
     pub rule: usize,
     pub start: usize,
     pub end: usize,
+    /// Of a group, how many members (in the group's order) some hit here made candidates.
+    pub members: usize,
+}
+
+/// Where the regions of a rule's hits are filed: under its target, naming `members` of the
+/// target's members as candidates (a group's members are ordered so that a hit for one is a
+/// hit for every member before it; an ungrouped rule is a target of one).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Filing {
+    pub target: usize,
+    pub members: usize,
 }
 
 /// Buffers reused across calls to [`super::Engine::find_with`], so scanning many items does
@@ -64,16 +75,18 @@ impl Candidates {
         }
     }
 
-    fn add(&mut self, rule: usize, start: usize, end: usize) {
+    fn add(&mut self, filing: Filing, start: usize, end: usize) {
+        let Filing { target: rule, members } = filing;
         if let Some(last) = self.latest[rule].checked_sub(1).map(|i| &mut self.regions[i])
             && start <= last.end
             && end >= last.start
         {
             last.start = last.start.min(start);
             last.end = last.end.max(end);
+            last.members = last.members.max(members);
             return;
         }
-        self.regions.push(Region { rule, start, end });
+        self.regions.push(Region { rule, start, end, members });
         self.latest[rule] = self.regions.len();
     }
 
@@ -85,7 +98,9 @@ impl Candidates {
         for &r in &self.regions {
             self.latest[r.rule] = 0;
             pending = match pending {
-                Some(p) if p.rule == r.rule && r.start <= p.end => Some(Region { end: p.end.max(r.end), ..p }),
+                Some(p) if p.rule == r.rule && r.start <= p.end => {
+                    Some(Region { end: p.end.max(r.end), members: p.members.max(r.members), ..p })
+                }
                 Some(p) => {
                     each(p);
                     Some(r)
@@ -112,30 +127,29 @@ struct KeywordUse {
 #[derive(Debug)]
 pub struct CandidateIndex {
     reach: Vec<Reach>,
-    /// Per rule, the target its regions are filed under.
-    target: Vec<usize>,
+    /// Per rule, how its regions are filed.
+    filing: Vec<Filing>,
     target_count: usize,
     /// All keywords (lower-cased, deduplicated); a hit's pattern indexes `keyword_rules`.
     keywords: Option<KeywordSet>,
     keyword_rules: Vec<Vec<KeywordUse>>,
     /// Rules without a prefilter: their regex runs on every segment.
     always: Vec<usize>,
-    /// (rule index, min_digits) of digit-prefiltered rules.
-    digit_rules: Vec<(usize, usize)>,
+    /// Digit-prefiltered rules.
+    digit_rules: Vec<DigitRule>,
     shortest_min_digits: usize,
 }
 
 impl CandidateIndex {
     /// `rules` gives each rule with how far its matches lie from a hit of its prefilter and
-    /// the target its regions are filed under (itself, or its group), `target_count` targets
-    /// in all.
+    /// how its regions are filed (under itself, or its group), `target_count` targets in all.
     pub fn new<'a>(
-        rules: impl Iterator<Item = (&'a RuleSpec, Reach, usize)>,
+        rules: impl Iterator<Item = (&'a RuleSpec, Reach, Filing)>,
         target_count: usize,
     ) -> Self {
         let mut index = CandidateIndex {
             reach: Vec::new(),
-            target: Vec::new(),
+            filing: Vec::new(),
             target_count,
             keywords: None,
             keyword_rules: Vec::new(),
@@ -144,12 +158,12 @@ impl CandidateIndex {
             shortest_min_digits: usize::MAX,
         };
         let mut words: Vec<String> = Vec::new();
-        for (i, (rule, reach, target)) in rules.enumerate() {
+        for (i, (rule, reach, filing)) in rules.enumerate() {
             index.reach.push(reach);
-            index.target.push(target);
+            index.filing.push(filing);
             match (rule.prefilter, rule.min_digits) {
                 (Prefilter::Digits, Some(n)) => {
-                    index.digit_rules.push((i, n));
+                    index.digit_rules.push(DigitRule { rule: i, min_digits: n, separators: separators_in(std::iter::once(rule.pattern.as_str()).chain(rule.contextual_pattern.as_deref())) });
                     index.shortest_min_digits = index.shortest_min_digits.min(n);
                 }
                 _ if rule.keywords.is_empty() => index.always.push(i),
@@ -186,7 +200,7 @@ impl CandidateIndex {
         scratch.fit(self.target_count);
         let len = text.len();
         for &i in &self.always {
-            scratch.add(self.target[i], 0, len);
+            scratch.add(self.filing[i], 0, len);
         }
         if let Some(keywords) = &self.keywords {
             keywords.for_each_hit(text.as_bytes(), |hit| {
@@ -196,23 +210,34 @@ impl CandidateIndex {
                         continue;
                     }
                     let (start, end) = self.around(u.rule, text, hit.start, hit.end);
-                    scratch.add(self.target[u.rule], start, end);
+                    scratch.add(self.filing[u.rule], start, end);
                 }
             });
             if let Some(context) = context {
                 keywords.for_each_hit(context.as_bytes(), |hit| {
                     for u in &self.keyword_rules[hit.pattern] {
-                        scratch.add(self.target[u.rule], 0, len);
+                        scratch.add(self.filing[u.rule], 0, len);
                     }
                 });
             }
         }
         if !self.digit_rules.is_empty() {
+            let bytes = text.as_bytes();
             for_each_digit_run(text, self.shortest_min_digits, |start, end, digits| {
-                for &(i, min_digits) in &self.digit_rules {
-                    if digits >= min_digits {
-                        let (start, end) = self.around(i, text, start, end);
-                        scratch.add(self.target[i], start, end);
+                // Digits a rule's match could hold in one piece of this run, by the
+                // separators the rule allows: an IP address or a date is a run of digits,
+                // but no run an IBAN or an NI number can be part of.
+                let mut counted = [None; 1 << RUN_SEPARATORS.len()];
+                for rule in &self.digit_rules {
+                    let digits = if rule.separators == ALL_SEPARATORS {
+                        digits
+                    } else {
+                        *counted[usize::from(rule.separators)]
+                            .get_or_insert_with(|| longest_piece(&bytes[start..end], rule.separators))
+                    };
+                    if digits >= rule.min_digits {
+                        let (start, end) = self.around(rule.rule, text, start, end);
+                        scratch.add(self.filing[rule.rule], start, end);
                     }
                 }
             });
@@ -254,6 +279,65 @@ pub fn prefilter_words(rule: &RuleSpec) -> Vec<(String, bool)> {
         }
     }
     words
+}
+
+/// A digit-prefiltered rule.
+#[derive(Debug, Clone, Copy)]
+struct DigitRule {
+    rule: usize,
+    min_digits: usize,
+    /// Which of [`RUN_SEPARATORS`] its matches can hold (bit `i` for the `i`th).
+    separators: u8,
+}
+
+/// The bytes that keep a digit run going (see [`for_each_digit_run`]).
+const RUN_SEPARATORS: [u8; 3] = [b' ', b'-', b'.'];
+const ALL_SEPARATORS: u8 = (1 << RUN_SEPARATORS.len()) - 1;
+
+/// Which of [`RUN_SEPARATORS`] a match of a rule's `patterns` can hold: those some pattern
+/// can match at all. Derived from the patterns, so a rule author cannot get it wrong.
+fn separators_in<'a>(patterns: impl IntoIterator<Item = &'a str>) -> u8 {
+    let mut mask = 0;
+    for source in patterns {
+        let Ok(hir) = regex_syntax::parse(source) else { return ALL_SEPARATORS };
+        for (i, &b) in RUN_SEPARATORS.iter().enumerate() {
+            if can_match_byte(&hir, b) {
+                mask |= 1 << i;
+            }
+        }
+    }
+    mask
+}
+
+/// Whether some match of `hir` can hold the ASCII byte `b`.
+fn can_match_byte(hir: &regex_syntax::hir::Hir, b: u8) -> bool {
+    use regex_syntax::hir::{Class, HirKind};
+    match hir.kind() {
+        HirKind::Empty | HirKind::Look(_) => false,
+        HirKind::Literal(lit) => lit.0.contains(&b),
+        HirKind::Class(Class::Unicode(class)) => {
+            class.ranges().iter().any(|r| (r.start()..=r.end()).contains(&char::from(b)))
+        }
+        HirKind::Class(Class::Bytes(class)) => class.ranges().iter().any(|r| (r.start()..=r.end()).contains(&b)),
+        HirKind::Repetition(rep) => rep.max != Some(0) && can_match_byte(&rep.sub, b),
+        HirKind::Capture(cap) => can_match_byte(&cap.sub, b),
+        HirKind::Concat(items) | HirKind::Alternation(items) => items.iter().any(|h| can_match_byte(h, b)),
+    }
+}
+
+/// The most digits in one piece of a digit run (as [`for_each_digit_run`] reports it) when
+/// only the separators in `allowed` keep a piece going.
+fn longest_piece(run: &[u8], allowed: u8) -> usize {
+    let (mut best, mut current) = (0, 0);
+    for &b in run {
+        if b.is_ascii_digit() {
+            current += 1;
+        } else if RUN_SEPARATORS.iter().enumerate().any(|(i, &s)| s == b && allowed & (1 << i) == 0) {
+            best = best.max(current);
+            current = 0;
+        }
+    }
+    best.max(current)
 }
 
 /// Calls `each(start, end, digits)` for every run of at least `min_digits` ASCII digits in
@@ -330,6 +414,24 @@ mod tests {
     }
 
     #[test]
+    fn a_rule_counts_only_the_digits_its_separators_join() {
+        let spec = |pattern: &str| separators_in([pattern]);
+        assert_eq!(spec(r"[0-9]{3}-[0-9]{2}-[0-9]{4}"), 0b010);
+        assert_eq!(spec(r"(?-u:\b)[0-9]{4}(?:[ -]?[0-9]{4}){3}"), 0b011);
+        assert_eq!(spec(r"[0-9]{9}|\+[0-9 ]+"), 0b001);
+        assert_eq!(spec(r"(?s:.){9}"), ALL_SEPARATORS);
+        assert_eq!(spec(r"[^a-z]{9}"), ALL_SEPARATORS);
+        assert_eq!(spec(r"(?x) [0-9]{3} \x20 [0-9]{2}"), 0b001, "free spacing: only the escaped space");
+        assert_eq!(separators_in([r"[0-9]{9}", r"[0-9]{2}\.[0-9]{7}"]), 0b100, "either pattern's");
+        assert_eq!(longest_piece(b"10.89.235.121", 0b011), 3);
+        assert_eq!(longest_piece(b"10.89.235.121", ALL_SEPARATORS), 10);
+        assert_eq!(longest_piece(b"2026-03-18", 0b001), 4);
+        assert_eq!(longest_piece(b"4111 1111-1111 1111", 0b001), 8);
+        assert_eq!(longest_piece(b"4111 1111-1111 1111", 0b011), 16);
+        assert_eq!(longest_piece(b"123456789", 0), 9);
+    }
+
+    #[test]
     fn eight_bytes_at_a_time_see_every_digit() {
         for b in 0..=255u8 {
             for at in 0..8 {
@@ -344,18 +446,19 @@ mod tests {
     }
 
     #[test]
-    fn regions_of_one_rule_merge_and_come_in_rule_order() {
+    fn regions_of_one_target_merge_and_come_in_target_order() {
         let mut scratch = Candidates::default();
         scratch.fit(3);
-        scratch.add(2, 50, 60);
-        scratch.add(0, 10, 20);
-        scratch.add(0, 15, 30);
-        scratch.add(2, 0, 5);
-        scratch.add(0, 40, 45);
-        scratch.add(2, 4, 8);
+        scratch.add(Filing { target: 2, members: 1 }, 50, 60);
+        scratch.add(Filing { target: 0, members: 1 }, 10, 20);
+        scratch.add(Filing { target: 0, members: 1 }, 15, 30);
+        scratch.add(Filing { target: 2, members: 1 }, 0, 5);
+        scratch.add(Filing { target: 0, members: 1 }, 40, 45);
+        scratch.add(Filing { target: 2, members: 3 }, 4, 8);
+        scratch.add(Filing { target: 2, members: 2 }, 55, 58);
         let mut out = Vec::new();
-        scratch.drain_in_order(|r| out.push((r.rule, r.start, r.end)));
-        assert_eq!(out, vec![(0, 10, 30), (0, 40, 45), (2, 0, 8), (2, 50, 60)]);
+        scratch.drain_in_order(|r| out.push((r.rule, r.start, r.end, r.members)));
+        assert_eq!(out, vec![(0, 10, 30, 1), (0, 40, 45, 1), (2, 0, 8, 3), (2, 50, 60, 2)], "merged regions name every member any hit named");
         let mut again = Vec::new();
         scratch.drain_in_order(|r| again.push(r));
         assert!(again.is_empty(), "draining clears");
