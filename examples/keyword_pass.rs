@@ -19,7 +19,7 @@ fn main() {
     // The words `CandidateIndex` gives its search: rules prefiltered by keywords only.
     let mut words: Vec<String> = Vec::new();
     for rule in Engine::builtin().rules().filter(|r| r.prefilter == Prefilter::Keywords && !r.keywords.is_empty()) {
-        for (word, _) in prefilter_words(rule) {
+        for (word, _) in prefilter_words(rule, false) {
             if !words.contains(&word) {
                 words.push(word);
             }

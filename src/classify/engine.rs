@@ -21,7 +21,9 @@ use sha2::{Digest, Sha256};
 use super::context::{ContextWords, SegmentWords, WordIds};
 use super::gate::{GroupScratch, PatternGate, RuleGroup, Trigger, group_gate, pattern_gate};
 use super::pack::RulePack;
-use super::prefilter::{CandidateIndex, Reach, Region, Scratch, case_insensitive_automaton, prefilter_words};
+use super::prefilter::{
+    CandidateIndex, Reach, Region, Scratch, case_insensitive_automaton, keywords_in_every_match, prefilter_words,
+};
 use super::rule::{Prefilter, RuleError, RuleProblem, RuleSpec};
 use super::score::{self, PLACEHOLDER_MARKERS};
 use super::validate::{Normalization, Verdict};
@@ -150,6 +152,8 @@ struct CompiledRule {
     raise: WordIds,
     lower: WordIds,
     normalization: Normalization,
+    /// Every match holds one of the rule's keywords: it is a candidate only around them.
+    keywords_in_every_match: bool,
 }
 
 /// A compiled rule pack. Cheap to share (`Arc<Engine>`); `find` takes `&self`.
@@ -253,7 +257,7 @@ impl Engine {
             (groups, filing, reach)
         };
         let candidates = CandidateIndex::new(
-            rules.iter().enumerate().map(|(i, r)| (&r.spec, reach[i], filing[i])),
+            rules.iter().enumerate().map(|(i, r)| (&r.spec, r.keywords_in_every_match, reach[i], filing[i])),
             rules.len() + groups.len(),
         );
         let markers: Vec<String> = PLACEHOLDER_MARKERS.iter().map(|s| s.to_string()).collect();
@@ -572,7 +576,7 @@ impl CompiledRule {
             Prefilter::Digits => Some(Trigger::Digits),
             Prefilter::Keywords if self.spec.keywords.is_empty() => None,
             Prefilter::Keywords => {
-                let mut words = prefilter_words(&self.spec);
+                let mut words = prefilter_words(&self.spec, self.keywords_in_every_match);
                 words.sort();
                 Some(Trigger::Words(words))
             }
@@ -586,6 +590,7 @@ impl CompiledRule {
         let longest = self.patterns.iter().map(|p| p.max_len).try_fold(0, |acc, len| len.map(|l| acc.max(l)));
         match (longest, self.spec.prefilter) {
             (None, _) => Reach::Segment,
+            (Some(longest), Prefilter::Keywords) if self.keywords_in_every_match => Reach::Bytes(longest),
             (Some(longest), Prefilter::Keywords) => Reach::Near { longest, window: self.spec.context.window },
             (Some(longest), Prefilter::Digits) => Reach::Bytes(longest),
         }
@@ -622,7 +627,11 @@ fn compile(spec: RuleSpec, order: usize, context_words: &ContextWords) -> Result
             .map(|p| spec.compile_regex(field, p))
             .collect::<Result<Vec<_>, _>>()
     };
+    let sources = std::iter::once(spec.pattern.as_str()).chain(spec.contextual_pattern.as_deref());
+    let keywords_in_every_match =
+        spec.prefilter == Prefilter::Keywords && keywords_in_every_match(sources, &spec.keywords);
     Ok(CompiledRule {
+        keywords_in_every_match,
         order,
         ignore: regexes("ignore_values", &spec.ignore_values)?,
         suspect: regexes("suspect_values", &spec.suspect_values)?,

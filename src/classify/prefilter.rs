@@ -141,10 +141,11 @@ pub struct CandidateIndex {
 }
 
 impl CandidateIndex {
-    /// `rules` gives each rule with how far its matches lie from a hit of its prefilter and
-    /// how its regions are filed (under itself, or its group), `target_count` targets in all.
+    /// `rules` gives each rule with whether its keywords are in every match of it, how far
+    /// its matches lie from a hit of its prefilter and how its regions are filed (under
+    /// itself, or its group), `target_count` targets in all.
     pub fn new<'a>(
-        rules: impl Iterator<Item = (&'a RuleSpec, Reach, Filing)>,
+        rules: impl Iterator<Item = (&'a RuleSpec, bool, Reach, Filing)>,
         target_count: usize,
     ) -> Self {
         let mut index = CandidateIndex {
@@ -158,7 +159,7 @@ impl CandidateIndex {
             shortest_min_digits: usize::MAX,
         };
         let mut words: Vec<String> = Vec::new();
-        for (i, (rule, reach, filing)) in rules.enumerate() {
+        for (i, (rule, keywords_in_every_match, reach, filing)) in rules.enumerate() {
             index.reach.push(reach);
             index.filing.push(filing);
             match (rule.prefilter, rule.min_digits) {
@@ -168,7 +169,7 @@ impl CandidateIndex {
                 }
                 _ if rule.keywords.is_empty() => index.always.push(i),
                 _ => {
-                    for (word, word_starts_only) in prefilter_words(rule) {
+                    for (word, word_starts_only) in prefilter_words(rule, keywords_in_every_match) {
                         let use_ = KeywordUse { rule: i, word_starts_only };
                         match words.iter().position(|w| *w == word) {
                             Some(p) => match index.keyword_rules[p].iter_mut().find(|u| u.rule == i) {
@@ -229,6 +230,9 @@ impl CandidateIndex {
                 // but no run an IBAN or an NI number can be part of.
                 let mut counted = [None; 1 << RUN_SEPARATORS.len()];
                 for rule in &self.digit_rules {
+                    if digits < rule.min_digits {
+                        continue;
+                    }
                     let digits = if rule.separators == ALL_SEPARATORS {
                         digits
                     } else {
@@ -267,7 +271,14 @@ impl CandidateIndex {
 /// keyword that got the rule run is elsewhere. For a rule that reports nothing without
 /// context, that is all it needs, so its keywords, too, count only where a word starts:
 /// `tin` inside "setting" cannot be what gates an ITIN.
-pub fn prefilter_words(rule: &RuleSpec) -> Vec<(String, bool)> {
+///
+/// A rule whose every match holds one of its keywords (`keywords_in_every_match`: a label
+/// like "policy number" or a prefix like `AKIA` begins each) is a candidate at its keywords
+/// only, wherever they occur: no match is anywhere else.
+pub fn prefilter_words(rule: &RuleSpec, keywords_in_every_match: bool) -> Vec<(String, bool)> {
+    if keywords_in_every_match {
+        return rule.keywords.iter().map(|k| (k.to_ascii_lowercase(), false)).collect();
+    }
     let required = rule.context.required;
     let mut words: Vec<(String, bool)> = rule.keywords.iter().map(|k| (k.to_ascii_lowercase(), required)).collect();
     if required || rule.contextual_pattern.is_some() {
@@ -279,6 +290,72 @@ pub fn prefilter_words(rule: &RuleSpec) -> Vec<(String, bool)> {
         }
     }
     words
+}
+
+/// Whether every match of every pattern in `patterns` holds one of `keywords` (ASCII case
+/// aside): each match begins with a literal prefix, and each of those prefixes holds a
+/// keyword. Prefixes the extractor cannot list in full (too many, or a class where a prefix
+/// goes on) answer no.
+pub fn keywords_in_every_match<'a>(patterns: impl IntoIterator<Item = &'a str>, keywords: &[String]) -> bool {
+    use regex_syntax::hir::literal::{ExtractKind, Extractor};
+    let keywords: Vec<Vec<u8>> = keywords.iter().map(|k| k.to_ascii_lowercase().into_bytes()).collect();
+    if keywords.is_empty() || keywords.iter().any(Vec::is_empty) {
+        return false;
+    }
+    patterns.into_iter().all(|source| {
+        let Ok(hir) = regex_syntax::parse(source) else { return false };
+        let mut extractor = Extractor::new();
+        extractor.kind(ExtractKind::Prefix).limit_total(4096).limit_class(16).limit_literal_len(64).limit_repeat(16);
+        let prefixes = extractor.extract(&ascii_case_folded(&hir));
+        prefixes.literals().is_some_and(|literals| {
+            !literals.is_empty()
+                && literals.iter().all(|literal| {
+                    let literal = literal.as_bytes().to_ascii_lowercase();
+                    keywords.iter().any(|k| literal.windows(k.len()).any(|w| w == k.as_slice()))
+                })
+        })
+    })
+}
+
+/// `hir` with every class that is exactly an ASCII letter in both cases written as the lower
+/// case letter: keywords match ignoring ASCII case, and listing `(?i)policy number` in all
+/// its 8192 spellings would exceed any sane limit. A class with more in it (`(?i)s` in Unicode
+/// mode also holds `ſ`) stays a class, and then no prefix is listed through it.
+fn ascii_case_folded(hir: &regex_syntax::hir::Hir) -> regex_syntax::hir::Hir {
+    use regex_syntax::hir::{Capture, Class, Hir, HirKind, Repetition};
+    let letter = |pair: [u32; 2]| {
+        let [upper, lower] = pair.map(|c| u8::try_from(c).ok());
+        match (upper, lower) {
+            (Some(u), Some(l)) if u.is_ascii_uppercase() && l == u.to_ascii_lowercase() => Some(l),
+            _ => None,
+        }
+    };
+    let single = |ranges: &mut dyn Iterator<Item = (u32, u32)>| {
+        let ranges: Vec<(u32, u32)> = ranges.collect();
+        match ranges.as_slice() {
+            [(a, a2), (b, b2)] if a == a2 && b == b2 => letter([*a, *b]),
+            _ => None,
+        }
+    };
+    match hir.kind() {
+        HirKind::Class(Class::Unicode(class)) => {
+            match single(&mut class.ranges().iter().map(|r| (u32::from(r.start()), u32::from(r.end())))) {
+                Some(l) => Hir::literal([l]),
+                None => hir.clone(),
+            }
+        }
+        HirKind::Class(Class::Bytes(class)) => {
+            match single(&mut class.ranges().iter().map(|r| (u32::from(r.start()), u32::from(r.end())))) {
+                Some(l) => Hir::literal([l]),
+                None => hir.clone(),
+            }
+        }
+        HirKind::Concat(items) => Hir::concat(items.iter().map(ascii_case_folded).collect()),
+        HirKind::Alternation(items) => Hir::alternation(items.iter().map(ascii_case_folded).collect()),
+        HirKind::Repetition(rep) => Hir::repetition(Repetition { sub: Box::new(ascii_case_folded(&rep.sub)), ..rep.clone() }),
+        HirKind::Capture(cap) => Hir::capture(Capture { sub: Box::new(ascii_case_folded(&cap.sub)), ..cap.clone() }),
+        _ => hir.clone(),
+    }
 }
 
 /// A digit-prefiltered rule.
@@ -429,6 +506,23 @@ mod tests {
         assert_eq!(longest_piece(b"4111 1111-1111 1111", 0b001), 8);
         assert_eq!(longest_piece(b"4111 1111-1111 1111", 0b011), 16);
         assert_eq!(longest_piece(b"123456789", 0), 9);
+    }
+
+    #[test]
+    fn keywords_in_every_match_only_when_every_prefix_holds_one() {
+        let kw = |list: &[&str]| list.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert!(keywords_in_every_match([r"(?-u:\b)(?:AKIA|ASIA)[A-Z2-7]{16}"], &kw(&["akia", "asia"])));
+        assert!(!keywords_in_every_match([r"(?-u:\b)(?:AKIA|ASIA)[A-Z2-7]{16}"], &kw(&["akia"])), "ASIA keys hold no keyword");
+        assert!(keywords_in_every_match([r"(?i-u:policy\x20(?:id|number))[\x20:]*[0-9]{6}"], &kw(&["policy"])));
+        assert!(
+            !keywords_in_every_match([r"(?i:insurance\x20id)[0-9]{6}"], &kw(&["insurance"])),
+            "Unicode (?i)s is [Ssſ]: 'ınsurance' spellings the keyword pass cannot see"
+        );
+        assert!(!keywords_in_every_match([r"[0-9]{9}"], &kw(&["ssn"])), "a context word, not part of the match");
+        assert!(!keywords_in_every_match([r"[a-z]+@example\.com"], &kw(&["@"])), "inside, not a prefix: not listed");
+        assert!(!keywords_in_every_match([r"ghp_[a-z]{36}", r"[0-9]{9}"], &kw(&["ghp_"])), "every pattern must");
+        assert!(!keywords_in_every_match([r"(?:tok_)?[a-z]{12}"], &kw(&["tok_"])), "an optional prefix");
+        assert!(!keywords_in_every_match([r"AKIA[A-Z]{16}"], &kw(&[])));
     }
 
     #[test]

@@ -146,7 +146,7 @@ fn agrees_with_aho_corasick_on_generated_words_and_text() {
 fn agrees_with_aho_corasick_on_the_builtin_keywords() {
     let mut words: Vec<Vec<u8>> = Vec::new();
     for rule in RulePack::builtin().rules() {
-        for (word, _) in prefilter_words(rule) {
+        for (word, _) in prefilter_words(rule, false) {
             if !words.iter().any(|w| *w == word.as_bytes()) {
                 words.push(word.into_bytes());
             }
