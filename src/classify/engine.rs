@@ -1,7 +1,7 @@
 //! The detection engine: a compiled rule pack that turns segments into matches.
 //!
-//! Per segment, one Aho-Corasick pass over every rule's keywords (and, if any rule asks for
-//! it, one byte pass for digit runs) decides where each rule is a candidate: the bytes
+//! Per segment, one pass over every rule's keywords (and, if any rule asks for it, one byte
+//! pass for digit runs) decides where each rule is a candidate: the bytes
 //! around its hits that a match can reach. Only there do its regexes run, with the rest of
 //! the segment still visible to `\b` and `^`. A segment's `context` (a table cell's column
 //! header) takes part in the keyword pass and counts as near for context words, but values
