@@ -20,14 +20,14 @@ use sha2::{Digest, Sha256};
 
 use super::context::{ContextWords, SegmentWords, WordIds};
 use super::gate::{GroupScratch, PatternGate, RuleGroup, Trigger, group_gate, pattern_gate};
+use super::matches::{Match, keep_best_per_span, number_lines};
 use super::pack::RulePack;
-use super::prefilter::{
-    CandidateIndex, Reach, Region, Scratch, case_insensitive_automaton, keywords_in_every_match, prefilter_words,
-};
+use super::prefilter::{CandidateIndex, Reach, Region, RulePrefilter, Scratch, prefilter_words};
 use super::rule::{Prefilter, RuleError, RuleProblem, RuleSpec};
-use super::score::{self, PLACEHOLDER_MARKERS};
+use super::score;
+use super::shape;
 use super::validate::{Normalization, Verdict};
-use crate::domain::{Category, Segment, SegmentOrigin, Severity};
+use crate::domain::Segment;
 
 /// Bump when engine code changes what a rule set detects, so that the digest (and with it
 /// every cached classification) changes too.
@@ -68,60 +68,6 @@ impl Default for EngineOptions {
     }
 }
 
-/// A sensitive value found in a segment. The raw value is reachable only through
-/// [`Match::value`]; `Debug` prints its length, never its content.
-#[derive(Clone, PartialEq)]
-pub struct Match {
-    pub rule_id: String,
-    pub category: Category,
-    pub severity: Severity,
-    pub confidence: f64,
-    /// 1-based line in the item's joined text.
-    pub line: u32,
-    /// Byte offsets of the value in the item's joined text (`segment.offset` + offset in
-    /// the segment).
-    pub start: usize,
-    pub end: usize,
-    pub origin: SegmentOrigin,
-    /// How the value is canonicalised for fingerprints.
-    pub normalization: Normalization,
-    value: String,
-    /// The rule's place in the pack: of two rules reporting the same span equally sure, the
-    /// earlier one is kept, in whatever order their regions were scanned.
-    order: usize,
-}
-
-impl Match {
-    /// The raw value. Never log it; mask or fingerprint it.
-    pub fn value(&self) -> &str {
-        &self.value
-    }
-
-    /// The value in its canonical spelling (digits only for numbers, lower case for e-mail).
-    pub fn normalized_value(&self) -> String {
-        self.normalization.apply(&self.value)
-    }
-}
-
-impl std::fmt::Debug for Match {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Match")
-            .field("rule_id", &self.rule_id)
-            .field("category", &self.category)
-            .field("severity", &self.severity)
-            .field("confidence", &self.confidence)
-            .field("line", &self.line)
-            .field("start", &self.start)
-            .field("end", &self.end)
-            .field("origin", &self.origin)
-            .field(
-                "value",
-                &format_args!("<redacted, {} chars>", self.value.chars().count()),
-            )
-            .finish()
-    }
-}
-
 struct CompiledPattern {
     /// The meta regex rather than `regex::Regex`: it searches a span of a haystack while
     /// looking outside it for `\b` and `^`, which is what searching a candidate region needs.
@@ -154,6 +100,8 @@ struct CompiledRule {
     normalization: Normalization,
     /// Every match holds one of the rule's keywords: it is a candidate only around them.
     keywords_in_every_match: bool,
+    /// Which digit-run separators its matches can hold.
+    digit_separators: u8,
 }
 
 /// A compiled rule pack. Cheap to share (`Arc<Engine>`); `find` takes `&self`.
@@ -257,12 +205,16 @@ impl Engine {
             (groups, filing, reach)
         };
         let candidates = CandidateIndex::new(
-            rules.iter().enumerate().map(|(i, r)| (&r.spec, r.keywords_in_every_match, reach[i], filing[i])),
+            rules.iter().enumerate().map(|(i, r)| RulePrefilter {
+                spec: &r.spec,
+                keywords_in_every_match: r.keywords_in_every_match,
+                digit_separators: r.digit_separators,
+                reach: reach[i],
+                filing: filing[i],
+            }),
             rules.len() + groups.len(),
         );
-        let markers: Vec<String> = PLACEHOLDER_MARKERS.iter().map(|s| s.to_string()).collect();
-        let placeholders =
-            case_insensitive_automaton(&markers).map_err(|e| automaton_error("placeholder", e))?;
+        let placeholders = score::placeholder_markers().map_err(|e| automaton_error("placeholder", e))?;
         Ok(Engine {
             rules,
             groups,
@@ -413,20 +365,21 @@ impl Engine {
                     // Matches one by one as `find_iter` would; a search the DFA gives up on
                     // (it cannot, with no quit bytes, but the API allows it) is left to the
                     // meta regex from there.
-                    while at < region.end {
+                    let mut searched_all = false;
+                    while at <= region.end {
                         match dfa.try_search(&Input::new(text).span(at..region.end)) {
                             Ok(Some(m)) => {
                                 self.report(rule, pattern, segment, m.range(), words, out);
                                 at = if m.is_empty() { next_char(text, m.end()) } else { m.end() };
                             }
                             Ok(None) => {
-                                at = usize::MAX;
+                                searched_all = true;
                                 break;
                             }
                             Err(_) => break,
                         }
                     }
-                    if at >= region.end {
+                    if searched_all || at > region.end {
                         continue;
                     }
                 }
@@ -598,7 +551,9 @@ impl CompiledRule {
 }
 
 fn compile(spec: RuleSpec, order: usize, context_words: &ContextWords) -> Result<CompiledRule, RuleError> {
-    let pattern = |field, source: &str, needs_context| -> Result<CompiledPattern, RuleError> {
+    // Each pattern's syntax, parsed once for what it says of every match (`shape`).
+    let mut syntax = Vec::new();
+    let mut pattern = |field, source: &str, needs_context| -> Result<CompiledPattern, RuleError> {
         // `RuleSpec::check` has compiled it with the `regex` crate already, so a bad pattern
         // is reported in the words rule authors know before this point.
         let bad = |message: String| RuleError::invalid(&spec, RuleProblem::BadRegex { field, message });
@@ -608,7 +563,8 @@ fn compile(spec: RuleSpec, order: usize, context_words: &ContextWords) -> Result
         let value_group = regex
             .group_info()
             .to_index(regex_automata::PatternID::ZERO, "value")
-            .filter(|_| !value_is_whole_match(&hir));
+            .filter(|_| !shape::value_is_whole_match(&hir));
+        syntax.push(hir);
         Ok(CompiledPattern {
             regex,
             max_len,
@@ -627,11 +583,11 @@ fn compile(spec: RuleSpec, order: usize, context_words: &ContextWords) -> Result
             .map(|p| spec.compile_regex(field, p))
             .collect::<Result<Vec<_>, _>>()
     };
-    let sources = std::iter::once(spec.pattern.as_str()).chain(spec.contextual_pattern.as_deref());
     let keywords_in_every_match =
-        spec.prefilter == Prefilter::Keywords && keywords_in_every_match(sources, &spec.keywords);
+        spec.prefilter == Prefilter::Keywords && shape::keywords_in_every_match(&syntax, &spec.keywords);
     Ok(CompiledRule {
         keywords_in_every_match,
+        digit_separators: shape::digit_separators(&syntax),
         order,
         ignore: regexes("ignore_values", &spec.ignore_values)?,
         suspect: regexes("suspect_values", &spec.suspect_values)?,
@@ -641,62 +597,4 @@ fn compile(spec: RuleSpec, order: usize, context_words: &ContextWords) -> Result
         patterns,
         spec,
     })
-}
-
-/// Whether a pattern's `value` group is all of its match: `(?-u:\b)(?P<value>...)(?-u:\b)`,
-/// the shape of most rules, where only zero-width assertions stand outside the group. Then
-/// the match is the value, and finding it needs no capture search, which on dense text
-/// costs as much as the search that found the match.
-fn value_is_whole_match(hir: &regex_syntax::hir::Hir) -> bool {
-    use regex_syntax::hir::HirKind;
-    let is_value = |h: &regex_syntax::hir::Hir| matches!(h.kind(), HirKind::Capture(c) if c.name.as_deref() == Some("value"));
-    match hir.kind() {
-        HirKind::Capture(_) => is_value(hir),
-        HirKind::Concat(items) => {
-            items.iter().filter(|h| is_value(h)).count() == 1
-                && items.iter().all(|h| is_value(h) || matches!(h.kind(), HirKind::Look(_)))
-        }
-        _ => false,
-    }
-}
-
-/// Sets each match's line from its position in `segment`, in one pass over the text, after
-/// putting the matches in text order.
-fn number_lines(segment: &Segment, matches: &mut [Match]) {
-    matches.sort_unstable_by_key(|m| m.start);
-    let bytes = segment.text.as_bytes();
-    let (mut at, mut newlines) = (0usize, 0usize);
-    for m in matches {
-        let upto = m.start - segment.offset;
-        newlines += bytes[at..upto].iter().filter(|&&b| b == b'\n').count();
-        at = upto;
-        m.line = segment.line.saturating_add(u32::try_from(newlines).unwrap_or(u32::MAX));
-    }
-}
-
-/// One value, one finding. Two rules reporting the same span keep only the surer one (ties:
-/// the earlier rule in the pack, by `Match::order`), and a match
-/// lying inside another one's span is dropped: the password of a connection string is not also
-/// an e-mail address (`user:pw@host.tld`), nor the digits of a card a phone number, nor a
-/// token in URL credentials a second finding. The enclosing match names the whole value, so
-/// recall loses nothing. Output is ordered by position.
-fn keep_best_per_span(matches: &mut Vec<Match>) {
-    if matches.len() < 2 {
-        return;
-    }
-    // Enclosing spans first: by start, then longest, then surest, then in pack order; what
-    // compares equal on all four is the same finding twice.
-    matches.sort_unstable_by(|a, b| {
-        a.start
-            .cmp(&b.start)
-            .then(b.end.cmp(&a.end))
-            .then(b.confidence.total_cmp(&a.confidence))
-            .then(a.order.cmp(&b.order))
-    });
-    let mut reach = 0;
-    matches.retain(|m| {
-        let inside = m.end <= reach;
-        reach = reach.max(m.end);
-        !inside
-    });
 }

@@ -8,7 +8,7 @@ use hmac::{Hmac, Mac};
 use secrecy::{ExposeSecret, SecretSlice};
 use sha2::Sha256;
 
-use super::engine::Match;
+use super::matches::Match;
 use super::validate::Normalization;
 
 type HmacSha256 = Hmac<Sha256>;

@@ -7,8 +7,6 @@
 //! "task" once runs the Twilio regex over a few hundred bytes, not 64 KiB. Candidate regions
 //! live in a caller-owned [`Scratch`], so the passes allocate nothing once it has grown.
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
-
 use super::context::SegmentWords;
 use super::gate::GroupScratch;
 use super::keywords::KeywordSet;
@@ -115,6 +113,20 @@ impl Candidates {
     }
 }
 
+/// What the candidate index needs of one rule.
+#[derive(Debug, Clone, Copy)]
+pub struct RulePrefilter<'a> {
+    pub spec: &'a RuleSpec,
+    /// Every match holds one of its keywords (see [`prefilter_words`]).
+    pub keywords_in_every_match: bool,
+    /// Which of [`RUN_SEPARATORS`] its matches can hold (bit `i` for the `i`th).
+    pub digit_separators: u8,
+    /// How far its matches lie from a hit of its prefilter.
+    pub reach: Reach,
+    /// How its regions are filed: under itself, or its group.
+    pub filing: Filing,
+}
+
 /// One rule's use of a keyword.
 #[derive(Debug, Clone, Copy)]
 struct KeywordUse {
@@ -141,11 +153,9 @@ pub struct CandidateIndex {
 }
 
 impl CandidateIndex {
-    /// `rules` gives each rule with whether its keywords are in every match of it, how far
-    /// its matches lie from a hit of its prefilter and how its regions are filed (under
-    /// itself, or its group), `target_count` targets in all.
+    /// `rules` in engine order, `target_count` targets in all.
     pub fn new<'a>(
-        rules: impl Iterator<Item = (&'a RuleSpec, bool, Reach, Filing)>,
+        rules: impl Iterator<Item = RulePrefilter<'a>>,
         target_count: usize,
     ) -> Self {
         let mut index = CandidateIndex {
@@ -159,12 +169,12 @@ impl CandidateIndex {
             shortest_min_digits: usize::MAX,
         };
         let mut words: Vec<String> = Vec::new();
-        for (i, (rule, keywords_in_every_match, reach, filing)) in rules.enumerate() {
+        for (i, RulePrefilter { spec: rule, keywords_in_every_match, digit_separators, reach, filing }) in rules.enumerate() {
             index.reach.push(reach);
             index.filing.push(filing);
             match (rule.prefilter, rule.min_digits) {
                 (Prefilter::Digits, Some(n)) => {
-                    index.digit_rules.push(DigitRule { rule: i, min_digits: n, separators: separators_in(std::iter::once(rule.pattern.as_str()).chain(rule.contextual_pattern.as_deref())) });
+                    index.digit_rules.push(DigitRule { rule: i, min_digits: n, separators: digit_separators });
                     index.shortest_min_digits = index.shortest_min_digits.min(n);
                 }
                 _ if rule.keywords.is_empty() => index.always.push(i),
@@ -292,72 +302,6 @@ pub fn prefilter_words(rule: &RuleSpec, keywords_in_every_match: bool) -> Vec<(S
     words
 }
 
-/// Whether every match of every pattern in `patterns` holds one of `keywords` (ASCII case
-/// aside): each match begins with a literal prefix, and each of those prefixes holds a
-/// keyword. Prefixes the extractor cannot list in full (too many, or a class where a prefix
-/// goes on) answer no.
-pub fn keywords_in_every_match<'a>(patterns: impl IntoIterator<Item = &'a str>, keywords: &[String]) -> bool {
-    use regex_syntax::hir::literal::{ExtractKind, Extractor};
-    let keywords: Vec<Vec<u8>> = keywords.iter().map(|k| k.to_ascii_lowercase().into_bytes()).collect();
-    if keywords.is_empty() || keywords.iter().any(Vec::is_empty) {
-        return false;
-    }
-    patterns.into_iter().all(|source| {
-        let Ok(hir) = regex_syntax::parse(source) else { return false };
-        let mut extractor = Extractor::new();
-        extractor.kind(ExtractKind::Prefix).limit_total(4096).limit_class(16).limit_literal_len(64).limit_repeat(16);
-        let prefixes = extractor.extract(&ascii_case_folded(&hir));
-        prefixes.literals().is_some_and(|literals| {
-            !literals.is_empty()
-                && literals.iter().all(|literal| {
-                    let literal = literal.as_bytes().to_ascii_lowercase();
-                    keywords.iter().any(|k| literal.windows(k.len()).any(|w| w == k.as_slice()))
-                })
-        })
-    })
-}
-
-/// `hir` with every class that is exactly an ASCII letter in both cases written as the lower
-/// case letter: keywords match ignoring ASCII case, and listing `(?i)policy number` in all
-/// its 8192 spellings would exceed any sane limit. A class with more in it (`(?i)s` in Unicode
-/// mode also holds `ſ`) stays a class, and then no prefix is listed through it.
-fn ascii_case_folded(hir: &regex_syntax::hir::Hir) -> regex_syntax::hir::Hir {
-    use regex_syntax::hir::{Capture, Class, Hir, HirKind, Repetition};
-    let letter = |pair: [u32; 2]| {
-        let [upper, lower] = pair.map(|c| u8::try_from(c).ok());
-        match (upper, lower) {
-            (Some(u), Some(l)) if u.is_ascii_uppercase() && l == u.to_ascii_lowercase() => Some(l),
-            _ => None,
-        }
-    };
-    let single = |ranges: &mut dyn Iterator<Item = (u32, u32)>| {
-        let ranges: Vec<(u32, u32)> = ranges.collect();
-        match ranges.as_slice() {
-            [(a, a2), (b, b2)] if a == a2 && b == b2 => letter([*a, *b]),
-            _ => None,
-        }
-    };
-    match hir.kind() {
-        HirKind::Class(Class::Unicode(class)) => {
-            match single(&mut class.ranges().iter().map(|r| (u32::from(r.start()), u32::from(r.end())))) {
-                Some(l) => Hir::literal([l]),
-                None => hir.clone(),
-            }
-        }
-        HirKind::Class(Class::Bytes(class)) => {
-            match single(&mut class.ranges().iter().map(|r| (u32::from(r.start()), u32::from(r.end())))) {
-                Some(l) => Hir::literal([l]),
-                None => hir.clone(),
-            }
-        }
-        HirKind::Concat(items) => Hir::concat(items.iter().map(ascii_case_folded).collect()),
-        HirKind::Alternation(items) => Hir::alternation(items.iter().map(ascii_case_folded).collect()),
-        HirKind::Repetition(rep) => Hir::repetition(Repetition { sub: Box::new(ascii_case_folded(&rep.sub)), ..rep.clone() }),
-        HirKind::Capture(cap) => Hir::capture(Capture { sub: Box::new(ascii_case_folded(&cap.sub)), ..cap.clone() }),
-        _ => hir.clone(),
-    }
-}
-
 /// A digit-prefiltered rule.
 #[derive(Debug, Clone, Copy)]
 struct DigitRule {
@@ -368,39 +312,8 @@ struct DigitRule {
 }
 
 /// The bytes that keep a digit run going (see [`for_each_digit_run`]).
-const RUN_SEPARATORS: [u8; 3] = [b' ', b'-', b'.'];
-const ALL_SEPARATORS: u8 = (1 << RUN_SEPARATORS.len()) - 1;
-
-/// Which of [`RUN_SEPARATORS`] a match of a rule's `patterns` can hold: those some pattern
-/// can match at all. Derived from the patterns, so a rule author cannot get it wrong.
-fn separators_in<'a>(patterns: impl IntoIterator<Item = &'a str>) -> u8 {
-    let mut mask = 0;
-    for source in patterns {
-        let Ok(hir) = regex_syntax::parse(source) else { return ALL_SEPARATORS };
-        for (i, &b) in RUN_SEPARATORS.iter().enumerate() {
-            if can_match_byte(&hir, b) {
-                mask |= 1 << i;
-            }
-        }
-    }
-    mask
-}
-
-/// Whether some match of `hir` can hold the ASCII byte `b`.
-fn can_match_byte(hir: &regex_syntax::hir::Hir, b: u8) -> bool {
-    use regex_syntax::hir::{Class, HirKind};
-    match hir.kind() {
-        HirKind::Empty | HirKind::Look(_) => false,
-        HirKind::Literal(lit) => lit.0.contains(&b),
-        HirKind::Class(Class::Unicode(class)) => {
-            class.ranges().iter().any(|r| (r.start()..=r.end()).contains(&char::from(b)))
-        }
-        HirKind::Class(Class::Bytes(class)) => class.ranges().iter().any(|r| (r.start()..=r.end()).contains(&b)),
-        HirKind::Repetition(rep) => rep.max != Some(0) && can_match_byte(&rep.sub, b),
-        HirKind::Capture(cap) => can_match_byte(&cap.sub, b),
-        HirKind::Concat(items) | HirKind::Alternation(items) => items.iter().any(|h| can_match_byte(h, b)),
-    }
-}
+pub(crate) const RUN_SEPARATORS: [u8; 3] = [b' ', b'-', b'.'];
+pub(crate) const ALL_SEPARATORS: u8 = (1 << RUN_SEPARATORS.len()) - 1;
 
 /// The most digits in one piece of a digit run (as [`for_each_digit_run`] reports it) when
 /// only the separators in `allowed` keep a piece going.
@@ -463,12 +376,6 @@ fn has_digit(word: u64) -> bool {
     x.wrapping_sub(ONES * 10) & !x & HIGH != 0
 }
 
-/// An automaton reporting every occurrence (overlapping ones too) of `words`, ignoring ASCII
-/// case.
-pub fn case_insensitive_automaton(words: &[String]) -> Result<AhoCorasick, aho_corasick::BuildError> {
-    AhoCorasickBuilder::new().ascii_case_insensitive(true).match_kind(MatchKind::Standard).build(words)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -491,38 +398,13 @@ mod tests {
     }
 
     #[test]
-    fn a_rule_counts_only_the_digits_its_separators_join() {
-        let spec = |pattern: &str| separators_in([pattern]);
-        assert_eq!(spec(r"[0-9]{3}-[0-9]{2}-[0-9]{4}"), 0b010);
-        assert_eq!(spec(r"(?-u:\b)[0-9]{4}(?:[ -]?[0-9]{4}){3}"), 0b011);
-        assert_eq!(spec(r"[0-9]{9}|\+[0-9 ]+"), 0b001);
-        assert_eq!(spec(r"(?s:.){9}"), ALL_SEPARATORS);
-        assert_eq!(spec(r"[^a-z]{9}"), ALL_SEPARATORS);
-        assert_eq!(spec(r"(?x) [0-9]{3} \x20 [0-9]{2}"), 0b001, "free spacing: only the escaped space");
-        assert_eq!(separators_in([r"[0-9]{9}", r"[0-9]{2}\.[0-9]{7}"]), 0b100, "either pattern's");
+    fn a_run_counts_the_digits_its_allowed_separators_join() {
         assert_eq!(longest_piece(b"10.89.235.121", 0b011), 3);
         assert_eq!(longest_piece(b"10.89.235.121", ALL_SEPARATORS), 10);
         assert_eq!(longest_piece(b"2026-03-18", 0b001), 4);
         assert_eq!(longest_piece(b"4111 1111-1111 1111", 0b001), 8);
         assert_eq!(longest_piece(b"4111 1111-1111 1111", 0b011), 16);
         assert_eq!(longest_piece(b"123456789", 0), 9);
-    }
-
-    #[test]
-    fn keywords_in_every_match_only_when_every_prefix_holds_one() {
-        let kw = |list: &[&str]| list.iter().map(|s| s.to_string()).collect::<Vec<_>>();
-        assert!(keywords_in_every_match([r"(?-u:\b)(?:AKIA|ASIA)[A-Z2-7]{16}"], &kw(&["akia", "asia"])));
-        assert!(!keywords_in_every_match([r"(?-u:\b)(?:AKIA|ASIA)[A-Z2-7]{16}"], &kw(&["akia"])), "ASIA keys hold no keyword");
-        assert!(keywords_in_every_match([r"(?i-u:policy\x20(?:id|number))[\x20:]*[0-9]{6}"], &kw(&["policy"])));
-        assert!(
-            !keywords_in_every_match([r"(?i:insurance\x20id)[0-9]{6}"], &kw(&["insurance"])),
-            "Unicode (?i)s is [Ssſ]: 'ınsurance' spellings the keyword pass cannot see"
-        );
-        assert!(!keywords_in_every_match([r"[0-9]{9}"], &kw(&["ssn"])), "a context word, not part of the match");
-        assert!(!keywords_in_every_match([r"[a-z]+@example\.com"], &kw(&["@"])), "inside, not a prefix: not listed");
-        assert!(!keywords_in_every_match([r"ghp_[a-z]{36}", r"[0-9]{9}"], &kw(&["ghp_"])), "every pattern must");
-        assert!(!keywords_in_every_match([r"(?:tok_)?[a-z]{12}"], &kw(&["tok_"])), "an optional prefix");
-        assert!(!keywords_in_every_match([r"AKIA[A-Z]{16}"], &kw(&[])));
     }
 
     #[test]

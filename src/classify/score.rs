@@ -1,11 +1,13 @@
 //! The small measurements the engine takes around a candidate value: entropy, placeholder
 //! words, the window its context words are looked for in, and where a word starts.
 
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+
 /// Values that are obviously stand-ins, matched case-insensitively anywhere in the value.
 /// `test` also hits real words that contain it (`contest@...`); for a DLP scanner a missed
 /// sample value costs less than a reviewer drowning in fixtures, and the effect is a
 /// confidence penalty, not a drop.
-pub const PLACEHOLDER_MARKERS: [&str; 12] = [
+const PLACEHOLDER_MARKERS: [&str; 12] = [
     "xxxx",
     "<your",
     "your-",
@@ -19,6 +21,11 @@ pub const PLACEHOLDER_MARKERS: [&str; 12] = [
     "placeholder",
     "redacted",
 ];
+
+/// An automaton that finds the [`PLACEHOLDER_MARKERS`] in a value, ignoring ASCII case.
+pub fn placeholder_markers() -> Result<AhoCorasick, aho_corasick::BuildError> {
+    AhoCorasickBuilder::new().ascii_case_insensitive(true).match_kind(MatchKind::Standard).build(PLACEHOLDER_MARKERS)
+}
 
 /// Shannon entropy of `value` in bits per character.
 ///
