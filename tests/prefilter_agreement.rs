@@ -12,7 +12,7 @@ use confluence_dlp::extract::{AttachmentLimits, NoOcr, StorageLimits, attachment
 
 fn summary(engine: &Engine, segments: &[Segment], exhaustive: bool) -> Vec<(String, usize, usize)> {
     let found = if exhaustive { engine.find_exhaustive(segments) } else { engine.find(segments) };
-    found.into_iter().map(|m| (m.rule_id, m.start, m.end)).collect()
+    found.into_iter().map(|m| (m.rule_id.to_string(), m.start, m.end)).collect()
 }
 
 fn assert_agree(engine: &Engine, what: &str, segments: &[Segment]) -> usize {

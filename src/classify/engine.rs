@@ -9,7 +9,7 @@
 //! no-match path is kept to those passes plus the regexes over candidate regions, with
 //! reused buffers and no allocation (tested).
 
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use aho_corasick::AhoCorasick;
 use regex::Regex;
@@ -20,7 +20,7 @@ use sha2::{Digest, Sha256};
 
 use super::context::{ContextWords, SegmentWords, WordIds};
 use super::gate::{GroupScratch, PatternGate, RuleGroup, Trigger, group_gate, pattern_gate};
-use super::matches::{Match, keep_best_per_span, number_lines};
+use super::matches::{Match, finish_segment, gather_values, keep_best_per_span};
 use super::pack::RulePack;
 use super::prefilter::{CandidateIndex, Reach, Region, RulePrefilter, Scratch, prefilter_words};
 use super::rule::{Prefilter, RuleError, RuleProblem, RuleSpec};
@@ -90,6 +90,8 @@ struct CompiledPattern {
 
 struct CompiledRule {
     spec: RuleSpec,
+    /// `spec.id`, shared with every match.
+    id: Arc<str>,
     /// Index in the engine's rule list.
     order: usize,
     patterns: Vec<CompiledPattern>,
@@ -261,7 +263,7 @@ impl Engine {
     /// As [`Engine::find`], reusing `scratch` across calls.
     pub fn find_with(&self, segments: &[Segment], scratch: &mut Scratch) -> Vec<Match> {
         let mut out = Vec::new();
-        for segment in segments {
+        for (index, segment) in segments.iter().enumerate() {
             let first = out.len();
             scratch.words.reset();
             self.candidates.collect(&segment.text, segment.context.as_deref(), &mut scratch.candidates);
@@ -271,9 +273,10 @@ impl Engine {
             }
             let words = &mut scratch.words;
             scratch.candidates.drain_in_order(|region| self.scan_target(region, segment, groups, words, &mut out));
-            number_lines(segment, &mut out[first..]);
+            finish_segment((index, segment), &mut out, first, &mut scratch.order);
         }
-        keep_best_per_span(&mut out);
+        keep_best_per_span(&mut out, &mut scratch.order);
+        gather_values(segments, &mut out);
         out
     }
 
@@ -282,17 +285,18 @@ impl Engine {
     /// so a keyword list or reach that loses a match shows up as a difference.
     pub fn find_exhaustive(&self, segments: &[Segment]) -> Vec<Match> {
         let mut out = Vec::new();
-        let mut words = SegmentWords::default();
-        for segment in segments {
+        let (mut words, mut order) = (SegmentWords::default(), Vec::new());
+        for (index, segment) in segments.iter().enumerate() {
             let first = out.len();
             words.reset();
             for rule in 0..self.rules.len() {
                 let region = Region { rule, start: 0, end: segment.text.len(), members: 1 };
                 self.scan_region(region, segment, None, &mut words, &mut out);
             }
-            number_lines(segment, &mut out[first..]);
+            finish_segment((index, segment), &mut out, first, &mut order);
         }
-        keep_best_per_span(&mut out);
+        keep_best_per_span(&mut out, &mut order);
+        gather_values(segments, &mut out);
         out
     }
 
@@ -492,21 +496,16 @@ impl Engine {
         if confidence < self.opts.min_confidence {
             return None;
         }
-        Some(Match {
-            rule_id: rule.spec.id.clone(),
-            category: rule.spec.category,
-            severity: rule.spec.severity,
+        Some(Match::found(
+            Arc::clone(&rule.id),
+            rule.spec.category,
+            rule.spec.severity,
             confidence,
-            // Set by `number_lines` once the segment is done: counting newlines per match
-            // would read the segment once for every value in it.
-            line: segment.line,
-            start: segment.offset + span.start,
-            end: segment.offset + span.end,
-            origin: segment.origin.clone(),
-            normalization: rule.normalization,
-            value: value.to_owned(),
-            order: rule.order,
-        })
+            rule.normalization,
+            rule.order,
+            segment,
+            span,
+        ))
     }
 }
 
@@ -595,6 +594,7 @@ fn compile(spec: RuleSpec, order: usize, context_words: &ContextWords) -> Result
         lower: context_words.ids(&spec.context.lower),
         normalization: spec.normalization(),
         patterns,
+        id: Arc::from(spec.id.as_str()),
         spec,
     })
 }

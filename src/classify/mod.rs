@@ -113,7 +113,7 @@ impl Classifier {
         let location = Location::new(item, &m.origin, m.line, m.start, m.end);
         Finding {
             id: Finding::stable_id(&m.rule_id, &fingerprint, &location),
-            detector: m.rule_id.clone(),
+            detector: m.rule_id.to_string(),
             category: m.category,
             severity: m.severity,
             confidence: m.confidence,

@@ -241,7 +241,7 @@ impl RulePack {
                 engine
                     .find(std::slice::from_ref(&seg))
                     .iter()
-                    .any(|m| m.rule_id == rule.id)
+                    .any(|m| *m.rule_id == *rule.id)
             };
             for (index, example) in rule.examples.iter().enumerate() {
                 if !detects(example) {

@@ -54,6 +54,8 @@ pub struct Scratch {
     /// One per rule group of the engine.
     pub(crate) groups: Vec<GroupScratch>,
     pub(crate) words: SegmentWords,
+    /// For putting a segment's matches in order.
+    pub(crate) order: Vec<(super::matches::Key, usize)>,
 }
 
 /// The candidate regions of one segment, by target (a rule, or a group of rules that share

@@ -1,7 +1,7 @@
 //! The small measurements the engine takes around a candidate value: entropy, placeholder
 //! words, the window its context words are looked for in, and where a word starts.
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 
 /// Values that are obviously stand-ins, matched case-insensitively anywhere in the value.
 /// `test` also hits real words that contain it (`contest@...`); for a DLP scanner a missed
@@ -24,7 +24,14 @@ const PLACEHOLDER_MARKERS: [&str; 12] = [
 
 /// An automaton that finds the [`PLACEHOLDER_MARKERS`] in a value, ignoring ASCII case.
 pub fn placeholder_markers() -> Result<AhoCorasick, aho_corasick::BuildError> {
-    AhoCorasickBuilder::new().ascii_case_insensitive(true).match_kind(MatchKind::Standard).build(PLACEHOLDER_MARKERS)
+    // A full DFA and no literal prefilter: it reads values of a few dozen bytes, one per
+    // match, where a prefilter's set-up costs more than the bytes it would skip.
+    AhoCorasickBuilder::new()
+        .ascii_case_insensitive(true)
+        .match_kind(MatchKind::Standard)
+        .kind(Some(AhoCorasickKind::DFA))
+        .prefilter(false)
+        .build(PLACEHOLDER_MARKERS)
 }
 
 /// Shannon entropy of `value` in bits per character.
@@ -33,22 +40,33 @@ pub fn placeholder_markers() -> Result<AhoCorasick, aho_corasick::BuildError> {
 /// log2(c)` from a table for the small counts every token has: one logarithm per value
 /// instead of one per distinct character (a secret rule checks the entropy of every match).
 pub fn shannon_entropy(value: &str) -> f64 {
-    let mut ascii = [0u32; 128];
-    let mut other: Vec<char> = Vec::new();
-    let mut total = 0u32;
-    for c in value.chars() {
-        total += 1;
-        match usize::try_from(u32::from(c)) {
-            Ok(i) if i < 128 => ascii[i] += 1,
-            _ => other.push(c),
-        }
-    }
-    if total == 0 {
+    if value.is_empty() {
         return 0.0;
     }
-    other.sort_unstable();
-    let weighted: f64 = ascii.iter().filter(|&&n| n > 0).map(|&n| count_bits(n)).sum::<f64>()
-        + other.chunk_by(|a, b| a == b).map(|chunk| count_bits(chunk.len() as u32)).sum::<f64>();
+    if value.is_ascii() && value.len() <= usize::from(u16::MAX) {
+        // The common case, counted by byte; each count is read (and cleared) once, on the
+        // first byte of its kind, instead of walking the whole table.
+        let mut counts = [0u16; 128];
+        for &b in value.as_bytes() {
+            counts[usize::from(b)] += 1;
+        }
+        let weighted: f64 = value
+            .as_bytes()
+            .iter()
+            .map(|&b| std::mem::take(&mut counts[usize::from(b)]))
+            .filter(|&n| n > 0)
+            .map(|n| count_bits(u32::from(n)))
+            .sum();
+        return entropy_of(value.len() as u32, weighted);
+    }
+    let mut chars: Vec<char> = value.chars().collect();
+    chars.sort_unstable();
+    let weighted = chars.chunk_by(|a, b| a == b).map(|chunk| count_bits(chunk.len() as u32)).sum::<f64>();
+    entropy_of(chars.len() as u32, weighted)
+}
+
+/// Entropy from the number of characters and the sum of `c * log2(c)` over their counts.
+fn entropy_of(total: u32, weighted: f64) -> f64 {
     let total = f64::from(total);
     (total.log2() - weighted / total).max(0.0)
 }

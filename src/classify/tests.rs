@@ -128,10 +128,10 @@ fn offsets_and_lines_are_in_the_joined_text() {
     let found = engine.find(&segments);
     assert_eq!(found.len(), 2, "{found:?}");
     let ssn = &found[0];
-    assert_eq!((ssn.rule_id.as_str(), ssn.line), ("us-ssn", 3));
+    assert_eq!((&*ssn.rule_id, ssn.line), ("us-ssn", 3));
     assert_eq!(&joined[ssn.start..ssn.end], "536-22-1234");
     let key = &found[1];
-    assert_eq!((key.rule_id.as_str(), key.line), ("aws-access-key-id", 5));
+    assert_eq!((&*key.rule_id, key.line), ("aws-access-key-id", 5));
     assert_eq!(&joined[key.start..key.end], "AKIAUJZDEGXDNCF32EPF");
     assert_eq!(key.origin, origin);
     assert_eq!(key.value(), "AKIAUJZDEGXDNCF32EPF");
@@ -180,7 +180,7 @@ fn required_context_and_contextual_patterns() {
         engine
             .find(&one(t))
             .into_iter()
-            .map(|m| m.rule_id)
+            .map(|m| m.rule_id.to_string())
             .collect::<Vec<_>>()
     };
     assert_eq!(ids("NPI 2348395486"), ["us-npi"]);
@@ -210,7 +210,7 @@ fn a_column_header_is_context_for_the_cells_below_it() {
         engine
             .find(&segments)
             .into_iter()
-            .map(|m| (m.rule_id, m.start, m.end))
+            .map(|m| (m.rule_id.to_string(), m.start, m.end))
             .collect::<Vec<_>>()
     };
     // The NPI rule requires a context word and has its context words as keywords.
@@ -308,7 +308,7 @@ fn same_span_from_two_rules_keeps_the_surer_one() {
         .merge(RulePack::from_toml_str("b.toml", &second).unwrap());
     let engine = Engine::new(pack, EngineOptions::default()).unwrap();
     let found = engine.find(&one("tok_a1b2c3d4e5f6 and tok_zzzzzzzzzzzz"));
-    let ids: Vec<_> = found.iter().map(|m| m.rule_id.as_str()).collect();
+    let ids: Vec<_> = found.iter().map(|m| &*m.rule_id).collect();
     assert_eq!(ids, ["demo-token-strong", "demo-token-strong"]);
 }
 
@@ -317,7 +317,7 @@ fn a_value_inside_another_is_reported_once_by_the_enclosing_rule() {
     let engine = Engine::builtin();
     // The "password@host.tld" tail reads as an e-mail address; the connection string holds it.
     let found = engine.find(&one("DATABASE_URL=postgres://app:Vq7Lr2xKp9Wm4Tz@pg-01.acme-corp.com:5432/orders"));
-    let ids: Vec<_> = found.iter().map(|m| m.rule_id.as_str()).collect();
+    let ids: Vec<_> = found.iter().map(|m| &*m.rule_id).collect();
     assert_eq!(ids, ["postgres-connection-string"]);
 }
 
@@ -621,7 +621,7 @@ Request id 0b7e0f7c-7b1e-4f43-9c1e-1f0a6f1f2d3e, sha256 9f86d081884c7d659a2feaa0
 Mail noreply@example.com; see https://docs.acme-corp.com/setup#step-3.
 "#;
     let found = Engine::builtin().find(&one(page));
-    let ids: Vec<_> = found.iter().map(|m| m.rule_id.as_str()).collect();
+    let ids: Vec<_> = found.iter().map(|m| &*m.rule_id).collect();
     assert!(ids.is_empty(), "{ids:?}");
 }
 
@@ -636,7 +636,7 @@ SENDGRID_API_KEY=SG.ngeVfQFYQlKU0ufo8x5d1A.TwL2iGABf9DHoTf-09kqeF8tAmbihYzrnopKc
 DATABASE_URL=postgresql://app:Qm7rT2vX9kLp4sWz8n@pg-prod:5432/payments\n\
 IBAN DE89 3704 0044 0532 0130 00\n";
     let found = Engine::builtin().find(&one(config));
-    let ids: Vec<_> = found.iter().map(|m| m.rule_id.as_str()).collect();
+    let ids: Vec<_> = found.iter().map(|m| &*m.rule_id).collect();
     assert_eq!(
         ids,
         [
