@@ -22,6 +22,7 @@
 
 mod checksum;
 mod context;
+mod digit_runs;
 mod engine;
 mod fingerprint;
 mod gate;

@@ -8,6 +8,7 @@
 //! live in a caller-owned [`Scratch`], so the passes allocate nothing once it has grown.
 
 use super::context::SegmentWords;
+use super::digit_runs::{ALL_SEPARATORS, RUN_SEPARATORS, for_each_digit_run, longest_piece};
 use super::gate::GroupScratch;
 use super::keywords::KeywordSet;
 use super::rule::{Prefilter, RuleSpec};
@@ -313,115 +314,9 @@ struct DigitRule {
     separators: u8,
 }
 
-/// The bytes that keep a digit run going (see [`for_each_digit_run`]).
-pub(crate) const RUN_SEPARATORS: [u8; 3] = [b' ', b'-', b'.'];
-pub(crate) const ALL_SEPARATORS: u8 = (1 << RUN_SEPARATORS.len()) - 1;
-
-/// The most digits in one piece of a digit run (as [`for_each_digit_run`] reports it) when
-/// only the separators in `allowed` keep a piece going.
-fn longest_piece(run: &[u8], allowed: u8) -> usize {
-    let (mut best, mut current) = (0, 0);
-    for &b in run {
-        if b.is_ascii_digit() {
-            current += 1;
-        } else if RUN_SEPARATORS.iter().enumerate().any(|(i, &s)| s == b && allowed & (1 << i) == 0) {
-            best = best.max(current);
-            current = 0;
-        }
-    }
-    best.max(current)
-}
-
-/// Calls `each(start, end, digits)` for every run of at least `min_digits` ASCII digits in
-/// `text`, where a single ` `, `-` or `.` between two digits keeps the run going
-/// (`4111 1111 1111 1111` is one run of 16 digits). One pass over bytes, no allocation.
-pub fn for_each_digit_run(text: &str, min_digits: usize, mut each: impl FnMut(usize, usize, usize)) {
-    let bytes = text.as_bytes();
-    let (mut start, mut last_digit, mut digits) = (0, 0, 0);
-    let mut i = 0;
-    while i < bytes.len() {
-        // Outside a run, eight bytes without a digit are skipped at once: prose is mostly
-        // letters, and this pass reads every byte of every segment.
-        if digits == 0
-            && let Some(word) = bytes.get(i..i + 8)
-            && !has_digit(u64::from_le_bytes(word.try_into().expect("eight bytes")))
-        {
-            i += 8;
-            continue;
-        }
-        let b = bytes[i];
-        if b.is_ascii_digit() {
-            if digits == 0 {
-                start = i;
-            }
-            digits += 1;
-            last_digit = i;
-        } else if digits > 0 && !(i == last_digit + 1 && matches!(b, b' ' | b'-' | b'.')) {
-            if digits >= min_digits {
-                each(start, last_digit + 1, digits);
-            }
-            digits = 0;
-        }
-        i += 1;
-    }
-    if digits >= min_digits {
-        each(start, last_digit + 1, digits);
-    }
-}
-
-/// Whether any of the eight bytes of `word` is an ASCII digit: XOR with `0` maps digits, and
-/// only them, to bytes below 10, and "some byte below n" is a borrow test for n <= 128.
-fn has_digit(word: u64) -> bool {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGH: u64 = 0x8080_8080_8080_8080;
-    let x = word ^ (ONES * u64::from(b'0'));
-    x.wrapping_sub(ONES * 10) & !x & HIGH != 0
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn runs(text: &str, min: usize) -> Vec<(usize, usize, usize)> {
-        let mut out = Vec::new();
-        for_each_digit_run(text, min, |s, e, d| out.push((s, e, d)));
-        out
-    }
-
-    #[test]
-    fn digit_runs_allow_single_separators() {
-        assert_eq!(runs("card 4111 1111 1111 1111 ok", 10), vec![(5, 24, 16)]);
-        assert_eq!(runs("ssn 123-45-6789", 9), vec![(4, 15, 9)]);
-        assert_eq!(runs("12  34", 1), vec![(0, 2, 2), (4, 6, 2)], "two separators end a run");
-        assert_eq!(runs("a1b2c3", 2), vec![]);
-        assert_eq!(runs("v1.2.3 and 4.", 1), vec![(1, 6, 3), (11, 12, 1)], "a trailing separator is not in the run");
-        assert_eq!(runs("no digits", 1), vec![]);
-        assert_eq!(runs("1234567890123", 5), vec![(0, 13, 13)]);
-    }
-
-    #[test]
-    fn a_run_counts_the_digits_its_allowed_separators_join() {
-        assert_eq!(longest_piece(b"10.89.235.121", 0b011), 3);
-        assert_eq!(longest_piece(b"10.89.235.121", ALL_SEPARATORS), 10);
-        assert_eq!(longest_piece(b"2026-03-18", 0b001), 4);
-        assert_eq!(longest_piece(b"4111 1111-1111 1111", 0b001), 8);
-        assert_eq!(longest_piece(b"4111 1111-1111 1111", 0b011), 16);
-        assert_eq!(longest_piece(b"123456789", 0), 9);
-    }
-
-    #[test]
-    fn eight_bytes_at_a_time_see_every_digit() {
-        for b in 0..=255u8 {
-            for at in 0..8 {
-                let mut word = *b"abcdefgh";
-                word[at] = b;
-                assert_eq!(has_digit(u64::from_le_bytes(word)), b.is_ascii_digit(), "byte {b} at {at}");
-            }
-        }
-        assert!(!has_digit(u64::from_le_bytes(*b"\xff\x80/:;AZz")));
-        assert_eq!(runs("a long line of prose, then 1234567890 and more prose.", 5), vec![(27, 37, 10)]);
-        assert_eq!(runs("12345678", 8), vec![(0, 8, 8)]);
-    }
 
     #[test]
     fn regions_of_one_target_merge_and_come_in_target_order() {

@@ -6,7 +6,7 @@
 use regex_syntax::hir::literal::{ExtractKind, Extractor};
 use regex_syntax::hir::{Capture, Class, Hir, HirKind, Repetition};
 
-use super::prefilter::RUN_SEPARATORS;
+use super::digit_runs::RUN_SEPARATORS;
 
 /// Whether a pattern's `value` group is all of its match: `(?-u:\b)(?P<value>...)(?-u:\b)`,
 /// the shape of most rules, where only zero-width assertions stand outside the group. Then
@@ -107,7 +107,7 @@ fn can_match_byte(hir: &Hir, b: u8) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::classify::prefilter::ALL_SEPARATORS;
+    use crate::classify::digit_runs::ALL_SEPARATORS;
 
     fn parsed<const N: usize>(patterns: [&str; N]) -> Vec<Hir> {
         patterns.iter().map(|p| regex_syntax::parse(p).unwrap()).collect()
