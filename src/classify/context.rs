@@ -5,12 +5,17 @@
 //! in dense text (a table of card numbers, a log of e-mail addresses): a value every 40 bytes
 //! with a 64-character window on either side reads each byte three times per word list. So
 //! one automaton holds the context words of every rule, and once the windows searched in a
-//! segment add up to a quarter of it, the segment is searched whole, once, and each further
+//! segment add up to a sixteenth of it, the segment is searched whole, once, and each further
 //! question becomes a binary search over its word hits. A segment with a few values (most of
 //! them) never pays for a whole search.
 
 use super::keywords::KeywordSet;
 use super::score::starts_word;
+
+/// A segment is searched whole once the windows searched in it add up to this fraction of
+/// it. Searching a window of a few dozen bytes costs several times more per byte than the
+/// whole segment (the search is set up for each window, and windows overlap in dense text).
+const INDEX_AFTER: usize = 16;
 
 /// The context words of every rule of an engine, each with an id.
 #[derive(Debug)]
@@ -143,7 +148,7 @@ impl SegmentWords {
         };
         if !self.indexed {
             self.searched += before.len() + after.len();
-            if self.searched < text.len() / 4 {
+            if self.searched < text.len() / INDEX_AFTER {
                 for range in [before, after] {
                     if let Some(window) = text.as_bytes().get(range.clone()) {
                         search.for_each_hit(window, |hit| {
@@ -246,7 +251,8 @@ mod tests {
         let list = words(&["card", "ssn", "cardholder", "visa"]);
         let all = ContextWords::new([list.as_slice()]);
         let (raise, lower) = (all.ids(&words(&["card", "visa"])), all.ids(&words(&["cardholder", "ssn"])));
-        let text = "the CARDholder x ssn card; visa?cardinal card".repeat(3);
+        // Long enough that no pair of windows below reaches the index threshold.
+        let text = "the CARDholder x ssn card; visa?cardinal card".repeat(12);
         let mut windows = SegmentWords::default();
         for start in 0..text.len() {
             for end in start..text.len().min(start + 12) {

@@ -11,8 +11,7 @@
 
 use std::sync::{Arc, OnceLock};
 
-use aho_corasick::AhoCorasick;
-use regex::Regex;
+use regex::{Regex, RegexSet};
 use regex_automata::dfa::Automaton;
 use regex_automata::{Input, PatternID, PatternSet, meta};
 use serde::{Deserialize, Serialize};
@@ -95,8 +94,10 @@ struct CompiledRule {
     /// Index in the engine's rule list.
     order: usize,
     patterns: Vec<CompiledPattern>,
-    ignore: Vec<Regex>,
-    suspect: Vec<Regex>,
+    /// The rule's `ignore_values`, searched together: one search a value.
+    ignore: Option<RegexSet>,
+    suspect: Option<RegexSet>,
+    min_entropy: Option<score::EntropyFloor>,
     raise: WordIds,
     lower: WordIds,
     normalization: Normalization,
@@ -115,7 +116,7 @@ pub struct Engine {
     groups: Vec<RuleGroup>,
     candidates: CandidateIndex,
     context_words: ContextWords,
-    placeholders: AhoCorasick,
+    placeholders: score::Placeholders,
     allow: Vec<Regex>,
     opts: EngineOptions,
     digest: String,
@@ -216,7 +217,7 @@ impl Engine {
             }),
             rules.len() + groups.len(),
         );
-        let placeholders = score::placeholder_markers().map_err(|e| automaton_error("placeholder", e))?;
+        let placeholders = score::Placeholders::new().map_err(|e| automaton_error("placeholder", e))?;
         Ok(Engine {
             rules,
             groups,
@@ -262,7 +263,7 @@ impl Engine {
 
     /// As [`Engine::find`], reusing `scratch` across calls.
     pub fn find_with(&self, segments: &[Segment], scratch: &mut Scratch) -> Vec<Match> {
-        let mut out = Vec::new();
+        let mut out = Vec::with_capacity(scratch.last_found);
         for (index, segment) in segments.iter().enumerate() {
             let first = out.len();
             scratch.words.reset();
@@ -277,6 +278,7 @@ impl Engine {
         }
         keep_best_per_span(&mut out, &mut scratch.order);
         gather_values(segments, &mut out);
+        scratch.last_found = out.len();
         out
     }
 
@@ -448,11 +450,11 @@ impl Engine {
         if self.allow.iter().any(|re| re.is_match(value)) {
             return None;
         }
-        let normalized = rule.normalization.apply_borrowed(value);
-        if rule.ignore.iter().any(|re| re.is_match(&normalized)) {
+        let normalized = rule.normalization.canonical(value);
+        if rule.ignore.as_ref().is_some_and(|re| re.is_match(&normalized)) {
             return None;
         }
-        let mut suspect = rule.suspect.iter().any(|re| re.is_match(&normalized));
+        let mut suspect = rule.suspect.as_ref().is_some_and(|re| re.is_match(&normalized));
         if let Some(validator) = rule.spec.validator {
             match validator.check(value) {
                 Verdict::Invalid => return None,
@@ -460,11 +462,7 @@ impl Engine {
                 Verdict::Valid => {}
             }
         }
-        if rule
-            .spec
-            .min_entropy
-            .is_some_and(|min| score::shannon_entropy(&normalized) < min)
-        {
+        if rule.min_entropy.is_some_and(|floor| !floor.admits(&normalized)) {
             return None;
         }
         let ctx = &rule.spec.context;
@@ -487,7 +485,7 @@ impl Engine {
         if suspect {
             confidence -= self.opts.suspect_penalty;
         }
-        if self.placeholders.is_match(value) {
+        if self.placeholders.in_value(value) {
             confidence -= self.opts.placeholder_penalty;
         }
         // Rounded so that 0.7 - 0.2 is 0.5 and not 0.49999999999999994: thresholds in rule
@@ -577,10 +575,17 @@ fn compile(spec: RuleSpec, order: usize, context_words: &ContextWords) -> Result
     if let Some(p) = &spec.contextual_pattern {
         patterns.push(pattern("contextual_pattern", p, true)?);
     }
-    let regexes = |field, list: &[String]| {
-        list.iter()
-            .map(|p| spec.compile_regex(field, p))
-            .collect::<Result<Vec<_>, _>>()
+    // Each entry on its own first, so an error names the bad one; then all as one set.
+    let regexes = |field, list: &[String]| -> Result<Option<RegexSet>, RuleError> {
+        for p in list {
+            spec.compile_regex(field, p)?;
+        }
+        if list.is_empty() {
+            return Ok(None);
+        }
+        let set = RegexSet::new(list)
+            .map_err(|e| RuleError::invalid(&spec, RuleProblem::BadRegex { field, message: e.to_string() }))?;
+        Ok(Some(set))
     };
     let keywords_in_every_match =
         spec.prefilter == Prefilter::Keywords && shape::keywords_in_every_match(&syntax, &spec.keywords);
@@ -593,6 +598,7 @@ fn compile(spec: RuleSpec, order: usize, context_words: &ContextWords) -> Result
         raise: context_words.ids(&spec.context.raise),
         lower: context_words.ids(&spec.context.lower),
         normalization: spec.normalization(),
+        min_entropy: spec.min_entropy.map(score::EntropyFloor::new),
         patterns,
         id: Arc::from(spec.id.as_str()),
         spec,

@@ -25,9 +25,11 @@ pub struct Match {
     /// the segment).
     pub start: usize,
     pub end: usize,
-    pub origin: SegmentOrigin,
     /// How the value is canonicalised for fingerprints.
     pub normalization: Normalization,
+    /// Shared by the matches of one segment, and set with the values ([`gather_values`]):
+    /// a match is moved several times on its way out, and an origin is a hundred bytes.
+    origin: Option<Arc<SegmentOrigin>>,
     /// The values of all matches of one `find`, in one buffer ([`gather_values`]): one
     /// allocation per call instead of one per value. `None` only while the engine is still
     /// finding.
@@ -64,7 +66,7 @@ impl Match {
             line: seg.line,
             start: seg.offset + span.start,
             end: seg.offset + span.end,
-            origin: seg.origin.clone(),
+            origin: None,
             normalization,
             values: None,
             value_at: span,
@@ -72,6 +74,12 @@ impl Match {
             segment: 0,
             order,
         }
+    }
+
+    /// Where in its item the value was read (an archive member, a cell, a PDF page).
+    pub fn origin(&self) -> &SegmentOrigin {
+        static NOWHERE: SegmentOrigin = SegmentOrigin { path: None, sheet: None, cell: None, pdf_page: None, region: None };
+        self.origin.as_deref().unwrap_or(&NOWHERE)
     }
 
     /// The raw value. Never log it; mask or fingerprint it.
@@ -93,7 +101,7 @@ impl PartialEq for Match {
             && self.confidence == other.confidence
             && self.line == other.line
             && (self.start, self.end) == (other.start, other.end)
-            && self.origin == other.origin
+            && self.origin() == other.origin()
             && self.normalization == other.normalization
             && self.value() == other.value()
     }
@@ -109,7 +117,7 @@ impl std::fmt::Debug for Match {
             .field("line", &self.line)
             .field("start", &self.start)
             .field("end", &self.end)
-            .field("origin", &self.origin)
+            .field("origin", self.origin())
             .field(
                 "value",
                 &format_args!("<redacted, {} chars>", self.value().chars().count()),
@@ -195,7 +203,7 @@ pub(super) fn keep_best_per_span(matches: &mut Vec<Match>, order: &mut Vec<(Key,
 }
 
 /// Copies the values of `matches` out of `segments` (the segments the engine was given)
-/// into one shared buffer.
+/// into one shared buffer, and gives each match its segment's origin.
 pub(super) fn gather_values(segments: &[Segment], matches: &mut [Match]) {
     if matches.is_empty() {
         return;
@@ -210,8 +218,15 @@ pub(super) fn gather_values(segments: &[Segment], matches: &mut [Match]) {
         })
         .collect();
     let all: Arc<str> = Arc::from(all);
+    let mut origin: Option<(usize, Arc<SegmentOrigin>)> = None;
     for (m, span) in matches.iter_mut().zip(spans) {
         m.values = Some(Arc::clone(&all));
         m.value_at = span;
+        // Matches are in text order, so one segment's come together.
+        let shared = match &origin {
+            Some((segment, shared)) if *segment == m.segment => Arc::clone(shared),
+            _ => Arc::clone(&origin.insert((m.segment, Arc::new(segments[m.segment].origin.clone()))).1),
+        };
+        m.origin = Some(shared);
     }
 }

@@ -111,7 +111,7 @@ impl Classifier {
 
     fn finding(&self, item: &ContentRef, m: &Match) -> Finding {
         let fingerprint = self.fingerprinter.fingerprint_match(m);
-        let location = Location::new(item, &m.origin, m.line, m.start, m.end);
+        let location = Location::new(item, m.origin(), m.line, m.start, m.end);
         Finding {
             id: Finding::stable_id(&m.rule_id, &fingerprint, &location),
             detector: m.rule_id.to_string(),

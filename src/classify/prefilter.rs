@@ -57,6 +57,9 @@ pub struct Scratch {
     pub(crate) words: SegmentWords,
     /// For putting a segment's matches in order.
     pub(crate) order: Vec<(super::matches::Key, usize)>,
+    /// How many matches the last call found: the next one starts with room for as many,
+    /// rather than growing (and moving every match) a dozen times in dense text.
+    pub(crate) last_found: usize,
 }
 
 /// The candidate regions of one segment, by target (a rule, or a group of rules that share

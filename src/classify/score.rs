@@ -22,16 +22,93 @@ const PLACEHOLDER_MARKERS: [&str; 12] = [
     "redacted",
 ];
 
-/// An automaton that finds the [`PLACEHOLDER_MARKERS`] in a value, ignoring ASCII case.
-pub fn placeholder_markers() -> Result<AhoCorasick, aho_corasick::BuildError> {
-    // A full DFA and no literal prefilter: it reads values of a few dozen bytes, one per
-    // match, where a prefilter's set-up costs more than the bytes it would skip.
-    AhoCorasickBuilder::new()
-        .ascii_case_insensitive(true)
-        .match_kind(MatchKind::Standard)
-        .kind(Some(AhoCorasickKind::DFA))
-        .prefilter(false)
-        .build(PLACEHOLDER_MARKERS)
+/// Finds the [`PLACEHOLDER_MARKERS`] in a value, ignoring ASCII case.
+///
+/// Every value a rule reports is checked, and most contain no marker: a table of the
+/// markers' first two bytes answers those without running the automaton (a card number
+/// or an SSN holds no letter pair at all).
+#[derive(Debug)]
+pub struct Placeholders {
+    /// Bit `a << 8 | b` is set when some marker starts with bytes `a`, `b` (lower case).
+    starts: Box<[u64; 1024]>,
+    automaton: AhoCorasick,
+}
+
+impl Placeholders {
+    pub fn new() -> Result<Self, aho_corasick::BuildError> {
+        let mut starts = Box::new([0u64; 1024]);
+        for marker in PLACEHOLDER_MARKERS {
+            let pair = pair_index(marker.as_bytes()[0], marker.as_bytes()[1]);
+            starts[pair / 64] |= 1 << (pair % 64);
+        }
+        // A full DFA and no literal prefilter: it reads values of a few dozen bytes, one per
+        // match, where a prefilter's set-up costs more than the bytes it would skip.
+        let automaton = AhoCorasickBuilder::new()
+            .ascii_case_insensitive(true)
+            .match_kind(MatchKind::Standard)
+            .kind(Some(AhoCorasickKind::DFA))
+            .prefilter(false)
+            .build(PLACEHOLDER_MARKERS)?;
+        Ok(Placeholders { starts, automaton })
+    }
+
+    /// Whether `value` holds a marker.
+    pub fn in_value(&self, value: &str) -> bool {
+        let may = value.as_bytes().windows(2).any(|w| {
+            let pair = pair_index(w[0], w[1]);
+            self.starts[pair / 64] & (1 << (pair % 64)) != 0
+        });
+        may && self.automaton.is_match(value)
+    }
+}
+
+fn pair_index(a: u8, b: u8) -> usize {
+    usize::from(a.to_ascii_lowercase()) << 8 | usize::from(b.to_ascii_lowercase())
+}
+
+/// A rule's least entropy, in bits per character, and 2 to that power.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct EntropyFloor {
+    bits: f64,
+    /// `2^bits`, a little above it: the quick test must never pass a value the exact one
+    /// would not.
+    power: f64,
+}
+
+impl EntropyFloor {
+    pub fn new(bits: f64) -> EntropyFloor {
+        EntropyFloor { bits, power: bits.exp2() * (1.0 + 1e-9) }
+    }
+
+    /// Whether `value` carries at least this many bits per character.
+    ///
+    /// Collision entropy, `log2(n² / Σc²)` over the character counts `c`, is never more than
+    /// Shannon entropy and needs only the squares, summed as the counts grow: a random token
+    /// clears the floor on that alone, with no logarithm. The others get the exact sum.
+    pub fn admits(self, value: &str) -> bool {
+        if value.is_empty() || !value.is_ascii() || value.len() > usize::from(u16::MAX) {
+            return shannon_entropy(value) >= self.bits;
+        }
+        let mut counts = [0u16; 128];
+        let mut squares = 0u64;
+        for &b in value.as_bytes() {
+            let count = &mut counts[usize::from(b)];
+            squares += 2 * u64::from(*count) + 1;
+            *count += 1;
+        }
+        let n = value.len() as f64;
+        if n * n >= self.power * squares as f64 {
+            return true;
+        }
+        let weighted: f64 = value
+            .as_bytes()
+            .iter()
+            .map(|&b| std::mem::take(&mut counts[usize::from(b)]))
+            .filter(|&c| c > 0)
+            .map(|c| count_bits(u32::from(c)))
+            .sum();
+        entropy_of(value.len() as u32, weighted) >= self.bits
+    }
 }
 
 /// Shannon entropy of `value` in bits per character.
@@ -140,6 +217,31 @@ mod tests {
         };
         for v in ["AKIAQYLPMN5HHHFPZAM2", "ab", "aab", "é€x€", &"ab".repeat(300), &format!("{}b", "a".repeat(1000))] {
             assert!((shannon_entropy(v) - reference(v)).abs() < 1e-9, "{v}");
+        }
+    }
+
+    #[test]
+    fn the_entropy_floor_agrees_with_the_exact_entropy() {
+        let values = [
+            "", "a", "aaaa", "abcd", "aabb", "AKIAQYLPMN5HHHFPZAM2", "AKIAAAAAAAAAAAAAAAAA", "ééüü", "password1",
+            "bO5FeYx9pM5gNfdKwkEJ3PEVVIPcP4Y7p4tD14z4", "0123456789abcdef", "aaab", "ab",
+        ];
+        for bits in [0.0, 0.5, 1.0, 1.5, 2.0, 2.5, 3.0, 3.5, 3.8, 4.0, 4.5, 5.0] {
+            let floor = EntropyFloor::new(bits);
+            for v in values {
+                assert_eq!(floor.admits(v), shannon_entropy(v) >= bits, "{v:?} at {bits}");
+            }
+        }
+    }
+
+    #[test]
+    fn placeholders_are_found_behind_the_pair_table() {
+        let p = Placeholders::new().unwrap();
+        for v in ["xxxx-1234", "<YOUR-TOKEN>", "ChangeMe123", "my_EXAMPLE_key", "sk_test_abc", "REDACTED", "a-sample"] {
+            assert!(p.in_value(v), "{v}");
+        }
+        for v in ["4111 1111 1111 1111", "AKIAQYLPMN5HHHFPZAM2", "jane.doe@acme-corp.com", "", "x", "tes", "xx"] {
+            assert!(!p.in_value(v), "{v}");
         }
     }
 

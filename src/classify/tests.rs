@@ -133,7 +133,7 @@ fn offsets_and_lines_are_in_the_joined_text() {
     let key = &found[1];
     assert_eq!((&*key.rule_id, key.line), ("aws-access-key-id", 5));
     assert_eq!(&joined[key.start..key.end], "AKIAUJZDEGXDNCF32EPF");
-    assert_eq!(key.origin, origin);
+    assert_eq!(*key.origin(), origin);
     assert_eq!(key.value(), "AKIAUJZDEGXDNCF32EPF");
 }
 

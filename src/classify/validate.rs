@@ -128,12 +128,35 @@ pub enum Normalization {
 }
 
 impl Normalization {
-    /// As [`Normalization::apply`], borrowing `value` when it is already canonical.
-    pub fn apply_borrowed(self, value: &str) -> std::borrow::Cow<'_, str> {
+    /// As [`Normalization::apply`], without allocating: borrowed when `value` is already
+    /// canonical, copied to the stack when short. Every value a rule's regex finds is
+    /// normalised before its ignore list and entropy are checked, and in dense text that was
+    /// an allocation every few dozen bytes.
+    pub fn canonical(self, value: &str) -> Canonical<'_> {
+        let bytes = value.as_bytes();
         match self {
-            Normalization::AsIs => std::borrow::Cow::Borrowed(value),
-            Normalization::Digits if value.bytes().all(|b| b.is_ascii_digit()) => std::borrow::Cow::Borrowed(value),
-            other => std::borrow::Cow::Owned(other.apply(value)),
+            Normalization::AsIs => Canonical::Borrowed(value),
+            Normalization::Digits if bytes.iter().all(u8::is_ascii_digit) => Canonical::Borrowed(value),
+            Normalization::Lowercase if value.is_ascii() && !bytes.iter().any(u8::is_ascii_uppercase) => {
+                Canonical::Borrowed(value)
+            }
+            Normalization::Lowercase if !value.is_ascii() => Canonical::Owned(self.apply(value)),
+            Normalization::Digits | Normalization::Lowercase | Normalization::Alphanumeric => {
+                let kept = bytes.iter().filter_map(|&b| match self {
+                    Normalization::Digits => b.is_ascii_digit().then_some(b),
+                    Normalization::Alphanumeric => b.is_ascii_alphanumeric().then(|| b.to_ascii_uppercase()),
+                    _ => Some(b.to_ascii_lowercase()),
+                });
+                let (mut buf, mut len) = ([0u8; INLINE], 0u8);
+                for b in kept {
+                    let Some(slot) = buf.get_mut(usize::from(len)) else {
+                        return Canonical::Owned(self.apply(value));
+                    };
+                    *slot = b;
+                    len += 1;
+                }
+                Canonical::Inline { bytes: buf, len }
+            }
         }
     }
 
@@ -147,6 +170,32 @@ impl Normalization {
                 .filter(char::is_ascii_alphanumeric)
                 .map(|c| c.to_ascii_uppercase())
                 .collect(),
+        }
+    }
+}
+
+/// Values up to this many bytes are normalised on the stack.
+const INLINE: usize = 64;
+
+/// A value in its canonical spelling ([`Normalization::canonical`]).
+#[derive(Debug)]
+pub enum Canonical<'a> {
+    Borrowed(&'a str),
+    /// ASCII only.
+    Inline { bytes: [u8; INLINE], len: u8 },
+    Owned(String),
+}
+
+impl std::ops::Deref for Canonical<'_> {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        match self {
+            Canonical::Borrowed(s) => s,
+            Canonical::Inline { bytes, len } => {
+                std::str::from_utf8(&bytes[..usize::from(*len)]).expect("inline values hold ASCII only")
+            }
+            Canonical::Owned(s) => s,
         }
     }
 }
@@ -318,7 +367,8 @@ fn email_domain(value: &str) -> Verdict {
     let Some((local, domain)) = value.rsplit_once('@') else {
         return Verdict::Invalid;
     };
-    let domain = domain.trim_end_matches('.').to_ascii_lowercase();
+    // Compared ignoring ASCII case rather than lower-cased: this runs for every address.
+    let domain = domain.trim_end_matches('.');
     if local.is_empty()
         || local.starts_with('.')
         || local.ends_with('.')
@@ -330,12 +380,17 @@ fn email_domain(value: &str) -> Verdict {
         return Verdict::Invalid;
     }
     let tld = domain.rsplit('.').next().unwrap_or_default();
-    let reserved = domain == "localhost"
-        || RESERVED_TLDS.contains(&tld)
-        || FILE_EXTENSION_TLDS.contains(&tld)
-        || RESERVED_DOMAINS
-            .iter()
-            .any(|r| domain == *r || domain.strip_suffix(r).is_some_and(|s| s.ends_with('.')));
+    let is = |a: &str, b: &str| a.eq_ignore_ascii_case(b);
+    let under = |r: &str| {
+        domain.len() > r.len()
+            && domain.is_char_boundary(domain.len() - r.len())
+            && is(&domain[domain.len() - r.len()..], r)
+            && domain.as_bytes()[domain.len() - r.len() - 1] == b'.'
+    };
+    let reserved = is(domain, "localhost")
+        || RESERVED_TLDS.iter().any(|t| is(tld, t))
+        || FILE_EXTENSION_TLDS.iter().any(|t| is(tld, t))
+        || RESERVED_DOMAINS.iter().any(|r| is(domain, r) || under(r));
     if reserved {
         Verdict::Invalid
     } else {
@@ -346,6 +401,19 @@ fn email_domain(value: &str) -> Verdict {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
+
+    #[test]
+    fn canonical_spellings_are_what_apply_gives() {
+        let long = format!("{}@Example.COM", "A".repeat(70));
+        let values = ["4111 1111-1111 1111", "123456789", "Jane.Doe@Acme.IO", "jane@acme.io", "DE89 3704 0044 0532 0130 00", "ÉLODIE@acme.fr", "", &long, "ß"];
+        for n in [Normalization::Digits, Normalization::Lowercase, Normalization::AsIs, Normalization::Alphanumeric] {
+            for v in values {
+                assert_eq!(&*n.canonical(v), n.apply(v), "{n:?} {v:?}");
+            }
+        }
+        assert!(matches!(Normalization::Digits.canonical("123"), Canonical::Borrowed(_)));
+        assert!(matches!(Normalization::Digits.canonical("1-23"), Canonical::Inline { .. }));
+    }
 
     /// Builds a GitHub-style token the way GitHub does, for tests and rule examples.
     pub(crate) fn github_token(prefix: &str, random30: &str) -> String {
@@ -462,6 +530,10 @@ pub(crate) mod tests {
             ".jane@acme.com",
             "ja..ne@acme.com",
             "jane@-acme.com",
+            "Jane@Host.TEST",
+            "a@b.Example.Com.",
+            "x@LOCALHOST",
+            "icon@3X.PNG",
         ] {
             assert_eq!(Validator::EmailDomain.check(bad), Verdict::Invalid, "{bad}");
         }
