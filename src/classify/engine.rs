@@ -330,10 +330,25 @@ impl Engine {
                 members.iter().flat_map(|&m| self.rules[m].patterns.iter().map(|p| p.source.as_str())).collect();
             group_gate(&sources)
         });
+        let mut none = false;
         let searched = gate.as_ref().is_some_and(|dfa| {
             let cache = caches[members.len() - 1].get_or_insert_with(|| dfa.create_cache());
+            // Most regions hold no match: a plain search that stops at the first one says so
+            // at a fraction of the cost per byte of the overlapping search, which must carry
+            // every pattern's matches along.
+            match dfa.try_search_fwd(cache, &input.clone().earliest(true)) {
+                Ok(None) => {
+                    none = true;
+                    return true;
+                }
+                Ok(Some(_)) => {}
+                Err(_) => return false,
+            }
             dfa.try_which_overlapping_matches(cache, &input, set).is_ok()
         });
+        if none {
+            return;
+        }
         for (&rule, &first) in members.iter().zip(&group.first_pattern) {
             let region = Region { rule, ..region };
             if !searched {
