@@ -68,6 +68,11 @@ impl ContextWords {
         ContextWords { words, search }
     }
 
+    /// Every word, lower-cased; a word's id is its index here.
+    pub fn words(&self) -> &[String] {
+        &self.words
+    }
+
     /// The ids of `list`, which must have been among the lists given to [`ContextWords::new`].
     pub fn ids(&self, list: &[String]) -> WordIds {
         let mut ids = WordIds::default();
@@ -105,11 +110,32 @@ pub struct SegmentWords {
 }
 
 impl SegmentWords {
+    /// Whether the segment needed all its context words: its values were dense enough.
+    pub fn indexed(&self) -> bool {
+        self.indexed
+    }
+
     /// Forgets the previous segment.
     pub fn reset(&mut self) {
         self.indexed = false;
         self.header_ready = false;
         self.searched = 0;
+        self.hits.clear();
+    }
+
+    /// Notes that context word `word` starts a word at `start..end` of the segment: the
+    /// keyword pass over the segment finds the context words too, so that dense text is not
+    /// searched a second time for them. Hits may come in any order.
+    pub fn record(&mut self, start: usize, end: usize, word: usize) {
+        self.hits.push(Hit { start, end, word });
+    }
+
+    /// The hits recorded since [`SegmentWords::reset`] are every context word of the segment.
+    pub fn recorded_all(&mut self) {
+        if !self.hits.is_sorted_by_key(|h| h.start) {
+            self.hits.sort_unstable_by_key(|h| h.start);
+        }
+        self.indexed = true;
     }
 
     /// Whether one of `raise`, and whether one of `lower`, starts a word fully inside

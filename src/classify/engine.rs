@@ -216,6 +216,7 @@ impl Engine {
                 filing: filing[i],
             }),
             rules.len() + groups.len(),
+            context_words.words(),
         );
         let placeholders = score::Placeholders::new().map_err(|e| automaton_error("placeholder", e))?;
         Ok(Engine {
@@ -266,8 +267,12 @@ impl Engine {
         let mut out = Vec::with_capacity(scratch.last_found);
         for (index, segment) in segments.iter().enumerate() {
             let first = out.len();
+            // A segment that needed all its context words is usually followed by another:
+            // this one's keyword pass finds them too.
+            let dense = scratch.words.indexed();
             scratch.words.reset();
-            self.candidates.collect(&segment.text, segment.context.as_deref(), &mut scratch.candidates);
+            let words = dense.then_some(&mut scratch.words);
+            self.candidates.collect(&segment.text, segment.context.as_deref(), &mut scratch.candidates, words);
             let groups = &mut scratch.groups;
             if groups.len() != self.groups.len() {
                 *groups = self.groups.iter().map(GroupScratch::new).collect();

@@ -150,7 +150,14 @@ pub struct CandidateIndex {
     target_count: usize,
     /// All keywords (lower-cased, deduplicated); a hit's pattern indexes `keyword_rules`.
     keywords: Option<KeywordSet>,
+    /// The keywords (same patterns) and then the context words that are not keywords: in
+    /// dense text, where every value asks for its context words, one pass finds both.
+    /// Benign text pays for a larger set and gains nothing, so it is used only after a
+    /// segment that needed its context words indexed.
+    keywords_and_context: Option<KeywordSet>,
     keyword_rules: Vec<Vec<KeywordUse>>,
+    /// Per word of `keywords_and_context`, its id among the context words, if it is one.
+    context_ids: Vec<Option<usize>>,
     /// Rules without a prefilter: their regex runs on every segment.
     always: Vec<usize>,
     /// Digit-prefiltered rules.
@@ -159,17 +166,20 @@ pub struct CandidateIndex {
 }
 
 impl CandidateIndex {
-    /// `rules` in engine order, `target_count` targets in all.
+    /// `rules` in engine order, `target_count` targets in all; `context_words` by id.
     pub fn new<'a>(
         rules: impl Iterator<Item = RulePrefilter<'a>>,
         target_count: usize,
+        context_words: &[String],
     ) -> Self {
         let mut index = CandidateIndex {
             reach: Vec::new(),
             filing: Vec::new(),
             target_count,
             keywords: None,
+            keywords_and_context: None,
             keyword_rules: Vec::new(),
+            context_ids: Vec::new(),
             always: Vec::new(),
             digit_rules: Vec::new(),
             shortest_min_digits: usize::MAX,
@@ -206,23 +216,45 @@ impl CandidateIndex {
         if !words.is_empty() {
             index.keywords = Some(KeywordSet::new(&words));
         }
+        index.context_ids = vec![None; words.len()];
+        for (id, word) in context_words.iter().enumerate() {
+            match words.iter().position(|w| w == word) {
+                Some(p) => index.context_ids[p] = Some(id),
+                None => {
+                    words.push(word.clone());
+                    index.context_ids.push(Some(id));
+                }
+            }
+        }
+        if !words.is_empty() {
+            index.keywords_and_context = Some(KeywordSet::new(&words));
+        }
         index
     }
 
     /// Collects in `scratch` the regions of `text` where rules are worth running. `context`
     /// is the text next to the segment (a column header): a keyword there makes the whole
     /// segment a candidate for its rules, since a rule whose keywords are its context words
-    /// (`npi`) must run on a cell under an "NPI" header.
-    pub fn collect(&self, text: &str, context: Option<&str>, scratch: &mut Candidates) {
+    /// (`npi`) must run on a cell under an "NPI" header. With `words`, the same pass records
+    /// there where context words start a word.
+    pub fn collect(&self, text: &str, context: Option<&str>, scratch: &mut Candidates, words: Option<&mut SegmentWords>) {
         scratch.fit(self.target_count);
         let len = text.len();
         for &i in &self.always {
             scratch.add(self.filing[i], 0, len);
         }
-        if let Some(keywords) = &self.keywords {
+        let (keywords, mut words) = match words {
+            Some(words) => (&self.keywords_and_context, Some(words)),
+            None => (&self.keywords, None),
+        };
+        if let Some(keywords) = keywords {
             keywords.for_each_hit(text.as_bytes(), |hit| {
                 let word_start = starts_word(text, hit.start);
-                for u in &self.keyword_rules[hit.pattern] {
+                if word_start && let Some(words) = words.as_deref_mut() && let Some(id) = self.context_ids[hit.pattern] {
+                    words.record(hit.start, hit.end, id);
+                }
+                let Some(uses) = self.keyword_rules.get(hit.pattern) else { return };
+                for u in uses {
                     if u.word_starts_only && !word_start {
                         continue;
                     }
@@ -230,9 +262,12 @@ impl CandidateIndex {
                     scratch.add(self.filing[u.rule], start, end);
                 }
             });
+            if let Some(words) = words {
+                words.recorded_all();
+            }
             if let Some(context) = context {
                 keywords.for_each_hit(context.as_bytes(), |hit| {
-                    for u in &self.keyword_rules[hit.pattern] {
+                    for u in self.keyword_rules.get(hit.pattern).into_iter().flatten() {
                         scratch.add(self.filing[u.rule], 0, len);
                     }
                 });

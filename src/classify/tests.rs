@@ -701,3 +701,37 @@ fn a_value_group_that_is_the_whole_match_is_found_without_captures() {
         }
     }
 }
+
+/// After a segment dense enough to index its context words, the next segment's keyword pass
+/// records them too; what is found must not change.
+#[test]
+fn dense_segments_find_context_words_in_the_keyword_pass_alike() {
+    let lines = [
+        "Employee SSN 175-85-6645 verified by HR",
+        "Prescriber NPI 1741129617 on the claim form",
+        "Corporate card on file: 4290 2454 3162 5914",
+        "Contact radia.berners51@acme-corp.com for access",
+        "sample card 4111 1111 1111 1111, fake ssn 078-05-1120",
+    ];
+    let text: String = (0..400).map(|i| format!("{}\n", lines[i % lines.len()])).collect();
+    let segments: Vec<Segment> = text
+        .split_inclusive('\n')
+        .collect::<Vec<_>>()
+        .chunks(100)
+        .scan((0usize, 1u32), |(offset, line), chunk| {
+            let body: String = chunk.concat();
+            let segment = seg(&body, *offset, *line);
+            *offset += body.len();
+            *line += chunk.len() as u32;
+            Some(segment)
+        })
+        .collect();
+    let engine = Engine::builtin();
+    let mut scratch = Scratch::default();
+    let found = engine.find_with(&segments[..1], &mut scratch);
+    assert!(scratch.words.indexed(), "the first segment indexes its context words");
+    let mut all = found;
+    all.extend(engine.find_with(&segments[1..], &mut scratch));
+    assert_eq!(all, engine.find_exhaustive(&segments));
+    assert!(all.len() >= 300, "{}", all.len());
+}
