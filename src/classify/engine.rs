@@ -35,7 +35,9 @@ const ENGINE_REVISION: &str = "confluence-dlp classify engine r3 (candidate regi
 /// Regions up to this many bytes are gated before the meta regex runs there. On a larger
 /// region the gate saves little set-up and reads every byte, where the meta regex skips to
 /// its pattern's literals (`AKIA`, `@`) with memchr: dense text merges the regions of a rule
-/// that hits on every line into one as large as the segment.
+/// that hits on every line into one as large as the segment. Digit rules are gated on
+/// regions of any size: their patterns begin with digits, no literal to skip to, and a
+/// region of theirs is digit runs close together (a table of card numbers).
 const GATED_REGION: usize = 1024;
 
 /// Knobs that apply to every rule.
@@ -376,7 +378,7 @@ impl Engine {
     ) {
         let rule = &self.rules[region.rule];
         let text = segment.text.as_str();
-        let small = region.end - region.start <= GATED_REGION;
+        let gated = region.end - region.start <= GATED_REGION || rule.spec.prefilter == Prefilter::Digits;
         for (i, pattern) in rule.patterns.iter().enumerate() {
             let input = Input::new(text).span(region.start..region.end);
             if let Some((set, first)) = matched
@@ -384,7 +386,7 @@ impl Engine {
             {
                 continue;
             }
-            let gate = if small { pattern.gate() } else { None };
+            let gate = if gated { pattern.gate() } else { None };
             let mut at = region.start;
             match gate {
                 Some(PatternGate::Find(dfa)) => {
