@@ -324,11 +324,18 @@ impl Engine {
         };
         let group = &self.groups[g];
         // Only the members some hit here named: a region of short digit runs is not
-        // searched for card numbers.
-        let members = &group.members[..region.members.clamp(1, group.members.len())];
-        if let [rule] = members {
-            return self.scan_region(Region { rule: *rule, ..region }, segment, None, words, out);
+        // searched for card numbers, nor a region of SSNs for IBANs (whose runs are joined
+        // by spaces only), and a region one member alone can match needs no group search.
+        let named = region.members & low_bits(group.members.len());
+        match named.count_ones() {
+            0 => return,
+            1 => {
+                let rule = group.members[named.trailing_zeros() as usize];
+                return self.scan_region(Region { rule, ..region }, segment, None, words, out);
+            }
+            _ => {}
         }
+        let members = &group.members[..64 - named.leading_zeros() as usize];
         let GroupScratch { set, caches } = &mut groups[g];
         set.clear();
         let input = Input::new(segment.text.as_str()).span(region.start..region.end);
@@ -356,8 +363,11 @@ impl Engine {
         if none {
             return;
         }
-        for (&rule, &first) in members.iter().zip(&group.first_pattern) {
+        for (n, (&rule, &first)) in members.iter().zip(&group.first_pattern).enumerate() {
             let region = Region { rule, ..region };
+            if named & (1 << n) == 0 {
+                continue;
+            }
             if !searched {
                 self.scan_region(region, segment, None, words, out);
             } else if (0..self.rules[rule].patterns.len()).any(|i| set.contains(PatternID::new_unchecked(first + i))) {
@@ -527,6 +537,11 @@ impl Engine {
             span,
         ))
     }
+}
+
+/// The low `n` bits set (all of them for 64 or more).
+fn low_bits(n: usize) -> u64 {
+    if n >= 64 { !0 } else { (1 << n) - 1 }
 }
 
 /// The byte position after the character at `at` (or past the end).

@@ -85,24 +85,25 @@ impl GroupScratch {
 
 /// Rules that share their trigger, searched together first.
 pub struct RuleGroup {
-    /// Rule indexes, by rank: a hit that makes a member a candidate makes every member
-    /// before it one too (the digit rules by `min_digits`: a run of nine digits is long
-    /// enough for every rule that asks for nine or fewer).
+    /// Rule indexes, by rank (the digit rules by `min_digits`): a region where only short
+    /// digit runs were seen names members at the start only. At most 64.
     pub members: Vec<usize>,
     /// Per member, the id of its first pattern in the group's search.
     pub first_pattern: Vec<usize>,
     pub pattern_count: usize,
-    /// Per number of members `n`, the search of the first `n + 1` members' patterns: a
-    /// region where only short digit runs were seen is searched for the rules those can
-    /// be, with an automaton a fraction of the size of all of them. Built on first use;
-    /// `None` if it cannot be built (then each member is scanned as if ungrouped).
+    /// Per member `n`, the search of the first `n + 1` members' patterns, for a region whose
+    /// last candidate is member `n`: a region where only short digit runs were seen is
+    /// searched for the rules those can be, with an automaton a fraction of the size of all
+    /// of them. Built on first use; `None` if it cannot be built (then each member is
+    /// scanned as if ungrouped).
     pub gates: Vec<OnceLock<Option<hybrid::dfa::DFA>>>,
 }
 
 impl RuleGroup {
     /// Groups the rules with equal `triggers` (`None`: never grouped), each group ordered by
-    /// `ranks` (then pack order). Returns the groups and how each rule's regions are filed:
-    /// under itself, or under the rule count + its group, naming the members up to itself.
+    /// `ranks` (then pack order), at most 64 to a group. Returns the groups and how each
+    /// rule's regions are filed: under itself, or under the rule count + its group, naming
+    /// itself.
     ///
     /// Each member keeps its own reach: a hit files one region per member under the group,
     /// and since they surround the same hit they merge into one, as wide as the farthest
@@ -122,6 +123,7 @@ impl RuleGroup {
             let mut members: Vec<usize> =
                 (i..count).filter(|&j| !grouped[j] && triggers[j].as_ref() == Some(trigger)).collect();
             members.sort_by_key(|&m| ranks[m]);
+            members.truncate(64);
             if members.len() < 2 {
                 continue;
             }
@@ -129,7 +131,7 @@ impl RuleGroup {
             let mut pattern_count = 0;
             for (n, &m) in members.iter().enumerate() {
                 grouped[m] = true;
-                filing[m] = Filing { target: count + groups.len(), members: n + 1 };
+                filing[m] = Filing { target: count + groups.len(), members: 1 << n };
                 first_pattern.push(pattern_count);
                 pattern_count += pattern_counts[m];
             }
@@ -154,8 +156,8 @@ mod tests {
         assert_eq!(groups[0].first_pattern, vec![0, 3, 4]);
         assert_eq!(groups[0].pattern_count, 5);
         assert_eq!(groups[0].gates.len(), 3);
-        let targets: Vec<(usize, usize)> = filing.iter().map(|f| (f.target, f.members)).collect();
-        assert_eq!(targets, vec![(6, 2), (1, 1), (2, 1), (6, 1), (4, 1), (6, 3)]);
+        let targets: Vec<(usize, u64)> = filing.iter().map(|f| (f.target, f.members)).collect();
+        assert_eq!(targets, vec![(6, 2), (1, 1), (2, 1), (6, 1), (4, 1), (6, 4)]);
     }
 
     #[test]

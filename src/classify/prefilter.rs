@@ -34,17 +34,17 @@ pub struct Region {
     pub rule: usize,
     pub start: usize,
     pub end: usize,
-    /// Of a group, how many members (in the group's order) some hit here made candidates.
-    pub members: usize,
+    /// Of a group, which members some hit here made candidates: bit `n` for its `n`th.
+    pub members: u64,
 }
 
 /// Where the regions of a rule's hits are filed: under its target, naming `members` of the
-/// target's members as candidates (a group's members are ordered so that a hit for one is a
-/// hit for every member before it; an ungrouped rule is a target of one).
+/// target's members as candidates (bit `n` for a group's `n`th; an ungrouped rule is a target
+/// of one).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Filing {
     pub target: usize,
-    pub members: usize,
+    pub members: u64,
 }
 
 /// Buffers reused across calls to [`super::Engine::find_with`], so scanning many items does
@@ -87,7 +87,7 @@ impl Candidates {
         {
             last.start = last.start.min(start);
             last.end = last.end.max(end);
-            last.members = last.members.max(members);
+            last.members |= members;
             return;
         }
         self.regions.push(Region { rule, start, end, members });
@@ -103,7 +103,7 @@ impl Candidates {
             self.latest[r.rule] = 0;
             pending = match pending {
                 Some(p) if p.rule == r.rule && r.start <= p.end => {
-                    Some(Region { end: p.end.max(r.end), members: p.members.max(r.members), ..p })
+                    Some(Region { end: p.end.max(r.end), members: p.members | r.members, ..p })
                 }
                 Some(p) => {
                     each(p);
@@ -365,11 +365,11 @@ mod tests {
         scratch.add(Filing { target: 0, members: 1 }, 15, 30);
         scratch.add(Filing { target: 2, members: 1 }, 0, 5);
         scratch.add(Filing { target: 0, members: 1 }, 40, 45);
-        scratch.add(Filing { target: 2, members: 3 }, 4, 8);
+        scratch.add(Filing { target: 2, members: 4 }, 4, 8);
         scratch.add(Filing { target: 2, members: 2 }, 55, 58);
         let mut out = Vec::new();
         scratch.drain_in_order(|r| out.push((r.rule, r.start, r.end, r.members)));
-        assert_eq!(out, vec![(0, 10, 30, 1), (0, 40, 45, 1), (2, 0, 8, 3), (2, 50, 60, 2)], "merged regions name every member any hit named");
+        assert_eq!(out, vec![(0, 10, 30, 1), (0, 40, 45, 1), (2, 0, 8, 5), (2, 50, 60, 3)], "merged regions name every member any hit named");
         let mut again = Vec::new();
         scratch.drain_in_order(|r| again.push(r));
         assert!(again.is_empty(), "draining clears");
