@@ -124,25 +124,39 @@ async fn process(job: &ScanJob, deps: &Arc<WorkerDeps>) -> Result<Processed, Fai
                 Some(sealed) => deps.sealer.open(sealed).map_err(|e| Failure::Permanent(e.to_string()))?,
                 None => fetch::body(deps, item).await?,
             };
-            let segments = storage_segments(&body, deps)?;
-            Ok(classified(vec![result(deps, item, &digest, &segments)]))
+            let item = item.clone();
+            let classified_body = off_runtime(deps, move |deps| {
+                let segments = storage_segments(&body, deps)?;
+                Ok(classified(vec![result(deps, &item, &digest, &segments)]))
+            });
+            classified_body.await?
         }
         Work::Comments { item, container } => {
             let comments = fetch::comments(deps, *container, item).await?;
             let mut results = Vec::with_capacity(comments.len());
-            let mut malformed = Vec::new();
+            let mut changed = Vec::with_capacity(comments.len());
             for (comment_ref, body) in comments {
                 if is_current(deps, &comment_ref, &digest).await? {
                     results.push(ItemResult::unchanged(comment_ref.clone(), comment_ref.page_version, &digest));
-                    continue;
-                }
-                match storage_segments(&body, deps) {
-                    Ok(segments) => results.push(result(deps, &comment_ref, &digest, &segments)),
-                    Err(Failure::Permanent(reason)) | Err(Failure::Transient(reason)) => {
-                        malformed.push(format!("comment {}: {reason}", comment_ref.item_id()))
-                    }
+                } else {
+                    changed.push((comment_ref, body));
                 }
             }
+            let (classified_comments, malformed) = off_runtime(deps, move |deps| {
+                let mut results = Vec::with_capacity(changed.len());
+                let mut malformed = Vec::new();
+                for (comment_ref, body) in changed {
+                    match storage_segments(&body, deps) {
+                        Ok(segments) => results.push(result(deps, &comment_ref, &digest, &segments)),
+                        Err(Failure::Permanent(reason)) | Err(Failure::Transient(reason)) => {
+                            malformed.push(format!("comment {}: {reason}", comment_ref.item_id()))
+                        }
+                    }
+                }
+                (results, malformed)
+            })
+            .await?;
+            results.extend(classified_comments);
             let outcome = if malformed.is_empty() {
                 JobOutcome::Classified
             } else {
@@ -165,28 +179,43 @@ async fn process(job: &ScanJob, deps: &Arc<WorkerDeps>) -> Result<Processed, Fai
     }
 }
 
-/// Extraction (parsing, decompression, OCR) is CPU-bound: it runs on a blocking thread so the
-/// pool's async threads keep serving other jobs.
 async fn attachment_outcome(deps: &Arc<WorkerDeps>, item: &ContentRef, digest: &str, bytes: Vec<u8>) -> Result<Processed, Failure> {
-    let name = item.attachment_title.clone().unwrap_or_default();
-    let shared = Arc::clone(deps);
-    let extracted = tokio::task::spawn_blocking(move || {
-        extract::attachment_segments(&bytes, &name, &shared.attachment_limits, shared.ocr.as_ref())
+    let item = item.clone();
+    let digest = digest.to_owned();
+    off_runtime(deps, move |deps| {
+        let name = item.attachment_title.clone().unwrap_or_default();
+        let extract::Extraction { segments, problems } =
+            extract::attachment_segments(&bytes, &name, &deps.attachment_limits, deps.ocr.as_ref());
+        drop(bytes);
+        if problems.is_empty() {
+            return classified(vec![result(deps, &item, &digest, &segments)]);
+        }
+        let reason = problems.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ");
+        if segments.is_empty() && problems.iter().all(|e| matches!(e, ExtractError::NotExtracted { .. })) {
+            // Nothing was read, so nothing is claimed about the item's findings either way.
+            return Processed { outcome: JobOutcome::NotExtracted { reason }, results: Vec::new() };
+        }
+        // What was read before a limit or a damaged part is still classified and its findings
+        // recorded; the outcome names what was not read.
+        Processed { outcome: JobOutcome::Failed { error: reason }, results: vec![result(deps, &item, &digest, &segments)] }
     })
     .await
-    .map_err(|e| Failure::Permanent(format!("extraction stopped: {}", if e.is_panic() { "the extractor panicked" } else { "cancelled" })))?;
-    let extract::Extraction { segments, problems } = extracted;
-    if problems.is_empty() {
-        return Ok(classified(vec![result(deps, item, digest, &segments)]));
-    }
-    let reason = problems.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ");
-    if segments.is_empty() && problems.iter().all(|e| matches!(e, ExtractError::NotExtracted { .. })) {
-        // Nothing was read, so nothing is claimed about the item's findings either way.
-        return Ok(Processed { outcome: JobOutcome::NotExtracted { reason }, results: Vec::new() });
-    }
-    // What was read before a limit or a damaged part is still classified and its findings
-    // recorded; the outcome names what was not read.
-    Ok(Processed { outcome: JobOutcome::Failed { error: reason }, results: vec![result(deps, item, digest, &segments)] })
+}
+
+/// Extraction and classification are CPU-bound (parsing, decompression, OCR, the rule pack
+/// over megabytes of text): they run on a blocking thread. On the pool's async threads they
+/// starved every task sharing the thread, down to the reader of the queue's Redis
+/// connection, whose answers then timed out.
+async fn off_runtime<T, F>(deps: &Arc<WorkerDeps>, work: F) -> Result<T, Failure>
+where
+    T: Send + 'static,
+    F: FnOnce(&WorkerDeps) -> T + Send + 'static,
+{
+    let shared = Arc::clone(deps);
+    tokio::task::spawn_blocking(move || work(&shared)).await.map_err(|e| {
+        let why = if e.is_panic() { "extraction or classification panicked" } else { "it was cancelled" };
+        Failure::Permanent(format!("processing stopped: {why}"))
+    })
 }
 
 fn storage_segments(body: &str, deps: &WorkerDeps) -> Result<Vec<Segment>, Failure> {

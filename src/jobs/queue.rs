@@ -11,6 +11,7 @@ use apalis::prelude::*;
 use futures::TryFutureExt;
 use apalis_redis::RedisStorage;
 use apalis_sqlite::SqliteStorage;
+use redis::aio::ConnectionManagerConfig;
 use secrecy::{ExposeSecret, SecretString};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
 
@@ -31,6 +32,12 @@ pub enum QueueError {
     #[error("worker pool stopped with an error: {0}")]
     Worker(String),
 }
+
+/// How long a Redis command may wait for its answer; see [`JobQueue::redis`].
+const REDIS_RESPONSE_TIMEOUT: Duration = Duration::from_secs(15);
+/// Attempts after the first to enqueue a job, waiting `PUSH_BACKOFF` times the attempt.
+const PUSH_RETRIES: u32 = 3;
+const PUSH_BACKOFF: Duration = Duration::from_millis(500);
 
 /// How a pool of workers runs.
 #[derive(Debug, Clone)]
@@ -89,7 +96,17 @@ impl JobQueue {
     }
 
     pub async fn redis(url: &str, queue: &str, heartbeat: Duration) -> Result<Self, QueueError> {
-        let conn = apalis_redis::connect(url).await.map_err(|e| QueueError::Redis(redis_error_kind(&e)))?;
+        let redis_err = |e: apalis_redis::RedisError| QueueError::Redis(redis_error_kind(&e));
+        let client = apalis_redis::Client::open(url).map_err(redis_err)?;
+        // redis' default is to fail a command whose answer takes 500 ms. The answer's wait
+        // counts while the task that reads it is not polled, and a scan keeps its runtime busy
+        // (crawl, extraction hand-offs, OCR on the other core): a healthy local Redis then
+        // failed a crawler's push with "timed out". A dead Redis is still found by the
+        // connection timeout and the reconnects.
+        let config = ConnectionManagerConfig::new()
+            .set_response_timeout(Some(REDIS_RESPONSE_TIMEOUT))
+            .set_connection_timeout(Some(Duration::from_secs(5)));
+        let conn = client.get_connection_manager_with_config(config).await.map_err(redis_err)?;
         let config = apalis_redis::Config::default()
             .queue(queue)
             .heartbeat_interval(heartbeat)
@@ -110,11 +127,25 @@ impl JobQueue {
     /// by the queue.
     pub async fn push(&self, job: ScanJob, max_attempts: usize) -> Result<(), QueueError> {
         let key = job.idempotency_key();
-        let task = TaskBuilder::new(job).idempotency_key(key).max_attempts(max_attempts).build();
         let push_err = |e: &dyn std::fmt::Display| QueueError::Push(e.to_string());
-        match self {
-            JobQueue::Embedded(s) => s.clone().push_task(task).await.map_err(|e| push_err(&e)),
-            JobQueue::Redis(s) => s.clone().push_task(task).await.map_err(|e| push_err(&e)),
+        // A push that failed may still have landed (the answer was lost, not the command);
+        // the idempotency key makes the next attempt a no-op then, so retrying is safe, and a
+        // Redis that restarts under a scan costs a pause, not the scan.
+        let mut attempt = 0;
+        loop {
+            let task = TaskBuilder::new(job.clone()).idempotency_key(key.clone()).max_attempts(max_attempts).build();
+            let pushed = match self {
+                JobQueue::Embedded(s) => s.clone().push_task(task).await.map_err(|e| push_err(&e)),
+                JobQueue::Redis(s) => s.clone().push_task(task).await.map_err(|e| push_err(&e)),
+            };
+            match pushed {
+                Err(e) if attempt < PUSH_RETRIES => {
+                    attempt += 1;
+                    tracing::warn!(queue = self.kind(), attempt, error = %e, "enqueueing a job failed; trying again");
+                    tokio::time::sleep(PUSH_BACKOFF * attempt).await;
+                }
+                done => return done,
+            }
         }
     }
 
