@@ -107,15 +107,20 @@ impl EntropyFloor {
         if n * n >= self.power * squares as f64 {
             return true;
         }
-        let weighted: f64 = value
-            .as_bytes()
-            .iter()
-            .map(|&b| std::mem::take(&mut counts[usize::from(b)]))
-            .filter(|&c| c > 0)
-            .map(|c| count_bits(u32::from(c)))
-            .sum();
-        entropy_of(value.len() as u32, weighted) >= self.bits
+        entropy_of(value.len() as u32, weighted_counts(value.as_bytes(), &mut counts)) >= self.bits
     }
+}
+
+/// `sum(c * log2(c))` over the byte counts of `bytes` in `counts`, which it clears. Each count
+/// is read (and cleared) once, on the first byte of its kind, instead of walking the whole
+/// table.
+fn weighted_counts(bytes: &[u8], counts: &mut [u16; 128]) -> f64 {
+    bytes
+        .iter()
+        .map(|&b| std::mem::take(&mut counts[usize::from(b)]))
+        .filter(|&n| n > 0)
+        .map(|n| count_bits(u32::from(n)))
+        .sum()
 }
 
 /// Shannon entropy of `value` in bits per character.
@@ -128,20 +133,12 @@ pub fn shannon_entropy(value: &str) -> f64 {
         return 0.0;
     }
     if value.is_ascii() && value.len() <= usize::from(u16::MAX) {
-        // The common case, counted by byte; each count is read (and cleared) once, on the
-        // first byte of its kind, instead of walking the whole table.
+        // The common case, counted by byte.
         let mut counts = [0u16; 128];
         for &b in value.as_bytes() {
             counts[usize::from(b)] += 1;
         }
-        let weighted: f64 = value
-            .as_bytes()
-            .iter()
-            .map(|&b| std::mem::take(&mut counts[usize::from(b)]))
-            .filter(|&n| n > 0)
-            .map(|n| count_bits(u32::from(n)))
-            .sum();
-        return entropy_of(value.len() as u32, weighted);
+        return entropy_of(value.len() as u32, weighted_counts(value.as_bytes(), &mut counts));
     }
     let mut chars: Vec<char> = value.chars().collect();
     chars.sort_unstable();
