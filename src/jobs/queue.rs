@@ -99,9 +99,10 @@ impl JobQueue {
         let redis_err = |e: apalis_redis::RedisError| QueueError::Redis(redis_error_kind(&e));
         let client = apalis_redis::Client::open(url).map_err(redis_err)?;
         // redis' default is to fail a command whose answer takes 500 ms. The answer's wait
-        // counts while the task that reads it is not polled, and a scan keeps its runtime busy
-        // (crawl, extraction hand-offs, OCR on the other core): a healthy local Redis then
-        // failed a crawler's push with "timed out". A dead Redis is still found by the
+        // counts while the task that reads it is not polled: with classification on the
+        // runtime's one thread (a test's runtime, a debug build), a healthy local Redis failed
+        // a crawler's push with "timed out". Workers now classify off the runtime, but any
+        // busy stretch must cost a pause, not a scan. A dead Redis is still found by the
         // connection timeout and the reconnects.
         let config = ConnectionManagerConfig::new()
             .set_response_timeout(Some(REDIS_RESPONSE_TIMEOUT))
