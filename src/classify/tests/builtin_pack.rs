@@ -1,0 +1,185 @@
+//! The built-in rule pack as a whole: it compiles, it is as large as promised, it stays
+//! quiet on everyday wiki text, it names what a leak holds, and its fast paths find what
+//! the exhaustive search finds.
+
+use super::*;
+
+#[test]
+fn builtin_engine_compiles() {
+    let engine = Engine::new(RulePack::try_builtin().unwrap(), EngineOptions::default()).unwrap();
+    let ids = engine.detector_ids();
+    // The first detectors, and the ids the sample space plants values for.
+    for id in [
+        "aws-access-key-id",
+        "github-classic-pat",
+        "credit-card",
+        "us-ssn",
+        "email",
+        "us-npi",
+        "iban",
+        "uk-nino",
+        "slack-bot-token",
+        "pem-private-key",
+        "postgres-connection-string",
+        "jwt",
+    ] {
+        assert!(ids.contains(&id), "missing {id}");
+    }
+    assert_eq!(engine.digest().len(), 64);
+    assert_eq!(
+        Engine::builtin().digest(),
+        engine.digest(),
+        "digest is deterministic"
+    );
+}
+
+/// Counts per category; `cargo test --lib rule_counts -- --nocapture` prints them.
+#[test]
+fn rule_counts_per_category_and_every_rule_is_prefiltered() {
+    let pack = RulePack::builtin();
+    let count = |c: Category| pack.rules().iter().filter(|r| r.category == c).count();
+    let (secret, pii, pci, phi) = (
+        count(Category::Secret),
+        count(Category::Pii),
+        count(Category::Pci),
+        count(Category::Phi),
+    );
+    println!(
+        "rule_counts: total {} secret {secret} pii {pii} pci {pci} phi {phi}",
+        pack.rules().len()
+    );
+    assert!(pack.rules().len() >= 120);
+    assert!(secret >= 80 && pii >= 25 && pci >= 4 && phi >= 5);
+    for rule in pack.rules() {
+        assert!(
+            !rule.keywords.is_empty() || rule.prefilter == Prefilter::Digits,
+            "{} runs its regex on every segment",
+            rule.id
+        );
+    }
+}
+
+/// A page of the kind every wiki has: how-tos full of placeholders, documentation keys,
+/// versions, dates, ids and fictional phone numbers. The whole builtin pack stays quiet.
+#[test]
+fn builtin_pack_is_quiet_on_a_how_to_page() {
+    let page = r#"
+Setup guide (v2.14.3, updated 2026-11-25). Ticket OPS-4411, build 20261125.1342.
+export AWS_ACCESS_KEY_ID=AKIAIOSFODNN7EXAMPLE
+export AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY
+export DATABASE_URL=postgres://app:${DB_PASSWORD}@db:5432/app
+REDIS_URL=redis://127.0.0.1:6379/
+password: <set in vault>
+DB_PASSWORD=changeme
+The password is stored in Vault; rotate it with --password "$NEW_PASSWORD".
+api_key: your-api-key-goes-here
+GITHUB_TOKEN=ghp_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx
+SLACK_WEBHOOK=https://hooks.slack.com/services/T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXXX
+-----BEGIN RSA PRIVATE KEY-----
+...
+-----END RSA PRIVATE KEY-----
+Authorization: Bearer <token>
+Call the service desk on +1 (415) 555-0136 or 020 7946 0321.
+Order 4111-1111-1111-1112, invoice 2026-0042, commit 3f2c1a9b8d7e6f5a4b3c2d1e0f9a8b7c6d5e4f3a.
+Request id 0b7e0f7c-7b1e-4f43-9c1e-1f0a6f1f2d3e, sha256 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08.
+Mail noreply@example.com; see https://docs.acme-corp.com/setup#step-3.
+"#;
+    let found = Engine::builtin().find(&one(page));
+    let ids: Vec<_> = found.iter().map(|m| &*m.rule_id).collect();
+    assert!(ids.is_empty(), "{ids:?}");
+}
+
+/// One leaked config holding many kinds of secret: each is found by its own detector.
+#[test]
+fn builtin_pack_names_each_secret_in_a_leaked_config() {
+    let config = "\
+aws_secret_access_key = 9drTJvcXLB89wQpLeKEY2k3j4h5g6f7d8s9a0q1Z\n\
+SLACK_BOT_TOKEN=xoxb-284739102837-2938475610293-Zk3jH8sLq9WmX2vB7nT4yR6u\n\
+STRIPE_SECRET_KEY=sk_live_4eC39HqLyjWDarjtT1zdp7dcQx\n\
+SENDGRID_API_KEY=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\n\
+DATABASE_URL=postgresql://app:Qm7rT2vX9kLp4sWz8n@pg-prod:5432/payments\n\
+IBAN DE89 3704 0044 0532 0130 00\n";
+    let found = Engine::builtin().find(&one(config));
+    let ids: Vec<_> = found.iter().map(|m| &*m.rule_id).collect();
+    assert_eq!(
+        ids,
+        [
+            "aws-secret-access-key",
+            "slack-bot-token",
+            "stripe-secret-key",
+            "sendgrid-api-key",
+            "postgres-connection-string",
+            "iban"
+        ]
+    );
+}
+
+/// Not a benchmark, a guard: a megabyte of wiki prose that mentions the keywords of many
+/// rules (so their regexes run) is scanned in a bounded time even in a debug build.
+#[test]
+fn a_megabyte_of_keyword_rich_prose_scans_quickly() {
+    let paragraph = "The token for the API key lives in the password manager; call the on-call phone \
+        or open https://wiki.acme-corp.com/x. Card expiry and CVV are never stored. Account \
+        number and routing details go through the bank portal. Patient MRN and diagnosis codes \
+        stay in the EHR. Grüße aus München, 東京 and São Paulo. ";
+    let text = paragraph.repeat(1_000_000 / paragraph.len());
+    let segments: Vec<Segment> = text
+        .as_bytes()
+        .chunks(4096)
+        .scan(0usize, |offset, _| {
+            let start = *offset;
+            let mut end = (start + 4096).min(text.len());
+            while !text.is_char_boundary(end) {
+                end -= 1;
+            }
+            *offset = end;
+            Some(seg(&text[start..end], start, 1))
+        })
+        .filter(|s| !s.text.is_empty())
+        .collect();
+    let engine = Engine::builtin();
+    let started = std::time::Instant::now();
+    let found = engine.find(&segments);
+    let took = started.elapsed();
+    assert!(
+        found.is_empty(),
+        "{:?}",
+        found.iter().map(|m| &m.rule_id).collect::<Vec<_>>()
+    );
+    assert!(took < std::time::Duration::from_secs(20), "{took:?}");
+    println!("1 MB of prose: {took:?}");
+}
+
+/// After a segment dense enough to index its context words, the next segment's keyword pass
+/// records them too; what is found must not change.
+#[test]
+fn dense_segments_find_context_words_in_the_keyword_pass_alike() {
+    let lines = [
+        "Employee SSN 175-85-6645 verified by HR",
+        "Prescriber NPI 1741129617 on the claim form",
+        "Corporate card on file: 4290 2454 3162 5914",
+        "Contact radia.berners51@acme-corp.com for access",
+        "sample card 4111 1111 1111 1111, fake ssn 078-05-1120",
+    ];
+    let text: String = (0..400).map(|i| format!("{}\n", lines[i % lines.len()])).collect();
+    let segments: Vec<Segment> = text
+        .split_inclusive('\n')
+        .collect::<Vec<_>>()
+        .chunks(100)
+        .scan((0usize, 1u32), |(offset, line), chunk| {
+            let body: String = chunk.concat();
+            let segment = seg(&body, *offset, *line);
+            *offset += body.len();
+            *line += chunk.len() as u32;
+            Some(segment)
+        })
+        .collect();
+    let engine = Engine::builtin();
+    let mut scratch = Scratch::default();
+    let found = engine.find_with(&segments[..1], &mut scratch);
+    assert!(scratch.words.indexed(), "the first segment indexes its context words");
+    let mut all = found;
+    all.extend(engine.find_with(&segments[1..], &mut scratch));
+    assert_eq!(all, engine.find_exhaustive(&segments));
+    assert!(all.len() >= 300, "{}", all.len());
+}
