@@ -215,6 +215,7 @@ impl Engine {
                 keywords_in_every_match: r.keywords_in_every_match,
                 digit_separators: r.digit_separators,
                 reach: reach[i],
+                run_reach: r.run_reach(),
                 filing: filing[i],
             }),
             rules.len() + groups.len(),
@@ -574,13 +575,26 @@ impl CompiledRule {
     /// match (`AKIA`, `ghp_`) or a context word (`licence`), and then the match may start or
     /// end a context window away from it. A digit run is part of the match.
     fn reach(&self) -> Reach {
-        let longest = self.patterns.iter().map(|p| p.max_len).try_fold(0, |acc, len| len.map(|l| acc.max(l)));
-        match (longest, self.spec.prefilter) {
-            (None, _) => Reach::Segment,
-            (Some(longest), Prefilter::Keywords) if self.keywords_in_every_match => Reach::Bytes(longest),
-            (Some(longest), Prefilter::Keywords) => Reach::Near { longest, window: self.spec.context.window },
-            (Some(longest), Prefilter::Digits) => Reach::Bytes(longest),
+        match (self.longest(), self.run_reach(), self.spec.prefilter) {
+            (None, _, _) => Reach::Segment,
+            (Some(longest), _, Prefilter::Keywords) if self.keywords_in_every_match => Reach::Bytes(longest),
+            (Some(longest), _, Prefilter::Keywords) => Reach::Near { longest, window: self.spec.context.window },
+            (_, Some(run_reach), Prefilter::Digits) => Reach::Bytes(run_reach),
+            (Some(longest), None, Prefilter::Digits) => Reach::Bytes(longest),
         }
+    }
+
+    /// The longest match of any of the rule's patterns, if there is one.
+    fn longest(&self) -> Option<usize> {
+        self.patterns.iter().map(|p| p.max_len).try_fold(0, |acc, len| len.map(|l| acc.max(l)))
+    }
+
+    /// How far a match can reach past either end of a digit run it holds, for a rule with
+    /// `min_digits`: it overlaps the run by at least that many bytes, so the rest of it, at
+    /// most the longest match less those, lies outside. An SSN reaches 2 bytes past its run,
+    /// not its 11; a card number 10, not 23.
+    fn run_reach(&self) -> Option<usize> {
+        Some(self.longest()?.saturating_sub(self.spec.min_digits?))
     }
 }
 

@@ -70,13 +70,76 @@ pub struct Candidates {
     /// Per target, 1 + the index in `regions` of its latest region (0: none yet). Hits arrive
     /// in text order, so a new hit usually extends the latest region instead of adding one.
     latest: Vec<usize>,
+    /// Per keyword rule with `min_digits`, the bytes its keyword hits reach, merged: its
+    /// candidates are the digit runs there.
+    near: Vec<NearKeywords>,
+}
+
+/// Where the keyword hits of a rule with `min_digits` reach in one segment.
+#[derive(Debug, Default)]
+struct NearKeywords {
+    /// Disjoint once [`NearKeywords::settle`] has run, ordered by start.
+    spans: Vec<(usize, usize)>,
+    in_order: bool,
+    /// The first span that may still hold a digit run: runs come in text order.
+    next: usize,
+}
+
+impl NearKeywords {
+    fn clear(&mut self) {
+        self.spans.clear();
+        self.in_order = true;
+        self.next = 0;
+    }
+
+    fn add(&mut self, start: usize, end: usize) {
+        match self.spans.last_mut() {
+            Some(last) if start >= last.0 && start <= last.1 => last.1 = last.1.max(end),
+            Some(last) => {
+                self.in_order &= start > last.1;
+                self.spans.push((start, end));
+            }
+            None => self.spans.push((start, end)),
+        }
+    }
+
+    /// Orders and merges the spans, if hits came out of order.
+    fn settle(&mut self) {
+        if self.in_order {
+            return;
+        }
+        self.spans.sort_unstable();
+        let mut kept = 0;
+        for i in 1..self.spans.len() {
+            if self.spans[i].0 <= self.spans[kept].1 {
+                self.spans[kept].1 = self.spans[kept].1.max(self.spans[i].1);
+            } else {
+                kept += 1;
+                self.spans[kept] = self.spans[i];
+            }
+        }
+        self.spans.truncate(kept + 1);
+        self.in_order = true;
+    }
+
+    /// Whether `start..end` overlaps a span; calls must come in text order.
+    fn overlaps(&mut self, start: usize, end: usize) -> bool {
+        while self.spans.get(self.next).is_some_and(|s| s.1 <= start) {
+            self.next += 1;
+        }
+        self.spans.get(self.next).is_some_and(|s| s.0 < end)
+    }
 }
 
 impl Candidates {
-    fn fit(&mut self, rule_count: usize) {
+    fn fit(&mut self, rule_count: usize, near_count: usize) {
         if self.latest.len() < rule_count {
             self.latest.resize(rule_count, 0);
         }
+        if self.near.len() < near_count {
+            self.near.resize_with(near_count, NearKeywords::default);
+        }
+        self.near.iter_mut().for_each(NearKeywords::clear);
     }
 
     fn add(&mut self, filing: Filing, start: usize, end: usize) {
@@ -129,6 +192,9 @@ pub struct RulePrefilter<'a> {
     pub digit_separators: u8,
     /// How far its matches lie from a hit of its prefilter.
     pub reach: Reach,
+    /// With `min_digits`, how far its matches reach past either end of a digit run they
+    /// hold; `None` without, or when its matches have no longest.
+    pub run_reach: Option<usize>,
     /// How its regions are filed: under itself, or its group.
     pub filing: Filing,
 }
@@ -163,6 +229,10 @@ pub struct CandidateIndex {
     /// Digit-prefiltered rules.
     digit_rules: Vec<DigitRule>,
     shortest_min_digits: usize,
+    /// Keyword rules with `min_digits`: candidates at the digit runs their hits reach.
+    near_digit_rules: Vec<DigitRule>,
+    /// Per rule, its index in `near_digit_rules`, if it is one.
+    near_slot: Vec<Option<usize>>,
 }
 
 impl CandidateIndex {
@@ -183,18 +253,27 @@ impl CandidateIndex {
             always: Vec::new(),
             digit_rules: Vec::new(),
             shortest_min_digits: usize::MAX,
+            near_digit_rules: Vec::new(),
+            near_slot: Vec::new(),
         };
         let mut words: Vec<String> = Vec::new();
-        for (i, RulePrefilter { spec: rule, keywords_in_every_match, digit_separators, reach, filing }) in rules.enumerate() {
+        for (i, prefilter) in rules.enumerate() {
+            let RulePrefilter { spec: rule, keywords_in_every_match, digit_separators, reach, run_reach, filing } = prefilter;
             index.reach.push(reach);
             index.filing.push(filing);
+            index.near_slot.push(None);
             match (rule.prefilter, rule.min_digits) {
                 (Prefilter::Digits, Some(n)) => {
-                    index.digit_rules.push(DigitRule { rule: i, min_digits: n, separators: digit_separators });
+                    index.digit_rules.push(DigitRule { rule: i, min_digits: n, separators: digit_separators, reach: None });
                     index.shortest_min_digits = index.shortest_min_digits.min(n);
                 }
                 _ if rule.keywords.is_empty() => index.always.push(i),
-                _ => {
+                (_, min_digits) => {
+                    if let (Some(n), Some(run_reach)) = (min_digits, run_reach) {
+                        index.near_slot[i] = Some(index.near_digit_rules.len());
+                        let near = DigitRule { rule: i, min_digits: n, separators: digit_separators, reach: Some(run_reach) };
+                        index.near_digit_rules.push(near);
+                    }
                     for (word, word_starts_only) in prefilter_words(rule, keywords_in_every_match) {
                         let use_ = KeywordUse { rule: i, word_starts_only };
                         match words.iter().position(|w| *w == word) {
@@ -238,7 +317,7 @@ impl CandidateIndex {
     /// (`npi`) must run on a cell under an "NPI" header. With `words`, the same pass records
     /// there where context words start a word.
     pub fn collect(&self, text: &str, context: Option<&str>, scratch: &mut Candidates, words: Option<&mut SegmentWords>) {
-        scratch.fit(self.target_count);
+        scratch.fit(self.target_count, self.near_digit_rules.len());
         let len = text.len();
         for &i in &self.always {
             scratch.add(self.filing[i], 0, len);
@@ -259,7 +338,10 @@ impl CandidateIndex {
                         continue;
                     }
                     let (start, end) = self.around(u.rule, text, hit.start, hit.end);
-                    scratch.add(self.filing[u.rule], start, end);
+                    match self.near_slot[u.rule] {
+                        Some(slot) => scratch.near[slot].add(start, end),
+                        None => scratch.add(self.filing[u.rule], start, end),
+                    }
                 }
             });
             if let Some(words) = words {
@@ -268,35 +350,58 @@ impl CandidateIndex {
             if let Some(context) = context {
                 keywords.for_each_hit(context.as_bytes(), |hit| {
                     for u in self.keyword_rules.get(hit.pattern).into_iter().flatten() {
-                        scratch.add(self.filing[u.rule], 0, len);
+                        match self.near_slot[u.rule] {
+                            Some(slot) => scratch.near[slot].add(0, len),
+                            None => scratch.add(self.filing[u.rule], 0, len),
+                        }
                     }
                 });
             }
         }
-        if !self.digit_rules.is_empty() {
-            let bytes = text.as_bytes();
-            for_each_digit_run(text, self.shortest_min_digits, |start, end, digits| {
-                // Digits a rule's match could hold in one piece of this run, by the
-                // separators the rule allows: an IP address or a date is a run of digits,
-                // but no run an IBAN or an NI number can be part of.
-                let mut counted = [None; 1 << RUN_SEPARATORS.len()];
-                for rule in &self.digit_rules {
-                    if digits < rule.min_digits {
-                        continue;
-                    }
-                    let digits = if rule.separators == ALL_SEPARATORS {
-                        digits
-                    } else {
-                        *counted[usize::from(rule.separators)]
-                            .get_or_insert_with(|| longest_piece(&bytes[start..end], rule.separators))
-                    };
-                    if digits >= rule.min_digits {
-                        let (start, end) = self.around(rule.rule, text, start, end);
-                        scratch.add(self.filing[rule.rule], start, end);
-                    }
-                }
-            });
+        // Keyword rules with `min_digits` take part in the digit pass only where their
+        // keywords were seen, and only down to the shortest run one of those needs.
+        let mut shortest = self.shortest_min_digits;
+        for (rule, near) in self.near_digit_rules.iter().zip(&mut scratch.near) {
+            if !near.spans.is_empty() {
+                near.settle();
+                shortest = shortest.min(rule.min_digits);
+            }
         }
+        if shortest == usize::MAX {
+            return;
+        }
+        let bytes = text.as_bytes();
+        for_each_digit_run(text, shortest, |start, end, digits| {
+            // Digits a rule's match could hold in one piece of this run, by the separators
+            // the rule allows: an IP address or a date is a run of digits, but no run an IBAN
+            // or an NI number can be part of.
+            let mut counted = [None; 1 << RUN_SEPARATORS.len()];
+            let mut piece = |rule: &DigitRule| {
+                if rule.separators == ALL_SEPARATORS {
+                    digits
+                } else {
+                    *counted[usize::from(rule.separators)]
+                        .get_or_insert_with(|| longest_piece(&bytes[start..end], rule.separators))
+                }
+            };
+            for rule in &self.digit_rules {
+                if digits >= rule.min_digits && piece(rule) >= rule.min_digits {
+                    let (start, end) = self.around(rule.rule, text, start, end);
+                    scratch.add(self.filing[rule.rule], start, end);
+                }
+            }
+            for (slot, rule) in self.near_digit_rules.iter().enumerate() {
+                if digits < rule.min_digits || !scratch.near[slot].overlaps(start, end) {
+                    continue;
+                }
+                if let Some(reach) = rule.reach
+                    && piece(rule) >= rule.min_digits
+                {
+                    let (start, end) = (start.saturating_sub(reach), end.saturating_add(reach).min(len));
+                    scratch.add(self.filing[rule.rule], start, end);
+                }
+            }
+        });
     }
 
     /// The bytes of `text` a match of `rule` can occupy, given a hit at `start..end`.
@@ -343,23 +448,106 @@ pub fn prefilter_words(rule: &RuleSpec, keywords_in_every_match: bool) -> Vec<(S
     words
 }
 
-/// A digit-prefiltered rule.
+/// A rule that is a candidate at digit runs: digit-prefiltered, or a keyword rule with
+/// `min_digits` (then at the runs its keywords reach).
 #[derive(Debug, Clone, Copy)]
 struct DigitRule {
     rule: usize,
     min_digits: usize,
     /// Which of [`RUN_SEPARATORS`] its matches can hold (bit `i` for the `i`th).
     separators: u8,
+    /// Of a keyword rule, how far its matches reach past the run (a digit rule's reach is
+    /// its `Reach`).
+    reach: Option<usize>,
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::classify::RulePack;
+
+    #[test]
+    fn a_keyword_rule_with_min_digits_is_a_candidate_at_runs_near_its_keywords_only() {
+        let pack = RulePack::from_toml_str(
+            "phone.toml",
+            r#"
+[[rule]]
+id = "phone"
+name = "Phone"
+category = "pii"
+severity = "low"
+pattern = '[0-9]{3}-[0-9]{3}-[0-9]{4}'
+keywords = ["call"]
+min_digits = 7
+confidence = 0.6
+examples = ["call 555-123-4567"]
+negative_examples = ["555-123-4567"]
+[rule.context]
+window = 20
+raise = ["call"]
+required = true
+"#,
+        )
+        .unwrap();
+        let spec = &pack.rules()[0];
+        let prefilter = RulePrefilter {
+            spec,
+            keywords_in_every_match: false,
+            digit_separators: ALL_SEPARATORS,
+            reach: Reach::Near { longest: 12, window: 20 },
+            run_reach: Some(5),
+            filing: Filing { target: 0, members: 1 },
+        };
+        let index = CandidateIndex::new(std::iter::once(prefilter), 1, &[]);
+        let text = "ticket 4412 then call 555-123-4567 or 555-987-6543; far away: 555-000-1111";
+        let run = |value: &str| {
+            let at = text.find(value).unwrap();
+            (at - 5, (at + value.len() + 5).min(text.len()))
+        };
+        let mut scratch = Candidates::default();
+        index.collect(text, None, &mut scratch, None);
+        let mut regions = Vec::new();
+        scratch.drain_in_order(|r| regions.push((r.start, r.end)));
+        // The window of "call" reaches 20 characters and a match's length past it: both
+        // numbers after it, each with the 5 bytes a match can reach past its run (merged, as
+        // they overlap); "4412" is too short, the last number too far.
+        let (near, next) = (run("555-123-4567"), run("555-987-6543"));
+        assert_eq!(regions, vec![(near.0, next.1)], "{:?}", regions.iter().map(|&(a, b)| &text[a..b]).collect::<Vec<_>>());
+
+        // In a column headed "Call", the whole cell is near the keyword.
+        index.collect(text, Some("Call"), &mut scratch, None);
+        let mut regions = Vec::new();
+        scratch.drain_in_order(|r| regions.push((r.start, r.end)));
+        assert_eq!(regions, vec![(near.0, next.1), run("555-000-1111")]);
+
+        // No keyword, no run pass for the rule.
+        index.collect("555-123-4567", None, &mut scratch, None);
+        let mut regions = Vec::new();
+        scratch.drain_in_order(|r| regions.push(r));
+        assert!(regions.is_empty());
+    }
+
+    #[test]
+    fn keyword_spans_out_of_order_are_merged_before_runs_are_checked() {
+        let mut near = NearKeywords::default();
+        near.clear();
+        near.add(50, 60);
+        near.add(10, 20);
+        near.add(15, 30);
+        near.add(55, 70);
+        near.settle();
+        assert_eq!(near.spans, vec![(10, 30), (50, 70)]);
+        assert!(!near.overlaps(0, 10));
+        assert!(near.overlaps(25, 40));
+        assert!(!near.overlaps(30, 50));
+        assert!(near.overlaps(69, 80));
+        assert!(!near.overlaps(70, 80));
+    }
 
     #[test]
     fn regions_of_one_target_merge_and_come_in_target_order() {
         let mut scratch = Candidates::default();
-        scratch.fit(3);
+        scratch.fit(3, 0);
         scratch.add(Filing { target: 2, members: 1 }, 50, 60);
         scratch.add(Filing { target: 0, members: 1 }, 10, 20);
         scratch.add(Filing { target: 0, members: 1 }, 15, 30);

@@ -37,8 +37,10 @@ pub struct RuleSpec {
     pub keywords: Vec<String>,
     #[serde(default)]
     pub prefilter: Prefilter,
-    /// With `prefilter = "digits"`: the shortest digit run (single ` `, `-` or `.` between
-    /// digits allowed) that makes a segment a candidate.
+    /// Every match holds a run of at least this many digits (single ` `, `-` or `.` between
+    /// digits allowed, where the patterns can match them). With `prefilter = "digits"`, such
+    /// a run is what makes the rule a candidate; with keywords, only such runs near a keyword
+    /// are (a phone number near "call", not every byte within the window of "call").
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub min_digits: Option<usize>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -171,8 +173,8 @@ pub enum RuleProblem {
     EmptyWord(&'static str),
     #[error("prefilter = \"digits\" needs min_digits >= 1 and no keywords")]
     DigitsPrefilter,
-    #[error("min_digits is only used with prefilter = \"digits\"")]
-    StrayMinDigits,
+    #[error("min_digits must be at least 1")]
+    NoMinDigits,
     #[error("context.required and contextual_pattern need at least one context.raise word")]
     RequiredWithoutRaise,
 }
@@ -253,8 +255,8 @@ impl RuleSpec {
         match (self.prefilter, self.min_digits) {
             (Prefilter::Digits, Some(n)) if n >= 1 && self.keywords.is_empty() => {}
             (Prefilter::Digits, _) => return fail(RuleProblem::DigitsPrefilter),
-            (Prefilter::Keywords, Some(_)) => return fail(RuleProblem::StrayMinDigits),
-            (Prefilter::Keywords, None) => {}
+            (Prefilter::Keywords, Some(0)) => return fail(RuleProblem::NoMinDigits),
+            (Prefilter::Keywords, _) => {}
         }
         let needs_raise = self.context.required || self.contextual_pattern.is_some();
         if needs_raise && self.context.raise.is_empty() {
@@ -384,12 +386,19 @@ mod tests {
         }
         .check()
         .unwrap();
+        // With keywords, min_digits narrows where the rule runs to digit runs near them.
+        RuleSpec {
+            min_digits: Some(9),
+            ..rule()
+        }
+        .check()
+        .unwrap();
         assert!(
             problem(RuleSpec {
-                min_digits: Some(9),
+                min_digits: Some(0),
                 ..rule()
             })
-            .contains("only used")
+            .contains("at least 1")
         );
         let required = ContextSpec {
             required: true,
