@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use super::context::{ContextWords, SegmentWords, WordIds};
-use super::gate::{GroupScratch, PatternGate, RuleGroup, Trigger, group_gate, pattern_gate};
+use super::gate::{GROUP_MEMBER_LIMIT, GroupGate, GroupScratch, PatternGate, RuleGroup, Trigger, pattern_gate};
 use super::matches::{Match, finish_segment, gather_values, keep_best_per_span};
 use super::pack::RulePack;
 use super::prefilter::{CandidateIndex, Reach, Region, RulePrefilter, Scratch, prefilter_words};
@@ -200,7 +200,18 @@ impl Engine {
         digest.update(&json);
 
         let (groups, filing, reach) = {
-            let keys: Vec<Option<Trigger>> = rules.iter().map(|r| r.trigger()).collect();
+            let mut keys: Vec<Option<Trigger>> = rules.iter().map(|r| r.trigger()).collect();
+            // A rule whose patterns are large (the card number, every brand's ranges and
+            // groupings) joins no group: with it, the group's patterns together would make a
+            // dense DFA of tens of megabytes, and on its own its regions are those of its
+            // own hits only. Only rules that would share a group are asked: that builds
+            // their DFAs now rather than on first use.
+            for i in 0..rules.len() {
+                let shared = keys[i].is_some() && keys.iter().enumerate().any(|(j, k)| j != i && *k == keys[i]);
+                if shared && !rules[i].small_enough_to_group() {
+                    keys[i] = None;
+                }
+            }
             let reach: Vec<Reach> = rules.iter().map(CompiledRule::reach).collect();
             let counts: Vec<usize> = rules.iter().map(|r| r.patterns.len()).collect();
             // Digit rules by the run they need: a run long enough for one is long enough for
@@ -324,9 +335,17 @@ impl Engine {
             return self.scan_region(region, segment, None, words, out);
         };
         let group = &self.groups[g];
+        let gate = group.gate.get_or_init(|| {
+            let members: Vec<Vec<&str>> = group
+                .members
+                .iter()
+                .map(|&m| self.rules[m].patterns.iter().map(|p| p.source.as_str()).collect())
+                .collect();
+            GroupGate::shared(&members)
+        });
         // Only the members some hit here named: a region of short digit runs is not
-        // searched for card numbers, nor a region of SSNs for IBANs (whose runs are joined
-        // by spaces only), and a region one member alone can match needs no group search.
+        // searched for IBANs, nor a region of SSNs for NI numbers (whose runs are joined by
+        // spaces only), and a region one member alone can match needs no group search.
         let named = region.members & low_bits(group.members.len());
         match named.count_ones() {
             0 => return,
@@ -336,39 +355,17 @@ impl Engine {
             }
             _ => {}
         }
-        let members = &group.members[..64 - named.leading_zeros() as usize];
-        let GroupScratch { set, caches } = &mut groups[g];
+        let GroupScratch { set, cache } = &mut groups[g];
         set.clear();
         let input = Input::new(segment.text.as_str()).span(region.start..region.end);
-        let gate = group.gates[members.len() - 1].get_or_init(|| {
-            let sources: Vec<&str> =
-                members.iter().flat_map(|&m| self.rules[m].patterns.iter().map(|p| p.source.as_str())).collect();
-            group_gate(&sources)
-        });
-        let mut none = false;
-        let searched = gate.as_ref().is_some_and(|dfa| {
-            let cache = caches[members.len() - 1].get_or_insert_with(|| dfa.create_cache());
-            // Most regions hold no match: a plain search that stops at the first one says so
-            // at a fraction of the cost per byte of the overlapping search, which must carry
-            // every pattern's matches along.
-            match dfa.try_search_fwd(cache, &input.clone().earliest(true)) {
-                Ok(None) => {
-                    none = true;
-                    return true;
-                }
-                Ok(Some(_)) => {}
-                Err(_) => return false,
-            }
-            dfa.try_which_overlapping_matches(cache, &input, set).is_ok()
-        });
-        if none {
-            return;
-        }
-        for (n, (&rule, &first)) in members.iter().zip(&group.first_pattern).enumerate() {
+        let searched = match gate.as_ref().map(|gate| gate.which(cache, &input, set)) {
+            Some(Ok(false)) => return,
+            Some(Ok(true)) => true,
+            Some(Err(_)) | None => false,
+        };
+        for n in BitIter(named) {
+            let (rule, first) = (group.members[n], group.first_pattern[n]);
             let region = Region { rule, ..region };
-            if named & (1 << n) == 0 {
-                continue;
-            }
             if !searched {
                 self.scan_region(region, segment, None, words, out);
             } else if (0..self.rules[rule].patterns.len()).any(|i| set.contains(PatternID::new_unchecked(first + i))) {
@@ -540,6 +537,21 @@ impl Engine {
     }
 }
 
+/// The positions of the set bits of a word, lowest first.
+struct BitIter(u64);
+
+impl Iterator for BitIter {
+    type Item = usize;
+
+    fn next(&mut self) -> Option<usize> {
+        (self.0 != 0).then(|| {
+            let n = self.0.trailing_zeros() as usize;
+            self.0 &= self.0 - 1;
+            n
+        })
+    }
+}
+
 /// The low `n` bits set (all of them for 64 or more).
 fn low_bits(n: usize) -> u64 {
     if n >= 64 { !0 } else { (1 << n) - 1 }
@@ -569,6 +581,11 @@ impl CompiledRule {
                 Some(Trigger::Words(words))
             }
         }
+    }
+
+    /// Whether each of its patterns has dense DFAs of at most [`GROUP_MEMBER_LIMIT`] bytes.
+    fn small_enough_to_group(&self) -> bool {
+        self.patterns.iter().all(|p| p.gate().is_some_and(|g| g.memory_usage() <= GROUP_MEMBER_LIMIT))
     }
 
     /// How far from a prefilter hit this rule's matches can lie. A keyword is part of the
@@ -654,4 +671,21 @@ fn compile(spec: RuleSpec, order: usize, context_words: &ContextWords) -> Result
         id: Arc::from(spec.id.as_str()),
         spec,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rules_with_large_patterns_stay_out_of_groups() {
+        let engine = Engine::builtin();
+        let ids = |g: &RuleGroup| g.members.iter().map(|&m| engine.rules[m].spec.id.as_str()).collect::<Vec<_>>();
+        let digits = engine.groups.iter().map(ids).find(|ids| ids.contains(&"us-ssn")).expect("a digit group");
+        assert!(digits.contains(&"iban") && digits.contains(&"uk-nino"), "{digits:?}");
+        assert!(!digits.contains(&"credit-card"), "{digits:?}");
+        let card = engine.rules.iter().find(|r| r.spec.id == "credit-card").unwrap();
+        assert!(!card.small_enough_to_group());
+        assert!(card.patterns[0].gate().is_some(), "its own DFAs are built");
+    }
 }

@@ -8,19 +8,29 @@
 //!   the meta regex never runs on a small region.
 //! - Rules that are candidates in the same places (all digit rules; the national phone rules,
 //!   which share their context words) form a group whose patterns are searched together once
-//!   per region; only the members whose patterns matched there run.
+//!   per region; only the members whose patterns matched there run. That search is a dense
+//!   DFA too when the patterns together make one of moderate size: a lazy DFA costs several
+//!   times more per byte, and in dense text (a table of card numbers and SSNs) the group's
+//!   regions are most of the text. A rule whose patterns alone are large (the card number,
+//!   with every brand's ranges and groupings) joins no group: with it, the digit rules'
+//!   patterns together would make a DFA of tens of megabytes.
 
-use std::sync::OnceLock;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, OnceLock};
 
-use regex_automata::dfa::{self, dense};
-use regex_automata::{MatchKind, hybrid};
+use regex_automata::dfa::{self, Automaton, dense};
+use regex_automata::{Input, MatchError, MatchKind, PatternSet, hybrid};
 
 use super::prefilter::Filing;
 
 
-/// Largest dense DFA built for one pattern, in bytes: a few of them per rule pack keep the
-/// engine's memory and build time small.
-const PATTERN_GATE_LIMIT: usize = 256 * 1024;
+/// Largest dense DFA built for one pattern, in bytes: the card number's forward and reverse
+/// DFAs are about 330 KB each; most patterns' are a few KB.
+const PATTERN_GATE_LIMIT: usize = 1 << 20;
+
+/// Largest dense DFAs (forward and reverse together) of a rule's pattern that may join a
+/// group's search of its patterns together.
+pub const GROUP_MEMBER_LIMIT: usize = 256 * 1024;
 
 /// Dense DFAs of one small pattern.
 #[derive(Debug)]
@@ -29,6 +39,16 @@ pub enum PatternGate {
     Find(dfa::regex::Regex),
     /// Says whether a region holds a match: for patterns whose value is a capture group.
     Check(dense::DFA<Vec<u32>>),
+}
+
+impl PatternGate {
+    /// Bytes of heap the DFAs hold.
+    pub fn memory_usage(&self) -> usize {
+        match self {
+            PatternGate::Find(re) => re.forward().memory_usage() + re.reverse().memory_usage(),
+            PatternGate::Check(dfa) => dfa.memory_usage(),
+        }
+    }
 }
 
 /// The dense DFAs of `source` (`Find` when `whole_match`), or `None` when they would be large
@@ -45,14 +65,80 @@ pub fn pattern_gate(source: &str, whole_match: bool) -> Option<PatternGate> {
     }
 }
 
-/// One lazy DFA over every pattern of a group, reporting each pattern that matches anywhere
-/// in a region (`MatchKind::All`). Lazy, because the patterns together are too many states to
-/// build in full (the digit rules' would be megabytes), and a region only ever visits a few.
-pub fn group_gate(sources: &[&str]) -> Option<hybrid::dfa::DFA> {
-    hybrid::dfa::DFA::builder()
-        .configure(hybrid::dfa::Config::new().match_kind(MatchKind::All))
-        .build_many(sources)
-        .ok()
+/// Largest dense DFA built for a group's patterns together, in bytes. The digit rules but
+/// the card number make about 2 MB.
+const GROUP_GATE_LIMIT: usize = 4 << 20;
+
+/// The search of a group's patterns together, reporting each pattern that matches anywhere in
+/// a region (`MatchKind::All`).
+#[derive(Debug)]
+pub struct GroupGate {
+    search: GroupSearch,
+}
+
+#[derive(Debug)]
+enum GroupSearch {
+    Dense(dense::DFA<Vec<u32>>),
+    /// When the patterns together make too large a dense DFA: a lazy one only builds the
+    /// states a region visits.
+    Lazy(hybrid::dfa::DFA),
+}
+
+impl GroupGate {
+    /// The search of `members`' patterns, built once per process for each list of patterns:
+    /// the digit rules' takes a few hundred milliseconds to build, and a process may build
+    /// many engines of one rule pack (one per test, one per configuration reload).
+    pub fn shared(members: &[Vec<&str>]) -> Option<Arc<GroupGate>> {
+        type Built = HashMap<Vec<Vec<String>>, Option<Arc<GroupGate>>>;
+        static BUILT: OnceLock<Mutex<Built>> = OnceLock::new();
+        let key: Vec<Vec<String>> = members.iter().map(|m| m.iter().map(|p| (*p).to_owned()).collect()).collect();
+        // Held while building: another thread asking for the same search waits for it
+        // rather than building it again.
+        let mut built = BUILT.get_or_init(Default::default).lock().unwrap_or_else(|e| e.into_inner());
+        built.entry(key).or_insert_with(|| GroupGate::new(members).map(Arc::new)).clone()
+    }
+
+    /// The search of `members`' patterns (each member's list, in pattern-id order).
+    pub fn new(members: &[Vec<&str>]) -> Option<GroupGate> {
+        let sources: Vec<&str> = members.iter().flatten().copied().collect();
+        let config = dense::Config::new()
+            .match_kind(MatchKind::All)
+            .dfa_size_limit(Some(GROUP_GATE_LIMIT))
+            .determinize_size_limit(Some(4 * GROUP_GATE_LIMIT));
+        let thompson = regex_automata::nfa::thompson::Config::new().shrink(true);
+        if let Ok(dfa) = dense::Builder::new().configure(config).thompson(thompson).build_many(&sources) {
+            return Some(GroupGate { search: GroupSearch::Dense(dfa) });
+        }
+        let lazy = hybrid::dfa::DFA::builder()
+            .configure(hybrid::dfa::Config::new().match_kind(MatchKind::All))
+            .build_many(&sources)
+            .ok()?;
+        Some(GroupGate { search: GroupSearch::Lazy(lazy) })
+    }
+
+    /// Whether any of the patterns matches in `input`'s span; `Some(set)`'s patterns are
+    /// those that do. Most regions hold no match: a plain search that stops at the first
+    /// one says so at a fraction of the cost per byte of the overlapping search, which must
+    /// carry every pattern's matches along.
+    pub fn which(&self, cache: &mut Option<hybrid::dfa::Cache>, input: &Input<'_>, set: &mut PatternSet) -> Result<bool, MatchError> {
+        let earliest = input.clone().earliest(true);
+        match &self.search {
+            GroupSearch::Dense(dfa) => {
+                if dfa.try_search_fwd(&earliest)?.is_none() {
+                    return Ok(false);
+                }
+                dfa.try_which_overlapping_matches(input, set)?;
+            }
+            GroupSearch::Lazy(dfa) => {
+                let cache = cache.get_or_insert_with(|| dfa.create_cache());
+                if dfa.try_search_fwd(cache, &earliest)?.is_none() {
+                    return Ok(false);
+                }
+                dfa.try_which_overlapping_matches(cache, input, set)?;
+            }
+        }
+        Ok(true)
+    }
 }
 
 /// What makes a rule a candidate: rules with equal triggers are candidates in the same places.
@@ -69,17 +155,14 @@ pub enum Trigger {
 #[derive(Debug)]
 pub struct GroupScratch {
     /// Which of the group's patterns matched in a region.
-    pub set: regex_automata::PatternSet,
-    /// The lazy DFAs' states, per gate, made on a gate's first search.
-    pub caches: Vec<Option<hybrid::dfa::Cache>>,
+    pub set: PatternSet,
+    /// A lazy DFA's states, made on its first search.
+    pub cache: Option<hybrid::dfa::Cache>,
 }
 
 impl GroupScratch {
     pub fn new(group: &RuleGroup) -> Self {
-        GroupScratch {
-            set: regex_automata::PatternSet::new(group.pattern_count),
-            caches: group.gates.iter().map(|_| None).collect(),
-        }
+        GroupScratch { set: PatternSet::new(group.pattern_count), cache: None }
     }
 }
 
@@ -91,12 +174,9 @@ pub struct RuleGroup {
     /// Per member, the id of its first pattern in the group's search.
     pub first_pattern: Vec<usize>,
     pub pattern_count: usize,
-    /// Per member `n`, the search of the first `n + 1` members' patterns, for a region whose
-    /// last candidate is member `n`: a region where only short digit runs were seen is
-    /// searched for the rules those can be, with an automaton a fraction of the size of all
-    /// of them. Built on first use; `None` if it cannot be built (then each member is
-    /// scanned as if ungrouped).
-    pub gates: Vec<OnceLock<Option<hybrid::dfa::DFA>>>,
+    /// The search of all members' patterns. Built on first use; `None` if it cannot be built
+    /// (then each member is scanned as if ungrouped).
+    pub gate: OnceLock<Option<Arc<GroupGate>>>,
 }
 
 impl RuleGroup {
@@ -135,8 +215,7 @@ impl RuleGroup {
                 first_pattern.push(pattern_count);
                 pattern_count += pattern_counts[m];
             }
-            let gates = members.iter().map(|_| OnceLock::new()).collect();
-            groups.push(RuleGroup { members, first_pattern, pattern_count, gates });
+            groups.push(RuleGroup { members, first_pattern, pattern_count, gate: OnceLock::new() });
         }
         (groups, filing)
     }
@@ -155,23 +234,24 @@ mod tests {
         assert_eq!(groups[0].members, vec![3, 0, 5], "by rank, then pack order");
         assert_eq!(groups[0].first_pattern, vec![0, 3, 4]);
         assert_eq!(groups[0].pattern_count, 5);
-        assert_eq!(groups[0].gates.len(), 3);
         let targets: Vec<(usize, u64)> = filing.iter().map(|f| (f.target, f.members)).collect();
         assert_eq!(targets, vec![(6, 2), (1, 1), (2, 1), (6, 1), (4, 1), (6, 4)]);
     }
 
     #[test]
     fn a_group_gate_reports_each_pattern_that_matches_in_a_span() {
-        let dfa = group_gate(&["[0-9]{3}-[0-9]{2}", "(?-u:\\b)[0-9]{9}(?-u:\\b)", "zzz"]).unwrap();
-        let mut cache = dfa.create_cache();
-        let mut set = regex_automata::PatternSet::new(3);
+        let gate = GroupGate::new(&[vec!["[0-9]{3}-[0-9]{2}", "(?-u:\\b)[0-9]{9}(?-u:\\b)"], vec!["zzz"]]).unwrap();
+        assert!(matches!(gate.search, GroupSearch::Dense(_)));
+        let (mut cache, mut set) = (None, PatternSet::new(3));
         let text = "ssn 123-45-6789 or 123456789";
-        dfa.try_which_overlapping_matches(&mut cache, &regex_automata::Input::new(text), &mut set).unwrap();
+        assert!(gate.which(&mut cache, &Input::new(text), &mut set).unwrap());
         let found: Vec<usize> = set.iter().map(|p| p.as_usize()).collect();
         assert_eq!(found, vec![0, 1]);
         set.clear();
-        let span = regex_automata::Input::new(text).span(0..16);
-        dfa.try_which_overlapping_matches(&mut cache, &span, &mut set).unwrap();
+        assert!(gate.which(&mut cache, &Input::new(text).span(0..16), &mut set).unwrap());
         assert_eq!(set.iter().map(|p| p.as_usize()).collect::<Vec<_>>(), vec![0], "only within the span");
+        set.clear();
+        assert!(!gate.which(&mut cache, &Input::new(text).span(0..9), &mut set).unwrap(), "no match at all");
+        assert!(set.is_empty());
     }
 }
