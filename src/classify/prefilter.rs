@@ -292,6 +292,7 @@ impl CandidateIndex {
                 }
             }
         }
+        index.digit_rules.sort_by_key(|r| r.min_digits);
         if !words.is_empty() {
             index.keywords = Some(KeywordSet::new(&words));
         }
@@ -333,11 +334,27 @@ impl CandidateIndex {
                     words.record(hit.start, hit.end, id);
                 }
                 let Some(uses) = self.keyword_rules.get(hit.pattern) else { return };
+                // Rules of one hit often share a context window (the phone rules near
+                // "contact"): it is worked out in characters once for them.
+                let mut last_window: Option<(usize, (usize, usize))> = None;
                 for u in uses {
                     if u.word_starts_only && !word_start {
                         continue;
                     }
-                    let (start, end) = self.around(u.rule, text, hit.start, hit.end);
+                    let (start, end) = match self.reach[u.rule] {
+                        Reach::Near { longest, window: chars } => {
+                            let (before, after) = match last_window {
+                                Some((c, w)) if c == chars => w,
+                                _ => {
+                                    let w = window(text, hit.start, hit.end, chars);
+                                    last_window = Some((chars, w));
+                                    w
+                                }
+                            };
+                            (before.saturating_sub(longest), after.saturating_add(longest).min(len))
+                        }
+                        _ => self.around(u.rule, text, hit.start, hit.end),
+                    };
                     match self.near_slot[u.rule] {
                         Some(slot) => scratch.near[slot].add(start, end),
                         None => scratch.add(self.filing[u.rule], start, end),
@@ -360,11 +377,12 @@ impl CandidateIndex {
         }
         // Keyword rules with `min_digits` take part in the digit pass only where their
         // keywords were seen, and only down to the shortest run one of those needs.
-        let mut shortest = self.shortest_min_digits;
+        let (mut shortest, mut near_keywords) = (self.shortest_min_digits, false);
         for (rule, near) in self.near_digit_rules.iter().zip(&mut scratch.near) {
             if !near.spans.is_empty() {
                 near.settle();
                 shortest = shortest.min(rule.min_digits);
+                near_keywords = true;
             }
         }
         if shortest == usize::MAX {
@@ -384,11 +402,15 @@ impl CandidateIndex {
                         .get_or_insert_with(|| longest_piece(&bytes[start..end], rule.separators))
                 }
             };
-            for rule in &self.digit_rules {
-                if digits >= rule.min_digits && piece(rule) >= rule.min_digits {
+            // By min_digits: the first rule the run is too short for ends the list.
+            for rule in self.digit_rules.iter().take_while(|r| digits >= r.min_digits) {
+                if piece(rule) >= rule.min_digits {
                     let (start, end) = self.around(rule.rule, text, start, end);
                     scratch.add(self.filing[rule.rule], start, end);
                 }
+            }
+            if !near_keywords {
+                return;
             }
             for (slot, rule) in self.near_digit_rules.iter().enumerate() {
                 if digits < rule.min_digits || !scratch.near[slot].overlaps(start, end) {
