@@ -72,12 +72,7 @@ const GROUP_GATE_LIMIT: usize = 4 << 20;
 /// The search of a group's patterns together, reporting each pattern that matches anywhere in
 /// a region (`MatchKind::All`).
 #[derive(Debug)]
-pub struct GroupGate {
-    search: GroupSearch,
-}
-
-#[derive(Debug)]
-enum GroupSearch {
+pub enum GroupGate {
     Dense(dense::DFA<Vec<u32>>),
     /// When the patterns together make too large a dense DFA: a lazy one only builds the
     /// states a region visits.
@@ -107,29 +102,29 @@ impl GroupGate {
             .determinize_size_limit(Some(4 * GROUP_GATE_LIMIT));
         let thompson = regex_automata::nfa::thompson::Config::new().shrink(true);
         if let Ok(dfa) = dense::Builder::new().configure(config).thompson(thompson).build_many(&sources) {
-            return Some(GroupGate { search: GroupSearch::Dense(dfa) });
+            return Some(GroupGate::Dense(dfa));
         }
         let lazy = hybrid::dfa::DFA::builder()
             .configure(hybrid::dfa::Config::new().match_kind(MatchKind::All))
             .build_many(&sources)
             .ok()?;
-        Some(GroupGate { search: GroupSearch::Lazy(lazy) })
+        Some(GroupGate::Lazy(lazy))
     }
 
-    /// Whether any of the patterns matches in `input`'s span; `Some(set)`'s patterns are
-    /// those that do. Most regions hold no match: a plain search that stops at the first
+    /// Whether any of the patterns matches in `input`'s span; if so, `set` holds those that
+    /// do. Most regions hold no match: a plain search that stops at the first
     /// one says so at a fraction of the cost per byte of the overlapping search, which must
     /// carry every pattern's matches along.
     pub fn which(&self, cache: &mut Option<hybrid::dfa::Cache>, input: &Input<'_>, set: &mut PatternSet) -> Result<bool, MatchError> {
         let earliest = input.clone().earliest(true);
-        match &self.search {
-            GroupSearch::Dense(dfa) => {
+        match self {
+            GroupGate::Dense(dfa) => {
                 if dfa.try_search_fwd(&earliest)?.is_none() {
                     return Ok(false);
                 }
                 dfa.try_which_overlapping_matches(input, set)?;
             }
-            GroupSearch::Lazy(dfa) => {
+            GroupGate::Lazy(dfa) => {
                 let cache = cache.get_or_insert_with(|| dfa.create_cache());
                 if dfa.try_search_fwd(cache, &earliest)?.is_none() {
                     return Ok(false);
@@ -241,7 +236,7 @@ mod tests {
     #[test]
     fn a_group_gate_reports_each_pattern_that_matches_in_a_span() {
         let gate = GroupGate::new(&[vec!["[0-9]{3}-[0-9]{2}", "(?-u:\\b)[0-9]{9}(?-u:\\b)"], vec!["zzz"]]).unwrap();
-        assert!(matches!(gate.search, GroupSearch::Dense(_)));
+        assert!(matches!(gate, GroupGate::Dense(_)));
         let (mut cache, mut set) = (None, PatternSet::new(3));
         let text = "ssn 123-45-6789 or 123456789";
         assert!(gate.which(&mut cache, &Input::new(text), &mut set).unwrap());

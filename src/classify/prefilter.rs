@@ -27,6 +27,26 @@ pub enum Reach {
     Segment,
 }
 
+impl Reach {
+    /// The bytes of `text` a match can occupy, given a hit at `start..end`. `known` is the
+    /// context window last worked out for this hit, by its width in characters: rules of one
+    /// hit often share one (the phone rules near "contact"), and it is counted in characters.
+    fn around(self, text: &str, start: usize, end: usize, known: &mut Option<(usize, (usize, usize))>) -> (usize, usize) {
+        let len = text.len();
+        match self {
+            Reach::Bytes(n) => (start.saturating_sub(n), end.saturating_add(n).min(len)),
+            Reach::Near { longest, window: chars } => {
+                let (before, after) = match *known {
+                    Some((c, w)) if c == chars => w,
+                    _ => known.insert((chars, window(text, start, end, chars))).1,
+                };
+                (before.saturating_sub(longest), after.saturating_add(longest).min(len))
+            }
+            Reach::Segment => (0, len),
+        }
+    }
+}
+
 /// A byte range of one segment where the regexes of one target run: a rule (index below the
 /// rule count) or a group of rules (the rule count + the group's index).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -264,14 +284,15 @@ impl CandidateIndex {
             index.near_slot.push(None);
             match (rule.prefilter, rule.min_digits) {
                 (Prefilter::Digits, Some(n)) => {
-                    index.digit_rules.push(DigitRule { rule: i, min_digits: n, separators: digit_separators, reach: None });
+                    index.digit_rules.push(DigitRule { rule: i, min_digits: n, separators: digit_separators, reach });
                     index.shortest_min_digits = index.shortest_min_digits.min(n);
                 }
                 _ if rule.keywords.is_empty() => index.always.push(i),
                 (_, min_digits) => {
                     if let (Some(n), Some(run_reach)) = (min_digits, run_reach) {
                         index.near_slot[i] = Some(index.near_digit_rules.len());
-                        let near = DigitRule { rule: i, min_digits: n, separators: digit_separators, reach: Some(run_reach) };
+                        let near =
+                            DigitRule { rule: i, min_digits: n, separators: digit_separators, reach: Reach::Bytes(run_reach) };
                         index.near_digit_rules.push(near);
                     }
                     for (word, word_starts_only) in prefilter_words(rule, keywords_in_every_match) {
@@ -334,27 +355,12 @@ impl CandidateIndex {
                     words.record(hit.start, hit.end, id);
                 }
                 let Some(uses) = self.keyword_rules.get(hit.pattern) else { return };
-                // Rules of one hit often share a context window (the phone rules near
-                // "contact"): it is worked out in characters once for them.
-                let mut last_window: Option<(usize, (usize, usize))> = None;
+                let mut known = None;
                 for u in uses {
                     if u.word_starts_only && !word_start {
                         continue;
                     }
-                    let (start, end) = match self.reach[u.rule] {
-                        Reach::Near { longest, window: chars } => {
-                            let (before, after) = match last_window {
-                                Some((c, w)) if c == chars => w,
-                                _ => {
-                                    let w = window(text, hit.start, hit.end, chars);
-                                    last_window = Some((chars, w));
-                                    w
-                                }
-                            };
-                            (before.saturating_sub(longest), after.saturating_add(longest).min(len))
-                        }
-                        _ => self.around(u.rule, text, hit.start, hit.end),
-                    };
+                    let (start, end) = self.reach[u.rule].around(text, hit.start, hit.end, &mut known);
                     match self.near_slot[u.rule] {
                         Some(slot) => scratch.near[slot].add(start, end),
                         None => scratch.add(self.filing[u.rule], start, end),
@@ -405,7 +411,7 @@ impl CandidateIndex {
             // By min_digits: the first rule the run is too short for ends the list.
             for rule in self.digit_rules.iter().take_while(|r| digits >= r.min_digits) {
                 if piece(rule) >= rule.min_digits {
-                    let (start, end) = self.around(rule.rule, text, start, end);
+                    let (start, end) = rule.reach.around(text, start, end, &mut None);
                     scratch.add(self.filing[rule.rule], start, end);
                 }
             }
@@ -413,30 +419,12 @@ impl CandidateIndex {
                 return;
             }
             for (slot, rule) in self.near_digit_rules.iter().enumerate() {
-                if digits < rule.min_digits || !scratch.near[slot].overlaps(start, end) {
-                    continue;
-                }
-                if let Some(reach) = rule.reach
-                    && piece(rule) >= rule.min_digits
-                {
-                    let (start, end) = (start.saturating_sub(reach), end.saturating_add(reach).min(len));
+                if digits >= rule.min_digits && scratch.near[slot].overlaps(start, end) && piece(rule) >= rule.min_digits {
+                    let (start, end) = rule.reach.around(text, start, end, &mut None);
                     scratch.add(self.filing[rule.rule], start, end);
                 }
             }
         });
-    }
-
-    /// The bytes of `text` a match of `rule` can occupy, given a hit at `start..end`.
-    fn around(&self, rule: usize, text: &str, start: usize, end: usize) -> (usize, usize) {
-        let len = text.len();
-        match self.reach[rule] {
-            Reach::Bytes(n) => (start.saturating_sub(n), end.saturating_add(n).min(len)),
-            Reach::Near { longest, window: chars } => {
-                let (before, after) = window(text, start, end, chars);
-                (before.saturating_sub(longest), after.saturating_add(longest).min(len))
-            }
-            Reach::Segment => (0, len),
-        }
     }
 }
 
@@ -478,9 +466,8 @@ struct DigitRule {
     min_digits: usize,
     /// Which of [`RUN_SEPARATORS`] its matches can hold (bit `i` for the `i`th).
     separators: u8,
-    /// Of a keyword rule, how far its matches reach past the run (a digit rule's reach is
-    /// its `Reach`).
-    reach: Option<usize>,
+    /// How far its matches lie from the run.
+    reach: Reach,
 }
 
 #[cfg(test)]
