@@ -7,7 +7,7 @@
 use std::time::{Duration, Instant};
 
 use aho_corasick::{AhoCorasickBuilder, AhoCorasickKind, MatchKind};
-use confluence_dlp::classify::{Engine, KeywordSet, Prefilter, prefilter_words};
+use confluence_dlp::classify::{Engine, KeywordSet, KeywordsInMatches, Prefilter, prefilter_words};
 use confluence_dlp::domain::SegmentOrigin;
 use confluence_dlp::extract::text_segments;
 
@@ -19,7 +19,7 @@ fn main() {
     // The words `CandidateIndex` gives its search: rules prefiltered by keywords only.
     let mut words: Vec<String> = Vec::new();
     for rule in Engine::builtin().rules().filter(|r| r.prefilter == Prefilter::Keywords && !r.keywords.is_empty()) {
-        for (word, _) in prefilter_words(rule, false) {
+        for (word, _) in prefilter_words(rule, KeywordsInMatches::NotEvery) {
             if !words.contains(&word) {
                 words.push(word);
             }

@@ -24,7 +24,7 @@ use super::pack::RulePack;
 use super::prefilter::{CandidateIndex, Reach, Region, RulePrefilter, Scratch, prefilter_words};
 use super::rule::{Prefilter, RuleError, RuleProblem, RuleSpec};
 use super::score;
-use super::shape;
+use super::shape::{self, KeywordsInMatches};
 use super::validate::{Normalization, Verdict};
 use crate::domain::Segment;
 
@@ -103,8 +103,9 @@ struct CompiledRule {
     raise: WordIds,
     lower: WordIds,
     normalization: Normalization,
-    /// Every match holds one of the rule's keywords: it is a candidate only around them.
-    keywords_in_every_match: bool,
+    /// Where its keywords stand in its matches: if in every one, it is a candidate only
+    /// around them.
+    keywords: KeywordsInMatches,
     /// Which digit-run separators its matches can hold.
     digit_separators: u8,
 }
@@ -223,7 +224,7 @@ impl Engine {
         let candidates = CandidateIndex::new(
             rules.iter().enumerate().map(|(i, r)| RulePrefilter {
                 spec: &r.spec,
-                keywords_in_every_match: r.keywords_in_every_match,
+                keywords: r.keywords,
                 digit_separators: r.digit_separators,
                 reach: reach[i],
                 run_reach: r.run_reach(),
@@ -576,7 +577,7 @@ impl CompiledRule {
             Prefilter::Digits => Some(Trigger::Digits),
             Prefilter::Keywords if self.spec.keywords.is_empty() => None,
             Prefilter::Keywords => {
-                let mut words = prefilter_words(&self.spec, self.keywords_in_every_match);
+                let mut words = prefilter_words(&self.spec, self.keywords);
                 words.sort();
                 Some(Trigger::Words(words))
             }
@@ -594,8 +595,11 @@ impl CompiledRule {
     fn reach(&self) -> Reach {
         match (self.longest(), self.run_reach(), self.spec.prefilter) {
             (None, _, _) => Reach::Segment,
-            (Some(longest), _, Prefilter::Keywords) if self.keywords_in_every_match => Reach::Bytes(longest),
-            (Some(longest), _, Prefilter::Keywords) => Reach::Near { longest, window: self.spec.context.window },
+            (Some(longest), _, Prefilter::Keywords) => match self.keywords {
+                KeywordsInMatches::EveryFirst { .. } => Reach::Ahead(longest),
+                KeywordsInMatches::Every => Reach::Bytes(longest),
+                KeywordsInMatches::NotEvery => Reach::Near { longest, window: self.spec.context.window },
+            },
             (_, Some(run_reach), Prefilter::Digits) => Reach::Bytes(run_reach),
             (Some(longest), None, Prefilter::Digits) => Reach::Bytes(longest),
         }
@@ -655,10 +659,12 @@ fn compile(spec: RuleSpec, order: usize, context_words: &ContextWords) -> Result
             .map_err(|e| RuleError::invalid(&spec, RuleProblem::BadRegex { field, message: e.to_string() }))?;
         Ok(Some(set))
     };
-    let keywords_in_every_match =
-        spec.prefilter == Prefilter::Keywords && shape::keywords_in_every_match(&syntax, &spec.keywords);
+    let keywords = match spec.prefilter {
+        Prefilter::Keywords => shape::keywords_in_matches(&syntax, &spec.keywords),
+        Prefilter::Digits => KeywordsInMatches::NotEvery,
+    };
     Ok(CompiledRule {
-        keywords_in_every_match,
+        keywords,
         digit_separators: shape::digit_separators(&syntax),
         order,
         ignore: regexes("ignore_values", &spec.ignore_values)?,

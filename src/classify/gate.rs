@@ -21,7 +21,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 use regex_automata::dfa::{self, Automaton, dense};
 use regex_automata::{Input, MatchError, MatchKind, PatternSet, hybrid};
 
-use super::prefilter::Filing;
+use super::prefilter::{Filing, HitsAt};
 
 
 /// Largest dense DFA built for one pattern, in bytes: the card number's forward and reverse
@@ -122,7 +122,7 @@ impl GroupGate {
                 if dfa.try_search_fwd(&earliest)?.is_none() {
                     return Ok(false);
                 }
-                dfa.try_which_overlapping_matches(input, set)?;
+                which_dense(dfa, input, set)?;
             }
             GroupGate::Lazy(dfa) => {
                 let cache = cache.get_or_insert_with(|| dfa.create_cache());
@@ -136,13 +136,49 @@ impl GroupGate {
     }
 }
 
+/// Adds to `set` the patterns of `dfa` (`MatchKind::All`) that match somewhere in `input`'s
+/// span, in one pass: the library's overlapping search returns at every match state and is
+/// entered again for the next, which in dense text (a match every few bytes, a digit group's
+/// region of SSNs and card numbers) costs more than the scan itself.
+fn which_dense(dfa: &dense::DFA<Vec<u32>>, input: &Input<'_>, set: &mut PatternSet) -> Result<(), MatchError> {
+    let note = |sid, set: &mut PatternSet| {
+        for i in 0..dfa.match_len(sid) {
+            let _ = set.insert(dfa.match_pattern(sid, i));
+        }
+    };
+    let mut sid = dfa.start_state_forward(input)?;
+    let haystack = input.haystack();
+    for at in input.start()..input.end() {
+        sid = dfa.next_state(sid, haystack[at]);
+        if dfa.is_special_state(sid) {
+            if dfa.is_match_state(sid) {
+                note(sid, set);
+            } else if dfa.is_dead_state(sid) {
+                return Ok(());
+            } else if dfa.is_quit_state(sid) {
+                return Err(MatchError::quit(haystack[at], at));
+            }
+        }
+    }
+    // Matches show one byte late: the byte after the span (or the end of the haystack) says
+    // whether the last ones hold, as it does for `$` and `\b` there.
+    sid = match haystack.get(input.end()) {
+        Some(&b) => dfa.next_state(sid, b),
+        None => dfa.next_eoi_state(sid),
+    };
+    if dfa.is_match_state(sid) {
+        note(sid, set);
+    }
+    Ok(())
+}
+
 /// What makes a rule a candidate: rules with equal triggers are candidates in the same places.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Trigger {
     /// A run of digits (every digit rule, whatever its `min_digits`).
     Digits,
-    /// Its prefilter words, sorted, each with whether only word starts count.
-    Words(Vec<(String, bool)>),
+    /// Its prefilter words, sorted, each with which of its hits count.
+    Words(Vec<(String, HitsAt)>),
 }
 
 /// What searching a group of rules' patterns together needs between calls; kept in the
@@ -222,7 +258,7 @@ mod tests {
 
     #[test]
     fn rules_with_one_trigger_form_a_group() {
-        let words = |w: &str| Some(Trigger::Words(vec![(w.to_owned(), true)]));
+        let words = |w: &str| Some(Trigger::Words(vec![(w.to_owned(), HitsAt::WordStart)]));
         let triggers = [Some(Trigger::Digits), None, words("call"), Some(Trigger::Digits), words("x"), Some(Trigger::Digits)];
         let (groups, filing) = RuleGroup::form(&triggers, &[13, 0, 0, 9, 0, 13], &[1, 1, 2, 3, 1, 1]);
         assert_eq!(groups.len(), 1);
@@ -231,6 +267,36 @@ mod tests {
         assert_eq!(groups[0].pattern_count, 5);
         let targets: Vec<(usize, u64)> = filing.iter().map(|f| (f.target, f.members)).collect();
         assert_eq!(targets, vec![(6, 2), (1, 1), (2, 1), (6, 1), (4, 1), (6, 4)]);
+    }
+
+    #[test]
+    fn the_one_pass_search_finds_what_the_overlapping_search_finds() {
+        let patterns = [
+            r"(?-u:\b)[0-9]{3}-[0-9]{2}-[0-9]{4}(?-u:\b)",
+            r"(?-u:\b)[0-9]{9}(?-u:\b)",
+            r"[A-Z]{2}[0-9]{2}(?:\x20?[A-Z0-9]{4}){2,7}",
+            r"(?:^|[^0-9])\+1[0-9]{10}(?:[^0-9]|$)",
+            r"4[0-9]{3}(?:\x20[0-9]{4}){3}",
+            r"(?m)^[0-9]{3}$",
+        ];
+        let dfa = dense::Builder::new()
+            .configure(dense::Config::new().match_kind(MatchKind::All))
+            .build_many(&patterns)
+            .unwrap();
+        let text = "SSN 536-22-1234, id 536221234\n123\ncard 4111 1111 1111 1111 IBAN GB29 NWBK 6016 1331 \
+                    9268 19 +14155238886 x1234567890\n987";
+        let mut checked = 0;
+        for start in 0..=text.len() {
+            for end in (start..=text.len()).step_by(7).chain([text.len()]) {
+                let input = Input::new(text).span(start..end);
+                let (mut ours, mut theirs) = (PatternSet::new(patterns.len()), PatternSet::new(patterns.len()));
+                which_dense(&dfa, &input, &mut ours).unwrap();
+                dfa.try_which_overlapping_matches(&input, &mut theirs).unwrap();
+                assert_eq!(ours, theirs, "{start}..{end}");
+                checked += usize::from(!ours.is_empty());
+            }
+        }
+        assert!(checked > 500, "many spans hold a match: {checked}");
     }
 
     #[test]

@@ -13,12 +13,15 @@ use super::gate::GroupScratch;
 use super::keywords::KeywordSet;
 use super::rule::{Prefilter, RuleSpec};
 use super::score::{starts_word, window};
+use super::shape::{KeywordsInMatches, is_ascii_word_byte};
 
 /// How far from a prefilter hit a rule's match can lie, in bytes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Reach {
     /// The match lies within this many bytes of the hit, either side.
     Bytes(usize),
+    /// The match begins where the hit does, and is at most this many bytes.
+    Ahead(usize),
     /// The match, at most `longest` bytes, lies within `longest` bytes of the `window`
     /// characters either side of the hit (the rule's context window: a context word there
     /// may be what reports it).
@@ -35,6 +38,7 @@ impl Reach {
         let len = text.len();
         match self {
             Reach::Bytes(n) => (start.saturating_sub(n), end.saturating_add(n).min(len)),
+            Reach::Ahead(n) => (start, start.saturating_add(n).min(len)),
             Reach::Near { longest, window: chars } => {
                 let (before, after) = match *known {
                     Some((c, w)) if c == chars => w,
@@ -86,13 +90,24 @@ pub struct Scratch {
 /// their prefilter).
 #[derive(Debug, Default)]
 pub struct Candidates {
-    regions: Vec<Region>,
-    /// Per target, 1 + the index in `regions` of its latest region (0: none yet). Hits arrive
-    /// in text order, so a new hit usually extends the latest region instead of adding one.
-    latest: Vec<usize>,
+    /// Per target, its regions in the order they were added. Each pass (keywords, digit runs)
+    /// adds them in text order, so a new hit usually extends the latest region instead of
+    /// adding one, and a target's list is usually in order already: drained target by target,
+    /// the lists need no sort of all regions together (in dense text, thousands a segment).
+    by_target: Vec<Vec<Span>>,
+    /// The targets with regions, in the order they got their first.
+    targets: Vec<usize>,
     /// Per keyword rule with `min_digits`, the bytes its keyword hits reach, merged: its
     /// candidates are the digit runs there.
     near: Vec<NearKeywords>,
+}
+
+/// A region of a target named by the list it is in.
+#[derive(Debug, Clone, Copy)]
+struct Span {
+    start: usize,
+    end: usize,
+    members: u64,
 }
 
 /// Where the keyword hits of a rule with `min_digits` reach in one segment.
@@ -152,9 +167,9 @@ impl NearKeywords {
 }
 
 impl Candidates {
-    fn fit(&mut self, rule_count: usize, near_count: usize) {
-        if self.latest.len() < rule_count {
-            self.latest.resize(rule_count, 0);
+    fn fit(&mut self, target_count: usize, near_count: usize) {
+        if self.by_target.len() < target_count {
+            self.by_target.resize_with(target_count, Vec::new);
         }
         if self.near.len() < near_count {
             self.near.resize_with(near_count, NearKeywords::default);
@@ -163,42 +178,45 @@ impl Candidates {
     }
 
     fn add(&mut self, filing: Filing, start: usize, end: usize) {
-        let Filing { target: rule, members } = filing;
-        if let Some(last) = self.latest[rule].checked_sub(1).map(|i| &mut self.regions[i])
-            && start <= last.end
-            && end >= last.start
-        {
-            last.start = last.start.min(start);
-            last.end = last.end.max(end);
-            last.members |= members;
-            return;
+        let Filing { target, members } = filing;
+        let list = &mut self.by_target[target];
+        match list.last_mut() {
+            Some(last) if start <= last.end && end >= last.start => {
+                last.start = last.start.min(start);
+                last.end = last.end.max(end);
+                last.members |= members;
+            }
+            Some(_) => list.push(Span { start, end, members }),
+            None => {
+                self.targets.push(target);
+                list.push(Span { start, end, members });
+            }
         }
-        self.regions.push(Region { rule, start, end, members });
-        self.latest[rule] = self.regions.len();
     }
 
-    /// The candidate regions, merged, in rule order and then text order, clearing them as
+    /// The candidate regions, merged, in target order and then text order, clearing them as
     /// they are handed out.
     pub(crate) fn drain_in_order(&mut self, mut each: impl FnMut(Region)) {
-        self.regions.sort_unstable();
-        let mut pending: Option<Region> = None;
-        for &r in &self.regions {
-            self.latest[r.rule] = 0;
-            pending = match pending {
-                Some(p) if p.rule == r.rule && r.start <= p.end => {
-                    Some(Region { end: p.end.max(r.end), members: p.members | r.members, ..p })
+        self.targets.sort_unstable();
+        for &rule in &self.targets {
+            let list = &mut self.by_target[rule];
+            if !list.is_sorted_by_key(|s| s.start) {
+                list.sort_unstable_by_key(|s| s.start);
+            }
+            let mut pending = list[0];
+            for &s in &list[1..] {
+                if s.start <= pending.end {
+                    pending.end = pending.end.max(s.end);
+                    pending.members |= s.members;
+                } else {
+                    each(Region { rule, start: pending.start, end: pending.end, members: pending.members });
+                    pending = s;
                 }
-                Some(p) => {
-                    each(p);
-                    Some(r)
-                }
-                None => Some(r),
-            };
+            }
+            each(Region { rule, start: pending.start, end: pending.end, members: pending.members });
+            list.clear();
         }
-        if let Some(p) = pending {
-            each(p);
-        }
-        self.regions.clear();
+        self.targets.clear();
     }
 }
 
@@ -206,8 +224,8 @@ impl Candidates {
 #[derive(Debug, Clone, Copy)]
 pub struct RulePrefilter<'a> {
     pub spec: &'a RuleSpec,
-    /// Every match holds one of its keywords (see [`prefilter_words`]).
-    pub keywords_in_every_match: bool,
+    /// Where its keywords stand in its matches (see [`prefilter_words`]).
+    pub keywords: KeywordsInMatches,
     /// Which of [`RUN_SEPARATORS`] its matches can hold (bit `i` for the `i`th).
     pub digit_separators: u8,
     /// How far its matches lie from a hit of its prefilter.
@@ -223,8 +241,26 @@ pub struct RulePrefilter<'a> {
 #[derive(Debug, Clone, Copy)]
 struct KeywordUse {
     rule: usize,
-    /// Only a hit where a word starts counts (see [`prefilter_words`]).
-    word_starts_only: bool,
+    /// Which hits count (see [`prefilter_words`]).
+    at: HitsAt,
+}
+
+/// Which hits of a word make a rule a candidate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum HitsAt {
+    Anywhere,
+    /// Only where a word starts ([`starts_word`]).
+    WordStart,
+    /// Only after a byte that is no ASCII word byte (or at the start): the keyword begins
+    /// every match, and every match begins at a word boundary.
+    WordBoundary,
+}
+
+impl HitsAt {
+    /// Where a word counts that is listed twice for one rule: wherever either would.
+    fn either(self, other: HitsAt) -> HitsAt {
+        if self == other { self } else { HitsAt::Anywhere }
+    }
 }
 
 /// The prefilters of a compiled rule list, by rule index.
@@ -278,7 +314,7 @@ impl CandidateIndex {
         };
         let mut words: Vec<String> = Vec::new();
         for (i, prefilter) in rules.enumerate() {
-            let RulePrefilter { spec: rule, keywords_in_every_match, digit_separators, reach, run_reach, filing } = prefilter;
+            let RulePrefilter { spec: rule, keywords, digit_separators, reach, run_reach, filing } = prefilter;
             index.reach.push(reach);
             index.filing.push(filing);
             index.near_slot.push(None);
@@ -295,13 +331,13 @@ impl CandidateIndex {
                             DigitRule { rule: i, min_digits: n, separators: digit_separators, reach: Reach::Bytes(run_reach) };
                         index.near_digit_rules.push(near);
                     }
-                    for (word, word_starts_only) in prefilter_words(rule, keywords_in_every_match) {
-                        let use_ = KeywordUse { rule: i, word_starts_only };
+                    for (word, at) in prefilter_words(rule, keywords) {
+                        let use_ = KeywordUse { rule: i, at };
                         match words.iter().position(|w| *w == word) {
                             Some(p) => match index.keyword_rules[p].iter_mut().find(|u| u.rule == i) {
                                 // A word that is both a keyword and a context word of the
-                                // rule counts wherever the looser of the two would.
-                                Some(u) => u.word_starts_only &= word_starts_only,
+                                // rule counts wherever either would.
+                                Some(u) => u.at = u.at.either(at),
                                 None => index.keyword_rules[p].push(use_),
                             },
                             None => {
@@ -349,15 +385,22 @@ impl CandidateIndex {
             None => (&self.keywords, None),
         };
         if let Some(keywords) = keywords {
-            keywords.for_each_hit(text.as_bytes(), |hit| {
+            let bytes = text.as_bytes();
+            keywords.for_each_hit(bytes, |hit| {
                 let word_start = starts_word(text, hit.start);
+                let after_boundary = hit.start == 0 || !is_ascii_word_byte(bytes[hit.start - 1]);
                 if word_start && let Some(words) = words.as_deref_mut() && let Some(id) = self.context_ids[hit.pattern] {
                     words.record(hit.start, hit.end, id);
                 }
                 let Some(uses) = self.keyword_rules.get(hit.pattern) else { return };
                 let mut known = None;
                 for u in uses {
-                    if u.word_starts_only && !word_start {
+                    let counts = match u.at {
+                        HitsAt::Anywhere => true,
+                        HitsAt::WordStart => word_start,
+                        HitsAt::WordBoundary => after_boundary,
+                    };
+                    if !counts {
                         continue;
                     }
                     let (start, end) = self.reach[u.rule].around(text, hit.start, hit.end, &mut known);
@@ -428,8 +471,8 @@ impl CandidateIndex {
     }
 }
 
-/// The words whose hits make `rule` a candidate near them, lower-cased, each with whether
-/// only a hit where a word starts counts.
+/// The words whose hits make `rule` a candidate near them, lower-cased, each with which of
+/// its hits count.
 ///
 /// A rule that reports only next to a context word (`context.required`, or its
 /// `contextual_pattern`) is a candidate wherever one of its context words starts a word,
@@ -438,20 +481,30 @@ impl CandidateIndex {
 /// context, that is all it needs, so its keywords, too, count only where a word starts:
 /// `tin` inside "setting" cannot be what gates an ITIN.
 ///
-/// A rule whose every match holds one of its keywords (`keywords_in_every_match`: a label
-/// like "policy number" or a prefix like `AKIA` begins each) is a candidate at its keywords
-/// only, wherever they occur: no match is anywhere else.
-pub fn prefilter_words(rule: &RuleSpec, keywords_in_every_match: bool) -> Vec<(String, bool)> {
-    if keywords_in_every_match {
-        return rule.keywords.iter().map(|k| (k.to_ascii_lowercase(), false)).collect();
+/// A rule whose every match holds one of its keywords (a label like "policy number" or a
+/// prefix like `AKIA` begins each) is a candidate at its keywords only, wherever they occur:
+/// no match is anywhere else. When every match begins at a word boundary with a keyword
+/// (`(?-u:\b)(?i-u:cvv|cid)...`), only hits after a byte that is no word byte count: `cid`
+/// inside "incident" begins no match.
+pub fn prefilter_words(rule: &RuleSpec, keywords: KeywordsInMatches) -> Vec<(String, HitsAt)> {
+    let lower = |k: &String| k.to_ascii_lowercase();
+    match keywords {
+        KeywordsInMatches::EveryFirst { at_boundary: true } => {
+            return rule.keywords.iter().map(|k| (lower(k), HitsAt::WordBoundary)).collect();
+        }
+        KeywordsInMatches::Every | KeywordsInMatches::EveryFirst { .. } => {
+            return rule.keywords.iter().map(|k| (lower(k), HitsAt::Anywhere)).collect();
+        }
+        KeywordsInMatches::NotEvery => {}
     }
     let required = rule.context.required;
-    let mut words: Vec<(String, bool)> = rule.keywords.iter().map(|k| (k.to_ascii_lowercase(), required)).collect();
+    let keyword_hits = if required { HitsAt::WordStart } else { HitsAt::Anywhere };
+    let mut words: Vec<(String, HitsAt)> = rule.keywords.iter().map(|k| (lower(k), keyword_hits)).collect();
     if required || rule.contextual_pattern.is_some() {
         for raise in &rule.context.raise {
             let raise = raise.to_ascii_lowercase();
             if !words.iter().any(|(w, _)| *w == raise) {
-                words.push((raise, true));
+                words.push((raise, HitsAt::WordStart));
             }
         }
     }
@@ -501,7 +554,7 @@ required = true
         let spec = &pack.rules()[0];
         let prefilter = RulePrefilter {
             spec,
-            keywords_in_every_match: false,
+            keywords: KeywordsInMatches::NotEvery,
             digit_separators: ALL_SEPARATORS,
             reach: Reach::Near { longest: 12, window: 20 },
             run_reach: Some(5),
@@ -534,6 +587,46 @@ required = true
         let mut regions = Vec::new();
         scratch.drain_in_order(|r| regions.push(r));
         assert!(regions.is_empty());
+    }
+
+    #[test]
+    fn a_keyword_that_begins_every_match_at_a_word_boundary_counts_only_there() {
+        let pack = RulePack::from_toml_str(
+            "cvv.toml",
+            r#"
+[[rule]]
+id = "cvv"
+name = "CVV"
+category = "pci"
+severity = "high"
+pattern = '(?-u:\b)(?i-u:cvv|cid)[\x20:]{0,4}(?P<value>[0-9]{3})(?-u:\b)'
+keywords = ["cvv", "cid"]
+confidence = 0.6
+examples = ["CID: 123"]
+negative_examples = ["incident 123"]
+"#,
+        )
+        .unwrap();
+        let spec = &pack.rules()[0];
+        let regex = regex_syntax::parse(&spec.pattern).unwrap();
+        let keywords = super::super::shape::keywords_in_matches(&[regex], &spec.keywords);
+        assert_eq!(keywords, KeywordsInMatches::EveryFirst { at_boundary: true });
+        let prefilter = RulePrefilter {
+            spec,
+            keywords,
+            digit_separators: 0,
+            reach: Reach::Ahead(12),
+            run_reach: None,
+            filing: Filing { target: 0, members: 1 },
+        };
+        let index = CandidateIndex::new(std::iter::once(prefilter), 1, &[]);
+        let text = "incident 123; card_cid 456; CID: 789 and cvv 012";
+        let mut scratch = Candidates::default();
+        index.collect(text, None, &mut scratch, None);
+        let mut regions = Vec::new();
+        scratch.drain_in_order(|r| regions.push(&text[r.start..r.end]));
+        // A match begins at its keyword, so a region begins there too; `_` is a word byte.
+        assert_eq!(regions, vec!["CID: 789 and", "cvv 012"]);
     }
 
     #[test]
@@ -570,6 +663,6 @@ required = true
         let mut again = Vec::new();
         scratch.drain_in_order(|r| again.push(r));
         assert!(again.is_empty(), "draining clears");
-        assert!(scratch.latest.iter().all(|&l| l == 0));
+        assert!(scratch.by_target.iter().all(Vec::is_empty) && scratch.targets.is_empty());
     }
 }

@@ -4,7 +4,7 @@
 //! separators it can hold. Each answer errs towards "no", which only costs speed.
 
 use regex_syntax::hir::literal::{ExtractKind, Extractor};
-use regex_syntax::hir::{Capture, Class, Hir, HirKind, Repetition};
+use regex_syntax::hir::{Capture, Class, Hir, HirKind, Look, Repetition};
 
 use super::digit_runs::RUN_SEPARATORS;
 
@@ -24,27 +24,75 @@ pub fn value_is_whole_match(hir: &Hir) -> bool {
     }
 }
 
-/// Whether every match of every pattern in `patterns` holds one of `keywords` (ASCII case
-/// aside): each match begins with a literal prefix, and each of those prefixes holds a
-/// keyword. Prefixes the extractor cannot list in full (too many, or a class where a prefix
-/// goes on) answer no.
-pub fn keywords_in_every_match(patterns: &[Hir], keywords: &[String]) -> bool {
+/// Where a rule's keywords stand in its matches (ASCII case aside).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeywordsInMatches {
+    /// Some match may hold none: a keyword may be a label near the value, or a context word.
+    NotEvery,
+    /// Every match holds one.
+    Every,
+    /// Every match begins with one, so it lies after the keyword's hit. `at_boundary`: and
+    /// every pattern begins with a word boundary and every such keyword with an ASCII word
+    /// byte, so a hit right after another ASCII word byte (`cid` in "incident") begins none.
+    EveryFirst { at_boundary: bool },
+}
+
+/// Where `keywords` stand in every match of every pattern in `patterns`: each match begins
+/// with a literal prefix, and each of those prefixes holds (or begins with) a keyword.
+/// Prefixes the extractor cannot list in full (too many, or a class where a prefix goes on)
+/// answer [`KeywordsInMatches::NotEvery`].
+pub fn keywords_in_matches(patterns: &[Hir], keywords: &[String]) -> KeywordsInMatches {
     let keywords: Vec<Vec<u8>> = keywords.iter().map(|k| k.to_ascii_lowercase().into_bytes()).collect();
-    if keywords.is_empty() || keywords.iter().any(Vec::is_empty) {
-        return false;
+    if patterns.is_empty() || keywords.is_empty() || keywords.iter().any(Vec::is_empty) {
+        return KeywordsInMatches::NotEvery;
     }
-    patterns.iter().all(|hir| {
+    let (mut first, mut at_boundary) = (true, true);
+    for hir in patterns {
         let mut extractor = Extractor::new();
         extractor.kind(ExtractKind::Prefix).limit_total(4096).limit_class(16).limit_literal_len(64).limit_repeat(16);
         let prefixes = extractor.extract(&ascii_case_folded(hir));
-        prefixes.literals().is_some_and(|literals| {
-            !literals.is_empty()
-                && literals.iter().all(|literal| {
-                    let literal = literal.as_bytes().to_ascii_lowercase();
-                    keywords.iter().any(|k| literal.windows(k.len()).any(|w| w == k.as_slice()))
-                })
-        })
-    })
+        let Some(literals) = prefixes.literals().filter(|l| !l.is_empty()) else {
+            return KeywordsInMatches::NotEvery;
+        };
+        for literal in literals {
+            let literal = literal.as_bytes().to_ascii_lowercase();
+            if !keywords.iter().any(|k| literal.windows(k.len()).any(|w| w == k.as_slice())) {
+                return KeywordsInMatches::NotEvery;
+            }
+            let leading: Vec<&Vec<u8>> = keywords.iter().filter(|k| literal.starts_with(k)).collect();
+            first &= !leading.is_empty();
+            at_boundary &= leading.iter().all(|k| is_ascii_word_byte(k[0]));
+        }
+        at_boundary &= begins_at_word_boundary(hir);
+    }
+    match first {
+        true => KeywordsInMatches::EveryFirst { at_boundary },
+        false => KeywordsInMatches::Every,
+    }
+}
+
+/// Whether `b` is a byte of `(?-u:\w)`.
+pub(crate) fn is_ascii_word_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_'
+}
+
+/// Whether every match of `hir` begins where a word boundary holds (`(?-u:\b)`, `\b`, `\<`).
+/// Before an ASCII word byte, each says the byte before is none.
+fn begins_at_word_boundary(hir: &Hir) -> bool {
+    match hir.kind() {
+        HirKind::Look(look) => matches!(
+            look,
+            Look::WordAscii
+                | Look::WordUnicode
+                | Look::WordStartAscii
+                | Look::WordStartUnicode
+                | Look::WordStartHalfAscii
+                | Look::WordStartHalfUnicode
+        ),
+        HirKind::Concat(items) => items.first().is_some_and(begins_at_word_boundary),
+        HirKind::Capture(cap) => begins_at_word_boundary(&cap.sub),
+        _ => false,
+    }
 }
 
 /// `hir` with every class that is exactly an ASCII letter in both cases written as the lower
@@ -74,14 +122,18 @@ fn ascii_letter(class: &Class) -> Option<u8> {
     (single && upper.is_ascii_uppercase() && lower == upper.to_ascii_lowercase()).then_some(lower)
 }
 
-/// Which of [`RUN_SEPARATORS`] a match of a rule's `patterns` can hold (bit `i` for the
-/// `i`th): those some pattern can match at all. Derived from the patterns, so a rule author
-/// cannot get it wrong.
+/// Which of [`RUN_SEPARATORS`] a match of a rule's `patterns` can hold between two digits
+/// (bit `i` for the `i`th): only those can be part of the digit run a match holds. A card
+/// number's groups are joined by spaces, but a phone pattern that ends on "a space, then no
+/// digit" or track data with spaces in its name field join no digits with them, so a card's
+/// `4111 1111 1111 1111` is no run of sixteen digits for them. Derived from the patterns, so
+/// a rule author cannot get it wrong; look-arounds are taken as always true, which can only
+/// add separators.
 pub fn digit_separators(patterns: &[Hir]) -> u8 {
     let mut mask = 0;
     for hir in patterns {
         for (i, &b) in RUN_SEPARATORS.iter().enumerate() {
-            if can_match_byte(hir, b) {
+            if Steps::of(hir, b).0 & Steps::edge(Tail::Other, Tail::Joined).0 != 0 {
                 mask |= 1 << i;
             }
         }
@@ -89,18 +141,151 @@ pub fn digit_separators(patterns: &[Hir]) -> u8 {
     mask
 }
 
-/// Whether some match of `hir` can hold the ASCII byte `b`.
-fn can_match_byte(hir: &Hir, b: u8) -> bool {
-    match hir.kind() {
-        HirKind::Empty | HirKind::Look(_) => false,
-        HirKind::Literal(lit) => lit.0.contains(&b),
-        HirKind::Class(Class::Unicode(class)) => {
-            class.ranges().iter().any(|r| (r.start()..=r.end()).contains(&char::from(b)))
+/// What the bytes read so far end with, for one separator: how close they are to holding
+/// "digit, separator, digit".
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Tail {
+    /// Nothing that counts (or nothing yet).
+    Other,
+    Digit,
+    /// A digit, then the separator.
+    DigitSeparator,
+    /// "digit, separator, digit" was read somewhere: it stays so.
+    Joined,
+}
+
+impl Tail {
+    const ALL: [Tail; 4] = [Tail::Other, Tail::Digit, Tail::DigitSeparator, Tail::Joined];
+
+    fn after(self, byte: Kind) -> Tail {
+        match (self, byte) {
+            (Tail::Joined, _) | (Tail::DigitSeparator, Kind::Digit) => Tail::Joined,
+            (_, Kind::Digit) => Tail::Digit,
+            (Tail::Digit, Kind::Separator) => Tail::DigitSeparator,
+            _ => Tail::Other,
         }
-        HirKind::Class(Class::Bytes(class)) => class.ranges().iter().any(|r| (r.start()..=r.end()).contains(&b)),
-        HirKind::Repetition(rep) => rep.max != Some(0) && can_match_byte(&rep.sub, b),
-        HirKind::Capture(cap) => can_match_byte(&cap.sub, b),
-        HirKind::Concat(items) | HirKind::Alternation(items) => items.iter().any(|h| can_match_byte(h, b)),
+    }
+}
+
+/// The kinds of byte [`Tail`] tells apart.
+#[derive(Debug, Clone, Copy)]
+enum Kind {
+    Digit,
+    Separator,
+    Other,
+}
+
+/// Which tails some string of a pattern's language leads to from which: bit `4 * from + to`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Steps(u16);
+
+impl Steps {
+    const NONE: Steps = Steps(0);
+    const SAME: Steps = Steps(0b1000_0100_0010_0001);
+
+    fn edge(from: Tail, to: Tail) -> Steps {
+        Steps(1 << (4 * from as u16 + to as u16))
+    }
+
+    fn byte(kinds: &[Kind]) -> Steps {
+        let mut steps = Steps::NONE;
+        for from in Tail::ALL {
+            for &kind in kinds {
+                steps.0 |= Steps::edge(from, from.after(kind)).0;
+            }
+        }
+        steps
+    }
+
+    /// `self`, then `next`.
+    fn then(self, next: Steps) -> Steps {
+        let mut out = Steps::NONE;
+        for from in Tail::ALL {
+            for mid in Tail::ALL {
+                if self.0 & Steps::edge(from, mid).0 != 0 {
+                    out.0 |= (next.0 >> (4 * mid as u16) & 0xF) << (4 * from as u16);
+                }
+            }
+        }
+        out
+    }
+
+    fn or(self, other: Steps) -> Steps {
+        Steps(self.0 | other.0)
+    }
+
+    /// `self` repeated `min` times or more, at most `max` (no bound: `None`). The steps form
+    /// a finite set, so powers repeat: past a fixed point, more repetitions add nothing.
+    fn repeated(self, min: u32, max: Option<u32>) -> Steps {
+        let mut exact = Steps::SAME;
+        for _ in 0..min.min(64) {
+            let next = exact.then(self);
+            if next == exact {
+                break;
+            }
+            exact = next;
+        }
+        let optional = self.or(Steps::SAME);
+        let mut all = exact;
+        let more = max.map_or(u32::MAX, |max| max.saturating_sub(min));
+        for _ in 0..more.min(64) {
+            let next = all.then(optional);
+            if next == all {
+                break;
+            }
+            all = next;
+        }
+        all
+    }
+
+    /// The steps of `hir`'s language, with `separator` as the separator.
+    fn of(hir: &Hir, separator: u8) -> Steps {
+        let kinds_of_bytes = |bytes: &mut dyn Iterator<Item = (u32, u32)>| {
+            let (mut digit, mut sep, mut other) = (false, false, false);
+            for (lo, hi) in bytes {
+                let digits = hi.min(u32::from(b'9')).saturating_add(1).saturating_sub(lo.max(u32::from(b'0')));
+                let has_sep = (lo..=hi).contains(&u32::from(separator));
+                digit |= digits > 0;
+                sep |= has_sep;
+                // Whatever else the range holds is of neither kind (a code point past ASCII
+                // is bytes of neither kind too).
+                other |= hi - lo + 1 > digits + u32::from(has_sep);
+            }
+            let mut kinds = Vec::with_capacity(3);
+            if digit {
+                kinds.push(Kind::Digit);
+            }
+            if sep {
+                kinds.push(Kind::Separator);
+            }
+            if other {
+                kinds.push(Kind::Other);
+            }
+            Steps::byte(&kinds)
+        };
+        match hir.kind() {
+            HirKind::Empty | HirKind::Look(_) => Steps::SAME,
+            HirKind::Literal(lit) => lit.0.iter().fold(Steps::SAME, |steps, &b| {
+                let kind = if b.is_ascii_digit() {
+                    Kind::Digit
+                } else if b == separator {
+                    Kind::Separator
+                } else {
+                    Kind::Other
+                };
+                steps.then(Steps::byte(&[kind]))
+            }),
+            HirKind::Class(Class::Unicode(class)) => {
+                kinds_of_bytes(&mut class.ranges().iter().map(|r| (u32::from(r.start()), u32::from(r.end()))))
+            }
+            HirKind::Class(Class::Bytes(class)) => {
+                kinds_of_bytes(&mut class.ranges().iter().map(|r| (u32::from(r.start()), u32::from(r.end()))))
+            }
+            HirKind::Repetition(rep) => Steps::of(&rep.sub, separator).repeated(rep.min, rep.max),
+            HirKind::Capture(cap) => Steps::of(&cap.sub, separator),
+            HirKind::Concat(items) => items.iter().fold(Steps::SAME, |steps, h| steps.then(Steps::of(h, separator))),
+            HirKind::Alternation(items) => items.iter().fold(Steps::NONE, |steps, h| steps.or(Steps::of(h, separator))),
+        }
     }
 }
 
@@ -118,7 +303,7 @@ mod tests {
     }
 
     fn keywords_in_every_match<const N: usize>(patterns: [&str; N], keywords: &[String]) -> bool {
-        super::keywords_in_every_match(&parsed(patterns), keywords)
+        keywords_in_matches(&parsed(patterns), keywords) != KeywordsInMatches::NotEvery
     }
 
     #[test]
@@ -131,6 +316,21 @@ mod tests {
         assert_eq!(spec(r"[^a-z]{9}"), ALL_SEPARATORS);
         assert_eq!(spec(r"(?x) [0-9]{3} \x20 [0-9]{2}"), 0b001, "free spacing: only the escaped space");
         assert_eq!(separators_in([r"[0-9]{9}", r"[0-9]{2}\.[0-9]{7}"]), 0b100, "either pattern's");
+    }
+
+    #[test]
+    fn only_separators_between_two_digits_count() {
+        let spec = |pattern: &str| separators_in([pattern]);
+        assert_eq!(spec(r"\+1[0-9]{10}(?:[^0-9 ]|[ .-](?:[^0-9]|$)|$)"), 0, "after the number, never before a digit");
+        assert_eq!(spec(r";[0-9]{13,19}=[0-9]{7}|%B[0-9]{13}\^[A-Z .-]{2,26}\^[0-9]{7}"), 0, "in the name, between letters");
+        assert_eq!(spec(r"[A-Z]{2}[0-9]{2}(?: ?[A-Z0-9]{4}){2,7}"), 0b001, "letters or digits either side");
+        assert_eq!(spec(r"[0-9]{2}-[A-Z]-[0-9]{2}"), 0, "a letter between");
+        assert_eq!(spec(r"[0-9]-?(?:x|-[0-9])"), 0b010, "through an alternation");
+        assert_eq!(spec(r"(?:[0-9] ?)+"), 0b001, "through a repetition");
+        assert_eq!(spec(r"[0-9](?:[0-9]\.){0}[0-9]"), 0, "no repetition at all");
+        assert_eq!(spec(r"[0-9]{3}(?:-(?:[a-z]|[0-9]{2}))"), 0b010);
+        assert_eq!(spec(r"[0-9](?:[-. ]|é)[0-9]"), ALL_SEPARATORS);
+        assert_eq!(spec(r"[0-9](?:é|x)[0-9]"), 0, "non-ASCII is neither digit nor separator");
     }
 
     #[test]
@@ -148,5 +348,23 @@ mod tests {
         assert!(!keywords_in_every_match([r"ghp_[a-z]{36}", r"[0-9]{9}"], &kw(&["ghp_"])), "every pattern must");
         assert!(!keywords_in_every_match([r"(?:tok_)?[a-z]{12}"], &kw(&["tok_"])), "an optional prefix");
         assert!(!keywords_in_every_match([r"AKIA[A-Z]{16}"], &kw(&[])));
+    }
+
+    #[test]
+    fn keywords_that_begin_every_match_and_where() {
+        let kw = |list: &[&str]| list.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let place = |patterns: &[&str], keywords: &[&str]| {
+            let parsed: Vec<Hir> = patterns.iter().map(|p| regex_syntax::parse(p).unwrap()).collect();
+            keywords_in_matches(&parsed, &kw(keywords))
+        };
+        let first = |at_boundary| KeywordsInMatches::EveryFirst { at_boundary };
+        assert_eq!(place(&[r"(?-u:\b)(?:AKIA|ASIA)[A-Z2-7]{16}"], &["akia", "asia"]), first(true));
+        assert_eq!(place(&[r"(?-u:\b)(?P<value>(?i-u:cvv|cid)[ :]{0,4}[0-9]{3})"], &["cvv", "cid"]), first(true));
+        assert_eq!(place(&[r"(?:AKIA|ASIA)[A-Z2-7]{16}"], &["akia", "asia"]), first(false), "no boundary");
+        assert_eq!(place(&[r"\b(?:AKIA|ASIA)[A-Z2-7]{16}", r"AKIA[0-9]"], &["akia", "asia"]), first(false), "every pattern");
+        assert_eq!(place(&[r"(?-u:\b)(?:@token|ghp_)[a-z]{9}"], &["@token", "ghp_"]), first(false), "@ is no word byte");
+        assert_eq!(place(&[r"(?-u:\b)api_token=[a-z]{9}"], &["token"]), KeywordsInMatches::Every, "inside the prefix");
+        assert_eq!(place(&[r"(?-u:\b)(?:xoxb-|api_token=)[a-z]{9}"], &["xoxb-", "token"]), KeywordsInMatches::Every);
+        assert_eq!(place(&[r"[0-9]{9}"], &["ssn"]), KeywordsInMatches::NotEvery);
     }
 }

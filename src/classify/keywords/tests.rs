@@ -9,6 +9,7 @@ use rand::{Rng, SeedableRng};
 use super::*;
 use crate::classify::RulePack;
 use crate::classify::prefilter::prefilter_words;
+use crate::classify::shape::KeywordsInMatches;
 
 type Hits = Vec<(usize, usize, usize)>;
 
@@ -146,7 +147,7 @@ fn agrees_with_aho_corasick_on_generated_words_and_text() {
 fn agrees_with_aho_corasick_on_the_builtin_keywords() {
     let mut words: Vec<Vec<u8>> = Vec::new();
     for rule in RulePack::builtin().rules() {
-        for (word, _) in prefilter_words(rule, false) {
+        for (word, _) in prefilter_words(rule, KeywordsInMatches::NotEvery) {
             if !words.iter().any(|w| *w == word.as_bytes()) {
                 words.push(word.into_bytes());
             }
