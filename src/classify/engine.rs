@@ -108,6 +108,8 @@ struct CompiledRule {
     keywords: KeywordsInMatches,
     /// Which digit-run separators its matches can hold.
     digit_separators: u8,
+    /// The bytes its matches can hold, if not every byte.
+    match_bytes: Option<shape::MatchBytes>,
 }
 
 /// A compiled rule pack. Cheap to share (`Arc<Engine>`); `find` takes `&self`.
@@ -229,6 +231,7 @@ impl Engine {
                 reach: reach[i],
                 run_reach: r.run_reach(),
                 filing: filing[i],
+                match_bytes: r.match_bytes,
             }),
             rules.len() + groups.len(),
             context_words.words(),
@@ -666,6 +669,7 @@ fn compile(spec: RuleSpec, order: usize, context_words: &ContextWords) -> Result
     Ok(CompiledRule {
         keywords,
         digit_separators: shape::digit_separators(&syntax),
+        match_bytes: shape::MatchBytes::of(&syntax),
         order,
         ignore: regexes("ignore_values", &spec.ignore_values)?,
         suspect: regexes("suspect_values", &spec.suspect_values)?,

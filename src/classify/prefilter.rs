@@ -13,7 +13,7 @@ use super::gate::GroupScratch;
 use super::keywords::KeywordSet;
 use super::rule::{Prefilter, RuleSpec};
 use super::score::{starts_word, window};
-use super::shape::{KeywordsInMatches, is_ascii_word_byte};
+use super::shape::{KeywordsInMatches, MatchBytes, is_ascii_word_byte};
 
 /// How far from a prefilter hit a rule's match can lie, in bytes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -235,6 +235,9 @@ pub struct RulePrefilter<'a> {
     pub run_reach: Option<usize>,
     /// How its regions are filed: under itself, or its group.
     pub filing: Filing,
+    /// The bytes its matches can hold, if not every byte: a match that holds a hit (its
+    /// keyword, its digit run) lies within the bytes of that set around it.
+    pub match_bytes: Option<MatchBytes>,
 }
 
 /// One rule's use of a keyword.
@@ -269,6 +272,9 @@ pub struct CandidateIndex {
     reach: Vec<Reach>,
     /// Per rule, how its regions are filed.
     filing: Vec<Filing>,
+    /// Per rule whose keywords are part of every match, the bytes a match can hold (if not
+    /// every byte).
+    clip_keyword_hits: Vec<Option<MatchBytes>>,
     target_count: usize,
     /// All keywords (lower-cased, deduplicated); a hit's pattern indexes `keyword_rules`.
     keywords: Option<KeywordSet>,
@@ -301,6 +307,7 @@ impl CandidateIndex {
         let mut index = CandidateIndex {
             reach: Vec::new(),
             filing: Vec::new(),
+            clip_keyword_hits: Vec::new(),
             target_count,
             keywords: None,
             keywords_and_context: None,
@@ -314,13 +321,15 @@ impl CandidateIndex {
         };
         let mut words: Vec<String> = Vec::new();
         for (i, prefilter) in rules.enumerate() {
-            let RulePrefilter { spec: rule, keywords, digit_separators, reach, run_reach, filing } = prefilter;
+            let RulePrefilter { spec: rule, keywords, digit_separators, reach, run_reach, filing, match_bytes } = prefilter;
             index.reach.push(reach);
+            // A keyword that is part of every match: the match lies in the bytes around it.
+            index.clip_keyword_hits.push(match_bytes.filter(|_| keywords != KeywordsInMatches::NotEvery));
             index.filing.push(filing);
             index.near_slot.push(None);
             match (rule.prefilter, rule.min_digits) {
                 (Prefilter::Digits, Some(n)) => {
-                    index.digit_rules.push(DigitRule { rule: i, min_digits: n, separators: digit_separators, reach });
+                    index.digit_rules.push(DigitRule { rule: i, min_digits: n, separators: digit_separators, reach, match_bytes });
                     index.shortest_min_digits = index.shortest_min_digits.min(n);
                 }
                 _ if rule.keywords.is_empty() => index.always.push(i),
@@ -328,7 +337,7 @@ impl CandidateIndex {
                     if let (Some(n), Some(run_reach)) = (min_digits, run_reach) {
                         index.near_slot[i] = Some(index.near_digit_rules.len());
                         let near =
-                            DigitRule { rule: i, min_digits: n, separators: digit_separators, reach: Reach::Bytes(run_reach) };
+                            DigitRule { rule: i, min_digits: n, separators: digit_separators, reach: Reach::Bytes(run_reach), match_bytes };
                         index.near_digit_rules.push(near);
                     }
                     for (word, at) in prefilter_words(rule, keywords) {
@@ -404,6 +413,10 @@ impl CandidateIndex {
                         continue;
                     }
                     let (start, end) = self.reach[u.rule].around(text, hit.start, hit.end, &mut known);
+                    let (start, end) = match &self.clip_keyword_hits[u.rule] {
+                        Some(bytes) => clip(text, (hit.start, hit.end), (start, end), bytes),
+                        None => (start, end),
+                    };
                     match self.near_slot[u.rule] {
                         Some(slot) => scratch.near[slot].add(start, end),
                         None => scratch.add(self.filing[u.rule], start, end),
@@ -454,7 +467,7 @@ impl CandidateIndex {
             // By min_digits: the first rule the run is too short for ends the list.
             for rule in self.digit_rules.iter().take_while(|r| digits >= r.min_digits) {
                 if piece(rule) >= rule.min_digits {
-                    let (start, end) = rule.reach.around(text, start, end, &mut None);
+                    let (start, end) = rule.around_run(text, start, end);
                     scratch.add(self.filing[rule.rule], start, end);
                 }
             }
@@ -463,7 +476,7 @@ impl CandidateIndex {
             }
             for (slot, rule) in self.near_digit_rules.iter().enumerate() {
                 if digits >= rule.min_digits && scratch.near[slot].overlaps(start, end) && piece(rule) >= rule.min_digits {
-                    let (start, end) = rule.reach.around(text, start, end, &mut None);
+                    let (start, end) = rule.around_run(text, start, end);
                     scratch.add(self.filing[rule.rule], start, end);
                 }
             }
@@ -511,16 +524,44 @@ pub fn prefilter_words(rule: &RuleSpec, keywords: KeywordsInMatches) -> Vec<(Str
     words
 }
 
+/// `region` (which holds `hit`) cut down to the bytes around the hit that a match holding
+/// the hit can occupy: those of `bytes`. An e-mail address holds no space, so its regex runs
+/// on the word around an `@`, not on the whole segment its unbounded pattern could reach.
+fn clip(text: &str, hit: (usize, usize), region: (usize, usize), bytes: &MatchBytes) -> (usize, usize) {
+    let haystack = text.as_bytes();
+    let (mut start, mut end) = (hit.0.max(region.0), hit.1.min(region.1));
+    while start > region.0 && bytes.contains(haystack[start - 1]) {
+        start -= 1;
+    }
+    while end < region.1 && bytes.contains(haystack[end]) {
+        end += 1;
+    }
+    (start, end.max(start))
+}
+
 /// A rule that is a candidate at digit runs: digit-prefiltered, or a keyword rule with
 /// `min_digits` (then at the runs its keywords reach).
 #[derive(Debug, Clone, Copy)]
 struct DigitRule {
+    /// The bytes its matches can hold, if not every byte.
+    match_bytes: Option<MatchBytes>,
     rule: usize,
     min_digits: usize,
     /// Which of [`RUN_SEPARATORS`] its matches can hold (bit `i` for the `i`th).
     separators: u8,
     /// How far its matches lie from the run.
     reach: Reach,
+}
+
+impl DigitRule {
+    /// The bytes a match holding the run `start..end` can occupy.
+    fn around_run(&self, text: &str, start: usize, end: usize) -> (usize, usize) {
+        let region = self.reach.around(text, start, end, &mut None);
+        match &self.match_bytes {
+            Some(bytes) => clip(text, (start, end), region, bytes),
+            None => region,
+        }
+    }
 }
 
 #[cfg(test)]
@@ -559,6 +600,7 @@ required = true
             reach: Reach::Near { longest: 12, window: 20 },
             run_reach: Some(5),
             filing: Filing { target: 0, members: 1 },
+            match_bytes: None,
         };
         let index = CandidateIndex::new(std::iter::once(prefilter), 1, &[]);
         let text = "ticket 4412 then call 555-123-4567 or 555-987-6543; far away: 555-000-1111";
@@ -618,6 +660,7 @@ negative_examples = ["incident 123"]
             reach: Reach::Ahead(12),
             run_reach: None,
             filing: Filing { target: 0, members: 1 },
+            match_bytes: None,
         };
         let index = CandidateIndex::new(std::iter::once(prefilter), 1, &[]);
         let text = "incident 123; card_cid 456; CID: 789 and cvv 012";
@@ -627,6 +670,21 @@ negative_examples = ["incident 123"]
         scratch.drain_in_order(|r| regions.push(&text[r.start..r.end]));
         // A match begins at its keyword, so a region begins there too; `_` is a word byte.
         assert_eq!(regions, vec!["CID: 789 and", "cvv 012"]);
+    }
+
+    #[test]
+    fn a_region_around_a_hit_inside_every_match_ends_where_no_match_byte_stands() {
+        let email = MatchBytes::of(&[regex_syntax::parse(r"[a-z.]+@[a-z.]+").unwrap()]).unwrap();
+        let text = "mail jane.doe@acme.com, or bob@x.org\nnext";
+        let at = text.find('@').unwrap();
+        let clipped = clip(text, (at, at + 1), (0, text.len()), &email);
+        assert_eq!(&text[clipped.0..clipped.1], "jane.doe@acme.com");
+        let at = text.rfind('@').unwrap();
+        assert_eq!(clip(text, (at, at + 1), (at - 2, text.len()), &email), (at - 2, at + 6), "within the reach still");
+        let digits = MatchBytes::of(&[regex_syntax::parse(r"[0-9]{3}-[0-9]{2}-[0-9]{4}").unwrap()]).unwrap();
+        let text = "ssn:123-45-6789.";
+        assert_eq!(clip(text, (4, 15), (0, text.len()), &digits), (4, 15), "the hit itself is kept");
+        assert_eq!(clip(text, (6, 8), (0, text.len()), &digits), (4, 15));
     }
 
     #[test]

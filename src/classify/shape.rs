@@ -46,18 +46,29 @@ pub fn keywords_in_matches(patterns: &[Hir], keywords: &[String]) -> KeywordsInM
     if patterns.is_empty() || keywords.is_empty() || keywords.iter().any(Vec::is_empty) {
         return KeywordsInMatches::NotEvery;
     }
+    let holds_keyword = |literal: &[u8]| {
+        let literal = literal.to_ascii_lowercase();
+        keywords.iter().any(|k| literal.windows(k.len()).any(|w| w == k.as_slice()))
+    };
+    // A literal that every match holds somewhere (the `@` of an e-mail address) will do when
+    // the prefixes say nothing.
+    let required = patterns.iter().all(|hir| {
+        let mut literals = Vec::new();
+        required_literals(hir, &mut literals);
+        literals.iter().any(|l| holds_keyword(l))
+    });
     let (mut first, mut at_boundary) = (true, true);
     for hir in patterns {
         let mut extractor = Extractor::new();
         extractor.kind(ExtractKind::Prefix).limit_total(4096).limit_class(16).limit_literal_len(64).limit_repeat(16);
         let prefixes = extractor.extract(&ascii_case_folded(hir));
         let Some(literals) = prefixes.literals().filter(|l| !l.is_empty()) else {
-            return KeywordsInMatches::NotEvery;
+            return if required { KeywordsInMatches::Every } else { KeywordsInMatches::NotEvery };
         };
         for literal in literals {
             let literal = literal.as_bytes().to_ascii_lowercase();
-            if !keywords.iter().any(|k| literal.windows(k.len()).any(|w| w == k.as_slice())) {
-                return KeywordsInMatches::NotEvery;
+            if !holds_keyword(&literal) {
+                return if required { KeywordsInMatches::Every } else { KeywordsInMatches::NotEvery };
             }
             let leading: Vec<&Vec<u8>> = keywords.iter().filter(|k| literal.starts_with(k)).collect();
             first &= !leading.is_empty();
@@ -68,6 +79,61 @@ pub fn keywords_in_matches(patterns: &[Hir], keywords: &[String]) -> KeywordsInM
     match first {
         true => KeywordsInMatches::EveryFirst { at_boundary },
         false => KeywordsInMatches::Every,
+    }
+}
+
+/// Literals that every match of `hir` holds, as written (case matters).
+fn required_literals(hir: &Hir, out: &mut Vec<Vec<u8>>) {
+    match hir.kind() {
+        HirKind::Literal(literal) => out.push(literal.0.to_vec()),
+        HirKind::Capture(cap) => required_literals(&cap.sub, out),
+        HirKind::Concat(items) => items.iter().for_each(|h| required_literals(h, out)),
+        HirKind::Repetition(rep) if rep.min > 0 => required_literals(&rep.sub, out),
+        _ => {}
+    }
+}
+
+/// The bytes a match can hold, as a set: bit `b % 64` of word `b / 64`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MatchBytes([u64; 4]);
+
+impl MatchBytes {
+    /// The bytes some match of some pattern can hold; `None` when that is every byte.
+    /// Look-arounds hold none: they read the bytes next to a match, not in it.
+    pub fn of(patterns: &[Hir]) -> Option<MatchBytes> {
+        let mut set = MatchBytes([0; 4]);
+        patterns.iter().for_each(|h| set.add(h));
+        (set.0 != [!0; 4]).then_some(set)
+    }
+
+    pub fn contains(&self, b: u8) -> bool {
+        self.0[usize::from(b / 64)] & (1 << (b % 64)) != 0
+    }
+
+    fn insert_range(&mut self, lo: u32, hi: u32) {
+        // Code points past ASCII are bytes 0x80..=0xFF in UTF-8, whichever they are.
+        let (lo, hi) = (lo.min(0x80), hi.min(0xFF));
+        let hi = if hi >= 0x80 { 0xFF } else { hi };
+        for b in lo..=hi {
+            self.0[(b / 64) as usize] |= 1 << (b % 64);
+        }
+    }
+
+    fn add(&mut self, hir: &Hir) {
+        match hir.kind() {
+            HirKind::Empty | HirKind::Look(_) => {}
+            HirKind::Literal(literal) => literal.0.iter().for_each(|&b| self.insert_range(u32::from(b), u32::from(b))),
+            HirKind::Class(Class::Unicode(class)) => {
+                class.ranges().iter().for_each(|r| self.insert_range(u32::from(r.start()), u32::from(r.end())))
+            }
+            HirKind::Class(Class::Bytes(class)) => {
+                class.ranges().iter().for_each(|r| self.insert_range(u32::from(r.start()), u32::from(r.end())))
+            }
+            HirKind::Repetition(rep) if rep.max == Some(0) => {}
+            HirKind::Repetition(rep) => self.add(&rep.sub),
+            HirKind::Capture(cap) => self.add(&cap.sub),
+            HirKind::Concat(items) | HirKind::Alternation(items) => items.iter().for_each(|h| self.add(h)),
+        }
     }
 }
 
@@ -344,10 +410,24 @@ mod tests {
             "Unicode (?i)s is [Ssſ]: 'ınsurance' spellings the keyword pass cannot see"
         );
         assert!(!keywords_in_every_match([r"[0-9]{9}"], &kw(&["ssn"])), "a context word, not part of the match");
-        assert!(!keywords_in_every_match([r"[a-z]+@example\.com"], &kw(&["@"])), "inside, not a prefix: not listed");
+        assert!(keywords_in_every_match([r"[a-z]+@example\.com"], &kw(&["@"])), "inside: a literal every match holds");
+        assert!(!keywords_in_every_match([r"[a-z]+(?:@|%40)example\.com"], &kw(&["@"])), "one of two literals");
+        assert!(!keywords_in_every_match([r"[a-z]+(?:@x)?\.com"], &kw(&["@"])), "an optional literal");
         assert!(!keywords_in_every_match([r"ghp_[a-z]{36}", r"[0-9]{9}"], &kw(&["ghp_"])), "every pattern must");
         assert!(!keywords_in_every_match([r"(?:tok_)?[a-z]{12}"], &kw(&["tok_"])), "an optional prefix");
         assert!(!keywords_in_every_match([r"AKIA[A-Z]{16}"], &kw(&[])));
+    }
+
+    #[test]
+    fn the_bytes_a_match_can_hold() {
+        let bytes = |p: &str| MatchBytes::of(&parsed([p]));
+        let email = bytes(r"(?-u:\b)[A-Za-z0-9._%+-]+@[a-z0-9.-]+(?-u:\b)").unwrap();
+        assert!(email.contains(b'@') && email.contains(b'.') && email.contains(b'Z'));
+        assert!(!email.contains(b' ') && !email.contains(b'\n') && !email.contains(b'<') && !email.contains(0xC3));
+        let accented = bytes(r"[a-zé]+").unwrap();
+        assert!(accented.contains(0xC3) && accented.contains(0xA9) && !accented.contains(b'A'), "é is bytes past ASCII");
+        assert_eq!(bytes(r"(?s:.)+"), None, "every byte");
+        assert_eq!(bytes(r"[0-9]{3}(?:x){0}"), MatchBytes::of(&parsed([r"[0-9]{3}"])), "a repetition of none holds nothing");
     }
 
     #[test]
