@@ -148,15 +148,15 @@ fn which_dense(dfa: &dense::DFA<Vec<u32>>, input: &Input<'_>, set: &mut PatternS
     };
     let mut sid = dfa.start_state_forward(input)?;
     let haystack = input.haystack();
-    for at in input.start()..input.end() {
-        sid = dfa.next_state(sid, haystack[at]);
+    for (at, &byte) in haystack[input.start()..input.end()].iter().enumerate() {
+        sid = dfa.next_state(sid, byte);
         if dfa.is_special_state(sid) {
             if dfa.is_match_state(sid) {
                 note(sid, set);
             } else if dfa.is_dead_state(sid) {
                 return Ok(());
             } else if dfa.is_quit_state(sid) {
-                return Err(MatchError::quit(haystack[at], at));
+                return Err(MatchError::quit(byte, input.start() + at));
             }
         }
     }
