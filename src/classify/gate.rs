@@ -21,7 +21,8 @@ use std::sync::{Arc, Mutex, OnceLock};
 use regex_automata::dfa::{self, Automaton, dense};
 use regex_automata::{Input, MatchError, MatchKind, PatternSet, hybrid};
 
-use super::prefilter::{Filing, HitsAt};
+use super::prefilter::HitsAt;
+use super::regions::Filing;
 
 
 /// Largest dense DFA built for one pattern, in bytes: the card number's forward and reverse

@@ -31,6 +31,7 @@ mod mask;
 mod matches;
 mod pack;
 mod prefilter;
+mod regions;
 mod rule;
 mod score;
 mod shape;

@@ -12,64 +12,9 @@ use super::digit_runs::{ALL_SEPARATORS, RUN_SEPARATORS, for_each_digit_run, long
 use super::gate::GroupScratch;
 use super::keywords::KeywordSet;
 use super::rule::{Prefilter, RuleSpec};
-use super::score::{starts_word, window};
+use super::regions::{Candidates, Filing, Reach, clip};
+use super::score::starts_word;
 use super::shape::{KeywordsInMatches, MatchBytes, is_ascii_word_byte};
-
-/// How far from a prefilter hit a rule's match can lie, in bytes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Reach {
-    /// The match lies within this many bytes of the hit, either side.
-    Bytes(usize),
-    /// The match begins where the hit does, and is at most this many bytes.
-    Ahead(usize),
-    /// The match, at most `longest` bytes, lies within `longest` bytes of the `window`
-    /// characters either side of the hit (the rule's context window: a context word there
-    /// may be what reports it).
-    Near { longest: usize, window: usize },
-    /// The rule's patterns have no longest match: a hit makes the whole segment a candidate.
-    Segment,
-}
-
-impl Reach {
-    /// The bytes of `text` a match can occupy, given a hit at `start..end`. `known` is the
-    /// context window last worked out for this hit, by its width in characters: rules of one
-    /// hit often share one (the phone rules near "contact"), and it is counted in characters.
-    fn around(self, text: &str, start: usize, end: usize, known: &mut Option<(usize, (usize, usize))>) -> (usize, usize) {
-        let len = text.len();
-        match self {
-            Reach::Bytes(n) => (start.saturating_sub(n), end.saturating_add(n).min(len)),
-            Reach::Ahead(n) => (start, start.saturating_add(n).min(len)),
-            Reach::Near { longest, window: chars } => {
-                let (before, after) = match *known {
-                    Some((c, w)) if c == chars => w,
-                    _ => known.insert((chars, window(text, start, end, chars))).1,
-                };
-                (before.saturating_sub(longest), after.saturating_add(longest).min(len))
-            }
-            Reach::Segment => (0, len),
-        }
-    }
-}
-
-/// A byte range of one segment where the regexes of one target run: a rule (index below the
-/// rule count) or a group of rules (the rule count + the group's index).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub struct Region {
-    pub rule: usize,
-    pub start: usize,
-    pub end: usize,
-    /// Of a group, which members some hit here made candidates: bit `n` for its `n`th.
-    pub members: u64,
-}
-
-/// Where the regions of a rule's hits are filed: under its target, naming `members` of the
-/// target's members as candidates (bit `n` for a group's `n`th; an ungrouped rule is a target
-/// of one).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Filing {
-    pub target: usize,
-    pub members: u64,
-}
 
 /// Buffers reused across calls to [`super::Engine::find_with`], so scanning many items does
 /// not allocate per segment.
@@ -84,140 +29,6 @@ pub struct Scratch {
     /// How many matches the last call found: the next one starts with room for as many,
     /// rather than growing (and moving every match) a dozen times in dense text.
     pub(crate) last_found: usize,
-}
-
-/// The candidate regions of one segment, by target (a rule, or a group of rules that share
-/// their prefilter).
-#[derive(Debug, Default)]
-pub struct Candidates {
-    /// Per target, its regions in the order they were added. Each pass (keywords, digit runs)
-    /// adds them in text order, so a new hit usually extends the latest region instead of
-    /// adding one, and a target's list is usually in order already: drained target by target,
-    /// the lists need no sort of all regions together (in dense text, thousands a segment).
-    by_target: Vec<Vec<Span>>,
-    /// The targets with regions, in the order they got their first.
-    targets: Vec<usize>,
-    /// Per keyword rule with `min_digits`, the bytes its keyword hits reach, merged: its
-    /// candidates are the digit runs there.
-    near: Vec<NearKeywords>,
-}
-
-/// A region of a target named by the list it is in.
-#[derive(Debug, Clone, Copy)]
-struct Span {
-    start: usize,
-    end: usize,
-    members: u64,
-}
-
-/// Where the keyword hits of a rule with `min_digits` reach in one segment.
-#[derive(Debug, Default)]
-struct NearKeywords {
-    /// Disjoint once [`NearKeywords::settle`] has run, ordered by start.
-    spans: Vec<(usize, usize)>,
-    in_order: bool,
-    /// The first span that may still hold a digit run: runs come in text order.
-    next: usize,
-}
-
-impl NearKeywords {
-    fn clear(&mut self) {
-        self.spans.clear();
-        self.in_order = true;
-        self.next = 0;
-    }
-
-    fn add(&mut self, start: usize, end: usize) {
-        match self.spans.last_mut() {
-            Some(last) if start >= last.0 && start <= last.1 => last.1 = last.1.max(end),
-            Some(last) => {
-                self.in_order &= start > last.1;
-                self.spans.push((start, end));
-            }
-            None => self.spans.push((start, end)),
-        }
-    }
-
-    /// Orders and merges the spans, if hits came out of order.
-    fn settle(&mut self) {
-        if self.in_order {
-            return;
-        }
-        self.spans.sort_unstable();
-        let mut kept = 0;
-        for i in 1..self.spans.len() {
-            if self.spans[i].0 <= self.spans[kept].1 {
-                self.spans[kept].1 = self.spans[kept].1.max(self.spans[i].1);
-            } else {
-                kept += 1;
-                self.spans[kept] = self.spans[i];
-            }
-        }
-        self.spans.truncate(kept + 1);
-        self.in_order = true;
-    }
-
-    /// Whether `start..end` overlaps a span; calls must come in text order.
-    fn overlaps(&mut self, start: usize, end: usize) -> bool {
-        while self.spans.get(self.next).is_some_and(|s| s.1 <= start) {
-            self.next += 1;
-        }
-        self.spans.get(self.next).is_some_and(|s| s.0 < end)
-    }
-}
-
-impl Candidates {
-    fn fit(&mut self, target_count: usize, near_count: usize) {
-        if self.by_target.len() < target_count {
-            self.by_target.resize_with(target_count, Vec::new);
-        }
-        if self.near.len() < near_count {
-            self.near.resize_with(near_count, NearKeywords::default);
-        }
-        self.near.iter_mut().for_each(NearKeywords::clear);
-    }
-
-    fn add(&mut self, filing: Filing, start: usize, end: usize) {
-        let Filing { target, members } = filing;
-        let list = &mut self.by_target[target];
-        match list.last_mut() {
-            Some(last) if start <= last.end && end >= last.start => {
-                last.start = last.start.min(start);
-                last.end = last.end.max(end);
-                last.members |= members;
-            }
-            Some(_) => list.push(Span { start, end, members }),
-            None => {
-                self.targets.push(target);
-                list.push(Span { start, end, members });
-            }
-        }
-    }
-
-    /// The candidate regions, merged, in target order and then text order, clearing them as
-    /// they are handed out.
-    pub(crate) fn drain_in_order(&mut self, mut each: impl FnMut(Region)) {
-        self.targets.sort_unstable();
-        for &rule in &self.targets {
-            let list = &mut self.by_target[rule];
-            if !list.is_sorted_by_key(|s| s.start) {
-                list.sort_unstable_by_key(|s| s.start);
-            }
-            let mut pending = list[0];
-            for &s in &list[1..] {
-                if s.start <= pending.end {
-                    pending.end = pending.end.max(s.end);
-                    pending.members |= s.members;
-                } else {
-                    each(Region { rule, start: pending.start, end: pending.end, members: pending.members });
-                    pending = s;
-                }
-            }
-            each(Region { rule, start: pending.start, end: pending.end, members: pending.members });
-            list.clear();
-        }
-        self.targets.clear();
-    }
 }
 
 /// What the candidate index needs of one rule.
@@ -524,21 +335,6 @@ pub fn prefilter_words(rule: &RuleSpec, keywords: KeywordsInMatches) -> Vec<(Str
     words
 }
 
-/// `region` (which holds `hit`) cut down to the bytes around the hit that a match holding
-/// the hit can occupy: those of `bytes`. An e-mail address holds no space, so its regex runs
-/// on the word around an `@`, not on the whole segment its unbounded pattern could reach.
-fn clip(text: &str, hit: (usize, usize), region: (usize, usize), bytes: &MatchBytes) -> (usize, usize) {
-    let haystack = text.as_bytes();
-    let (mut start, mut end) = (hit.0.max(region.0), hit.1.min(region.1));
-    while start > region.0 && bytes.contains(haystack[start - 1]) {
-        start -= 1;
-    }
-    while end < region.1 && bytes.contains(haystack[end]) {
-        end += 1;
-    }
-    (start, end.max(start))
-}
-
 /// A rule that is a candidate at digit runs: digit-prefiltered, or a keyword rule with
 /// `min_digits` (then at the runs its keywords reach).
 #[derive(Debug, Clone, Copy)]
@@ -670,57 +466,5 @@ negative_examples = ["incident 123"]
         scratch.drain_in_order(|r| regions.push(&text[r.start..r.end]));
         // A match begins at its keyword, so a region begins there too; `_` is a word byte.
         assert_eq!(regions, vec!["CID: 789 and", "cvv 012"]);
-    }
-
-    #[test]
-    fn a_region_around_a_hit_inside_every_match_ends_where_no_match_byte_stands() {
-        let email = MatchBytes::of(&[regex_syntax::parse(r"[a-z.]+@[a-z.]+").unwrap()]).unwrap();
-        let text = "mail jane.doe@acme.com, or bob@x.org\nnext";
-        let at = text.find('@').unwrap();
-        let clipped = clip(text, (at, at + 1), (0, text.len()), &email);
-        assert_eq!(&text[clipped.0..clipped.1], "jane.doe@acme.com");
-        let at = text.rfind('@').unwrap();
-        assert_eq!(clip(text, (at, at + 1), (at - 2, text.len()), &email), (at - 2, at + 6), "within the reach still");
-        let digits = MatchBytes::of(&[regex_syntax::parse(r"[0-9]{3}-[0-9]{2}-[0-9]{4}").unwrap()]).unwrap();
-        let text = "ssn:123-45-6789.";
-        assert_eq!(clip(text, (4, 15), (0, text.len()), &digits), (4, 15), "the hit itself is kept");
-        assert_eq!(clip(text, (6, 8), (0, text.len()), &digits), (4, 15));
-    }
-
-    #[test]
-    fn keyword_spans_out_of_order_are_merged_before_runs_are_checked() {
-        let mut near = NearKeywords::default();
-        near.clear();
-        near.add(50, 60);
-        near.add(10, 20);
-        near.add(15, 30);
-        near.add(55, 70);
-        near.settle();
-        assert_eq!(near.spans, vec![(10, 30), (50, 70)]);
-        assert!(!near.overlaps(0, 10));
-        assert!(near.overlaps(25, 40));
-        assert!(!near.overlaps(30, 50));
-        assert!(near.overlaps(69, 80));
-        assert!(!near.overlaps(70, 80));
-    }
-
-    #[test]
-    fn regions_of_one_target_merge_and_come_in_target_order() {
-        let mut scratch = Candidates::default();
-        scratch.fit(3, 0);
-        scratch.add(Filing { target: 2, members: 1 }, 50, 60);
-        scratch.add(Filing { target: 0, members: 1 }, 10, 20);
-        scratch.add(Filing { target: 0, members: 1 }, 15, 30);
-        scratch.add(Filing { target: 2, members: 1 }, 0, 5);
-        scratch.add(Filing { target: 0, members: 1 }, 40, 45);
-        scratch.add(Filing { target: 2, members: 4 }, 4, 8);
-        scratch.add(Filing { target: 2, members: 2 }, 55, 58);
-        let mut out = Vec::new();
-        scratch.drain_in_order(|r| out.push((r.rule, r.start, r.end, r.members)));
-        assert_eq!(out, vec![(0, 10, 30, 1), (0, 40, 45, 1), (2, 0, 8, 5), (2, 50, 60, 3)], "merged regions name every member any hit named");
-        let mut again = Vec::new();
-        scratch.drain_in_order(|r| again.push(r));
-        assert!(again.is_empty(), "draining clears");
-        assert!(scratch.by_target.iter().all(Vec::is_empty) && scratch.targets.is_empty());
     }
 }
