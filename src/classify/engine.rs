@@ -9,24 +9,24 @@
 //! no-match path is kept to those passes plus the regexes over candidate regions, with
 //! reused buffers and no allocation (tested).
 
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
-use regex::{Regex, RegexSet};
+use regex::Regex;
 use regex_automata::dfa::Automaton;
-use regex_automata::{Input, PatternID, PatternSet, meta};
+use regex_automata::{Input, PatternID, PatternSet};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use super::context::{ContextWords, SegmentWords, WordIds};
-use super::gate::{GROUP_MEMBER_LIMIT, GroupGate, GroupScratch, PatternGate, RuleGroup, Trigger, pattern_gate};
+use super::compiled::{CompiledPattern, CompiledRule, compile};
+use super::context::{ContextWords, SegmentWords};
+use super::gate::{GroupGate, GroupScratch, PatternGate, RuleGroup, Trigger};
 use super::matches::{Match, finish_segment, gather_values, keep_best_per_span};
 use super::pack::RulePack;
-use super::prefilter::{CandidateIndex, RulePrefilter, Scratch, prefilter_words};
+use super::prefilter::{CandidateIndex, RulePrefilter, Scratch};
 use super::regions::{Reach, Region};
 use super::rule::{Prefilter, RuleError, RuleProblem, RuleSpec};
 use super::score;
-use super::shape::{self, KeywordsInMatches};
-use super::validate::{Normalization, Verdict};
+use super::validate::Verdict;
 use crate::domain::Segment;
 
 /// Bump when engine code changes what a rule set detects, so that the digest (and with it
@@ -68,49 +68,6 @@ impl Default for EngineOptions {
             suspect_penalty: 0.2,
         }
     }
-}
-
-struct CompiledPattern {
-    /// The meta regex rather than `regex::Regex`: it searches a span of a haystack while
-    /// looking outside it for `\b` and `^`, which is what searching a candidate region needs.
-    regex: meta::Regex,
-    /// The longest match in bytes, if there is one.
-    max_len: Option<usize>,
-    /// Fully built DFAs of the pattern, when it is small (ASCII classes, bounded): they say
-    /// whether a region holds a match (or find the matches) without the meta regex's
-    /// per-search set-up, which on regions of a few dozen bytes costs more than the scan.
-    /// `None` for patterns a dense DFA cannot take (Unicode word boundaries) or that would
-    /// make it large. Built on first use, so rules that never get a candidate region cost
-    /// nothing.
-    gate: OnceLock<Option<PatternGate>>,
-    source: String,
-    /// Index of the `value` capture group, if the pattern has one.
-    value_group: Option<usize>,
-    /// Only reported with a raise word nearby.
-    needs_context: bool,
-}
-
-struct CompiledRule {
-    spec: RuleSpec,
-    /// `spec.id`, shared with every match.
-    id: Arc<str>,
-    /// Index in the engine's rule list.
-    order: usize,
-    patterns: Vec<CompiledPattern>,
-    /// The rule's `ignore_values`, searched together: one search a value.
-    ignore: Option<RegexSet>,
-    suspect: Option<RegexSet>,
-    min_entropy: Option<score::EntropyFloor>,
-    raise: WordIds,
-    lower: WordIds,
-    normalization: Normalization,
-    /// Where its keywords stand in its matches: if in every one, it is a candidate only
-    /// around them.
-    keywords: KeywordsInMatches,
-    /// Which digit-run separators its matches can hold.
-    digit_separators: u8,
-    /// The bytes its matches can hold, if not every byte.
-    match_bytes: Option<shape::MatchBytes>,
 }
 
 /// A compiled rule pack. Cheap to share (`Arc<Engine>`); `find` takes `&self`.
@@ -565,123 +522,6 @@ fn low_bits(n: usize) -> u64 {
 /// The byte position after the character at `at` (or past the end).
 fn next_char(text: &str, at: usize) -> usize {
     text[at..].chars().next().map_or(at + 1, |c| at + c.len_utf8())
-}
-
-impl CompiledPattern {
-    fn gate(&self) -> Option<&PatternGate> {
-        self.gate.get_or_init(|| pattern_gate(&self.source, self.value_group.is_none())).as_ref()
-    }
-}
-
-impl CompiledRule {
-    /// What makes this rule a candidate, for grouping: rules with the same trigger are
-    /// candidates in the same places. `None` for a rule without a prefilter.
-    fn trigger(&self) -> Option<Trigger> {
-        match self.spec.prefilter {
-            Prefilter::Digits => Some(Trigger::Digits),
-            Prefilter::Keywords if self.spec.keywords.is_empty() => None,
-            Prefilter::Keywords => {
-                let mut words = prefilter_words(&self.spec, self.keywords);
-                words.sort();
-                Some(Trigger::Words(words))
-            }
-        }
-    }
-
-    /// Whether each of its patterns has dense DFAs of at most [`GROUP_MEMBER_LIMIT`] bytes.
-    fn small_enough_to_group(&self) -> bool {
-        self.patterns.iter().all(|p| p.gate().is_some_and(|g| g.memory_usage() <= GROUP_MEMBER_LIMIT))
-    }
-
-    /// How far from a prefilter hit this rule's matches can lie. A keyword is part of the
-    /// match (`AKIA`, `ghp_`) or a context word (`licence`), and then the match may start or
-    /// end a context window away from it. A digit run is part of the match.
-    fn reach(&self) -> Reach {
-        match (self.longest(), self.run_reach(), self.spec.prefilter) {
-            (None, _, _) => Reach::Segment,
-            (Some(longest), _, Prefilter::Keywords) => match self.keywords {
-                KeywordsInMatches::EveryFirst { .. } => Reach::Ahead(longest),
-                KeywordsInMatches::Every => Reach::Bytes(longest),
-                KeywordsInMatches::NotEvery => Reach::Near { longest, window: self.spec.context.window },
-            },
-            (_, Some(run_reach), Prefilter::Digits) => Reach::Bytes(run_reach),
-            (Some(longest), None, Prefilter::Digits) => Reach::Bytes(longest),
-        }
-    }
-
-    /// The longest match of any of the rule's patterns, if there is one.
-    fn longest(&self) -> Option<usize> {
-        self.patterns.iter().map(|p| p.max_len).try_fold(0, |acc, len| len.map(|l| acc.max(l)))
-    }
-
-    /// How far a match can reach past either end of a digit run it holds, for a rule with
-    /// `min_digits`: it overlaps the run by at least that many bytes, so the rest of it, at
-    /// most the longest match less those, lies outside. An SSN reaches 2 bytes past its run,
-    /// not its 11; a card number 10, not 23.
-    fn run_reach(&self) -> Option<usize> {
-        Some(self.longest()?.saturating_sub(self.spec.min_digits?))
-    }
-}
-
-fn compile(spec: RuleSpec, order: usize, context_words: &ContextWords) -> Result<CompiledRule, RuleError> {
-    // Each pattern's syntax, parsed once for what it says of every match (`shape`).
-    let mut syntax = Vec::new();
-    let mut pattern = |field, source: &str, needs_context| -> Result<CompiledPattern, RuleError> {
-        // `RuleSpec::check` has compiled it with the `regex` crate already, so a bad pattern
-        // is reported in the words rule authors know before this point.
-        let bad = |message: String| RuleError::invalid(&spec, RuleProblem::BadRegex { field, message });
-        let regex = meta::Regex::new(source).map_err(|e| bad(e.to_string()))?;
-        let hir = regex_syntax::parse(source).map_err(|e| bad(e.to_string()))?;
-        let max_len = hir.properties().maximum_len();
-        let value_group = regex
-            .group_info()
-            .to_index(regex_automata::PatternID::ZERO, "value")
-            .filter(|_| !shape::value_is_whole_match(&hir));
-        syntax.push(hir);
-        Ok(CompiledPattern {
-            regex,
-            max_len,
-            gate: OnceLock::new(),
-            source: source.to_owned(),
-            value_group,
-            needs_context,
-        })
-    };
-    let mut patterns = vec![pattern("pattern", &spec.pattern, false)?];
-    if let Some(p) = &spec.contextual_pattern {
-        patterns.push(pattern("contextual_pattern", p, true)?);
-    }
-    // Each entry on its own first, so an error names the bad one; then all as one set.
-    let regexes = |field, list: &[String]| -> Result<Option<RegexSet>, RuleError> {
-        for p in list {
-            spec.compile_regex(field, p)?;
-        }
-        if list.is_empty() {
-            return Ok(None);
-        }
-        let set = RegexSet::new(list)
-            .map_err(|e| RuleError::invalid(&spec, RuleProblem::BadRegex { field, message: e.to_string() }))?;
-        Ok(Some(set))
-    };
-    let keywords = match spec.prefilter {
-        Prefilter::Keywords => shape::keywords_in_matches(&syntax, &spec.keywords),
-        Prefilter::Digits => KeywordsInMatches::NotEvery,
-    };
-    Ok(CompiledRule {
-        keywords,
-        digit_separators: shape::digit_separators(&syntax),
-        match_bytes: shape::MatchBytes::of(&syntax),
-        order,
-        ignore: regexes("ignore_values", &spec.ignore_values)?,
-        suspect: regexes("suspect_values", &spec.suspect_values)?,
-        raise: context_words.ids(&spec.context.raise),
-        lower: context_words.ids(&spec.context.lower),
-        normalization: spec.normalization(),
-        min_entropy: spec.min_entropy.map(score::EntropyFloor::new),
-        patterns,
-        id: Arc::from(spec.id.as_str()),
-        spec,
-    })
 }
 
 #[cfg(test)]

@@ -21,6 +21,7 @@
 //! - `mask`, `fingerprint`: what of a value may be kept.
 
 mod checksum;
+mod compiled;
 mod context;
 mod digit_runs;
 mod engine;

@@ -1,0 +1,179 @@
+//! A rule compiled for the engine: its regexes, the dense DFAs that gate them on small
+//! regions, and what its syntax says of every match (where its keywords stand, which digit
+//! separators and bytes it can hold, how far it reaches from a hit).
+
+use std::sync::{Arc, OnceLock};
+
+use regex::RegexSet;
+use regex_automata::meta;
+
+use super::context::{ContextWords, WordIds};
+use super::gate::{GROUP_MEMBER_LIMIT, PatternGate, Trigger, pattern_gate};
+use super::prefilter::prefilter_words;
+use super::regions::Reach;
+use super::rule::{Prefilter, RuleError, RuleProblem, RuleSpec};
+use super::score;
+use super::shape::{self, KeywordsInMatches};
+use super::validate::Normalization;
+
+/// One regex of a rule (its `pattern` or its `contextual_pattern`), compiled.
+pub(super) struct CompiledPattern {
+    /// The meta regex rather than `regex::Regex`: it searches a span of a haystack while
+    /// looking outside it for `\b` and `^`, which is what searching a candidate region needs.
+    pub(super) regex: meta::Regex,
+    /// The longest match in bytes, if there is one.
+    pub(super) max_len: Option<usize>,
+    /// Fully built DFAs of the pattern, when it is small (ASCII classes, bounded): they say
+    /// whether a region holds a match (or find the matches) without the meta regex's
+    /// per-search set-up, which on regions of a few dozen bytes costs more than the scan.
+    /// `None` for patterns a dense DFA cannot take (Unicode word boundaries) or that would
+    /// make it large. Built on first use, so rules that never get a candidate region cost
+    /// nothing.
+    pub(super) gate: OnceLock<Option<PatternGate>>,
+    pub(super) source: String,
+    /// Index of the `value` capture group, if the pattern has one.
+    pub(super) value_group: Option<usize>,
+    /// Only reported with a raise word nearby.
+    pub(super) needs_context: bool,
+}
+
+/// A rule of the pack as the engine runs it.
+pub(super) struct CompiledRule {
+    pub(super) spec: RuleSpec,
+    /// `spec.id`, shared with every match.
+    pub(super) id: Arc<str>,
+    /// Index in the engine's rule list.
+    pub(super) order: usize,
+    pub(super) patterns: Vec<CompiledPattern>,
+    /// The rule's `ignore_values`, searched together: one search a value.
+    pub(super) ignore: Option<RegexSet>,
+    pub(super) suspect: Option<RegexSet>,
+    pub(super) min_entropy: Option<score::EntropyFloor>,
+    pub(super) raise: WordIds,
+    pub(super) lower: WordIds,
+    pub(super) normalization: Normalization,
+    /// Where its keywords stand in its matches: if in every one, it is a candidate only
+    /// around them.
+    pub(super) keywords: KeywordsInMatches,
+    /// Which digit-run separators its matches can hold.
+    pub(super) digit_separators: u8,
+    /// The bytes its matches can hold, if not every byte.
+    pub(super) match_bytes: Option<shape::MatchBytes>,
+}
+
+impl CompiledPattern {
+    pub(super) fn gate(&self) -> Option<&PatternGate> {
+        self.gate.get_or_init(|| pattern_gate(&self.source, self.value_group.is_none())).as_ref()
+    }
+}
+
+impl CompiledRule {
+    /// What makes this rule a candidate, for grouping: rules with the same trigger are
+    /// candidates in the same places. `None` for a rule without a prefilter.
+    pub(super) fn trigger(&self) -> Option<Trigger> {
+        match self.spec.prefilter {
+            Prefilter::Digits => Some(Trigger::Digits),
+            Prefilter::Keywords if self.spec.keywords.is_empty() => None,
+            Prefilter::Keywords => {
+                let mut words = prefilter_words(&self.spec, self.keywords);
+                words.sort();
+                Some(Trigger::Words(words))
+            }
+        }
+    }
+
+    /// Whether each of its patterns has dense DFAs of at most [`GROUP_MEMBER_LIMIT`] bytes.
+    pub(super) fn small_enough_to_group(&self) -> bool {
+        self.patterns.iter().all(|p| p.gate().is_some_and(|g| g.memory_usage() <= GROUP_MEMBER_LIMIT))
+    }
+
+    /// How far from a prefilter hit this rule's matches can lie. A keyword is part of the
+    /// match (`AKIA`, `ghp_`) or a context word (`licence`), and then the match may start or
+    /// end a context window away from it. A digit run is part of the match.
+    pub(super) fn reach(&self) -> Reach {
+        match (self.longest(), self.run_reach(), self.spec.prefilter) {
+            (None, _, _) => Reach::Segment,
+            (Some(longest), _, Prefilter::Keywords) => match self.keywords {
+                KeywordsInMatches::EveryFirst { .. } => Reach::Ahead(longest),
+                KeywordsInMatches::Every => Reach::Bytes(longest),
+                KeywordsInMatches::NotEvery => Reach::Near { longest, window: self.spec.context.window },
+            },
+            (_, Some(run_reach), Prefilter::Digits) => Reach::Bytes(run_reach),
+            (Some(longest), None, Prefilter::Digits) => Reach::Bytes(longest),
+        }
+    }
+
+    /// The longest match of any of the rule's patterns, if there is one.
+    fn longest(&self) -> Option<usize> {
+        self.patterns.iter().map(|p| p.max_len).try_fold(0, |acc, len| len.map(|l| acc.max(l)))
+    }
+
+    /// How far a match can reach past either end of a digit run it holds, for a rule with
+    /// `min_digits`: it overlaps the run by at least that many bytes, so the rest of it, at
+    /// most the longest match less those, lies outside. An SSN reaches 2 bytes past its run,
+    /// not its 11; a card number 10, not 23.
+    pub(super) fn run_reach(&self) -> Option<usize> {
+        Some(self.longest()?.saturating_sub(self.spec.min_digits?))
+    }
+}
+
+pub(super) fn compile(spec: RuleSpec, order: usize, context_words: &ContextWords) -> Result<CompiledRule, RuleError> {
+    // Each pattern's syntax, parsed once for what it says of every match (`shape`).
+    let mut syntax = Vec::new();
+    let mut pattern = |field, source: &str, needs_context| -> Result<CompiledPattern, RuleError> {
+        // `RuleSpec::check` has compiled it with the `regex` crate already, so a bad pattern
+        // is reported in the words rule authors know before this point.
+        let bad = |message: String| RuleError::invalid(&spec, RuleProblem::BadRegex { field, message });
+        let regex = meta::Regex::new(source).map_err(|e| bad(e.to_string()))?;
+        let hir = regex_syntax::parse(source).map_err(|e| bad(e.to_string()))?;
+        let max_len = hir.properties().maximum_len();
+        let value_group = regex
+            .group_info()
+            .to_index(regex_automata::PatternID::ZERO, "value")
+            .filter(|_| !shape::value_is_whole_match(&hir));
+        syntax.push(hir);
+        Ok(CompiledPattern {
+            regex,
+            max_len,
+            gate: OnceLock::new(),
+            source: source.to_owned(),
+            value_group,
+            needs_context,
+        })
+    };
+    let mut patterns = vec![pattern("pattern", &spec.pattern, false)?];
+    if let Some(p) = &spec.contextual_pattern {
+        patterns.push(pattern("contextual_pattern", p, true)?);
+    }
+    // Each entry on its own first, so an error names the bad one; then all as one set.
+    let regexes = |field, list: &[String]| -> Result<Option<RegexSet>, RuleError> {
+        for p in list {
+            spec.compile_regex(field, p)?;
+        }
+        if list.is_empty() {
+            return Ok(None);
+        }
+        let set = RegexSet::new(list)
+            .map_err(|e| RuleError::invalid(&spec, RuleProblem::BadRegex { field, message: e.to_string() }))?;
+        Ok(Some(set))
+    };
+    let keywords = match spec.prefilter {
+        Prefilter::Keywords => shape::keywords_in_matches(&syntax, &spec.keywords),
+        Prefilter::Digits => KeywordsInMatches::NotEvery,
+    };
+    Ok(CompiledRule {
+        keywords,
+        digit_separators: shape::digit_separators(&syntax),
+        match_bytes: shape::MatchBytes::of(&syntax),
+        order,
+        ignore: regexes("ignore_values", &spec.ignore_values)?,
+        suspect: regexes("suspect_values", &spec.suspect_values)?,
+        raise: context_words.ids(&spec.context.raise),
+        lower: context_words.ids(&spec.context.lower),
+        normalization: spec.normalization(),
+        min_entropy: spec.min_entropy.map(score::EntropyFloor::new),
+        patterns,
+        id: Arc::from(spec.id.as_str()),
+        spec,
+    })
+}
