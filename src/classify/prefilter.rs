@@ -7,6 +7,8 @@
 //! "task" once runs the Twilio regex over a few hundred bytes, not 64 KiB. Candidate regions
 //! live in a caller-owned [`Scratch`], so the passes allocate nothing once it has grown.
 
+use regex_syntax::is_word_byte;
+
 use super::context::SegmentWords;
 use super::digit_runs::{ALL_SEPARATORS, RUN_SEPARATORS, for_each_digit_run, longest_piece};
 use super::gate::GroupScratch;
@@ -14,7 +16,7 @@ use super::keywords::KeywordSet;
 use super::rule::{Prefilter, RuleSpec};
 use super::regions::{Candidates, Filing, Reach, clip};
 use super::score::starts_word;
-use super::shape::{KeywordsInMatches, MatchBytes, is_ascii_word_byte};
+use super::shape::{KeywordsInMatches, MatchBytes};
 
 /// Buffers reused across calls to [`super::Engine::find_with`], so scanning many items does
 /// not allocate per segment.
@@ -208,7 +210,7 @@ impl CandidateIndex {
             let bytes = text.as_bytes();
             keywords.for_each_hit(bytes, |hit| {
                 let word_start = starts_word(text, hit.start);
-                let after_boundary = hit.start == 0 || !is_ascii_word_byte(bytes[hit.start - 1]);
+                let after_boundary = hit.start == 0 || !is_word_byte(bytes[hit.start - 1]);
                 if word_start && let Some(words) = words.as_deref_mut() && let Some(id) = self.context_ids[hit.pattern] {
                     words.record(hit.start, hit.end, id);
                 }

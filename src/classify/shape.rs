@@ -4,6 +4,7 @@
 //! separators it can hold. Each answer errs towards "no", which only costs speed.
 
 use regex_syntax::hir::literal::{ExtractKind, Extractor};
+use regex_syntax::is_word_byte;
 use regex_syntax::hir::{Capture, Class, Hir, HirKind, Look, Repetition};
 
 use super::digit_runs::RUN_SEPARATORS;
@@ -38,9 +39,9 @@ pub enum KeywordsInMatches {
 }
 
 /// Where `keywords` stand in every match of every pattern in `patterns`: each match begins
-/// with a literal prefix, and each of those prefixes holds (or begins with) a keyword.
-/// Prefixes the extractor cannot list in full (too many, or a class where a prefix goes on)
-/// answer [`KeywordsInMatches::NotEvery`].
+/// with a literal prefix, and each of those prefixes holds (or begins with) a keyword, or
+/// every match holds a literal that holds one. Prefixes the extractor cannot list in full (too
+/// many, or a class where a prefix goes on) say nothing.
 pub fn keywords_in_matches(patterns: &[Hir], keywords: &[String]) -> KeywordsInMatches {
     let keywords: Vec<Vec<u8>> = keywords.iter().map(|k| k.to_ascii_lowercase().into_bytes()).collect();
     if patterns.is_empty() || keywords.is_empty() || keywords.iter().any(Vec::is_empty) {
@@ -50,35 +51,38 @@ pub fn keywords_in_matches(patterns: &[Hir], keywords: &[String]) -> KeywordsInM
         let literal = literal.to_ascii_lowercase();
         keywords.iter().any(|k| literal.windows(k.len()).any(|w| w == k.as_slice()))
     };
-    // A literal that every match holds somewhere (the `@` of an e-mail address) will do when
-    // the prefixes say nothing.
-    let required = patterns.iter().all(|hir| {
-        let mut literals = Vec::new();
-        required_literals(hir, &mut literals);
-        literals.iter().any(|l| holds_keyword(l))
-    });
     let (mut first, mut at_boundary) = (true, true);
-    for hir in patterns {
+    let prefixes_hold_one = patterns.iter().all(|hir| {
         let mut extractor = Extractor::new();
         extractor.kind(ExtractKind::Prefix).limit_total(4096).limit_class(16).limit_literal_len(64).limit_repeat(16);
         let prefixes = extractor.extract(&ascii_case_folded(hir));
-        let Some(literals) = prefixes.literals().filter(|l| !l.is_empty()) else {
-            return if required { KeywordsInMatches::Every } else { KeywordsInMatches::NotEvery };
-        };
+        let Some(literals) = prefixes.literals().filter(|l| !l.is_empty()) else { return false };
         for literal in literals {
             let literal = literal.as_bytes().to_ascii_lowercase();
             if !holds_keyword(&literal) {
-                return if required { KeywordsInMatches::Every } else { KeywordsInMatches::NotEvery };
+                return false;
             }
             let leading: Vec<&Vec<u8>> = keywords.iter().filter(|k| literal.starts_with(k)).collect();
             first &= !leading.is_empty();
-            at_boundary &= leading.iter().all(|k| is_ascii_word_byte(k[0]));
+            at_boundary &= leading.iter().all(|k| is_word_byte(k[0]));
         }
         at_boundary &= begins_at_word_boundary(hir);
-    }
-    match first {
-        true => KeywordsInMatches::EveryFirst { at_boundary },
-        false => KeywordsInMatches::Every,
+        true
+    });
+    // When the prefixes say nothing, a literal that every match holds somewhere (the `@` of
+    // an e-mail address) will do.
+    let required = || {
+        patterns.iter().all(|hir| {
+            let mut literals = Vec::new();
+            required_literals(hir, &mut literals);
+            literals.iter().any(|l| holds_keyword(l))
+        })
+    };
+    match (prefixes_hold_one, first) {
+        (true, true) => KeywordsInMatches::EveryFirst { at_boundary },
+        (true, false) => KeywordsInMatches::Every,
+        (false, _) if required() => KeywordsInMatches::Every,
+        (false, _) => KeywordsInMatches::NotEvery,
     }
 }
 
@@ -112,8 +116,7 @@ impl MatchBytes {
 
     fn insert_range(&mut self, lo: u32, hi: u32) {
         // Code points past ASCII are bytes 0x80..=0xFF in UTF-8, whichever they are.
-        let (lo, hi) = (lo.min(0x80), hi.min(0xFF));
-        let hi = if hi >= 0x80 { 0xFF } else { hi };
+        let (lo, hi) = (lo.min(0x80), if hi >= 0x80 { 0xFF } else { hi });
         for b in lo..=hi {
             self.0[(b / 64) as usize] |= 1 << (b % 64);
         }
@@ -135,11 +138,6 @@ impl MatchBytes {
             HirKind::Concat(items) | HirKind::Alternation(items) => items.iter().for_each(|h| self.add(h)),
         }
     }
-}
-
-/// Whether `b` is a byte of `(?-u:\w)`.
-pub(crate) fn is_ascii_word_byte(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b == b'_'
 }
 
 /// Whether every match of `hir` begins where a word boundary holds (`(?-u:\b)`, `\b`, `\<`).
