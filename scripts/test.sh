@@ -9,5 +9,5 @@ export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/confluence-dlp/target}
 export OMP_THREAD_LIMIT="${OMP_THREAD_LIMIT:-1}"
 export DATABASE_URL="${DATABASE_URL:-postgres://postgres:postgres@127.0.0.1:5432/postgres}"
 export REDIS_URL="${REDIS_URL:-redis://127.0.0.1:6379/}"
-cargo build --locked --all-targets
-cargo test --locked --no-fail-fast -- --test-threads=2
+cargo build --locked --workspace --all-targets
+cargo test --locked --workspace --no-fail-fast -- --test-threads=2

@@ -8,7 +8,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use secrecy::{ExposeSecret, SecretBox, SecretString};
+use secrecy::SecretString;
 use serde::Deserialize;
 
 #[derive(Debug, thiserror::Error)]
@@ -86,7 +86,7 @@ pub struct RuleSettings {
     /// Findings below this confidence are dropped.
     pub min_confidence: f64,
     /// Accepted values and places: by fingerprint, by regex on the value, by space or page.
-    pub suppressions: crate::classify::Suppressions,
+    pub suppressions: dlp_engine::Suppressions,
 }
 
 impl Default for Settings {
@@ -226,9 +226,12 @@ impl Settings {
         Ok(())
     }
 
+    /// Creates the data directory, readable by its owner only (0700): it holds the server key,
+    /// the embedded store and the queue.
     pub fn ensure_data_dir(&self) -> Result<(), ConfigError> {
-        std::fs::create_dir_all(&self.data_dir)
-            .map_err(|source| ConfigError::DataDir { path: self.data_dir.clone(), source })
+        use std::os::unix::fs::DirBuilderExt;
+        let err = |source| ConfigError::DataDir { path: self.data_dir.clone(), source };
+        std::fs::DirBuilder::new().recursive(true).mode(0o700).create(&self.data_dir).map_err(err)
     }
 
     /// The store URL: `DATABASE_URL`, or the SQLite file in the data directory.
@@ -247,61 +250,16 @@ impl Settings {
     pub fn job_timeout(&self) -> Duration {
         Duration::from_secs(self.workers.job_timeout_secs)
     }
-
-    /// The server key as bytes: the configured one, or the one generated on first use and kept
-    /// (mode 0600) in the data directory.
-    pub fn server_key(&self) -> Result<SecretBox<[u8]>, ConfigError> {
-        if let Some(hex_key) = &self.server_key {
-            return decode_key(hex_key.expose_secret()).map_err(|reason| ConfigError::Invalid { name: "server_key", reason });
-        }
-        self.ensure_data_dir()?;
-        let path = self.data_dir.join("server.key");
-        let io_err = |source| ConfigError::DataDir { path: path.clone(), source };
-        match std::fs::read_to_string(&path) {
-            Ok(text) => decode_key(text.trim()).map_err(|reason| ConfigError::Invalid { name: "server.key file", reason }),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                let key: [u8; 32] = rand::random();
-                write_private(&path, hex::encode(key).as_bytes()).map_err(io_err)?;
-                // Another process may have won the race to create it: read back what is there.
-                let text = std::fs::read_to_string(&path).map_err(io_err)?;
-                decode_key(text.trim()).map_err(|reason| ConfigError::Invalid { name: "server.key file", reason })
-            }
-            Err(e) => Err(io_err(e)),
-        }
-    }
 }
 
 fn parse<T: std::str::FromStr>(name: &'static str, v: &str) -> Result<T, ConfigError> {
     v.trim().parse().map_err(|_| ConfigError::Invalid { name, reason: "not a valid number".into() })
 }
 
-fn decode_key(hex_key: &str) -> Result<SecretBox<[u8]>, String> {
-    let bytes = hex::decode(hex_key.trim()).map_err(|_| "must be hex".to_owned())?;
-    if bytes.len() < 32 {
-        return Err("must be at least 32 bytes (64 hex characters)".to_owned());
-    }
-    Ok(SecretBox::new(bytes.into_boxed_slice()))
-}
-
-fn write_private(path: &Path, contents: &[u8]) -> std::io::Result<()> {
-    use std::io::Write;
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    match options.open(path) {
-        Ok(mut f) => f.write_all(contents),
-        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
-        Err(e) => Err(e),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use secrecy::ExposeSecret;
     use std::collections::HashMap;
 
     #[test]
@@ -337,27 +295,5 @@ mod tests {
         std::fs::write(&path, "server_key = \"deadbeef-secret\" nonsense").unwrap();
         let err = Settings::load(Some(&path)).unwrap_err().to_string();
         assert!(!err.contains("deadbeef-secret"), "{err}");
-    }
-
-    #[test]
-    fn generated_server_key_is_kept_and_reused() {
-        let dir = tempfile::tempdir().unwrap();
-        let s = Settings { data_dir: dir.path().join("d"), ..Settings::default() };
-        let a = s.server_key().unwrap();
-        let b = s.server_key().unwrap();
-        assert_eq!(a.expose_secret(), b.expose_secret());
-        assert_eq!(a.expose_secret().len(), 32);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            let mode = std::fs::metadata(dir.path().join("d/server.key")).unwrap().permissions().mode();
-            assert_eq!(mode & 0o777, 0o600);
-        }
-    }
-
-    #[test]
-    fn short_keys_are_refused() {
-        let s = Settings { server_key: Some(SecretString::from("abcd".to_string())), ..Settings::default() };
-        assert!(s.server_key().is_err());
     }
 }

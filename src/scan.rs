@@ -3,33 +3,23 @@
 //! this; a `worker` process only runs the pool.
 
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use futures::StreamExt;
-use secrecy::ExposeSecret;
 
-use crate::classify::Classifier;
-use crate::config::Settings;
-use crate::confluence::ConfluenceClient;
-use crate::domain::{ContentRef, ContentType, Finding};
-use crate::extract::image::{CachedOcr, ImageLimits, TesseractOcr};
-use crate::extract::{AttachmentLimits, NoOcr, Ocr, StorageLimits};
+use dlp_domain::{ContentRef, ContentType, Finding};
+use dlp_jobs::{ScanJob, Work};
+use dlp_store::{NewScan, ScanItemRow, ScanKind, ScanProgress, ScanStatus, Store};
+
+use crate::app::App;
 use crate::ingest::{CrawlStats, Crawler};
-use crate::jobs::{JobQueue, PoolOptions, ScanJob, Sealer, Work};
-use crate::store::{NewScan, ScanItemRow, ScanKind, ScanProgress, ScanStatus, Store};
-use crate::workers::{self, WorkerDeps};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ScanError {
-    #[error(transparent)]
-    Config(#[from] crate::config::ConfigError),
-    #[error("rules: {0}")]
-    Rules(String),
     #[error("store")]
-    Store(#[from] crate::store::StoreError),
+    Store(#[from] dlp_store::StoreError),
     #[error("job queue")]
-    Queue(#[from] crate::jobs::QueueError),
+    Queue(#[from] dlp_jobs::QueueError),
     #[error("crawl")]
     Crawl(#[from] crate::ingest::CrawlError),
     #[error("{0}")]
@@ -62,151 +52,41 @@ pub struct ScanOutcome {
     pub api_requests: u64,
 }
 
-/// The parts every scan and worker process wires the same way.
-pub struct Runtime {
-    pub store: Store,
-    pub queue: JobQueue,
-    pub deps: Arc<WorkerDeps>,
-    pub pool: PoolOptions,
-}
-
-impl Runtime {
-    pub async fn start(settings: &Settings, client: Option<ConfluenceClient>) -> Result<Self, ScanError> {
-        settings.validate()?;
-        settings.ensure_data_dir()?;
-        let server_key = settings.server_key()?;
-        let store = Store::connect(settings.store_url().expose_secret()).await?;
-        let heartbeat = Duration::from_secs(settings.workers.heartbeat_secs.max(1));
-        let queue = JobQueue::open(settings.redis_url.as_ref(), &settings.embedded_queue_path(), &settings.workers.queue, heartbeat).await?;
-        let classifier = build_classifier(settings, &server_key)?;
-        let sealer = Sealer::new(&server_key);
-        let ocr = build_ocr(&store, &sealer).await;
-        let deps = Arc::new(WorkerDeps {
-            store: store.clone(),
-            classifier,
-            sealer,
-            client,
-            max_attempts: settings.workers.max_attempts,
-            storage_limits: StorageLimits::default(),
-            attachment_limits: AttachmentLimits {
-                max_bytes: usize::try_from(settings.confluence.max_download_bytes).unwrap_or(usize::MAX),
-                ..AttachmentLimits::default()
-            },
-            ocr,
-        });
-        let pool = PoolOptions {
-            name: format!("confluence-dlp-{}-{}", hostname(), std::process::id()),
-            concurrency: settings.workers.concurrency,
-            // All attempts run in the worker that took the job, with backoff between them; the
-            // queue hands a job out again only when its worker dies.
-            retries: settings.workers.max_attempts.saturating_sub(1),
-            job_timeout: settings.job_timeout(),
-            heartbeat,
-            poll_interval: Duration::from_millis(200),
-        };
-        Ok(Runtime { store, queue, deps, pool })
-    }
-
-    /// Runs the worker pool until `shutdown` resolves.
-    pub async fn run_workers(&self, shutdown: impl std::future::Future<Output = ()> + Send + 'static) -> Result<(), ScanError> {
-        Ok(self.queue.run_pool(self.deps.clone(), &self.pool, shutdown).await?)
-    }
-}
-
-/// Tesseract with the English model, its results cached in the store. A process where
-/// Tesseract cannot start (the model not installed) still scans: its images are reported as
-/// not extracted, never as clean, and the warning says why.
-async fn build_ocr(store: &Store, sealer: &Sealer) -> Box<dyn Ocr> {
-    // Loading the model reads tens of megabytes: not on an async thread.
-    let started = tokio::task::spawn_blocking(|| TesseractOcr::new("eng", ImageLimits::default())).await;
-    match started {
-        Ok(Ok(tesseract)) => {
-            tracing::info!(engine = tesseract.engine_identity(), "OCR ready");
-            // libgomp reads it before main, so only the environment can set it.
-            if std::env::var_os("OMP_THREAD_LIMIT").is_none() {
-                tracing::warn!(
-                    "OMP_THREAD_LIMIT is not set: Tesseract's OpenMP threads compete with the worker pool \
-                     and OCR runs several times slower; set OMP_THREAD_LIMIT=1 (docs/benchmarks.md, OCR)"
-                );
-            }
-            Box::new(CachedOcr::new(tesseract, store.clone(), sealer.clone(), tokio::runtime::Handle::current()))
-        }
-        Ok(Err(e)) => {
-            tracing::warn!(error = %e, "OCR unavailable; images will be reported as not extracted");
-            Box::new(NoOcr)
-        }
-        Err(_) => {
-            tracing::warn!("OCR start-up stopped; images will be reported as not extracted");
-            Box::new(NoOcr)
-        }
-    }
-}
-
-fn build_classifier(settings: &Settings, server_key: &secrecy::SecretBox<[u8]>) -> Result<Classifier, ScanError> {
-    use crate::classify::{Engine, EngineOptions, Fingerprinter, RulePack};
-    let rules = |e: &dyn std::fmt::Display| ScanError::Rules(e.to_string());
-    let mut pack = RulePack::builtin();
-    for path in &settings.rules.paths {
-        let extra = if path.is_dir() {
-            RulePack::load_dir(path).map_err(|e| rules(&e))?
-        } else {
-            let text = std::fs::read_to_string(path)
-                .map_err(|e| ScanError::Rules(format!("cannot read {}: {}", path.display(), e.kind())))?;
-            RulePack::from_toml_str(&path.display().to_string(), &text).map_err(|e| rules(&e))?
-        };
-        pack = pack.merge(extra);
-    }
-    let options = EngineOptions { min_confidence: settings.rules.min_confidence, ..EngineOptions::default() };
-    let engine = Engine::new(pack, options).map_err(|e| rules(&e))?;
-    let key = secrecy::SecretSlice::from(server_key.expose_secret().to_vec());
-    let fingerprinter = Fingerprinter::new(key).map_err(|e| rules(&e))?;
-    Classifier::new(engine, fingerprinter).with_suppressions(&settings.rules.suppressions).map_err(|e| rules(&e))
-}
-
-fn hostname() -> String {
-    std::fs::read_to_string("/etc/hostname").map(|h| h.trim().to_owned()).unwrap_or_else(|_| "host".into())
-}
-
 /// Runs one scan to completion (or, with `run_workers` off, to the end of the crawl).
-pub async fn run_scan(
-    settings: &Settings,
-    client: Option<ConfluenceClient>,
-    request: ScanRequest,
-    mut on_progress: impl FnMut(&ScanProgress),
-) -> Result<ScanOutcome, ScanError> {
+pub async fn run_scan(app: &App, request: ScanRequest, mut on_progress: impl FnMut(&ScanProgress)) -> Result<ScanOutcome, ScanError> {
     let started = Instant::now();
-    let runtime = Runtime::start(settings, client.clone()).await?;
-    tracing::debug!(elapsed_ms = started.elapsed().as_millis() as u64, "runtime started");
+    let settings = &app.settings;
+    let client = app.confluence.as_ref();
     let (kind, site, space_key) = match &request.target {
         ScanTarget::Space { space_key } => (ScanKind::Space, settings.confluence.site.clone(), Some(space_key.clone())),
         ScanTarget::Paths(_) => (ScanKind::Paths, None, None),
     };
-    let scan_id = runtime.store.create_scan(&NewScan { kind, site, space_key, actor: "cli".into() }).await?;
+    let scan_id = app.store.create_scan(&NewScan { kind, site, space_key, actor: "cli".into() }).await?;
 
     let crawl = match &request.target {
         ScanTarget::Paths(paths) => {
-            let stats = scan_paths(&runtime, &scan_id, paths, settings.workers.concurrency).await?;
-            runtime.store.finish_scan(&scan_id, ScanStatus::Completed).await?;
+            let stats = scan_paths(app, &scan_id, paths, settings.workers.concurrency).await?;
+            app.store.finish_scan(&scan_id, ScanStatus::Completed).await?;
             stats
         }
         ScanTarget::Space { space_key } => {
-            let client = client.as_ref().ok_or_else(|| ScanError::Input("scanning a space needs --site".into()))?;
+            let client = client.ok_or_else(|| ScanError::Input("scanning a space needs a site: give --site or CONFLUENCE_SITE".into()))?;
             let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
             let pool = if request.run_workers {
-                let deps = runtime.deps.clone();
-                let queue = runtime.queue.clone();
-                let options = runtime.pool.clone();
+                let handler = app.handler();
+                let queue = app.queue.clone();
+                let options = app.pool.clone();
                 Some(tokio::spawn(async move {
-                    queue.run_pool(deps, &options, async move { let _ = stop_rx.await; }).await
+                    queue.run_pool(handler, &options, async move { let _ = stop_rx.await; }).await
                 }))
             } else {
                 None
             };
             let crawler = Crawler {
                 client,
-                store: &runtime.store,
-                queue: &runtime.queue,
-                sealer: &runtime.deps.sealer,
+                store: &app.store,
+                queue: &app.queue,
+                sealer: &app.workers.sealer,
                 max_attempts: settings.workers.max_attempts,
             };
             let crawled = crawler.crawl_space(&scan_id, space_key).await;
@@ -215,29 +95,29 @@ pub async fn run_scan(
                 Ok(stats) => stats,
                 Err(e) => {
                     let _ = stop_tx.send(());
-                    runtime.store.finish_scan(&scan_id, ScanStatus::Failed).await?;
+                    app.store.finish_scan(&scan_id, ScanStatus::Failed).await?;
                     return Err(e.into());
                 }
             };
             if let Some(mut pool) = pool {
-                let waited = wait_until_drained(&runtime.store, &scan_id, &mut on_progress, &mut pool).await;
+                let waited = wait_until_drained(&app.store, &scan_id, &mut on_progress, &mut pool).await;
                 tracing::debug!(elapsed_ms = started.elapsed().as_millis() as u64, "scan drained");
                 let _ = stop_tx.send(());
                 stop_pool(pool).await;
                 tracing::debug!(elapsed_ms = started.elapsed().as_millis() as u64, "pool stopped");
                 waited?;
-                runtime.store.finish_scan(&scan_id, ScanStatus::Completed).await?;
+                app.store.finish_scan(&scan_id, ScanStatus::Completed).await?;
             }
             crawled
         }
     };
 
-    let progress = runtime.store.scan_progress(&scan_id).await?;
+    let progress = app.store.scan_progress(&scan_id).await?;
     on_progress(&progress);
     Ok(ScanOutcome {
-        findings: runtime.store.scan_findings(&scan_id).await?,
-        problems: runtime.store.scan_item_problems(&scan_id).await?,
-        queue: runtime.queue.kind(),
+        findings: app.store.scan_findings(&scan_id).await?,
+        problems: app.store.scan_item_problems(&scan_id).await?,
+        queue: app.queue.kind(),
         scan_id,
         progress,
         crawl,
@@ -246,7 +126,7 @@ pub async fn run_scan(
     })
 }
 
-type PoolTask = tokio::task::JoinHandle<Result<(), crate::jobs::QueueError>>;
+type PoolTask = tokio::task::JoinHandle<Result<(), dlp_jobs::QueueError>>;
 
 /// Stops the in-process pool once this scan is drained. apalis notices the stop signal only at
 /// its next heartbeat (seconds); every item of this scan already has its outcome, so the pool
@@ -285,7 +165,7 @@ async fn wait_until_drained(
 
 /// Local files skip the queue: a job naming a path on this machine means nothing to a worker
 /// on another. They run through the same handler, `concurrency` at a time.
-async fn scan_paths(runtime: &Runtime, scan_id: &str, paths: &[PathBuf], concurrency: usize) -> Result<CrawlStats, ScanError> {
+async fn scan_paths(app: &App, scan_id: &str, paths: &[PathBuf], concurrency: usize) -> Result<CrawlStats, ScanError> {
     let mut files = Vec::new();
     for path in paths {
         collect_files(path, &mut files)?;
@@ -297,25 +177,25 @@ async fn scan_paths(runtime: &Runtime, scan_id: &str, paths: &[PathBuf], concurr
         let shown = path.display().to_string();
         let item = ContentRef {
             space_key: "local".into(),
-            content_type: ContentType::Attachment,
-            page_id: path.parent().map(|p| p.display().to_string()).unwrap_or_default(),
+            content_type: ContentType::File,
+            page_id: shown.clone(),
             page_version: None,
             comment_id: None,
-            attachment_id: Some(shown.clone()),
+            attachment_id: None,
             attachment_title: Some(name),
         };
-        let key = format!("file:{shown}");
-        runtime.store.enqueue_item(scan_id, &key, &shown).await?;
+        let key = dlp_jobs::item_key(&item);
+        app.store.enqueue_item(scan_id, &key, &shown).await?;
         jobs.push(ScanJob { scan_id: scan_id.to_owned(), item_key: key, label: shown, work: Work::LocalFile { item, path } });
         stats.attachments += 1;
         stats.jobs += 1;
     }
-    let deps = runtime.deps.clone();
+    let deps = app.workers.clone();
     let results: Vec<_> = futures::stream::iter(jobs)
         .map(|job| {
             let deps = deps.clone();
             // Local files are read once: a failure to read one is its final outcome.
-            async move { workers::execute(&job, &deps, deps.max_attempts).await }
+            async move { dlp_workers::execute(&job, &deps, deps.max_attempts).await }
         })
         .buffer_unordered(concurrency.max(1))
         .collect()

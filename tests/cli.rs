@@ -2,7 +2,7 @@
 
 use std::process::{Command, Output, Stdio};
 
-use confluence_dlp::domain::Finding;
+use dlp_domain::Finding;
 
 const AWS_KEY: &str = "AKIAQX4BRZ7ELK2MWN5T";
 const CARD: &str = "4539 5787 6362 1486";

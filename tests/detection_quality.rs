@@ -10,10 +10,10 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use confluence_dlp::classify::{Classifier, Engine, EngineOptions, Fingerprinter, RulePack};
+use dlp_engine::{Classifier, Engine, EngineOptions, Fingerprinter, RulePack};
 use confluence_dlp::config::Settings;
-use confluence_dlp::domain::{Category, ContentRef, ContentType, Finding};
-use confluence_dlp::extract::{AttachmentLimits, NoOcr, attachment_segments};
+use dlp_domain::{Category, ContentRef, ContentType, Finding};
+use dlp_extract::{AttachmentLimits, NoOcr, attachment_segments};
 use serde_json::Value;
 
 /// The bar of issue 3: below it in any category, the pack has regressed.

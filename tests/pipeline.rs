@@ -6,9 +6,9 @@ mod common;
 use std::collections::HashSet;
 
 use common::*;
-use confluence_dlp::cli::client_from;
-use confluence_dlp::scan::{Runtime, ScanOutcome, ScanRequest, ScanTarget, run_scan};
-use confluence_dlp::simulator::{Faults, ServerErrorBurst};
+use confluence_dlp::app::App;
+use confluence_dlp::scan::{ScanOutcome, ScanRequest, ScanTarget, run_scan};
+use dlp_simulator::{Faults, ServerErrorBurst};
 use sqlx::ConnectOptions;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 
@@ -17,12 +17,12 @@ fn space_request() -> ScanRequest {
 }
 
 fn detectors() -> HashSet<String> {
-    confluence_dlp::classify::Engine::builtin().detector_ids().into_iter().map(str::to_owned).collect()
+    dlp_engine::Engine::builtin().detector_ids().into_iter().map(str::to_owned).collect()
 }
 
 async fn scan(settings: &confluence_dlp::config::Settings) -> ScanOutcome {
-    let client = client_from(settings).expect("client");
-    run_scan(settings, Some(client), space_request(), |_| {}).await.expect("scan completes")
+    let app = App::build(settings.clone()).await.expect("app");
+    run_scan(&app, space_request(), |_| {}).await.expect("scan completes")
 }
 
 fn report(name: &str, o: &ScanOutcome) {
@@ -135,14 +135,15 @@ async fn jobs_that_keep_failing_end_failed_with_their_error_after_max_attempts()
     settings.workers.max_attempts = 3;
     settings.confluence.max_retries = 0; // one request per attempt, so attempts can be counted
     let enqueue_only = ScanRequest { target: ScanTarget::Space { space_key: "ENG".into() }, run_workers: false };
-    let crawled = run_scan(&settings, Some(client_from(&settings).unwrap()), enqueue_only, |_| {}).await.unwrap();
+    let crawler = App::build(settings.clone()).await.unwrap();
+    let crawled = run_scan(&crawler, enqueue_only, |_| {}).await.unwrap();
 
     settings.confluence.site = Some(broken.site_url().to_string());
-    let runtime = Runtime::start(&settings, Some(client_from(&settings).unwrap())).await.unwrap();
-    let store = runtime.store.clone();
+    let app = App::build(settings).await.unwrap();
+    let store = app.store.clone();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let pool = tokio::spawn(async move {
-        runtime.run_workers(async move { let _ = stopped.await; }).await
+        app.run_workers(async move { let _ = stopped.await; }).await
     });
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
     let progress = loop {
@@ -174,16 +175,16 @@ async fn jobs_that_keep_failing_end_failed_with_their_error_after_max_attempts()
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_malformed_body_is_an_error_on_that_item_and_the_rest_goes_on() {
-    use confluence_dlp::domain::{ContentRef, ContentType};
-    use confluence_dlp::jobs::{ScanJob, Work, item_key};
-    use confluence_dlp::store::{NewScan, ScanKind};
+    use dlp_domain::{ContentRef, ContentType};
+    use dlp_jobs::{ScanJob, Work, item_key};
+    use dlp_store::{NewScan, ScanKind};
 
     let dir = tempfile::tempdir().unwrap();
     let mut settings = confluence_dlp::config::Settings::default();
     settings.data_dir = dir.path().to_owned();
     settings.server_key = Some(SERVER_KEY.to_string().into());
-    let runtime = Runtime::start(&settings, None).await.unwrap();
-    let scan_id = runtime
+    let app = App::build(settings).await.unwrap();
+    let scan_id = app
         .store
         .create_scan(&NewScan { kind: ScanKind::Space, site: None, space_key: Some("ENG".into()), actor: "test".into() })
         .await
@@ -204,22 +205,22 @@ async fn a_malformed_body_is_an_error_on_that_item_and_the_rest_goes_on() {
     for (id, body) in bodies {
         let item = page(id);
         let key = item_key(&item);
-        runtime.store.enqueue_item(&scan_id, &key, id).await.unwrap();
+        app.store.enqueue_item(&scan_id, &key, id).await.unwrap();
         let job = ScanJob {
             scan_id: scan_id.clone(),
             item_key: key,
             label: id.into(),
-            work: Work::Body { item, body: Some(runtime.deps.sealer.seal(body)) },
+            work: Work::Body { item, body: Some(app.workers.sealer.seal(body)) },
         };
-        confluence_dlp::workers::execute(&job, &runtime.deps, 1).await.expect("a malformed body is recorded, not retried");
+        dlp_workers::execute(&job, &app.workers, 1).await.expect("a malformed body is recorded, not retried");
     }
-    let progress = runtime.store.scan_progress(&scan_id).await.unwrap();
+    let progress = app.store.scan_progress(&scan_id).await.unwrap();
     assert_eq!((progress.done, progress.failed, progress.queued), (1, 1, 0), "{progress:?}");
-    let problems = runtime.store.scan_item_problems(&scan_id).await.unwrap();
+    let problems = app.store.scan_item_problems(&scan_id).await.unwrap();
     let error = problems[0].error.as_deref().unwrap();
     assert!(error.contains("malformed"), "{error}");
     assert!(!error.contains("4539") && !error.contains("1486"), "the error quotes content: {error}");
-    let findings = runtime.store.scan_findings(&scan_id).await.unwrap();
+    let findings = app.store.scan_findings(&scan_id).await.unwrap();
     assert_eq!(findings.len(), 1);
     assert_eq!(findings[0].detector, "aws-access-key-id");
 }

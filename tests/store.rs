@@ -4,10 +4,10 @@
 
 use std::time::Duration;
 
-use confluence_dlp::domain::{
+use dlp_domain::{
     Category, ContentRef, ContentType, Finding, Location, Region, SegmentOrigin, Severity,
 };
-use confluence_dlp::store::{
+use dlp_store::{
     AuditQuery, Backend, FindingFilter, FindingRecord, FindingStatus, ItemResult, ItemStatus,
     JobOutcome, NewAuditEvent, NewScan, RecordSummary, ScanKind, ScanProgress, ScanStatus, Store,
     StoreError,
@@ -544,7 +544,7 @@ macro_rules! on_both_backends {
                 async fn $name() {
                     let dir = tempfile::tempdir().unwrap();
                     let url = format!("sqlite://{}", dir.path().join("dlp.db").display());
-                    let store = confluence_dlp::store::Store::connect(&url).await.unwrap();
+                    let store = dlp_store::Store::connect(&url).await.unwrap();
                     super::behaviours::$name(&store, &url).await;
                     store.close().await;
                 }
@@ -558,7 +558,7 @@ macro_rules! on_both_backends {
                 #[sqlx::test(migrations = false)]
                 async fn $name(_: PgPoolOptions, database: PgConnectOptions) {
                     let url = database.to_url_lossy().to_string();
-                    let store = confluence_dlp::store::Store::connect(&url).await.unwrap();
+                    let store = dlp_store::Store::connect(&url).await.unwrap();
                     super::behaviours::$name(&store, &url).await;
                     // Every connection closed, or the database cannot be dropped.
                     store.close().await;

@@ -11,9 +11,9 @@ use tokio::process::Command;
 use std::time::{Duration, Instant};
 
 use common::*;
-use confluence_dlp::domain::Finding;
-use confluence_dlp::simulator::Faults;
-use confluence_dlp::store::Store;
+use dlp_domain::Finding;
+use dlp_simulator::Faults;
+use dlp_store::Store;
 use sqlx::ConnectOptions;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 
@@ -143,5 +143,5 @@ async fn kill_a_worker_mid_scan(database_url: Option<String>, redis_url: Option<
 }
 
 fn detectors() -> HashSet<String> {
-    confluence_dlp::classify::Engine::builtin().detector_ids().into_iter().map(str::to_owned).collect()
+    dlp_engine::Engine::builtin().detector_ids().into_iter().map(str::to_owned).collect()
 }

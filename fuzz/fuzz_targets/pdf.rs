@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use confluence_dlp::extract::{AttachmentLimits, Format, NoOcr, attachment_segments_as};
+use dlp_extract::{AttachmentLimits, Format, NoOcr, attachment_segments_as};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

@@ -1,6 +1,6 @@
 #![no_main]
 
-use confluence_dlp::extract::{StorageLimits, storage_segments};
+use dlp_extract::{StorageLimits, storage_segments};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

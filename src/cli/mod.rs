@@ -14,8 +14,6 @@ use secrecy::SecretString;
 
 use crate::config::Settings;
 
-pub use scan::client_from;
-
 #[derive(Debug, Parser)]
 #[command(name = "confluence-dlp", version, about = "Finds and fixes sensitive data at rest in Confluence")]
 pub struct Cli {
@@ -39,36 +37,6 @@ pub enum Command {
     Simulate(SimulateArgs),
     /// Apply database migrations and exit.
     Migrate,
-    /// Measure the detection engine's throughput on generated text (and peers on PATH).
-    Bench(BenchArgs),
-}
-
-#[derive(Debug, Args)]
-pub struct BenchArgs {
-    /// Folder for the generated corpus (reused across runs).
-    #[arg(long, default_value = "target/bench-corpus")]
-    pub dir: PathBuf,
-    /// MiB of mostly benign prose, code and logs.
-    #[arg(long, default_value_t = 100)]
-    pub benign_mb: usize,
-    /// MiB of text where every line holds a sensitive value.
-    #[arg(long, default_value_t = 20)]
-    pub dense_mb: usize,
-    #[arg(long, default_value_t = 3)]
-    pub runs: usize,
-    /// Also time kingfisher, detect-secrets and Presidio on the same files, when installed.
-    #[arg(long)]
-    pub peers: bool,
-    /// MiB of each corpus the Python peers (detect-secrets, Presidio) scan: a prefix, since
-    /// they run well under 1 MiB/s.
-    #[arg(long, default_value_t = 1)]
-    pub python_mb: usize,
-    /// The script that runs Presidio's analyzer over files.
-    #[arg(long, default_value = "scripts/peers/presidio_scan.py")]
-    pub presidio_script: PathBuf,
-    /// Print the table as Markdown.
-    #[arg(long)]
-    pub markdown: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -177,25 +145,8 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Scan(args) => scan::command(settings, args).await,
         Command::Worker(args) => scan::worker_command(settings, args).await,
         Command::Simulate(args) => simulate(args).await,
-        Command::Bench(args) => {
-            let options = crate::bench::BenchOptions {
-                dir: args.dir,
-                benign_mb: args.benign_mb,
-                dense_mb: args.dense_mb,
-                runs: args.runs,
-                peers: args.peers,
-                python_mb: args.python_mb,
-                presidio_script: args.presidio_script,
-            };
-            let rows = tokio::task::spawn_blocking(move || crate::bench::run(&options)).await??;
-            crate::bench::print_table(&rows, args.markdown, &mut std::io::stdout().lock())?;
-            Ok(ExitCode::SUCCESS)
-        }
         Command::Migrate => {
-            settings.validate()?;
-            settings.ensure_data_dir()?;
-            let store = crate::store::Store::connect(secrecy::ExposeSecret::expose_secret(&settings.store_url())).await?;
-            store.migrate().await?;
+            let store = crate::app::open_store(&settings).await?;
             eprintln!("migrations applied ({:?})", store.backend());
             Ok(ExitCode::SUCCESS)
         }
@@ -203,7 +154,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
 }
 
 async fn simulate(args: SimulateArgs) -> anyhow::Result<ExitCode> {
-    use crate::simulator::{Faults, RandomFaults, SimulatorAuth, SimulatorConfig};
+    use dlp_simulator::{Faults, RandomFaults, SimulatorAuth, SimulatorConfig};
     let auth = SimulatorAuth {
         basic: match (args.auth_email, args.auth_token) {
             (Some(e), Some(t)) => Some((e, t)),
@@ -223,7 +174,7 @@ async fn simulate(args: SimulateArgs) -> anyhow::Result<ExitCode> {
         });
     }
     let config = SimulatorConfig { root: args.dir, auth, faults };
-    let handle = crate::simulator::spawn(config, SocketAddr::new(args.bind, args.port)).await?;
+    let handle = dlp_simulator::spawn(config, SocketAddr::new(args.bind, args.port)).await?;
     eprintln!("simulated Confluence at {} (Ctrl-C to stop)", handle.site_url());
     handle.wait().await;
     Ok(ExitCode::SUCCESS)

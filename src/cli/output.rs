@@ -3,9 +3,9 @@
 use std::collections::BTreeMap;
 use std::io::Write;
 
-use crate::domain::Finding;
+use dlp_domain::Finding;
 use crate::scan::ScanOutcome;
-use crate::store::ScanProgress;
+use dlp_store::ScanProgress;
 
 /// One finding per line, exactly the contract of DESIGN.md.
 pub fn write_jsonl(out: &mut impl Write, findings: &[Finding]) -> std::io::Result<()> {

@@ -2,10 +2,10 @@
 //! and attachment. It classifies nothing: it only turns what the list calls return into jobs,
 //! batch by batch, so memory stays flat whatever the size of the space.
 
-use crate::confluence::{Attachment, BlogPost, ConfluenceClient, Container, Page, Paginated};
-use crate::domain::{ContentRef, ContentType};
-use crate::jobs::{JobQueue, ScanJob, Sealer, Work, item_key};
-use crate::store::Store;
+use dlp_confluence::{Attachment, BlogPost, ConfluenceClient, Container, Page, Paginated};
+use dlp_domain::{ContentRef, ContentType};
+use dlp_jobs::{JobQueue, ScanJob, Sealer, Work, item_key};
+use dlp_store::Store;
 
 /// Bodies larger than this are not carried in the job (the queue is no blob store); the
 /// worker fetches them by id instead.
@@ -14,11 +14,11 @@ const MAX_INLINE_BODY: usize = 512 * 1024;
 #[derive(Debug, thiserror::Error)]
 pub enum CrawlError {
     #[error("Confluence")]
-    Confluence(#[from] crate::confluence::ConfluenceError),
+    Confluence(#[from] dlp_confluence::ConfluenceError),
     #[error("store")]
-    Store(#[from] crate::store::StoreError),
+    Store(#[from] dlp_store::StoreError),
     #[error("job queue")]
-    Queue(#[from] crate::jobs::QueueError),
+    Queue(#[from] dlp_jobs::QueueError),
 }
 
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -140,7 +140,7 @@ impl Crawler<'_> {
                 .record_job(
                     scan_id,
                     &key,
-                    &crate::store::JobOutcome::Failed { error: "attachment has no download link".into() },
+                    &dlp_store::JobOutcome::Failed { error: "attachment has no download link".into() },
                     &[],
                 )
                 .await?;

@@ -7,8 +7,8 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 use confluence_dlp::config::Settings;
-use confluence_dlp::domain::Finding;
-use confluence_dlp::simulator::{self, Faults, SimulatorAuth, SimulatorConfig, SimulatorHandle};
+use dlp_domain::Finding;
+use dlp_simulator::{Faults, SimulatorAuth, SimulatorConfig, SimulatorHandle};
 use secrecy::SecretString;
 use serde::Deserialize;
 
@@ -27,7 +27,7 @@ pub async fn spawn_simulator(faults: Faults) -> SimulatorHandle {
         auth: SimulatorAuth { basic: Some((EMAIL.into(), TOKEN.into())), bearer: None },
         faults,
     };
-    simulator::spawn(config, SocketAddr::from(([127, 0, 0, 1], 0))).await.expect("simulator starts")
+    dlp_simulator::spawn(config, SocketAddr::from(([127, 0, 0, 1], 0))).await.expect("simulator starts")
 }
 
 /// Settings for a scan of the simulator on the embedded backends in `data_dir`.
@@ -94,8 +94,8 @@ pub fn finding_place(f: &Finding) -> String {
 /// (so no look-alike and nothing else). Returns how many planted values were checked.
 pub fn assert_matches_expected(findings: &[Finding], detectors: &HashSet<String>) -> usize {
     let expected = Expected::load();
-    let fp = confluence_dlp::classify::Fingerprinter::new(hex::decode(SERVER_KEY).unwrap().into()).unwrap();
-    let engine = confluence_dlp::classify::Engine::builtin();
+    let fp = confluence_dlp::keys::Keys::from_hex(SERVER_KEY).unwrap().fingerprinter();
+    let engine = dlp_engine::Engine::builtin();
     let normalization = |detector: &str| engine.rules().find(|r| r.id == detector).map(|r| r.normalization());
     let found: HashSet<(String, String, String)> =
         findings.iter().map(|f| (f.detector.clone(), f.fingerprint.clone(), finding_place(f))).collect();

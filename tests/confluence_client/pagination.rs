@@ -96,7 +96,7 @@ async fn link_header_is_the_fallback_and_a_listing_resumes_from_a_saved_link() {
     assert_eq!(saved, "/wiki/api/v2/pages/5/footer-comments?cursor=two");
 
     let resumed = client
-        .resume::<confluence_dlp::confluence::Comment>(&saved)
+        .resume::<dlp_confluence::Comment>(&saved)
         .collect_all()
         .await
         .unwrap();

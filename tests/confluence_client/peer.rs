@@ -11,7 +11,7 @@ pub(crate) use axum::body::{Body, Bytes};
 pub(crate) use axum::extract::{Request, State};
 pub(crate) use axum::http::{HeaderName, StatusCode, header};
 pub(crate) use axum::response::{IntoResponse, Response};
-pub(crate) use confluence_dlp::confluence::{
+pub(crate) use dlp_confluence::{
     Attachment, Auth, ClientConfig, ConfluenceClient, ConfluenceError, Container,
 };
 pub(crate) use futures::TryStreamExt as _;

@@ -4,7 +4,7 @@ pub(crate) use std::collections::HashSet;
 pub(crate) use std::path::{Path, PathBuf};
 
 pub(crate) use base64::Engine;
-pub(crate) use confluence_dlp::simulator::{
+pub(crate) use dlp_simulator::{
     Faults, ServerErrorBurst, SimulatorAuth, SimulatorConfig, SimulatorHandle, spawn,
 };
 pub(crate) use reqwest::StatusCode;

@@ -1,0 +1,346 @@
+//! The words of the domain, used everywhere: what was scanned (`ContentRef`), what the
+//! extractors produce (`Segment`), what the classifier reports (`Finding` at a `Location`).
+//!
+//! The JSON shapes here are the contract of DESIGN.md ("Finding contract"); the CLI's
+//! `--format jsonl` and the REST API serialise these types as they are.
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+/// Kind of sensitive data a detector finds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Category {
+    Secret,
+    Pii,
+    Pci,
+    Phi,
+}
+
+impl Category {
+    pub const ALL: [Category; 4] = [Category::Secret, Category::Pii, Category::Pci, Category::Phi];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Category::Secret => "secret",
+            Category::Pii => "pii",
+            Category::Pci => "pci",
+            Category::Phi => "phi",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|c| c.as_str() == s)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+impl Severity {
+    pub const ALL: [Severity; 4] = [Severity::Low, Severity::Medium, Severity::High, Severity::Critical];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Low => "low",
+            Severity::Medium => "medium",
+            Severity::High => "high",
+            Severity::Critical => "critical",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|c| c.as_str() == s)
+    }
+}
+
+/// What kind of Confluence content a finding sits in (`location.content_type`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ContentType {
+    Page,
+    #[serde(rename = "blogpost")]
+    BlogPost,
+    Comment,
+    Attachment,
+    /// A file on the scanning machine (`confluence-dlp scan PATH`), not Confluence content.
+    File,
+}
+
+impl ContentType {
+    pub const ALL: [ContentType; 5] =
+        [ContentType::Page, ContentType::BlogPost, ContentType::Comment, ContentType::Attachment, ContentType::File];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ContentType::Page => "page",
+            ContentType::BlogPost => "blogpost",
+            ContentType::Comment => "comment",
+            ContentType::Attachment => "attachment",
+            ContentType::File => "file",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|c| c.as_str() == s)
+    }
+}
+
+/// One scannable item: a page or blog post body, a comment, an attachment, or a local file
+/// (`space_key` "local", `content_type` file, `attachment_title` its name).
+///
+/// `page_id` is the page or blog post the item belongs to, also for comments and attachments,
+/// so a reader can open it; for a local file it is the file's path, its own id as a page's
+/// is.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ContentRef {
+    pub space_key: String,
+    pub content_type: ContentType,
+    pub page_id: String,
+    pub page_version: Option<u32>,
+    pub comment_id: Option<String>,
+    pub attachment_id: Option<String>,
+    pub attachment_title: Option<String>,
+}
+
+impl ContentRef {
+    /// The id of the item itself (the comment, the attachment, or the page).
+    pub fn item_id(&self) -> &str {
+        match self.content_type {
+            ContentType::Comment => self.comment_id.as_deref().unwrap_or(&self.page_id),
+            ContentType::Attachment => self.attachment_id.as_deref().unwrap_or(&self.page_id),
+            ContentType::Page | ContentType::BlogPost | ContentType::File => &self.page_id,
+        }
+    }
+}
+
+/// Where a segment of text came from inside an item: the parts of `Location` that the
+/// extractor knows.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SegmentOrigin {
+    /// Path inside an archive, e.g. `exports.zip/customers.csv`.
+    pub path: Option<String>,
+    pub sheet: Option<String>,
+    /// A1-style cell reference.
+    pub cell: Option<String>,
+    pub pdf_page: Option<u32>,
+    /// Where in an image (an attachment, an image inside an archive, a scanned PDF page) the
+    /// text was read by OCR.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub region: Option<Region>,
+}
+
+/// A rectangle in an image, in pixels from its top-left corner.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Region {
+    pub left: u32,
+    pub top: u32,
+    pub width: u32,
+    pub height: u32,
+}
+
+/// A run of text that the classifier reads as one unit.
+///
+/// `offset` is the byte offset of `text` in the item's extracted text (all segments joined with
+/// `\n`), and `line` the 1-based line of its first character there; a finding's `start`, `end`
+/// and `line` are computed from them, so they point into the same text a reviewer would see.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Segment {
+    pub text: String,
+    pub offset: usize,
+    pub line: u32,
+    pub origin: SegmentOrigin,
+    /// Text a reader sees next to this segment — a table cell's column header, later a
+    /// spreadsheet column header — that detectors read for context words but never report
+    /// from. Not part of the joined text: `offset` and `line` never count it.
+    pub context: Option<String>,
+}
+
+/// The full location of a finding (`location` in the JSON contract).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Location {
+    pub space_key: String,
+    pub content_type: ContentType,
+    pub page_id: String,
+    pub page_version: Option<u32>,
+    pub comment_id: Option<String>,
+    pub attachment_id: Option<String>,
+    pub attachment_title: Option<String>,
+    pub path: Option<String>,
+    pub sheet: Option<String>,
+    pub cell: Option<String>,
+    pub pdf_page: Option<u32>,
+    /// For text read from an image: the box of its OCR line. Absent (not `null`) otherwise, so
+    /// the contract of findings in text is unchanged. Not part of a finding's identity: OCR of
+    /// the same image may draw a box a pixel wider, and that is still the same finding.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub region: Option<Region>,
+    pub line: Option<u32>,
+    pub start: Option<usize>,
+    pub end: Option<usize>,
+}
+
+impl Location {
+    pub fn new(item: &ContentRef, origin: &SegmentOrigin, line: u32, start: usize, end: usize) -> Self {
+        Location {
+            space_key: item.space_key.clone(),
+            content_type: item.content_type,
+            page_id: item.page_id.clone(),
+            page_version: item.page_version,
+            comment_id: item.comment_id.clone(),
+            attachment_id: item.attachment_id.clone(),
+            attachment_title: item.attachment_title.clone(),
+            // Inside an archive, the extractor's path; a local file's own path otherwise (the
+            // contract's `path` of a local file).
+            path: origin.path.clone().or_else(|| (item.content_type == ContentType::File).then(|| item.page_id.clone())),
+            sheet: origin.sheet.clone(),
+            cell: origin.cell.clone(),
+            pdf_page: origin.pdf_page,
+            region: origin.region,
+            line: Some(line),
+            start: Some(start),
+            end: Some(end),
+        }
+    }
+
+    /// The part of the location that names *where* a value sits, independent of edits that
+    /// shift it: the item and the place inside it, but not the version, line or offsets.
+    /// A value that moves down a page when someone adds a paragraph stays the same finding.
+    fn identity(&self) -> String {
+        let o = |v: &Option<String>| v.clone().unwrap_or_default();
+        format!(
+            "{}\u{1f}{}\u{1f}{}\u{1f}{}\u{1f}{}\u{1f}{}\u{1f}{}\u{1f}{}\u{1f}{}",
+            self.space_key,
+            self.content_type.as_str(),
+            self.page_id,
+            o(&self.comment_id),
+            o(&self.attachment_id),
+            o(&self.path),
+            o(&self.sheet),
+            o(&self.cell),
+            self.pdf_page.map(|p| p.to_string()).unwrap_or_default(),
+        )
+    }
+}
+
+/// A sensitive value found at a location. Holds no raw value: only the masked preview and a
+/// keyed fingerprint (see `classify::Fingerprinter`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Finding {
+    pub id: String,
+    pub detector: String,
+    pub category: Category,
+    pub severity: Severity,
+    pub confidence: f64,
+    pub masked: String,
+    pub fingerprint: String,
+    pub location: Location,
+}
+
+impl Finding {
+    /// The stable id of a finding: the same value (by fingerprint) found by the same detector
+    /// at the same place gets the same id on every scan, which is what makes upserts and
+    /// re-scans duplicate-free.
+    pub fn stable_id(detector: &str, fingerprint: &str, location: &Location) -> String {
+        let mut h = Sha256::new();
+        h.update(detector.as_bytes());
+        h.update([0x1f]);
+        h.update(fingerprint.as_bytes());
+        h.update([0x1f]);
+        h.update(location.identity().as_bytes());
+        hex::encode(&h.finalize()[..16])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn page() -> ContentRef {
+        ContentRef {
+            space_key: "ENG".into(),
+            content_type: ContentType::Page,
+            page_id: "123".into(),
+            page_version: Some(4),
+            comment_id: None,
+            attachment_id: None,
+            attachment_title: None,
+        }
+    }
+
+    #[test]
+    fn finding_serialises_to_the_design_contract() {
+        let loc = Location::new(&page(), &SegmentOrigin::default(), 12, 340, 360);
+        let f = Finding {
+            id: Finding::stable_id("aws-access-key-id", "ab", &loc),
+            detector: "aws-access-key-id".into(),
+            category: Category::Secret,
+            severity: Severity::High,
+            confidence: 0.97,
+            masked: "AKIA************MPLE".into(),
+            fingerprint: "ab".into(),
+            location: loc,
+        };
+        let v = serde_json::to_value(&f).unwrap();
+        let keys: Vec<_> = v["location"].as_object().unwrap().keys().cloned().collect();
+        for k in [
+            "space_key", "content_type", "page_id", "page_version", "comment_id", "attachment_id",
+            "attachment_title", "path", "sheet", "cell", "pdf_page", "line", "start", "end",
+        ] {
+            assert!(keys.contains(&k.to_string()), "missing location.{k}");
+        }
+        assert_eq!(v["category"], "secret");
+        assert_eq!(v["severity"], "high");
+        assert_eq!(v["location"]["content_type"], "page");
+        assert!(v["location"]["comment_id"].is_null());
+        let back: Finding = serde_json::from_value(v).unwrap();
+        assert_eq!(back, f);
+    }
+
+    #[test]
+    fn stable_id_ignores_version_and_offsets_but_not_place() {
+        let a = Location::new(&page(), &SegmentOrigin::default(), 12, 340, 360);
+        let mut moved = a.clone();
+        moved.page_version = Some(5);
+        moved.line = Some(14);
+        moved.start = Some(400);
+        assert_eq!(Finding::stable_id("d", "f", &a), Finding::stable_id("d", "f", &moved));
+        let mut other_cell = a.clone();
+        other_cell.cell = Some("B2".into());
+        assert_ne!(Finding::stable_id("d", "f", &a), Finding::stable_id("d", "f", &other_cell));
+        assert_ne!(Finding::stable_id("d", "f", &a), Finding::stable_id("d", "g", &a));
+    }
+
+    #[test]
+    fn region_appears_only_for_text_read_from_images() {
+        let plain = Location::new(&page(), &SegmentOrigin::default(), 1, 0, 4);
+        let v = serde_json::to_value(&plain).unwrap();
+        assert!(v.as_object().unwrap().get("region").is_none());
+        let back: Location = serde_json::from_value(v).unwrap();
+        assert_eq!(back, plain);
+
+        let origin = SegmentOrigin {
+            region: Some(Region { left: 10, top: 20, width: 300, height: 24 }),
+            ..SegmentOrigin::default()
+        };
+        let boxed = Location::new(&page(), &origin, 1, 0, 4);
+        assert_eq!(boxed.region, origin.region);
+        let v = serde_json::to_value(&boxed).unwrap();
+        assert_eq!(v["region"], serde_json::json!({"left": 10, "top": 20, "width": 300, "height": 24}));
+        assert_eq!(serde_json::from_value::<Location>(v).unwrap(), boxed);
+        // A re-OCR that draws the box differently is still the same finding.
+        assert_eq!(Finding::stable_id("d", "f", &plain), Finding::stable_id("d", "f", &boxed));
+    }
+
+    #[test]
+    fn blogpost_is_spelled_as_in_the_contract() {
+        assert_eq!(serde_json::to_string(&ContentType::BlogPost).unwrap(), "\"blogpost\"");
+        assert_eq!(ContentType::parse("blogpost"), Some(ContentType::BlogPost));
+    }
+}

@@ -1,0 +1,542 @@
+//! The detection engine: a compiled rule pack that turns segments into matches.
+//!
+//! Per segment, one pass over every rule's keywords (and, if any rule asks for it, one byte
+//! pass for digit runs) decides where each rule is a candidate: the bytes
+//! around its hits that a match can reach. Only there do its regexes run, with the rest of
+//! the segment still visible to `\b` and `^`. A segment's `context` (a table cell's column
+//! header) takes part in the keyword pass and counts as near for context words, but values
+//! are only ever taken from its text. Most segments of a wiki hold no secret, so the
+//! no-match path is kept to those passes plus the regexes over candidate regions, with
+//! reused buffers and no allocation (tested).
+
+use std::sync::Arc;
+
+use regex::Regex;
+use regex_automata::dfa::Automaton;
+use regex_automata::{Input, PatternID, PatternSet};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use super::compiled::{CompiledPattern, CompiledRule, compile};
+use super::context::{ContextWords, SegmentWords};
+use super::gate::{GroupGate, GroupScratch, PatternGate, RuleGroup, Trigger};
+use super::matches::{Match, finish_segment, gather_values, keep_best_per_span};
+use super::pack::RulePack;
+use super::prefilter::{CandidateIndex, RulePrefilter, Scratch};
+use super::regions::{Reach, Region};
+use super::rule::{Prefilter, RuleError, RuleProblem, RuleSpec};
+use super::score;
+use super::validate::Verdict;
+use dlp_domain::Segment;
+
+/// Bump when engine code changes what a rule set detects, so that the digest (and with it
+/// every cached classification) changes too.
+const ENGINE_REVISION: &str = "confluence-dlp classify engine r3 (candidate regions)";
+
+/// Regions up to this many bytes are gated before the meta regex runs there. On a larger
+/// region the gate saves little set-up and reads every byte, where the meta regex skips to
+/// its pattern's literals (`AKIA`, `@`) with memchr: dense text merges the regions of a rule
+/// that hits on every line into one as large as the segment. Digit rules are gated on
+/// regions of any size: their patterns begin with digits, no literal to skip to, and a
+/// region of theirs is digit runs close together (a table of card numbers).
+const GATED_REGION: usize = 1024;
+
+/// Knobs that apply to every rule.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct EngineOptions {
+    /// Matches below this confidence are dropped.
+    pub min_confidence: f64,
+    /// Rule ids switched off for this engine, on top of the pack's own disable list.
+    pub disabled_rules: Vec<String>,
+    /// Regexes over the raw value: a value that matches one is never reported (an
+    /// organisation's own test accounts or known-public keys).
+    pub allow_values: Vec<String>,
+    /// Confidence taken off a value that contains a placeholder word (`changeme`, `xxxx`).
+    pub placeholder_penalty: f64,
+    /// Confidence taken off a value its validator or rule marks as well-known test data.
+    pub suspect_penalty: f64,
+}
+
+impl Default for EngineOptions {
+    fn default() -> Self {
+        EngineOptions {
+            min_confidence: 0.5,
+            disabled_rules: Vec::new(),
+            allow_values: Vec::new(),
+            placeholder_penalty: 0.4,
+            suspect_penalty: 0.2,
+        }
+    }
+}
+
+/// A compiled rule pack. Cheap to share (`Arc<Engine>`); `find` takes `&self`.
+pub struct Engine {
+    rules: Vec<CompiledRule>,
+    /// Rules that share their prefilter (the digit rules; the national phone rules) are
+    /// candidates in the same places: one search of their patterns together says which of
+    /// them can match in a region, instead of one search per pattern.
+    groups: Vec<RuleGroup>,
+    candidates: CandidateIndex,
+    context_words: ContextWords,
+    placeholders: score::Placeholders,
+    allow: Vec<Regex>,
+    opts: EngineOptions,
+    digest: String,
+}
+
+impl std::fmt::Debug for Engine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Engine")
+            .field("detectors", &self.detector_ids())
+            .field("digest", &self.digest)
+            .finish_non_exhaustive()
+    }
+}
+
+fn option_error(option: &'static str, problem: impl Into<String>) -> RuleError {
+    RuleError::Option {
+        option,
+        problem: problem.into(),
+    }
+}
+
+fn automaton_error(what: &'static str, e: aho_corasick::BuildError) -> RuleError {
+    RuleError::Automaton {
+        what,
+        message: e.to_string(),
+    }
+}
+
+impl Engine {
+    /// Compiles the enabled rules of `pack`.
+    pub fn new(pack: RulePack, opts: EngineOptions) -> Result<Self, RuleError> {
+        for (name, v) in [
+            ("min_confidence", opts.min_confidence),
+            ("placeholder_penalty", opts.placeholder_penalty),
+            ("suspect_penalty", opts.suspect_penalty),
+        ] {
+            if !(0.0..=1.0).contains(&v) {
+                return Err(option_error(name, "must be within 0..=1"));
+            }
+        }
+        // The entries may themselves be sensitive, so errors name the position only.
+        let allow = opts
+            .allow_values
+            .iter()
+            .enumerate()
+            .map(|(i, p)| {
+                Regex::new(p).map_err(|_| {
+                    option_error("allow_values", format!("entry {i} is not a valid regex"))
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+
+        let specs: Vec<RuleSpec> = pack
+            .rules()
+            .iter()
+            .filter(|r| pack.is_enabled(r) && !opts.disabled_rules.contains(&r.id))
+            .cloned()
+            .collect();
+        let mut digest = Sha256::new();
+        digest.update(ENGINE_REVISION.as_bytes());
+        let context_words = ContextWords::new(
+            specs.iter().flat_map(|s| [s.context.raise.as_slice(), s.context.lower.as_slice()]),
+        );
+        let mut rules = Vec::with_capacity(specs.len());
+        for spec in specs {
+            spec.check()?;
+            let json = serde_json::to_vec(&spec).map_err(|e| {
+                RuleError::invalid(
+                    &spec,
+                    RuleProblem::Shape(format!("cannot be serialised: {e}")),
+                )
+            })?;
+            digest.update([0]);
+            digest.update(&json);
+            rules.push(compile(spec, rules.len(), &context_words)?);
+        }
+        let json = serde_json::to_vec(&opts).map_err(|e| option_error("options", e.to_string()))?;
+        digest.update([0]);
+        digest.update(&json);
+
+        let (groups, filing, reach) = {
+            let mut keys: Vec<Option<Trigger>> = rules.iter().map(|r| r.trigger()).collect();
+            // A rule whose patterns are large (the card number, every brand's ranges and
+            // groupings) joins no group: with it, the group's patterns together would make a
+            // dense DFA of tens of megabytes, and on its own its regions are those of its
+            // own hits only. Only rules that would share a group are asked: that builds
+            // their DFAs now rather than on first use.
+            for i in 0..rules.len() {
+                let shared = keys[i].is_some() && keys.iter().enumerate().any(|(j, k)| j != i && *k == keys[i]);
+                if shared && !rules[i].small_enough_to_group() {
+                    keys[i] = None;
+                }
+            }
+            let reach: Vec<Reach> = rules.iter().map(CompiledRule::reach).collect();
+            let counts: Vec<usize> = rules.iter().map(|r| r.patterns.len()).collect();
+            // Digit rules by the run they need: a run long enough for one is long enough for
+            // every rule that needs a shorter one.
+            let ranks: Vec<usize> = rules.iter().map(|r| r.spec.min_digits.unwrap_or(0)).collect();
+            let (groups, filing) = RuleGroup::form(&keys, &ranks, &counts);
+            (groups, filing, reach)
+        };
+        let candidates = CandidateIndex::new(
+            rules.iter().enumerate().map(|(i, r)| RulePrefilter {
+                spec: &r.spec,
+                keywords: r.keywords,
+                digit_separators: r.digit_separators,
+                reach: reach[i],
+                run_reach: r.run_reach(),
+                filing: filing[i],
+                match_bytes: r.match_bytes,
+            }),
+            rules.len() + groups.len(),
+            context_words.words(),
+        );
+        let placeholders = score::Placeholders::new().map_err(|e| automaton_error("placeholder", e))?;
+        Ok(Engine {
+            rules,
+            groups,
+            candidates,
+            context_words,
+            placeholders,
+            allow,
+            opts,
+            digest: hex::encode(digest.finalize()),
+        })
+    }
+
+    /// The builtin pack with default options.
+    pub fn builtin() -> Self {
+        Engine::new(RulePack::builtin(), EngineOptions::default())
+            .expect("the builtin rule pack compiles (tested by builtin_engine_compiles)")
+    }
+
+    /// Ids of the rules this engine runs, in pack order.
+    pub fn detector_ids(&self) -> Vec<&str> {
+        self.rules.iter().map(|r| r.spec.id.as_str()).collect()
+    }
+
+    /// The rules this engine runs.
+    pub fn rules(&self) -> impl Iterator<Item = &RuleSpec> {
+        self.rules.iter().map(|r| &r.spec)
+    }
+
+    /// Hex SHA-256 of the compiled rule set and options: equal digests classify alike, so an
+    /// item classified under this digest need not be classified again.
+    pub fn digest(&self) -> &str {
+        &self.digest
+    }
+
+    pub fn options(&self) -> &EngineOptions {
+        &self.opts
+    }
+
+    /// All matches in `segments`, ordered by position.
+    pub fn find(&self, segments: &[Segment]) -> Vec<Match> {
+        self.find_with(segments, &mut Scratch::default())
+    }
+
+    /// As [`Engine::find`], reusing `scratch` across calls.
+    pub fn find_with(&self, segments: &[Segment], scratch: &mut Scratch) -> Vec<Match> {
+        let mut out = Vec::with_capacity(scratch.last_found);
+        for (index, segment) in segments.iter().enumerate() {
+            let first = out.len();
+            // A segment that needed all its context words is usually followed by another:
+            // this one's keyword pass finds them too.
+            let dense = scratch.words.indexed();
+            scratch.words.reset();
+            let words = dense.then_some(&mut scratch.words);
+            self.candidates.collect(&segment.text, segment.context.as_deref(), &mut scratch.candidates, words);
+            let groups = &mut scratch.groups;
+            if groups.len() != self.groups.len() {
+                *groups = self.groups.iter().map(GroupScratch::new).collect();
+            }
+            let words = &mut scratch.words;
+            scratch.candidates.drain_in_order(|region| self.scan_target(region, segment, groups, words, &mut out));
+            finish_segment((index, segment), &mut out, first, &mut scratch.order);
+        }
+        keep_best_per_span(&mut out, &mut scratch.order);
+        gather_values(segments, &mut out);
+        scratch.last_found = out.len();
+        out
+    }
+
+    /// Every rule's regexes over every whole segment, with no prefilter: slow, and the
+    /// reference [`Engine::find`] must agree with. Tests and the benchmark compare the two,
+    /// so a keyword list or reach that loses a match shows up as a difference.
+    pub fn find_exhaustive(&self, segments: &[Segment]) -> Vec<Match> {
+        let mut out = Vec::new();
+        let (mut words, mut order) = (SegmentWords::default(), Vec::new());
+        for (index, segment) in segments.iter().enumerate() {
+            let first = out.len();
+            words.reset();
+            for rule in 0..self.rules.len() {
+                let region = Region { rule, start: 0, end: segment.text.len(), members: 1 };
+                self.scan_region(region, segment, None, &mut words, &mut out);
+            }
+            finish_segment((index, segment), &mut out, first, &mut order);
+        }
+        keep_best_per_span(&mut out, &mut order);
+        gather_values(segments, &mut out);
+        out
+    }
+
+    /// Scans a region of a rule, or of a group: then only the members whose patterns the
+    /// group's search saw match there, and only those patterns.
+    fn scan_target(
+        &self,
+        region: Region,
+        segment: &Segment,
+        groups: &mut [GroupScratch],
+        words: &mut SegmentWords,
+        out: &mut Vec<Match>,
+    ) {
+        let Some(g) = region.rule.checked_sub(self.rules.len()) else {
+            return self.scan_region(region, segment, None, words, out);
+        };
+        let group = &self.groups[g];
+        let gate = group.gate.get_or_init(|| {
+            let members: Vec<Vec<&str>> = group
+                .members
+                .iter()
+                .map(|&m| self.rules[m].patterns.iter().map(|p| p.source.as_str()).collect())
+                .collect();
+            GroupGate::shared(&members)
+        });
+        // Only the members some hit here named: a region of short digit runs is not
+        // searched for IBANs, nor a region of SSNs for NI numbers (whose runs are joined by
+        // spaces only), and a region one member alone can match needs no group search.
+        let named = region.members & low_bits(group.members.len());
+        match named.count_ones() {
+            0 => return,
+            1 => {
+                let rule = group.members[named.trailing_zeros() as usize];
+                return self.scan_region(Region { rule, ..region }, segment, None, words, out);
+            }
+            _ => {}
+        }
+        let GroupScratch { set, cache } = &mut groups[g];
+        set.clear();
+        let input = Input::new(segment.text.as_str()).span(region.start..region.end);
+        let searched = match gate.as_ref().map(|gate| gate.which(cache, &input, set)) {
+            Some(Ok(false)) => return,
+            Some(Ok(true)) => true,
+            Some(Err(_)) | None => false,
+        };
+        for n in BitIter(named) {
+            let (rule, first) = (group.members[n], group.first_pattern[n]);
+            let region = Region { rule, ..region };
+            if !searched {
+                self.scan_region(region, segment, None, words, out);
+            } else if (0..self.rules[rule].patterns.len()).any(|i| set.contains(PatternID::new_unchecked(first + i))) {
+                self.scan_region(region, segment, Some((set, first)), words, out);
+            }
+        }
+    }
+
+    /// Runs a rule's patterns over a region; with `matched`, only the patterns a group search
+    /// found there (by their id in the group's set, from the rule's first).
+    fn scan_region(
+        &self,
+        region: Region,
+        segment: &Segment,
+        matched: Option<(&PatternSet, usize)>,
+        words: &mut SegmentWords,
+        out: &mut Vec<Match>,
+    ) {
+        let rule = &self.rules[region.rule];
+        let text = segment.text.as_str();
+        let gated = region.end - region.start <= GATED_REGION || rule.spec.prefilter == Prefilter::Digits;
+        for (i, pattern) in rule.patterns.iter().enumerate() {
+            let input = Input::new(text).span(region.start..region.end);
+            if let Some((set, first)) = matched
+                && !set.contains(PatternID::new_unchecked(first + i))
+            {
+                continue;
+            }
+            let gate = if gated { pattern.gate() } else { None };
+            let mut at = region.start;
+            match gate {
+                Some(PatternGate::Find(dfa)) => {
+                    // Matches one by one as `find_iter` would; a search the DFA gives up on
+                    // (it cannot, with no quit bytes, but the API allows it) is left to the
+                    // meta regex from there.
+                    let mut searched_all = false;
+                    while at <= region.end {
+                        match dfa.try_search(&Input::new(text).span(at..region.end)) {
+                            Ok(Some(m)) => {
+                                self.report(rule, pattern, segment, m.range(), words, out);
+                                at = if m.is_empty() { next_char(text, m.end()) } else { m.end() };
+                            }
+                            Ok(None) => {
+                                searched_all = true;
+                                break;
+                            }
+                            Err(_) => break,
+                        }
+                    }
+                    if searched_all || at > region.end {
+                        continue;
+                    }
+                }
+                Some(PatternGate::Check(dfa)) if matched.is_none() => {
+                    if matches!(dfa.try_search_fwd(&input), Ok(None)) {
+                        continue;
+                    }
+                }
+                _ => {}
+            }
+            let Some(group) = pattern.value_group else {
+                for whole in pattern.regex.find_iter(Input::new(text).span(at..region.end)) {
+                    self.report(rule, pattern, segment, whole.range(), words, out);
+                }
+                continue;
+            };
+            // Captures only once something matched, so the no-match path stays
+            // allocation-free; from there one captures search a value, each finding the next
+            // match as `find_iter` would, without a second search for its groups.
+            let Some(first) = pattern.regex.find(input) else { continue };
+            let mut caps = pattern.regex.create_captures();
+            let mut at = first.start();
+            while at <= region.end {
+                pattern.regex.search_captures(&Input::new(text).span(at..region.end), &mut caps);
+                let Some(whole) = caps.get_match() else { break };
+                if let Some(value) = caps.get_group(group) {
+                    self.report(rule, pattern, segment, value.range(), words, out);
+                }
+                at = if whole.is_empty() { next_char(text, whole.end()) } else { whole.end() };
+            }
+        }
+    }
+
+    fn report(
+        &self,
+        rule: &CompiledRule,
+        pattern: &CompiledPattern,
+        segment: &Segment,
+        span: std::ops::Range<usize>,
+        words: &mut SegmentWords,
+        out: &mut Vec<Match>,
+    ) {
+        if span.is_empty() {
+            return;
+        }
+        if let Some(m) = self.judge(rule, pattern.needs_context, segment, span, words) {
+            out.push(m);
+        }
+    }
+
+    /// Decides whether a value the regex found is reported, and how sure we are.
+    fn judge(
+        &self,
+        rule: &CompiledRule,
+        needs_context: bool,
+        segment: &Segment,
+        span: std::ops::Range<usize>,
+        words: &mut SegmentWords,
+    ) -> Option<Match> {
+        let text = segment.text.as_str();
+        let value = &text[span.clone()];
+        if self.allow.iter().any(|re| re.is_match(value)) {
+            return None;
+        }
+        let normalized = rule.normalization.canonical(value);
+        if rule.ignore.as_ref().is_some_and(|re| re.is_match(&normalized)) {
+            return None;
+        }
+        let mut suspect = rule.suspect.as_ref().is_some_and(|re| re.is_match(&normalized));
+        if let Some(validator) = rule.spec.validator {
+            match validator.check(value) {
+                Verdict::Invalid => return None,
+                Verdict::Suspect => suspect = true,
+                Verdict::Valid => {}
+            }
+        }
+        if rule.min_entropy.is_some_and(|floor| !floor.admits(&normalized)) {
+            return None;
+        }
+        let ctx = &rule.spec.context;
+        let (before, after) = score::window(text, span.start, span.end, ctx.window);
+        // The segment's context (a column header) stands next to the value whatever the
+        // window: a reader sees "SSN" over the cell as plainly as "SSN:" before it.
+        let context = segment.context.as_deref();
+        let nearby =
+            words.near(&self.context_words, text, context, [&rule.raise, &rule.lower], before..span.start, span.end..after);
+        if (ctx.required || needs_context) && !nearby.raise {
+            return None;
+        }
+        let mut confidence = rule.spec.confidence;
+        if nearby.raise {
+            confidence += ctx.raise_by;
+        }
+        if nearby.lower {
+            confidence -= ctx.lower_by;
+        }
+        if suspect {
+            confidence -= self.opts.suspect_penalty;
+        }
+        if self.placeholders.in_value(value) {
+            confidence -= self.opts.placeholder_penalty;
+        }
+        // Rounded so that 0.7 - 0.2 is 0.5 and not 0.49999999999999994: thresholds in rule
+        // files and options are decimal, and reported confidences should read as written.
+        let confidence = ((confidence * 1000.0).round() / 1000.0).clamp(0.0, 1.0);
+        if confidence < self.opts.min_confidence {
+            return None;
+        }
+        Some(Match::found(
+            Arc::clone(&rule.id),
+            rule.spec.category,
+            rule.spec.severity,
+            confidence,
+            rule.normalization,
+            rule.order,
+            segment,
+            span,
+        ))
+    }
+}
+
+/// The positions of the set bits of a word, lowest first.
+struct BitIter(u64);
+
+impl Iterator for BitIter {
+    type Item = usize;
+
+    fn next(&mut self) -> Option<usize> {
+        (self.0 != 0).then(|| {
+            let n = self.0.trailing_zeros() as usize;
+            self.0 &= self.0 - 1;
+            n
+        })
+    }
+}
+
+/// The low `n` bits set (all of them for 64 or more).
+fn low_bits(n: usize) -> u64 {
+    if n >= 64 { !0 } else { (1 << n) - 1 }
+}
+
+/// The byte position after the character at `at` (or past the end).
+fn next_char(text: &str, at: usize) -> usize {
+    text[at..].chars().next().map_or(at + 1, |c| at + c.len_utf8())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rules_with_large_patterns_stay_out_of_groups() {
+        let engine = Engine::builtin();
+        let ids = |g: &RuleGroup| g.members.iter().map(|&m| engine.rules[m].spec.id.as_str()).collect::<Vec<_>>();
+        let digits = engine.groups.iter().map(ids).find(|ids| ids.contains(&"us-ssn")).expect("a digit group");
+        assert!(digits.contains(&"iban") && digits.contains(&"uk-nino"), "{digits:?}");
+        assert!(!digits.contains(&"credit-card"), "{digits:?}");
+        let card = engine.rules.iter().find(|r| r.spec.id == "credit-card").unwrap();
+        assert!(!card.small_enough_to_group());
+        assert!(card.patterns[0].gate().is_some(), "its own DFAs are built");
+    }
+}

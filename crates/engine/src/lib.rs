@@ -1,0 +1,126 @@
+//! The detection engine: find sensitive values in extracted text and turn them into findings.
+//!
+//! Detection is data. A [`RulePack`] of rules (`rules/*.toml`, format in `rules/README.md`)
+//! compiles into an [`Engine`] that finds [`Match`]es in an item's segments; the
+//! [`Classifier`] turns matches into [`Finding`]s that hold a [`mask`]ed preview and a keyed
+//! [`Fingerprinter`] fingerprint, never the raw value.
+//!
+//! - `rule`: one rule as written, and the checks a rule file must pass;
+//! - `pack`: builtin and user rule files, overrides, the examples test;
+//! - `prefilter`: keyword and digit-run passes that pick where rules are worth running;
+//! - `keywords`: the keyword pass's search, every occurrence of a few hundred words at once;
+//! - `gate`: cheap searches that say whether a candidate region can hold a match at all;
+//! - `engine`: regexes over candidate regions, scoring;
+//! - `matches`: the engine's `Match`, its line, one finding per value;
+//! - `shape`: what a pattern's syntax says of every match (its value, keywords, separators);
+//! - `context`: context words near a value, looked up in one search of the segment;
+//! - `score`: entropy, context windows, placeholders, where a word starts;
+//! - `validate`: checksums and ranges (Luhn, SSN, NPI, GitHub CRC32, e-mail domains);
+//! - `checksum`, `structure`: check digits of identifiers, shapes of JWTs and PEM blocks;
+//! - `suppress`: findings reviewers have judged harmless (fingerprint, value, space, page);
+//! - `mask`, `fingerprint`: what of a value may be kept.
+
+mod checksum;
+mod compiled;
+mod context;
+mod digit_runs;
+mod engine;
+mod fingerprint;
+mod gate;
+mod keywords;
+mod mask;
+mod matches;
+mod pack;
+mod prefilter;
+mod regions;
+mod rule;
+mod score;
+mod shape;
+mod structure;
+mod suppress;
+mod validate;
+
+#[cfg(test)]
+mod tests;
+
+pub use engine::{Engine, EngineOptions};
+pub use fingerprint::{FingerprintError, Fingerprinter};
+pub use keywords::{KeywordHit, KeywordSet};
+pub use mask::mask;
+pub use matches::Match;
+pub use pack::{ExampleFailure, RulePack};
+pub use prefilter::{HitsAt, Scratch, prefilter_words};
+pub use shape::KeywordsInMatches;
+pub use rule::{ContextSpec, MAX_CONTEXT_WINDOW, Prefilter, RuleError, RuleProblem, RuleSpec};
+pub use suppress::{SuppressionError, Suppressions};
+pub use validate::{Normalization, Validator, Verdict};
+
+use suppress::SuppressionSet;
+
+use dlp_domain::{ContentRef, Finding, Location, Segment};
+
+/// The engine, the fingerprint key and the suppressions together: segments in, findings out.
+#[derive(Debug)]
+pub struct Classifier {
+    engine: Engine,
+    fingerprinter: Fingerprinter,
+    suppressions: SuppressionSet,
+}
+
+impl Classifier {
+    pub fn new(engine: Engine, fingerprinter: Fingerprinter) -> Self {
+        Classifier {
+            engine,
+            fingerprinter,
+            suppressions: SuppressionSet::default(),
+        }
+    }
+
+    /// The same classifier, leaving out what `suppressions` names.
+    pub fn with_suppressions(
+        mut self,
+        suppressions: &Suppressions,
+    ) -> Result<Self, SuppressionError> {
+        self.suppressions = SuppressionSet::compile(suppressions)?;
+        Ok(self)
+    }
+
+    pub fn engine(&self) -> &Engine {
+        &self.engine
+    }
+
+    pub fn fingerprinter(&self) -> &Fingerprinter {
+        &self.fingerprinter
+    }
+
+    /// Findings for one item. Ids are [`Finding::stable_id`]s, so classifying the same
+    /// content again yields the same ids.
+    /// Suppressed spaces and pages are not scanned at all.
+    pub fn classify(&self, item: &ContentRef, segments: &[Segment]) -> Vec<Finding> {
+        if self.suppressions.covers_item(item) {
+            return Vec::new();
+        }
+        self.engine
+            .find(segments)
+            .iter()
+            .filter(|m| !self.suppressions.covers_value(m.value()))
+            .map(|m| self.finding(item, m))
+            .filter(|f| !self.suppressions.covers_fingerprint(&f.fingerprint))
+            .collect()
+    }
+
+    fn finding(&self, item: &ContentRef, m: &Match) -> Finding {
+        let fingerprint = self.fingerprinter.fingerprint_match(m);
+        let location = Location::new(item, m.origin(), m.line, m.start, m.end);
+        Finding {
+            id: Finding::stable_id(&m.rule_id, &fingerprint, &location),
+            detector: m.rule_id.to_string(),
+            category: m.category,
+            severity: m.severity,
+            confidence: m.confidence,
+            masked: mask(m.value()),
+            fingerprint,
+            location,
+        }
+    }
+}

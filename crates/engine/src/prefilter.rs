@@ -1,0 +1,472 @@
+//! Where in a segment each rule is worth running: the cheap passes before any regex.
+//!
+//! One [`KeywordSet`] holds every keyword of every rule, so a segment is read once however
+//! many rules there are; one byte pass finds digit runs if some rule asked for that.
+//! A hit does not make the whole segment a candidate for its rules, only the bytes around it
+//! that a match (and the context window that gates it) can reach: a 64 KiB page that says
+//! "task" once runs the Twilio regex over a few hundred bytes, not 64 KiB. Candidate regions
+//! live in a caller-owned [`Scratch`], so the passes allocate nothing once it has grown.
+
+use regex_syntax::is_word_byte;
+
+use super::context::SegmentWords;
+use super::digit_runs::{ALL_SEPARATORS, RUN_SEPARATORS, for_each_digit_run, longest_piece};
+use super::gate::GroupScratch;
+use super::keywords::KeywordSet;
+use super::rule::{Prefilter, RuleSpec};
+use super::regions::{Candidates, Filing, Reach, clip};
+use super::score::starts_word;
+use super::shape::{KeywordsInMatches, MatchBytes};
+
+/// Buffers reused across calls to [`super::Engine::find_with`], so scanning many items does
+/// not allocate per segment.
+#[derive(Debug, Default)]
+pub struct Scratch {
+    pub(crate) candidates: Candidates,
+    /// One per rule group of the engine.
+    pub(crate) groups: Vec<GroupScratch>,
+    pub(crate) words: SegmentWords,
+    /// For putting a segment's matches in order.
+    pub(crate) order: Vec<(super::matches::Key, usize)>,
+    /// How many matches the last call found: the next one starts with room for as many,
+    /// rather than growing (and moving every match) a dozen times in dense text.
+    pub(crate) last_found: usize,
+}
+
+/// What the candidate index needs of one rule.
+#[derive(Debug, Clone, Copy)]
+pub struct RulePrefilter<'a> {
+    pub spec: &'a RuleSpec,
+    /// Where its keywords stand in its matches (see [`prefilter_words`]).
+    pub keywords: KeywordsInMatches,
+    /// Which of [`RUN_SEPARATORS`] its matches can hold (bit `i` for the `i`th).
+    pub digit_separators: u8,
+    /// How far its matches lie from a hit of its prefilter.
+    pub reach: Reach,
+    /// With `min_digits`, how far its matches reach past either end of a digit run they
+    /// hold; `None` without, or when its matches have no longest.
+    pub run_reach: Option<usize>,
+    /// How its regions are filed: under itself, or its group.
+    pub filing: Filing,
+    /// The bytes its matches can hold, if not every byte: a match that holds a hit (its
+    /// keyword, its digit run) lies within the bytes of that set around it.
+    pub match_bytes: Option<MatchBytes>,
+}
+
+/// One rule's use of a keyword.
+#[derive(Debug, Clone, Copy)]
+struct KeywordUse {
+    rule: usize,
+    /// Which hits count (see [`prefilter_words`]).
+    at: HitsAt,
+}
+
+/// Which hits of a word make a rule a candidate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum HitsAt {
+    Anywhere,
+    /// Only where a word starts ([`starts_word`]).
+    WordStart,
+    /// Only after a byte that is no ASCII word byte (or at the start): the keyword begins
+    /// every match, and every match begins at a word boundary.
+    WordBoundary,
+}
+
+impl HitsAt {
+    /// Where a word counts that is listed twice for one rule: wherever either would.
+    fn either(self, other: HitsAt) -> HitsAt {
+        if self == other { self } else { HitsAt::Anywhere }
+    }
+}
+
+/// The prefilters of a compiled rule list, by rule index.
+#[derive(Debug)]
+pub struct CandidateIndex {
+    reach: Vec<Reach>,
+    /// Per rule, how its regions are filed.
+    filing: Vec<Filing>,
+    /// Per rule whose keywords are part of every match, the bytes a match can hold (if not
+    /// every byte).
+    clip_keyword_hits: Vec<Option<MatchBytes>>,
+    target_count: usize,
+    /// All keywords (lower-cased, deduplicated); a hit's pattern indexes `keyword_rules`.
+    keywords: Option<KeywordSet>,
+    /// The keywords (same patterns) and then the context words that are not keywords: in
+    /// dense text, where every value asks for its context words, one pass finds both.
+    /// Benign text pays for a larger set and gains nothing, so it is used only after a
+    /// segment that needed its context words indexed.
+    keywords_and_context: Option<KeywordSet>,
+    keyword_rules: Vec<Vec<KeywordUse>>,
+    /// Per word of `keywords_and_context`, its id among the context words, if it is one.
+    context_ids: Vec<Option<usize>>,
+    /// Rules without a prefilter: their regex runs on every segment.
+    always: Vec<usize>,
+    /// Digit-prefiltered rules.
+    digit_rules: Vec<DigitRule>,
+    shortest_min_digits: usize,
+    /// Keyword rules with `min_digits`: candidates at the digit runs their hits reach.
+    near_digit_rules: Vec<DigitRule>,
+    /// Per rule, its index in `near_digit_rules`, if it is one.
+    near_slot: Vec<Option<usize>>,
+}
+
+impl CandidateIndex {
+    /// `rules` in engine order, `target_count` targets in all; `context_words` by id.
+    pub fn new<'a>(
+        rules: impl Iterator<Item = RulePrefilter<'a>>,
+        target_count: usize,
+        context_words: &[String],
+    ) -> Self {
+        let mut index = CandidateIndex {
+            reach: Vec::new(),
+            filing: Vec::new(),
+            clip_keyword_hits: Vec::new(),
+            target_count,
+            keywords: None,
+            keywords_and_context: None,
+            keyword_rules: Vec::new(),
+            context_ids: Vec::new(),
+            always: Vec::new(),
+            digit_rules: Vec::new(),
+            shortest_min_digits: usize::MAX,
+            near_digit_rules: Vec::new(),
+            near_slot: Vec::new(),
+        };
+        let mut words: Vec<String> = Vec::new();
+        for (i, prefilter) in rules.enumerate() {
+            let RulePrefilter { spec: rule, keywords, digit_separators, reach, run_reach, filing, match_bytes } = prefilter;
+            index.reach.push(reach);
+            // A keyword that is part of every match: the match lies in the bytes around it.
+            index.clip_keyword_hits.push(match_bytes.filter(|_| keywords != KeywordsInMatches::NotEvery));
+            index.filing.push(filing);
+            index.near_slot.push(None);
+            match (rule.prefilter, rule.min_digits) {
+                (Prefilter::Digits, Some(n)) => {
+                    index.digit_rules.push(DigitRule { rule: i, min_digits: n, separators: digit_separators, reach, match_bytes });
+                    index.shortest_min_digits = index.shortest_min_digits.min(n);
+                }
+                _ if rule.keywords.is_empty() => index.always.push(i),
+                (_, min_digits) => {
+                    if let (Some(n), Some(run_reach)) = (min_digits, run_reach) {
+                        index.near_slot[i] = Some(index.near_digit_rules.len());
+                        let near =
+                            DigitRule { rule: i, min_digits: n, separators: digit_separators, reach: Reach::Bytes(run_reach), match_bytes };
+                        index.near_digit_rules.push(near);
+                    }
+                    for (word, at) in prefilter_words(rule, keywords) {
+                        let use_ = KeywordUse { rule: i, at };
+                        match words.iter().position(|w| *w == word) {
+                            Some(p) => match index.keyword_rules[p].iter_mut().find(|u| u.rule == i) {
+                                // A word that is both a keyword and a context word of the
+                                // rule counts wherever either would.
+                                Some(u) => u.at = u.at.either(at),
+                                None => index.keyword_rules[p].push(use_),
+                            },
+                            None => {
+                                words.push(word);
+                                index.keyword_rules.push(vec![use_]);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        index.digit_rules.sort_by_key(|r| r.min_digits);
+        if !words.is_empty() {
+            index.keywords = Some(KeywordSet::new(&words));
+        }
+        index.context_ids = vec![None; words.len()];
+        for (id, word) in context_words.iter().enumerate() {
+            match words.iter().position(|w| w == word) {
+                Some(p) => index.context_ids[p] = Some(id),
+                None => {
+                    words.push(word.clone());
+                    index.context_ids.push(Some(id));
+                }
+            }
+        }
+        if !words.is_empty() {
+            index.keywords_and_context = Some(KeywordSet::new(&words));
+        }
+        index
+    }
+
+    /// Collects in `scratch` the regions of `text` where rules are worth running. `context`
+    /// is the text next to the segment (a column header): a keyword there makes the whole
+    /// segment a candidate for its rules, since a rule whose keywords are its context words
+    /// (`npi`) must run on a cell under an "NPI" header. With `words`, the same pass records
+    /// there where context words start a word.
+    pub fn collect(&self, text: &str, context: Option<&str>, scratch: &mut Candidates, words: Option<&mut SegmentWords>) {
+        scratch.fit(self.target_count, self.near_digit_rules.len());
+        let len = text.len();
+        for &i in &self.always {
+            scratch.add(self.filing[i], 0, len);
+        }
+        let (keywords, mut words) = match words {
+            Some(words) => (&self.keywords_and_context, Some(words)),
+            None => (&self.keywords, None),
+        };
+        if let Some(keywords) = keywords {
+            let bytes = text.as_bytes();
+            keywords.for_each_hit(bytes, |hit| {
+                let word_start = starts_word(text, hit.start);
+                let after_boundary = hit.start == 0 || !is_word_byte(bytes[hit.start - 1]);
+                if word_start && let Some(words) = words.as_deref_mut() && let Some(id) = self.context_ids[hit.pattern] {
+                    words.record(hit.start, hit.end, id);
+                }
+                let Some(uses) = self.keyword_rules.get(hit.pattern) else { return };
+                let mut known = None;
+                for u in uses {
+                    let counts = match u.at {
+                        HitsAt::Anywhere => true,
+                        HitsAt::WordStart => word_start,
+                        HitsAt::WordBoundary => after_boundary,
+                    };
+                    if !counts {
+                        continue;
+                    }
+                    let (start, end) = self.reach[u.rule].around(text, hit.start, hit.end, &mut known);
+                    let (start, end) = match &self.clip_keyword_hits[u.rule] {
+                        Some(bytes) => clip(text, (hit.start, hit.end), (start, end), bytes),
+                        None => (start, end),
+                    };
+                    match self.near_slot[u.rule] {
+                        Some(slot) => scratch.near[slot].add(start, end),
+                        None => scratch.add(self.filing[u.rule], start, end),
+                    }
+                }
+            });
+            if let Some(words) = words {
+                words.recorded_all();
+            }
+            if let Some(context) = context {
+                keywords.for_each_hit(context.as_bytes(), |hit| {
+                    for u in self.keyword_rules.get(hit.pattern).into_iter().flatten() {
+                        match self.near_slot[u.rule] {
+                            Some(slot) => scratch.near[slot].add(0, len),
+                            None => scratch.add(self.filing[u.rule], 0, len),
+                        }
+                    }
+                });
+            }
+        }
+        // Keyword rules with `min_digits` take part in the digit pass only where their
+        // keywords were seen, and only down to the shortest run one of those needs.
+        let (mut shortest, mut near_keywords) = (self.shortest_min_digits, false);
+        for (rule, near) in self.near_digit_rules.iter().zip(&mut scratch.near) {
+            if !near.spans.is_empty() {
+                near.settle();
+                shortest = shortest.min(rule.min_digits);
+                near_keywords = true;
+            }
+        }
+        if shortest == usize::MAX {
+            return;
+        }
+        let bytes = text.as_bytes();
+        for_each_digit_run(text, shortest, |start, end, digits| {
+            // Digits a rule's match could hold in one piece of this run, by the separators
+            // the rule allows: an IP address or a date is a run of digits, but no run an IBAN
+            // or an NI number can be part of.
+            let mut counted = [None; 1 << RUN_SEPARATORS.len()];
+            let mut piece = |rule: &DigitRule| {
+                if rule.separators == ALL_SEPARATORS {
+                    digits
+                } else {
+                    *counted[usize::from(rule.separators)]
+                        .get_or_insert_with(|| longest_piece(&bytes[start..end], rule.separators))
+                }
+            };
+            // By min_digits: the first rule the run is too short for ends the list.
+            for rule in self.digit_rules.iter().take_while(|r| digits >= r.min_digits) {
+                if piece(rule) >= rule.min_digits {
+                    let (start, end) = rule.around_run(text, start, end);
+                    scratch.add(self.filing[rule.rule], start, end);
+                }
+            }
+            if !near_keywords {
+                return;
+            }
+            for (slot, rule) in self.near_digit_rules.iter().enumerate() {
+                if digits >= rule.min_digits && scratch.near[slot].overlaps(start, end) && piece(rule) >= rule.min_digits {
+                    let (start, end) = rule.around_run(text, start, end);
+                    scratch.add(self.filing[rule.rule], start, end);
+                }
+            }
+        });
+    }
+}
+
+/// The words whose hits make `rule` a candidate near them, lower-cased, each with which of
+/// its hits count.
+///
+/// A rule that reports only next to a context word (`context.required`, or its
+/// `contextual_pattern`) is a candidate wherever one of its context words starts a word,
+/// whether or not its keywords list them: then a value is found near "cell" even when the
+/// keyword that got the rule run is elsewhere. For a rule that reports nothing without
+/// context, that is all it needs, so its keywords, too, count only where a word starts:
+/// `tin` inside "setting" cannot be what gates an ITIN.
+///
+/// A rule whose every match holds one of its keywords (a label like "policy number" or a
+/// prefix like `AKIA` begins each) is a candidate at its keywords only, wherever they occur:
+/// no match is anywhere else. When every match begins at a word boundary with a keyword
+/// (`(?-u:\b)(?i-u:cvv|cid)...`), only hits after a byte that is no word byte count: `cid`
+/// inside "incident" begins no match.
+pub fn prefilter_words(rule: &RuleSpec, keywords: KeywordsInMatches) -> Vec<(String, HitsAt)> {
+    let lower = |k: &String| k.to_ascii_lowercase();
+    match keywords {
+        KeywordsInMatches::EveryFirst { at_boundary: true } => {
+            return rule.keywords.iter().map(|k| (lower(k), HitsAt::WordBoundary)).collect();
+        }
+        KeywordsInMatches::Every | KeywordsInMatches::EveryFirst { .. } => {
+            return rule.keywords.iter().map(|k| (lower(k), HitsAt::Anywhere)).collect();
+        }
+        KeywordsInMatches::NotEvery => {}
+    }
+    let required = rule.context.required;
+    let keyword_hits = if required { HitsAt::WordStart } else { HitsAt::Anywhere };
+    let mut words: Vec<(String, HitsAt)> = rule.keywords.iter().map(|k| (lower(k), keyword_hits)).collect();
+    if required || rule.contextual_pattern.is_some() {
+        for raise in &rule.context.raise {
+            let raise = raise.to_ascii_lowercase();
+            if !words.iter().any(|(w, _)| *w == raise) {
+                words.push((raise, HitsAt::WordStart));
+            }
+        }
+    }
+    words
+}
+
+/// A rule that is a candidate at digit runs: digit-prefiltered, or a keyword rule with
+/// `min_digits` (then at the runs its keywords reach).
+#[derive(Debug, Clone, Copy)]
+struct DigitRule {
+    /// The bytes its matches can hold, if not every byte.
+    match_bytes: Option<MatchBytes>,
+    rule: usize,
+    min_digits: usize,
+    /// Which of [`RUN_SEPARATORS`] its matches can hold (bit `i` for the `i`th).
+    separators: u8,
+    /// How far its matches lie from the run.
+    reach: Reach,
+}
+
+impl DigitRule {
+    /// The bytes a match holding the run `start..end` can occupy.
+    fn around_run(&self, text: &str, start: usize, end: usize) -> (usize, usize) {
+        let region = self.reach.around(text, start, end, &mut None);
+        match &self.match_bytes {
+            Some(bytes) => clip(text, (start, end), region, bytes),
+            None => region,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::RulePack;
+
+    #[test]
+    fn a_keyword_rule_with_min_digits_is_a_candidate_at_runs_near_its_keywords_only() {
+        let pack = RulePack::from_toml_str(
+            "phone.toml",
+            r#"
+[[rule]]
+id = "phone"
+name = "Phone"
+category = "pii"
+severity = "low"
+pattern = '[0-9]{3}-[0-9]{3}-[0-9]{4}'
+keywords = ["call"]
+min_digits = 7
+confidence = 0.6
+examples = ["call 555-123-4567"]
+negative_examples = ["555-123-4567"]
+[rule.context]
+window = 20
+raise = ["call"]
+required = true
+"#,
+        )
+        .unwrap();
+        let spec = &pack.rules()[0];
+        let prefilter = RulePrefilter {
+            spec,
+            keywords: KeywordsInMatches::NotEvery,
+            digit_separators: ALL_SEPARATORS,
+            reach: Reach::Near { longest: 12, window: 20 },
+            run_reach: Some(5),
+            filing: Filing { target: 0, members: 1 },
+            match_bytes: None,
+        };
+        let index = CandidateIndex::new(std::iter::once(prefilter), 1, &[]);
+        let text = "ticket 4412 then call 555-123-4567 or 555-987-6543; far away: 555-000-1111";
+        let run = |value: &str| {
+            let at = text.find(value).unwrap();
+            (at - 5, (at + value.len() + 5).min(text.len()))
+        };
+        let mut scratch = Candidates::default();
+        index.collect(text, None, &mut scratch, None);
+        let mut regions = Vec::new();
+        scratch.drain_in_order(|r| regions.push((r.start, r.end)));
+        // The window of "call" reaches 20 characters and a match's length past it: both
+        // numbers after it, each with the 5 bytes a match can reach past its run (merged, as
+        // they overlap); "4412" is too short, the last number too far.
+        let (near, next) = (run("555-123-4567"), run("555-987-6543"));
+        assert_eq!(regions, vec![(near.0, next.1)], "{:?}", regions.iter().map(|&(a, b)| &text[a..b]).collect::<Vec<_>>());
+
+        // In a column headed "Call", the whole cell is near the keyword.
+        index.collect(text, Some("Call"), &mut scratch, None);
+        let mut regions = Vec::new();
+        scratch.drain_in_order(|r| regions.push((r.start, r.end)));
+        assert_eq!(regions, vec![(near.0, next.1), run("555-000-1111")]);
+
+        // No keyword, no run pass for the rule.
+        index.collect("555-123-4567", None, &mut scratch, None);
+        let mut regions = Vec::new();
+        scratch.drain_in_order(|r| regions.push(r));
+        assert!(regions.is_empty());
+    }
+
+    #[test]
+    fn a_keyword_that_begins_every_match_at_a_word_boundary_counts_only_there() {
+        let pack = RulePack::from_toml_str(
+            "cvv.toml",
+            r#"
+[[rule]]
+id = "cvv"
+name = "CVV"
+category = "pci"
+severity = "high"
+pattern = '(?-u:\b)(?i-u:cvv|cid)[\x20:]{0,4}(?P<value>[0-9]{3})(?-u:\b)'
+keywords = ["cvv", "cid"]
+confidence = 0.6
+examples = ["CID: 123"]
+negative_examples = ["incident 123"]
+"#,
+        )
+        .unwrap();
+        let spec = &pack.rules()[0];
+        let regex = regex_syntax::parse(&spec.pattern).unwrap();
+        let keywords = super::super::shape::keywords_in_matches(&[regex], &spec.keywords);
+        assert_eq!(keywords, KeywordsInMatches::EveryFirst { at_boundary: true });
+        let prefilter = RulePrefilter {
+            spec,
+            keywords,
+            digit_separators: 0,
+            reach: Reach::Ahead(12),
+            run_reach: None,
+            filing: Filing { target: 0, members: 1 },
+            match_bytes: None,
+        };
+        let index = CandidateIndex::new(std::iter::once(prefilter), 1, &[]);
+        let text = "incident 123; card_cid 456; CID: 789 and cvv 012";
+        let mut scratch = Candidates::default();
+        index.collect(text, None, &mut scratch, None);
+        let mut regions = Vec::new();
+        scratch.drain_in_order(|r| regions.push(&text[r.start..r.end]));
+        // A match begins at its keyword, so a region begins there too; `_` is a word byte.
+        assert_eq!(regions, vec!["CID: 789 and", "cvv 012"]);
+    }
+}

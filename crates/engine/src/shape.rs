@@ -1,0 +1,448 @@
+//! What a pattern's syntax says about every one of its matches, worked out once when a rule
+//! compiles, so that the prefilter and the engine can do less on every segment: whether the
+//! match is the value, whether it always holds one of the rule's keywords, and which digit
+//! separators it can hold. Each answer errs towards "no", which only costs speed.
+
+use regex_syntax::hir::literal::{ExtractKind, Extractor};
+use regex_syntax::is_word_byte;
+use regex_syntax::hir::{Capture, Class, Hir, HirKind, Look, Repetition};
+
+use super::digit_runs::RUN_SEPARATORS;
+
+/// Whether a pattern's `value` group is all of its match: `(?-u:\b)(?P<value>...)(?-u:\b)`,
+/// the shape of most rules, where only zero-width assertions stand outside the group. Then
+/// the match is the value, and finding it needs no capture search, which on dense text
+/// costs as much as the search that found the match.
+pub fn value_is_whole_match(hir: &Hir) -> bool {
+    let is_value = |h: &Hir| matches!(h.kind(), HirKind::Capture(c) if c.name.as_deref() == Some("value"));
+    match hir.kind() {
+        HirKind::Capture(_) => is_value(hir),
+        HirKind::Concat(items) => {
+            items.iter().filter(|h| is_value(h)).count() == 1
+                && items.iter().all(|h| is_value(h) || matches!(h.kind(), HirKind::Look(_)))
+        }
+        _ => false,
+    }
+}
+
+/// Where a rule's keywords stand in its matches (ASCII case aside).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeywordsInMatches {
+    /// Some match may hold none: a keyword may be a label near the value, or a context word.
+    NotEvery,
+    /// Every match holds one.
+    Every,
+    /// Every match begins with one, so it lies after the keyword's hit. `at_boundary`: and
+    /// every pattern begins with a word boundary and every such keyword with an ASCII word
+    /// byte, so a hit right after another ASCII word byte (`cid` in "incident") begins none.
+    EveryFirst { at_boundary: bool },
+}
+
+/// Where `keywords` stand in every match of every pattern in `patterns`: each match begins
+/// with a literal prefix, and each of those prefixes holds (or begins with) a keyword, or
+/// every match holds a literal that holds one. Prefixes the extractor cannot list in full (too
+/// many, or a class where a prefix goes on) say nothing.
+pub fn keywords_in_matches(patterns: &[Hir], keywords: &[String]) -> KeywordsInMatches {
+    let keywords: Vec<Vec<u8>> = keywords.iter().map(|k| k.to_ascii_lowercase().into_bytes()).collect();
+    if patterns.is_empty() || keywords.is_empty() || keywords.iter().any(Vec::is_empty) {
+        return KeywordsInMatches::NotEvery;
+    }
+    let holds_keyword = |literal: &[u8]| {
+        let literal = literal.to_ascii_lowercase();
+        keywords.iter().any(|k| literal.windows(k.len()).any(|w| w == k.as_slice()))
+    };
+    let (mut first, mut at_boundary) = (true, true);
+    let prefixes_hold_one = patterns.iter().all(|hir| {
+        let mut extractor = Extractor::new();
+        extractor.kind(ExtractKind::Prefix).limit_total(4096).limit_class(16).limit_literal_len(64).limit_repeat(16);
+        let prefixes = extractor.extract(&ascii_case_folded(hir));
+        let Some(literals) = prefixes.literals().filter(|l| !l.is_empty()) else { return false };
+        for literal in literals {
+            let literal = literal.as_bytes().to_ascii_lowercase();
+            if !holds_keyword(&literal) {
+                return false;
+            }
+            let leading: Vec<&Vec<u8>> = keywords.iter().filter(|k| literal.starts_with(k)).collect();
+            first &= !leading.is_empty();
+            at_boundary &= leading.iter().all(|k| is_word_byte(k[0]));
+        }
+        at_boundary &= begins_at_word_boundary(hir);
+        true
+    });
+    // When the prefixes say nothing, a literal that every match holds somewhere (the `@` of
+    // an e-mail address) will do.
+    let required = || {
+        patterns.iter().all(|hir| {
+            let mut literals = Vec::new();
+            required_literals(hir, &mut literals);
+            literals.iter().any(|l| holds_keyword(l))
+        })
+    };
+    match (prefixes_hold_one, first) {
+        (true, true) => KeywordsInMatches::EveryFirst { at_boundary },
+        (true, false) => KeywordsInMatches::Every,
+        (false, _) if required() => KeywordsInMatches::Every,
+        (false, _) => KeywordsInMatches::NotEvery,
+    }
+}
+
+/// Literals that every match of `hir` holds, as written (case matters).
+fn required_literals(hir: &Hir, out: &mut Vec<Vec<u8>>) {
+    match hir.kind() {
+        HirKind::Literal(literal) => out.push(literal.0.to_vec()),
+        HirKind::Capture(cap) => required_literals(&cap.sub, out),
+        HirKind::Concat(items) => items.iter().for_each(|h| required_literals(h, out)),
+        HirKind::Repetition(rep) if rep.min > 0 => required_literals(&rep.sub, out),
+        _ => {}
+    }
+}
+
+/// The bytes a match can hold, as a set: bit `b % 64` of word `b / 64`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MatchBytes([u64; 4]);
+
+impl MatchBytes {
+    /// The bytes some match of some pattern can hold; `None` when that is every byte.
+    /// Look-arounds hold none: they read the bytes next to a match, not in it.
+    pub fn of(patterns: &[Hir]) -> Option<MatchBytes> {
+        let mut set = MatchBytes([0; 4]);
+        patterns.iter().for_each(|h| set.add(h));
+        (set.0 != [!0; 4]).then_some(set)
+    }
+
+    pub fn contains(&self, b: u8) -> bool {
+        self.0[usize::from(b / 64)] & (1 << (b % 64)) != 0
+    }
+
+    fn insert_range(&mut self, lo: u32, hi: u32) {
+        // Code points past ASCII are bytes 0x80..=0xFF in UTF-8, whichever they are.
+        let (lo, hi) = (lo.min(0x80), if hi >= 0x80 { 0xFF } else { hi });
+        for b in lo..=hi {
+            self.0[(b / 64) as usize] |= 1 << (b % 64);
+        }
+    }
+
+    fn add(&mut self, hir: &Hir) {
+        match hir.kind() {
+            HirKind::Empty | HirKind::Look(_) => {}
+            HirKind::Literal(literal) => literal.0.iter().for_each(|&b| self.insert_range(u32::from(b), u32::from(b))),
+            HirKind::Class(Class::Unicode(class)) => {
+                class.ranges().iter().for_each(|r| self.insert_range(u32::from(r.start()), u32::from(r.end())))
+            }
+            HirKind::Class(Class::Bytes(class)) => {
+                class.ranges().iter().for_each(|r| self.insert_range(u32::from(r.start()), u32::from(r.end())))
+            }
+            HirKind::Repetition(rep) if rep.max == Some(0) => {}
+            HirKind::Repetition(rep) => self.add(&rep.sub),
+            HirKind::Capture(cap) => self.add(&cap.sub),
+            HirKind::Concat(items) | HirKind::Alternation(items) => items.iter().for_each(|h| self.add(h)),
+        }
+    }
+}
+
+/// Whether every match of `hir` begins where a word boundary holds (`(?-u:\b)`, `\b`, `\<`).
+/// Before an ASCII word byte, each says the byte before is none.
+fn begins_at_word_boundary(hir: &Hir) -> bool {
+    match hir.kind() {
+        HirKind::Look(look) => matches!(
+            look,
+            Look::WordAscii
+                | Look::WordUnicode
+                | Look::WordStartAscii
+                | Look::WordStartUnicode
+                | Look::WordStartHalfAscii
+                | Look::WordStartHalfUnicode
+        ),
+        HirKind::Concat(items) => items.first().is_some_and(begins_at_word_boundary),
+        HirKind::Capture(cap) => begins_at_word_boundary(&cap.sub),
+        _ => false,
+    }
+}
+
+/// `hir` with every class that is exactly an ASCII letter in both cases written as the lower
+/// case letter: keywords match ignoring ASCII case, and listing `(?i)policy number` in all
+/// its 8192 spellings would exceed any sane limit. A class with more in it (`(?i)s` in Unicode
+/// mode also holds `ſ`) stays a class, and then no prefix is listed through it.
+fn ascii_case_folded(hir: &Hir) -> Hir {
+    match hir.kind() {
+        HirKind::Class(class) => ascii_letter(class).map_or_else(|| hir.clone(), |l| Hir::literal([l])),
+        HirKind::Concat(items) => Hir::concat(items.iter().map(ascii_case_folded).collect()),
+        HirKind::Alternation(items) => Hir::alternation(items.iter().map(ascii_case_folded).collect()),
+        HirKind::Repetition(rep) => Hir::repetition(Repetition { sub: Box::new(ascii_case_folded(&rep.sub)), ..rep.clone() }),
+        HirKind::Capture(cap) => Hir::capture(Capture { sub: Box::new(ascii_case_folded(&cap.sub)), ..cap.clone() }),
+        _ => hir.clone(),
+    }
+}
+
+/// The lower case letter a class is, when it is exactly one ASCII letter in both cases.
+fn ascii_letter(class: &Class) -> Option<u8> {
+    let ranges: Vec<(u32, u32)> = match class {
+        Class::Unicode(c) => c.ranges().iter().map(|r| (u32::from(r.start()), u32::from(r.end()))).collect(),
+        Class::Bytes(c) => c.ranges().iter().map(|r| (u32::from(r.start()), u32::from(r.end()))).collect(),
+    };
+    let [(upper, upper_end), (lower, lower_end)] = ranges[..] else { return None };
+    let (upper, lower) = (u8::try_from(upper).ok()?, u8::try_from(lower).ok()?);
+    let single = u32::from(upper) == upper_end && u32::from(lower) == lower_end;
+    (single && upper.is_ascii_uppercase() && lower == upper.to_ascii_lowercase()).then_some(lower)
+}
+
+/// Which of [`RUN_SEPARATORS`] a match of a rule's `patterns` can hold between two digits
+/// (bit `i` for the `i`th): only those can be part of the digit run a match holds. A card
+/// number's groups are joined by spaces, but a phone pattern that ends on "a space, then no
+/// digit" or track data with spaces in its name field join no digits with them, so a card's
+/// `4111 1111 1111 1111` is no run of sixteen digits for them. Derived from the patterns, so
+/// a rule author cannot get it wrong; look-arounds are taken as always true, which can only
+/// add separators.
+pub fn digit_separators(patterns: &[Hir]) -> u8 {
+    let mut mask = 0;
+    for hir in patterns {
+        for (i, &b) in RUN_SEPARATORS.iter().enumerate() {
+            if Steps::of(hir, b).0 & Steps::edge(Tail::Other, Tail::Joined).0 != 0 {
+                mask |= 1 << i;
+            }
+        }
+    }
+    mask
+}
+
+/// What the bytes read so far end with, for one separator: how close they are to holding
+/// "digit, separator, digit".
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Tail {
+    /// Nothing that counts (or nothing yet).
+    Other,
+    Digit,
+    /// A digit, then the separator.
+    DigitSeparator,
+    /// "digit, separator, digit" was read somewhere: it stays so.
+    Joined,
+}
+
+impl Tail {
+    const ALL: [Tail; 4] = [Tail::Other, Tail::Digit, Tail::DigitSeparator, Tail::Joined];
+
+    fn after(self, byte: Kind) -> Tail {
+        match (self, byte) {
+            (Tail::Joined, _) | (Tail::DigitSeparator, Kind::Digit) => Tail::Joined,
+            (_, Kind::Digit) => Tail::Digit,
+            (Tail::Digit, Kind::Separator) => Tail::DigitSeparator,
+            _ => Tail::Other,
+        }
+    }
+}
+
+/// The kinds of byte [`Tail`] tells apart.
+#[derive(Debug, Clone, Copy)]
+enum Kind {
+    Digit,
+    Separator,
+    Other,
+}
+
+/// Which tails some string of a pattern's language leads to from which: bit `4 * from + to`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Steps(u16);
+
+impl Steps {
+    const NONE: Steps = Steps(0);
+    const SAME: Steps = Steps(0b1000_0100_0010_0001);
+
+    fn edge(from: Tail, to: Tail) -> Steps {
+        Steps(1 << (4 * from as u16 + to as u16))
+    }
+
+    fn byte(kinds: &[Kind]) -> Steps {
+        let mut steps = Steps::NONE;
+        for from in Tail::ALL {
+            for &kind in kinds {
+                steps.0 |= Steps::edge(from, from.after(kind)).0;
+            }
+        }
+        steps
+    }
+
+    /// `self`, then `next`.
+    fn then(self, next: Steps) -> Steps {
+        let mut out = Steps::NONE;
+        for from in Tail::ALL {
+            for mid in Tail::ALL {
+                if self.0 & Steps::edge(from, mid).0 != 0 {
+                    out.0 |= (next.0 >> (4 * mid as u16) & 0xF) << (4 * from as u16);
+                }
+            }
+        }
+        out
+    }
+
+    fn or(self, other: Steps) -> Steps {
+        Steps(self.0 | other.0)
+    }
+
+    /// `self` repeated `min` times or more, at most `max` (no bound: `None`). The steps form
+    /// a finite set, so powers repeat: past a fixed point, more repetitions add nothing.
+    fn repeated(self, min: u32, max: Option<u32>) -> Steps {
+        let mut exact = Steps::SAME;
+        for _ in 0..min.min(64) {
+            let next = exact.then(self);
+            if next == exact {
+                break;
+            }
+            exact = next;
+        }
+        let optional = self.or(Steps::SAME);
+        let mut all = exact;
+        let more = max.map_or(u32::MAX, |max| max.saturating_sub(min));
+        for _ in 0..more.min(64) {
+            let next = all.then(optional);
+            if next == all {
+                break;
+            }
+            all = next;
+        }
+        all
+    }
+
+    /// The steps of `hir`'s language, with `separator` as the separator.
+    fn of(hir: &Hir, separator: u8) -> Steps {
+        let kinds_of_bytes = |bytes: &mut dyn Iterator<Item = (u32, u32)>| {
+            let (mut digit, mut sep, mut other) = (false, false, false);
+            for (lo, hi) in bytes {
+                let digits = hi.min(u32::from(b'9')).saturating_add(1).saturating_sub(lo.max(u32::from(b'0')));
+                let has_sep = (lo..=hi).contains(&u32::from(separator));
+                digit |= digits > 0;
+                sep |= has_sep;
+                // Whatever else the range holds is of neither kind (a code point past ASCII
+                // is bytes of neither kind too).
+                other |= hi - lo + 1 > digits + u32::from(has_sep);
+            }
+            let mut kinds = Vec::with_capacity(3);
+            if digit {
+                kinds.push(Kind::Digit);
+            }
+            if sep {
+                kinds.push(Kind::Separator);
+            }
+            if other {
+                kinds.push(Kind::Other);
+            }
+            Steps::byte(&kinds)
+        };
+        match hir.kind() {
+            HirKind::Empty | HirKind::Look(_) => Steps::SAME,
+            HirKind::Literal(lit) => lit.0.iter().fold(Steps::SAME, |steps, &b| {
+                let kind = if b.is_ascii_digit() {
+                    Kind::Digit
+                } else if b == separator {
+                    Kind::Separator
+                } else {
+                    Kind::Other
+                };
+                steps.then(Steps::byte(&[kind]))
+            }),
+            HirKind::Class(Class::Unicode(class)) => {
+                kinds_of_bytes(&mut class.ranges().iter().map(|r| (u32::from(r.start()), u32::from(r.end()))))
+            }
+            HirKind::Class(Class::Bytes(class)) => {
+                kinds_of_bytes(&mut class.ranges().iter().map(|r| (u32::from(r.start()), u32::from(r.end()))))
+            }
+            HirKind::Repetition(rep) => Steps::of(&rep.sub, separator).repeated(rep.min, rep.max),
+            HirKind::Capture(cap) => Steps::of(&cap.sub, separator),
+            HirKind::Concat(items) => items.iter().fold(Steps::SAME, |steps, h| steps.then(Steps::of(h, separator))),
+            HirKind::Alternation(items) => items.iter().fold(Steps::NONE, |steps, h| steps.or(Steps::of(h, separator))),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::digit_runs::ALL_SEPARATORS;
+
+    fn parsed<const N: usize>(patterns: [&str; N]) -> Vec<Hir> {
+        patterns.iter().map(|p| regex_syntax::parse(p).unwrap()).collect()
+    }
+
+    fn separators_in<const N: usize>(patterns: [&str; N]) -> u8 {
+        digit_separators(&parsed(patterns))
+    }
+
+    fn keywords_in_every_match<const N: usize>(patterns: [&str; N], keywords: &[String]) -> bool {
+        keywords_in_matches(&parsed(patterns), keywords) != KeywordsInMatches::NotEvery
+    }
+
+    #[test]
+    fn a_rule_holds_only_the_separators_its_patterns_can_match() {
+        let spec = |pattern: &str| separators_in([pattern]);
+        assert_eq!(spec(r"[0-9]{3}-[0-9]{2}-[0-9]{4}"), 0b010);
+        assert_eq!(spec(r"(?-u:\b)[0-9]{4}(?:[ -]?[0-9]{4}){3}"), 0b011);
+        assert_eq!(spec(r"[0-9]{9}|\+[0-9 ]+"), 0b001);
+        assert_eq!(spec(r"(?s:.){9}"), ALL_SEPARATORS);
+        assert_eq!(spec(r"[^a-z]{9}"), ALL_SEPARATORS);
+        assert_eq!(spec(r"(?x) [0-9]{3} \x20 [0-9]{2}"), 0b001, "free spacing: only the escaped space");
+        assert_eq!(separators_in([r"[0-9]{9}", r"[0-9]{2}\.[0-9]{7}"]), 0b100, "either pattern's");
+    }
+
+    #[test]
+    fn only_separators_between_two_digits_count() {
+        let spec = |pattern: &str| separators_in([pattern]);
+        assert_eq!(spec(r"\+1[0-9]{10}(?:[^0-9 ]|[ .-](?:[^0-9]|$)|$)"), 0, "after the number, never before a digit");
+        assert_eq!(spec(r";[0-9]{13,19}=[0-9]{7}|%B[0-9]{13}\^[A-Z .-]{2,26}\^[0-9]{7}"), 0, "in the name, between letters");
+        assert_eq!(spec(r"[A-Z]{2}[0-9]{2}(?: ?[A-Z0-9]{4}){2,7}"), 0b001, "letters or digits either side");
+        assert_eq!(spec(r"[0-9]{2}-[A-Z]-[0-9]{2}"), 0, "a letter between");
+        assert_eq!(spec(r"[0-9]-?(?:x|-[0-9])"), 0b010, "through an alternation");
+        assert_eq!(spec(r"(?:[0-9] ?)+"), 0b001, "through a repetition");
+        assert_eq!(spec(r"[0-9](?:[0-9]\.){0}[0-9]"), 0, "no repetition at all");
+        assert_eq!(spec(r"[0-9]{3}(?:-(?:[a-z]|[0-9]{2}))"), 0b010);
+        assert_eq!(spec(r"[0-9](?:[-. ]|é)[0-9]"), ALL_SEPARATORS);
+        assert_eq!(spec(r"[0-9](?:é|x)[0-9]"), 0, "non-ASCII is neither digit nor separator");
+    }
+
+    #[test]
+    fn keywords_in_every_match_only_when_every_prefix_holds_one() {
+        let kw = |list: &[&str]| list.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert!(keywords_in_every_match([r"(?-u:\b)(?:AKIA|ASIA)[A-Z2-7]{16}"], &kw(&["akia", "asia"])));
+        assert!(!keywords_in_every_match([r"(?-u:\b)(?:AKIA|ASIA)[A-Z2-7]{16}"], &kw(&["akia"])), "ASIA keys hold no keyword");
+        assert!(keywords_in_every_match([r"(?i-u:policy\x20(?:id|number))[\x20:]*[0-9]{6}"], &kw(&["policy"])));
+        assert!(
+            !keywords_in_every_match([r"(?i:insurance\x20id)[0-9]{6}"], &kw(&["insurance"])),
+            "Unicode (?i)s is [Ssſ]: 'ınsurance' spellings the keyword pass cannot see"
+        );
+        assert!(!keywords_in_every_match([r"[0-9]{9}"], &kw(&["ssn"])), "a context word, not part of the match");
+        assert!(keywords_in_every_match([r"[a-z]+@example\.com"], &kw(&["@"])), "inside: a literal every match holds");
+        assert!(!keywords_in_every_match([r"[a-z]+(?:@|%40)example\.com"], &kw(&["@"])), "one of two literals");
+        assert!(!keywords_in_every_match([r"[a-z]+(?:@x)?\.com"], &kw(&["@"])), "an optional literal");
+        assert!(!keywords_in_every_match([r"ghp_[a-z]{36}", r"[0-9]{9}"], &kw(&["ghp_"])), "every pattern must");
+        assert!(!keywords_in_every_match([r"(?:tok_)?[a-z]{12}"], &kw(&["tok_"])), "an optional prefix");
+        assert!(!keywords_in_every_match([r"AKIA[A-Z]{16}"], &kw(&[])));
+    }
+
+    #[test]
+    fn the_bytes_a_match_can_hold() {
+        let bytes = |p: &str| MatchBytes::of(&parsed([p]));
+        let email = bytes(r"(?-u:\b)[A-Za-z0-9._%+-]+@[a-z0-9.-]+(?-u:\b)").unwrap();
+        assert!(email.contains(b'@') && email.contains(b'.') && email.contains(b'Z'));
+        assert!(!email.contains(b' ') && !email.contains(b'\n') && !email.contains(b'<') && !email.contains(0xC3));
+        let accented = bytes(r"[a-zé]+").unwrap();
+        assert!(accented.contains(0xC3) && accented.contains(0xA9) && !accented.contains(b'A'), "é is bytes past ASCII");
+        assert_eq!(bytes(r"(?s:.)+"), None, "every byte");
+        assert_eq!(bytes(r"[0-9]{3}(?:x){0}"), MatchBytes::of(&parsed([r"[0-9]{3}"])), "a repetition of none holds nothing");
+    }
+
+    #[test]
+    fn keywords_that_begin_every_match_and_where() {
+        let kw = |list: &[&str]| list.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let place = |patterns: &[&str], keywords: &[&str]| {
+            let parsed: Vec<Hir> = patterns.iter().map(|p| regex_syntax::parse(p).unwrap()).collect();
+            keywords_in_matches(&parsed, &kw(keywords))
+        };
+        let first = |at_boundary| KeywordsInMatches::EveryFirst { at_boundary };
+        assert_eq!(place(&[r"(?-u:\b)(?:AKIA|ASIA)[A-Z2-7]{16}"], &["akia", "asia"]), first(true));
+        assert_eq!(place(&[r"(?-u:\b)(?P<value>(?i-u:cvv|cid)[ :]{0,4}[0-9]{3})"], &["cvv", "cid"]), first(true));
+        assert_eq!(place(&[r"(?:AKIA|ASIA)[A-Z2-7]{16}"], &["akia", "asia"]), first(false), "no boundary");
+        assert_eq!(place(&[r"\b(?:AKIA|ASIA)[A-Z2-7]{16}", r"AKIA[0-9]"], &["akia", "asia"]), first(false), "every pattern");
+        assert_eq!(place(&[r"(?-u:\b)(?:@token|ghp_)[a-z]{9}"], &["@token", "ghp_"]), first(false), "@ is no word byte");
+        assert_eq!(place(&[r"(?-u:\b)api_token=[a-z]{9}"], &["token"]), KeywordsInMatches::Every, "inside the prefix");
+        assert_eq!(place(&[r"(?-u:\b)(?:xoxb-|api_token=)[a-z]{9}"], &["xoxb-", "token"]), KeywordsInMatches::Every);
+        assert_eq!(place(&[r"[0-9]{9}"], &["ssn"]), KeywordsInMatches::NotEvery);
+    }
+}

@@ -1,0 +1,560 @@
+//! Engine and classifier behaviour across modules: offsets, lines, scoring, overlaps,
+//! digests, and what must never be printed, each shown with the rule it relies on. The
+//! built-in pack as a whole is tested in `builtin_pack`.
+
+mod builtin_pack;
+
+use secrecy::SecretSlice;
+
+use super::*;
+use dlp_domain::{Category, ContentType, SegmentOrigin};
+
+fn seg(text: &str, offset: usize, line: u32) -> Segment {
+    Segment {
+        text: text.to_owned(),
+        offset,
+        line,
+        origin: SegmentOrigin::default(),
+        context: None,
+    }
+}
+
+fn one(text: &str) -> Vec<Segment> {
+    vec![seg(text, 0, 1)]
+}
+
+/// A one-rule pack built from TOML, so each test states the rule it relies on.
+fn engine_with(rule_toml: &str, opts: EngineOptions) -> Engine {
+    Engine::new(
+        RulePack::from_toml_str("test.toml", rule_toml).unwrap(),
+        opts,
+    )
+    .unwrap()
+}
+
+const TOKEN_RULE: &str = r#"
+[[rule]]
+id = "demo-token"
+name = "Demo token"
+category = "secret"
+severity = "high"
+pattern = 'tok_(?P<value>[a-z0-9]{12})\b'
+keywords = ["tok_"]
+confidence = 0.6
+examples = ["tok_a1b2c3d4e5f6"]
+negative_examples = ["tok_short"]
+
+[rule.context]
+window = 20
+raise = ["token"]
+lower = ["sample"]
+raise_by = 0.2
+lower_by = 0.2
+"#;
+
+#[test]
+fn offsets_and_lines_are_in_the_joined_text() {
+    let engine = Engine::builtin();
+    // Joined text: "intro\n" + "a\nb SSN: 536-22-1234\n" + "x\n" + "key AKIAUJZDEGXDNCF32EPF"
+    let first = "intro";
+    let second = "a\nb SSN: 536-22-1234\nc";
+    let third = "key AKIAUJZDEGXDNCF32EPF";
+    let origin = SegmentOrigin {
+        sheet: Some("Staff".into()),
+        cell: Some("B7".into()),
+        ..Default::default()
+    };
+    let segments = vec![
+        seg(first, 0, 1),
+        seg(second, first.len() + 1, 2),
+        Segment {
+            origin: origin.clone(),
+            ..seg(third, first.len() + second.len() + 2, 5)
+        },
+    ];
+    let joined = format!("{first}\n{second}\n{third}");
+    let found = engine.find(&segments);
+    assert_eq!(found.len(), 2, "{found:?}");
+    let ssn = &found[0];
+    assert_eq!((&*ssn.rule_id, ssn.line), ("us-ssn", 3));
+    assert_eq!(&joined[ssn.start..ssn.end], "536-22-1234");
+    let key = &found[1];
+    assert_eq!((&*key.rule_id, key.line), ("aws-access-key-id", 5));
+    assert_eq!(&joined[key.start..key.end], "AKIAUJZDEGXDNCF32EPF");
+    assert_eq!(*key.origin(), origin);
+    assert_eq!(key.value(), "AKIAUJZDEGXDNCF32EPF");
+}
+
+#[test]
+fn debug_of_a_match_never_shows_the_value() {
+    let found = Engine::builtin().find(&one("card 4746 5075 2917 0347"));
+    assert_eq!(found.len(), 1);
+    let printed = format!("{:?} {:#?}", found[0], found);
+    assert!(
+        !printed.contains("4746") && !printed.contains("0347"),
+        "{printed}"
+    );
+    assert!(printed.contains("credit-card") && printed.contains("redacted"));
+}
+
+#[test]
+fn context_words_raise_and_lower_confidence() {
+    let engine = engine_with(
+        TOKEN_RULE,
+        EngineOptions {
+            min_confidence: 0.0,
+            ..Default::default()
+        },
+    );
+    let conf = |t: &str| engine.find(&one(t)).first().map(|m| m.confidence);
+    let near = |a: Option<f64>, b: f64| a.is_some_and(|a| (a - b).abs() < 1e-9);
+    assert!(near(conf("x tok_a1b2c3d4e5f6"), 0.6));
+    assert!(near(conf("token: tok_a1b2c3d4e5f6"), 0.8));
+    assert!(
+        near(conf("TOKEN tok_a1b2c3d4e5f6 (sample)"), 0.6),
+        "raise and lower cancel"
+    );
+    assert!(near(conf("a sample tok_a1b2c3d4e5f6"), 0.4));
+    assert!(
+        near(conf("token far away ............... tok_a1b2c3d4e5f6"), 0.6),
+        "outside the window"
+    );
+}
+
+#[test]
+fn required_context_and_contextual_patterns() {
+    let engine = Engine::builtin();
+    let ids = |t: &str| {
+        engine
+            .find(&one(t))
+            .into_iter()
+            .map(|m| m.rule_id.to_string())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(ids("NPI 2348395486"), ["us-npi"]);
+    assert!(ids("ref 2348395486").is_empty(), "NPI needs context");
+    assert_eq!(ids("SSN 536221234"), ["us-ssn"]);
+    assert!(
+        ids("ref 536221234").is_empty(),
+        "bare nine digits need context"
+    );
+}
+
+/// A table cell holding only `text`, under a column headed `header`.
+fn cell_under(header: &str, text: &str) -> Vec<Segment> {
+    vec![
+        seg(header, 0, 1),
+        Segment {
+            context: Some(header.to_owned()),
+            ..seg(text, header.len() + 1, 2)
+        },
+    ]
+}
+
+#[test]
+fn a_column_header_is_context_for_the_cells_below_it() {
+    let engine = Engine::builtin();
+    let ids = |segments: Vec<Segment>| {
+        engine
+            .find(&segments)
+            .into_iter()
+            .map(|m| (m.rule_id.to_string(), m.start, m.end))
+            .collect::<Vec<_>>()
+    };
+    // The NPI rule requires a context word and has its context words as keywords.
+    assert_eq!(
+        ids(cell_under("NPI", "1464608060")),
+        [("us-npi".to_owned(), 4, 14)]
+    );
+    assert_eq!(ids(cell_under("Provider NPI", "1464608060")).len(), 1);
+    assert!(ids(cell_under("Phone", "1464608060")).is_empty());
+    assert!(
+        ids(one("1464608060")).is_empty(),
+        "a bare cell is not an NPI"
+    );
+    // A bare nine-digit SSN (contextual_pattern) under an "SSN" column.
+    assert_eq!(
+        ids(cell_under("Employee SSN", "536221234")),
+        [("us-ssn".to_owned(), 13, 22)]
+    );
+    assert!(ids(cell_under("Employee ID", "536221234")).is_empty());
+    // The header is never a source of values, only of words.
+    assert!(
+        ids(vec![Segment {
+            context: Some("SSN 536-22-1234".into()),
+            ..seg("nothing here", 0, 1)
+        }])
+        .is_empty()
+    );
+}
+
+#[test]
+fn lower_words_in_a_header_lower_confidence() {
+    let engine = Engine::builtin();
+    let conf = |header: &str| {
+        let found = engine.find(&cell_under(header, "4746 5075 2917 0347"));
+        assert_eq!(found.len(), 1, "{header}: {found:?}");
+        found[0].confidence
+    };
+    let near = |a: f64, b: f64| (a - b).abs() < 1e-9;
+    assert!(near(conf("Notes"), 0.8));
+    assert!(near(conf("Card number"), 0.9), "raised by the header");
+    assert!(near(conf("Order #"), 0.5), "lowered by the header");
+    assert!(near(conf("Card / Order #"), 0.6), "both");
+}
+
+#[test]
+fn placeholders_lower_and_min_confidence_drops() {
+    let lenient = engine_with(
+        TOKEN_RULE,
+        EngineOptions {
+            min_confidence: 0.0,
+            ..Default::default()
+        },
+    );
+    let found = lenient.find(&one("token tok_testa1b2c3d4"));
+    assert!(
+        (found[0].confidence - 0.4).abs() < 1e-9,
+        "0.6 + 0.2 raise - 0.4 placeholder"
+    );
+    let strict = engine_with(TOKEN_RULE, EngineOptions::default());
+    assert!(
+        strict.find(&one("tok_testa1b2c3d4")).is_empty(),
+        "0.2 is below 0.5"
+    );
+    assert_eq!(strict.find(&one("tok_a1b2c3d4e5f6")).len(), 1);
+}
+
+#[test]
+fn famous_test_card_is_kept_with_lower_confidence() {
+    let engine = Engine::builtin();
+    let test = engine.find(&one("card 4111 1111 1111 1111"));
+    let real = engine.find(&one("card 4746 5075 2917 0347"));
+    assert_eq!(test.len(), 1);
+    assert!(test[0].confidence < real[0].confidence);
+    let stripe = engine.find(&one("card 4242 4242 4242 4242"));
+    assert!(
+        stripe[0].confidence < real[0].confidence,
+        "suspect_values from the rule"
+    );
+}
+
+#[test]
+fn entropy_gate_and_ignore_values() {
+    let engine = Engine::builtin();
+    assert!(engine.find(&one("aws AKIAAAAAAAAAAAAAAAAA")).is_empty());
+    assert!(engine.find(&one("aws AKIAIOSFODNN7EXAMPLE")).is_empty());
+}
+
+#[test]
+fn same_span_from_two_rules_keeps_the_surer_one() {
+    let second = TOKEN_RULE
+        .replace("demo-token", "demo-token-strong")
+        .replace("0.6", "0.9");
+    let pack = RulePack::from_toml_str("a.toml", TOKEN_RULE)
+        .unwrap()
+        .merge(RulePack::from_toml_str("b.toml", &second).unwrap());
+    let engine = Engine::new(pack, EngineOptions::default()).unwrap();
+    let found = engine.find(&one("tok_a1b2c3d4e5f6 and tok_zzzzzzzzzzzz"));
+    let ids: Vec<_> = found.iter().map(|m| &*m.rule_id).collect();
+    assert_eq!(ids, ["demo-token-strong", "demo-token-strong"]);
+}
+
+#[test]
+fn a_value_inside_another_is_reported_once_by_the_enclosing_rule() {
+    let engine = Engine::builtin();
+    // The "password@host.tld" tail reads as an e-mail address; the connection string holds it.
+    let found = engine.find(&one("DATABASE_URL=postgres://app:Vq7Lr2xKp9Wm4Tz@pg-01.acme-corp.com:5432/orders"));
+    let ids: Vec<_> = found.iter().map(|m| &*m.rule_id).collect();
+    assert_eq!(ids, ["postgres-connection-string"]);
+}
+
+#[test]
+fn digest_changes_with_rules_and_options() {
+    let base = Engine::builtin();
+    let changed_rule = TOKEN_RULE.replace("0.6", "0.65");
+    let a = engine_with(TOKEN_RULE, EngineOptions::default());
+    let b = engine_with(&changed_rule, EngineOptions::default());
+    assert_ne!(a.digest(), b.digest());
+    let c = engine_with(
+        TOKEN_RULE,
+        EngineOptions {
+            min_confidence: 0.6,
+            ..Default::default()
+        },
+    );
+    assert_ne!(a.digest(), c.digest());
+    let mut pack = RulePack::builtin();
+    pack.disable("email");
+    let without_email = Engine::new(pack, EngineOptions::default()).unwrap();
+    assert_ne!(base.digest(), without_email.digest());
+    assert!(!without_email.detector_ids().contains(&"email"));
+    let renamed_file = RulePack::from_toml_str("elsewhere.toml", TOKEN_RULE).unwrap();
+    let d = Engine::new(renamed_file, EngineOptions::default()).unwrap();
+    assert_eq!(
+        a.digest(),
+        d.digest(),
+        "where a rule was read from does not matter"
+    );
+}
+
+#[test]
+fn options_disable_rules_and_allow_values() {
+    let opts = EngineOptions {
+        disabled_rules: vec!["us-ssn".into()],
+        allow_values: vec![r"@acme-corp\.com$".into()],
+        ..Default::default()
+    };
+    let engine = Engine::new(RulePack::builtin(), opts).unwrap();
+    let found = engine.find(&one(
+        "SSN 536-22-1234 mail jane@acme-corp.com or jane@globex.com",
+    ));
+    let values: Vec<_> = found.iter().map(|m| m.value()).collect();
+    assert_eq!(values, ["jane@globex.com"]);
+    let bad = EngineOptions {
+        allow_values: vec!["(".into()],
+        ..Default::default()
+    };
+    let msg = Engine::new(RulePack::builtin(), bad)
+        .unwrap_err()
+        .to_string();
+    assert_eq!(
+        msg,
+        "engine option allow_values: entry 0 is not a valid regex"
+    );
+    let bad = EngineOptions {
+        min_confidence: 2.0,
+        ..Default::default()
+    };
+    assert!(Engine::new(RulePack::builtin(), bad).is_err());
+}
+
+#[test]
+fn classifier_builds_contract_findings() {
+    let key = SecretSlice::from(b"fingerprint-key-for-tests".to_vec());
+    let classifier = Classifier::new(Engine::builtin(), Fingerprinter::new(key).unwrap());
+    let item = dlp_domain::ContentRef {
+        space_key: "ENG".into(),
+        content_type: ContentType::Page,
+        page_id: "123".into(),
+        page_version: Some(4),
+        comment_id: None,
+        attachment_id: None,
+        attachment_title: None,
+    };
+    let dashed = classifier.classify(&item, &one("card 4746-5075-2917-0347"));
+    let spaced = classifier.classify(&item, &one("x\ncard 4746 5075 2917 0347"));
+    assert_eq!(dashed.len(), 1);
+    let f = &dashed[0];
+    assert_eq!(
+        (f.detector.as_str(), f.category),
+        ("credit-card", Category::Pci)
+    );
+    assert_eq!(f.masked, "****-****-****-0347");
+    assert_eq!(
+        f.fingerprint, spaced[0].fingerprint,
+        "same card, same fingerprint"
+    );
+    assert_eq!(f.id, spaced[0].id, "moved down a line, same finding");
+    assert_eq!(f.location.page_id, "123");
+    assert_eq!(
+        (f.location.line, f.location.start, f.location.end),
+        (Some(1), Some(5), Some(24))
+    );
+    let json = serde_json::to_string(&dashed).unwrap();
+    assert!(
+        !json.contains("4746-5075") && !json.contains("4746507529170347"),
+        "{json}"
+    );
+}
+
+/// Counts heap allocations made by the current thread, to prove the no-match path allocates
+/// nothing. Other threads (parallel tests) do not disturb the count.
+mod counting_alloc {
+    use std::alloc::{GlobalAlloc, Layout, System};
+    use std::cell::Cell;
+
+    thread_local! { static ALLOCATIONS: Cell<usize> = const { Cell::new(0) }; }
+
+    pub struct Counting;
+
+    unsafe impl GlobalAlloc for Counting {
+        unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+            let _ = ALLOCATIONS.try_with(|n| n.set(n.get() + 1));
+            // SAFETY: forwards the caller's layout unchanged to the system allocator.
+            unsafe { System.alloc(layout) }
+        }
+        unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+            // SAFETY: `ptr` came from `System.alloc` with this layout.
+            unsafe { System.dealloc(ptr, layout) }
+        }
+        unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+            let _ = ALLOCATIONS.try_with(|n| n.set(n.get() + 1));
+            // SAFETY: same contract as GlobalAlloc::realloc, forwarded.
+            unsafe { System.realloc(ptr, layout, new_size) }
+        }
+    }
+
+    pub fn count() -> usize {
+        ALLOCATIONS.with(Cell::get)
+    }
+}
+
+#[global_allocator]
+static ALLOCATOR: counting_alloc::Counting = counting_alloc::Counting;
+
+#[test]
+fn no_match_path_does_not_allocate() {
+    let engine = Engine::builtin();
+    let mut scratch = Scratch::default();
+    // Keywords and digit runs present, so prefilters pass and regexes run, but nothing matches.
+    let segments = vec![
+        seg(
+            "Meeting notes: the AKIA prefix marks AWS keys; ghp_ marks GitHub tokens.",
+            0,
+            1,
+        ),
+        seg(
+            "Invoice 2024-0001, amount 1234567 EUR, reach us @ the front desk.",
+            80,
+            2,
+        ),
+        seg("NPI and provider numbers are listed elsewhere.", 160, 3),
+        // A table cell under an "NPI" header: the context marks the rule, its regex finds nothing.
+        Segment {
+            context: Some("Provider NPI".into()),
+            ..seg("Dr. Amara Obi, family medicine, ref 2024-0001", 210, 4)
+        },
+    ];
+    // Warm up: the regex engine fills its per-thread caches on first use.
+    let _ = engine.find_with(
+        &one("SSN 536-22-1234 card 4746 5075 2917 0347 a@b.co"),
+        &mut scratch,
+    );
+    let _ = engine.find_with(&segments, &mut scratch);
+    let before = counting_alloc::count();
+    let found = engine.find_with(&segments, &mut scratch);
+    let allocations = counting_alloc::count() - before;
+    assert!(found.is_empty());
+    assert_eq!(allocations, 0);
+    // The counter does see allocations on this thread, so the zero above means something.
+    let hits = engine.find_with(&one("SSN 536-22-1234"), &mut scratch);
+    assert_eq!(hits.len(), 1);
+    assert!(counting_alloc::count() > before);
+}
+
+#[test]
+fn engine_and_classifier_can_be_shared_across_threads() {
+    fn shareable<T: Send + Sync>() {}
+    shareable::<Engine>();
+    shareable::<Classifier>();
+}
+
+#[test]
+fn suppressions_by_fingerprint_value_space_and_page() {
+    let key = SecretSlice::from(b"fingerprint-key-for-tests".to_vec());
+    let make = || Classifier::new(Engine::builtin(), Fingerprinter::new(key.clone()).unwrap());
+    let item = dlp_domain::ContentRef {
+        space_key: "ENG".into(),
+        content_type: ContentType::Comment,
+        page_id: "123".into(),
+        page_version: Some(1),
+        comment_id: Some("900".into()),
+        attachment_id: None,
+        attachment_title: None,
+    };
+    let text = one("card 4746-5075-2917-0347, mail jane@globex.com");
+    let all = make().classify(&item, &text);
+    assert_eq!(all.len(), 2);
+    let card_fp = all
+        .iter()
+        .find(|f| f.detector == "credit-card")
+        .unwrap()
+        .fingerprint
+        .clone();
+
+    let by_fp = make()
+        .with_suppressions(&Suppressions {
+            fingerprints: vec![card_fp.to_uppercase()],
+            ..Default::default()
+        })
+        .unwrap();
+    let left: Vec<_> = by_fp
+        .classify(&item, &text)
+        .into_iter()
+        .map(|f| f.detector)
+        .collect();
+    assert_eq!(left, ["email"]);
+
+    let by_value = make()
+        .with_suppressions(&Suppressions {
+            values: vec![r"@globex\.com$".into()],
+            ..Default::default()
+        })
+        .unwrap();
+    let left: Vec<_> = by_value
+        .classify(&item, &text)
+        .into_iter()
+        .map(|f| f.detector)
+        .collect();
+    assert_eq!(left, ["credit-card"]);
+
+    for s in [
+        Suppressions {
+            spaces: vec!["ENG".into()],
+            ..Default::default()
+        },
+        Suppressions {
+            pages: vec!["123".into()],
+            ..Default::default()
+        },
+    ] {
+        assert!(
+            make()
+                .with_suppressions(&s)
+                .unwrap()
+                .classify(&item, &text)
+                .is_empty()
+        );
+    }
+    let other_page = Suppressions {
+        pages: vec!["124".into()],
+        spaces: vec!["HR".into()],
+        ..Default::default()
+    };
+    assert_eq!(
+        make()
+            .with_suppressions(&other_page)
+            .unwrap()
+            .classify(&item, &text)
+            .len(),
+        2
+    );
+
+    let err = make()
+        .with_suppressions(&Suppressions {
+            values: vec!["ok".into(), "4746(".into()],
+            ..Default::default()
+        })
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "suppressions.values entry 1 is not a valid regex"
+    );
+}
+
+#[test]
+fn a_value_group_that_is_the_whole_match_is_found_without_captures() {
+    // Both shapes report the same value; the first needs no capture search.
+    for pattern in [r"(?-u:\b)(?P<value>tok_[a-z0-9]{12})(?-u:\b)", r"tok_(?P<value>[a-z0-9]{12})(?-u:\b)"] {
+        let rule = TOKEN_RULE.replace(r"tok_(?P<value>[a-z0-9]{12})\b", pattern);
+        let engine = engine_with(&rule, EngineOptions::default());
+        let found = engine.find(&one("a token tok_a1b2c3d4e5f6 and tok_z9y8x7w6v5u4."));
+        let values: Vec<&str> = found.iter().map(|m| m.value()).collect();
+        if pattern.starts_with("tok_") {
+            assert_eq!(values, ["a1b2c3d4e5f6", "z9y8x7w6v5u4"], "{pattern}");
+        } else {
+            assert_eq!(values, ["tok_a1b2c3d4e5f6", "tok_z9y8x7w6v5u4"], "{pattern}");
+        }
+    }
+}

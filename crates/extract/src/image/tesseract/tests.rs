@@ -1,0 +1,205 @@
+use std::io::Cursor;
+use std::time::{Duration, Instant};
+
+use ::image::{GrayImage, ImageFormat};
+
+use super::*;
+
+/// Three lines rendered from a PDF in a Helvetica-like face at 150 dpi (by
+/// tests/data/make_ocr_images.py): "Staging credentials (do not share)",
+/// "aws_access_key_id = AKIAQYLPMN5HGY2ZTBKW", "Card on file: 4111 1111 1111 1111".
+pub(crate) fn credentials_png() -> Vec<u8> {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../tests/data/ocr-credentials.png"
+    );
+    std::fs::read(path).expect("tests/data/ocr-credentials.png")
+}
+
+pub(crate) fn ocr() -> TesseractOcr {
+    TesseractOcr::new("eng", ImageLimits::default()).expect("tesseract with the eng model")
+}
+
+fn squeezed(text: &OcrText) -> String {
+    text.lines
+        .iter()
+        .map(|l| l.text().replace(' ', ""))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn line_with<'t>(text: &'t OcrText, needle: &str) -> &'t OcrLine {
+    text.lines
+        .iter()
+        .find(|l| l.text().replace(' ', "").contains(needle))
+        .unwrap_or_else(|| panic!("no line with {needle}"))
+}
+
+#[test]
+fn reads_a_key_and_a_card_number_with_boxes_in_the_original_pixels() {
+    let ocr = ocr();
+    let text = ocr.recognize(&credentials_png(), Format::Png).unwrap();
+    let all = squeezed(&text);
+    assert!(all.contains("AKIAQYLPMN5HGY2ZTBKW"), "{all}");
+    assert!(all.contains("4111111111111111"), "{all}");
+    assert!(all.to_lowercase().contains("credentials"), "{all}");
+    assert_eq!(ocr.recognitions(), 1);
+
+    // The image is 700 x 120 with three lines of 11-point text starting near (20, 5).
+    let key = line_with(&text, "AKIAQYLPMN5HGY2ZTBKW")
+        .bounding_box()
+        .unwrap();
+    let card = line_with(&text, "4111111111111111").bounding_box().unwrap();
+    for b in [key, card] {
+        assert!(b.left >= 10 && b.left <= 40, "{b:?}");
+        assert!(b.left + b.width <= 700 && b.top + b.height <= 120, "{b:?}");
+        assert!(
+            (10..=40).contains(&b.height),
+            "a line of 11-point text at 150 dpi: {b:?}"
+        );
+        assert!(b.width > 250, "{b:?}");
+    }
+    assert!(
+        card.top >= key.top + key.height / 2,
+        "the card line is below: {key:?} {card:?}"
+    );
+    for word in text.lines.iter().flat_map(|l| &l.words) {
+        assert!(
+            word.width > 0 && word.height > 0 && word.left + word.width <= 700,
+            "{word:?}"
+        );
+    }
+}
+
+#[test]
+fn reads_the_sample_spaces_receipt_scan() {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../samples/spaces/ENG/attachments/files/att66540/receipt-scan.png"
+    );
+    let text = ocr()
+        .recognize(&std::fs::read(path).unwrap(), Format::Png)
+        .unwrap();
+    let lines: Vec<String> = text.lines.iter().map(OcrLine::text).collect();
+    assert_eq!(
+        lines,
+        [
+            "ACME TAXI RECEIPT",
+            "TOTAL $42.80",
+            "CARD 5217 0314 2174 0823",
+            "2026-02-09"
+        ]
+    );
+}
+
+#[test]
+fn engines_serve_concurrent_calls_alike() {
+    let ocr = ocr();
+    let png = credentials_png();
+    let results: Vec<_> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..3)
+            .map(|_| s.spawn(|| ocr.recognize(&png, Format::Png)))
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap().unwrap())
+            .collect()
+    });
+    assert!(results.windows(2).all(|w| w[0] == w[1]));
+    assert_eq!(ocr.recognitions(), 3);
+}
+
+#[test]
+fn the_time_limit_stops_recognition() {
+    // Many lines of text, so that recognition takes far longer than the deadline.
+    let tile = ::image::load_from_memory(&credentials_png())
+        .unwrap()
+        .into_luma8();
+    let (w, h) = tile.dimensions();
+    let page = GrayImage::from_fn(w * 2, h * 10, |x, y| *tile.get_pixel(x % w, y % h));
+    let mut png = Vec::new();
+    page.write_to(&mut Cursor::new(&mut png), ImageFormat::Png)
+        .unwrap();
+
+    let limits = ImageLimits {
+        ocr_time: Duration::from_millis(1),
+        ..ImageLimits::default()
+    };
+    let ocr = TesseractOcr::new("eng", limits).unwrap();
+    let started = Instant::now();
+    let err = ocr.recognize(&png, Format::Png).unwrap_err();
+    assert_eq!(
+        err,
+        ExtractError::LimitExceeded {
+            what: "OCR time per image in milliseconds",
+            limit: 1
+        }
+    );
+    let stopped_after = started.elapsed();
+    let full = Instant::now();
+    let text = self::ocr().recognize(&png, Format::Png).unwrap();
+    assert!(text.word_count() > 100);
+    assert!(
+        stopped_after < full.elapsed(),
+        "stopped early: {stopped_after:?} vs {:?}",
+        full.elapsed()
+    );
+}
+
+#[test]
+fn limits_and_damage_are_errors_before_the_engine() {
+    let ocr = ocr();
+    let bomb = crate::image::prepare::tests::png_header_only(50_000, 50_000);
+    let started = Instant::now();
+    assert_eq!(
+        ocr.recognize(&bomb, Format::Png).unwrap_err().kind(),
+        "limit"
+    );
+    assert!(started.elapsed() < Duration::from_millis(200));
+    let png = credentials_png();
+    let err = ocr
+        .recognize(&png[..png.len() / 3], Format::Png)
+        .unwrap_err();
+    assert_eq!(err.kind(), "malformed");
+    assert!(!err.to_string().contains("AKIA"));
+    assert_eq!(
+        ocr.recognitions(),
+        0,
+        "refused images never reach Tesseract"
+    );
+}
+
+#[test]
+fn a_blank_image_has_no_lines() {
+    let blank = GrayImage::from_pixel(300, 100, ::image::Luma([255]));
+    let mut png = Vec::new();
+    blank
+        .write_to(&mut Cursor::new(&mut png), ImageFormat::Png)
+        .unwrap();
+    assert_eq!(
+        ocr().recognize(&png, Format::Png).unwrap(),
+        OcrText::default()
+    );
+}
+
+#[test]
+fn boxes_shrink_back_outwards_and_stay_inside() {
+    let word = RawWord {
+        text: "x".into(),
+        left: 21,
+        top: 9,
+        right: 41,
+        bottom: 30,
+    };
+    let w = in_original(word, 2, (100, 14));
+    assert_eq!((w.left, w.top, w.width, w.height), (10, 4, 11, 10));
+    let word = RawWord {
+        text: "x".into(),
+        left: 190,
+        top: 0,
+        right: 260,
+        bottom: 5,
+    };
+    let w = in_original(word, 2, (100, 14));
+    assert_eq!((w.left, w.width), (95, 5));
+}

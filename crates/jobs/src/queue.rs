@@ -1,0 +1,231 @@
+//! The queue backend, chosen once: Redis, or the embedded SQLite file.
+
+use std::future::Future;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use apalis::layers::retry::backoff::{ExponentialBackoff, ExponentialBackoffMaker, MakeBackoff};
+use apalis::layers::retry::{BackoffRetryPolicy, HasherRng, RetryPolicy};
+use apalis::prelude::*;
+use futures::TryFutureExt;
+use apalis_redis::RedisStorage;
+use apalis_sqlite::SqliteStorage;
+use redis::aio::ConnectionManagerConfig;
+use secrecy::{ExposeSecret, SecretString};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
+
+use super::ScanJob;
+
+#[derive(Debug, thiserror::Error)]
+pub enum QueueError {
+    #[error("cannot open the embedded job queue at {path}: {source}")]
+    Embedded { path: String, source: sqlx::Error },
+    #[error("cannot set up the embedded job queue: {0}")]
+    EmbeddedSetup(String),
+    // The Redis URL can hold a password: never echo it.
+    #[error("cannot connect to Redis: {0}")]
+    Redis(String),
+    #[error("cannot enqueue a job: {0}")]
+    Push(String),
+    #[error("worker pool stopped with an error: {0}")]
+    Worker(String),
+}
+
+/// How long a Redis command may wait for its answer; see [`JobQueue::redis`].
+const REDIS_RESPONSE_TIMEOUT: Duration = Duration::from_secs(15);
+/// Attempts after the first to enqueue a job, waiting `PUSH_BACKOFF` times the attempt.
+const PUSH_RETRIES: u32 = 3;
+const PUSH_BACKOFF: Duration = Duration::from_millis(500);
+
+/// What a pool does with each job it takes; the workers crate implements it. The queue knows
+/// only this, so that it carries jobs without knowing what they mean.
+pub trait JobHandler: Send + Sync + 'static {
+    /// Runs one job. `attempt` is this try's number, from 1. An error is retried with backoff
+    /// until the pool's retries run out; a handler that wants the job to end on its last try
+    /// records the outcome itself and returns `Ok`.
+    fn handle(&self, job: ScanJob, attempt: usize) -> futures::future::BoxFuture<'_, Result<(), HandlerError>>;
+}
+
+/// A job attempt that failed and is worth another; the message is safe to log.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct HandlerError(pub String);
+
+/// The apalis handler: hands the job to the pool's [`JobHandler`].
+async fn run_job(job: ScanJob, handler: Data<Arc<dyn JobHandler>>, attempt: Attempt) -> Result<(), HandlerError> {
+    handler.handle(job, attempt.current()).await
+}
+
+/// How a pool of workers runs.
+#[derive(Debug, Clone)]
+pub struct PoolOptions {
+    pub name: String,
+    pub concurrency: usize,
+    /// Retries inside a worker, with jittered exponential backoff, before the job is handed
+    /// back to the queue as failed.
+    pub retries: usize,
+    pub job_timeout: Duration,
+    pub heartbeat: Duration,
+    /// How often an idle worker asks the queue for work. Without it apalis waits for the next
+    /// heartbeat, so jobs enqueued just after a worker found the queue empty sat for seconds.
+    pub poll_interval: Duration,
+}
+
+/// The job queue of this process.
+#[derive(Clone)]
+pub enum JobQueue {
+    Embedded(SqliteStorage<ScanJob>),
+    Redis(RedisStorage<ScanJob>),
+}
+
+impl std::fmt::Debug for JobQueue {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            JobQueue::Embedded(_) => "JobQueue::Embedded",
+            JobQueue::Redis(_) => "JobQueue::Redis",
+        })
+    }
+}
+
+impl JobQueue {
+    /// Redis when a URL is given, else the embedded queue file.
+    pub async fn open(redis_url: Option<&SecretString>, embedded_path: &Path, queue: &str, heartbeat: Duration) -> Result<Self, QueueError> {
+        match redis_url {
+            Some(url) => Self::redis(url.expose_secret(), queue, heartbeat).await,
+            None => Self::embedded(embedded_path, queue, heartbeat).await,
+        }
+    }
+
+    pub async fn embedded(path: &Path, queue: &str, heartbeat: Duration) -> Result<Self, QueueError> {
+        let err = |source| QueueError::Embedded { path: path.display().to_string(), source };
+        let options = SqliteConnectOptions::new()
+            .filename(path)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .busy_timeout(Duration::from_secs(30));
+        let pool = SqlitePoolOptions::new().max_connections(4).connect_with(options).await.map_err(err)?;
+        SqliteStorage::setup(&pool).await.map_err(|e| QueueError::EmbeddedSetup(e.to_string()))?;
+        let config = apalis_sqlite::Config::default()
+            .queue(queue)
+            .heartbeat_interval(heartbeat)
+            .missed_heartbeats(2);
+        Ok(JobQueue::Embedded(SqliteStorage::new(&pool).with_config(config)))
+    }
+
+    pub async fn redis(url: &str, queue: &str, heartbeat: Duration) -> Result<Self, QueueError> {
+        let redis_err = |e: apalis_redis::RedisError| QueueError::Redis(redis_error_kind(&e));
+        let client = apalis_redis::Client::open(url).map_err(redis_err)?;
+        // redis' default is to fail a command whose answer takes 500 ms. The answer's wait
+        // counts while the task that reads it is not polled: with classification on the
+        // runtime's one thread (a test's runtime, a debug build), a healthy local Redis failed
+        // a crawler's push with "timed out". Workers now classify off the runtime, but any
+        // busy stretch must cost a pause, not a scan. A dead Redis is still found by the
+        // connection timeout and the reconnects.
+        let config = ConnectionManagerConfig::new()
+            .set_response_timeout(Some(REDIS_RESPONSE_TIMEOUT))
+            .set_connection_timeout(Some(Duration::from_secs(5)));
+        let conn = client.get_connection_manager_with_config(config).await.map_err(redis_err)?;
+        let config = apalis_redis::Config::default()
+            .queue(queue)
+            .heartbeat_interval(heartbeat)
+            .missed_heartbeats(2)
+            // Idempotency keys are per scan: keep them a day, not forever.
+            .idempotency_ttl(Some(Duration::from_secs(24 * 3600)));
+        Ok(JobQueue::Redis(RedisStorage::new(conn).with_config(config)))
+    }
+
+    pub fn kind(&self) -> &'static str {
+        match self {
+            JobQueue::Embedded(_) => "embedded",
+            JobQueue::Redis(_) => "redis",
+        }
+    }
+
+    /// Enqueues a job; a second job with the same idempotency key in the same scan is dropped
+    /// by the queue.
+    pub async fn push(&self, job: ScanJob, max_attempts: usize) -> Result<(), QueueError> {
+        let key = job.idempotency_key();
+        let push_err = |e: &dyn std::fmt::Display| QueueError::Push(e.to_string());
+        // A push that failed may still have landed (the answer was lost, not the command);
+        // the idempotency key makes the next attempt a no-op then, so retrying is safe, and a
+        // Redis that restarts under a scan costs a pause, not the scan.
+        let mut attempt = 0;
+        loop {
+            let task = TaskBuilder::new(job.clone()).idempotency_key(key.clone()).max_attempts(max_attempts).build();
+            let pushed = match self {
+                JobQueue::Embedded(s) => s.clone().push_task(task).await.map_err(|e| push_err(&e)),
+                JobQueue::Redis(s) => s.clone().push_task(task).await.map_err(|e| push_err(&e)),
+            };
+            match pushed {
+                Err(e) if attempt < PUSH_RETRIES => {
+                    attempt += 1;
+                    tracing::warn!(queue = self.kind(), attempt, error = %e, "enqueueing a job failed; trying again");
+                    tokio::time::sleep(PUSH_BACKOFF * attempt).await;
+                }
+                done => return done,
+            }
+        }
+    }
+
+    /// Runs a pool of workers until `shutdown` resolves; in-flight jobs finish first.
+    pub async fn run_pool<F>(&self, handler: Arc<dyn JobHandler>, options: &PoolOptions, shutdown: F) -> Result<(), QueueError>
+    where
+        F: Future<Output = ()> + Send + 'static,
+    {
+        let signal = async move {
+            shutdown.await;
+            Ok::<(), std::io::Error>(())
+        };
+        let worker_err = |e: WorkerError| QueueError::Worker(e.to_string());
+        // The queue remembers workers by name (heartbeats, held jobs); a pool started again in
+        // the same process must not take over the registration of one that stopped.
+        let name = format!("{}-{}", options.name, &uuid::Uuid::new_v4().simple().to_string()[..8]);
+        // The two arms differ only in the backend's type; apalis' builder is generic over it
+        // in ways that do not name well, so the chain is spelled twice.
+        // Boxed as `dyn Send` here, where every type is concrete: left to inference, the
+        // compiler cannot prove apalis' worker future `Send` for all lifetimes, and a caller
+        // could not `tokio::spawn` the pool.
+        let pool: std::pin::Pin<Box<dyn Future<Output = Result<(), QueueError>> + Send>> = match self {
+            JobQueue::Embedded(storage) => Box::pin(WorkerBuilder::new(name.as_str())
+                .backend(storage.clone().poll_with_interval(options.poll_interval))
+                .concurrency(options.concurrency)
+                .retry(retry_policy(options.retries))
+                .timeout(options.job_timeout)
+                .catch_panic()
+                .data(handler.clone())
+                .build(run_job)
+                .run_until(signal)
+                .map_err(worker_err)),
+            JobQueue::Redis(storage) => Box::pin(WorkerBuilder::new(name.as_str())
+                .backend(storage.clone().poll_with_interval(options.poll_interval))
+                .concurrency(options.concurrency)
+                .retry(retry_policy(options.retries))
+                .timeout(options.job_timeout)
+                .catch_panic()
+                .data(handler.clone())
+                .build(run_job)
+                .run_until(signal)
+                .map_err(worker_err)),
+        };
+        pool.await
+    }
+}
+
+fn retry_policy(retries: usize) -> BackoffRetryPolicy<ExponentialBackoff<HasherRng>> {
+    let backoff = ExponentialBackoffMaker::new(
+        Duration::from_millis(200),
+        Duration::from_secs(20),
+        0.5,
+        HasherRng::default(),
+    )
+    .expect("backoff bounds are valid")
+    .make_backoff();
+    RetryPolicy::retries(retries).with_backoff(backoff)
+}
+
+fn redis_error_kind(e: &apalis_redis::RedisError) -> String {
+    // RedisError's Display can include the address but not the password; keep only the kind
+    // and category to be safe.
+    format!("{:?}: {}", e.kind(), e.category())
+}

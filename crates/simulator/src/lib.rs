@@ -1,0 +1,244 @@
+//! A Confluence Cloud simulator: serves sample spaces over the REST API v2 (spaces, pages,
+//! blog posts, footer and inline comments, attachments) with Cloud's shapes, cursor
+//! pagination, Basic/Bearer authentication, 429/5xx fault injection, and attachment downloads
+//! that redirect to a separate media host, as Cloud does.
+//!
+//! It answers like Cloud (`/work/shared/confluence/openapi-v2.json` plus the live-behaviour
+//! notes), not like any one client wants: cursors are opaque, `_links.next` is the only way to
+//! the next page, bodies come only when `body-format` asks for them.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), dlp_simulator::SimulatorError> {
+//! use dlp_simulator::{spawn, SimulatorConfig};
+//! let sim = spawn(SimulatorConfig::new("samples/spaces"), "127.0.0.1:0".parse().unwrap()).await?;
+//! println!("Confluence at {}", sim.site_url());
+//! sim.wait().await;
+//! # Ok(()) }
+//! ```
+
+mod auth;
+mod disk;
+mod errors;
+mod faults;
+mod gate;
+mod media;
+mod model;
+mod paging;
+mod routes;
+mod store;
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+use url::Url;
+
+pub use auth::SimulatorAuth;
+pub use faults::{Faults, RandomFaults, ServerErrorBurst};
+pub use gate::SimulatorStats;
+
+use gate::Gate;
+use media::MediaHost;
+use store::Store;
+
+#[derive(Debug, Clone)]
+pub struct SimulatorConfig {
+    /// A space directory (holding `space.json`) or a directory of space directories.
+    pub root: PathBuf,
+    pub auth: SimulatorAuth,
+    pub faults: Faults,
+}
+
+impl SimulatorConfig {
+    /// Serve `root` without credentials and without faults.
+    pub fn new(root: impl Into<PathBuf>) -> Self {
+        SimulatorConfig {
+            root: root.into(),
+            auth: SimulatorAuth::default(),
+            faults: Faults::default(),
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SimulatorError {
+    #[error("cannot read {path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("malformed sample file {path}: {reason}")]
+    Malformed { path: PathBuf, reason: String },
+    #[error("no space found under {root} (expected space.json there or in a subdirectory)")]
+    NoSpaces { root: PathBuf },
+    #[error("invalid simulator configuration: {0}")]
+    InvalidConfig(&'static str),
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+    #[error("loading the sample space was interrupted")]
+    LoadInterrupted,
+}
+
+/// What the handlers share: the content, where the site and the media host live, the gate
+/// that counts requests and injects faults, and the media host's token key.
+pub(crate) struct AppState {
+    pub store: Store,
+    /// `http://HOST:PORT`, no trailing slash.
+    pub site_origin: String,
+    pub gate: Gate,
+    pub media: MediaHost,
+}
+
+impl AppState {
+    /// `_links.base` of every response.
+    pub fn base(&self) -> String {
+        format!("{}/wiki", self.site_origin)
+    }
+}
+
+/// A running simulator. Dropping it stops both listeners.
+pub struct SimulatorHandle {
+    site_url: Url,
+    media_url: Url,
+    state: Arc<AppState>,
+    stop: watch::Sender<bool>,
+    site_task: JoinHandle<()>,
+    media_task: JoinHandle<()>,
+}
+
+/// Start the simulator on `addr` (port 0 picks a free port) and its media host on another
+/// port of the same interface.
+pub async fn spawn(
+    config: SimulatorConfig,
+    addr: SocketAddr,
+) -> Result<SimulatorHandle, SimulatorError> {
+    config.faults.validate()?;
+    let root = config.root.clone();
+    let store = tokio::task::spawn_blocking(move || Store::load(&root))
+        .await
+        .map_err(|_| SimulatorError::LoadInterrupted)??;
+
+    let site = TcpListener::bind(addr)
+        .await
+        .map_err(|source| SimulatorError::Bind { addr, source })?;
+    let media_addr = SocketAddr::new(addr.ip(), 0);
+    let media_listener =
+        TcpListener::bind(media_addr)
+            .await
+            .map_err(|source| SimulatorError::Bind {
+                addr: media_addr,
+                source,
+            })?;
+    let site_url = local_url(&site, addr)?;
+    let media_url = local_url(&media_listener, media_addr)?;
+
+    let origin = site_url.as_str().trim_end_matches('/').to_string();
+    let state = Arc::new(AppState {
+        store,
+        site_origin: origin,
+        gate: Gate::new(config.auth, &config.faults),
+        media: MediaHost::new(media_url.as_str().trim_end_matches('/').to_string()),
+    });
+
+    let (stop, _) = watch::channel(false);
+    let site_task = serve(site, routes::router(state.clone()), stop.subscribe());
+    let media_task = serve(
+        media_listener,
+        media::router(state.clone()),
+        stop.subscribe(),
+    );
+    tracing::info!(site = %site_url, media = %media_url, "confluence simulator listening");
+    Ok(SimulatorHandle {
+        site_url,
+        media_url,
+        state,
+        stop,
+        site_task,
+        media_task,
+    })
+}
+
+impl SimulatorHandle {
+    /// The site, e.g. `http://127.0.0.1:41234`; the API is under `/wiki/api/v2`.
+    pub fn site_url(&self) -> Url {
+        self.site_url.clone()
+    }
+
+    /// The media host that attachment downloads redirect to (a different origin).
+    pub fn media_url(&self) -> Url {
+        self.media_url.clone()
+    }
+
+    pub fn stats(&self) -> SimulatorStats {
+        self.state.gate.stats()
+    }
+
+    /// Stop accepting connections and wait for in-flight requests to finish.
+    pub async fn shutdown(self) {
+        let _ = self.stop.send(true);
+        let _ = self.site_task.await;
+        let _ = self.media_task.await;
+    }
+
+    /// Run until Ctrl-C (or until a listener fails), then shut down. For the CLI.
+    pub async fn wait(mut self) {
+        // Without a signal handler, run until a listener ends rather than stopping at once.
+        let interrupted = async {
+            if tokio::signal::ctrl_c().await.is_err() {
+                std::future::pending::<()>().await;
+            }
+        };
+        tokio::select! {
+            _ = interrupted => {}
+            _ = &mut self.site_task => {}
+            _ = &mut self.media_task => {}
+        }
+        self.shutdown().await;
+    }
+}
+
+fn local_url(listener: &TcpListener, requested: SocketAddr) -> Result<Url, SimulatorError> {
+    let bound = listener
+        .local_addr()
+        .map_err(|source| SimulatorError::Bind {
+            addr: requested,
+            source,
+        })?;
+    // A wildcard bind is reachable on loopback; links must name a host a client can dial.
+    let ip = if bound.ip().is_unspecified() {
+        IpAddr::V4(Ipv4Addr::LOCALHOST)
+    } else {
+        bound.ip()
+    };
+    let host = match ip {
+        IpAddr::V4(v4) => v4.to_string(),
+        IpAddr::V6(v6) => format!("[{v6}]"),
+    };
+    Url::parse(&format!("http://{host}:{}", bound.port()))
+        .map_err(|_| SimulatorError::InvalidConfig("listen address gives no valid URL"))
+}
+
+fn serve(
+    listener: TcpListener,
+    router: axum::Router,
+    mut stop: watch::Receiver<bool>,
+) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        // `changed` also returns when the handle (the sender) is dropped, which stops the server.
+        let shutdown = async move {
+            let _ = stop.changed().await;
+        };
+        if let Err(error) = axum::serve(listener, router)
+            .with_graceful_shutdown(shutdown)
+            .await
+        {
+            tracing::error!(%error, "simulator listener failed");
+        }
+    })
+}

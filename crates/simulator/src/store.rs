@@ -1,0 +1,344 @@
+//! The content the simulator serves, loaded once from a sample directory (layout in
+//! `samples/README.md`) and checked for consistency so that a broken sample fails at start-up
+//! with the file at fault, not later as a puzzling API answer.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::path::{Path, PathBuf};
+
+use axum::body::Bytes;
+use chrono::{DateTime, Utc};
+
+use super::SimulatorError;
+use super::disk;
+
+/// Pages and blog posts: the two kinds of content that hold comments and attachments.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum DocKind {
+    Page,
+    BlogPost,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CommentLocation {
+    Footer,
+    Inline,
+}
+
+#[derive(Debug, Clone)]
+pub struct Version {
+    pub number: u32,
+    pub created_at: DateTime<Utc>,
+    pub message: String,
+    pub minor_edit: bool,
+    pub author_id: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Space {
+    pub id: u64,
+    pub key: String,
+    pub name: String,
+    pub kind: String,
+    pub status: String,
+    pub author_id: String,
+    pub created_at: DateTime<Utc>,
+    pub homepage_id: u64,
+    pub description: String,
+}
+
+/// A page or a blog post.
+#[derive(Clone)]
+pub struct Document {
+    pub kind: DocKind,
+    pub id: u64,
+    pub space_id: u64,
+    pub status: String,
+    pub title: String,
+    pub parent_id: Option<u64>,
+    pub position: Option<i32>,
+    pub author_id: String,
+    pub owner_id: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub version: Version,
+    pub body: String,
+}
+
+#[derive(Clone)]
+pub struct InlineAnchor {
+    pub resolution_status: String,
+    pub marker_ref: String,
+    pub original_selection: String,
+}
+
+#[derive(Clone)]
+pub struct Comment {
+    pub id: u64,
+    pub container: (DocKind, u64),
+    pub location: CommentLocation,
+    pub inline: Option<InlineAnchor>,
+    pub status: String,
+    pub title: String,
+    pub created_at: DateTime<Utc>,
+    pub version: Version,
+    pub body: String,
+}
+
+#[derive(Clone)]
+pub struct Attachment {
+    /// The numeric part of the v2 id (`att65601` has id 65601).
+    pub id: u64,
+    pub container: (DocKind, u64),
+    pub status: String,
+    pub title: String,
+    pub media_type: String,
+    pub comment: String,
+    pub file_id: String,
+    pub created_at: DateTime<Utc>,
+    pub version: Version,
+    pub bytes: Bytes,
+}
+
+// Titles, bodies and bytes are content under scan and may hold the very values a scanner
+// looks for; Debug output shows identities only.
+impl std::fmt::Debug for Document {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Document")
+            .field("kind", &self.kind)
+            .field("id", &self.id)
+            .field("space_id", &self.space_id)
+            .finish_non_exhaustive()
+    }
+}
+
+impl std::fmt::Debug for Comment {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Comment")
+            .field("id", &self.id)
+            .field("container", &self.container)
+            .field("location", &self.location)
+            .finish_non_exhaustive()
+    }
+}
+
+impl std::fmt::Debug for Attachment {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Attachment")
+            .field("id", &self.id)
+            .field("container", &self.container)
+            .field("file_size", &self.bytes.len())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Everything loaded, indexed by numeric id. Ids are unique across all content, as on Cloud.
+#[derive(Debug, Default)]
+pub struct Store {
+    pub spaces: BTreeMap<u64, Space>,
+    pub pages: BTreeMap<u64, Document>,
+    pub blogposts: BTreeMap<u64, Document>,
+    pub comments: BTreeMap<u64, Comment>,
+    pub attachments: BTreeMap<u64, Attachment>,
+    attachments_by_file: HashMap<String, u64>,
+}
+
+impl Store {
+    /// `root` is a space directory (it holds `space.json`) or a directory of space directories.
+    pub fn load(root: &Path) -> Result<Store, SimulatorError> {
+        let space_dirs = if root.join("space.json").is_file() {
+            vec![root.to_path_buf()]
+        } else {
+            let mut dirs: Vec<PathBuf> = disk::read_dir(root)?
+                .into_iter()
+                .filter(|p| p.join("space.json").is_file())
+                .collect();
+            dirs.sort();
+            dirs
+        };
+        if space_dirs.is_empty() {
+            return Err(SimulatorError::NoSpaces {
+                root: root.to_path_buf(),
+            });
+        }
+        let mut store = Store::default();
+        for dir in &space_dirs {
+            store.load_space(dir)?;
+        }
+        Ok(store)
+    }
+
+    pub fn document(&self, kind: DocKind, id: u64) -> Option<&Document> {
+        match kind {
+            DocKind::Page => self.pages.get(&id),
+            DocKind::BlogPost => self.blogposts.get(&id),
+        }
+    }
+
+    pub fn space_of(&self, doc: &Document) -> Option<&Space> {
+        self.spaces.get(&doc.space_id)
+    }
+
+    pub fn attachment_by_file_id(&self, file_id: &str) -> Option<&Attachment> {
+        self.attachments_by_file
+            .get(file_id)
+            .and_then(|id| self.attachments.get(id))
+    }
+
+    fn load_space(&mut self, dir: &Path) -> Result<(), SimulatorError> {
+        let file = dir.join("space.json");
+        let space = disk::load_space(&file)?;
+        if self.spaces.contains_key(&space.id) || self.spaces.values().any(|s| s.key == space.key) {
+            return Err(disk::invalid(
+                &file,
+                "a space with this id or key is already loaded",
+            ));
+        }
+        let space_id = space.id;
+        let homepage_id = space.homepage_id;
+        self.spaces.insert(space_id, space);
+
+        let mut ids = self.all_ids();
+        for (kind, folder) in [(DocKind::Page, "pages"), (DocKind::BlogPost, "blogposts")] {
+            for json in disk::json_files(&dir.join(folder))? {
+                let doc = disk::load_document(kind, space_id, &json)?;
+                claim(&mut ids, doc.id, &json)?;
+                match kind {
+                    DocKind::Page => self.pages.insert(doc.id, doc),
+                    DocKind::BlogPost => self.blogposts.insert(doc.id, doc),
+                };
+            }
+        }
+        if !self.pages.contains_key(&homepage_id) {
+            return Err(disk::invalid(
+                &dir.join("space.json"),
+                "homepageId names no page of this space",
+            ));
+        }
+        for page in self.pages.values().filter(|p| p.space_id == space_id) {
+            if let Some(parent) = page.parent_id
+                && self
+                    .pages
+                    .get(&parent)
+                    .is_none_or(|p| p.space_id != space_id)
+            {
+                return Err(disk::invalid(
+                    &dir.join("pages").join(format!("{}.json", page.id)),
+                    "parentId names no page of this space",
+                ));
+            }
+        }
+        for json in disk::json_files(&dir.join("comments"))? {
+            let comment = disk::load_comment(&json)?;
+            self.check_container(comment.container, space_id, &json)?;
+            claim(&mut ids, comment.id, &json)?;
+            self.comments.insert(comment.id, comment);
+        }
+        let mut titles: HashSet<((DocKind, u64), String)> = HashSet::new();
+        for json in disk::json_files(&dir.join("attachments"))? {
+            let attachment = disk::load_attachment(dir, &json)?;
+            self.check_container(attachment.container, space_id, &json)?;
+            claim(&mut ids, attachment.id, &json)?;
+            // Downloads address a file by container and file name, so names must be unique there.
+            if !titles.insert((attachment.container, attachment.title.clone())) {
+                return Err(disk::invalid(
+                    &json,
+                    "another attachment of the same container has this title",
+                ));
+            }
+            if self
+                .attachments_by_file
+                .insert(attachment.file_id.clone(), attachment.id)
+                .is_some()
+            {
+                return Err(disk::invalid(&json, "fileId is not unique"));
+            }
+            self.attachments.insert(attachment.id, attachment);
+        }
+        Ok(())
+    }
+
+    fn all_ids(&self) -> HashSet<u64> {
+        self.pages
+            .keys()
+            .chain(self.blogposts.keys())
+            .chain(self.comments.keys())
+            .chain(self.attachments.keys())
+            .copied()
+            .collect()
+    }
+
+    fn check_container(
+        &self,
+        container: (DocKind, u64),
+        space_id: u64,
+        file: &Path,
+    ) -> Result<(), SimulatorError> {
+        match self.document(container.0, container.1) {
+            Some(doc) if doc.space_id == space_id => Ok(()),
+            _ => Err(disk::invalid(
+                file,
+                "containerId names no page or blog post of this space",
+            )),
+        }
+    }
+}
+
+fn claim(ids: &mut HashSet<u64>, id: u64, file: &Path) -> Result<(), SimulatorError> {
+    if ids.insert(id) {
+        Ok(())
+    } else {
+        Err(disk::invalid(file, "content id is used twice"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::fs;
+
+    fn sample() -> PathBuf {
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../samples/spaces")
+    }
+
+    #[test]
+    fn loads_the_sample_space_with_consistent_links() {
+        let store = Store::load(&sample()).expect("sample space loads");
+        assert_eq!(store.spaces.len(), 1);
+        assert!(store.pages.len() >= 32 && store.blogposts.len() >= 6);
+        assert!(store.comments.len() >= 20 && store.attachments.len() >= 12);
+        for a in store.attachments.values() {
+            assert_eq!(
+                store.attachment_by_file_id(&a.file_id).map(|x| x.id),
+                Some(a.id)
+            );
+        }
+    }
+
+    #[test]
+    fn a_single_space_dir_loads_the_same_as_its_parent() {
+        let one = Store::load(&sample().join("ENG")).expect("space dir loads");
+        let all = Store::load(&sample()).expect("root loads");
+        assert_eq!(one.pages.len(), all.pages.len());
+    }
+
+    #[test]
+    fn missing_and_empty_roots_are_clear_errors() {
+        let missing = Store::load(Path::new("/nonexistent/samples")).unwrap_err();
+        assert!(matches!(missing, SimulatorError::Io { .. }), "{missing}");
+        let empty = tempfile::tempdir().expect("tempdir");
+        let err = Store::load(empty.path()).unwrap_err();
+        assert!(matches!(err, SimulatorError::NoSpaces { .. }), "{err}");
+    }
+
+    #[test]
+    fn malformed_json_is_reported_without_quoting_content() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        fs::write(
+            dir.path().join("space.json"),
+            r#"{"id": "SECRET-VALUE-123", "key": 7}"#,
+        )
+        .expect("write");
+        let err = Store::load(dir.path()).unwrap_err().to_string();
+        assert!(err.contains("space.json"), "{err}");
+        assert!(!err.contains("SECRET-VALUE-123"), "{err}");
+    }
+}

@@ -1,0 +1,304 @@
+//! Finding rows: writing a `Finding` as columns, reading it back exactly, and the queries
+//! that list findings.
+
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, AssertSqlSafe, Row};
+
+use super::model::{from_millis, parse_word};
+use super::{FindingFilter, FindingRecord, FindingStatus, Store, StoreError};
+use dlp_domain::{Category, ContentType, Finding, Location, Region, Severity};
+
+/// Every column of a finding row, in the order `record_from_row` reads them.
+const COLUMNS: &str = "f.id, f.detector, f.category, f.severity, f.confidence, f.masked, \
+    f.fingerprint, f.space_key, f.content_type, f.page_id, f.page_version, f.comment_id, \
+    f.attachment_id, f.attachment_title, f.path, f.sheet, f.cell, f.pdf_page, f.line, \
+    f.start_offset, f.end_offset, f.status, f.first_seen_at, f.last_seen_at, f.resolved_at, \
+    f.last_scan_id, f.region";
+
+/// The id of the item a finding sits in, as `ContentRef::item_id` computes it for the item.
+pub(crate) fn item_id_of(location: &Location) -> &str {
+    let own = match location.content_type {
+        ContentType::Comment => location.comment_id.as_deref(),
+        ContentType::Attachment => location.attachment_id.as_deref(),
+        ContentType::Page | ContentType::BlogPost | ContentType::File => None,
+    };
+    own.unwrap_or(&location.page_id)
+}
+
+/// Inserts the finding as open, or updates the row with its id: the place, version and
+/// offsets move with edits, `first_seen_at` stays, a resolved finding is open again.
+pub(crate) async fn upsert(
+    conn: &mut AnyConnection,
+    finding: &Finding,
+    scan_id: &str,
+    now: i64,
+) -> Result<(), StoreError> {
+    let l = &finding.location;
+    sqlx::query(
+        "INSERT INTO findings (id, detector, category, severity, confidence, masked, fingerprint, \
+           space_key, content_type, item_id, page_id, page_version, comment_id, attachment_id, \
+           attachment_title, path, sheet, cell, pdf_page, line, start_offset, end_offset, \
+           status, first_seen_at, last_seen_at, resolved_at, last_scan_id, region) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, \
+           $18, $19, $20, $21, $22, 'open', $23, $23, NULL, $24, $25) \
+         ON CONFLICT (id) DO UPDATE SET \
+           detector = excluded.detector, category = excluded.category, \
+           severity = excluded.severity, confidence = excluded.confidence, \
+           masked = excluded.masked, fingerprint = excluded.fingerprint, \
+           space_key = excluded.space_key, content_type = excluded.content_type, \
+           item_id = excluded.item_id, page_id = excluded.page_id, \
+           page_version = excluded.page_version, comment_id = excluded.comment_id, \
+           attachment_id = excluded.attachment_id, attachment_title = excluded.attachment_title, \
+           path = excluded.path, sheet = excluded.sheet, cell = excluded.cell, \
+           pdf_page = excluded.pdf_page, line = excluded.line, \
+           start_offset = excluded.start_offset, end_offset = excluded.end_offset, \
+           status = 'open', last_seen_at = excluded.last_seen_at, resolved_at = NULL, \
+           last_scan_id = excluded.last_scan_id, region = excluded.region",
+    )
+    .bind(finding.id.as_str())
+    .bind(finding.detector.as_str())
+    .bind(finding.category.as_str())
+    .bind(finding.severity.as_str())
+    .bind(finding.confidence)
+    .bind(finding.masked.as_str())
+    .bind(finding.fingerprint.as_str())
+    .bind(l.space_key.as_str())
+    .bind(l.content_type.as_str())
+    .bind(item_id_of(l))
+    .bind(l.page_id.as_str())
+    .bind(l.page_version.map(i64::from))
+    .bind(l.comment_id.as_deref())
+    .bind(l.attachment_id.as_deref())
+    .bind(l.attachment_title.as_deref())
+    .bind(l.path.as_deref())
+    .bind(l.sheet.as_deref())
+    .bind(l.cell.as_deref())
+    .bind(l.pdf_page.map(i64::from))
+    .bind(l.line.map(i64::from))
+    .bind(offset(l.start)?)
+    .bind(offset(l.end)?)
+    .bind(now)
+    .bind(scan_id)
+    .bind(l.region.map(region_text))
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+fn offset(value: Option<usize>) -> Result<Option<i64>, StoreError> {
+    value
+        .map(i64::try_from)
+        .transpose()
+        .map_err(|_| StoreError::Invalid("a finding offset is beyond what the store can hold"))
+}
+
+impl Store {
+    /// Every finding row, open or resolved: what a re-scan must never grow by duplicates.
+    pub async fn count_findings(&self) -> Result<i64, StoreError> {
+        let row = sqlx::query("SELECT COUNT(*) FROM findings").fetch_one(&self.pool).await?;
+        Ok(row.get::<i64, _>(0))
+    }
+
+    /// Open findings in the content items this scan covered, classified or found unchanged,
+    /// ordered by location (space, page, item, place in the item, offset).
+    pub async fn scan_findings(&self, scan_id: &str) -> Result<Vec<Finding>, StoreError> {
+        let sql = format!(
+            "SELECT {COLUMNS} FROM findings f JOIN scan_contents c \
+               ON c.content_type = f.content_type AND c.item_id = f.item_id \
+             WHERE c.scan_id = $1 AND f.status = 'open'"
+        );
+        let rows = sqlx::query(AssertSqlSafe(sql))
+            .bind(scan_id)
+            .fetch_all(&self.pool)
+            .await?;
+        let mut findings = rows
+            .iter()
+            .map(|row| record_from_row(row).map(|r| r.finding))
+            .collect::<Result<Vec<_>, _>>()?;
+        // Sorted here, not in SQL: the two databases order NULLs and text differently.
+        findings.sort_by(|a, b| location_order(a).cmp(&location_order(b)));
+        Ok(findings)
+    }
+
+    /// Findings matching the filter, by id, one page at a time.
+    pub async fn findings(&self, filter: &FindingFilter) -> Result<Vec<FindingRecord>, StoreError> {
+        // Only fixed fragments and numbered placeholders go into the SQL; values are bound.
+        let mut conditions: Vec<String> = Vec::new();
+        let mut binds: Vec<&str> = Vec::new();
+        for (column, value) in [
+            ("space_key", filter.space_key.as_deref()),
+            ("status", filter.status.map(FindingStatus::as_str)),
+            ("category", filter.category.map(Category::as_str)),
+            ("detector", filter.detector.as_deref()),
+            ("page_id", filter.page_id.as_deref()),
+        ] {
+            if let Some(value) = value {
+                binds.push(value);
+                conditions.push(format!("f.{column} = ${}", binds.len()));
+            }
+        }
+        if let Some(after) = filter.after.as_deref() {
+            binds.push(after);
+            conditions.push(format!("f.id > ${}", binds.len()));
+        }
+        let where_clause = if conditions.is_empty() {
+            String::new()
+        } else {
+            format!("WHERE {}", conditions.join(" AND "))
+        };
+        let limit = filter.limit.clamp(1, FindingFilter::MAX_LIMIT);
+        let sql = format!(
+            "SELECT {COLUMNS} FROM findings f {where_clause} ORDER BY f.id LIMIT ${}",
+            binds.len() + 1
+        );
+        let mut query = sqlx::query(AssertSqlSafe(sql));
+        for value in binds {
+            query = query.bind(value);
+        }
+        let rows = query.bind(i64::from(limit)).fetch_all(&self.pool).await?;
+        rows.iter().map(record_from_row).collect()
+    }
+}
+
+/// The order a reviewer reads findings in: by page, then by item and the place inside it.
+fn location_order(f: &Finding) -> impl Ord + '_ {
+    let l = &f.location;
+    (
+        (
+            l.space_key.as_str(),
+            l.page_id.as_str(),
+            l.content_type.as_str(),
+        ),
+        (
+            l.comment_id.as_deref(),
+            l.attachment_id.as_deref(),
+            l.path.as_deref(),
+        ),
+        (
+            l.sheet.as_deref(),
+            l.cell.as_deref(),
+            l.pdf_page,
+            l.line,
+            l.start,
+        ),
+        f.id.as_str(),
+    )
+}
+
+fn record_from_row(row: &AnyRow) -> Result<FindingRecord, StoreError> {
+    let category: String = row.try_get("category")?;
+    let severity: String = row.try_get("severity")?;
+    let content_type: String = row.try_get("content_type")?;
+    let status: String = row.try_get("status")?;
+    let resolved_at: Option<i64> = row.try_get("resolved_at")?;
+    let location = Location {
+        space_key: row.try_get("space_key")?,
+        content_type: parse_word(&content_type, ContentType::parse, "findings.content_type")?,
+        page_id: row.try_get("page_id")?,
+        page_version: small(row, "page_version")?,
+        comment_id: row.try_get("comment_id")?,
+        attachment_id: row.try_get("attachment_id")?,
+        attachment_title: row.try_get("attachment_title")?,
+        path: row.try_get("path")?,
+        sheet: row.try_get("sheet")?,
+        cell: row.try_get("cell")?,
+        pdf_page: small(row, "pdf_page")?,
+        region: region_of(row)?,
+        line: small(row, "line")?,
+        start: wide(row, "start_offset")?,
+        end: wide(row, "end_offset")?,
+    };
+    Ok(FindingRecord {
+        finding: Finding {
+            id: row.try_get("id")?,
+            detector: row.try_get("detector")?,
+            category: parse_word(&category, Category::parse, "findings.category")?,
+            severity: parse_word(&severity, Severity::parse, "findings.severity")?,
+            confidence: row.try_get("confidence")?,
+            masked: row.try_get("masked")?,
+            fingerprint: row.try_get("fingerprint")?,
+            location,
+        },
+        status: parse_word(&status, FindingStatus::parse, "findings.status")?,
+        first_seen_at: from_millis(row.try_get("first_seen_at")?, "findings.first_seen_at")?,
+        last_seen_at: from_millis(row.try_get("last_seen_at")?, "findings.last_seen_at")?,
+        resolved_at: resolved_at
+            .map(|ms| from_millis(ms, "findings.resolved_at"))
+            .transpose()?,
+        last_scan_id: row.try_get("last_scan_id")?,
+    })
+}
+
+/// An OCR box as one column, "left,top,width,height": it is read and written whole, never
+/// queried by its parts.
+fn region_text(r: Region) -> String {
+    format!("{},{},{},{}", r.left, r.top, r.width, r.height)
+}
+
+fn region_of(row: &AnyRow) -> Result<Option<Region>, StoreError> {
+    let corrupt = || StoreError::Corrupt { column: "findings.region" };
+    let Some(text) = row.try_get::<Option<String>, _>("region")? else {
+        return Ok(None);
+    };
+    let parts: Vec<u32> = text
+        .split(',')
+        .map(|p| p.parse().map_err(|_| corrupt()))
+        .collect::<Result<_, _>>()?;
+    match parts[..] {
+        [left, top, width, height] => Ok(Some(Region { left, top, width, height })),
+        _ => Err(corrupt()),
+    }
+}
+
+fn small(row: &AnyRow, column: &'static str) -> Result<Option<u32>, StoreError> {
+    let value: Option<i64> = row.try_get(column)?;
+    value
+        .map(u32::try_from)
+        .transpose()
+        .map_err(|_| StoreError::Corrupt { column })
+}
+
+fn wide(row: &AnyRow, column: &'static str) -> Result<Option<usize>, StoreError> {
+    let value: Option<i64> = row.try_get(column)?;
+    value
+        .map(usize::try_from)
+        .transpose()
+        .map_err(|_| StoreError::Corrupt { column })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use dlp_domain::{ContentRef, SegmentOrigin};
+
+    fn item(content_type: ContentType) -> ContentRef {
+        ContentRef {
+            space_key: "ENG".into(),
+            content_type,
+            page_id: "123".into(),
+            page_version: Some(4),
+            comment_id: Some("c9".into()).filter(|_| content_type == ContentType::Comment),
+            attachment_id: Some("att7".into()).filter(|_| content_type == ContentType::Attachment),
+            attachment_title: None,
+        }
+    }
+
+    #[test]
+    fn a_finding_sits_in_the_same_item_its_content_ref_names() {
+        for ct in ContentType::ALL {
+            let item = item(ct);
+            let loc = Location::new(&item, &SegmentOrigin::default(), 1, 0, 4);
+            assert_eq!(item_id_of(&loc), item.item_id(), "{ct:?}");
+        }
+    }
+
+    #[test]
+    fn offsets_beyond_i64_are_refused() {
+        assert_eq!(offset(Some(7)).unwrap(), Some(7));
+        assert_eq!(offset(None).unwrap(), None);
+        assert!(matches!(
+            offset(Some(usize::MAX)),
+            Err(StoreError::Invalid(_))
+        ));
+    }
+}

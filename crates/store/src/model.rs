@@ -1,0 +1,347 @@
+//! The values the store takes and gives back. Statuses are stored as the lowercase words of
+//! their `as_str`, which the migrations' CHECK constraints list.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use dlp_domain::{Category, ContentRef, Finding};
+
+use super::StoreError;
+
+/// Declares a status enum spelled in the database and in JSON by the same words.
+macro_rules! stored_words {
+    ($(#[$meta:meta])* $name:ident { $($variant:ident = $word:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        pub enum $name {
+            $(#[serde(rename = $word)] $variant),+
+        }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $($name::$variant => $word),+
+                }
+            }
+
+            pub fn parse(word: &str) -> Option<Self> {
+                Self::ALL.iter().copied().find(|v| v.as_str() == word)
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+
+stored_words! {
+    /// What a scan walks: a Confluence space, or local paths (`confluence-dlp scan PATH`).
+    ScanKind { Space = "space", Paths = "paths" }
+}
+
+stored_words! {
+    ScanStatus { Running = "running", Completed = "completed", Failed = "failed", Cancelled = "cancelled" }
+}
+
+stored_words! {
+    /// Where one job of a scan stands. `Queued` until the job records its outcome.
+    ItemStatus {
+        Queued = "queued",
+        Done = "done",
+        Failed = "failed",
+        NotExtracted = "not_extracted",
+        Unchanged = "unchanged",
+    }
+}
+
+stored_words! {
+    /// `Resolved` when a later classification of the same item no longer finds the value.
+    FindingStatus { Open = "open", Resolved = "resolved" }
+}
+
+/// A scan about to start.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewScan {
+    pub kind: ScanKind,
+    /// The Confluence site (base URL) for a space scan; `None` for local paths.
+    pub site: Option<String>,
+    pub space_key: Option<String>,
+    /// Who started it (a user, `cli`, `scheduler`, `webhook`), for the audit trail.
+    pub actor: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ScanRecord {
+    pub id: String,
+    pub kind: ScanKind,
+    pub site: Option<String>,
+    pub space_key: Option<String>,
+    pub actor: String,
+    pub status: ScanStatus,
+    pub started_at: DateTime<Utc>,
+    pub finished_at: Option<DateTime<Utc>>,
+}
+
+/// A scan and its counts, all read from the scan's job rows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ScanProgress {
+    pub scan: ScanRecord,
+    /// Jobs enqueued (distinct item keys).
+    pub total: u64,
+    pub queued: u64,
+    pub done: u64,
+    pub unchanged: u64,
+    pub failed: u64,
+    pub not_extracted: u64,
+    /// Open findings in the content items the scan covered so far.
+    pub open_findings: u64,
+}
+
+impl ScanProgress {
+    /// Jobs that reached an outcome, whatever it was.
+    pub fn finished(&self) -> u64 {
+        self.total - self.queued
+    }
+}
+
+/// How one job of a scan ended. Sets the job's row in the scan and the audit event.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum JobOutcome {
+    /// The content was fetched and classified (some of its items may have been unchanged).
+    Classified,
+    /// Nothing to classify: every item was current.
+    Unchanged,
+    /// The job failed; `error` is a safe message (no content) and the job may be retried.
+    Failed { error: String },
+    /// The content could not be turned into text (a limit, an unsupported format).
+    NotExtracted { reason: String },
+}
+
+impl JobOutcome {
+    pub fn item_status(&self) -> ItemStatus {
+        match self {
+            JobOutcome::Classified => ItemStatus::Done,
+            JobOutcome::Unchanged => ItemStatus::Unchanged,
+            JobOutcome::Failed { .. } => ItemStatus::Failed,
+            JobOutcome::NotExtracted { .. } => ItemStatus::NotExtracted,
+        }
+    }
+
+    pub(crate) fn message(&self) -> Option<&str> {
+        match self {
+            JobOutcome::Failed { error } => Some(error),
+            JobOutcome::NotExtracted { reason } => Some(reason),
+            JobOutcome::Classified | JobOutcome::Unchanged => None,
+        }
+    }
+}
+
+/// What a job learnt about one content item (a page body, one comment, one attachment).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ItemResult {
+    pub item: ContentRef,
+    /// The version classified, when the content has versions.
+    pub version: Option<u32>,
+    /// The digest of the rule pack that classified it.
+    pub rules_digest: String,
+    pub verdict: ItemVerdict,
+}
+
+/// Whether an item was classified this time, or skipped as current.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ItemVerdict {
+    /// Everything found in the item: this list replaces the item's open findings, so a
+    /// value missing from it is resolved.
+    Classified(Vec<Finding>),
+    /// The item's version and rule set were already classified ([`Store::is_current`]):
+    /// its findings stay as they are, and the scan counts the item as covered.
+    ///
+    /// [`Store::is_current`]: super::Store::is_current
+    Unchanged,
+}
+
+impl ItemResult {
+    pub fn classified(
+        item: ContentRef,
+        version: Option<u32>,
+        rules_digest: &str,
+        findings: Vec<Finding>,
+    ) -> Self {
+        ItemResult {
+            item,
+            version,
+            rules_digest: rules_digest.to_owned(),
+            verdict: ItemVerdict::Classified(findings),
+        }
+    }
+
+    pub fn unchanged(item: ContentRef, version: Option<u32>, rules_digest: &str) -> Self {
+        ItemResult {
+            item,
+            version,
+            rules_digest: rules_digest.to_owned(),
+            verdict: ItemVerdict::Unchanged,
+        }
+    }
+}
+
+/// What [`Store::record_job`](super::Store::record_job) changed.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct RecordSummary {
+    /// Findings seen for the first time.
+    pub opened: u32,
+    /// Resolved findings found again.
+    pub reopened: u32,
+    /// Open findings no longer found in their item.
+    pub resolved: u32,
+    /// Items classified and recorded.
+    pub classified_items: u32,
+    /// Items skipped: unchanged, or older than what was already recorded (a late retry).
+    pub skipped_items: u32,
+}
+
+/// One job row of a scan.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ScanItemRow {
+    pub item_key: String,
+    pub label: String,
+    pub status: ItemStatus,
+    pub error: Option<String>,
+    pub attempts: u32,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A finding as stored: the contract's `Finding` and its lifecycle.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FindingRecord {
+    #[serde(flatten)]
+    pub finding: Finding,
+    pub status: FindingStatus,
+    pub first_seen_at: DateTime<Utc>,
+    pub last_seen_at: DateTime<Utc>,
+    pub resolved_at: Option<DateTime<Utc>>,
+    pub last_scan_id: Option<String>,
+}
+
+/// Which findings to list; every field narrows. Pages are ordered by finding id: pass the
+/// last id of a page as `after` to get the next.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FindingFilter {
+    pub space_key: Option<String>,
+    pub status: Option<FindingStatus>,
+    pub category: Option<Category>,
+    pub detector: Option<String>,
+    /// The page (or blog post) itself, its comments and its attachments.
+    pub page_id: Option<String>,
+    pub after: Option<String>,
+    /// Clamped to 1..=[`FindingFilter::MAX_LIMIT`].
+    pub limit: u32,
+}
+
+impl FindingFilter {
+    pub const MAX_LIMIT: u32 = 1000;
+}
+
+impl Default for FindingFilter {
+    fn default() -> Self {
+        FindingFilter {
+            space_key: None,
+            status: None,
+            category: None,
+            detector: None,
+            page_id: None,
+            after: None,
+            limit: 100,
+        }
+    }
+}
+
+/// An audit event to write. `detail` is JSON of ids, counts and safe messages only.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewAuditEvent {
+    pub actor: String,
+    pub action: String,
+    pub scan_id: Option<String>,
+    pub subject: Option<String>,
+    pub detail: serde_json::Value,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AuditEvent {
+    pub id: i64,
+    pub at: DateTime<Utc>,
+    pub actor: String,
+    pub action: String,
+    pub scan_id: Option<String>,
+    pub subject: Option<String>,
+    pub detail: serde_json::Value,
+}
+
+/// Which audit events to read, oldest first: pass the last id seen as `after_id` to page on
+/// (an export reads the whole trail this way).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AuditQuery {
+    pub scan_id: Option<String>,
+    pub after_id: Option<i64>,
+    /// Clamped to 1..=1000; 0 means 100.
+    pub limit: u32,
+}
+
+/// Unix milliseconds, the store's clock (portable across both databases).
+pub(crate) fn now_millis() -> i64 {
+    Utc::now().timestamp_millis()
+}
+
+pub(crate) fn from_millis(ms: i64, column: &'static str) -> Result<DateTime<Utc>, StoreError> {
+    DateTime::from_timestamp_millis(ms).ok_or(StoreError::Corrupt { column })
+}
+
+pub(crate) fn parse_word<T>(
+    word: &str,
+    parse: fn(&str) -> Option<T>,
+    column: &'static str,
+) -> Result<T, StoreError> {
+    parse(word).ok_or(StoreError::Corrupt { column })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statuses_round_trip_through_their_words() {
+        for s in ItemStatus::ALL {
+            assert_eq!(ItemStatus::parse(s.as_str()), Some(*s));
+            assert_eq!(serde_json::to_value(s).unwrap(), s.as_str());
+        }
+        assert_eq!(ItemStatus::NotExtracted.as_str(), "not_extracted");
+        assert_eq!(ScanStatus::parse("cancelled"), Some(ScanStatus::Cancelled));
+        assert_eq!(FindingStatus::parse("closed"), None);
+        assert_eq!(ScanKind::Paths.to_string(), "paths");
+    }
+
+    #[test]
+    fn outcomes_map_to_job_statuses_and_keep_their_message() {
+        let failed = JobOutcome::Failed {
+            error: "HTTP 503 from Confluence".into(),
+        };
+        assert_eq!(failed.item_status(), ItemStatus::Failed);
+        assert_eq!(failed.message(), Some("HTTP 503 from Confluence"));
+        assert_eq!(JobOutcome::Unchanged.item_status(), ItemStatus::Unchanged);
+        assert_eq!(JobOutcome::Classified.message(), None);
+    }
+
+    #[test]
+    fn millis_out_of_range_is_reported_as_corrupt() {
+        assert!(from_millis(0, "x").is_ok());
+        assert!(matches!(
+            from_millis(i64::MAX, "x"),
+            Err(StoreError::Corrupt { column: "x" })
+        ));
+    }
+}

@@ -1,0 +1,180 @@
+//! The composition root: every part a process needs, built from [`Settings`] in one place.
+//!
+//! The CLI commands, `serve` (coming) and the tests all build an [`App`]; nothing else opens a
+//! store, a queue or a Confluence client, loads the rule pack or starts Tesseract. Each
+//! backend choice (SQLite or PostgreSQL, embedded queue or Redis) is made here, once, by what
+//! the settings hold.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use dlp_confluence::{Auth, ClientConfig, ConfluenceClient};
+use dlp_engine::{Classifier, Engine, EngineOptions, RulePack};
+use dlp_extract::image::{CachedOcr, ImageLimits, TesseractOcr};
+use dlp_extract::{AttachmentLimits, NoOcr, Ocr, StorageLimits};
+use dlp_jobs::{JobHandler, JobQueue, PoolOptions, QueueError};
+use dlp_store::Store;
+use dlp_workers::{ScanHandler, StoreOcrCache, WorkerDeps};
+use secrecy::ExposeSecret;
+use url::Url;
+
+use crate::config::{ConfigError, Settings};
+use crate::keys::Keys;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error("rules: {0}")]
+    Rules(String),
+    #[error("Confluence: {0}")]
+    Confluence(#[from] dlp_confluence::ConfluenceError),
+    #[error("store")]
+    Store(#[from] dlp_store::StoreError),
+    #[error("job queue")]
+    Queue(#[from] QueueError),
+}
+
+/// The parts of a running process, wired once.
+pub struct App {
+    pub settings: Settings,
+    pub store: Store,
+    pub queue: JobQueue,
+    /// Present when a site is configured; local scans need none.
+    pub confluence: Option<ConfluenceClient>,
+    /// What every job handler shares: the classifier, the sealer, OCR and its cache, limits.
+    pub workers: Arc<WorkerDeps>,
+    /// How this process runs its worker pool.
+    pub pool: PoolOptions,
+}
+
+impl std::fmt::Debug for App {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("App").field("store", &self.store).field("queue", &self.queue).finish_non_exhaustive()
+    }
+}
+
+impl App {
+    pub async fn build(settings: Settings) -> Result<App, AppError> {
+        settings.validate()?;
+        settings.ensure_data_dir()?;
+        let keys = Keys::load(&settings)?;
+        let confluence = confluence_client(&settings)?;
+        let store = open_store(&settings).await?;
+        let heartbeat = Duration::from_secs(settings.workers.heartbeat_secs.max(1));
+        let queue =
+            JobQueue::open(settings.redis_url.as_ref(), &settings.embedded_queue_path(), &settings.workers.queue, heartbeat).await?;
+        let classifier = classifier(&settings, &keys)?;
+        let sealer = keys.sealer();
+        let ocr = ocr(Arc::new(StoreOcrCache::new(store.clone(), sealer.clone(), tokio::runtime::Handle::current()))).await;
+        let workers = Arc::new(WorkerDeps {
+            store: store.clone(),
+            classifier,
+            sealer,
+            client: confluence.clone(),
+            max_attempts: settings.workers.max_attempts,
+            storage_limits: StorageLimits::default(),
+            attachment_limits: AttachmentLimits {
+                max_bytes: usize::try_from(settings.confluence.max_download_bytes).unwrap_or(usize::MAX),
+                ..AttachmentLimits::default()
+            },
+            ocr,
+        });
+        let pool = PoolOptions {
+            name: format!("confluence-dlp-{}-{}", hostname(), std::process::id()),
+            concurrency: settings.workers.concurrency,
+            // All attempts run in the worker that took the job, with backoff between them; the
+            // queue hands a job out again only when its worker dies.
+            retries: settings.workers.max_attempts.saturating_sub(1),
+            job_timeout: settings.job_timeout(),
+            heartbeat,
+            poll_interval: Duration::from_millis(200),
+        };
+        Ok(App { settings, store, queue, confluence, workers, pool })
+    }
+
+    /// The handler a worker pool runs jobs with.
+    pub fn handler(&self) -> Arc<dyn JobHandler> {
+        Arc::new(ScanHandler(self.workers.clone()))
+    }
+
+    /// Runs this process's worker pool until `shutdown` resolves.
+    pub async fn run_workers(&self, shutdown: impl std::future::Future<Output = ()> + Send + 'static) -> Result<(), QueueError> {
+        self.queue.run_pool(self.handler(), &self.pool, shutdown).await
+    }
+}
+
+/// The store the settings name, migrated; for commands that need nothing else (`migrate`).
+pub async fn open_store(settings: &Settings) -> Result<Store, AppError> {
+    settings.validate()?;
+    settings.ensure_data_dir()?;
+    Ok(Store::connect(settings.store_url().expose_secret()).await?)
+}
+
+/// The Confluence client of the configured site, with the credentials [`Auth::resolve`] makes
+/// of the settings; `None` without a site.
+pub fn confluence_client(settings: &Settings) -> Result<Option<ConfluenceClient>, AppError> {
+    let c = &settings.confluence;
+    let Some(site) = c.site.as_deref() else { return Ok(None) };
+    let site = Url::parse(site).map_err(|_| ConfigError::Invalid {
+        name: "confluence.site (CONFLUENCE_SITE, --site)",
+        reason: "not a URL; give the site root, e.g. https://acme.atlassian.net".into(),
+    })?;
+    let auth = Auth::resolve(c.email.as_deref(), c.api_token.as_ref(), c.pat.as_ref())?;
+    let mut config = ClientConfig::new(site, auth);
+    config.page_limit = c.page_limit;
+    config.max_requests_per_sec = c.max_requests_per_sec;
+    config.max_retries = c.max_retries;
+    config.request_timeout = Duration::from_secs(c.request_timeout_secs);
+    config.max_download_bytes = c.max_download_bytes;
+    Ok(Some(ConfluenceClient::new(config)?))
+}
+
+/// The built-in rule pack with the configured rule files over it.
+pub fn rule_pack(settings: &Settings) -> Result<RulePack, AppError> {
+    let mut pack = RulePack::builtin();
+    for path in &settings.rules.paths {
+        let extra = if path.is_dir() {
+            RulePack::load_dir(path).map_err(|e| AppError::Rules(e.to_string()))?
+        } else {
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| AppError::Rules(format!("cannot read {}: {}", path.display(), e.kind())))?;
+            RulePack::from_toml_str(&path.display().to_string(), &text).map_err(|e| AppError::Rules(e.to_string()))?
+        };
+        pack = pack.merge(extra);
+    }
+    Ok(pack)
+}
+
+fn classifier(settings: &Settings, keys: &Keys) -> Result<Classifier, AppError> {
+    let rules = |e: &dyn std::fmt::Display| AppError::Rules(e.to_string());
+    let options = EngineOptions { min_confidence: settings.rules.min_confidence, ..EngineOptions::default() };
+    let engine = Engine::new(rule_pack(settings)?, options).map_err(|e| rules(&e))?;
+    Classifier::new(engine, keys.fingerprinter()).with_suppressions(&settings.rules.suppressions).map_err(|e| rules(&e))
+}
+
+/// Tesseract with the English model, its results cached in the store. A process where
+/// Tesseract cannot start (the model not installed) still scans: its images are reported as
+/// not extracted, never as clean, and the warning says why.
+async fn ocr(cache: Arc<StoreOcrCache>) -> Box<dyn Ocr> {
+    // Loading the model reads tens of megabytes: not on an async thread.
+    let started = tokio::task::spawn_blocking(|| TesseractOcr::new("eng", ImageLimits::default())).await;
+    match started {
+        Ok(Ok(tesseract)) => {
+            tracing::info!(engine = tesseract.engine_identity(), "OCR ready");
+            Box::new(CachedOcr::new(tesseract, cache))
+        }
+        Ok(Err(e)) => {
+            tracing::warn!(error = %e, "OCR unavailable; images will be reported as not extracted");
+            Box::new(NoOcr)
+        }
+        Err(_) => {
+            tracing::warn!("OCR start-up stopped; images will be reported as not extracted");
+            Box::new(NoOcr)
+        }
+    }
+}
+
+fn hostname() -> String {
+    std::fs::read_to_string("/etc/hostname").map(|h| h.trim().to_owned()).unwrap_or_else(|_| "host".into())
+}

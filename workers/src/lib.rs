@@ -1,0 +1,265 @@
+//! What a worker does with one job: fetch the content, extract text segments, classify them
+//! and record the outcome. Every job ends recorded: classified, unchanged, not extracted, or
+//! failed with a safe message. Nothing a job meets crosses the job boundary as a panic (the
+//! pool catches those too) or as a raw value in an error.
+
+mod fetch;
+mod ocr_cache;
+
+use std::sync::Arc;
+
+use futures::future::BoxFuture;
+
+use dlp_engine::Classifier;
+use dlp_confluence::ConfluenceClient;
+use dlp_domain::{ContentRef, ContentType, Finding, Segment};
+use dlp_extract::{self, AttachmentLimits, ExtractError, Ocr, StorageLimits};
+use dlp_jobs::{HandlerError, JobHandler, ScanJob, Sealer, Work};
+use dlp_store::{ItemResult, JobOutcome, Store};
+
+pub use fetch::FetchError;
+pub use ocr_cache::StoreOcrCache;
+
+/// What every job handler shares; built once per process.
+pub struct WorkerDeps {
+    pub store: Store,
+    pub classifier: Classifier,
+    pub sealer: Sealer,
+    /// Absent for processes that scan only local files.
+    pub client: Option<ConfluenceClient>,
+    /// Must match the attempts the jobs were enqueued with: the last attempt records the
+    /// failure so that the scan can finish.
+    pub max_attempts: usize,
+    pub storage_limits: StorageLimits,
+    pub attachment_limits: AttachmentLimits,
+    pub ocr: Box<dyn Ocr>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum JobError {
+    /// Worth another attempt: the network, Confluence's 5xx, the store being unreachable.
+    #[error("{0}")]
+    Transient(String),
+}
+
+/// What processing a job came to, before it is recorded.
+struct Processed {
+    outcome: JobOutcome,
+    results: Vec<ItemResult>,
+}
+
+/// The queue's handler of scan jobs: what a pool is given to run.
+#[derive(Clone)]
+pub struct ScanHandler(pub Arc<WorkerDeps>);
+
+impl JobHandler for ScanHandler {
+    fn handle(&self, job: ScanJob, attempt: usize) -> BoxFuture<'_, Result<(), HandlerError>> {
+        Box::pin(async move { execute(&job, &self.0, attempt).await.map_err(|JobError::Transient(why)| HandlerError(why)) })
+    }
+}
+
+/// Runs one job and records its outcome. `attempt` is this try's number, from 1 (apalis counts
+/// the try before the handler runs); on the last one (`max_attempts`) a transient failure is
+/// recorded as the job's final outcome, so the scan can finish and the error is kept.
+pub async fn execute(job: &ScanJob, deps: &Arc<WorkerDeps>, attempt: usize) -> Result<(), JobError> {
+    let processed = match process(job, deps).await {
+        Ok(p) => p,
+        Err(Failure::Permanent(reason)) => Processed { outcome: JobOutcome::Failed { error: reason }, results: Vec::new() },
+        Err(Failure::Transient(reason)) => {
+            if attempt >= deps.max_attempts {
+                tracing::warn!(item = %job.item_key, error = %reason, "job failed for good");
+                Processed {
+                    outcome: JobOutcome::Failed { error: format!("gave up after {} attempts: {reason}", deps.max_attempts) },
+                    results: Vec::new(),
+                }
+            } else {
+                tracing::info!(item = %job.item_key, attempt, error = %reason, "job will be retried");
+                return Err(JobError::Transient(reason));
+            }
+        }
+    };
+    deps.store
+        .record_job(&job.scan_id, &job.item_key, &processed.outcome, &processed.results)
+        .await
+        .map_err(|e| JobError::Transient(format!("cannot record the outcome: {}", chain(&e))))?;
+    Ok(())
+}
+
+enum Failure {
+    /// Retrying cannot help (malformed content, refused by Confluence, over a limit).
+    Permanent(String),
+    Transient(String),
+}
+
+impl From<FetchError> for Failure {
+    fn from(e: FetchError) -> Self {
+        if e.is_transient() { Failure::Transient(chain(&e)) } else { Failure::Permanent(chain(&e)) }
+    }
+}
+
+impl From<dlp_store::StoreError> for Failure {
+    fn from(e: dlp_store::StoreError) -> Self {
+        Failure::Transient(format!("store: {}", chain(&e)))
+    }
+}
+
+/// An error and its causes on one line, as the item's recorded error. None of our error
+/// types quote content, so the chain is safe to store.
+fn chain(e: &dyn std::error::Error) -> String {
+    let mut out = e.to_string();
+    let mut source = e.source();
+    while let Some(cause) = source {
+        let text = cause.to_string();
+        // Some wrappers repeat their source's text; say it once.
+        if !out.ends_with(&text) {
+            out.push_str(": ");
+            out.push_str(&text);
+        }
+        source = cause.source();
+    }
+    out
+}
+
+async fn process(job: &ScanJob, deps: &Arc<WorkerDeps>) -> Result<Processed, Failure> {
+    let digest = deps.classifier.engine().digest().to_owned();
+    match &job.work {
+        Work::Body { item, body } => {
+            if is_current(deps, item, &digest).await? {
+                return Ok(unchanged(item, &digest));
+            }
+            let body = match body {
+                Some(sealed) => deps.sealer.open(sealed).map_err(|e| Failure::Permanent(e.to_string()))?,
+                None => fetch::body(deps, item).await?,
+            };
+            let item = item.clone();
+            let classified_body = off_runtime(deps, move |deps| {
+                let segments = storage_segments(&body, deps)?;
+                Ok(classified(vec![result(deps, &item, &digest, &segments)]))
+            });
+            classified_body.await?
+        }
+        Work::Comments { item, container } => {
+            let comments = fetch::comments(deps, *container, item).await?;
+            let mut results = Vec::with_capacity(comments.len());
+            let mut changed = Vec::with_capacity(comments.len());
+            for (comment_ref, body) in comments {
+                if is_current(deps, &comment_ref, &digest).await? {
+                    results.push(ItemResult::unchanged(comment_ref.clone(), comment_ref.page_version, &digest));
+                } else {
+                    changed.push((comment_ref, body));
+                }
+            }
+            let (classified_comments, malformed) = off_runtime(deps, move |deps| {
+                let mut results = Vec::with_capacity(changed.len());
+                let mut malformed = Vec::new();
+                for (comment_ref, body) in changed {
+                    match storage_segments(&body, deps) {
+                        Ok(segments) => results.push(result(deps, &comment_ref, &digest, &segments)),
+                        Err(Failure::Permanent(reason)) | Err(Failure::Transient(reason)) => {
+                            malformed.push(format!("comment {}: {reason}", comment_ref.item_id()))
+                        }
+                    }
+                }
+                (results, malformed)
+            })
+            .await?;
+            results.extend(classified_comments);
+            let outcome = if malformed.is_empty() {
+                JobOutcome::Classified
+            } else {
+                // The readable comments still count; the unreadable ones are named.
+                JobOutcome::Failed { error: malformed.join("; ") }
+            };
+            Ok(Processed { outcome, results })
+        }
+        Work::Attachment { item, download_link, .. } => {
+            if is_current(deps, item, &digest).await? {
+                return Ok(unchanged(item, &digest));
+            }
+            let bytes = fetch::attachment(deps, download_link).await?;
+            attachment_outcome(deps, item, &digest, bytes).await
+        }
+        Work::LocalFile { item, path } => {
+            let bytes = fetch::local_file(path, deps.attachment_limits.max_bytes as u64).await?;
+            attachment_outcome(deps, item, &digest, bytes).await
+        }
+    }
+}
+
+async fn attachment_outcome(deps: &Arc<WorkerDeps>, item: &ContentRef, digest: &str, bytes: Vec<u8>) -> Result<Processed, Failure> {
+    let item = item.clone();
+    let digest = digest.to_owned();
+    off_runtime(deps, move |deps| {
+        // A local file's archive entries are named from its whole path (the contract's
+        // `path`), an attachment's from its title.
+        let name = match item.content_type {
+            ContentType::File => item.page_id.clone(),
+            _ => item.attachment_title.clone().unwrap_or_default(),
+        };
+        let dlp_extract::Extraction { segments, problems } =
+            dlp_extract::attachment_segments(&bytes, &name, &deps.attachment_limits, deps.ocr.as_ref());
+        drop(bytes);
+        if problems.is_empty() {
+            return classified(vec![result(deps, &item, &digest, &segments)]);
+        }
+        let reason = problems.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ");
+        if segments.is_empty() && problems.iter().all(|e| matches!(e, ExtractError::NotExtracted { .. })) {
+            // Nothing was read, so nothing is claimed about the item's findings either way.
+            return Processed { outcome: JobOutcome::NotExtracted { reason }, results: Vec::new() };
+        }
+        // What was read before a limit or a damaged part is still classified and its findings
+        // recorded; the outcome names what was not read.
+        Processed { outcome: JobOutcome::Failed { error: reason }, results: vec![result(deps, &item, &digest, &segments)] }
+    })
+    .await
+}
+
+/// Extraction and classification are CPU-bound (parsing, decompression, OCR, the rule pack
+/// over megabytes of text): they run on a blocking thread. On the pool's async threads they
+/// starved every task sharing the thread, down to the reader of the queue's Redis
+/// connection, whose answers then timed out.
+async fn off_runtime<T, F>(deps: &Arc<WorkerDeps>, work: F) -> Result<T, Failure>
+where
+    T: Send + 'static,
+    F: FnOnce(&WorkerDeps) -> T + Send + 'static,
+{
+    let shared = Arc::clone(deps);
+    tokio::task::spawn_blocking(move || work(&shared)).await.map_err(|e| {
+        let why = if e.is_panic() { "extraction or classification panicked" } else { "it was cancelled" };
+        Failure::Permanent(format!("processing stopped: {why}"))
+    })
+}
+
+fn storage_segments(body: &str, deps: &WorkerDeps) -> Result<Vec<Segment>, Failure> {
+    dlp_extract::storage_segments(body, &deps.storage_limits).map_err(|e| Failure::Permanent(e.to_string()))
+}
+
+fn result(deps: &WorkerDeps, item: &ContentRef, digest: &str, segments: &[Segment]) -> ItemResult {
+    let findings: Vec<Finding> = deps.classifier.classify(item, segments);
+    ItemResult::classified(item.clone(), item.page_version, digest, findings)
+}
+
+fn classified(results: Vec<ItemResult>) -> Processed {
+    Processed { outcome: JobOutcome::Classified, results }
+}
+
+fn unchanged(item: &ContentRef, digest: &str) -> Processed {
+    Processed {
+        outcome: JobOutcome::Unchanged,
+        results: vec![ItemResult::unchanged(item.clone(), item.page_version, digest)],
+    }
+}
+
+async fn is_current(deps: &WorkerDeps, item: &ContentRef, digest: &str) -> Result<bool, Failure> {
+    let Some(version) = item.page_version else { return Ok(false) };
+    Ok(deps.store.is_current(item.content_type, item.item_id(), version, digest).await?)
+}
+
+/// Which container a comment job's comments hang on; used by `fetch`.
+fn container_of(content_type: ContentType) -> dlp_confluence::Container {
+    match content_type {
+        ContentType::BlogPost => dlp_confluence::Container::BlogPost,
+        _ => dlp_confluence::Container::Page,
+    }
+}
+
