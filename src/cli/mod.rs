@@ -3,6 +3,7 @@
 //! Exit codes of `scan`: 0 no findings, 1 findings, 2 error.
 
 mod output;
+mod rules;
 mod scan;
 
 use std::net::SocketAddr;
@@ -39,6 +40,8 @@ pub enum Command {
     Simulate(SimulateArgs),
     /// Apply database migrations and exit.
     Migrate,
+    /// List the detection rules, or test a rule file's examples.
+    Rules(rules::RulesArgs),
     /// Measure the detection engine's throughput on generated text (and peers on PATH).
     Bench(BenchArgs),
 }
@@ -177,6 +180,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Scan(args) => scan::command(settings, args).await,
         Command::Worker(args) => scan::worker_command(settings, args).await,
         Command::Simulate(args) => simulate(args).await,
+        Command::Rules(args) => rules::command(&settings, args),
         Command::Bench(args) => {
             let options = crate::bench::BenchOptions {
                 dir: args.dir,
