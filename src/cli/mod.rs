@@ -1,6 +1,7 @@
 //! The command line: a thin layer that loads settings, wires the parts and prints.
 //!
-//! Exit codes of `scan`: 0 no findings, 1 findings, 2 error.
+//! Exit codes of `scan`: 0 no findings (or none at `--fail-on` severity or above), 1
+//! findings, 2 error.
 
 mod output;
 mod rules;
@@ -78,8 +79,39 @@ pub struct BenchArgs {
 pub enum Format {
     /// A summary table (and a progress bar on a terminal).
     Table,
-    /// One finding per line, as the JSON contract in DESIGN.md.
+    /// One finding per line, as the JSON contract in DESIGN.md; then a line per item that
+    /// could not be scanned, `{"type":"problem",...}`.
     Jsonl,
+    /// One JSON document: scan id, findings, problems and a summary.
+    Json,
+    /// One row per finding, with a header.
+    Csv,
+    /// SARIF 2.1.0, for code-scanning dashboards.
+    Sarif,
+}
+
+/// The lowest severity that fails a scan (`--fail-on`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FailOn {
+    /// Any finding (no detector reports below `low`; the same as `low`).
+    Info,
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+impl FailOn {
+    /// The lowest severity that fails the scan.
+    pub fn threshold(self) -> crate::domain::Severity {
+        use crate::domain::Severity;
+        match self {
+            FailOn::Info | FailOn::Low => Severity::Low,
+            FailOn::Medium => Severity::Medium,
+            FailOn::High => Severity::High,
+            FailOn::Critical => Severity::Critical,
+        }
+    }
 }
 
 #[derive(Debug, Args)]
@@ -103,6 +135,12 @@ pub struct ScanArgs {
     pub pat: Option<SecretString>,
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
+    /// Write the output to this file (created readable by its owner only) instead of stdout.
+    #[arg(long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Exit 1 only for a finding of this severity or above (default: any finding).
+    #[arg(long, value_enum, value_name = "SEVERITY")]
+    pub fail_on: Option<FailOn>,
     /// Only crawl and enqueue; leave the jobs to `confluence-dlp worker` processes.
     #[arg(long)]
     pub enqueue_only: bool,
