@@ -47,11 +47,16 @@ pub fn command(settings: &Settings, args: RulesArgs) -> anyhow::Result<ExitCode>
     match args.command {
         RulesCommand::List { format } => {
             let pack = load_pack(settings)?;
-            match format {
-                ListFormat::Table => write_table(&mut stdout, &pack)?,
-                ListFormat::Json => write_json(&mut stdout, &pack)?,
+            let written = match format {
+                ListFormat::Table => write_table(&mut stdout, &pack),
+                ListFormat::Json => write_json(&mut stdout, &pack),
+            };
+            match written {
+                // `rules list | head` closing the pipe early is what the user asked for.
+                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(ExitCode::SUCCESS),
+                Err(e) => Err(e.into()),
+                Ok(()) => Ok(ExitCode::SUCCESS),
             }
-            Ok(ExitCode::SUCCESS)
         }
         RulesCommand::Test { path } => {
             let pack = load_path(&path)?;
