@@ -98,6 +98,14 @@ impl App {
         Arc::new(ScanHandler(self.workers.clone()))
     }
 
+    /// Closes the store's and the queue's connections, waiting for those in use. An embedded
+    /// SQLite file whose last connection closes folds its `-wal` file back and removes it,
+    /// so a finished command leaves no `-wal`/`-shm` files behind.
+    pub async fn close(&self) {
+        self.store.close().await;
+        self.queue.close().await;
+    }
+
     /// Runs this process's worker pool until `shutdown` resolves.
     pub async fn run_workers(&self, shutdown: impl std::future::Future<Output = ()> + Send + 'static) -> Result<(), QueueError> {
         self.queue.run_pool(self.handler(), &self.pool, shutdown).await
@@ -130,20 +138,23 @@ pub fn confluence_client(settings: &Settings) -> Result<Option<ConfluenceClient>
     Ok(Some(ConfluenceClient::new(config)?))
 }
 
-/// The built-in rule pack with the configured rule files over it.
+/// The built-in rule pack with the configured rule files over it (same id overrides).
 pub fn rule_pack(settings: &Settings) -> Result<RulePack, AppError> {
     let mut pack = RulePack::builtin();
     for path in &settings.rules.paths {
-        let extra = if path.is_dir() {
-            RulePack::load_dir(path).map_err(|e| AppError::Rules(e.to_string()))?
-        } else {
-            let text = std::fs::read_to_string(path)
-                .map_err(|e| AppError::Rules(format!("cannot read {}: {}", path.display(), e.kind())))?;
-            RulePack::from_toml_str(&path.display().to_string(), &text).map_err(|e| AppError::Rules(e.to_string()))?
-        };
-        pack = pack.merge(extra);
+        pack = pack.merge(rule_file(path)?);
     }
     Ok(pack)
+}
+
+/// One rule file, or every `*.toml` file of a folder. Errors name the file and the rule.
+pub fn rule_file(path: &std::path::Path) -> Result<RulePack, AppError> {
+    let rules = |e: &dyn std::fmt::Display| AppError::Rules(e.to_string());
+    if path.is_dir() {
+        return RulePack::load_dir(path).map_err(|e| rules(&e));
+    }
+    let text = std::fs::read_to_string(path).map_err(|e| AppError::Rules(format!("cannot read rule file {}: {e}", path.display())))?;
+    RulePack::from_toml_str(&path.display().to_string(), &text).map_err(|e| rules(&e))
 }
 
 fn classifier(settings: &Settings, keys: &Keys) -> Result<Classifier, AppError> {

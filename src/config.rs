@@ -227,19 +227,49 @@ impl Settings {
     }
 
     /// Creates the data directory, readable by its owner only (0700): it holds the server key,
-    /// the embedded store and the queue.
+    /// the embedded store and the queue. The embedded backends' files are created 0600 before
+    /// SQLite opens them (SQLite gives its `-wal` and `-shm` files the database's mode), and
+    /// files an older version left readable to others are made private.
     pub fn ensure_data_dir(&self) -> Result<(), ConfigError> {
-        use std::os::unix::fs::DirBuilderExt;
-        let err = |source| ConfigError::DataDir { path: self.data_dir.clone(), source };
-        std::fs::DirBuilder::new().recursive(true).mode(0o700).create(&self.data_dir).map_err(err)
+        use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+        let err = |path: &Path| {
+            let path = path.to_owned();
+            move |source| ConfigError::DataDir { path, source }
+        };
+        std::fs::DirBuilder::new().recursive(true).mode(0o700).create(&self.data_dir).map_err(err(&self.data_dir))?;
+        let mut embedded = Vec::new();
+        if self.database_url.is_none() {
+            embedded.push(self.embedded_store_path());
+        }
+        if self.redis_url.is_none() {
+            embedded.push(self.embedded_queue_path());
+        }
+        for path in embedded {
+            write_private(&path, b"").map_err(err(&path))?;
+            for suffix in ["", "-wal", "-shm"] {
+                let file = PathBuf::from(format!("{}{suffix}", path.display()));
+                match std::fs::metadata(&file) {
+                    Ok(meta) if meta.permissions().mode() & 0o077 != 0 => {
+                        std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600)).map_err(err(&file))?
+                    }
+                    _ => {}
+                }
+            }
+        }
+        Ok(())
     }
 
     /// The store URL: `DATABASE_URL`, or the SQLite file in the data directory.
     pub fn store_url(&self) -> SecretString {
         match &self.database_url {
             Some(url) => url.clone(),
-            None => SecretString::from(format!("sqlite://{}", self.data_dir.join("dlp.sqlite").display())),
+            None => SecretString::from(format!("sqlite://{}", self.embedded_store_path().display())),
         }
+    }
+
+    /// The embedded store's file (used only without `DATABASE_URL`).
+    pub fn embedded_store_path(&self) -> PathBuf {
+        self.data_dir.join("dlp.sqlite")
     }
 
     /// The embedded queue's file (used only without `REDIS_URL`).
@@ -249,6 +279,20 @@ impl Settings {
 
     pub fn job_timeout(&self) -> Duration {
         Duration::from_secs(self.workers.job_timeout_secs)
+    }
+}
+
+/// Creates `path` readable by its owner only (0600) with `contents`; an existing file is left as
+/// it is.
+pub(crate) fn write_private(path: &Path, contents: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true).mode(0o600);
+    match options.open(path) {
+        Ok(mut f) => f.write_all(contents),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(e),
     }
 }
 
@@ -277,6 +321,24 @@ mod tests {
         let printed = format!("{s:?}");
         assert!(!printed.contains("hunter2"), "{printed}");
         assert!(!printed.contains("tok-very-secret"), "{printed}");
+    }
+
+    #[test]
+    fn the_data_directory_and_the_embedded_files_are_private() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let s = Settings { data_dir: dir.path().join("state"), ..Settings::default() };
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        // A file an older version left world-readable.
+        std::fs::create_dir(&s.data_dir).unwrap();
+        std::fs::write(s.embedded_queue_path(), b"").unwrap();
+        std::fs::set_permissions(s.embedded_queue_path(), std::fs::Permissions::from_mode(0o644)).unwrap();
+        s.ensure_data_dir().unwrap();
+        assert_eq!(mode(&s.embedded_store_path()), 0o600);
+        assert_eq!(mode(&s.embedded_queue_path()), 0o600);
+        let fresh = Settings { data_dir: dir.path().join("a/b"), ..Settings::default() };
+        fresh.ensure_data_dir().unwrap();
+        assert_eq!(mode(&fresh.data_dir), 0o700);
     }
 
     #[test]

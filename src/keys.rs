@@ -9,15 +9,13 @@
 //!
 //! Purposes to come (API token hashes, webhook replay protection) get their label here too.
 
-use std::path::Path;
-
 use dlp_engine::Fingerprinter;
 use dlp_jobs::Sealer;
 use hmac::{Hmac, Mac};
 use secrecy::{ExposeSecret, SecretBox, SecretSlice};
 use sha2::Sha256;
 
-use crate::config::{ConfigError, Settings};
+use crate::config::{ConfigError, Settings, write_private};
 
 /// What a derived key is for; the label is part of the derivation, so it never changes.
 #[derive(Debug, Clone, Copy)]
@@ -95,19 +93,6 @@ impl Keys {
     /// Seals job payloads and cached OCR text.
     pub fn sealer(&self) -> Sealer {
         Sealer::new(&self.derive(Purpose::Seal))
-    }
-}
-
-/// Writes a new file only its owner can read; an existing file is left as it is.
-pub(crate) fn write_private(path: &Path, contents: &[u8]) -> std::io::Result<()> {
-    use std::io::Write;
-    use std::os::unix::fs::OpenOptionsExt;
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true).mode(0o600);
-    match options.open(path) {
-        Ok(mut f) => f.write_all(contents),
-        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
-        Err(e) => Err(e),
     }
 }
 

@@ -3,6 +3,7 @@ use std::process::ExitCode;
 use clap::Parser;
 
 fn main() -> ExitCode {
+    limit_openmp_threads();
     let cli = confluence_dlp::cli::Cli::parse();
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,
@@ -12,4 +13,19 @@ fn main() -> ExitCode {
         }
     };
     runtime.block_on(confluence_dlp::cli::run(cli))
+}
+
+/// Tesseract runs its OpenMP threads next to a worker pool that already reads several images at
+/// once; on two cores that made one screenshot 8 times slower (docs/benchmarks.md, "OCR").
+/// libgomp reads `OMP_THREAD_LIMIT` when it is loaded, before `main`, so the only way to set it
+/// for this process is to start it again with the variable set. A value the user chose stays.
+fn limit_openmp_threads() {
+    use std::os::unix::process::CommandExt;
+    if std::env::var_os("OMP_THREAD_LIMIT").is_some() {
+        return;
+    }
+    let Ok(exe) = std::env::current_exe() else { return };
+    let args = std::env::args_os().skip(1);
+    // `exec` returns only on failure; the process then goes on with OpenMP's default.
+    let _ = std::process::Command::new(exe).args(args).env("OMP_THREAD_LIMIT", "1").exec();
 }

@@ -80,8 +80,8 @@ async fn full_scan_of_the_sample_space_on_redis_and_postgres(_pool: PgPoolOption
     let dir = tempfile::tempdir().unwrap();
     let mut settings = settings(dir.path(), &sim.site_url());
     settings.database_url = Some(db.to_url_lossy().to_string().into());
-    let redis = std::env::var("REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379/".into());
-    settings.redis_url = Some(redis.into());
+    settings.redis_url = Some(redis_url().into());
+    let _cleanup = RedisQueueGuard { queue: settings.workers.queue.clone() };
     let outcome = scan(&settings).await;
     report("redis+postgres", &outcome);
     assert_eq!(outcome.queue, "redis");

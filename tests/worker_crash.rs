@@ -66,8 +66,7 @@ async fn a_worker_killed_mid_scan_loses_no_job_on_the_embedded_default() {
 
 #[sqlx::test(migrations = false)]
 async fn a_worker_killed_mid_scan_loses_no_job_on_redis_and_postgres(_pool: PgPoolOptions, db: PgConnectOptions) {
-    let redis = std::env::var("REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379/".into());
-    kill_a_worker_mid_scan(Some(db.to_url_lossy().to_string()), Some(redis)).await;
+    kill_a_worker_mid_scan(Some(db.to_url_lossy().to_string()), Some(common::redis_url())).await;
 }
 
 async fn kill_a_worker_mid_scan(database_url: Option<String>, redis_url: Option<String>) {
@@ -79,6 +78,7 @@ async fn kill_a_worker_mid_scan(database_url: Option<String>, redis_url: Option<
         database_url,
         redis_url,
     };
+    let _cleanup = env.redis_url.is_some().then(|| common::RedisQueueGuard { queue: env.queue.clone() });
     let started = Instant::now();
 
     // Crawl and enqueue only: the jobs wait in the embedded queue.

@@ -1,8 +1,10 @@
 //! The command line: a thin layer that loads settings, wires the parts and prints.
 //!
-//! Exit codes of `scan`: 0 no findings, 1 findings, 2 error.
+//! Exit codes of `scan`: 0 no findings (or none at `--fail-on` severity or above), 1
+//! findings, 2 error.
 
 mod output;
+mod rules;
 mod scan;
 
 use std::net::SocketAddr;
@@ -37,14 +39,47 @@ pub enum Command {
     Simulate(SimulateArgs),
     /// Apply database migrations and exit.
     Migrate,
+    /// List the detection rules, or test a rule file's examples.
+    Rules(rules::RulesArgs),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Format {
     /// A summary table (and a progress bar on a terminal).
     Table,
-    /// One finding per line, as the JSON contract in DESIGN.md.
+    /// One finding per line, as the JSON contract in docs/ARCHITECTURE.md; then a line per item that
+    /// could not be scanned, `{"type":"problem",...}`.
     Jsonl,
+    /// One JSON document: scan id, findings, problems and a summary.
+    Json,
+    /// One row per finding, with a header.
+    Csv,
+    /// SARIF 2.1.0, for code-scanning dashboards.
+    Sarif,
+}
+
+/// The lowest severity that fails a scan (`--fail-on`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FailOn {
+    /// Any finding (no detector reports below `low`; the same as `low`).
+    Info,
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+impl FailOn {
+    /// The lowest severity that fails the scan.
+    pub fn threshold(self) -> dlp_domain::Severity {
+        use dlp_domain::Severity;
+        match self {
+            FailOn::Info | FailOn::Low => Severity::Low,
+            FailOn::Medium => Severity::Medium,
+            FailOn::High => Severity::High,
+            FailOn::Critical => Severity::Critical,
+        }
+    }
 }
 
 #[derive(Debug, Args)]
@@ -68,6 +103,12 @@ pub struct ScanArgs {
     pub pat: Option<SecretString>,
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
+    /// Write the output to this file (created readable by its owner only) instead of stdout.
+    #[arg(long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Exit 1 only for a finding of this severity or above (default: any finding).
+    #[arg(long, value_enum, value_name = "SEVERITY")]
+    pub fail_on: Option<FailOn>,
     /// Only crawl and enqueue; leave the jobs to `confluence-dlp worker` processes.
     #[arg(long)]
     pub enqueue_only: bool,
@@ -145,9 +186,11 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Scan(args) => scan::command(settings, args).await,
         Command::Worker(args) => scan::worker_command(settings, args).await,
         Command::Simulate(args) => simulate(args).await,
+        Command::Rules(args) => rules::command(&settings, args),
         Command::Migrate => {
             let store = crate::app::open_store(&settings).await?;
             eprintln!("migrations applied ({:?})", store.backend());
+            store.close().await;
             Ok(ExitCode::SUCCESS)
         }
     }
@@ -181,7 +224,10 @@ async fn simulate(args: SimulateArgs) -> anyhow::Result<ExitCode> {
 }
 
 fn init_tracing() {
+    use std::io::IsTerminal;
     use tracing_subscriber::EnvFilter;
     let filter = EnvFilter::try_from_env("DLP_LOG").unwrap_or_else(|_| EnvFilter::new("warn"));
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+    // Colour codes only for a terminal: in a file or a log collector they are noise.
+    let ansi = std::io::stderr().is_terminal();
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_ansi(ansi).with_writer(std::io::stderr).try_init();
 }

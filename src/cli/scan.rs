@@ -3,8 +3,10 @@
 use std::io::IsTerminal;
 use std::process::ExitCode;
 
+use anyhow::Context;
+
 use super::output;
-use super::{Format, ScanArgs, WorkerArgs};
+use super::{FailOn, Format, ScanArgs, WorkerArgs};
 use crate::app::App;
 use crate::config::Settings;
 use crate::scan::{ScanRequest, ScanTarget, run_scan};
@@ -47,19 +49,50 @@ pub async fn command(mut settings: Settings, args: ScanArgs) -> anyhow::Result<E
     }
     let app = App::build(settings).await?;
     let request = ScanRequest { target, run_workers: !args.enqueue_only };
+    // SARIF names and describes the rules that fired.
+    let rules = match args.format {
+        Format::Sarif => crate::app::rule_pack(&app.settings)?.rules().to_vec(),
+        _ => Vec::new(),
+    };
+    // Created before the scan too: a long Confluence scan should not end in "no such
+    // directory".
+    let file = match &args.output {
+        Some(path) => Some((path, output::create_private_file(path).with_context(|| format!("cannot create {}", path.display()))?)),
+        None => None,
+    };
 
     let show_bar = args.format == Format::Table && std::io::stderr().is_terminal();
     let bar = output::ProgressBar::new(show_bar);
     let outcome = run_scan(&app, request, |p| bar.update(p)).await;
     bar.finish();
-    let outcome = outcome?;
+    app.close().await;
+    let outcome = match outcome {
+        Ok(outcome) => outcome,
+        Err(e) => {
+            // It was truncated already; an empty file would pass for a scan with no output.
+            if let Some(path) = &args.output {
+                let _ = std::fs::remove_file(path);
+            }
+            return Err(e.into());
+        }
+    };
 
-    let mut stdout = std::io::stdout().lock();
-    match args.format {
-        Format::Jsonl => output::write_jsonl(&mut stdout, &outcome.findings)?,
-        Format::Table => output::write_summary(&mut stdout, &outcome)?,
+    match file {
+        Some((path, file)) => {
+            output::write(&mut std::io::BufWriter::new(file), args.format, &outcome, &rules)
+                .with_context(|| format!("cannot write {}", path.display()))?;
+            eprintln!("{} findings, {} items not scanned; written to {}", outcome.findings.len(), outcome.problems.len(), path.display());
+        }
+        None => output::write(&mut std::io::stdout().lock(), args.format, &outcome, &rules)?,
     }
-    Ok(if outcome.findings.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(1) })
+    Ok(if fails(&outcome.findings, args.fail_on) { ExitCode::from(1) } else { ExitCode::SUCCESS })
+}
+
+/// Whether the scan exits 1: a finding at or above the `--fail-on` severity, or any finding
+/// without it.
+fn fails(findings: &[dlp_domain::Finding], fail_on: Option<FailOn>) -> bool {
+    let threshold = fail_on.map_or(dlp_domain::Severity::Low, FailOn::threshold);
+    findings.iter().any(|f| f.severity >= threshold)
 }
 
 pub async fn worker_command(mut settings: Settings, args: WorkerArgs) -> anyhow::Result<ExitCode> {
@@ -75,9 +108,45 @@ pub async fn worker_command(mut settings: Settings, args: WorkerArgs) -> anyhow:
         app.pool.concurrency,
         app.queue.kind()
     );
-    app.run_workers(async {
+    let ran = app
+        .run_workers(async {
             let _ = tokio::signal::ctrl_c().await;
         })
-        .await?;
+        .await;
+    app.close().await;
+    ran?;
     Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use dlp_domain::{Category, ContentRef, ContentType, Finding, Location, SegmentOrigin, Severity};
+
+    fn at(severity: Severity) -> Finding {
+        let item = ContentRef {
+            space_key: "ENG".into(),
+            content_type: ContentType::Page,
+            page_id: "1".into(),
+            page_version: None,
+            comment_id: None,
+            attachment_id: None,
+            attachment_title: None,
+        };
+        let location = Location::new(&item, &SegmentOrigin::default(), 1, 0, 4);
+        Finding { id: "f".into(), detector: "d".into(), category: Category::Pii, severity, confidence: 0.9, masked: "****".into(), fingerprint: "fp".into(), location }
+    }
+
+    #[test]
+    fn fail_on_is_a_lower_bound_on_severity() {
+        let medium = [at(Severity::Low), at(Severity::Medium)];
+        assert!(fails(&medium, None));
+        assert!(!fails(&[], None));
+        assert!(fails(&medium, Some(FailOn::Info)));
+        assert!(fails(&medium, Some(FailOn::Medium)));
+        assert!(!fails(&medium, Some(FailOn::High)));
+        assert!(!fails(&medium, Some(FailOn::Critical)));
+        assert!(fails(&[at(Severity::Critical)], Some(FailOn::Critical)));
+        assert!(fails(&[at(Severity::Low)], Some(FailOn::Low)));
+    }
 }

@@ -10,6 +10,7 @@ use confluence_dlp::config::Settings;
 use dlp_domain::Finding;
 use dlp_simulator::{Faults, SimulatorAuth, SimulatorConfig, SimulatorHandle};
 use secrecy::SecretString;
+use redis::TypedCommands;
 use serde::Deserialize;
 
 pub const EMAIL: &str = "scanner@acme-corp.com";
@@ -139,4 +140,30 @@ pub fn assert_matches_expected(findings: &[Finding], detectors: &HashSet<String>
 fn mask(v: &str) -> String {
     let n = v.chars().count();
     v.chars().enumerate().map(|(i, c)| if i + 4 >= n { c } else { '*' }).collect()
+}
+
+/// The Redis of the tests, and a guard that deletes one test queue's keys when dropped (also
+/// when the test panics): the queue keeps job data and metadata with no expiry, and a suite run
+/// used to leave hundreds of keys behind.
+pub fn redis_url() -> String {
+    std::env::var("REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379/".into())
+}
+
+pub struct RedisQueueGuard {
+    pub queue: String,
+}
+
+impl Drop for RedisQueueGuard {
+    fn drop(&mut self) {
+        let Ok(client) = redis::Client::open(redis_url()) else { return };
+        let Ok(mut conn) = client.get_connection() else { return };
+        let pattern = format!("{}:*", self.queue);
+        let keys: Vec<String> = match conn.scan_match(&pattern) {
+            Ok(iter) => iter.filter_map(Result::ok).collect(),
+            Err(_) => return,
+        };
+        for chunk in keys.chunks(500) {
+            let _: redis::RedisResult<()> = redis::cmd("DEL").arg(chunk).query(&mut conn);
+        }
+    }
 }

@@ -66,8 +66,8 @@ impl ConfluenceClient {
         self.inner.request_count()
     }
 
-    /// `GET /wiki/api/v2/spaces?keys=KEY`; `NotFound` when no space has that key (or the
-    /// credentials cannot see it).
+    /// `GET /wiki/api/v2/spaces?keys=KEY`; `SpaceNotFound`, naming the key, when no space has
+    /// that key (or the credentials cannot see it).
     pub async fn space_by_key(&self, key: &str) -> Result<Space, ConfluenceError> {
         let key = key.trim();
         if key.is_empty() || key.len() > 255 || key.chars().any(char::is_control) {
@@ -81,7 +81,7 @@ impl ConfluenceClient {
         found
             .into_iter()
             .find(|space| space.key.eq_ignore_ascii_case(key))
-            .ok_or(ConfluenceError::NotFound)
+            .ok_or_else(|| ConfluenceError::SpaceNotFound { key: key.to_owned(), anonymous: self.inner.cfg.auth.is_anonymous() })
     }
 
     /// `GET /wiki/api/v2/spaces/{id}`.

@@ -24,14 +24,31 @@ pub enum ConfluenceError {
     #[error("invalid Confluence API path: expected a path under /wiki/")]
     InvalidPath,
 
-    #[error("Confluence rejected the credentials (401 Unauthorized)")]
+    #[error(
+        "Confluence rejected the credentials (401 Unauthorized): check CONFLUENCE_EMAIL with \
+         CONFLUENCE_API_TOKEN (Cloud), or CONFLUENCE_PAT (Data Center)"
+    )]
     Unauthorized,
+
+    /// A 401 to a client with no credentials: not the same trouble as wrong ones.
+    #[error(
+        "Confluence asks for credentials (401 Unauthorized) and none were given: set \
+         CONFLUENCE_EMAIL and CONFLUENCE_API_TOKEN (Cloud), or CONFLUENCE_PAT (Data Center)"
+    )]
+    CredentialsRequired,
 
     #[error("the credentials lack permission for this Confluence resource (403 Forbidden)")]
     Forbidden,
 
     #[error("Confluence resource not found (404 Not Found)")]
     NotFound,
+
+    /// No space with this key is visible: it does not exist, or the credentials cannot read
+    /// it (Confluence does not say which). Space keys are configuration, not content.
+    #[error("no space with key {key:?} is visible to {who}: it does not exist, or {who} cannot read it{hint}",
+        who = if *.anonymous { "anonymous access" } else { "these credentials" },
+        hint = if *.anonymous { " (no credentials were given: set CONFLUENCE_EMAIL and CONFLUENCE_API_TOKEN, or CONFLUENCE_PAT)" } else { "" })]
+    SpaceNotFound { key: String, anonymous: bool },
 
     /// A 4xx other than 401, 403, 404 and 429, or a status the client does not expect (a 3xx
     /// from an API call): a bug in the request or an API change, so not retried.
@@ -124,9 +141,9 @@ impl ConfluenceError {
     /// HTTP status behind the error, when it came from a status code.
     pub fn status(&self) -> Option<u16> {
         match self {
-            ConfluenceError::Unauthorized => Some(401),
+            ConfluenceError::Unauthorized | ConfluenceError::CredentialsRequired => Some(401),
             ConfluenceError::Forbidden => Some(403),
-            ConfluenceError::NotFound => Some(404),
+            ConfluenceError::NotFound | ConfluenceError::SpaceNotFound { .. } => Some(404),
             ConfluenceError::RateLimited { .. } => Some(429),
             ConfluenceError::UnexpectedStatus { status }
             | ConfluenceError::Server { status, .. } => Some(*status),

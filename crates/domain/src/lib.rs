@@ -1,7 +1,7 @@
 //! The words of the domain, used everywhere: what was scanned (`ContentRef`), what the
 //! extractors produce (`Segment`), what the classifier reports (`Finding` at a `Location`).
 //!
-//! The JSON shapes here are the contract of DESIGN.md ("Finding contract"); the CLI's
+//! The JSON shapes here are the contract of docs/ARCHITECTURE.md ("The finding contract"); the CLI's
 //! `--format jsonl` and the REST API serialise these types as they are.
 
 use serde::{Deserialize, Serialize};

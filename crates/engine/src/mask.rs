@@ -5,7 +5,7 @@ fn is_separator(c: char) -> bool {
     c == '-' || c == ' '
 }
 
-/// Masks `value` for display, as DESIGN.md shows (`AKIA************MPLE`,
+/// Masks `value` for display, as docs/ARCHITECTURE.md shows (`AKIA************MPLE`,
 /// `****-****-****-1111`):
 ///
 /// - separators (`-`, space) stay, so a card or SSN keeps its grouping;

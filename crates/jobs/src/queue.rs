@@ -135,6 +135,13 @@ impl JobQueue {
         Ok(JobQueue::Redis(RedisStorage::new(conn).with_config(config)))
     }
 
+    /// Closes the embedded queue's connections (Redis' connection manager closes on drop).
+    pub async fn close(&self) {
+        if let JobQueue::Embedded(storage) = self {
+            storage.pool().close().await;
+        }
+    }
+
     pub fn kind(&self) -> &'static str {
         match self {
             JobQueue::Embedded(_) => "embedded",
