@@ -104,10 +104,12 @@ async fn a_rescan_duplicates_nothing_and_skips_unchanged_content() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rate_limits_and_server_errors_do_not_lose_anything() {
-    let mut faults = Faults::default();
-    faults.every_nth_429 = Some(20);
-    faults.retry_after_secs = 1;
-    faults.burst_5xx = Some(ServerErrorBurst { after_requests: 15, count: 3, status: 503 });
+    let faults = Faults {
+        every_nth_429: Some(20),
+        retry_after_secs: 1,
+        burst_5xx: Some(ServerErrorBurst { after_requests: 15, count: 3, status: 503 }),
+        ..Faults::default()
+    };
     let sim = spawn_simulator(faults).await;
     let dir = tempfile::tempdir().unwrap();
     let mut settings = settings(dir.path(), &sim.site_url());
@@ -127,8 +129,10 @@ async fn rate_limits_and_server_errors_do_not_lose_anything() {
 async fn jobs_that_keep_failing_end_failed_with_their_error_after_max_attempts() {
     // Crawl a healthy site, then let the workers meet one that answers every API call with 503.
     let healthy = spawn_simulator(Faults::default()).await;
-    let mut always_503 = Faults::default();
-    always_503.burst_5xx = Some(ServerErrorBurst { after_requests: 0, count: u64::MAX / 2, status: 503 });
+    let always_503 = Faults {
+        burst_5xx: Some(ServerErrorBurst { after_requests: 0, count: u64::MAX / 2, status: 503 }),
+        ..Faults::default()
+    };
     let broken = spawn_simulator(always_503).await;
     let dir = tempfile::tempdir().unwrap();
     let mut settings = settings(dir.path(), &healthy.site_url());
@@ -180,9 +184,11 @@ async fn a_malformed_body_is_an_error_on_that_item_and_the_rest_goes_on() {
     use dlp_store::{NewScan, ScanKind};
 
     let dir = tempfile::tempdir().unwrap();
-    let mut settings = confluence_dlp::config::Settings::default();
-    settings.data_dir = dir.path().to_owned();
-    settings.server_key = Some(SERVER_KEY.to_string().into());
+    let settings = confluence_dlp::config::Settings {
+        data_dir: dir.path().to_owned(),
+        server_key: Some(SERVER_KEY.to_string().into()),
+        ..Default::default()
+    };
     let app = App::build(settings).await.unwrap();
     let scan_id = app
         .store

@@ -13,11 +13,10 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 
 : "${BENIGN_MB:=100}" "${DENSE_MB:=20}" "${RUNS:=3}" "${PYTHON_MB:=1}" "${BENCH_DIR:=target/bench-corpus}"
-# Tesseract is not involved here, but the binary warns without it.
-export OMP_THREAD_LIMIT=1
 
-cargo build --release --quiet
+cargo build --release --quiet -p confluence-dlp -p dlp-bench
 bin="${CARGO_TARGET_DIR:-target}/release/confluence-dlp"
+bench="${CARGO_TARGET_DIR:-target}/release/dlp-bench"
 
 versions() {
     echo "kingfisher $(kingfisher --version 2>/dev/null | awk '{print $NF}'),"\
@@ -29,7 +28,7 @@ echo "## Throughput (one core; ${BENIGN_MB} MiB benign, ${DENSE_MB} MiB dense; P
 echo
 echo "Peers: $(versions)"
 echo
-"$bin" bench --dir "$BENCH_DIR" --benign-mb "$BENIGN_MB" --dense-mb "$DENSE_MB" --runs "$RUNS" \
+"$bench" --dir "$BENCH_DIR" --benign-mb "$BENIGN_MB" --dense-mb "$DENSE_MB" --runs "$RUNS" \
     --peers --python-mb "$PYTHON_MB" --markdown
 echo
 echo "## Quality (samples/labelled)"

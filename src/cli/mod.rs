@@ -206,16 +206,12 @@ async fn simulate(args: SimulateArgs) -> anyhow::Result<ExitCode> {
         },
         bearer: args.auth_pat,
     };
-    let mut faults = Faults::default();
-    faults.every_nth_429 = args.every_nth_429;
-    faults.retry_after_secs = args.retry_after_secs;
-    if args.rate_5xx.is_some() || args.rate_429.is_some() {
-        faults.random = Some(RandomFaults {
-            rate_429: args.rate_429.unwrap_or(0.0),
-            rate_5xx: args.rate_5xx.unwrap_or(0.0),
-            seed: args.fault_seed,
-        });
-    }
+    let random = (args.rate_5xx.is_some() || args.rate_429.is_some()).then(|| RandomFaults {
+        rate_429: args.rate_429.unwrap_or(0.0),
+        rate_5xx: args.rate_5xx.unwrap_or(0.0),
+        seed: args.fault_seed,
+    });
+    let faults = Faults { every_nth_429: args.every_nth_429, retry_after_secs: args.retry_after_secs, random, ..Faults::default() };
     let config = SimulatorConfig { root: args.dir, auth, faults };
     let handle = dlp_simulator::spawn(config, SocketAddr::new(args.bind, args.port)).await?;
     eprintln!("simulated Confluence at {} (Ctrl-C to stop)", handle.site_url());

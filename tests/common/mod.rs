@@ -6,7 +6,7 @@ use std::collections::HashSet;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
-use confluence_dlp::config::Settings;
+use confluence_dlp::config::{ConfluenceSettings, Settings, WorkerSettings};
 use dlp_domain::Finding;
 use dlp_simulator::{Faults, SimulatorAuth, SimulatorConfig, SimulatorHandle};
 use secrecy::SecretString;
@@ -33,15 +33,18 @@ pub async fn spawn_simulator(faults: Faults) -> SimulatorHandle {
 
 /// Settings for a scan of the simulator on the embedded backends in `data_dir`.
 pub fn settings(data_dir: &Path, site: &url::Url) -> Settings {
-    let mut s = Settings::default();
-    s.data_dir = data_dir.to_owned();
-    s.server_key = Some(SecretString::from(SERVER_KEY.to_string()));
-    s.confluence.site = Some(site.to_string());
-    s.confluence.email = Some(EMAIL.into());
-    s.confluence.api_token = Some(SecretString::from(TOKEN.to_string()));
-    s.workers.heartbeat_secs = 1;
-    s.workers.queue = format!("test-{}", uuid::Uuid::new_v4());
-    s
+    Settings {
+        data_dir: data_dir.to_owned(),
+        server_key: Some(SecretString::from(SERVER_KEY.to_string())),
+        confluence: ConfluenceSettings {
+            site: Some(site.to_string()),
+            email: Some(EMAIL.into()),
+            api_token: Some(SecretString::from(TOKEN.to_string())),
+            ..Default::default()
+        },
+        workers: WorkerSettings { heartbeat_secs: 1, queue: format!("test-{}", uuid::Uuid::new_v4()), ..Default::default() },
+        ..Default::default()
+    }
 }
 
 #[derive(Debug, Deserialize)]

@@ -47,7 +47,7 @@ fn main() {
         let found: usize = segments.chunks(1).map(|s| engine.find_with(s, &mut scratch).len()).sum();
         costs.push((started.elapsed(), id, found));
     }
-    costs.sort_by(|a, b| b.0.cmp(&a.0));
+    costs.sort_by_key(|c| std::cmp::Reverse(c.0));
     let total: f64 = costs.iter().map(|c| c.0.as_secs_f64()).sum();
     println!("{mb:.1} MiB, {} rules, {total:.2}s summed", ids.len());
     println!("{:<36} {:>9} {:>10} {:>8}", "RULE", "SECONDS", "MiB/s", "FOUND");

@@ -219,7 +219,7 @@ mod tests {
         std::fs::write(&file, line.repeat(40_000)).unwrap();
         let prefix = std::fs::read_to_string(prefix_file(&file, 1).unwrap()).unwrap();
         assert!(prefix.len() <= 1 << 20 && prefix.len() > (1 << 20) - line.len());
-        assert!(prefix.ends_with('\n') && prefix.len() % line.len() == 0);
+        assert!(prefix.ends_with('\n') && prefix.len().is_multiple_of(line.len()));
     }
 
     #[test]

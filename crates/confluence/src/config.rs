@@ -209,7 +209,6 @@ impl ClientConfig {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::collections::HashMap;
 
     fn resolve(email: Option<&str>, token: Option<&str>, pat: Option<&str>) -> Result<Auth, ConfluenceError> {
         let secret = |v: Option<&str>| v.map(|v| SecretString::from(v.to_owned()));

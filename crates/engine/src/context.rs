@@ -287,8 +287,7 @@ mod tests {
                     // A fresh segment each time stays below the index threshold: a window search.
                     windows.reset();
                     let searched = windows.near(&all, &text, None, [&raise, &lower], before.clone(), after.clone());
-                    let mut indexed = SegmentWords::default();
-                    indexed.searched = text.len();
+                    let mut indexed = SegmentWords { searched: text.len(), ..SegmentWords::default() };
                     let looked_up = indexed.near(&all, &text, None, [&raise, &lower], before.clone(), after.clone());
                     assert!(indexed.indexed && !windows.indexed);
                     assert_eq!(searched, looked_up, "{before:?} {after:?}");
