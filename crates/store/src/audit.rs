@@ -1,7 +1,9 @@
 //! The audit trail: append-only events of who did what to which scan, job or finding.
 
 use sqlx::any::AnyRow;
-use sqlx::{AnyConnection, Row};
+use sqlx::{AnyConnection, AssertSqlSafe, Row};
+
+use super::batch::{rows_per_statement, values};
 
 use super::model::{from_millis, now_millis};
 use super::{AuditEvent, AuditQuery, NewAuditEvent, Store, StoreError};
@@ -40,6 +42,33 @@ pub(crate) async fn insert(
     .fetch_one(conn)
     .await?;
     Ok(id)
+}
+
+/// Appends the events in their order, a few hundred rows per statement.
+pub(crate) async fn insert_many(
+    conn: &mut AnyConnection,
+    at: i64,
+    events: &[NewAuditEvent],
+) -> Result<(), StoreError> {
+    const ROW: &str = "(?, ?, ?, ?, ?, ?)";
+    for chunk in events.chunks(rows_per_statement(ROW)) {
+        let sql = format!(
+            "INSERT INTO audit_events (at, actor, action, scan_id, subject, detail) VALUES {}",
+            values(ROW, chunk.len())
+        );
+        let mut query = sqlx::query(AssertSqlSafe(sql));
+        for event in chunk {
+            query = query
+                .bind(at)
+                .bind(event.actor.as_str())
+                .bind(event.action.as_str())
+                .bind(event.scan_id.as_deref())
+                .bind(event.subject.as_deref())
+                .bind(event.detail.to_string());
+        }
+        query.execute(&mut *conn).await?;
+    }
+    Ok(())
 }
 
 impl Store {

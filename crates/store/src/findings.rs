@@ -4,6 +4,7 @@
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, AssertSqlSafe, Row};
 
+use super::batch::{rows_per_statement, values};
 use super::model::{from_millis, parse_word};
 use super::{FindingFilter, FindingRecord, FindingStatus, Store, StoreError};
 use dlp_domain::{Category, ContentType, Finding, Location, Region, Severity};
@@ -33,55 +34,76 @@ pub(crate) async fn upsert(
     scan_id: &str,
     now: i64,
 ) -> Result<(), StoreError> {
-    let l = &finding.location;
-    sqlx::query(
-        "INSERT INTO findings (id, detector, category, severity, confidence, masked, fingerprint, \
-           space_key, content_type, item_id, page_id, page_version, comment_id, attachment_id, \
-           attachment_title, path, sheet, cell, pdf_page, line, start_offset, end_offset, \
-           status, first_seen_at, last_seen_at, resolved_at, last_scan_id, region) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, \
-           $18, $19, $20, $21, $22, 'open', $23, $23, NULL, $24, $25) \
-         ON CONFLICT (id) DO UPDATE SET \
-           detector = excluded.detector, category = excluded.category, \
-           severity = excluded.severity, confidence = excluded.confidence, \
-           masked = excluded.masked, fingerprint = excluded.fingerprint, \
-           space_key = excluded.space_key, content_type = excluded.content_type, \
-           item_id = excluded.item_id, page_id = excluded.page_id, \
-           page_version = excluded.page_version, comment_id = excluded.comment_id, \
-           attachment_id = excluded.attachment_id, attachment_title = excluded.attachment_title, \
-           path = excluded.path, sheet = excluded.sheet, cell = excluded.cell, \
-           pdf_page = excluded.pdf_page, line = excluded.line, \
-           start_offset = excluded.start_offset, end_offset = excluded.end_offset, \
-           status = 'open', last_seen_at = excluded.last_seen_at, resolved_at = NULL, \
-           last_scan_id = excluded.last_scan_id, region = excluded.region",
-    )
-    .bind(finding.id.as_str())
-    .bind(finding.detector.as_str())
-    .bind(finding.category.as_str())
-    .bind(finding.severity.as_str())
-    .bind(finding.confidence)
-    .bind(finding.masked.as_str())
-    .bind(finding.fingerprint.as_str())
-    .bind(l.space_key.as_str())
-    .bind(l.content_type.as_str())
-    .bind(item_id_of(l))
-    .bind(l.page_id.as_str())
-    .bind(l.page_version.map(i64::from))
-    .bind(l.comment_id.as_deref())
-    .bind(l.attachment_id.as_deref())
-    .bind(l.attachment_title.as_deref())
-    .bind(l.path.as_deref())
-    .bind(l.sheet.as_deref())
-    .bind(l.cell.as_deref())
-    .bind(l.pdf_page.map(i64::from))
-    .bind(l.line.map(i64::from))
-    .bind(offset(l.start)?)
-    .bind(offset(l.end)?)
-    .bind(now)
-    .bind(scan_id)
-    .bind(l.region.map(region_text))
-    .execute(conn)
-    .await?;
+    upsert_many(conn, &[finding], scan_id, now).await
+}
+
+/// [`upsert`] for many findings, a few hundred rows per statement. The ids must be distinct:
+/// PostgreSQL refuses a statement that updates the same row twice.
+pub(crate) async fn upsert_many(
+    conn: &mut AnyConnection,
+    findings: &[&Finding],
+    scan_id: &str,
+    now: i64,
+) -> Result<(), StoreError> {
+    const ROW: &str = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, \
+                       'open', ?, ?, NULL, ?, ?)";
+    for chunk in findings.chunks(rows_per_statement(ROW)) {
+        let sql = format!(
+            "INSERT INTO findings (id, detector, category, severity, confidence, masked, \
+               fingerprint, space_key, content_type, item_id, page_id, page_version, comment_id, \
+               attachment_id, attachment_title, path, sheet, cell, pdf_page, line, start_offset, \
+               end_offset, status, first_seen_at, last_seen_at, resolved_at, last_scan_id, region) \
+             VALUES {} \
+             ON CONFLICT (id) DO UPDATE SET \
+               detector = excluded.detector, category = excluded.category, \
+               severity = excluded.severity, confidence = excluded.confidence, \
+               masked = excluded.masked, fingerprint = excluded.fingerprint, \
+               space_key = excluded.space_key, content_type = excluded.content_type, \
+               item_id = excluded.item_id, page_id = excluded.page_id, \
+               page_version = excluded.page_version, comment_id = excluded.comment_id, \
+               attachment_id = excluded.attachment_id, \
+               attachment_title = excluded.attachment_title, \
+               path = excluded.path, sheet = excluded.sheet, cell = excluded.cell, \
+               pdf_page = excluded.pdf_page, line = excluded.line, \
+               start_offset = excluded.start_offset, end_offset = excluded.end_offset, \
+               status = 'open', last_seen_at = excluded.last_seen_at, resolved_at = NULL, \
+               last_scan_id = excluded.last_scan_id, region = excluded.region",
+            values(ROW, chunk.len())
+        );
+        let mut query = sqlx::query(AssertSqlSafe(sql));
+        for finding in chunk {
+            let l = &finding.location;
+            query = query
+                .bind(finding.id.as_str())
+                .bind(finding.detector.as_str())
+                .bind(finding.category.as_str())
+                .bind(finding.severity.as_str())
+                .bind(finding.confidence)
+                .bind(finding.masked.as_str())
+                .bind(finding.fingerprint.as_str())
+                .bind(l.space_key.as_str())
+                .bind(l.content_type.as_str())
+                .bind(item_id_of(l))
+                .bind(l.page_id.as_str())
+                .bind(l.page_version.map(i64::from))
+                .bind(l.comment_id.as_deref())
+                .bind(l.attachment_id.as_deref())
+                .bind(l.attachment_title.as_deref())
+                .bind(l.path.as_deref())
+                .bind(l.sheet.as_deref())
+                .bind(l.cell.as_deref())
+                .bind(l.pdf_page.map(i64::from))
+                .bind(l.line.map(i64::from))
+                .bind(offset(l.start)?)
+                .bind(offset(l.end)?)
+                // first_seen_at and last_seen_at
+                .bind(now)
+                .bind(now)
+                .bind(scan_id)
+                .bind(l.region.map(region_text));
+        }
+        query.execute(&mut *conn).await?;
+    }
     Ok(())
 }
 
@@ -95,7 +117,9 @@ fn offset(value: Option<usize>) -> Result<Option<i64>, StoreError> {
 impl Store {
     /// Every finding row, open or resolved: what a re-scan must never grow by duplicates.
     pub async fn count_findings(&self) -> Result<i64, StoreError> {
-        let row = sqlx::query("SELECT COUNT(*) FROM findings").fetch_one(&self.pool).await?;
+        let row = sqlx::query("SELECT COUNT(*) FROM findings")
+            .fetch_one(&self.pool)
+            .await?;
         Ok(row.get::<i64, _>(0))
     }
 
@@ -236,7 +260,9 @@ fn region_text(r: Region) -> String {
 }
 
 fn region_of(row: &AnyRow) -> Result<Option<Region>, StoreError> {
-    let corrupt = || StoreError::Corrupt { column: "findings.region" };
+    let corrupt = || StoreError::Corrupt {
+        column: "findings.region",
+    };
     let Some(text) = row.try_get::<Option<String>, _>("region")? else {
         return Ok(None);
     };
@@ -245,7 +271,12 @@ fn region_of(row: &AnyRow) -> Result<Option<Region>, StoreError> {
         .map(|p| p.parse().map_err(|_| corrupt()))
         .collect::<Result<_, _>>()?;
     match parts[..] {
-        [left, top, width, height] => Ok(Some(Region { left, top, width, height })),
+        [left, top, width, height] => Ok(Some(Region {
+            left,
+            top,
+            width,
+            height,
+        })),
         _ => Err(corrupt()),
     }
 }

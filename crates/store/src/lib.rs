@@ -11,6 +11,7 @@
 //! masked preview and a keyed fingerprint, and audit details hold ids and counts.
 
 mod audit;
+mod batch;
 mod connect;
 mod error;
 mod findings;
@@ -24,6 +25,7 @@ use sqlx::migrate::Migrator;
 use sqlx::{Any, Transaction};
 
 pub use audit::action as audit_action;
+pub use batch::JobRecord;
 pub use connect::StoreOptions;
 pub use error::StoreError;
 pub use model::{

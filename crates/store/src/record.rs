@@ -43,51 +43,74 @@ impl Store {
         }
         let now = now_millis();
         let mut tx = self.begin_write().await?;
-        // The job row first: on PostgreSQL it locks out a duplicate delivery of the same job
-        // until this one commits, and a scan that does not exist fails here.
-        record_job_status(&mut tx, scan_id, item_key, outcome, now)
-            .await
-            .map_err(|e| unknown_scan_if_dangling(e, scan_id))?;
-
-        let mut summary = RecordSummary::default();
-        let mut events = Vec::new();
-        for result in results {
-            apply_item(
-                &mut tx,
-                scan_id,
-                item_key,
-                now,
-                result,
-                &mut summary,
-                &mut events,
-            )
-            .await?;
-        }
-        let status = outcome.item_status();
-        events.push(NewAuditEvent {
-            actor: WORKER.into(),
-            action: job_action(status).into(),
-            scan_id: Some(scan_id.to_owned()),
-            subject: Some(item_key.to_owned()),
-            detail: json!({
-                "status": status,
-                "message": outcome.message(),
-                "opened": summary.opened,
-                "reopened": summary.reopened,
-                "resolved": summary.resolved,
-                "classified_items": summary.classified_items,
-                "skipped_items": summary.skipped_items,
-            }),
-        });
-        for event in &events {
-            audit::insert(&mut tx, now, event).await?;
-        }
+        let summary = record_one(&mut tx, scan_id, item_key, outcome, results, now).await?;
         tx.commit().await?;
         Ok(summary)
     }
 }
 
-fn check_findings_belong_to_their_item(result: &ItemResult) -> Result<(), StoreError> {
+/// `record_job` inside the caller's transaction.
+pub(crate) async fn record_one(
+    tx: &mut AnyConnection,
+    scan_id: &str,
+    item_key: &str,
+    outcome: &JobOutcome,
+    results: &[ItemResult],
+    now: i64,
+) -> Result<RecordSummary, StoreError> {
+    // The job row first: on PostgreSQL it locks out a duplicate delivery of the same job
+    // until this one commits, and a scan that does not exist fails here.
+    record_job_status(&mut *tx, scan_id, item_key, outcome, now)
+        .await
+        .map_err(|e| unknown_scan_if_dangling(e, scan_id))?;
+
+    let mut summary = RecordSummary::default();
+    let mut events = Vec::new();
+    for result in results {
+        apply_item(
+            &mut *tx,
+            scan_id,
+            item_key,
+            now,
+            result,
+            &mut summary,
+            &mut events,
+        )
+        .await?;
+    }
+    events.push(job_event(scan_id, item_key, outcome, &summary));
+    for event in &events {
+        audit::insert(&mut *tx, now, event).await?;
+    }
+    Ok(summary)
+}
+
+/// The audit event of a job's outcome, with what it changed.
+pub(crate) fn job_event(
+    scan_id: &str,
+    item_key: &str,
+    outcome: &JobOutcome,
+    summary: &RecordSummary,
+) -> NewAuditEvent {
+    let status = outcome.item_status();
+    NewAuditEvent {
+        actor: WORKER.into(),
+        action: job_action(status).into(),
+        scan_id: Some(scan_id.to_owned()),
+        subject: Some(item_key.to_owned()),
+        detail: json!({
+            "status": status,
+            "message": outcome.message(),
+            "opened": summary.opened,
+            "reopened": summary.reopened,
+            "resolved": summary.resolved,
+            "classified_items": summary.classified_items,
+            "skipped_items": summary.skipped_items,
+        }),
+    }
+}
+
+pub(crate) fn check_findings_belong_to_their_item(result: &ItemResult) -> Result<(), StoreError> {
     let ItemVerdict::Classified(findings) = &result.verdict else {
         return Ok(());
     };
@@ -271,7 +294,7 @@ async fn findings_of_item(
 }
 
 /// A finding's lifecycle event: its id and what detected it, never its value.
-fn finding_event(
+pub(crate) fn finding_event(
     action: &str,
     scan_id: &str,
     finding_id: &str,
