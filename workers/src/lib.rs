@@ -189,29 +189,38 @@ async fn process(job: &ScanJob, deps: &Arc<WorkerDeps>) -> Result<Processed, Fai
 async fn attachment_outcome(deps: &Arc<WorkerDeps>, item: &ContentRef, digest: &str, bytes: Vec<u8>) -> Result<Processed, Failure> {
     let item = item.clone();
     let digest = digest.to_owned();
-    off_runtime(deps, move |deps| {
-        // A local file's archive entries are named from its whole path (the contract's
-        // `path`), an attachment's from its title.
-        let name = match item.content_type {
-            ContentType::File => item.page_id.clone(),
-            _ => item.attachment_title.clone().unwrap_or_default(),
-        };
-        let dlp_extract::Extraction { segments, problems } =
-            dlp_extract::attachment_segments(&bytes, &name, &deps.attachment_limits, deps.ocr.as_ref());
-        drop(bytes);
-        if problems.is_empty() {
-            return classified(vec![result(deps, &item, &digest, &segments)]);
-        }
-        let reason = problems.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ");
-        if segments.is_empty() && problems.iter().all(|e| matches!(e, ExtractError::NotExtracted { .. })) {
-            // Nothing was read, so nothing is claimed about the item's findings either way.
-            return Processed { outcome: JobOutcome::NotExtracted { reason }, results: Vec::new() };
-        }
-        // What was read before a limit or a damaged part is still classified and its findings
-        // recorded; the outcome names what was not read.
-        Processed { outcome: JobOutcome::Failed { error: reason }, results: vec![result(deps, &item, &digest, &segments)] }
-    })
-    .await
+    off_runtime(deps, move |deps| attachment_processed(deps, &item, &digest, bytes)).await
+}
+
+/// A local file's outcome and results from its bytes, on the calling thread: local scans
+/// run their own threads and record in batches, without a job per file.
+pub fn local_file_outcome(deps: &WorkerDeps, item: &ContentRef, bytes: Vec<u8>) -> (JobOutcome, Vec<ItemResult>) {
+    let digest = deps.classifier.engine().digest().to_owned();
+    let Processed { outcome, results } = attachment_processed(deps, item, &digest, bytes);
+    (outcome, results)
+}
+
+fn attachment_processed(deps: &WorkerDeps, item: &ContentRef, digest: &str, bytes: Vec<u8>) -> Processed {
+    // A local file's archive entries are named from its whole path (the contract's
+    // `path`), an attachment's from its title.
+    let name = match item.content_type {
+        ContentType::File => item.page_id.clone(),
+        _ => item.attachment_title.clone().unwrap_or_default(),
+    };
+    let dlp_extract::Extraction { segments, problems } =
+        dlp_extract::attachment_segments(&bytes, &name, &deps.attachment_limits, deps.ocr.as_ref());
+    drop(bytes);
+    if problems.is_empty() {
+        return classified(vec![result(deps, item, digest, &segments)]);
+    }
+    let reason = problems.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ");
+    if segments.is_empty() && problems.iter().all(|e| matches!(e, ExtractError::NotExtracted { .. })) {
+        // Nothing was read, so nothing is claimed about the item's findings either way.
+        return Processed { outcome: JobOutcome::NotExtracted { reason }, results: Vec::new() };
+    }
+    // What was read before a limit or a damaged part is still classified and its findings
+    // recorded; the outcome names what was not read.
+    Processed { outcome: JobOutcome::Failed { error: reason }, results: vec![result(deps, item, digest, &segments)] }
 }
 
 /// Extraction and classification are CPU-bound (parsing, decompression, OCR, the rule pack
