@@ -76,13 +76,49 @@ fn a_clean_file_exits_0_and_bad_input_exits_2() {
     assert_eq!(out.status.code(), Some(0), "stderr: {}", String::from_utf8_lossy(&out.stderr));
     assert!(out.stdout.is_empty());
 
-    let missing = dlp(&state, &["scan", "/definitely/not/here"]);
-    assert_eq!(missing.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&missing.stderr).contains("/definitely/not/here"));
+    // A path that is not there is that item's error, as for any unreadable item: the scan
+    // goes on with the others and names it.
+    let missing = dlp(&state, &["scan", "/definitely/not/here", clean.to_str().unwrap(), "--format", "jsonl"]);
+    assert_eq!(missing.status.code(), Some(0), "stderr: {}", String::from_utf8_lossy(&missing.stderr));
+    let problem: serde_json::Value = serde_json::from_slice(&missing.stdout).expect("one problem line");
+    assert_eq!((problem["type"].as_str(), problem["outcome"].as_str()), (Some("problem"), Some("failed")));
+    assert!(problem["reason"].as_str().unwrap().contains("/definitely/not/here: not found"), "{problem}");
+    // The embedded state is private, and a finished scan leaves no -wal/-shm files.
+    use std::os::unix::fs::PermissionsExt;
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&state), 0o700);
+    let mut left: Vec<String> = std::fs::read_dir(&state).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    left.sort();
+    assert_eq!(left, ["dlp.sqlite", "queue.sqlite", "server.key"]);
+    for file in &left {
+        assert_eq!(mode(&state.join(file)), 0o600, "{file}");
+    }
 
     let nothing = dlp(&state, &["scan"]);
     assert_eq!(nothing.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&nothing.stderr).contains("nothing to scan"));
+}
+
+#[test]
+fn logs_to_a_file_are_plain_and_openmp_needs_no_setting() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("runbook.txt");
+    std::fs::write(&file, format!("key {AWS_KEY}\n")).unwrap();
+    // `dlp` clears the environment, so OMP_THREAD_LIMIT is unset: the binary sets it for itself.
+    let out = Command::new(env!("CARGO_BIN_EXE_confluence-dlp"))
+        .args(["scan", file.to_str().unwrap(), "--format", "jsonl"])
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("DLP_DATA_DIR", dir.path().join("state"))
+        .env("DLP_LOG", "info")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("INFO"), "info logging is on: {stderr}");
+    assert!(!stderr.contains('\u{1b}'), "colour codes in a log that is not a terminal: {stderr}");
+    assert!(!stderr.contains("OMP_THREAD_LIMIT"), "{stderr}");
 }
 
 #[tokio::test]
