@@ -26,10 +26,11 @@ const BATCH: usize = 256;
 /// How long the writer waits to fill a batch once it holds a job: big files arrive slowly,
 /// and a transaction per file is what this module avoids.
 const BATCH_WAIT: Duration = Duration::from_millis(50);
-/// File bytes read and not yet classified, across threads. A file's text is held twice at its
-/// peak (its bytes, then its segments), so two 60 MB files in flight stay under 300 MB.
-/// One file larger than this is still read, alone.
-const BYTES_IN_FLIGHT: u64 = 128 << 20;
+/// File bytes read and not yet classified, across threads. A text file costs about three
+/// times its size at its peak (its bytes, its segments, the engine's work): two 60 MB files
+/// in flight peaked at 517 MB, one at a time stays under 300 MB. One file larger than this is
+/// still read, alone.
+const BYTES_IN_FLIGHT: u64 = 64 << 20;
 
 /// A path found by the walk: a file to scan, or what could not be read (a missing PATH, a
 /// folder that cannot be listed), recorded as that item's failure.
