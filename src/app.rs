@@ -5,13 +5,13 @@
 //! backend choice (SQLite or PostgreSQL, embedded queue or Redis) is made here, once, by what
 //! the settings hold.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use dlp_confluence::{Auth, ClientConfig, ConfluenceClient};
 use dlp_engine::{Classifier, Engine, EngineOptions, RulePack};
 use dlp_extract::image::{CachedOcr, ImageLimits, TesseractOcr};
-use dlp_extract::{AttachmentLimits, NoOcr, Ocr, StorageLimits};
+use dlp_extract::{AttachmentLimits, ExtractError, Format, NoOcr, Ocr, OcrText, StorageLimits};
 use dlp_jobs::{JobHandler, JobQueue, PoolOptions, QueueError};
 use dlp_store::Store;
 use dlp_workers::{ScanHandler, StoreOcrCache, WorkerDeps};
@@ -66,7 +66,7 @@ impl App {
             JobQueue::open(settings.redis_url.as_ref(), &settings.embedded_queue_path(), &settings.workers.queue, heartbeat).await?;
         let classifier = classifier(&settings, &keys)?;
         let sealer = keys.sealer();
-        let ocr = ocr(Arc::new(StoreOcrCache::new(store.clone(), sealer.clone(), tokio::runtime::Handle::current()))).await;
+        let ocr = ocr(Arc::new(StoreOcrCache::new(store.clone(), sealer.clone(), tokio::runtime::Handle::current())));
         let workers = Arc::new(WorkerDeps {
             store: store.clone(),
             classifier,
@@ -164,26 +164,39 @@ fn classifier(settings: &Settings, keys: &Keys) -> Result<Classifier, AppError> 
     Classifier::new(engine, keys.fingerprinter()).with_suppressions(&settings.rules.suppressions).map_err(|e| rules(&e))
 }
 
-/// Tesseract with the English model, its results cached in the store. A process where
-/// Tesseract cannot start (the model not installed) still scans: its images are reported as
-/// not extracted, never as clean, and the warning says why.
-async fn ocr(cache: Arc<StoreOcrCache>) -> Box<dyn Ocr> {
-    // Loading the model reads tens of megabytes: not on an async thread.
-    let started = tokio::task::spawn_blocking(|| TesseractOcr::new("eng", ImageLimits::default())).await;
-    match started {
-        Ok(Ok(tesseract)) => {
-            tracing::info!(engine = tesseract.engine_identity(), "OCR ready");
-            Box::new(CachedOcr::new(tesseract, cache))
-        }
-        Ok(Err(e)) => {
-            tracing::warn!(error = %e, "OCR unavailable; images will be reported as not extracted");
-            Box::new(NoOcr)
-        }
-        Err(_) => {
-            tracing::warn!("OCR start-up stopped; images will be reported as not extracted");
-            Box::new(NoOcr)
+/// Tesseract with the English model, its results cached in the store, started on the first
+/// image: loading the model takes most of a second that a scan of text and documents should
+/// not pay. A process where Tesseract cannot start (the model not installed) still scans: its
+/// images are reported as not extracted, never as clean, and the warning says why.
+struct LazyOcr {
+    cache: Arc<StoreOcrCache>,
+    engine: OnceLock<Box<dyn Ocr>>,
+}
+
+impl LazyOcr {
+    fn start(&self) -> Box<dyn Ocr> {
+        match TesseractOcr::new("eng", ImageLimits::default()) {
+            Ok(tesseract) => {
+                tracing::info!(engine = tesseract.engine_identity(), "OCR ready");
+                Box::new(CachedOcr::new(tesseract, self.cache.clone()))
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "OCR unavailable; images will be reported as not extracted");
+                Box::new(NoOcr)
+            }
         }
     }
+}
+
+impl Ocr for LazyOcr {
+    // Extraction calls this on a blocking thread, where loading the model may block.
+    fn recognize(&self, image: &[u8], format: Format) -> Result<OcrText, ExtractError> {
+        self.engine.get_or_init(|| self.start()).recognize(image, format)
+    }
+}
+
+fn ocr(cache: Arc<StoreOcrCache>) -> Box<dyn Ocr> {
+    Box::new(LazyOcr { cache, engine: OnceLock::new() })
 }
 
 fn hostname() -> String {
