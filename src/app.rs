@@ -50,7 +50,10 @@ pub struct App {
 
 impl std::fmt::Debug for App {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("App").field("store", &self.store).field("queue", &self.queue).finish_non_exhaustive()
+        f.debug_struct("App")
+            .field("store", &self.store)
+            .field("queue", &self.queue)
+            .finish_non_exhaustive()
     }
 }
 
@@ -62,11 +65,21 @@ impl App {
         let confluence = confluence_client(&settings)?;
         let store = open_store(&settings).await?;
         let heartbeat = Duration::from_secs(settings.workers.heartbeat_secs.max(1));
-        let queue =
-            JobQueue::open(settings.redis_url.as_ref(), &settings.embedded_queue_path(), &settings.workers.queue, heartbeat).await?;
+        let queue = JobQueue::open(
+            settings.redis_url.as_ref(),
+            &settings.embedded_queue_path(),
+            &settings.workers.queue,
+            heartbeat,
+        )
+        .await?;
         let classifier = classifier(&settings, &keys)?;
         let sealer = keys.sealer();
-        let ocr = ocr(Arc::new(StoreOcrCache::new(store.clone(), sealer.clone(), tokio::runtime::Handle::current()))).await;
+        let ocr = ocr(Arc::new(StoreOcrCache::new(
+            store.clone(),
+            sealer.clone(),
+            tokio::runtime::Handle::current(),
+        )))
+        .await;
         let workers = Arc::new(WorkerDeps {
             store: store.clone(),
             classifier,
@@ -75,7 +88,8 @@ impl App {
             max_attempts: settings.workers.max_attempts,
             storage_limits: StorageLimits::default(),
             attachment_limits: AttachmentLimits {
-                max_bytes: usize::try_from(settings.confluence.max_download_bytes).unwrap_or(usize::MAX),
+                max_bytes: usize::try_from(settings.confluence.max_download_bytes)
+                    .unwrap_or(usize::MAX),
                 ..AttachmentLimits::default()
             },
             ocr,
@@ -90,7 +104,14 @@ impl App {
             heartbeat,
             poll_interval: Duration::from_millis(200),
         };
-        Ok(App { settings, store, queue, confluence, workers, pool })
+        Ok(App {
+            settings,
+            store,
+            queue,
+            confluence,
+            workers,
+            pool,
+        })
     }
 
     /// The handler a worker pool runs jobs with.
@@ -107,8 +128,13 @@ impl App {
     }
 
     /// Runs this process's worker pool until `shutdown` resolves.
-    pub async fn run_workers(&self, shutdown: impl std::future::Future<Output = ()> + Send + 'static) -> Result<(), QueueError> {
-        self.queue.run_pool(self.handler(), &self.pool, shutdown).await
+    pub async fn run_workers(
+        &self,
+        shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+    ) -> Result<(), QueueError> {
+        self.queue
+            .run_pool(self.handler(), &self.pool, shutdown)
+            .await
     }
 }
 
@@ -123,7 +149,9 @@ pub async fn open_store(settings: &Settings) -> Result<Store, AppError> {
 /// of the settings; `None` without a site.
 pub fn confluence_client(settings: &Settings) -> Result<Option<ConfluenceClient>, AppError> {
     let c = &settings.confluence;
-    let Some(site) = c.site.as_deref() else { return Ok(None) };
+    let Some(site) = c.site.as_deref() else {
+        return Ok(None);
+    };
     let site = Url::parse(site).map_err(|_| ConfigError::Invalid {
         name: "confluence.site (CONFLUENCE_SITE, --site)",
         reason: "not a URL; give the site root, e.g. https://acme.atlassian.net".into(),
@@ -153,15 +181,21 @@ pub fn rule_file(path: &std::path::Path) -> Result<RulePack, AppError> {
     if path.is_dir() {
         return RulePack::load_dir(path).map_err(|e| rules(&e));
     }
-    let text = std::fs::read_to_string(path).map_err(|e| AppError::Rules(format!("cannot read rule file {}: {e}", path.display())))?;
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| AppError::Rules(format!("cannot read rule file {}: {e}", path.display())))?;
     RulePack::from_toml_str(&path.display().to_string(), &text).map_err(|e| rules(&e))
 }
 
 fn classifier(settings: &Settings, keys: &Keys) -> Result<Classifier, AppError> {
     let rules = |e: &dyn std::fmt::Display| AppError::Rules(e.to_string());
-    let options = EngineOptions { min_confidence: settings.rules.min_confidence, ..EngineOptions::default() };
+    let options = EngineOptions {
+        min_confidence: settings.rules.min_confidence,
+        ..EngineOptions::default()
+    };
     let engine = Engine::new(rule_pack(settings)?, options).map_err(|e| rules(&e))?;
-    Classifier::new(engine, keys.fingerprinter()).with_suppressions(&settings.rules.suppressions).map_err(|e| rules(&e))
+    Classifier::new(engine, keys.fingerprinter())
+        .with_suppressions(&settings.rules.suppressions)
+        .map_err(|e| rules(&e))
 }
 
 /// Tesseract with the English model, its results cached in the store. A process where
@@ -169,7 +203,8 @@ fn classifier(settings: &Settings, keys: &Keys) -> Result<Classifier, AppError> 
 /// not extracted, never as clean, and the warning says why.
 async fn ocr(cache: Arc<StoreOcrCache>) -> Box<dyn Ocr> {
     // Loading the model reads tens of megabytes: not on an async thread.
-    let started = tokio::task::spawn_blocking(|| TesseractOcr::new("eng", ImageLimits::default())).await;
+    let started =
+        tokio::task::spawn_blocking(|| TesseractOcr::new("eng", ImageLimits::default())).await;
     match started {
         Ok(Ok(tesseract)) => {
             tracing::info!(engine = tesseract.engine_identity(), "OCR ready");
@@ -187,5 +222,7 @@ async fn ocr(cache: Arc<StoreOcrCache>) -> Box<dyn Ocr> {
 }
 
 fn hostname() -> String {
-    std::fs::read_to_string("/etc/hostname").map(|h| h.trim().to_owned()).unwrap_or_else(|_| "host".into())
+    std::fs::read_to_string("/etc/hostname")
+        .map(|h| h.trim().to_owned())
+        .unwrap_or_else(|_| "host".into())
 }

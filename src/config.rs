@@ -14,13 +14,19 @@ use serde::Deserialize;
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("cannot read config file {path}: {source}")]
-    Read { path: PathBuf, source: std::io::Error },
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("invalid config file {path}: {message}")]
     Parse { path: PathBuf, message: String },
     #[error("invalid value for {name}: {reason}")]
     Invalid { name: &'static str, reason: String },
     #[error("cannot prepare data directory {path}: {source}")]
-    DataDir { path: PathBuf, source: std::io::Error },
+    DataDir {
+        path: PathBuf,
+        source: std::io::Error,
+    },
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -121,13 +127,23 @@ impl Default for ConfluenceSettings {
 
 impl Default for WorkerSettings {
     fn default() -> Self {
-        WorkerSettings { queue: "confluence-dlp.scan".into(), concurrency: 4, max_attempts: 5, job_timeout_secs: 300, heartbeat_secs: 5 }
+        WorkerSettings {
+            queue: "confluence-dlp.scan".into(),
+            concurrency: 4,
+            max_attempts: 5,
+            job_timeout_secs: 300,
+            heartbeat_secs: 5,
+        }
     }
 }
 
 impl Default for RuleSettings {
     fn default() -> Self {
-        RuleSettings { paths: Vec::new(), min_confidence: 0.5, suppressions: Default::default() }
+        RuleSettings {
+            paths: Vec::new(),
+            min_confidence: 0.5,
+            suppressions: Default::default(),
+        }
     }
 }
 
@@ -143,8 +159,10 @@ impl Settings {
     }
 
     fn from_file(path: &Path) -> Result<Self, ConfigError> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|source| ConfigError::Read { path: path.to_owned(), source })?;
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_owned(),
+            source,
+        })?;
         // toml's message can quote the offending line, which may hold a secret: keep only
         // the position.
         toml::from_str(&text).map_err(|e| ConfigError::Parse {
@@ -204,13 +222,22 @@ impl Settings {
 
     pub fn validate(&self) -> Result<(), ConfigError> {
         if self.workers.concurrency == 0 {
-            return Err(ConfigError::Invalid { name: "workers.concurrency", reason: "must be at least 1".into() });
+            return Err(ConfigError::Invalid {
+                name: "workers.concurrency",
+                reason: "must be at least 1".into(),
+            });
         }
         if self.workers.max_attempts == 0 {
-            return Err(ConfigError::Invalid { name: "workers.max_attempts", reason: "must be at least 1".into() });
+            return Err(ConfigError::Invalid {
+                name: "workers.max_attempts",
+                reason: "must be at least 1".into(),
+            });
         }
         if !(0.0..=1.0).contains(&self.rules.min_confidence) {
-            return Err(ConfigError::Invalid { name: "rules.min_confidence", reason: "must be within 0..1".into() });
+            return Err(ConfigError::Invalid {
+                name: "rules.min_confidence",
+                reason: "must be within 0..1".into(),
+            });
         }
         if let Some(rps) = self.confluence.max_requests_per_sec
             && !(rps > 0.0 && rps.is_finite())
@@ -221,7 +248,10 @@ impl Settings {
             });
         }
         if self.confluence.page_limit == 0 || self.confluence.page_limit > 250 {
-            return Err(ConfigError::Invalid { name: "confluence.page_limit", reason: "must be within 1..=250".into() });
+            return Err(ConfigError::Invalid {
+                name: "confluence.page_limit",
+                reason: "must be within 1..=250".into(),
+            });
         }
         Ok(())
     }
@@ -236,7 +266,11 @@ impl Settings {
             let path = path.to_owned();
             move |source| ConfigError::DataDir { path, source }
         };
-        std::fs::DirBuilder::new().recursive(true).mode(0o700).create(&self.data_dir).map_err(err(&self.data_dir))?;
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(&self.data_dir)
+            .map_err(err(&self.data_dir))?;
         let mut embedded = Vec::new();
         if self.database_url.is_none() {
             embedded.push(self.embedded_store_path());
@@ -250,7 +284,8 @@ impl Settings {
                 let file = PathBuf::from(format!("{}{suffix}", path.display()));
                 match std::fs::metadata(&file) {
                     Ok(meta) if meta.permissions().mode() & 0o077 != 0 => {
-                        std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600)).map_err(err(&file))?
+                        std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600))
+                            .map_err(err(&file))?
                     }
                     _ => {}
                 }
@@ -263,7 +298,9 @@ impl Settings {
     pub fn store_url(&self) -> SecretString {
         match &self.database_url {
             Some(url) => url.clone(),
-            None => SecretString::from(format!("sqlite://{}", self.embedded_store_path().display())),
+            None => {
+                SecretString::from(format!("sqlite://{}", self.embedded_store_path().display()))
+            }
         }
     }
 
@@ -297,7 +334,10 @@ pub(crate) fn write_private(path: &Path, contents: &[u8]) -> std::io::Result<()>
 }
 
 fn parse<T: std::str::FromStr>(name: &'static str, v: &str) -> Result<T, ConfigError> {
-    v.trim().parse().map_err(|_| ConfigError::Invalid { name, reason: "not a valid number".into() })
+    v.trim().parse().map_err(|_| ConfigError::Invalid {
+        name,
+        reason: "not a valid number".into(),
+    })
 }
 
 #[cfg(test)]
@@ -327,16 +367,26 @@ mod tests {
     fn the_data_directory_and_the_embedded_files_are_private() {
         use std::os::unix::fs::PermissionsExt;
         let dir = tempfile::tempdir().unwrap();
-        let s = Settings { data_dir: dir.path().join("state"), ..Settings::default() };
+        let s = Settings {
+            data_dir: dir.path().join("state"),
+            ..Settings::default()
+        };
         let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
         // A file an older version left world-readable.
         std::fs::create_dir(&s.data_dir).unwrap();
         std::fs::write(s.embedded_queue_path(), b"").unwrap();
-        std::fs::set_permissions(s.embedded_queue_path(), std::fs::Permissions::from_mode(0o644)).unwrap();
+        std::fs::set_permissions(
+            s.embedded_queue_path(),
+            std::fs::Permissions::from_mode(0o644),
+        )
+        .unwrap();
         s.ensure_data_dir().unwrap();
         assert_eq!(mode(&s.embedded_store_path()), 0o600);
         assert_eq!(mode(&s.embedded_queue_path()), 0o600);
-        let fresh = Settings { data_dir: dir.path().join("a/b"), ..Settings::default() };
+        let fresh = Settings {
+            data_dir: dir.path().join("a/b"),
+            ..Settings::default()
+        };
         fresh.ensure_data_dir().unwrap();
         assert_eq!(mode(&fresh.data_dir), 0o700);
     }
@@ -344,7 +394,9 @@ mod tests {
     #[test]
     fn bad_numbers_and_ranges_are_clear_errors() {
         let mut s = Settings::default();
-        let err = s.apply_env(|k| (k == "DLP_WORKER_CONCURRENCY").then(|| "many".to_string())).unwrap_err();
+        let err = s
+            .apply_env(|k| (k == "DLP_WORKER_CONCURRENCY").then(|| "many".to_string()))
+            .unwrap_err();
         assert!(err.to_string().contains("DLP_WORKER_CONCURRENCY"));
         s.rules.min_confidence = 2.0;
         assert!(s.validate().is_err());

@@ -51,12 +51,25 @@ impl Keys {
     /// the data directory.
     pub fn load(settings: &Settings) -> Result<Keys, ConfigError> {
         if let Some(hex_key) = &settings.server_key {
-            return Keys::from_hex(hex_key.expose_secret()).map_err(|reason| ConfigError::Invalid { name: "server_key", reason });
+            return Keys::from_hex(hex_key.expose_secret()).map_err(|reason| {
+                ConfigError::Invalid {
+                    name: "server_key",
+                    reason,
+                }
+            });
         }
         settings.ensure_data_dir()?;
         let path = settings.data_dir.join("server.key");
-        let io_err = |source| ConfigError::DataDir { path: path.clone(), source };
-        let from_file = |text: &str| Keys::from_hex(text).map_err(|reason| ConfigError::Invalid { name: "server.key file", reason });
+        let io_err = |source| ConfigError::DataDir {
+            path: path.clone(),
+            source,
+        };
+        let from_file = |text: &str| {
+            Keys::from_hex(text).map_err(|reason| ConfigError::Invalid {
+                name: "server.key file",
+                reason,
+            })
+        };
         match std::fs::read_to_string(&path) {
             Ok(text) => from_file(&text),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
@@ -75,11 +88,14 @@ impl Keys {
         if bytes.len() < 32 {
             return Err("must be at least 32 bytes (64 hex characters)".to_owned());
         }
-        Ok(Keys { server: SecretBox::new(bytes.into_boxed_slice()) })
+        Ok(Keys {
+            server: SecretBox::new(bytes.into_boxed_slice()),
+        })
     }
 
     fn derive(&self, purpose: Purpose) -> SecretBox<[u8; 32]> {
-        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(self.server.expose_secret()).expect("HMAC accepts keys of any length");
+        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(self.server.expose_secret())
+            .expect("HMAC accepts keys of any length");
         mac.update(purpose.label());
         SecretBox::new(Box::new(mac.finalize().into_bytes().into()))
     }
@@ -106,20 +122,34 @@ mod tests {
     #[test]
     fn generated_server_key_is_kept_and_reused() {
         let dir = tempfile::tempdir().unwrap();
-        let s = Settings { data_dir: dir.path().join("d"), ..Settings::default() };
+        let s = Settings {
+            data_dir: dir.path().join("d"),
+            ..Settings::default()
+        };
         let a = Keys::load(&s).unwrap();
         let b = Keys::load(&s).unwrap();
         assert_eq!(a.server.expose_secret(), b.server.expose_secret());
         assert_eq!(a.server.expose_secret().len(), 32);
         use std::os::unix::fs::PermissionsExt;
-        let mode = std::fs::metadata(dir.path().join("d/server.key")).unwrap().permissions().mode();
+        let mode = std::fs::metadata(dir.path().join("d/server.key"))
+            .unwrap()
+            .permissions()
+            .mode();
         assert_eq!(mode & 0o777, 0o600);
     }
 
     #[test]
     fn short_or_non_hex_keys_are_refused() {
-        let s = Settings { server_key: Some("abcd".to_string().into()), ..Settings::default() };
-        assert!(Keys::load(&s).unwrap_err().to_string().contains("server_key"));
+        let s = Settings {
+            server_key: Some("abcd".to_string().into()),
+            ..Settings::default()
+        };
+        assert!(
+            Keys::load(&s)
+                .unwrap_err()
+                .to_string()
+                .contains("server_key")
+        );
         assert!(Keys::from_hex("zz").is_err());
     }
 
@@ -129,7 +159,10 @@ mod tests {
         let fingerprint = keys.derive(Purpose::Fingerprint);
         let seal = keys.derive(Purpose::Seal);
         assert_ne!(fingerprint.expose_secret(), seal.expose_secret());
-        assert_ne!(&fingerprint.expose_secret()[..], keys.server.expose_secret());
+        assert_ne!(
+            &fingerprint.expose_secret()[..],
+            keys.server.expose_secret()
+        );
         // The flaw derivation closes: a value equal to a purpose label fingerprints to
         // something other than that purpose's key.
         let label = std::str::from_utf8(Purpose::Seal.label()).unwrap();
@@ -138,7 +171,13 @@ mod tests {
         // Sealed under the derived key, opened by the same keys only.
         let sealed = keys.sealer().seal("x");
         assert_eq!(keys.sealer().open(&sealed).unwrap(), "x");
-        assert!(Keys::from_hex(&HEX.replace("00", "ff")).unwrap().sealer().open(&sealed).is_err());
+        assert!(
+            Keys::from_hex(&HEX.replace("00", "ff"))
+                .unwrap()
+                .sealer()
+                .open(&sealed)
+                .is_err()
+        );
         assert!(!format!("{keys:?}").contains("0001"));
     }
 }

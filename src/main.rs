@@ -5,7 +5,10 @@ use clap::Parser;
 fn main() -> ExitCode {
     limit_openmp_threads();
     let cli = confluence_dlp::cli::Cli::parse();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("error: cannot start the async runtime: {e}");
@@ -24,8 +27,13 @@ fn limit_openmp_threads() {
     if std::env::var_os("OMP_THREAD_LIMIT").is_some() {
         return;
     }
-    let Ok(exe) = std::env::current_exe() else { return };
+    let Ok(exe) = std::env::current_exe() else {
+        return;
+    };
     let args = std::env::args_os().skip(1);
     // `exec` returns only on failure; the process then goes on with OpenMP's default.
-    let _ = std::process::Command::new(exe).args(args).env("OMP_THREAD_LIMIT", "1").exec();
+    let _ = std::process::Command::new(exe)
+        .args(args)
+        .env("OMP_THREAD_LIMIT", "1")
+        .exec();
 }

@@ -53,31 +53,57 @@ pub struct ScanOutcome {
 }
 
 /// Runs one scan to completion (or, with `run_workers` off, to the end of the crawl).
-pub async fn run_scan(app: &App, request: ScanRequest, mut on_progress: impl FnMut(&ScanProgress)) -> Result<ScanOutcome, ScanError> {
+pub async fn run_scan(
+    app: &App,
+    request: ScanRequest,
+    mut on_progress: impl FnMut(&ScanProgress),
+) -> Result<ScanOutcome, ScanError> {
     let started = Instant::now();
     let settings = &app.settings;
     let client = app.confluence.as_ref();
     let (kind, site, space_key) = match &request.target {
-        ScanTarget::Space { space_key } => (ScanKind::Space, settings.confluence.site.clone(), Some(space_key.clone())),
+        ScanTarget::Space { space_key } => (
+            ScanKind::Space,
+            settings.confluence.site.clone(),
+            Some(space_key.clone()),
+        ),
         ScanTarget::Paths(_) => (ScanKind::Paths, None, None),
     };
-    let scan_id = app.store.create_scan(&NewScan { kind, site, space_key, actor: "cli".into() }).await?;
+    let scan_id = app
+        .store
+        .create_scan(&NewScan {
+            kind,
+            site,
+            space_key,
+            actor: "cli".into(),
+        })
+        .await?;
 
     let crawl = match &request.target {
         ScanTarget::Paths(paths) => {
             let stats = scan_paths(app, &scan_id, paths, settings.workers.concurrency).await?;
-            app.store.finish_scan(&scan_id, ScanStatus::Completed).await?;
+            app.store
+                .finish_scan(&scan_id, ScanStatus::Completed)
+                .await?;
             stats
         }
         ScanTarget::Space { space_key } => {
-            let client = client.ok_or_else(|| ScanError::Input("scanning a space needs a site: give --site or CONFLUENCE_SITE".into()))?;
+            let client = client.ok_or_else(|| {
+                ScanError::Input(
+                    "scanning a space needs a site: give --site or CONFLUENCE_SITE".into(),
+                )
+            })?;
             let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
             let pool = if request.run_workers {
                 let handler = app.handler();
                 let queue = app.queue.clone();
                 let options = app.pool.clone();
                 Some(tokio::spawn(async move {
-                    queue.run_pool(handler, &options, async move { let _ = stop_rx.await; }).await
+                    queue
+                        .run_pool(handler, &options, async move {
+                            let _ = stop_rx.await;
+                        })
+                        .await
                 }))
             } else {
                 None
@@ -90,7 +116,10 @@ pub async fn run_scan(app: &App, request: ScanRequest, mut on_progress: impl FnM
                 max_attempts: settings.workers.max_attempts,
             };
             let crawled = crawler.crawl_space(&scan_id, space_key).await;
-            tracing::debug!(elapsed_ms = started.elapsed().as_millis() as u64, "crawl finished");
+            tracing::debug!(
+                elapsed_ms = started.elapsed().as_millis() as u64,
+                "crawl finished"
+            );
             let crawled = match crawled {
                 Ok(stats) => stats,
                 Err(e) => {
@@ -100,13 +129,22 @@ pub async fn run_scan(app: &App, request: ScanRequest, mut on_progress: impl FnM
                 }
             };
             if let Some(mut pool) = pool {
-                let waited = wait_until_drained(&app.store, &scan_id, &mut on_progress, &mut pool).await;
-                tracing::debug!(elapsed_ms = started.elapsed().as_millis() as u64, "scan drained");
+                let waited =
+                    wait_until_drained(&app.store, &scan_id, &mut on_progress, &mut pool).await;
+                tracing::debug!(
+                    elapsed_ms = started.elapsed().as_millis() as u64,
+                    "scan drained"
+                );
                 let _ = stop_tx.send(());
                 stop_pool(pool).await;
-                tracing::debug!(elapsed_ms = started.elapsed().as_millis() as u64, "pool stopped");
+                tracing::debug!(
+                    elapsed_ms = started.elapsed().as_millis() as u64,
+                    "pool stopped"
+                );
                 waited?;
-                app.store.finish_scan(&scan_id, ScanStatus::Completed).await?;
+                app.store
+                    .finish_scan(&scan_id, ScanStatus::Completed)
+                    .await?;
             }
             crawled
         }
@@ -133,7 +171,10 @@ type PoolTask = tokio::task::JoinHandle<Result<(), dlp_jobs::QueueError>>;
 /// gets a moment to acknowledge its last jobs and is then dropped. A job acknowledged too late
 /// is handed out again after the heartbeat timeout and changes nothing (handlers are idempotent).
 async fn stop_pool(mut pool: PoolTask) {
-    if tokio::time::timeout(Duration::from_secs(1), &mut pool).await.is_err() {
+    if tokio::time::timeout(Duration::from_secs(1), &mut pool)
+        .await
+        .is_err()
+    {
         pool.abort();
         let _ = pool.await;
     }
@@ -157,7 +198,9 @@ async fn wait_until_drained(
                 Ok(Err(e)) => e.to_string(),
                 Err(e) => format!("it panicked or was cancelled: {e}"),
             };
-            return Err(ScanError::Input(format!("the worker pool ended before the scan was done: {why}")));
+            return Err(ScanError::Input(format!(
+                "the worker pool ended before the scan was done: {why}"
+            )));
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
@@ -165,7 +208,12 @@ async fn wait_until_drained(
 
 /// Local files skip the queue: a job naming a path on this machine means nothing to a worker
 /// on another. They run through the same handler, `concurrency` at a time.
-async fn scan_paths(app: &App, scan_id: &str, paths: &[PathBuf], concurrency: usize) -> Result<CrawlStats, ScanError> {
+async fn scan_paths(
+    app: &App,
+    scan_id: &str,
+    paths: &[PathBuf],
+    concurrency: usize,
+) -> Result<CrawlStats, ScanError> {
     let mut files = Vec::new();
     for path in paths {
         collect_files(path, &mut files)?;
@@ -173,7 +221,10 @@ async fn scan_paths(app: &App, scan_id: &str, paths: &[PathBuf], concurrency: us
     let mut stats = CrawlStats::default();
     let mut jobs = Vec::with_capacity(files.len());
     for path in files {
-        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
         let shown = path.display().to_string();
         let item = ContentRef {
             space_key: "local".into(),
@@ -186,7 +237,12 @@ async fn scan_paths(app: &App, scan_id: &str, paths: &[PathBuf], concurrency: us
         };
         let key = dlp_jobs::item_key(&item);
         app.store.enqueue_item(scan_id, &key, &shown).await?;
-        jobs.push(ScanJob { scan_id: scan_id.to_owned(), item_key: key, label: shown, work: Work::LocalFile { item, path } });
+        jobs.push(ScanJob {
+            scan_id: scan_id.to_owned(),
+            item_key: key,
+            label: shown,
+            work: Work::LocalFile { item, path },
+        });
         stats.attachments += 1;
         stats.jobs += 1;
     }
@@ -208,7 +264,8 @@ async fn scan_paths(app: &App, scan_id: &str, paths: &[PathBuf], concurrency: us
 }
 
 fn collect_files(path: &std::path::Path, out: &mut Vec<PathBuf>) -> Result<(), ScanError> {
-    let meta = std::fs::symlink_metadata(path).map_err(|e| ScanError::Input(format!("{}: {}", path.display(), e.kind())))?;
+    let meta = std::fs::symlink_metadata(path)
+        .map_err(|e| ScanError::Input(format!("{}: {}", path.display(), e.kind())))?;
     if meta.is_file() {
         out.push(path.to_owned());
     } else if meta.is_dir() {

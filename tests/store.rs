@@ -193,7 +193,12 @@ mod behaviours {
             sheet: Some("Q3 ünïcode".into()),
             cell: Some("B17".into()),
             pdf_page: Some(3),
-            region: Some(Region { left: 24, top: 104, width: 572, height: 31 }),
+            region: Some(Region {
+                left: 24,
+                top: 104,
+                width: 572,
+                height: 31,
+            }),
         };
         let at = Location::new(&att, &origin, 42, 1_234_567, 1_234_583);
         let mut full = finding_at(at, "visa", "ab12cd34");

@@ -7,8 +7,8 @@ mod common;
 use std::collections::HashSet;
 use std::process::Stdio;
 
-use tokio::process::Command;
 use std::time::{Duration, Instant};
+use tokio::process::Command;
 
 use common::*;
 use dlp_domain::Finding;
@@ -53,7 +53,10 @@ impl Env {
     async fn store(&self) -> Store {
         let url = match &self.database_url {
             Some(url) => url.clone(),
-            None => format!("sqlite://{}", self.data_dir.path().join("dlp.sqlite").display()),
+            None => format!(
+                "sqlite://{}",
+                self.data_dir.path().join("dlp.sqlite").display()
+            ),
         };
         Store::connect(&url).await.expect("store opens")
     }
@@ -65,8 +68,15 @@ async fn a_worker_killed_mid_scan_loses_no_job_on_the_embedded_default() {
 }
 
 #[sqlx::test(migrations = false)]
-async fn a_worker_killed_mid_scan_loses_no_job_on_redis_and_postgres(_pool: PgPoolOptions, db: PgConnectOptions) {
-    kill_a_worker_mid_scan(Some(db.to_url_lossy().to_string()), Some(common::redis_url())).await;
+async fn a_worker_killed_mid_scan_loses_no_job_on_redis_and_postgres(
+    _pool: PgPoolOptions,
+    db: PgConnectOptions,
+) {
+    kill_a_worker_mid_scan(
+        Some(db.to_url_lossy().to_string()),
+        Some(common::redis_url()),
+    )
+    .await;
 }
 
 async fn kill_a_worker_mid_scan(database_url: Option<String>, redis_url: Option<String>) {
@@ -78,22 +88,34 @@ async fn kill_a_worker_mid_scan(database_url: Option<String>, redis_url: Option<
         database_url,
         redis_url,
     };
-    let _cleanup = env.redis_url.is_some().then(|| common::RedisQueueGuard { queue: env.queue.clone() });
+    let _cleanup = env.redis_url.is_some().then(|| common::RedisQueueGuard {
+        queue: env.queue.clone(),
+    });
     let started = Instant::now();
 
     // Crawl and enqueue only: the jobs wait in the embedded queue.
     // Children are awaited asynchronously: the simulator runs on this test's runtime, which
     // may be single-threaded, and a blocking wait would starve it.
-    let status = env.command(&["scan", "--space", "ENG", "--enqueue-only"]).stdout(Stdio::null()).status().await.unwrap();
+    let status = env
+        .command(&["scan", "--space", "ENG", "--enqueue-only"])
+        .stdout(Stdio::null())
+        .status()
+        .await
+        .unwrap();
     assert!(status.code() == Some(0), "enqueue-only scan: {status:?}");
     let store = env.store().await;
-    let scan_id = store.latest_scan_id().await.unwrap().expect("a scan was registered");
+    let scan_id = store
+        .latest_scan_id()
+        .await
+        .unwrap()
+        .expect("a scan was registered");
     let total = store.scan_progress(&scan_id).await.unwrap().total;
     assert!(total > 30, "jobs enqueued: {total}");
 
     // A slow worker (a tight request budget), killed with SIGKILL once it is part-way through.
     let mut slow = env.command(&["worker", "--concurrency", "2"]);
-    slow.env("DLP_MAX_REQUESTS_PER_SEC", "3").stderr(Stdio::null());
+    slow.env("DLP_MAX_REQUESTS_PER_SEC", "3")
+        .stderr(Stdio::null());
     let mut slow = slow.spawn().unwrap();
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
@@ -101,16 +123,26 @@ async fn kill_a_worker_mid_scan(database_url: Option<String>, redis_url: Option<
         if p.total - p.queued >= 5 {
             break;
         }
-        assert!(Instant::now() < deadline, "the first worker made no progress: {p:?}");
+        assert!(
+            Instant::now() < deadline,
+            "the first worker made no progress: {p:?}"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     slow.kill().await.unwrap(); // SIGKILL: no shutdown, no ack, heartbeats just stop
     let at_kill = store.scan_progress(&scan_id).await.unwrap();
-    assert!(at_kill.queued > 0, "the worker was killed mid-scan, not after it: {at_kill:?}");
+    assert!(
+        at_kill.queued > 0,
+        "the worker was killed mid-scan, not after it: {at_kill:?}"
+    );
     let killed_at = started.elapsed();
 
     // A fresh worker picks up the rest, including the jobs the dead one held.
-    let _fresh = env.command(&["worker"]).stderr(Stdio::null()).spawn().unwrap();
+    let _fresh = env
+        .command(&["worker"])
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
     let deadline = Instant::now() + Duration::from_secs(120);
     let done = loop {
         let p = store.scan_progress(&scan_id).await.unwrap();
@@ -127,21 +159,46 @@ async fn kill_a_worker_mid_scan(database_url: Option<String>, redis_url: Option<
         at_kill.total - at_kill.queued,
         (started.elapsed() - killed_at).as_secs_f64()
     );
-    assert_eq!(done.failed, 0, "{:?}", store.scan_item_problems(&scan_id).await.unwrap());
+    assert_eq!(
+        done.failed,
+        0,
+        "{:?}",
+        store.scan_item_problems(&scan_id).await.unwrap()
+    );
     let after_crash = store.scan_findings(&scan_id).await.unwrap();
     assert_matches_expected(&after_crash, &detectors());
 
     // Scanning again (one command, in-process pool) reports the same findings, no duplicates.
-    let out = env.command(&["scan", "--space", "ENG", "--format", "jsonl"]).output().await.unwrap();
-    assert_eq!(out.status.code(), Some(1), "findings exit with 1: {}", String::from_utf8_lossy(&out.stderr));
-    let rerun: Vec<Finding> =
-        String::from_utf8(out.stdout).unwrap().lines().map(|l| serde_json::from_str(l).expect("contract JSON")).collect();
+    let out = env
+        .command(&["scan", "--space", "ENG", "--format", "jsonl"])
+        .output()
+        .await
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "findings exit with 1: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let rerun: Vec<Finding> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("contract JSON"))
+        .collect();
     let ids = |fs: &[Finding]| fs.iter().map(|f| f.id.clone()).collect::<HashSet<_>>();
     assert_eq!(ids(&rerun), ids(&after_crash));
     assert_eq!(rerun.len(), ids(&rerun).len(), "no duplicate findings");
-    assert_eq!(store.count_findings().await.unwrap(), after_crash.len() as i64, "the store holds each finding once");
+    assert_eq!(
+        store.count_findings().await.unwrap(),
+        after_crash.len() as i64,
+        "the store holds each finding once"
+    );
 }
 
 fn detectors() -> HashSet<String> {
-    dlp_engine::Engine::builtin().detector_ids().into_iter().map(str::to_owned).collect()
+    dlp_engine::Engine::builtin()
+        .detector_ids()
+        .into_iter()
+        .map(str::to_owned)
+        .collect()
 }

@@ -17,7 +17,11 @@ use secrecy::SecretString;
 use crate::config::Settings;
 
 #[derive(Debug, Parser)]
-#[command(name = "confluence-dlp", version, about = "Finds and fixes sensitive data at rest in Confluence")]
+#[command(
+    name = "confluence-dlp",
+    version,
+    about = "Finds and fixes sensitive data at rest in Confluence"
+)]
 pub struct Cli {
     /// A TOML settings file (see README, "Configuration").
     #[arg(long, global = true, env = "DLP_CONFIG")]
@@ -211,10 +215,22 @@ async fn simulate(args: SimulateArgs) -> anyhow::Result<ExitCode> {
         rate_5xx: args.rate_5xx.unwrap_or(0.0),
         seed: args.fault_seed,
     });
-    let faults = Faults { every_nth_429: args.every_nth_429, retry_after_secs: args.retry_after_secs, random, ..Faults::default() };
-    let config = SimulatorConfig { root: args.dir, auth, faults };
+    let faults = Faults {
+        every_nth_429: args.every_nth_429,
+        retry_after_secs: args.retry_after_secs,
+        random,
+        ..Faults::default()
+    };
+    let config = SimulatorConfig {
+        root: args.dir,
+        auth,
+        faults,
+    };
     let handle = dlp_simulator::spawn(config, SocketAddr::new(args.bind, args.port)).await?;
-    eprintln!("simulated Confluence at {} (Ctrl-C to stop)", handle.site_url());
+    eprintln!(
+        "simulated Confluence at {} (Ctrl-C to stop)",
+        handle.site_url()
+    );
     handle.wait().await;
     Ok(ExitCode::SUCCESS)
 }
@@ -225,5 +241,9 @@ fn init_tracing() {
     let filter = EnvFilter::try_from_env("DLP_LOG").unwrap_or_else(|_| EnvFilter::new("warn"));
     // Colour codes only for a terminal: in a file or a log collector they are noise.
     let ansi = std::io::stderr().is_terminal();
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_ansi(ansi).with_writer(std::io::stderr).try_init();
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_ansi(ansi)
+        .with_writer(std::io::stderr)
+        .try_init();
 }

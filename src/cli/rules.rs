@@ -11,8 +11,8 @@ use std::process::ExitCode;
 use clap::{Args, Subcommand, ValueEnum};
 use serde::Serialize;
 
-use dlp_engine::{EngineOptions, ExampleFailure, RulePack, RuleSpec};
 use crate::config::Settings;
+use dlp_engine::{EngineOptions, ExampleFailure, RulePack, RuleSpec};
 
 #[derive(Debug, Args)]
 pub struct RulesArgs {

@@ -48,7 +48,10 @@ pub async fn command(mut settings: Settings, args: ScanArgs) -> anyhow::Result<E
         settings.confluence.site = None;
     }
     let app = App::build(settings).await?;
-    let request = ScanRequest { target, run_workers: !args.enqueue_only };
+    let request = ScanRequest {
+        target,
+        run_workers: !args.enqueue_only,
+    };
     // SARIF names and describes the rules that fired.
     let rules = match args.format {
         Format::Sarif => crate::app::rule_pack(&app.settings)?.rules().to_vec(),
@@ -57,7 +60,11 @@ pub async fn command(mut settings: Settings, args: ScanArgs) -> anyhow::Result<E
     // Created before the scan too: a long Confluence scan should not end in "no such
     // directory".
     let file = match &args.output {
-        Some(path) => Some((path, output::create_private_file(path).with_context(|| format!("cannot create {}", path.display()))?)),
+        Some(path) => Some((
+            path,
+            output::create_private_file(path)
+                .with_context(|| format!("cannot create {}", path.display()))?,
+        )),
         None => None,
     };
 
@@ -79,13 +86,27 @@ pub async fn command(mut settings: Settings, args: ScanArgs) -> anyhow::Result<E
 
     match file {
         Some((path, file)) => {
-            output::write(&mut std::io::BufWriter::new(file), args.format, &outcome, &rules)
-                .with_context(|| format!("cannot write {}", path.display()))?;
-            eprintln!("{} findings, {} items not scanned; written to {}", outcome.findings.len(), outcome.problems.len(), path.display());
+            output::write(
+                &mut std::io::BufWriter::new(file),
+                args.format,
+                &outcome,
+                &rules,
+            )
+            .with_context(|| format!("cannot write {}", path.display()))?;
+            eprintln!(
+                "{} findings, {} items not scanned; written to {}",
+                outcome.findings.len(),
+                outcome.problems.len(),
+                path.display()
+            );
         }
         None => output::write(&mut std::io::stdout().lock(), args.format, &outcome, &rules)?,
     }
-    Ok(if fails(&outcome.findings, args.fail_on) { ExitCode::from(1) } else { ExitCode::SUCCESS })
+    Ok(if fails(&outcome.findings, args.fail_on) {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 /// Whether the scan exits 1: a finding at or above the `--fail-on` severity, or any finding
@@ -121,7 +142,9 @@ pub async fn worker_command(mut settings: Settings, args: WorkerArgs) -> anyhow:
 #[cfg(test)]
 mod tests {
     use super::*;
-    use dlp_domain::{Category, ContentRef, ContentType, Finding, Location, SegmentOrigin, Severity};
+    use dlp_domain::{
+        Category, ContentRef, ContentType, Finding, Location, SegmentOrigin, Severity,
+    };
 
     fn at(severity: Severity) -> Finding {
         let item = ContentRef {
@@ -134,7 +157,16 @@ mod tests {
             attachment_title: None,
         };
         let location = Location::new(&item, &SegmentOrigin::default(), 1, 0, 4);
-        Finding { id: "f".into(), detector: "d".into(), category: Category::Pii, severity, confidence: 0.9, masked: "****".into(), fingerprint: "fp".into(), location }
+        Finding {
+            id: "f".into(),
+            detector: "d".into(),
+            category: Category::Pii,
+            severity,
+            confidence: 0.9,
+            masked: "****".into(),
+            fingerprint: "fp".into(),
+            location,
+        }
     }
 
     #[test]

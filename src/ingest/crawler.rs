@@ -49,23 +49,43 @@ struct Listed {
 impl Listed {
     fn page(p: Page) -> Self {
         let body = p.body.storage().map(str::to_owned);
-        Listed { kind: Container::Page, id: p.id, title: p.title, version: p.version.map(|v| v.number), body }
+        Listed {
+            kind: Container::Page,
+            id: p.id,
+            title: p.title,
+            version: p.version.map(|v| v.number),
+            body,
+        }
     }
 
     fn blog_post(p: BlogPost) -> Self {
         let body = p.body.storage().map(str::to_owned);
-        Listed { kind: Container::BlogPost, id: p.id, title: p.title, version: p.version.map(|v| v.number), body }
+        Listed {
+            kind: Container::BlogPost,
+            id: p.id,
+            title: p.title,
+            version: p.version.map(|v| v.number),
+            body,
+        }
     }
 }
 
 impl Crawler<'_> {
-    pub async fn crawl_space(&self, scan_id: &str, space_key: &str) -> Result<CrawlStats, CrawlError> {
+    pub async fn crawl_space(
+        &self,
+        scan_id: &str,
+        space_key: &str,
+    ) -> Result<CrawlStats, CrawlError> {
         let space = self.client.space_by_key(space_key).await?;
         let mut stats = CrawlStats::default();
         let pages = self.client.pages_in_space(&space.id);
-        stats.pages = self.crawl_list(scan_id, &space.key, pages, Listed::page, &mut stats).await?;
+        stats.pages = self
+            .crawl_list(scan_id, &space.key, pages, Listed::page, &mut stats)
+            .await?;
         let posts = self.client.blog_posts_in_space(&space.id);
-        stats.blog_posts = self.crawl_list(scan_id, &space.key, posts, Listed::blog_post, &mut stats).await?;
+        stats.blog_posts = self
+            .crawl_list(scan_id, &space.key, posts, Listed::blog_post, &mut stats)
+            .await?;
         Ok(stats)
     }
 
@@ -85,13 +105,20 @@ impl Crawler<'_> {
         while let Some(batch) = list.next_page().await? {
             for entry in batch {
                 seen += 1;
-                self.container(scan_id, space_key, to_listed(entry), stats).await?;
+                self.container(scan_id, space_key, to_listed(entry), stats)
+                    .await?;
             }
         }
         Ok(seen)
     }
 
-    async fn container(&self, scan_id: &str, space_key: &str, c: Listed, stats: &mut CrawlStats) -> Result<(), CrawlError> {
+    async fn container(
+        &self,
+        scan_id: &str,
+        space_key: &str,
+        c: Listed,
+        stats: &mut CrawlStats,
+    ) -> Result<(), CrawlError> {
         let content_type = match c.kind {
             Container::Page => ContentType::Page,
             Container::BlogPost => ContentType::BlogPost,
@@ -105,12 +132,32 @@ impl Crawler<'_> {
             attachment_id: None,
             attachment_title: None,
         };
-        let body = c.body.filter(|b| b.len() <= MAX_INLINE_BODY).map(|b| self.sealer.seal(&b));
-        self.enqueue(scan_id, &c.title, Work::Body { item: item.clone(), body }, stats).await?;
+        let body = c
+            .body
+            .filter(|b| b.len() <= MAX_INLINE_BODY)
+            .map(|b| self.sealer.seal(&b));
+        self.enqueue(
+            scan_id,
+            &c.title,
+            Work::Body {
+                item: item.clone(),
+                body,
+            },
+            stats,
+        )
+        .await?;
 
-        let comments = ContentRef { content_type: ContentType::Comment, page_version: None, ..item.clone() };
-        let work = Work::Comments { item: comments, container: content_type };
-        self.enqueue(scan_id, &format!("comments on {}", c.title), work, stats).await?;
+        let comments = ContentRef {
+            content_type: ContentType::Comment,
+            page_version: None,
+            ..item.clone()
+        };
+        let work = Work::Comments {
+            item: comments,
+            container: content_type,
+        };
+        self.enqueue(scan_id, &format!("comments on {}", c.title), work, stats)
+            .await?;
 
         let mut attachments = self.client.attachments(c.kind, &c.id);
         while let Some(batch) = attachments.next_page().await? {
@@ -122,7 +169,13 @@ impl Crawler<'_> {
         Ok(())
     }
 
-    async fn attachment(&self, scan_id: &str, container: &ContentRef, a: Attachment, stats: &mut CrawlStats) -> Result<(), CrawlError> {
+    async fn attachment(
+        &self,
+        scan_id: &str,
+        container: &ContentRef,
+        a: Attachment,
+        stats: &mut CrawlStats,
+    ) -> Result<(), CrawlError> {
         let item = ContentRef {
             space_key: container.space_key.clone(),
             content_type: ContentType::Attachment,
@@ -140,25 +193,46 @@ impl Crawler<'_> {
                 .record_job(
                     scan_id,
                     &key,
-                    &dlp_store::JobOutcome::Failed { error: "attachment has no download link".into() },
+                    &dlp_store::JobOutcome::Failed {
+                        error: "attachment has no download link".into(),
+                    },
                     &[],
                 )
                 .await?;
             return Ok(());
         };
-        let work = Work::Attachment { item, download_link, media_type: a.media_type.clone(), file_size: a.file_size };
+        let work = Work::Attachment {
+            item,
+            download_link,
+            media_type: a.media_type.clone(),
+            file_size: a.file_size,
+        };
         self.enqueue(scan_id, &a.title, work, stats).await
     }
 
-    async fn enqueue(&self, scan_id: &str, label: &str, work: Work, stats: &mut CrawlStats) -> Result<(), CrawlError> {
+    async fn enqueue(
+        &self,
+        scan_id: &str,
+        label: &str,
+        work: Work,
+        stats: &mut CrawlStats,
+    ) -> Result<(), CrawlError> {
         let item = match &work {
-            Work::Body { item, .. } | Work::Comments { item, .. } | Work::Attachment { item, .. } | Work::LocalFile { item, .. } => item,
+            Work::Body { item, .. }
+            | Work::Comments { item, .. }
+            | Work::Attachment { item, .. }
+            | Work::LocalFile { item, .. } => item,
         };
         let key = item_key(item);
         // Register first: the scan is complete only when every registered item has an outcome,
         // so a job that runs before its row exists could be missed.
         if self.store.enqueue_item(scan_id, &key, label).await? {
-            let job = ScanJob { scan_id: scan_id.to_owned(), item_key: key, label: label.to_owned(), work };
+            let job = ScanJob {
+                scan_id: scan_id.to_owned(),
+                item_key: key,
+                label: label.to_owned(),
+                work,
+            };
             self.queue.push(job, self.max_attempts).await?;
             stats.jobs += 1;
         }

@@ -9,8 +9,8 @@ use std::path::{Path, PathBuf};
 use confluence_dlp::config::{ConfluenceSettings, Settings, WorkerSettings};
 use dlp_domain::Finding;
 use dlp_simulator::{Faults, SimulatorAuth, SimulatorConfig, SimulatorHandle};
-use secrecy::SecretString;
 use redis::TypedCommands;
+use secrecy::SecretString;
 use serde::Deserialize;
 
 pub const EMAIL: &str = "scanner@acme-corp.com";
@@ -25,10 +25,15 @@ pub fn sample_space() -> PathBuf {
 pub async fn spawn_simulator(faults: Faults) -> SimulatorHandle {
     let config = SimulatorConfig {
         root: sample_space(),
-        auth: SimulatorAuth { basic: Some((EMAIL.into(), TOKEN.into())), bearer: None },
+        auth: SimulatorAuth {
+            basic: Some((EMAIL.into(), TOKEN.into())),
+            bearer: None,
+        },
         faults,
     };
-    dlp_simulator::spawn(config, SocketAddr::from(([127, 0, 0, 1], 0))).await.expect("simulator starts")
+    dlp_simulator::spawn(config, SocketAddr::from(([127, 0, 0, 1], 0)))
+        .await
+        .expect("simulator starts")
 }
 
 /// Settings for a scan of the simulator on the embedded backends in `data_dir`.
@@ -42,7 +47,11 @@ pub fn settings(data_dir: &Path, site: &url::Url) -> Settings {
             api_token: Some(SecretString::from(TOKEN.to_string())),
             ..Default::default()
         },
-        workers: WorkerSettings { heartbeat_secs: 1, queue: format!("test-{}", uuid::Uuid::new_v4()), ..Default::default() },
+        workers: WorkerSettings {
+            heartbeat_secs: 1,
+            queue: format!("test-{}", uuid::Uuid::new_v4()),
+            ..Default::default()
+        },
         ..Default::default()
     }
 }
@@ -78,19 +87,34 @@ pub struct Lookalike {
 
 impl Expected {
     pub fn load() -> Expected {
-        let text = std::fs::read_to_string(sample_space().join("expected.json")).expect("expected.json");
+        let text =
+            std::fs::read_to_string(sample_space().join("expected.json")).expect("expected.json");
         serde_json::from_str(&text).expect("expected.json parses")
     }
 }
 
 /// Where a finding or a planted value sits: content type, page, and comment or attachment.
-pub fn place(content_type: &str, page_id: &str, comment_id: Option<&str>, attachment_id: Option<&str>) -> String {
-    format!("{content_type}/{page_id}/{}/{}", comment_id.unwrap_or("-"), attachment_id.unwrap_or("-"))
+pub fn place(
+    content_type: &str,
+    page_id: &str,
+    comment_id: Option<&str>,
+    attachment_id: Option<&str>,
+) -> String {
+    format!(
+        "{content_type}/{page_id}/{}/{}",
+        comment_id.unwrap_or("-"),
+        attachment_id.unwrap_or("-")
+    )
 }
 
 pub fn finding_place(f: &Finding) -> String {
     let l = &f.location;
-    place(l.content_type.as_str(), &l.page_id, l.comment_id.as_deref(), l.attachment_id.as_deref())
+    place(
+        l.content_type.as_str(),
+        &l.page_id,
+        l.comment_id.as_deref(),
+        l.attachment_id.as_deref(),
+    )
 }
 
 /// Checks findings against the sample space both ways: every planted value the current rule
@@ -98,22 +122,38 @@ pub fn finding_place(f: &Finding) -> String {
 /// (so no look-alike and nothing else). Returns how many planted values were checked.
 pub fn assert_matches_expected(findings: &[Finding], detectors: &HashSet<String>) -> usize {
     let expected = Expected::load();
-    let fp = confluence_dlp::keys::Keys::from_hex(SERVER_KEY).unwrap().fingerprinter();
+    let fp = confluence_dlp::keys::Keys::from_hex(SERVER_KEY)
+        .unwrap()
+        .fingerprinter();
     let engine = dlp_engine::Engine::builtin();
-    let normalization = |detector: &str| engine.rules().find(|r| r.id == detector).map(|r| r.normalization());
-    let found: HashSet<(String, String, String)> =
-        findings.iter().map(|f| (f.detector.clone(), f.fingerprint.clone(), finding_place(f))).collect();
+    let normalization = |detector: &str| {
+        engine
+            .rules()
+            .find(|r| r.id == detector)
+            .map(|r| r.normalization())
+    };
+    let found: HashSet<(String, String, String)> = findings
+        .iter()
+        .map(|f| (f.detector.clone(), f.fingerprint.clone(), finding_place(f)))
+        .collect();
 
     let mut checked = 0;
     let mut missed = Vec::new();
     let mut planted_keys = HashSet::new();
     for p in &expected.planted {
         // Values of detectors the pack does not have yet are neither expected nor allowed.
-        let Some(norm) = normalization(&p.detector) else { continue };
+        let Some(norm) = normalization(&p.detector) else {
+            continue;
+        };
         let key = (
             p.detector.clone(),
             fp.fingerprint(norm, &p.value),
-            place(&p.content_type, &p.page_id, p.comment_id.as_deref(), p.attachment_id.as_deref()),
+            place(
+                &p.content_type,
+                &p.page_id,
+                p.comment_id.as_deref(),
+                p.attachment_id.as_deref(),
+            ),
         );
         planted_keys.insert(key.clone());
         // Every format is extracted, images through OCR: every planted value must be found.
@@ -127,11 +167,23 @@ pub fn assert_matches_expected(findings: &[Finding], detectors: &HashSet<String>
     }
     let unexpected: Vec<String> = findings
         .iter()
-        .filter(|f| !planted_keys.contains(&(f.detector.clone(), f.fingerprint.clone(), finding_place(f))))
+        .filter(|f| {
+            !planted_keys.contains(&(f.detector.clone(), f.fingerprint.clone(), finding_place(f)))
+        })
         .map(|f| format!("{} {} at {}", f.detector, f.masked, finding_place(f)))
         .collect();
-    assert!(missed.is_empty(), "planted values not found ({}):\n{}", missed.len(), missed.join("\n"));
-    assert!(unexpected.is_empty(), "findings that are not planted values ({}):\n{}", unexpected.len(), unexpected.join("\n"));
+    assert!(
+        missed.is_empty(),
+        "planted values not found ({}):\n{}",
+        missed.len(),
+        missed.join("\n")
+    );
+    assert!(
+        unexpected.is_empty(),
+        "findings that are not planted values ({}):\n{}",
+        unexpected.len(),
+        unexpected.join("\n")
+    );
     // Same value at the same place reported once.
     let mut ids = HashSet::new();
     for f in findings {
@@ -142,7 +194,10 @@ pub fn assert_matches_expected(findings: &[Finding], detectors: &HashSet<String>
 
 fn mask(v: &str) -> String {
     let n = v.chars().count();
-    v.chars().enumerate().map(|(i, c)| if i + 4 >= n { c } else { '*' }).collect()
+    v.chars()
+        .enumerate()
+        .map(|(i, c)| if i + 4 >= n { c } else { '*' })
+        .collect()
 }
 
 /// The Redis of the tests, and a guard that deletes one test queue's keys when dropped (also
@@ -158,8 +213,12 @@ pub struct RedisQueueGuard {
 
 impl Drop for RedisQueueGuard {
     fn drop(&mut self) {
-        let Ok(client) = redis::Client::open(redis_url()) else { return };
-        let Ok(mut conn) = client.get_connection() else { return };
+        let Ok(client) = redis::Client::open(redis_url()) else {
+            return;
+        };
+        let Ok(mut conn) = client.get_connection() else {
+            return;
+        };
         let pattern = format!("{}:*", self.queue);
         let keys: Vec<String> = match conn.scan_match(&pattern) {
             Ok(iter) => iter.filter_map(Result::ok).collect(),

@@ -6,8 +6,8 @@
 
 mod peer;
 
-mod pagination;
-mod single_reads;
-mod resilience;
 mod credentials;
 mod downloads;
+mod pagination;
+mod resilience;
+mod single_reads;

@@ -135,12 +135,24 @@ async fn client_errors_fail_fast_without_retry() {
     ));
     // No credentials given: the 401 says which to set, not that they were wrong.
     let anonymous = client.page("2").await.unwrap_err();
-    assert!(matches!(anonymous, ConfluenceError::CredentialsRequired), "{anonymous:?}");
+    assert!(
+        matches!(anonymous, ConfluenceError::CredentialsRequired),
+        "{anonymous:?}"
+    );
     assert!(anonymous.to_string().contains("none were given"));
     let mut with_token = config(&peer.url());
-    with_token.auth = Auth::Bearer { token: "wrong-pat".to_string().into() };
-    let rejected = ConfluenceClient::new(with_token).unwrap().page("2").await.unwrap_err();
-    assert!(matches!(rejected, ConfluenceError::Unauthorized), "{rejected:?}");
+    with_token.auth = Auth::Bearer {
+        token: "wrong-pat".to_string().into(),
+    };
+    let rejected = ConfluenceClient::new(with_token)
+        .unwrap()
+        .page("2")
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(rejected, ConfluenceError::Unauthorized),
+        "{rejected:?}"
+    );
     assert!(!rejected.to_string().contains("wrong-pat"));
     assert!(matches!(
         client.page("3").await,

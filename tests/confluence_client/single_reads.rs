@@ -41,9 +41,14 @@ async fn single_reads_and_space_lookup_use_the_documented_paths() {
     );
     // A wrong key is named, and anonymous access says what to set.
     let missing = client.space_by_key("NOPE").await.unwrap_err();
-    assert!(matches!(missing, ConfluenceError::SpaceNotFound { ref key, anonymous: true } if key == "NOPE"));
+    assert!(
+        matches!(missing, ConfluenceError::SpaceNotFound { ref key, anonymous: true } if key == "NOPE")
+    );
     let message = missing.to_string();
-    assert!(message.contains("\"NOPE\"") && message.contains("CONFLUENCE_PAT"), "{message}");
+    assert!(
+        message.contains("\"NOPE\"") && message.contains("CONFLUENCE_PAT"),
+        "{message}"
+    );
 
     let page = client.page("65538").await.unwrap();
     assert_eq!(page.body.storage(), Some("<p>big</p>"));

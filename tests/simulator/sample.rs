@@ -83,9 +83,16 @@ async fn served_sample_holds_every_value_expected_json_names() {
                     );
                 }
                 Some("ocr") => assert!(
-                    [&b"\x89PNG\r\n\x1a\n"[..], b"\xFF\xD8\xFF", b"GIF8", b"II*\0", b"BM", b"RIFF"]
-                        .iter()
-                        .any(|magic| bytes.starts_with(magic)),
+                    [
+                        &b"\x89PNG\r\n\x1a\n"[..],
+                        b"\xFF\xD8\xFF",
+                        b"GIF8",
+                        b"II*\0",
+                        b"BM",
+                        b"RIFF"
+                    ]
+                    .iter()
+                    .any(|magic| bytes.starts_with(magic)),
                     "images are PNG, JPEG, GIF, TIFF, BMP or WebP"
                 ),
                 Some("xls") => assert!(

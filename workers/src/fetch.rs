@@ -15,7 +15,10 @@ pub enum FetchError {
     #[error("Confluence")]
     Confluence(#[from] ConfluenceError),
     #[error("cannot read {path}: {kind}")]
-    File { path: String, kind: std::io::ErrorKind },
+    File {
+        path: String,
+        kind: std::io::ErrorKind,
+    },
     #[error("{path} is larger than the {limit} byte limit")]
     FileTooLarge { path: String, limit: u64 },
     #[error("the page has no storage-format body")]
@@ -26,7 +29,10 @@ impl FetchError {
     pub fn is_transient(&self) -> bool {
         match self {
             FetchError::Confluence(e) => e.is_transient(),
-            FetchError::File { kind, .. } => matches!(kind, std::io::ErrorKind::Interrupted | std::io::ErrorKind::TimedOut),
+            FetchError::File { kind, .. } => matches!(
+                kind,
+                std::io::ErrorKind::Interrupted | std::io::ErrorKind::TimedOut
+            ),
             FetchError::NoClient | FetchError::FileTooLarge { .. } | FetchError::NoBody => false,
         }
     }
@@ -47,13 +53,21 @@ pub(super) async fn body(deps: &WorkerDeps, item: &ContentRef) -> Result<String,
 }
 
 /// Footer and inline comments of a page or blog post, each with the reference findings get.
-pub(super) async fn comments(deps: &WorkerDeps, container: ContentType, of: &ContentRef) -> Result<Vec<(ContentRef, String)>, FetchError> {
+pub(super) async fn comments(
+    deps: &WorkerDeps,
+    container: ContentType,
+    of: &ContentRef,
+) -> Result<Vec<(ContentRef, String)>, FetchError> {
     let page_id = of.page_id.as_str();
     let client = client(deps)?;
     let kind: Container = container_of(container);
     let mut out = Vec::new();
     for inline in [false, true] {
-        let mut pages = if inline { client.inline_comments(kind, page_id) } else { client.footer_comments(kind, page_id) };
+        let mut pages = if inline {
+            client.inline_comments(kind, page_id)
+        } else {
+            client.footer_comments(kind, page_id)
+        };
         while let Some(batch) = pages.next_page().await? {
             for c in batch {
                 let body = c.body.storage.map(|s| s.value).unwrap_or_default();
@@ -73,18 +87,27 @@ pub(super) async fn comments(deps: &WorkerDeps, container: ContentType, of: &Con
     Ok(out)
 }
 
-pub(super) async fn attachment(deps: &WorkerDeps, download_link: &str) -> Result<Vec<u8>, FetchError> {
+pub(super) async fn attachment(
+    deps: &WorkerDeps,
+    download_link: &str,
+) -> Result<Vec<u8>, FetchError> {
     Ok(client(deps)?.download_link(download_link).await?)
 }
 
 /// Reads a local file, refusing more than `limit` bytes without reading them.
 pub(super) async fn local_file(path: &Path, limit: u64) -> Result<Vec<u8>, FetchError> {
     let shown = path.display().to_string();
-    let file_err = |e: std::io::Error| FetchError::File { path: shown.clone(), kind: e.kind() };
+    let file_err = |e: std::io::Error| FetchError::File {
+        path: shown.clone(),
+        kind: e.kind(),
+    };
     let file = tokio::fs::File::open(path).await.map_err(file_err)?;
     let mut bytes = Vec::new();
     // Read one byte past the limit to tell "exactly at the limit" from "over it".
-    file.take(limit + 1).read_to_end(&mut bytes).await.map_err(file_err)?;
+    file.take(limit + 1)
+        .read_to_end(&mut bytes)
+        .await
+        .map_err(file_err)?;
     if bytes.len() as u64 > limit {
         return Err(FetchError::FileTooLarge { path: shown, limit });
     }

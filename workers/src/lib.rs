@@ -10,9 +10,9 @@ use std::sync::Arc;
 
 use futures::future::BoxFuture;
 
-use dlp_engine::Classifier;
 use dlp_confluence::ConfluenceClient;
 use dlp_domain::{ContentRef, ContentType, Finding, Segment};
+use dlp_engine::Classifier;
 use dlp_extract::{self, AttachmentLimits, ExtractError, Ocr, StorageLimits};
 use dlp_jobs::{HandlerError, JobHandler, ScanJob, Sealer, Work};
 use dlp_store::{ItemResult, JobOutcome, Store};
@@ -54,22 +54,35 @@ pub struct ScanHandler(pub Arc<WorkerDeps>);
 
 impl JobHandler for ScanHandler {
     fn handle(&self, job: ScanJob, attempt: usize) -> BoxFuture<'_, Result<(), HandlerError>> {
-        Box::pin(async move { execute(&job, &self.0, attempt).await.map_err(|JobError::Transient(why)| HandlerError(why)) })
+        Box::pin(async move {
+            execute(&job, &self.0, attempt)
+                .await
+                .map_err(|JobError::Transient(why)| HandlerError(why))
+        })
     }
 }
 
 /// Runs one job and records its outcome. `attempt` is this try's number, from 1 (apalis counts
 /// the try before the handler runs); on the last one (`max_attempts`) a transient failure is
 /// recorded as the job's final outcome, so the scan can finish and the error is kept.
-pub async fn execute(job: &ScanJob, deps: &Arc<WorkerDeps>, attempt: usize) -> Result<(), JobError> {
+pub async fn execute(
+    job: &ScanJob,
+    deps: &Arc<WorkerDeps>,
+    attempt: usize,
+) -> Result<(), JobError> {
     let processed = match process(job, deps).await {
         Ok(p) => p,
-        Err(Failure::Permanent(reason)) => Processed { outcome: JobOutcome::Failed { error: reason }, results: Vec::new() },
+        Err(Failure::Permanent(reason)) => Processed {
+            outcome: JobOutcome::Failed { error: reason },
+            results: Vec::new(),
+        },
         Err(Failure::Transient(reason)) => {
             if attempt >= deps.max_attempts {
                 tracing::warn!(item = %job.item_key, error = %reason, "job failed for good");
                 Processed {
-                    outcome: JobOutcome::Failed { error: format!("gave up after {} attempts: {reason}", deps.max_attempts) },
+                    outcome: JobOutcome::Failed {
+                        error: format!("gave up after {} attempts: {reason}", deps.max_attempts),
+                    },
                     results: Vec::new(),
                 }
             } else {
@@ -79,7 +92,12 @@ pub async fn execute(job: &ScanJob, deps: &Arc<WorkerDeps>, attempt: usize) -> R
         }
     };
     deps.store
-        .record_job(&job.scan_id, &job.item_key, &processed.outcome, &processed.results)
+        .record_job(
+            &job.scan_id,
+            &job.item_key,
+            &processed.outcome,
+            &processed.results,
+        )
         .await
         .map_err(|e| JobError::Transient(format!("cannot record the outcome: {}", chain(&e))))?;
     Ok(())
@@ -93,7 +111,11 @@ enum Failure {
 
 impl From<FetchError> for Failure {
     fn from(e: FetchError) -> Self {
-        if e.is_transient() { Failure::Transient(chain(&e)) } else { Failure::Permanent(chain(&e)) }
+        if e.is_transient() {
+            Failure::Transient(chain(&e))
+        } else {
+            Failure::Permanent(chain(&e))
+        }
     }
 }
 
@@ -128,7 +150,10 @@ async fn process(job: &ScanJob, deps: &Arc<WorkerDeps>) -> Result<Processed, Fai
                 return Ok(unchanged(item, &digest));
             }
             let body = match body {
-                Some(sealed) => deps.sealer.open(sealed).map_err(|e| Failure::Permanent(e.to_string()))?,
+                Some(sealed) => deps
+                    .sealer
+                    .open(sealed)
+                    .map_err(|e| Failure::Permanent(e.to_string()))?,
                 None => fetch::body(deps, item).await?,
             };
             let item = item.clone();
@@ -144,7 +169,11 @@ async fn process(job: &ScanJob, deps: &Arc<WorkerDeps>) -> Result<Processed, Fai
             let mut changed = Vec::with_capacity(comments.len());
             for (comment_ref, body) in comments {
                 if is_current(deps, &comment_ref, &digest).await? {
-                    results.push(ItemResult::unchanged(comment_ref.clone(), comment_ref.page_version, &digest));
+                    results.push(ItemResult::unchanged(
+                        comment_ref.clone(),
+                        comment_ref.page_version,
+                        &digest,
+                    ));
                 } else {
                     changed.push((comment_ref, body));
                 }
@@ -154,7 +183,9 @@ async fn process(job: &ScanJob, deps: &Arc<WorkerDeps>) -> Result<Processed, Fai
                 let mut malformed = Vec::new();
                 for (comment_ref, body) in changed {
                     match storage_segments(&body, deps) {
-                        Ok(segments) => results.push(result(deps, &comment_ref, &digest, &segments)),
+                        Ok(segments) => {
+                            results.push(result(deps, &comment_ref, &digest, &segments))
+                        }
                         Err(Failure::Permanent(reason)) | Err(Failure::Transient(reason)) => {
                             malformed.push(format!("comment {}: {reason}", comment_ref.item_id()))
                         }
@@ -168,11 +199,17 @@ async fn process(job: &ScanJob, deps: &Arc<WorkerDeps>) -> Result<Processed, Fai
                 JobOutcome::Classified
             } else {
                 // The readable comments still count; the unreadable ones are named.
-                JobOutcome::Failed { error: malformed.join("; ") }
+                JobOutcome::Failed {
+                    error: malformed.join("; "),
+                }
             };
             Ok(Processed { outcome, results })
         }
-        Work::Attachment { item, download_link, .. } => {
+        Work::Attachment {
+            item,
+            download_link,
+            ..
+        } => {
             if is_current(deps, item, &digest).await? {
                 return Ok(unchanged(item, &digest));
             }
@@ -186,7 +223,12 @@ async fn process(job: &ScanJob, deps: &Arc<WorkerDeps>) -> Result<Processed, Fai
     }
 }
 
-async fn attachment_outcome(deps: &Arc<WorkerDeps>, item: &ContentRef, digest: &str, bytes: Vec<u8>) -> Result<Processed, Failure> {
+async fn attachment_outcome(
+    deps: &Arc<WorkerDeps>,
+    item: &ContentRef,
+    digest: &str,
+    bytes: Vec<u8>,
+) -> Result<Processed, Failure> {
     let item = item.clone();
     let digest = digest.to_owned();
     off_runtime(deps, move |deps| {
@@ -196,20 +238,38 @@ async fn attachment_outcome(deps: &Arc<WorkerDeps>, item: &ContentRef, digest: &
             ContentType::File => item.page_id.clone(),
             _ => item.attachment_title.clone().unwrap_or_default(),
         };
-        let dlp_extract::Extraction { segments, problems } =
-            dlp_extract::attachment_segments(&bytes, &name, &deps.attachment_limits, deps.ocr.as_ref());
+        let dlp_extract::Extraction { segments, problems } = dlp_extract::attachment_segments(
+            &bytes,
+            &name,
+            &deps.attachment_limits,
+            deps.ocr.as_ref(),
+        );
         drop(bytes);
         if problems.is_empty() {
             return classified(vec![result(deps, &item, &digest, &segments)]);
         }
-        let reason = problems.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ");
-        if segments.is_empty() && problems.iter().all(|e| matches!(e, ExtractError::NotExtracted { .. })) {
+        let reason = problems
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join("; ");
+        if segments.is_empty()
+            && problems
+                .iter()
+                .all(|e| matches!(e, ExtractError::NotExtracted { .. }))
+        {
             // Nothing was read, so nothing is claimed about the item's findings either way.
-            return Processed { outcome: JobOutcome::NotExtracted { reason }, results: Vec::new() };
+            return Processed {
+                outcome: JobOutcome::NotExtracted { reason },
+                results: Vec::new(),
+            };
         }
         // What was read before a limit or a damaged part is still classified and its findings
         // recorded; the outcome names what was not read.
-        Processed { outcome: JobOutcome::Failed { error: reason }, results: vec![result(deps, &item, &digest, &segments)] }
+        Processed {
+            outcome: JobOutcome::Failed { error: reason },
+            results: vec![result(deps, &item, &digest, &segments)],
+        }
     })
     .await
 }
@@ -224,14 +284,21 @@ where
     F: FnOnce(&WorkerDeps) -> T + Send + 'static,
 {
     let shared = Arc::clone(deps);
-    tokio::task::spawn_blocking(move || work(&shared)).await.map_err(|e| {
-        let why = if e.is_panic() { "extraction or classification panicked" } else { "it was cancelled" };
-        Failure::Permanent(format!("processing stopped: {why}"))
-    })
+    tokio::task::spawn_blocking(move || work(&shared))
+        .await
+        .map_err(|e| {
+            let why = if e.is_panic() {
+                "extraction or classification panicked"
+            } else {
+                "it was cancelled"
+            };
+            Failure::Permanent(format!("processing stopped: {why}"))
+        })
 }
 
 fn storage_segments(body: &str, deps: &WorkerDeps) -> Result<Vec<Segment>, Failure> {
-    dlp_extract::storage_segments(body, &deps.storage_limits).map_err(|e| Failure::Permanent(e.to_string()))
+    dlp_extract::storage_segments(body, &deps.storage_limits)
+        .map_err(|e| Failure::Permanent(e.to_string()))
 }
 
 fn result(deps: &WorkerDeps, item: &ContentRef, digest: &str, segments: &[Segment]) -> ItemResult {
@@ -240,19 +307,31 @@ fn result(deps: &WorkerDeps, item: &ContentRef, digest: &str, segments: &[Segmen
 }
 
 fn classified(results: Vec<ItemResult>) -> Processed {
-    Processed { outcome: JobOutcome::Classified, results }
+    Processed {
+        outcome: JobOutcome::Classified,
+        results,
+    }
 }
 
 fn unchanged(item: &ContentRef, digest: &str) -> Processed {
     Processed {
         outcome: JobOutcome::Unchanged,
-        results: vec![ItemResult::unchanged(item.clone(), item.page_version, digest)],
+        results: vec![ItemResult::unchanged(
+            item.clone(),
+            item.page_version,
+            digest,
+        )],
     }
 }
 
 async fn is_current(deps: &WorkerDeps, item: &ContentRef, digest: &str) -> Result<bool, Failure> {
-    let Some(version) = item.page_version else { return Ok(false) };
-    Ok(deps.store.is_current(item.content_type, item.item_id(), version, digest).await?)
+    let Some(version) = item.page_version else {
+        return Ok(false);
+    };
+    Ok(deps
+        .store
+        .is_current(item.content_type, item.item_id(), version, digest)
+        .await?)
 }
 
 /// Which container a comment job's comments hang on; used by `fetch`.
@@ -262,4 +341,3 @@ fn container_of(content_type: ContentType) -> dlp_confluence::Container {
         _ => dlp_confluence::Container::Page,
     }
 }
-

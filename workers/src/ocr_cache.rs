@@ -22,20 +22,29 @@ pub struct StoreOcrCache {
 
 impl StoreOcrCache {
     pub fn new(store: Store, sealer: Sealer, runtime: Handle) -> Self {
-        StoreOcrCache { store, sealer, runtime }
+        StoreOcrCache {
+            store,
+            sealer,
+            runtime,
+        }
     }
 }
 
 impl OcrCache for StoreOcrCache {
     fn get(&self, image_sha256: &str, engine: &str) -> Option<OcrText> {
-        let stored = match self.runtime.block_on(self.store.ocr_cache_get(image_sha256, engine)) {
+        let stored = match self
+            .runtime
+            .block_on(self.store.ocr_cache_get(image_sha256, engine))
+        {
             Ok(found) => found?,
             Err(e) => {
                 tracing::warn!(error = %e, "OCR cache lookup failed; recognising the image");
                 return None;
             }
         };
-        let opened = serde_json::from_str::<Sealed>(&stored).ok().and_then(|sealed| self.sealer.open(&sealed).ok());
+        let opened = serde_json::from_str::<Sealed>(&stored)
+            .ok()
+            .and_then(|sealed| self.sealer.open(&sealed).ok());
         let text = opened.and_then(|json| serde_json::from_str(&json).ok());
         if text.is_none() {
             tracing::warn!("unreadable OCR cache entry; recognising the image again");
@@ -44,9 +53,16 @@ impl OcrCache for StoreOcrCache {
     }
 
     fn put(&self, image_sha256: &str, engine: &str, text: &OcrText) {
-        let Ok(json) = serde_json::to_string(text) else { return };
-        let Ok(sealed) = serde_json::to_string(&self.sealer.seal(&json)) else { return };
-        if let Err(e) = self.runtime.block_on(self.store.ocr_cache_put(image_sha256, engine, &sealed)) {
+        let Ok(json) = serde_json::to_string(text) else {
+            return;
+        };
+        let Ok(sealed) = serde_json::to_string(&self.sealer.seal(&json)) else {
+            return;
+        };
+        if let Err(e) =
+            self.runtime
+                .block_on(self.store.ocr_cache_put(image_sha256, engine, &sealed))
+        {
             tracing::warn!(error = %e, "could not record an OCR result in the cache");
         }
     }
@@ -78,16 +94,28 @@ mod tests {
     }
 
     fn fixture() -> Fixture {
-        let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .unwrap();
         let dir = tempfile::tempdir().unwrap();
         let url = format!("sqlite://{}", dir.path().join("dlp.db").display());
         let store = runtime.block_on(Store::connect(&url)).unwrap();
-        Fixture { runtime, store, _dir: dir }
+        Fixture {
+            runtime,
+            store,
+            _dir: dir,
+        }
     }
 
     impl Fixture {
         fn cached(&self, key: u8, engine: &str) -> CachedOcr<Counting> {
-            let cache = StoreOcrCache::new(self.store.clone(), sealer(key), self.runtime.handle().clone());
+            let cache = StoreOcrCache::new(
+                self.store.clone(),
+                sealer(key),
+                self.runtime.handle().clone(),
+            );
             CachedOcr::with_engine(Counting::default(), engine.into(), Arc::new(cache))
         }
     }
@@ -101,8 +129,16 @@ mod tests {
     impl Ocr for Counting {
         fn recognize(&self, _image: &[u8], _format: Format) -> Result<OcrText, ExtractError> {
             self.calls.fetch_add(1, Ordering::SeqCst);
-            let word = OcrWord { text: CARD.into(), left: 1, top: 2, width: 3, height: 4 };
-            Ok(OcrText { lines: vec![OcrLine { words: vec![word] }] })
+            let word = OcrWord {
+                text: CARD.into(),
+                left: 1,
+                top: 2,
+                width: 3,
+                height: 4,
+            };
+            Ok(OcrText {
+                lines: vec![OcrLine { words: vec![word] }],
+            })
         }
     }
 
@@ -123,17 +159,30 @@ mod tests {
         assert_eq!((first.inner().calls(), other.inner().calls()), (1, 0));
 
         let rows: Vec<String> = f.runtime.block_on(async {
-            let pool = sqlx::AnyPool::connect(&format!("sqlite://{}", f._dir.path().join("dlp.db").display())).await.unwrap();
-            sqlx::query_scalar("SELECT sealed FROM ocr_cache").fetch_all(&pool).await.unwrap()
+            let pool = sqlx::AnyPool::connect(&format!(
+                "sqlite://{}",
+                f._dir.path().join("dlp.db").display()
+            ))
+            .await
+            .unwrap();
+            sqlx::query_scalar("SELECT sealed FROM ocr_cache")
+                .fetch_all(&pool)
+                .await
+                .unwrap()
         });
         assert_eq!(rows.len(), 1);
-        assert!(!rows[0].contains(CARD) && !rows[0].contains("4111"), "raw OCR text in the database");
+        assert!(
+            !rows[0].contains(CARD) && !rows[0].contains("4111"),
+            "raw OCR text in the database"
+        );
     }
 
     #[test]
     fn another_seal_key_or_engine_misses_and_replaces() {
         let f = fixture();
-        f.cached(1, "fake 1").recognize(b"img", Format::Gif).unwrap();
+        f.cached(1, "fake 1")
+            .recognize(b"img", Format::Gif)
+            .unwrap();
         // Sealed under another key: unreadable, so recognised again and replaced.
         let rekeyed = f.cached(2, "fake 1");
         rekeyed.recognize(b"img", Format::Gif).unwrap();
@@ -150,7 +199,10 @@ mod tests {
         f.runtime.block_on(f.store.close());
         let cached = f.cached(1, "fake 1");
         for _ in 0..2 {
-            assert_eq!(cached.recognize(b"img", Format::Png).unwrap().word_count(), 1);
+            assert_eq!(
+                cached.recognize(b"img", Format::Png).unwrap().word_count(),
+                1
+            );
         }
         assert_eq!(cached.inner().calls(), 2);
     }

@@ -8,8 +8,8 @@
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 
 use dlp_bench::corpus::{write_benign, write_dense};
-use dlp_engine::{Engine, Scratch};
 use dlp_domain::SegmentOrigin;
+use dlp_engine::{Engine, Scratch};
 use dlp_extract::text_segments;
 
 fn detection(c: &mut Criterion) {
@@ -18,7 +18,11 @@ fn detection(c: &mut Criterion) {
     let mut group = c.benchmark_group("detection");
     group.sample_size(10);
     for (name, mb, write) in [
-        ("benign", 16, write_benign as fn(&std::path::Path, usize, u64) -> std::io::Result<u64>),
+        (
+            "benign",
+            16,
+            write_benign as fn(&std::path::Path, usize, u64) -> std::io::Result<u64>,
+        ),
         ("dense", 4, write_dense),
     ] {
         let path = dir.path().join(name);
@@ -28,7 +32,12 @@ fn detection(c: &mut Criterion) {
         let mut scratch = Scratch::default();
         group.throughput(Throughput::Bytes(bytes.len() as u64));
         group.bench_function(name, |b| {
-            b.iter(|| segments.chunks(1).map(|s| engine.find_with(s, &mut scratch).len()).sum::<usize>())
+            b.iter(|| {
+                segments
+                    .chunks(1)
+                    .map(|s| engine.find_with(s, &mut scratch).len())
+                    .sum::<usize>()
+            })
         });
     }
     group.finish();

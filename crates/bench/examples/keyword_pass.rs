@@ -7,8 +7,8 @@
 use std::time::{Duration, Instant};
 
 use aho_corasick::{AhoCorasickBuilder, AhoCorasickKind, MatchKind};
-use dlp_engine::{Engine, KeywordSet, KeywordsInMatches, Prefilter, prefilter_words};
 use dlp_domain::SegmentOrigin;
+use dlp_engine::{Engine, KeywordSet, KeywordsInMatches, Prefilter, prefilter_words};
 use dlp_extract::text_segments;
 
 fn main() {
@@ -18,7 +18,10 @@ fn main() {
     let mb = bytes.len() as f64 / (1024.0 * 1024.0);
     // The words `CandidateIndex` gives its search: rules prefiltered by keywords only.
     let mut words: Vec<String> = Vec::new();
-    for rule in Engine::builtin().rules().filter(|r| r.prefilter == Prefilter::Keywords && !r.keywords.is_empty()) {
+    for rule in Engine::builtin()
+        .rules()
+        .filter(|r| r.prefilter == Prefilter::Keywords && !r.keywords.is_empty())
+    {
         for (word, _) in prefilter_words(rule, KeywordsInMatches::NotEvery) {
             if !words.contains(&word) {
                 words.push(word);
@@ -43,13 +46,19 @@ fn main() {
         old_hits.clear();
         let started = Instant::now();
         for (i, s) in segments.iter().enumerate() {
-            old_hits.extend(automaton.find_overlapping_iter(&s.text).map(|m| (i, m.start(), m.pattern().as_usize(), m.end())));
+            old_hits.extend(
+                automaton
+                    .find_overlapping_iter(&s.text)
+                    .map(|m| (i, m.start(), m.pattern().as_usize(), m.end())),
+            );
         }
         old_times.push(started.elapsed());
         new_hits.clear();
         let started = Instant::now();
         for (i, s) in segments.iter().enumerate() {
-            set.for_each_hit(s.text.as_bytes(), |h| new_hits.push((i, h.start, h.pattern, h.end)));
+            set.for_each_hit(s.text.as_bytes(), |h| {
+                new_hits.push((i, h.start, h.pattern, h.end))
+            });
         }
         new_times.push(started.elapsed());
     }
@@ -60,7 +69,18 @@ fn main() {
         times.sort();
         times[2].as_secs_f64()
     };
-    println!("{} words, {mb:.1} MiB, {} segments, {} hits (both)", words.len(), segments.len(), new_hits.len());
-    println!("aho-corasick DFA: {:.0} MiB/s, built in {automaton_built:.1?}", mb / median(&mut old_times));
-    println!("KeywordSet:       {:.0} MiB/s, built in {set_built:.1?}", mb / median(&mut new_times));
+    println!(
+        "{} words, {mb:.1} MiB, {} segments, {} hits (both)",
+        words.len(),
+        segments.len(),
+        new_hits.len()
+    );
+    println!(
+        "aho-corasick DFA: {:.0} MiB/s, built in {automaton_built:.1?}",
+        mb / median(&mut old_times)
+    );
+    println!(
+        "KeywordSet:       {:.0} MiB/s, built in {set_built:.1?}",
+        mb / median(&mut new_times)
+    );
 }

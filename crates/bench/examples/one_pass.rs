@@ -5,8 +5,8 @@
 //!     valgrind --tool=callgrind --toggle-collect='*measured_pass*' \
 //!         target/release/examples/one_pass dense-5mb.txt
 
-use dlp_engine::{Engine, Scratch};
 use dlp_domain::{Segment, SegmentOrigin};
+use dlp_engine::{Engine, Scratch};
 use dlp_extract::text_segments;
 
 fn main() {
@@ -21,11 +21,17 @@ fn main() {
 
 #[inline(never)]
 fn warm_up(engine: &Engine, segments: &[Segment], scratch: &mut Scratch) -> usize {
-    segments.chunks(1).map(|s| engine.find_with(s, scratch).len()).sum()
+    segments
+        .chunks(1)
+        .map(|s| engine.find_with(s, scratch).len())
+        .sum()
 }
 
 /// The pass the instruction count is taken of, a segment at a time as the workers hand them.
 #[inline(never)]
 fn measured_pass(engine: &Engine, segments: &[Segment], scratch: &mut Scratch) -> usize {
-    segments.chunks(1).map(|s| engine.find_with(s, scratch).len()).sum()
+    segments
+        .chunks(1)
+        .map(|s| engine.find_with(s, scratch).len())
+        .sum()
 }

@@ -10,11 +10,58 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
 const WORDS: &[&str] = &[
-    "the", "deploy", "service", "cluster", "runbook", "owner", "review", "quarterly", "customer", "rollback",
-    "latency", "budget", "migration", "database", "replica", "incident", "postmortem", "onboarding", "policy",
-    "access", "team", "release", "feature", "flag", "metrics", "dashboard", "alert", "on-call", "handover",
-    "ticket", "backlog", "sprint", "roadmap", "architecture", "diagram", "network", "gateway", "region", "cost",
-    "and", "of", "to", "for", "with", "is", "are", "we", "will", "should", "before", "after", "during",
+    "the",
+    "deploy",
+    "service",
+    "cluster",
+    "runbook",
+    "owner",
+    "review",
+    "quarterly",
+    "customer",
+    "rollback",
+    "latency",
+    "budget",
+    "migration",
+    "database",
+    "replica",
+    "incident",
+    "postmortem",
+    "onboarding",
+    "policy",
+    "access",
+    "team",
+    "release",
+    "feature",
+    "flag",
+    "metrics",
+    "dashboard",
+    "alert",
+    "on-call",
+    "handover",
+    "ticket",
+    "backlog",
+    "sprint",
+    "roadmap",
+    "architecture",
+    "diagram",
+    "network",
+    "gateway",
+    "region",
+    "cost",
+    "and",
+    "of",
+    "to",
+    "for",
+    "with",
+    "is",
+    "are",
+    "we",
+    "will",
+    "should",
+    "before",
+    "after",
+    "during",
 ];
 
 const CODE: &[&str] = &[
@@ -121,7 +168,11 @@ fn luhn_check_digit(payload: &[u8]) -> u8 {
         .enumerate()
         .map(|(i, &d)| {
             let d = u32::from(d);
-            if i % 2 == 0 { if d * 2 > 9 { d * 2 - 9 } else { d * 2 } } else { d }
+            if i % 2 == 0 {
+                if d * 2 > 9 { d * 2 - 9 } else { d * 2 }
+            } else {
+                d
+            }
         })
         .sum();
     ((10 - sum % 10) % 10) as u8
@@ -137,18 +188,34 @@ fn card(rng: &mut StdRng) -> String {
 }
 
 fn ssn(rng: &mut StdRng) -> String {
-    format!("{:03}-{:02}-{:04}", rng.random_range(1..666), rng.random_range(1..100), rng.random_range(1..10000))
+    format!(
+        "{:03}-{:02}-{:04}",
+        rng.random_range(1..666),
+        rng.random_range(1..100),
+        rng.random_range(1..10000)
+    )
 }
 
 fn name(rng: &mut StdRng) -> String {
-    const FIRST: &[&str] = &["ada", "grace", "alan", "edsger", "barbara", "ken", "radia", "tim"];
-    const LAST: &[&str] = &["lovelace", "hopper", "turing", "dijkstra", "liskov", "thompson", "perlman", "berners"];
-    format!("{}.{}{}", FIRST[rng.random_range(0..FIRST.len())], LAST[rng.random_range(0..LAST.len())], rng.random_range(1..99))
+    const FIRST: &[&str] = &[
+        "ada", "grace", "alan", "edsger", "barbara", "ken", "radia", "tim",
+    ];
+    const LAST: &[&str] = &[
+        "lovelace", "hopper", "turing", "dijkstra", "liskov", "thompson", "perlman", "berners",
+    ];
+    format!(
+        "{}.{}{}",
+        FIRST[rng.random_range(0..FIRST.len())],
+        LAST[rng.random_range(0..LAST.len())],
+        rng.random_range(1..99)
+    )
 }
 
 fn aws_key(rng: &mut StdRng) -> String {
     const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
-    let tail: String = (0..16).map(|_| char::from(ALPHABET[rng.random_range(0..ALPHABET.len())])).collect();
+    let tail: String = (0..16)
+        .map(|_| char::from(ALPHABET[rng.random_range(0..ALPHABET.len())]))
+        .collect();
     format!("AKIA{tail}")
 }
 
@@ -170,7 +237,11 @@ mod tests {
     fn generated_values_pass_their_checksums() {
         let mut rng = StdRng::seed_from_u64(1);
         for _ in 0..100 {
-            let c: Vec<u8> = card(&mut rng).bytes().filter(u8::is_ascii_digit).map(|b| b - b'0').collect();
+            let c: Vec<u8> = card(&mut rng)
+                .bytes()
+                .filter(u8::is_ascii_digit)
+                .map(|b| b - b'0')
+                .collect();
             assert_eq!(luhn_check_digit(&c[..15]), c[15]);
             let n: Vec<u8> = npi(&mut rng).bytes().map(|b| b - b'0').collect();
             let mut p = vec![8, 0, 8, 4, 0];
@@ -178,7 +249,10 @@ mod tests {
             assert_eq!(luhn_check_digit(&p), n[9]);
         }
         // 4539 5787 6362 1486 is a known Luhn-valid number.
-        assert_eq!(luhn_check_digit(&[4, 5, 3, 9, 5, 7, 8, 7, 6, 3, 6, 2, 1, 4, 8]), 6);
+        assert_eq!(
+            luhn_check_digit(&[4, 5, 3, 9, 5, 7, 8, 7, 6, 3, 6, 2, 1, 4, 8]),
+            6
+        );
     }
 
     #[test]

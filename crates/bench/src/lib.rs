@@ -8,8 +8,8 @@ mod peers;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use dlp_engine::{Engine, Scratch};
 use dlp_domain::SegmentOrigin;
+use dlp_engine::{Engine, Scratch};
 use dlp_extract::text_segments;
 
 #[derive(Debug, Clone)]
@@ -48,8 +48,12 @@ impl BenchRow {
 
 pub fn run(options: &BenchOptions) -> std::io::Result<Vec<BenchRow>> {
     std::fs::create_dir_all(&options.dir)?;
-    let benign = options.dir.join(format!("benign-{}mb.txt", options.benign_mb));
-    let dense = options.dir.join(format!("dense-{}mb.txt", options.dense_mb));
+    let benign = options
+        .dir
+        .join(format!("benign-{}mb.txt", options.benign_mb));
+    let dense = options
+        .dir
+        .join(format!("dense-{}mb.txt", options.dense_mb));
     if !benign.exists() {
         corpus::write_benign(&benign, options.benign_mb, 1)?;
     }
@@ -75,16 +79,27 @@ pub fn run(options: &BenchOptions) -> std::io::Result<Vec<BenchRow>> {
 
 /// One core: the engine reads the file as the text extractor hands it over (segments of about
 /// 64 KiB), so the number includes segmenting as a scan would.
-fn bench_engine(engine: &Engine, corpus: &'static str, path: &Path, runs: usize) -> std::io::Result<BenchRow> {
+fn bench_engine(
+    engine: &Engine,
+    corpus: &'static str,
+    path: &Path,
+    runs: usize,
+) -> std::io::Result<BenchRow> {
     let bytes = std::fs::read(path)?;
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let segments = text_segments(&bytes, &name, SegmentOrigin::default());
     let mut scratch = Scratch::default();
     let mut times = Vec::with_capacity(runs);
     let mut findings = 0;
     for _ in 0..runs.max(1) {
         let started = Instant::now();
-        findings = segments.chunks(1).map(|s| engine.find_with(s, &mut scratch).len()).sum();
+        findings = segments
+            .chunks(1)
+            .map(|s| engine.find_with(s, &mut scratch).len())
+            .sum();
         times.push(started.elapsed());
     }
     Ok(BenchRow {
@@ -107,16 +122,27 @@ fn median(mut times: Vec<Duration>) -> Duration {
     times[times.len() / 2]
 }
 
-const HEADER: [&str; 9] = ["tool", "corpus", "MiB", "wall", "start-up", "scanning", "MiB/s", "findings", "ours x"];
+const HEADER: [&str; 9] = [
+    "tool", "corpus", "MiB", "wall", "start-up", "scanning", "MiB/s", "findings", "ours x",
+];
 
 /// One line per tool and corpus, as aligned text or a Markdown table (for docs/benchmarks.md).
 /// `ours x` is our MiB/s over the row's on the same corpus: how many times faster we are.
-pub fn print_table(rows: &[BenchRow], markdown: bool, out: &mut impl std::io::Write) -> std::io::Result<()> {
-    let secs = |d: Option<Duration>| d.map(|d| format!("{:.2} s", d.as_secs_f64())).unwrap_or_else(|| "-".into());
+pub fn print_table(
+    rows: &[BenchRow],
+    markdown: bool,
+    out: &mut impl std::io::Write,
+) -> std::io::Result<()> {
+    let secs = |d: Option<Duration>| {
+        d.map(|d| format!("{:.2} s", d.as_secs_f64()))
+            .unwrap_or_else(|| "-".into())
+    };
     let cells: Vec<[String; 9]> = rows
         .iter()
         .map(|r| {
-            let ours = rows.iter().find(|o| o.corpus == r.corpus && o.tool == "confluence-dlp");
+            let ours = rows
+                .iter()
+                .find(|o| o.corpus == r.corpus && o.tool == "confluence-dlp");
             [
                 r.tool.clone(),
                 r.corpus.to_owned(),
@@ -125,8 +151,11 @@ pub fn print_table(rows: &[BenchRow], markdown: bool, out: &mut impl std::io::Wr
                 secs(r.startup),
                 secs(Some(r.median)),
                 format!("{:.3}", r.mb_per_s()),
-                r.findings.map(|n| n.to_string()).unwrap_or_else(|| "-".into()),
-                ours.map(|o| format!("{:.1}", o.mb_per_s() / r.mb_per_s())).unwrap_or_default(),
+                r.findings
+                    .map(|n| n.to_string())
+                    .unwrap_or_else(|| "-".into()),
+                ours.map(|o| format!("{:.1}", o.mb_per_s() / r.mb_per_s()))
+                    .unwrap_or_default(),
             ]
         })
         .collect();
@@ -138,13 +167,27 @@ pub fn print_table(rows: &[BenchRow], markdown: bool, out: &mut impl std::io::Wr
         }
         return Ok(());
     }
-    let widths: Vec<usize> =
-        (0..HEADER.len()).map(|i| cells.iter().map(|r| r[i].len()).chain([HEADER[i].len()]).max().unwrap_or(0)).collect();
+    let widths: Vec<usize> = (0..HEADER.len())
+        .map(|i| {
+            cells
+                .iter()
+                .map(|r| r[i].len())
+                .chain([HEADER[i].len()])
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
     let line = |row: &[String]| {
         row.iter()
             .zip(&widths)
             .enumerate()
-            .map(|(i, (cell, w))| if i < 2 { format!("{cell:<w$}") } else { format!("{cell:>w$}") })
+            .map(|(i, (cell, w))| {
+                if i < 2 {
+                    format!("{cell:<w$}")
+                } else {
+                    format!("{cell:>w$}")
+                }
+            })
             .collect::<Vec<_>>()
             .join("  ")
     };

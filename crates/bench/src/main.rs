@@ -8,7 +8,10 @@ use clap::Parser;
 use dlp_bench::BenchOptions;
 
 #[derive(Debug, Parser)]
-#[command(name = "dlp-bench", about = "Measure the detection engine's throughput on generated text (and peers on PATH)")]
+#[command(
+    name = "dlp-bench",
+    about = "Measure the detection engine's throughput on generated text (and peers on PATH)"
+)]
 struct Args {
     /// Folder for the generated corpus (reused across runs).
     #[arg(long, default_value = "target/bench-corpus")]
@@ -47,7 +50,9 @@ fn main() -> ExitCode {
         python_mb: args.python_mb,
         presidio_script: args.presidio_script,
     };
-    let table = dlp_bench::run(&options).and_then(|rows| dlp_bench::print_table(&rows, args.markdown, &mut std::io::stdout().lock()));
+    let table = dlp_bench::run(&options).and_then(|rows| {
+        dlp_bench::print_table(&rows, args.markdown, &mut std::io::stdout().lock())
+    });
     match table {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

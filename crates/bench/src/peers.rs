@@ -46,15 +46,25 @@ impl Peer {
                 let mut c = Command::new("kingfisher");
                 // `--rule all` and `--confidence low`: every rule and every finding it has;
                 // `--no-dedup` reports each occurrence, as we do.
-                c.args(["scan", "--no-validate", "--no-update-check", "--jobs", "1", "--rule", "all"]);
-                c.args(["--confidence", "low", "--no-dedup", "--format", "json"]).arg(file);
+                c.args([
+                    "scan",
+                    "--no-validate",
+                    "--no-update-check",
+                    "--jobs",
+                    "1",
+                    "--rule",
+                    "all",
+                ]);
+                c.args(["--confidence", "low", "--no-dedup", "--format", "json"])
+                    .arg(file);
                 c
             }
             Peer::DetectSecrets => {
                 // detect-secrets silently drops every path outside its working directory (it
                 // keeps only paths it can make relative), so it runs in the file's folder.
                 let mut c = Command::new("detect-secrets");
-                c.args(["scan", "--all-files"]).arg(file.file_name().unwrap_or_default());
+                c.args(["scan", "--all-files"])
+                    .arg(file.file_name().unwrap_or_default());
                 if let Some(dir) = file.parent().filter(|d| !d.as_os_str().is_empty()) {
                     c.current_dir(dir);
                 }
@@ -62,7 +72,9 @@ impl Peer {
             }
             Peer::Presidio => {
                 let mut c = Command::new("python3");
-                c.arg(presidio_script).args(["--recognizers", "all", "--count-only"]).arg(file);
+                c.arg(presidio_script)
+                    .args(["--recognizers", "all", "--count-only"])
+                    .arg(file);
                 c
             }
         }
@@ -71,7 +83,10 @@ impl Peer {
     fn version(self) -> Option<String> {
         let out = match self {
             Peer::Presidio => Command::new("python3")
-                .args(["-c", "from importlib.metadata import version; print(version('presidio-analyzer'))"])
+                .args([
+                    "-c",
+                    "from importlib.metadata import version; print(version('presidio-analyzer'))",
+                ])
                 .output(),
             _ => Command::new(self.name()).arg("--version").output(),
         }
@@ -100,26 +115,41 @@ fn run_once(peer: Peer, file: &Path, presidio_script: &Path) -> Option<Run> {
     let report = first_json_value(&out.stdout)?;
     let (scanning, findings) = match peer {
         Peer::Kingfisher => (
-            report["metadata"]["summary"]["scan_duration_seconds"].as_f64().map(Duration::from_secs_f64),
+            report["metadata"]["summary"]["scan_duration_seconds"]
+                .as_f64()
+                .map(Duration::from_secs_f64),
             report["findings"].as_array().map(Vec::len),
         ),
         Peer::DetectSecrets => (
             None,
-            report["results"].as_object().map(|files| files.values().filter_map(|f| f.as_array()).map(Vec::len).sum()),
+            report["results"].as_object().map(|files| {
+                files
+                    .values()
+                    .filter_map(|f| f.as_array())
+                    .map(Vec::len)
+                    .sum()
+            }),
         ),
         Peer::Presidio => (
             report["scan_seconds"].as_f64().map(Duration::from_secs_f64),
             report["finding_count"].as_u64().map(|n| n as usize),
         ),
     };
-    Some(Run { wall, scanning, findings })
+    Some(Run {
+        wall,
+        scanning,
+        findings,
+    })
 }
 
 /// Kingfisher exits 200 when it found something, and other codes up to 205 for similar news;
 /// an error is anything else.
 fn succeeded(peer: Peer, out: &Output) -> bool {
     match peer {
-        Peer::Kingfisher => out.status.code().is_some_and(|c| c == 0 || (200..=205).contains(&c)),
+        Peer::Kingfisher => out
+            .status
+            .code()
+            .is_some_and(|c| c == 0 || (200..=205).contains(&c)),
         _ => out.status.success(),
     }
 }
@@ -127,7 +157,10 @@ fn succeeded(peer: Peer, out: &Output) -> bool {
 /// Kingfisher's `json` format is a report followed by a summary line; the first value is the
 /// report.
 fn first_json_value(stdout: &[u8]) -> Option<serde_json::Value> {
-    serde_json::Deserializer::from_slice(stdout).into_iter::<serde_json::Value>().next()?.ok()
+    serde_json::Deserializer::from_slice(stdout)
+        .into_iter::<serde_json::Value>()
+        .next()?
+        .ok()
 }
 
 pub struct PeerSettings<'a> {
@@ -139,24 +172,42 @@ pub struct PeerSettings<'a> {
 
 /// Times every installed peer on `path`; a peer that is missing or fails is left out (and said
 /// so on stderr), so the table still shows the others.
-pub fn bench(corpus: &'static str, path: &Path, settings: &PeerSettings) -> std::io::Result<Vec<BenchRow>> {
+pub fn bench(
+    corpus: &'static str,
+    path: &Path,
+    settings: &PeerSettings,
+) -> std::io::Result<Vec<BenchRow>> {
     let tiny = settings.dir.join("startup-one-line.txt");
     if !tiny.exists() {
-        std::fs::write(&tiny, "the deploy service owner will review the quarterly rollback budget.\n")?;
+        std::fs::write(
+            &tiny,
+            "the deploy service owner will review the quarterly rollback budget.\n",
+        )?;
     }
     let mut rows = Vec::new();
     for peer in Peer::ALL {
         if peer == Peer::Presidio && !settings.presidio_script.exists() {
-            eprintln!("presidio: {} not found, skipped", settings.presidio_script.display());
+            eprintln!(
+                "presidio: {} not found, skipped",
+                settings.presidio_script.display()
+            );
             continue;
         }
-        let input = if peer.scans_prefix() { prefix_file(path, settings.python_mb)? } else { path.to_path_buf() };
+        let input = if peer.scans_prefix() {
+            prefix_file(path, settings.python_mb)?
+        } else {
+            path.to_path_buf()
+        };
         match bench_peer(peer, &input, &tiny, settings) {
             Some(mut row) => {
                 row.corpus = corpus;
                 rows.push(row);
             }
-            None => eprintln!("{}: not installed or failed on {}, skipped", peer.name(), input.display()),
+            None => eprintln!(
+                "{}: not installed or failed on {}, skipped",
+                peer.name(),
+                input.display()
+            ),
         }
     }
     Ok(rows)
@@ -196,12 +247,18 @@ fn bench_peer(peer: Peer, input: &Path, tiny: &Path, settings: &PeerSettings) ->
 
 /// The first `mb` MiB of `path`, cut after a whole line, written once beside it.
 fn prefix_file(path: &Path, mb: usize) -> std::io::Result<PathBuf> {
-    let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or("corpus");
+    let stem = path
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or("corpus");
     let prefix = path.with_file_name(format!("{stem}-prefix-{mb}mb.txt"));
     if !prefix.exists() {
         let bytes = std::fs::read(path)?;
         let limit = (mb << 20).min(bytes.len());
-        let cut = bytes[..limit].iter().rposition(|&b| b == b'\n').map_or(limit, |i| i + 1);
+        let cut = bytes[..limit]
+            .iter()
+            .rposition(|&b| b == b'\n')
+            .map_or(limit, |i| i + 1);
         std::fs::write(&prefix, &bytes[..cut])?;
     }
     Ok(prefix)
@@ -226,6 +283,11 @@ mod tests {
     fn kingfisher_report_is_read_from_the_first_of_its_two_json_values() {
         let stdout = br#"{"findings":[{"rule":{}},{"rule":{}}],"metadata":{}}
 {"findings":2,"rules_applied":488}"#;
-        assert_eq!(first_json_value(stdout).unwrap()["findings"].as_array().map(Vec::len), Some(2));
+        assert_eq!(
+            first_json_value(stdout).unwrap()["findings"]
+                .as_array()
+                .map(Vec::len),
+            Some(2)
+        );
     }
 }

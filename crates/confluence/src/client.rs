@@ -81,7 +81,10 @@ impl ConfluenceClient {
         found
             .into_iter()
             .find(|space| space.key.eq_ignore_ascii_case(key))
-            .ok_or_else(|| ConfluenceError::SpaceNotFound { key: key.to_owned(), anonymous: self.inner.cfg.auth.is_anonymous() })
+            .ok_or_else(|| ConfluenceError::SpaceNotFound {
+                key: key.to_owned(),
+                anonymous: self.inner.cfg.auth.is_anonymous(),
+            })
     }
 
     /// `GET /wiki/api/v2/spaces/{id}`.

@@ -210,7 +210,11 @@ impl ClientConfig {
 mod tests {
     use super::*;
 
-    fn resolve(email: Option<&str>, token: Option<&str>, pat: Option<&str>) -> Result<Auth, ConfluenceError> {
+    fn resolve(
+        email: Option<&str>,
+        token: Option<&str>,
+        pat: Option<&str>,
+    ) -> Result<Auth, ConfluenceError> {
         let secret = |v: Option<&str>| v.map(|v| SecretString::from(v.to_owned()));
         Auth::resolve(email, secret(token).as_ref(), secret(pat).as_ref())
     }
@@ -220,7 +224,10 @@ mod tests {
         assert!(matches!(resolve(None, None, None), Ok(Auth::None)));
         let basic = resolve(Some(" bot@example.com "), Some("tok"), None);
         assert!(matches!(basic, Ok(Auth::Basic { ref email, .. }) if email == "bot@example.com"));
-        assert!(matches!(resolve(Some(""), None, Some("pat")), Ok(Auth::Bearer { .. })));
+        assert!(matches!(
+            resolve(Some(""), None, Some("pat")),
+            Ok(Auth::Bearer { .. })
+        ));
     }
 
     #[test]
@@ -229,7 +236,10 @@ mod tests {
         assert!(message(resolve(Some("a@b.c"), None, None)).contains("set CONFLUENCE_API_TOKEN"));
         assert!(message(resolve(None, Some("t"), None)).contains("set CONFLUENCE_EMAIL"));
         let both = message(resolve(Some("a@b.c"), Some("t"), Some("p")));
-        assert!(both.contains("CONFLUENCE_PAT") && both.contains("unset one"), "{both}");
+        assert!(
+            both.contains("CONFLUENCE_PAT") && both.contains("unset one"),
+            "{both}"
+        );
         // A PAT with only half of the Cloud pair is a conflict too, not a silent Bearer.
         assert!(message(resolve(Some("a@b.c"), None, Some("p"))).contains("unset one"));
         assert!(!message(resolve(None, Some("t0ken-value"), Some("p4t-value"))).contains("value"));

@@ -79,7 +79,9 @@ impl Inner {
                     status,
                     server_wait,
                 } => match status.as_u16() {
-                    401 if self.cfg.auth.is_anonymous() => return Err(ConfluenceError::CredentialsRequired),
+                    401 if self.cfg.auth.is_anonymous() => {
+                        return Err(ConfluenceError::CredentialsRequired);
+                    }
                     401 => return Err(ConfluenceError::Unauthorized),
                     403 => return Err(ConfluenceError::Forbidden),
                     404 => return Err(ConfluenceError::NotFound),

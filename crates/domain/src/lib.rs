@@ -18,7 +18,12 @@ pub enum Category {
 }
 
 impl Category {
-    pub const ALL: [Category; 4] = [Category::Secret, Category::Pii, Category::Pci, Category::Phi];
+    pub const ALL: [Category; 4] = [
+        Category::Secret,
+        Category::Pii,
+        Category::Pci,
+        Category::Phi,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -44,7 +49,12 @@ pub enum Severity {
 }
 
 impl Severity {
-    pub const ALL: [Severity; 4] = [Severity::Low, Severity::Medium, Severity::High, Severity::Critical];
+    pub const ALL: [Severity; 4] = [
+        Severity::Low,
+        Severity::Medium,
+        Severity::High,
+        Severity::Critical,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -74,8 +84,13 @@ pub enum ContentType {
 }
 
 impl ContentType {
-    pub const ALL: [ContentType; 5] =
-        [ContentType::Page, ContentType::BlogPost, ContentType::Comment, ContentType::Attachment, ContentType::File];
+    pub const ALL: [ContentType; 5] = [
+        ContentType::Page,
+        ContentType::BlogPost,
+        ContentType::Comment,
+        ContentType::Attachment,
+        ContentType::File,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -187,7 +202,13 @@ pub struct Location {
 }
 
 impl Location {
-    pub fn new(item: &ContentRef, origin: &SegmentOrigin, line: u32, start: usize, end: usize) -> Self {
+    pub fn new(
+        item: &ContentRef,
+        origin: &SegmentOrigin,
+        line: u32,
+        start: usize,
+        end: usize,
+    ) -> Self {
         Location {
             space_key: item.space_key.clone(),
             content_type: item.content_type,
@@ -198,7 +219,10 @@ impl Location {
             attachment_title: item.attachment_title.clone(),
             // Inside an archive, the extractor's path; a local file's own path otherwise (the
             // contract's `path` of a local file).
-            path: origin.path.clone().or_else(|| (item.content_type == ContentType::File).then(|| item.page_id.clone())),
+            path: origin
+                .path
+                .clone()
+                .or_else(|| (item.content_type == ContentType::File).then(|| item.page_id.clone())),
             sheet: origin.sheet.clone(),
             cell: origin.cell.clone(),
             pdf_page: origin.pdf_page,
@@ -290,8 +314,20 @@ mod tests {
         let v = serde_json::to_value(&f).unwrap();
         let keys: Vec<_> = v["location"].as_object().unwrap().keys().cloned().collect();
         for k in [
-            "space_key", "content_type", "page_id", "page_version", "comment_id", "attachment_id",
-            "attachment_title", "path", "sheet", "cell", "pdf_page", "line", "start", "end",
+            "space_key",
+            "content_type",
+            "page_id",
+            "page_version",
+            "comment_id",
+            "attachment_id",
+            "attachment_title",
+            "path",
+            "sheet",
+            "cell",
+            "pdf_page",
+            "line",
+            "start",
+            "end",
         ] {
             assert!(keys.contains(&k.to_string()), "missing location.{k}");
         }
@@ -310,11 +346,20 @@ mod tests {
         moved.page_version = Some(5);
         moved.line = Some(14);
         moved.start = Some(400);
-        assert_eq!(Finding::stable_id("d", "f", &a), Finding::stable_id("d", "f", &moved));
+        assert_eq!(
+            Finding::stable_id("d", "f", &a),
+            Finding::stable_id("d", "f", &moved)
+        );
         let mut other_cell = a.clone();
         other_cell.cell = Some("B2".into());
-        assert_ne!(Finding::stable_id("d", "f", &a), Finding::stable_id("d", "f", &other_cell));
-        assert_ne!(Finding::stable_id("d", "f", &a), Finding::stable_id("d", "g", &a));
+        assert_ne!(
+            Finding::stable_id("d", "f", &a),
+            Finding::stable_id("d", "f", &other_cell)
+        );
+        assert_ne!(
+            Finding::stable_id("d", "f", &a),
+            Finding::stable_id("d", "g", &a)
+        );
     }
 
     #[test]
@@ -326,21 +371,35 @@ mod tests {
         assert_eq!(back, plain);
 
         let origin = SegmentOrigin {
-            region: Some(Region { left: 10, top: 20, width: 300, height: 24 }),
+            region: Some(Region {
+                left: 10,
+                top: 20,
+                width: 300,
+                height: 24,
+            }),
             ..SegmentOrigin::default()
         };
         let boxed = Location::new(&page(), &origin, 1, 0, 4);
         assert_eq!(boxed.region, origin.region);
         let v = serde_json::to_value(&boxed).unwrap();
-        assert_eq!(v["region"], serde_json::json!({"left": 10, "top": 20, "width": 300, "height": 24}));
+        assert_eq!(
+            v["region"],
+            serde_json::json!({"left": 10, "top": 20, "width": 300, "height": 24})
+        );
         assert_eq!(serde_json::from_value::<Location>(v).unwrap(), boxed);
         // A re-OCR that draws the box differently is still the same finding.
-        assert_eq!(Finding::stable_id("d", "f", &plain), Finding::stable_id("d", "f", &boxed));
+        assert_eq!(
+            Finding::stable_id("d", "f", &plain),
+            Finding::stable_id("d", "f", &boxed)
+        );
     }
 
     #[test]
     fn blogpost_is_spelled_as_in_the_contract() {
-        assert_eq!(serde_json::to_string(&ContentType::BlogPost).unwrap(), "\"blogpost\"");
+        assert_eq!(
+            serde_json::to_string(&ContentType::BlogPost).unwrap(),
+            "\"blogpost\""
+        );
         assert_eq!(ContentType::parse("blogpost"), Some(ContentType::BlogPost));
     }
 }

@@ -63,7 +63,9 @@ pub(super) struct CompiledRule {
 
 impl CompiledPattern {
     pub(super) fn gate(&self) -> Option<&PatternGate> {
-        self.gate.get_or_init(|| pattern_gate(&self.source, self.value_group.is_none())).as_ref()
+        self.gate
+            .get_or_init(|| pattern_gate(&self.source, self.value_group.is_none()))
+            .as_ref()
     }
 }
 
@@ -84,7 +86,10 @@ impl CompiledRule {
 
     /// Whether each of its patterns has dense DFAs of at most [`GROUP_MEMBER_LIMIT`] bytes.
     pub(super) fn small_enough_to_group(&self) -> bool {
-        self.patterns.iter().all(|p| p.gate().is_some_and(|g| g.memory_usage() <= GROUP_MEMBER_LIMIT))
+        self.patterns.iter().all(|p| {
+            p.gate()
+                .is_some_and(|g| g.memory_usage() <= GROUP_MEMBER_LIMIT)
+        })
     }
 
     /// How far from a prefilter hit this rule's matches can lie. A keyword is part of the
@@ -96,7 +101,10 @@ impl CompiledRule {
             (Some(longest), _, Prefilter::Keywords) => match self.keywords {
                 KeywordsInMatches::EveryFirst { .. } => Reach::Ahead(longest),
                 KeywordsInMatches::Every => Reach::Bytes(longest),
-                KeywordsInMatches::NotEvery => Reach::Near { longest, window: self.spec.context.window },
+                KeywordsInMatches::NotEvery => Reach::Near {
+                    longest,
+                    window: self.spec.context.window,
+                },
             },
             (_, Some(run_reach), Prefilter::Digits) => Reach::Bytes(run_reach),
             (Some(longest), None, Prefilter::Digits) => Reach::Bytes(longest),
@@ -105,7 +113,10 @@ impl CompiledRule {
 
     /// The longest match of any of the rule's patterns, if there is one.
     fn longest(&self) -> Option<usize> {
-        self.patterns.iter().map(|p| p.max_len).try_fold(0, |acc, len| len.map(|l| acc.max(l)))
+        self.patterns
+            .iter()
+            .map(|p| p.max_len)
+            .try_fold(0, |acc, len| len.map(|l| acc.max(l)))
     }
 
     /// How far a match can reach past either end of a digit run it holds, for a rule with
@@ -117,13 +128,18 @@ impl CompiledRule {
     }
 }
 
-pub(super) fn compile(spec: RuleSpec, order: usize, context_words: &ContextWords) -> Result<CompiledRule, RuleError> {
+pub(super) fn compile(
+    spec: RuleSpec,
+    order: usize,
+    context_words: &ContextWords,
+) -> Result<CompiledRule, RuleError> {
     // Each pattern's syntax, parsed once for what it says of every match (`shape`).
     let mut syntax = Vec::new();
     let mut pattern = |field, source: &str, needs_context| -> Result<CompiledPattern, RuleError> {
         // `RuleSpec::check` has compiled it with the `regex` crate already, so a bad pattern
         // is reported in the words rule authors know before this point.
-        let bad = |message: String| RuleError::invalid(&spec, RuleProblem::BadRegex { field, message });
+        let bad =
+            |message: String| RuleError::invalid(&spec, RuleProblem::BadRegex { field, message });
         let regex = meta::Regex::new(source).map_err(|e| bad(e.to_string()))?;
         let hir = regex_syntax::parse(source).map_err(|e| bad(e.to_string()))?;
         let max_len = hir.properties().maximum_len();
@@ -153,8 +169,15 @@ pub(super) fn compile(spec: RuleSpec, order: usize, context_words: &ContextWords
         if list.is_empty() {
             return Ok(None);
         }
-        let set = RegexSet::new(list)
-            .map_err(|e| RuleError::invalid(&spec, RuleProblem::BadRegex { field, message: e.to_string() }))?;
+        let set = RegexSet::new(list).map_err(|e| {
+            RuleError::invalid(
+                &spec,
+                RuleProblem::BadRegex {
+                    field,
+                    message: e.to_string(),
+                },
+            )
+        })?;
         Ok(Some(set))
     };
     let keywords = match spec.prefilter {

@@ -41,7 +41,9 @@ impl WordIds {
     }
 
     fn contains(&self, id: usize) -> bool {
-        self.bits.get(id / 64).is_some_and(|w| w & (1 << (id % 64)) != 0)
+        self.bits
+            .get(id / 64)
+            .is_some_and(|w| w & (1 << (id % 64)) != 0)
     }
 
     fn is_empty(&self) -> bool {
@@ -64,7 +66,11 @@ impl ContextWords {
                 }
             }
         }
-        let search = if words.is_empty() { None } else { Some(KeywordSet::new(&words)) };
+        let search = if words.is_empty() {
+            None
+        } else {
+            Some(KeywordSet::new(&words))
+        };
         ContextWords { words, search }
     }
 
@@ -151,7 +157,9 @@ impl SegmentWords {
         after: std::ops::Range<usize>,
     ) -> Nearby {
         let mut found = Nearby::default();
-        let Some(search) = &words.search else { return found };
+        let Some(search) = &words.search else {
+            return found;
+        };
         if raise.is_empty() && lower.is_empty() {
             return found;
         }
@@ -188,7 +196,9 @@ impl SegmentWords {
             }
             self.index(search, text);
         }
-        let first = self.hits.partition_point(|h| h.start < before.start.min(after.start));
+        let first = self
+            .hits
+            .partition_point(|h| h.start < before.start.min(after.start));
         let last = before.end.max(after.end);
         for h in self.hits[first..].iter().take_while(|h| h.start < last) {
             let inside = |r: &std::ops::Range<usize>| h.start >= r.start && h.end <= r.end;
@@ -204,7 +214,11 @@ impl SegmentWords {
         self.hits.clear();
         search.for_each_hit(text.as_bytes(), |hit| {
             if starts_word(text, hit.start) {
-                self.hits.push(Hit { start: hit.start, end: hit.end, word: hit.pattern });
+                self.hits.push(Hit {
+                    start: hit.start,
+                    end: hit.end,
+                    word: hit.pattern,
+                });
             }
         });
         // One-byte words come first.
@@ -236,12 +250,16 @@ mod tests {
         let none = WordIds::default();
         let mut hit = |text: &str, set: &WordIds| {
             seen.reset();
-            seen.near(&all, text, None, [set, &none], 0..text.len(), 0..0).raise
+            seen.near(&all, text, None, [set, &none], 0..text.len(), 0..0)
+                .raise
         };
         assert!(hit("SSN: 1", &ssn));
         assert!(hit("patient_ssn", &ssn));
         assert!(hit("patientSsn", &ssn));
-        assert!(hit("Cards on file", &ssn), "card is one of the ssn list's words too");
+        assert!(
+            hit("Cards on file", &ssn),
+            "card is one of the ssn list's words too"
+        );
         assert!(hit("a VISA card", &card));
         assert!(!hit("classname", &ssn));
         assert!(!hit("nothing here", &card));
@@ -249,8 +267,18 @@ mod tests {
             seen.reset();
             seen.near(&all, text, None, [set, set], before, after)
         };
-        let (yes, no) = (Nearby { raise: true, lower: true }, Nearby::default());
-        assert_eq!(near("card", &card, 1..4, 0..0), no, "a word must start inside the range");
+        let (yes, no) = (
+            Nearby {
+                raise: true,
+                lower: true,
+            },
+            Nearby::default(),
+        );
+        assert_eq!(
+            near("card", &card, 1..4, 0..0),
+            no,
+            "a word must start inside the range"
+        );
         assert_eq!(near("card", &card, 0..3, 0..0), no, "and end inside it");
         assert_eq!(near("x card", &card, 0..0, 2..6), yes);
         assert_eq!(near("x card", &none, 0..6, 0..6), no);
@@ -267,7 +295,13 @@ mod tests {
             seen.reset();
             seen.near(&all, "536-22-1234", context, [&ids, &none], 0..0, 11..11)
         };
-        assert_eq!(near(Some("Employee SSN")), Nearby { raise: true, lower: false });
+        assert_eq!(
+            near(Some("Employee SSN")),
+            Nearby {
+                raise: true,
+                lower: false
+            }
+        );
         assert_eq!(near(Some("Phone")), Nearby::default());
         assert_eq!(near(None), Nearby::default(), "reset forgets the header");
     }
@@ -276,19 +310,42 @@ mod tests {
     fn window_searches_and_the_segment_index_agree() {
         let list = words(&["card", "ssn", "cardholder", "visa"]);
         let all = ContextWords::new([list.as_slice()]);
-        let (raise, lower) = (all.ids(&words(&["card", "visa"])), all.ids(&words(&["cardholder", "ssn"])));
+        let (raise, lower) = (
+            all.ids(&words(&["card", "visa"])),
+            all.ids(&words(&["cardholder", "ssn"])),
+        );
         // Long enough that no pair of windows below reaches the index threshold.
         let text = "the CARDholder x ssn card; visa?cardinal card".repeat(12);
         let mut windows = SegmentWords::default();
         for start in 0..text.len() {
             for end in start..text.len().min(start + 12) {
                 for value in [0, 3] {
-                    let (before, after) = (start..end, (end + value).min(text.len())..text.len().min(end + value + 9));
+                    let (before, after) = (
+                        start..end,
+                        (end + value).min(text.len())..text.len().min(end + value + 9),
+                    );
                     // A fresh segment each time stays below the index threshold: a window search.
                     windows.reset();
-                    let searched = windows.near(&all, &text, None, [&raise, &lower], before.clone(), after.clone());
-                    let mut indexed = SegmentWords { searched: text.len(), ..SegmentWords::default() };
-                    let looked_up = indexed.near(&all, &text, None, [&raise, &lower], before.clone(), after.clone());
+                    let searched = windows.near(
+                        &all,
+                        &text,
+                        None,
+                        [&raise, &lower],
+                        before.clone(),
+                        after.clone(),
+                    );
+                    let mut indexed = SegmentWords {
+                        searched: text.len(),
+                        ..SegmentWords::default()
+                    };
+                    let looked_up = indexed.near(
+                        &all,
+                        &text,
+                        None,
+                        [&raise, &lower],
+                        before.clone(),
+                        after.clone(),
+                    );
                     assert!(indexed.indexed && !windows.indexed);
                     assert_eq!(searched, looked_up, "{before:?} {after:?}");
                 }
@@ -303,10 +360,21 @@ mod tests {
         let ids = all.ids(&card);
         let mut seen = SegmentWords::default();
         // Windows as large as the segment: indexed at once.
-        assert!(seen.near(&all, "card 1", None, [&ids, &ids], 0..5, 6..6).raise);
+        assert!(
+            seen.near(&all, "card 1", None, [&ids, &ids], 0..5, 6..6)
+                .raise
+        );
         assert!(seen.indexed);
-        assert!(seen.near(&all, "other text entirely", None, [&ids, &ids], 0..5, 6..6).raise, "still the first segment's words");
+        assert!(
+            seen.near(&all, "other text entirely", None, [&ids, &ids], 0..5, 6..6)
+                .raise,
+            "still the first segment's words"
+        );
         seen.reset();
-        assert!(!seen.near(&all, "other text entirely", None, [&ids, &ids], 0..5, 6..6).raise);
+        assert!(
+            !seen
+                .near(&all, "other text entirely", None, [&ids, &ids], 0..5, 6..6)
+                .raise
+        );
     }
 }

@@ -17,7 +17,11 @@ const BLOCK: usize = 64;
 /// `text`, where a single ` `, `-` or `.` between two digits keeps the run going
 /// (`4111 1111 1111 1111` is one run of 16 digits). A run starts and ends with a digit.
 /// No allocation.
-pub fn for_each_digit_run(text: &str, min_digits: usize, mut each: impl FnMut(usize, usize, usize)) {
+pub fn for_each_digit_run(
+    text: &str,
+    min_digits: usize,
+    mut each: impl FnMut(usize, usize, usize),
+) {
     let bytes = text.as_bytes();
     // The run still open at the start of the block: its start and its digits so far.
     let mut open: Option<(usize, usize)> = None;
@@ -58,7 +62,11 @@ pub fn for_each_digit_run(text: &str, min_digits: usize, mut each: impl FnMut(us
             at = ones;
         }
         loop {
-            let rest = if at as usize >= BLOCK { 0 } else { joined & !low_bits(at) };
+            let rest = if at as usize >= BLOCK {
+                0
+            } else {
+                joined & !low_bits(at)
+            };
             if rest == 0 {
                 break;
             }
@@ -70,7 +78,13 @@ pub fn for_each_digit_run(text: &str, min_digits: usize, mut each: impl FnMut(us
                 open = Some((base + start as usize, count));
                 break;
             }
-            report(min_digits, base + start as usize, base + end as usize, count, &mut each);
+            report(
+                min_digits,
+                base + start as usize,
+                base + end as usize,
+                count,
+                &mut each,
+            );
             at = end;
         }
         base += BLOCK;
@@ -82,7 +96,13 @@ pub fn for_each_digit_run(text: &str, min_digits: usize, mut each: impl FnMut(us
 }
 
 #[inline(always)]
-fn report(min_digits: usize, start: usize, end: usize, digits: usize, each: &mut impl FnMut(usize, usize, usize)) {
+fn report(
+    min_digits: usize,
+    start: usize,
+    end: usize,
+    digits: usize,
+    each: &mut impl FnMut(usize, usize, usize),
+) {
     if digits >= min_digits {
         each(start, end, digits);
     }
@@ -143,7 +163,11 @@ pub(crate) fn longest_piece(run: &[u8], allowed: u8) -> usize {
     for &b in run {
         if b.is_ascii_digit() {
             current += 1;
-        } else if RUN_SEPARATORS.iter().enumerate().any(|(i, &s)| s == b && allowed & (1 << i) == 0) {
+        } else if RUN_SEPARATORS
+            .iter()
+            .enumerate()
+            .any(|(i, &s)| s == b && allowed & (1 << i) == 0)
+        {
             best = best.max(current);
             current = 0;
         }
@@ -190,9 +214,17 @@ mod tests {
     fn digit_runs_allow_single_separators() {
         assert_eq!(runs("card 4111 1111 1111 1111 ok", 10), vec![(5, 24, 16)]);
         assert_eq!(runs("ssn 123-45-6789", 9), vec![(4, 15, 9)]);
-        assert_eq!(runs("12  34", 1), vec![(0, 2, 2), (4, 6, 2)], "two separators end a run");
+        assert_eq!(
+            runs("12  34", 1),
+            vec![(0, 2, 2), (4, 6, 2)],
+            "two separators end a run"
+        );
         assert_eq!(runs("a1b2c3", 2), vec![]);
-        assert_eq!(runs("v1.2.3 and 4.", 1), vec![(1, 6, 3), (11, 12, 1)], "a trailing separator is not in the run");
+        assert_eq!(
+            runs("v1.2.3 and 4.", 1),
+            vec![(1, 6, 3), (11, 12, 1)],
+            "a trailing separator is not in the run"
+        );
         assert_eq!(runs("no digits", 1), vec![]);
         assert_eq!(runs("1234567890123", 5), vec![(0, 13, 13)]);
         assert_eq!(runs("", 1), vec![]);
@@ -201,7 +233,14 @@ mod tests {
     #[test]
     fn runs_across_block_edges_are_one_run() {
         for pad in 0..140 {
-            for run in ["4111 1111 1111 1111", "123-45-6789", "1.2", "7", &"9".repeat(150), &"1 2".repeat(60)] {
+            for run in [
+                "4111 1111 1111 1111",
+                "123-45-6789",
+                "1.2",
+                "7",
+                &"9".repeat(150),
+                &"1 2".repeat(60),
+            ] {
                 let text = format!("{}{run} x{}", "a".repeat(pad), "b".repeat(pad % 7));
                 assert_eq!(runs(&text, 1), runs_by_bytes(&text, 1), "{pad} {run}");
             }
@@ -221,9 +260,15 @@ mod tests {
         let alphabet = b"0123456789 -.a:/\n";
         for round in 0..2000 {
             let len = (next() % 300) as usize;
-            let text: String = (0..len).map(|_| char::from(alphabet[(next() % alphabet.len() as u64) as usize])).collect();
+            let text: String = (0..len)
+                .map(|_| char::from(alphabet[(next() % alphabet.len() as u64) as usize]))
+                .collect();
             for min in [1, 3, 9] {
-                assert_eq!(runs(&text, min), runs_by_bytes(&text, min), "round {round}: {text:?}");
+                assert_eq!(
+                    runs(&text, min),
+                    runs_by_bytes(&text, min),
+                    "round {round}: {text:?}"
+                );
             }
         }
         let block: Vec<u8> = (0..=255u8).cycle().take(BLOCK).collect();

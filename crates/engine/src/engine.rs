@@ -141,7 +141,9 @@ impl Engine {
         let mut digest = Sha256::new();
         digest.update(ENGINE_REVISION.as_bytes());
         let context_words = ContextWords::new(
-            specs.iter().flat_map(|s| [s.context.raise.as_slice(), s.context.lower.as_slice()]),
+            specs
+                .iter()
+                .flat_map(|s| [s.context.raise.as_slice(), s.context.lower.as_slice()]),
         );
         let mut rules = Vec::with_capacity(specs.len());
         for spec in specs {
@@ -168,7 +170,11 @@ impl Engine {
             // own hits only. Only rules that would share a group are asked: that builds
             // their DFAs now rather than on first use.
             for i in 0..rules.len() {
-                let shared = keys[i].is_some() && keys.iter().enumerate().any(|(j, k)| j != i && *k == keys[i]);
+                let shared = keys[i].is_some()
+                    && keys
+                        .iter()
+                        .enumerate()
+                        .any(|(j, k)| j != i && *k == keys[i]);
                 if shared && !rules[i].small_enough_to_group() {
                     keys[i] = None;
                 }
@@ -177,7 +183,10 @@ impl Engine {
             let counts: Vec<usize> = rules.iter().map(|r| r.patterns.len()).collect();
             // Digit rules by the run they need: a run long enough for one is long enough for
             // every rule that needs a shorter one.
-            let ranks: Vec<usize> = rules.iter().map(|r| r.spec.min_digits.unwrap_or(0)).collect();
+            let ranks: Vec<usize> = rules
+                .iter()
+                .map(|r| r.spec.min_digits.unwrap_or(0))
+                .collect();
             let (groups, filing) = RuleGroup::form(&keys, &ranks, &counts);
             (groups, filing, reach)
         };
@@ -194,7 +203,8 @@ impl Engine {
             rules.len() + groups.len(),
             context_words.words(),
         );
-        let placeholders = score::Placeholders::new().map_err(|e| automaton_error("placeholder", e))?;
+        let placeholders =
+            score::Placeholders::new().map_err(|e| automaton_error("placeholder", e))?;
         Ok(Engine {
             rules,
             groups,
@@ -248,13 +258,20 @@ impl Engine {
             let dense = scratch.words.indexed();
             scratch.words.reset();
             let words = dense.then_some(&mut scratch.words);
-            self.candidates.collect(&segment.text, segment.context.as_deref(), &mut scratch.candidates, words);
+            self.candidates.collect(
+                &segment.text,
+                segment.context.as_deref(),
+                &mut scratch.candidates,
+                words,
+            );
             let groups = &mut scratch.groups;
             if groups.len() != self.groups.len() {
                 *groups = self.groups.iter().map(GroupScratch::new).collect();
             }
             let words = &mut scratch.words;
-            scratch.candidates.drain_in_order(|region| self.scan_target(region, segment, groups, words, &mut out));
+            scratch.candidates.drain_in_order(|region| {
+                self.scan_target(region, segment, groups, words, &mut out)
+            });
             finish_segment((index, segment), &mut out, first, &mut scratch.order);
         }
         keep_best_per_span(&mut out, &mut scratch.order);
@@ -273,7 +290,12 @@ impl Engine {
             let first = out.len();
             words.reset();
             for rule in 0..self.rules.len() {
-                let region = Region { rule, start: 0, end: segment.text.len(), members: 1 };
+                let region = Region {
+                    rule,
+                    start: 0,
+                    end: segment.text.len(),
+                    members: 1,
+                };
                 self.scan_region(region, segment, None, &mut words, &mut out);
             }
             finish_segment((index, segment), &mut out, first, &mut order);
@@ -301,7 +323,13 @@ impl Engine {
             let members: Vec<Vec<&str>> = group
                 .members
                 .iter()
-                .map(|&m| self.rules[m].patterns.iter().map(|p| p.source.as_str()).collect())
+                .map(|&m| {
+                    self.rules[m]
+                        .patterns
+                        .iter()
+                        .map(|p| p.source.as_str())
+                        .collect()
+                })
                 .collect();
             GroupGate::shared(&members)
         });
@@ -330,7 +358,9 @@ impl Engine {
             let region = Region { rule, ..region };
             if !searched {
                 self.scan_region(region, segment, None, words, out);
-            } else if (0..self.rules[rule].patterns.len()).any(|i| set.contains(PatternID::new_unchecked(first + i))) {
+            } else if (0..self.rules[rule].patterns.len())
+                .any(|i| set.contains(PatternID::new_unchecked(first + i)))
+            {
                 self.scan_region(region, segment, Some((set, first)), words, out);
             }
         }
@@ -348,7 +378,8 @@ impl Engine {
     ) {
         let rule = &self.rules[region.rule];
         let text = segment.text.as_str();
-        let gated = region.end - region.start <= GATED_REGION || rule.spec.prefilter == Prefilter::Digits;
+        let gated =
+            region.end - region.start <= GATED_REGION || rule.spec.prefilter == Prefilter::Digits;
         for (i, pattern) in rule.patterns.iter().enumerate() {
             let input = Input::new(text).span(region.start..region.end);
             if let Some((set, first)) = matched
@@ -368,7 +399,11 @@ impl Engine {
                         match dfa.try_search(&Input::new(text).span(at..region.end)) {
                             Ok(Some(m)) => {
                                 self.report(rule, pattern, segment, m.range(), words, out);
-                                at = if m.is_empty() { next_char(text, m.end()) } else { m.end() };
+                                at = if m.is_empty() {
+                                    next_char(text, m.end())
+                                } else {
+                                    m.end()
+                                };
                             }
                             Ok(None) => {
                                 searched_all = true;
@@ -389,7 +424,10 @@ impl Engine {
                 _ => {}
             }
             let Some(group) = pattern.value_group else {
-                for whole in pattern.regex.find_iter(Input::new(text).span(at..region.end)) {
+                for whole in pattern
+                    .regex
+                    .find_iter(Input::new(text).span(at..region.end))
+                {
                     self.report(rule, pattern, segment, whole.range(), words, out);
                 }
                 continue;
@@ -397,16 +435,24 @@ impl Engine {
             // Captures only once something matched, so the no-match path stays
             // allocation-free; from there one captures search a value, each finding the next
             // match as `find_iter` would, without a second search for its groups.
-            let Some(first) = pattern.regex.find(input) else { continue };
+            let Some(first) = pattern.regex.find(input) else {
+                continue;
+            };
             let mut caps = pattern.regex.create_captures();
             let mut at = first.start();
             while at <= region.end {
-                pattern.regex.search_captures(&Input::new(text).span(at..region.end), &mut caps);
+                pattern
+                    .regex
+                    .search_captures(&Input::new(text).span(at..region.end), &mut caps);
                 let Some(whole) = caps.get_match() else { break };
                 if let Some(value) = caps.get_group(group) {
                     self.report(rule, pattern, segment, value.range(), words, out);
                 }
-                at = if whole.is_empty() { next_char(text, whole.end()) } else { whole.end() };
+                at = if whole.is_empty() {
+                    next_char(text, whole.end())
+                } else {
+                    whole.end()
+                };
             }
         }
     }
@@ -443,10 +489,17 @@ impl Engine {
             return None;
         }
         let normalized = rule.normalization.canonical(value);
-        if rule.ignore.as_ref().is_some_and(|re| re.is_match(&normalized)) {
+        if rule
+            .ignore
+            .as_ref()
+            .is_some_and(|re| re.is_match(&normalized))
+        {
             return None;
         }
-        let mut suspect = rule.suspect.as_ref().is_some_and(|re| re.is_match(&normalized));
+        let mut suspect = rule
+            .suspect
+            .as_ref()
+            .is_some_and(|re| re.is_match(&normalized));
         if let Some(validator) = rule.spec.validator {
             match validator.check(value) {
                 Verdict::Invalid => return None,
@@ -454,7 +507,10 @@ impl Engine {
                 Verdict::Valid => {}
             }
         }
-        if rule.min_entropy.is_some_and(|floor| !floor.admits(&normalized)) {
+        if rule
+            .min_entropy
+            .is_some_and(|floor| !floor.admits(&normalized))
+        {
             return None;
         }
         let ctx = &rule.spec.context;
@@ -462,8 +518,14 @@ impl Engine {
         // The segment's context (a column header) stands next to the value whatever the
         // window: a reader sees "SSN" over the cell as plainly as "SSN:" before it.
         let context = segment.context.as_deref();
-        let nearby =
-            words.near(&self.context_words, text, context, [&rule.raise, &rule.lower], before..span.start, span.end..after);
+        let nearby = words.near(
+            &self.context_words,
+            text,
+            context,
+            [&rule.raise, &rule.lower],
+            before..span.start,
+            span.end..after,
+        );
         if (ctx.required || needs_context) && !nearby.raise {
             return None;
         }
@@ -521,7 +583,10 @@ fn low_bits(n: usize) -> u64 {
 
 /// The byte position after the character at `at` (or past the end).
 fn next_char(text: &str, at: usize) -> usize {
-    text[at..].chars().next().map_or(at + 1, |c| at + c.len_utf8())
+    text[at..]
+        .chars()
+        .next()
+        .map_or(at + 1, |c| at + c.len_utf8())
 }
 
 #[cfg(test)]
@@ -531,11 +596,28 @@ mod tests {
     #[test]
     fn rules_with_large_patterns_stay_out_of_groups() {
         let engine = Engine::builtin();
-        let ids = |g: &RuleGroup| g.members.iter().map(|&m| engine.rules[m].spec.id.as_str()).collect::<Vec<_>>();
-        let digits = engine.groups.iter().map(ids).find(|ids| ids.contains(&"us-ssn")).expect("a digit group");
-        assert!(digits.contains(&"iban") && digits.contains(&"uk-nino"), "{digits:?}");
+        let ids = |g: &RuleGroup| {
+            g.members
+                .iter()
+                .map(|&m| engine.rules[m].spec.id.as_str())
+                .collect::<Vec<_>>()
+        };
+        let digits = engine
+            .groups
+            .iter()
+            .map(ids)
+            .find(|ids| ids.contains(&"us-ssn"))
+            .expect("a digit group");
+        assert!(
+            digits.contains(&"iban") && digits.contains(&"uk-nino"),
+            "{digits:?}"
+        );
         assert!(!digits.contains(&"credit-card"), "{digits:?}");
-        let card = engine.rules.iter().find(|r| r.spec.id == "credit-card").unwrap();
+        let card = engine
+            .rules
+            .iter()
+            .find(|r| r.spec.id == "credit-card")
+            .unwrap();
         assert!(!card.small_enough_to_group());
         assert!(card.patterns[0].gate().is_some(), "its own DFAs are built");
     }

@@ -24,7 +24,6 @@ use regex_automata::{Input, MatchError, MatchKind, PatternSet, hybrid};
 use super::prefilter::HitsAt;
 use super::regions::Filing;
 
-
 /// Largest dense DFA built for one pattern, in bytes: the card number's forward and reverse
 /// DFAs are about 330 KB each; most patterns' are a few KB.
 const PATTERN_GATE_LIMIT: usize = 1 << 20;
@@ -64,9 +63,19 @@ pub fn pattern_gate(source: &str, whole_match: bool) -> Option<PatternGate> {
         .determinize_size_limit(Some(4 * PATTERN_GATE_LIMIT));
     let thompson = regex_automata::nfa::thompson::Config::new().shrink(true);
     if whole_match {
-        dfa::regex::Builder::new().dense(config).thompson(thompson).build(source).ok().map(PatternGate::Find)
+        dfa::regex::Builder::new()
+            .dense(config)
+            .thompson(thompson)
+            .build(source)
+            .ok()
+            .map(PatternGate::Find)
     } else {
-        dense::Builder::new().configure(config).thompson(thompson).build(source).ok().map(PatternGate::Check)
+        dense::Builder::new()
+            .configure(config)
+            .thompson(thompson)
+            .build(source)
+            .ok()
+            .map(PatternGate::Check)
     }
 }
 
@@ -91,11 +100,20 @@ impl GroupGate {
     pub fn shared(members: &[Vec<&str>]) -> Option<Arc<GroupGate>> {
         type Built = HashMap<Vec<Vec<String>>, Option<Arc<GroupGate>>>;
         static BUILT: OnceLock<Mutex<Built>> = OnceLock::new();
-        let key: Vec<Vec<String>> = members.iter().map(|m| m.iter().map(|p| (*p).to_owned()).collect()).collect();
+        let key: Vec<Vec<String>> = members
+            .iter()
+            .map(|m| m.iter().map(|p| (*p).to_owned()).collect())
+            .collect();
         // Held while building: another thread asking for the same search waits for it
         // rather than building it again.
-        let mut built = BUILT.get_or_init(Default::default).lock().unwrap_or_else(|e| e.into_inner());
-        built.entry(key).or_insert_with(|| GroupGate::new(members).map(Arc::new)).clone()
+        let mut built = BUILT
+            .get_or_init(Default::default)
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        built
+            .entry(key)
+            .or_insert_with(|| GroupGate::new(members).map(Arc::new))
+            .clone()
     }
 
     /// The search of `members`' patterns (each member's list, in pattern-id order).
@@ -106,7 +124,11 @@ impl GroupGate {
             .dfa_size_limit(Some(GROUP_GATE_LIMIT))
             .determinize_size_limit(Some(4 * GROUP_GATE_LIMIT));
         let thompson = regex_automata::nfa::thompson::Config::new().shrink(true);
-        if let Ok(dfa) = dense::Builder::new().configure(config).thompson(thompson).build_many(&sources) {
+        if let Ok(dfa) = dense::Builder::new()
+            .configure(config)
+            .thompson(thompson)
+            .build_many(&sources)
+        {
             return Some(GroupGate::Dense(dfa));
         }
         let lazy = hybrid::dfa::DFA::builder()
@@ -120,7 +142,12 @@ impl GroupGate {
     /// do. Most regions hold no match: a plain search that stops at the first
     /// one says so at a fraction of the cost per byte of the overlapping search, which must
     /// carry every pattern's matches along.
-    pub fn which(&self, cache: &mut Option<hybrid::dfa::Cache>, input: &Input<'_>, set: &mut PatternSet) -> Result<bool, MatchError> {
+    pub fn which(
+        &self,
+        cache: &mut Option<hybrid::dfa::Cache>,
+        input: &Input<'_>,
+        set: &mut PatternSet,
+    ) -> Result<bool, MatchError> {
         let earliest = input.clone().earliest(true);
         match self {
             GroupGate::Dense(dfa) => {
@@ -145,7 +172,11 @@ impl GroupGate {
 /// span, in one pass: the library's overlapping search returns at every match state and is
 /// entered again for the next, which in dense text (a match every few bytes, a digit group's
 /// region of SSNs and card numbers) costs more than the scan itself.
-fn which_dense(dfa: &dense::DFA<Vec<u32>>, input: &Input<'_>, set: &mut PatternSet) -> Result<(), MatchError> {
+fn which_dense(
+    dfa: &dense::DFA<Vec<u32>>,
+    input: &Input<'_>,
+    set: &mut PatternSet,
+) -> Result<(), MatchError> {
     let note = |sid, set: &mut PatternSet| {
         for i in 0..dfa.match_len(sid) {
             let _ = set.insert(dfa.match_pattern(sid, i));
@@ -198,7 +229,10 @@ pub struct GroupScratch {
 
 impl GroupScratch {
     pub fn new(group: &RuleGroup) -> Self {
-        GroupScratch { set: PatternSet::new(group.pattern_count), cache: None }
+        GroupScratch {
+            set: PatternSet::new(group.pattern_count),
+            cache: None,
+        }
     }
 }
 
@@ -226,18 +260,27 @@ impl RuleGroup {
     /// member that hit can start. Widening every member to the group's farthest instead would
     /// give each 9-digit order number the 130 bytes a card's track data can span, and merge
     /// the regions of a log's digit runs into one as large as the segment.
-    pub fn form(triggers: &[Option<Trigger>], ranks: &[usize], pattern_counts: &[usize]) -> (Vec<RuleGroup>, Vec<Filing>) {
+    pub fn form(
+        triggers: &[Option<Trigger>],
+        ranks: &[usize],
+        pattern_counts: &[usize],
+    ) -> (Vec<RuleGroup>, Vec<Filing>) {
         let count = triggers.len();
-        let mut filing: Vec<Filing> = (0..count).map(|target| Filing { target, members: 1 }).collect();
+        let mut filing: Vec<Filing> = (0..count)
+            .map(|target| Filing { target, members: 1 })
+            .collect();
         let mut groups = Vec::new();
         let mut grouped = vec![false; count];
         for i in 0..count {
-            let Some(trigger) = &triggers[i] else { continue };
+            let Some(trigger) = &triggers[i] else {
+                continue;
+            };
             if grouped[i] {
                 continue;
             }
-            let mut members: Vec<usize> =
-                (i..count).filter(|&j| !grouped[j] && triggers[j].as_ref() == Some(trigger)).collect();
+            let mut members: Vec<usize> = (i..count)
+                .filter(|&j| !grouped[j] && triggers[j].as_ref() == Some(trigger))
+                .collect();
             members.sort_by_key(|&m| ranks[m]);
             members.truncate(64);
             if members.len() < 2 {
@@ -247,11 +290,19 @@ impl RuleGroup {
             let mut pattern_count = 0;
             for (n, &m) in members.iter().enumerate() {
                 grouped[m] = true;
-                filing[m] = Filing { target: count + groups.len(), members: 1 << n };
+                filing[m] = Filing {
+                    target: count + groups.len(),
+                    members: 1 << n,
+                };
                 first_pattern.push(pattern_count);
                 pattern_count += pattern_counts[m];
             }
-            groups.push(RuleGroup { members, first_pattern, pattern_count, gate: OnceLock::new() });
+            groups.push(RuleGroup {
+                members,
+                first_pattern,
+                pattern_count,
+                gate: OnceLock::new(),
+            });
         }
         (groups, filing)
     }
@@ -264,14 +315,25 @@ mod tests {
     #[test]
     fn rules_with_one_trigger_form_a_group() {
         let words = |w: &str| Some(Trigger::Words(vec![(w.to_owned(), HitsAt::WordStart)]));
-        let triggers = [Some(Trigger::Digits), None, words("call"), Some(Trigger::Digits), words("x"), Some(Trigger::Digits)];
-        let (groups, filing) = RuleGroup::form(&triggers, &[13, 0, 0, 9, 0, 13], &[1, 1, 2, 3, 1, 1]);
+        let triggers = [
+            Some(Trigger::Digits),
+            None,
+            words("call"),
+            Some(Trigger::Digits),
+            words("x"),
+            Some(Trigger::Digits),
+        ];
+        let (groups, filing) =
+            RuleGroup::form(&triggers, &[13, 0, 0, 9, 0, 13], &[1, 1, 2, 3, 1, 1]);
         assert_eq!(groups.len(), 1);
         assert_eq!(groups[0].members, vec![3, 0, 5], "by rank, then pack order");
         assert_eq!(groups[0].first_pattern, vec![0, 3, 4]);
         assert_eq!(groups[0].pattern_count, 5);
         let targets: Vec<(usize, u64)> = filing.iter().map(|f| (f.target, f.members)).collect();
-        assert_eq!(targets, vec![(6, 2), (1, 1), (2, 1), (6, 1), (4, 1), (6, 4)]);
+        assert_eq!(
+            targets,
+            vec![(6, 2), (1, 1), (2, 1), (6, 1), (4, 1), (6, 4)]
+        );
     }
 
     #[test]
@@ -294,9 +356,13 @@ mod tests {
         for start in 0..=text.len() {
             for end in (start..=text.len()).step_by(7).chain([text.len()]) {
                 let input = Input::new(text).span(start..end);
-                let (mut ours, mut theirs) = (PatternSet::new(patterns.len()), PatternSet::new(patterns.len()));
+                let (mut ours, mut theirs) = (
+                    PatternSet::new(patterns.len()),
+                    PatternSet::new(patterns.len()),
+                );
                 which_dense(&dfa, &input, &mut ours).unwrap();
-                dfa.try_which_overlapping_matches(&input, &mut theirs).unwrap();
+                dfa.try_which_overlapping_matches(&input, &mut theirs)
+                    .unwrap();
                 assert_eq!(ours, theirs, "{start}..{end}");
                 checked += usize::from(!ours.is_empty());
             }
@@ -306,7 +372,11 @@ mod tests {
 
     #[test]
     fn a_group_gate_reports_each_pattern_that_matches_in_a_span() {
-        let gate = GroupGate::new(&[vec!["[0-9]{3}-[0-9]{2}", "(?-u:\\b)[0-9]{9}(?-u:\\b)"], vec!["zzz"]]).unwrap();
+        let gate = GroupGate::new(&[
+            vec!["[0-9]{3}-[0-9]{2}", "(?-u:\\b)[0-9]{9}(?-u:\\b)"],
+            vec!["zzz"],
+        ])
+        .unwrap();
         assert!(matches!(gate, GroupGate::Dense(_)));
         let (mut cache, mut set) = (None, PatternSet::new(3));
         let text = "ssn 123-45-6789 or 123456789";
@@ -314,10 +384,22 @@ mod tests {
         let found: Vec<usize> = set.iter().map(|p| p.as_usize()).collect();
         assert_eq!(found, vec![0, 1]);
         set.clear();
-        assert!(gate.which(&mut cache, &Input::new(text).span(0..16), &mut set).unwrap());
-        assert_eq!(set.iter().map(|p| p.as_usize()).collect::<Vec<_>>(), vec![0], "only within the span");
+        assert!(
+            gate.which(&mut cache, &Input::new(text).span(0..16), &mut set)
+                .unwrap()
+        );
+        assert_eq!(
+            set.iter().map(|p| p.as_usize()).collect::<Vec<_>>(),
+            vec![0],
+            "only within the span"
+        );
         set.clear();
-        assert!(!gate.which(&mut cache, &Input::new(text).span(0..9), &mut set).unwrap(), "no match at all");
+        assert!(
+            !gate
+                .which(&mut cache, &Input::new(text).span(0..9), &mut set)
+                .unwrap(),
+            "no match at all"
+        );
         assert!(set.is_empty());
     }
 }

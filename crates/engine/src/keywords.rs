@@ -84,10 +84,23 @@ struct Slot {
 
 impl KeywordSet {
     pub fn new<W: AsRef<[u8]>>(words: &[W]) -> Self {
-        let words: Vec<Box<[u8]>> = words.iter().map(|w| w.as_ref().to_ascii_lowercase().into_boxed_slice()).collect();
-        let by_len = |len: fn(usize) -> bool| (0..words.len()).filter(|&i| len(words[i].len())).collect::<Vec<_>>();
-        let (empty, single, mut filtered) = (by_len(|n| n == 0), by_len(|n| n == 1), by_len(|n| n > 1));
-        filtered.sort_by(|&a, &b| words[a].len().cmp(&words[b].len()).then_with(|| words[a].cmp(&words[b])));
+        let words: Vec<Box<[u8]>> = words
+            .iter()
+            .map(|w| w.as_ref().to_ascii_lowercase().into_boxed_slice())
+            .collect();
+        let by_len = |len: fn(usize) -> bool| {
+            (0..words.len())
+                .filter(|&i| len(words[i].len()))
+                .collect::<Vec<_>>()
+        };
+        let (empty, single, mut filtered) =
+            (by_len(|n| n == 0), by_len(|n| n == 1), by_len(|n| n > 1));
+        filtered.sort_by(|&a, &b| {
+            words[a]
+                .len()
+                .cmp(&words[b].len())
+                .then_with(|| words[a].cmp(&words[b]))
+        });
         let lens: Vec<usize> = filtered.iter().map(|&i| words[i].len()).collect();
         let mut members: Vec<Vec<usize>> = vec![Vec::new(); BUCKETS];
         for (bucket, range) in assign_buckets(&lens).into_iter().enumerate() {
@@ -95,7 +108,9 @@ impl KeywordSet {
         }
         let mut fail = Box::new([!0u64; DOMAIN]);
         for (b, ids) in members.iter().enumerate() {
-            let Some(shortest) = ids.iter().map(|&i| words[i].len()).min() else { continue };
+            let Some(shortest) = ids.iter().map(|&i| words[i].len()).min() else {
+                continue;
+            };
             for j in 0..SPAN {
                 let keep = !((1u64 << b) << (8 * (7 - j)));
                 if j >= shortest {
@@ -120,7 +135,13 @@ impl KeywordSet {
             }
         }
         let buckets = members.iter().map(|ids| Bucket::new(&words, ids)).collect();
-        KeywordSet { words, fail, buckets, single, empty }
+        KeywordSet {
+            words,
+            fail,
+            buckets,
+            single,
+            empty,
+        }
     }
 
     /// Calls `each` with every occurrence of every word in `haystack`. Hits come by start
@@ -135,7 +156,11 @@ impl KeywordSet {
         for &pattern in &self.single {
             let byte = self.words[pattern][0];
             for start in memchr::memchr2_iter(byte, byte.to_ascii_uppercase(), text) {
-                each(KeywordHit { pattern, start, end: start + 1 });
+                each(KeywordHit {
+                    pattern,
+                    start,
+                    end: start + 1,
+                });
             }
         }
         let n = text.len();
@@ -174,7 +199,13 @@ impl KeywordSet {
             at += 8;
         }
         for &pattern in &self.empty {
-            (0..=n).for_each(|at| each(KeywordHit { pattern, start: at, end: at }));
+            (0..=n).for_each(|at| {
+                each(KeywordHit {
+                    pattern,
+                    start: at,
+                    end: at,
+                })
+            });
         }
     }
 
@@ -182,7 +213,12 @@ impl KeywordSet {
     /// they ended, and the carry from there.
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "sse2")]
-    fn scan_sse2(&self, text: &[u8], mut carry: u64, each: &mut impl FnMut(KeywordHit)) -> (usize, u64) {
+    fn scan_sse2(
+        &self,
+        text: &[u8],
+        mut carry: u64,
+        each: &mut impl FnMut(KeywordHit),
+    ) -> (usize, u64) {
         let mut t0 = 0;
         while let Some(chunk) = text.get(t0..t0 + 17) {
             let (first, second, next) = self.windows16(chunk.try_into().expect("seventeen bytes"));
@@ -223,7 +259,12 @@ impl KeywordSet {
         let fold = _mm_set1_epi8(0x20);
         // SAFETY: both loads read 16 of the 17 bytes of `chunk`. (Building the vectors from
         // two u64 each instead costs a tenth of the pass.)
-        let (here, next) = unsafe { (_mm_loadu_si128(chunk.as_ptr().cast()), _mm_loadu_si128(chunk[1..].as_ptr().cast())) };
+        let (here, next) = unsafe {
+            (
+                _mm_loadu_si128(chunk.as_ptr().cast()),
+                _mm_loadu_si128(chunk[1..].as_ptr().cast()),
+            )
+        };
         let (here, next) = (_mm_or_si128(here, fold), _mm_or_si128(next, fold));
         // The same hash as `domain`, on eight 16-bit windows at once.
         let hash = |windows: __m128i| {
@@ -235,7 +276,9 @@ impl KeywordSet {
         let ruled_out = |domains: __m128i| {
             let low = _mm_cvtsi128_si64(domains) as u64;
             let high = _mm_cvtsi128_si64(_mm_unpackhi_epi64(domains, domains)) as u64;
-            let at = |four: u64, k: u64| _mm_cvtsi64_si128(self.fail[((four >> (16 * k)) as usize) & (DOMAIN - 1)] as i64);
+            let at = |four: u64, k: u64| {
+                _mm_cvtsi64_si128(self.fail[((four >> (16 * k)) as usize) & (DOMAIN - 1)] as i64)
+            };
             let v = [
                 at(low, 0),
                 _mm_slli_si128::<1>(at(low, 1)),
@@ -247,11 +290,19 @@ impl KeywordSet {
                 _mm_slli_si128::<7>(at(high, 3)),
             ];
             let or = _mm_or_si128;
-            or(or(or(v[0], v[1]), or(v[2], v[3])), or(or(v[4], v[5]), or(v[6], v[7])))
+            or(
+                or(or(v[0], v[1]), or(v[2], v[3])),
+                or(or(v[4], v[5]), or(v[6], v[7])),
+            )
         };
         let first = ruled_out(hash(_mm_unpacklo_epi8(here, next)));
         let second = ruled_out(hash(_mm_unpackhi_epi8(here, next)));
-        let half = |x: __m128i| (_mm_cvtsi128_si64(x) as u64, _mm_cvtsi128_si64(_mm_unpackhi_epi64(x, x)) as u64);
+        let half = |x: __m128i| {
+            (
+                _mm_cvtsi128_si64(x) as u64,
+                _mm_cvtsi128_si64(_mm_unpackhi_epi64(x, x)) as u64,
+            )
+        };
         let ((first_low, first_high), (second_low, second_high)) = (half(first), half(second));
         (first_low, second_low | first_high, second_high)
     }
@@ -259,14 +310,25 @@ impl KeywordSet {
     /// Confirms the candidates of eight starts from `base`: byte `k` of `candidates` holds
     /// the buckets that may have a word at `base + k`.
     #[inline(always)]
-    fn confirm(&self, text: &[u8], base: isize, mut candidates: u64, each: &mut impl FnMut(KeywordHit)) {
+    fn confirm(
+        &self,
+        text: &[u8],
+        base: isize,
+        mut candidates: u64,
+        each: &mut impl FnMut(KeywordHit),
+    ) {
         while candidates != 0 {
             let lane = candidates.trailing_zeros() / 8;
             let mut buckets = (candidates >> (lane * 8)) & 0xFF;
             candidates &= !(0xFF << (lane * 8));
             // Starts before the text never pass the filter; past its end (the last steps
             // run into padding) they may.
-            let Some(start) = usize::try_from(base + lane as isize).ok().filter(|&s| s < text.len()) else { continue };
+            let Some(start) = usize::try_from(base + lane as isize)
+                .ok()
+                .filter(|&s| s < text.len())
+            else {
+                continue;
+            };
             let here = folded_key(text, start, 8);
             while buckets != 0 {
                 let bucket = &self.buckets[buckets.trailing_zeros() as usize];
@@ -275,10 +337,17 @@ impl KeywordSet {
                     if here & entry.mask != entry.prefix {
                         continue;
                     }
-                    let (pattern, word) = (entry.pattern as usize, &self.words[entry.pattern as usize]);
+                    let (pattern, word) =
+                        (entry.pattern as usize, &self.words[entry.pattern as usize]);
                     let end = start + word.len();
-                    if end <= text.len() && (entry.prefix_is_word || text[start..end].eq_ignore_ascii_case(word)) {
-                        each(KeywordHit { pattern, start, end });
+                    if end <= text.len()
+                        && (entry.prefix_is_word || text[start..end].eq_ignore_ascii_case(word))
+                    {
+                        each(KeywordHit {
+                            pattern,
+                            start,
+                            end,
+                        });
                     }
                 }
             }
@@ -322,11 +391,24 @@ fn key_mask(len: usize) -> u64 {
 
 impl Bucket {
     fn new(words: &[Box<[u8]>], ids: &[usize]) -> Bucket {
-        let Some(key_len) = ids.iter().map(|&i| words[i].len().min(8)).min() else { return Bucket::default() };
-        let mut keyed: Vec<(u64, u32)> = ids.iter().map(|&i| (folded_key(&words[i], 0, key_len), i as u32)).collect();
+        let Some(key_len) = ids.iter().map(|&i| words[i].len().min(8)).min() else {
+            return Bucket::default();
+        };
+        let mut keyed: Vec<(u64, u32)> = ids
+            .iter()
+            .map(|&i| (folded_key(&words[i], 0, key_len), i as u32))
+            .collect();
         keyed.sort_unstable();
-        let bits = (keyed.len() * 2).next_power_of_two().trailing_zeros().max(1);
-        let mut bucket = Bucket { key_len, slots: vec![Slot::default(); 1 << bits], shift: 64 - bits, words: Vec::new() };
+        let bits = (keyed.len() * 2)
+            .next_power_of_two()
+            .trailing_zeros()
+            .max(1);
+        let mut bucket = Bucket {
+            key_len,
+            slots: vec![Slot::default(); 1 << bits],
+            shift: 64 - bits,
+            words: Vec::new(),
+        };
         for group in keyed.chunk_by(|a, b| a.0 == b.0) {
             let first = bucket.words.len() as u32;
             bucket.words.extend(group.iter().map(|&(_, pattern)| {
@@ -343,7 +425,11 @@ impl Bucket {
             while bucket.slots[slot].count != 0 {
                 slot = (slot + 1) & (bucket.slots.len() - 1);
             }
-            bucket.slots[slot] = Slot { key: group[0].0, first, count: group.len() as u32 };
+            bucket.slots[slot] = Slot {
+                key: group[0].0,
+                first,
+                count: group.len() as u32,
+            };
         }
         bucket
     }
@@ -383,11 +469,17 @@ impl Bucket {
 fn assign_buckets(lens: &[usize]) -> Vec<std::ops::Range<usize>> {
     let n = lens.len();
     let step = n.div_ceil(256).max(1);
-    let mut cuts: Vec<usize> = (0..n).filter(|&i| i % step == 0 || lens[i] != lens[i - 1]).collect();
+    let mut cuts: Vec<usize> = (0..n)
+        .filter(|&i| i % step == 0 || lens[i] != lens[i - 1])
+        .collect();
     cuts.push(n);
     let cost = |from: usize, to: usize| {
         let count = (cuts[to] - cuts[from]) as f64;
-        if count == 0.0 { 0.0 } else { count * count * (-3.0 * lens[cuts[from]].min(SPAN) as f64).exp2() }
+        if count == 0.0 {
+            0.0
+        } else {
+            count * count * (-3.0 * lens[cuts[from]].min(SPAN) as f64).exp2()
+        }
     };
     // best[b][c]: the cost of the words before cut c in b buckets, and the cut before.
     let m = cuts.len();

@@ -50,8 +50,8 @@ pub use mask::mask;
 pub use matches::Match;
 pub use pack::{ExampleFailure, RulePack};
 pub use prefilter::{HitsAt, Scratch, prefilter_words};
-pub use shape::KeywordsInMatches;
 pub use rule::{ContextSpec, MAX_CONTEXT_WINDOW, Prefilter, RuleError, RuleProblem, RuleSpec};
+pub use shape::KeywordsInMatches;
 pub use suppress::{SuppressionError, Suppressions};
 pub use validate::{Normalization, Validator, Verdict};
 

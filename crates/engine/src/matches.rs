@@ -78,13 +78,21 @@ impl Match {
 
     /// Where in its item the value was read (an archive member, a cell, a PDF page).
     pub fn origin(&self) -> &SegmentOrigin {
-        static NOWHERE: SegmentOrigin = SegmentOrigin { path: None, sheet: None, cell: None, pdf_page: None, region: None };
+        static NOWHERE: SegmentOrigin = SegmentOrigin {
+            path: None,
+            sheet: None,
+            cell: None,
+            pdf_page: None,
+            region: None,
+        };
         self.origin.as_deref().unwrap_or(&NOWHERE)
     }
 
     /// The raw value. Never log it; mask or fingerprint it.
     pub fn value(&self) -> &str {
-        self.values.as_deref().map_or("", |v| &v[self.value_at.clone()])
+        self.values
+            .as_deref()
+            .map_or("", |v| &v[self.value_at.clone()])
     }
 
     /// The value in its canonical spelling (digits only for numbers, lower case for e-mail).
@@ -142,7 +150,9 @@ pub(super) fn finish_segment(
         let upto = m.start - segment.offset;
         newlines += memchr::memchr_iter(b'\n', &bytes[at..upto]).count();
         at = upto;
-        m.line = segment.line.saturating_add(u32::try_from(newlines).unwrap_or(u32::MAX));
+        m.line = segment
+            .line
+            .saturating_add(u32::try_from(newlines).unwrap_or(u32::MAX));
         m.segment = index;
     }
 }
@@ -227,7 +237,11 @@ pub(super) fn gather_values(segments: &[Segment], matches: &mut [Match]) {
         // Matches are in text order, so one segment's come together.
         let shared = match &origin {
             Some((segment, shared)) if *segment == m.segment => Arc::clone(shared),
-            _ => Arc::clone(&origin.insert((m.segment, Arc::new(segments[m.segment].origin.clone()))).1),
+            _ => Arc::clone(
+                &origin
+                    .insert((m.segment, Arc::new(segments[m.segment].origin.clone())))
+                    .1,
+            ),
         };
         m.origin = Some(shared);
     }

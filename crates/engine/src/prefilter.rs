@@ -13,8 +13,8 @@ use super::context::SegmentWords;
 use super::digit_runs::{ALL_SEPARATORS, RUN_SEPARATORS, for_each_digit_run, longest_piece};
 use super::gate::GroupScratch;
 use super::keywords::KeywordSet;
-use super::rule::{Prefilter, RuleSpec};
 use super::regions::{Candidates, Filing, Reach, clip};
+use super::rule::{Prefilter, RuleSpec};
 use super::score::starts_word;
 use super::shape::{KeywordsInMatches, MatchBytes};
 
@@ -75,7 +75,11 @@ pub enum HitsAt {
 impl HitsAt {
     /// Where a word counts that is listed twice for one rule: wherever either would.
     fn either(self, other: HitsAt) -> HitsAt {
-        if self == other { self } else { HitsAt::Anywhere }
+        if self == other {
+            self
+        } else {
+            HitsAt::Anywhere
+        }
     }
 }
 
@@ -134,34 +138,57 @@ impl CandidateIndex {
         };
         let mut words: Vec<String> = Vec::new();
         for (i, prefilter) in rules.enumerate() {
-            let RulePrefilter { spec: rule, keywords, digit_separators, reach, run_reach, filing, match_bytes } = prefilter;
+            let RulePrefilter {
+                spec: rule,
+                keywords,
+                digit_separators,
+                reach,
+                run_reach,
+                filing,
+                match_bytes,
+            } = prefilter;
             index.reach.push(reach);
             // A keyword that is part of every match: the match lies in the bytes around it.
-            index.clip_keyword_hits.push(match_bytes.filter(|_| keywords != KeywordsInMatches::NotEvery));
+            index
+                .clip_keyword_hits
+                .push(match_bytes.filter(|_| keywords != KeywordsInMatches::NotEvery));
             index.filing.push(filing);
             index.near_slot.push(None);
             match (rule.prefilter, rule.min_digits) {
                 (Prefilter::Digits, Some(n)) => {
-                    index.digit_rules.push(DigitRule { rule: i, min_digits: n, separators: digit_separators, reach, match_bytes });
+                    index.digit_rules.push(DigitRule {
+                        rule: i,
+                        min_digits: n,
+                        separators: digit_separators,
+                        reach,
+                        match_bytes,
+                    });
                     index.shortest_min_digits = index.shortest_min_digits.min(n);
                 }
                 _ if rule.keywords.is_empty() => index.always.push(i),
                 (_, min_digits) => {
                     if let (Some(n), Some(run_reach)) = (min_digits, run_reach) {
                         index.near_slot[i] = Some(index.near_digit_rules.len());
-                        let near =
-                            DigitRule { rule: i, min_digits: n, separators: digit_separators, reach: Reach::Bytes(run_reach), match_bytes };
+                        let near = DigitRule {
+                            rule: i,
+                            min_digits: n,
+                            separators: digit_separators,
+                            reach: Reach::Bytes(run_reach),
+                            match_bytes,
+                        };
                         index.near_digit_rules.push(near);
                     }
                     for (word, at) in prefilter_words(rule, keywords) {
                         let use_ = KeywordUse { rule: i, at };
                         match words.iter().position(|w| *w == word) {
-                            Some(p) => match index.keyword_rules[p].iter_mut().find(|u| u.rule == i) {
-                                // A word that is both a keyword and a context word of the
-                                // rule counts wherever either would.
-                                Some(u) => u.at = u.at.either(at),
-                                None => index.keyword_rules[p].push(use_),
-                            },
+                            Some(p) => {
+                                match index.keyword_rules[p].iter_mut().find(|u| u.rule == i) {
+                                    // A word that is both a keyword and a context word of the
+                                    // rule counts wherever either would.
+                                    Some(u) => u.at = u.at.either(at),
+                                    None => index.keyword_rules[p].push(use_),
+                                }
+                            }
                             None => {
                                 words.push(word);
                                 index.keyword_rules.push(vec![use_]);
@@ -196,7 +223,13 @@ impl CandidateIndex {
     /// segment a candidate for its rules, since a rule whose keywords are its context words
     /// (`npi`) must run on a cell under an "NPI" header. With `words`, the same pass records
     /// there where context words start a word.
-    pub fn collect(&self, text: &str, context: Option<&str>, scratch: &mut Candidates, words: Option<&mut SegmentWords>) {
+    pub fn collect(
+        &self,
+        text: &str,
+        context: Option<&str>,
+        scratch: &mut Candidates,
+        words: Option<&mut SegmentWords>,
+    ) {
         scratch.fit(self.target_count, self.near_digit_rules.len());
         let len = text.len();
         for &i in &self.always {
@@ -211,10 +244,15 @@ impl CandidateIndex {
             keywords.for_each_hit(bytes, |hit| {
                 let word_start = starts_word(text, hit.start);
                 let after_boundary = hit.start == 0 || !is_word_byte(bytes[hit.start - 1]);
-                if word_start && let Some(words) = words.as_deref_mut() && let Some(id) = self.context_ids[hit.pattern] {
+                if word_start
+                    && let Some(words) = words.as_deref_mut()
+                    && let Some(id) = self.context_ids[hit.pattern]
+                {
                     words.record(hit.start, hit.end, id);
                 }
-                let Some(uses) = self.keyword_rules.get(hit.pattern) else { return };
+                let Some(uses) = self.keyword_rules.get(hit.pattern) else {
+                    return;
+                };
                 let mut known = None;
                 for u in uses {
                     let counts = match u.at {
@@ -225,7 +263,8 @@ impl CandidateIndex {
                     if !counts {
                         continue;
                     }
-                    let (start, end) = self.reach[u.rule].around(text, hit.start, hit.end, &mut known);
+                    let (start, end) =
+                        self.reach[u.rule].around(text, hit.start, hit.end, &mut known);
                     let (start, end) = match &self.clip_keyword_hits[u.rule] {
                         Some(bytes) => clip(text, (hit.start, hit.end), (start, end), bytes),
                         None => (start, end),
@@ -278,7 +317,11 @@ impl CandidateIndex {
                 }
             };
             // By min_digits: the first rule the run is too short for ends the list.
-            for rule in self.digit_rules.iter().take_while(|r| digits >= r.min_digits) {
+            for rule in self
+                .digit_rules
+                .iter()
+                .take_while(|r| digits >= r.min_digits)
+            {
                 if piece(rule) >= rule.min_digits {
                     let (start, end) = rule.around_run(text, start, end);
                     scratch.add(self.filing[rule.rule], start, end);
@@ -288,7 +331,10 @@ impl CandidateIndex {
                 return;
             }
             for (slot, rule) in self.near_digit_rules.iter().enumerate() {
-                if digits >= rule.min_digits && scratch.near[slot].overlaps(start, end) && piece(rule) >= rule.min_digits {
+                if digits >= rule.min_digits
+                    && scratch.near[slot].overlaps(start, end)
+                    && piece(rule) >= rule.min_digits
+                {
                     let (start, end) = rule.around_run(text, start, end);
                     scratch.add(self.filing[rule.rule], start, end);
                 }
@@ -316,16 +362,32 @@ pub fn prefilter_words(rule: &RuleSpec, keywords: KeywordsInMatches) -> Vec<(Str
     let lower = |k: &String| k.to_ascii_lowercase();
     match keywords {
         KeywordsInMatches::EveryFirst { at_boundary: true } => {
-            return rule.keywords.iter().map(|k| (lower(k), HitsAt::WordBoundary)).collect();
+            return rule
+                .keywords
+                .iter()
+                .map(|k| (lower(k), HitsAt::WordBoundary))
+                .collect();
         }
         KeywordsInMatches::Every | KeywordsInMatches::EveryFirst { .. } => {
-            return rule.keywords.iter().map(|k| (lower(k), HitsAt::Anywhere)).collect();
+            return rule
+                .keywords
+                .iter()
+                .map(|k| (lower(k), HitsAt::Anywhere))
+                .collect();
         }
         KeywordsInMatches::NotEvery => {}
     }
     let required = rule.context.required;
-    let keyword_hits = if required { HitsAt::WordStart } else { HitsAt::Anywhere };
-    let mut words: Vec<(String, HitsAt)> = rule.keywords.iter().map(|k| (lower(k), keyword_hits)).collect();
+    let keyword_hits = if required {
+        HitsAt::WordStart
+    } else {
+        HitsAt::Anywhere
+    };
+    let mut words: Vec<(String, HitsAt)> = rule
+        .keywords
+        .iter()
+        .map(|k| (lower(k), keyword_hits))
+        .collect();
     if required || rule.contextual_pattern.is_some() {
         for raise in &rule.context.raise {
             let raise = raise.to_ascii_lowercase();
@@ -395,9 +457,15 @@ required = true
             spec,
             keywords: KeywordsInMatches::NotEvery,
             digit_separators: ALL_SEPARATORS,
-            reach: Reach::Near { longest: 12, window: 20 },
+            reach: Reach::Near {
+                longest: 12,
+                window: 20,
+            },
             run_reach: Some(5),
-            filing: Filing { target: 0, members: 1 },
+            filing: Filing {
+                target: 0,
+                members: 1,
+            },
             match_bytes: None,
         };
         let index = CandidateIndex::new(std::iter::once(prefilter), 1, &[]);
@@ -414,7 +482,15 @@ required = true
         // numbers after it, each with the 5 bytes a match can reach past its run (merged, as
         // they overlap); "4412" is too short, the last number too far.
         let (near, next) = (run("555-123-4567"), run("555-987-6543"));
-        assert_eq!(regions, vec![(near.0, next.1)], "{:?}", regions.iter().map(|&(a, b)| &text[a..b]).collect::<Vec<_>>());
+        assert_eq!(
+            regions,
+            vec![(near.0, next.1)],
+            "{:?}",
+            regions
+                .iter()
+                .map(|&(a, b)| &text[a..b])
+                .collect::<Vec<_>>()
+        );
 
         // In a column headed "Call", the whole cell is near the keyword.
         index.collect(text, Some("Call"), &mut scratch, None);
@@ -450,14 +526,20 @@ negative_examples = ["incident 123"]
         let spec = &pack.rules()[0];
         let regex = regex_syntax::parse(&spec.pattern).unwrap();
         let keywords = super::super::shape::keywords_in_matches(&[regex], &spec.keywords);
-        assert_eq!(keywords, KeywordsInMatches::EveryFirst { at_boundary: true });
+        assert_eq!(
+            keywords,
+            KeywordsInMatches::EveryFirst { at_boundary: true }
+        );
         let prefilter = RulePrefilter {
             spec,
             keywords,
             digit_separators: 0,
             reach: Reach::Ahead(12),
             run_reach: None,
-            filing: Filing { target: 0, members: 1 },
+            filing: Filing {
+                target: 0,
+                members: 1,
+            },
             match_bytes: None,
         };
         let index = CandidateIndex::new(std::iter::once(prefilter), 1, &[]);

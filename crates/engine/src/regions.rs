@@ -23,17 +23,29 @@ impl Reach {
     /// The bytes of `text` a match can occupy, given a hit at `start..end`. `known` is the
     /// context window last worked out for this hit, by its width in characters: rules of one
     /// hit often share one (the phone rules near "contact"), and it is counted in characters.
-    pub(super) fn around(self, text: &str, start: usize, end: usize, known: &mut Option<(usize, (usize, usize))>) -> (usize, usize) {
+    pub(super) fn around(
+        self,
+        text: &str,
+        start: usize,
+        end: usize,
+        known: &mut Option<(usize, (usize, usize))>,
+    ) -> (usize, usize) {
         let len = text.len();
         match self {
             Reach::Bytes(n) => (start.saturating_sub(n), end.saturating_add(n).min(len)),
             Reach::Ahead(n) => (start, start.saturating_add(n).min(len)),
-            Reach::Near { longest, window: chars } => {
+            Reach::Near {
+                longest,
+                window: chars,
+            } => {
                 let (before, after) = match *known {
                     Some((c, w)) if c == chars => w,
                     _ => known.insert((chars, window(text, start, end, chars))).1,
                 };
-                (before.saturating_sub(longest), after.saturating_add(longest).min(len))
+                (
+                    before.saturating_sub(longest),
+                    after.saturating_add(longest).min(len),
+                )
             }
             Reach::Segment => (0, len),
         }
@@ -160,10 +172,18 @@ impl Candidates {
                 last.end = last.end.max(end);
                 last.members |= members;
             }
-            Some(_) => list.push(Span { start, end, members }),
+            Some(_) => list.push(Span {
+                start,
+                end,
+                members,
+            }),
             None => {
                 self.targets.push(target);
-                list.push(Span { start, end, members });
+                list.push(Span {
+                    start,
+                    end,
+                    members,
+                });
             }
         }
     }
@@ -183,11 +203,21 @@ impl Candidates {
                     pending.end = pending.end.max(s.end);
                     pending.members |= s.members;
                 } else {
-                    each(Region { rule, start: pending.start, end: pending.end, members: pending.members });
+                    each(Region {
+                        rule,
+                        start: pending.start,
+                        end: pending.end,
+                        members: pending.members,
+                    });
                     pending = s;
                 }
             }
-            each(Region { rule, start: pending.start, end: pending.end, members: pending.members });
+            each(Region {
+                rule,
+                start: pending.start,
+                end: pending.end,
+                members: pending.members,
+            });
             list.clear();
         }
         self.targets.clear();
@@ -197,7 +227,12 @@ impl Candidates {
 /// `region` (which holds `hit`) cut down to the bytes around the hit that a match holding
 /// the hit can occupy: those of `bytes`. An e-mail address holds no space, so its regex runs
 /// on the word around an `@`, not on the whole segment its unbounded pattern could reach.
-pub(super) fn clip(text: &str, hit: (usize, usize), region: (usize, usize), bytes: &MatchBytes) -> (usize, usize) {
+pub(super) fn clip(
+    text: &str,
+    hit: (usize, usize),
+    region: (usize, usize),
+    bytes: &MatchBytes,
+) -> (usize, usize) {
     let haystack = text.as_bytes();
     let (mut start, mut end) = (hit.0.max(region.0), hit.1.min(region.1));
     while start > region.0 && bytes.contains(haystack[start - 1]) {
@@ -221,10 +256,19 @@ mod tests {
         let clipped = clip(text, (at, at + 1), (0, text.len()), &email);
         assert_eq!(&text[clipped.0..clipped.1], "jane.doe@acme.com");
         let at = text.rfind('@').unwrap();
-        assert_eq!(clip(text, (at, at + 1), (at - 2, text.len()), &email), (at - 2, at + 6), "within the reach still");
-        let digits = MatchBytes::of(&[regex_syntax::parse(r"[0-9]{3}-[0-9]{2}-[0-9]{4}").unwrap()]).unwrap();
+        assert_eq!(
+            clip(text, (at, at + 1), (at - 2, text.len()), &email),
+            (at - 2, at + 6),
+            "within the reach still"
+        );
+        let digits =
+            MatchBytes::of(&[regex_syntax::parse(r"[0-9]{3}-[0-9]{2}-[0-9]{4}").unwrap()]).unwrap();
         let text = "ssn:123-45-6789.";
-        assert_eq!(clip(text, (4, 15), (0, text.len()), &digits), (4, 15), "the hit itself is kept");
+        assert_eq!(
+            clip(text, (4, 15), (0, text.len()), &digits),
+            (4, 15),
+            "the hit itself is kept"
+        );
         assert_eq!(clip(text, (6, 8), (0, text.len()), &digits), (4, 15));
     }
 
@@ -249,16 +293,69 @@ mod tests {
     fn regions_of_one_target_merge_and_come_in_target_order() {
         let mut scratch = Candidates::default();
         scratch.fit(3, 0);
-        scratch.add(Filing { target: 2, members: 1 }, 50, 60);
-        scratch.add(Filing { target: 0, members: 1 }, 10, 20);
-        scratch.add(Filing { target: 0, members: 1 }, 15, 30);
-        scratch.add(Filing { target: 2, members: 1 }, 0, 5);
-        scratch.add(Filing { target: 0, members: 1 }, 40, 45);
-        scratch.add(Filing { target: 2, members: 4 }, 4, 8);
-        scratch.add(Filing { target: 2, members: 2 }, 55, 58);
+        scratch.add(
+            Filing {
+                target: 2,
+                members: 1,
+            },
+            50,
+            60,
+        );
+        scratch.add(
+            Filing {
+                target: 0,
+                members: 1,
+            },
+            10,
+            20,
+        );
+        scratch.add(
+            Filing {
+                target: 0,
+                members: 1,
+            },
+            15,
+            30,
+        );
+        scratch.add(
+            Filing {
+                target: 2,
+                members: 1,
+            },
+            0,
+            5,
+        );
+        scratch.add(
+            Filing {
+                target: 0,
+                members: 1,
+            },
+            40,
+            45,
+        );
+        scratch.add(
+            Filing {
+                target: 2,
+                members: 4,
+            },
+            4,
+            8,
+        );
+        scratch.add(
+            Filing {
+                target: 2,
+                members: 2,
+            },
+            55,
+            58,
+        );
         let mut out = Vec::new();
         scratch.drain_in_order(|r| out.push((r.rule, r.start, r.end, r.members)));
-        assert_eq!(out, vec![(0, 10, 30, 1), (0, 40, 45, 1), (2, 0, 8, 5), (2, 50, 60, 3)], "merged regions name every member any hit named");
+        assert_eq!(
+            out,
+            vec![(0, 10, 30, 1), (0, 40, 45, 1), (2, 0, 8, 5), (2, 50, 60, 3)],
+            "merged regions name every member any hit named"
+        );
         let mut again = Vec::new();
         scratch.drain_in_order(|r| again.push(r));
         assert!(again.is_empty(), "draining clears");

@@ -84,7 +84,10 @@ pub struct EntropyFloor {
 
 impl EntropyFloor {
     pub fn new(bits: f64) -> EntropyFloor {
-        EntropyFloor { bits, power: bits.exp2() * (1.0 + 1e-9) }
+        EntropyFloor {
+            bits,
+            power: bits.exp2() * (1.0 + 1e-9),
+        }
     }
 
     /// Whether `value` carries at least this many bits per character.
@@ -107,7 +110,10 @@ impl EntropyFloor {
         if n * n >= self.power * squares as f64 {
             return true;
         }
-        entropy_of(value.len() as u32, weighted_counts(value.as_bytes(), &mut counts)) >= self.bits
+        entropy_of(
+            value.len() as u32,
+            weighted_counts(value.as_bytes(), &mut counts),
+        ) >= self.bits
     }
 }
 
@@ -138,11 +144,17 @@ pub fn shannon_entropy(value: &str) -> f64 {
         for &b in value.as_bytes() {
             counts[usize::from(b)] += 1;
         }
-        return entropy_of(value.len() as u32, weighted_counts(value.as_bytes(), &mut counts));
+        return entropy_of(
+            value.len() as u32,
+            weighted_counts(value.as_bytes(), &mut counts),
+        );
     }
     let mut chars: Vec<char> = value.chars().collect();
     chars.sort_unstable();
-    let weighted = chars.chunk_by(|a, b| a == b).map(|chunk| count_bits(chunk.len() as u32)).sum::<f64>();
+    let weighted = chars
+        .chunk_by(|a, b| a == b)
+        .map(|chunk| count_bits(chunk.len() as u32))
+        .sum::<f64>();
     entropy_of(chars.len() as u32, weighted)
 }
 
@@ -177,13 +189,25 @@ pub fn window(text: &str, start: usize, end: usize, chars: usize) -> (usize, usi
     let before = if bytes[start - back..start].is_ascii() {
         start - back
     } else {
-        text[..start].char_indices().rev().take(chars).last().map_or(start, |(i, _)| i)
+        text[..start]
+            .char_indices()
+            .rev()
+            .take(chars)
+            .last()
+            .map_or(start, |(i, _)| i)
     };
     let ahead = (text.len() - end).min(chars);
     let after = if bytes[end..end + ahead].is_ascii() {
-        if end + ahead == text.len() { text.len() } else { end + ahead }
+        if end + ahead == text.len() {
+            text.len()
+        } else {
+            end + ahead
+        }
     } else {
-        text[end..].char_indices().nth(chars).map_or(text.len(), |(i, _)| end + i)
+        text[end..]
+            .char_indices()
+            .nth(chars)
+            .map_or(text.len(), |(i, _)| end + i)
     };
     (before, after)
 }
@@ -216,10 +240,21 @@ mod tests {
         let reference = |v: &str| {
             let n = v.chars().count() as f64;
             let mut counts = std::collections::HashMap::new();
-            v.chars().for_each(|c| *counts.entry(c).or_insert(0u32) += 1);
-            counts.values().map(|&c| -(f64::from(c) / n) * (f64::from(c) / n).log2()).sum::<f64>()
+            v.chars()
+                .for_each(|c| *counts.entry(c).or_insert(0u32) += 1);
+            counts
+                .values()
+                .map(|&c| -(f64::from(c) / n) * (f64::from(c) / n).log2())
+                .sum::<f64>()
         };
-        for v in ["AKIAQYLPMN5HHHFPZAM2", "ab", "aab", "é€x€", &"ab".repeat(300), &format!("{}b", "a".repeat(1000))] {
+        for v in [
+            "AKIAQYLPMN5HHHFPZAM2",
+            "ab",
+            "aab",
+            "é€x€",
+            &"ab".repeat(300),
+            &format!("{}b", "a".repeat(1000)),
+        ] {
             assert!((shannon_entropy(v) - reference(v)).abs() < 1e-9, "{v}");
         }
     }
@@ -227,13 +262,28 @@ mod tests {
     #[test]
     fn the_entropy_floor_agrees_with_the_exact_entropy() {
         let values = [
-            "", "a", "aaaa", "abcd", "aabb", "AKIAQYLPMN5HHHFPZAM2", "AKIAAAAAAAAAAAAAAAAA", "ééüü", "password1",
-            "bO5FeYx9pM5gNfdKwkEJ3PEVVIPcP4Y7p4tD14z4", "0123456789abcdef", "aaab", "ab",
+            "",
+            "a",
+            "aaaa",
+            "abcd",
+            "aabb",
+            "AKIAQYLPMN5HHHFPZAM2",
+            "AKIAAAAAAAAAAAAAAAAA",
+            "ééüü",
+            "password1",
+            "bO5FeYx9pM5gNfdKwkEJ3PEVVIPcP4Y7p4tD14z4",
+            "0123456789abcdef",
+            "aaab",
+            "ab",
         ];
         for bits in [0.0, 0.5, 1.0, 1.5, 2.0, 2.5, 3.0, 3.5, 3.8, 4.0, 4.5, 5.0] {
             let floor = EntropyFloor::new(bits);
             for v in values {
-                assert_eq!(floor.admits(v), shannon_entropy(v) >= bits, "{v:?} at {bits}");
+                assert_eq!(
+                    floor.admits(v),
+                    shannon_entropy(v) >= bits,
+                    "{v:?} at {bits}"
+                );
             }
         }
     }
@@ -241,10 +291,26 @@ mod tests {
     #[test]
     fn placeholders_are_found_behind_the_pair_table() {
         let p = Placeholders::new().unwrap();
-        for v in ["xxxx-1234", "<YOUR-TOKEN>", "ChangeMe123", "my_EXAMPLE_key", "sk_test_abc", "REDACTED", "a-sample"] {
+        for v in [
+            "xxxx-1234",
+            "<YOUR-TOKEN>",
+            "ChangeMe123",
+            "my_EXAMPLE_key",
+            "sk_test_abc",
+            "REDACTED",
+            "a-sample",
+        ] {
             assert!(p.in_value(v), "{v}");
         }
-        for v in ["4111 1111 1111 1111", "AKIAQYLPMN5HHHFPZAM2", "jane.doe@acme-corp.com", "", "x", "tes", "xx"] {
+        for v in [
+            "4111 1111 1111 1111",
+            "AKIAQYLPMN5HHHFPZAM2",
+            "jane.doe@acme-corp.com",
+            "",
+            "x",
+            "tes",
+            "xx",
+        ] {
             assert!(!p.in_value(v), "{v}");
         }
     }
@@ -262,6 +328,10 @@ mod tests {
         assert_eq!(window(ascii, 4, 6, 2), (2, 8));
         assert_eq!(window(ascii, 4, 6, 0), (4, 6));
         assert_eq!(window(ascii, 1, 9, 3), (0, 10));
-        assert_eq!(window("ab é cd", 3, 5, 1), (2, 6), "a non-ASCII character is one character");
+        assert_eq!(
+            window("ab é cd", 3, 5, 1),
+            (2, 6),
+            "a non-ASCII character is one character"
+        );
     }
 }

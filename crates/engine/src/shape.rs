@@ -4,8 +4,8 @@
 //! separators it can hold. Each answer errs towards "no", which only costs speed.
 
 use regex_syntax::hir::literal::{ExtractKind, Extractor};
-use regex_syntax::is_word_byte;
 use regex_syntax::hir::{Capture, Class, Hir, HirKind, Look, Repetition};
+use regex_syntax::is_word_byte;
 
 use super::digit_runs::RUN_SEPARATORS;
 
@@ -14,12 +14,15 @@ use super::digit_runs::RUN_SEPARATORS;
 /// the match is the value, and finding it needs no capture search, which on dense text
 /// costs as much as the search that found the match.
 pub fn value_is_whole_match(hir: &Hir) -> bool {
-    let is_value = |h: &Hir| matches!(h.kind(), HirKind::Capture(c) if c.name.as_deref() == Some("value"));
+    let is_value =
+        |h: &Hir| matches!(h.kind(), HirKind::Capture(c) if c.name.as_deref() == Some("value"));
     match hir.kind() {
         HirKind::Capture(_) => is_value(hir),
         HirKind::Concat(items) => {
             items.iter().filter(|h| is_value(h)).count() == 1
-                && items.iter().all(|h| is_value(h) || matches!(h.kind(), HirKind::Look(_)))
+                && items
+                    .iter()
+                    .all(|h| is_value(h) || matches!(h.kind(), HirKind::Look(_)))
         }
         _ => false,
     }
@@ -43,26 +46,39 @@ pub enum KeywordsInMatches {
 /// every match holds a literal that holds one. Prefixes the extractor cannot list in full (too
 /// many, or a class where a prefix goes on) say nothing.
 pub fn keywords_in_matches(patterns: &[Hir], keywords: &[String]) -> KeywordsInMatches {
-    let keywords: Vec<Vec<u8>> = keywords.iter().map(|k| k.to_ascii_lowercase().into_bytes()).collect();
+    let keywords: Vec<Vec<u8>> = keywords
+        .iter()
+        .map(|k| k.to_ascii_lowercase().into_bytes())
+        .collect();
     if patterns.is_empty() || keywords.is_empty() || keywords.iter().any(Vec::is_empty) {
         return KeywordsInMatches::NotEvery;
     }
     let holds_keyword = |literal: &[u8]| {
         let literal = literal.to_ascii_lowercase();
-        keywords.iter().any(|k| literal.windows(k.len()).any(|w| w == k.as_slice()))
+        keywords
+            .iter()
+            .any(|k| literal.windows(k.len()).any(|w| w == k.as_slice()))
     };
     let (mut first, mut at_boundary) = (true, true);
     let prefixes_hold_one = patterns.iter().all(|hir| {
         let mut extractor = Extractor::new();
-        extractor.kind(ExtractKind::Prefix).limit_total(4096).limit_class(16).limit_literal_len(64).limit_repeat(16);
+        extractor
+            .kind(ExtractKind::Prefix)
+            .limit_total(4096)
+            .limit_class(16)
+            .limit_literal_len(64)
+            .limit_repeat(16);
         let prefixes = extractor.extract(&ascii_case_folded(hir));
-        let Some(literals) = prefixes.literals().filter(|l| !l.is_empty()) else { return false };
+        let Some(literals) = prefixes.literals().filter(|l| !l.is_empty()) else {
+            return false;
+        };
         for literal in literals {
             let literal = literal.as_bytes().to_ascii_lowercase();
             if !holds_keyword(&literal) {
                 return false;
             }
-            let leading: Vec<&Vec<u8>> = keywords.iter().filter(|k| literal.starts_with(k)).collect();
+            let leading: Vec<&Vec<u8>> =
+                keywords.iter().filter(|k| literal.starts_with(k)).collect();
             first &= !leading.is_empty();
             at_boundary &= leading.iter().all(|k| is_word_byte(k[0]));
         }
@@ -125,17 +141,24 @@ impl MatchBytes {
     fn add(&mut self, hir: &Hir) {
         match hir.kind() {
             HirKind::Empty | HirKind::Look(_) => {}
-            HirKind::Literal(literal) => literal.0.iter().for_each(|&b| self.insert_range(u32::from(b), u32::from(b))),
-            HirKind::Class(Class::Unicode(class)) => {
-                class.ranges().iter().for_each(|r| self.insert_range(u32::from(r.start()), u32::from(r.end())))
-            }
-            HirKind::Class(Class::Bytes(class)) => {
-                class.ranges().iter().for_each(|r| self.insert_range(u32::from(r.start()), u32::from(r.end())))
-            }
+            HirKind::Literal(literal) => literal
+                .0
+                .iter()
+                .for_each(|&b| self.insert_range(u32::from(b), u32::from(b))),
+            HirKind::Class(Class::Unicode(class)) => class
+                .ranges()
+                .iter()
+                .for_each(|r| self.insert_range(u32::from(r.start()), u32::from(r.end()))),
+            HirKind::Class(Class::Bytes(class)) => class
+                .ranges()
+                .iter()
+                .for_each(|r| self.insert_range(u32::from(r.start()), u32::from(r.end()))),
             HirKind::Repetition(rep) if rep.max == Some(0) => {}
             HirKind::Repetition(rep) => self.add(&rep.sub),
             HirKind::Capture(cap) => self.add(&cap.sub),
-            HirKind::Concat(items) | HirKind::Alternation(items) => items.iter().for_each(|h| self.add(h)),
+            HirKind::Concat(items) | HirKind::Alternation(items) => {
+                items.iter().for_each(|h| self.add(h))
+            }
         }
     }
 }
@@ -165,11 +188,21 @@ fn begins_at_word_boundary(hir: &Hir) -> bool {
 /// mode also holds `ſ`) stays a class, and then no prefix is listed through it.
 fn ascii_case_folded(hir: &Hir) -> Hir {
     match hir.kind() {
-        HirKind::Class(class) => ascii_letter(class).map_or_else(|| hir.clone(), |l| Hir::literal([l])),
+        HirKind::Class(class) => {
+            ascii_letter(class).map_or_else(|| hir.clone(), |l| Hir::literal([l]))
+        }
         HirKind::Concat(items) => Hir::concat(items.iter().map(ascii_case_folded).collect()),
-        HirKind::Alternation(items) => Hir::alternation(items.iter().map(ascii_case_folded).collect()),
-        HirKind::Repetition(rep) => Hir::repetition(Repetition { sub: Box::new(ascii_case_folded(&rep.sub)), ..rep.clone() }),
-        HirKind::Capture(cap) => Hir::capture(Capture { sub: Box::new(ascii_case_folded(&cap.sub)), ..cap.clone() }),
+        HirKind::Alternation(items) => {
+            Hir::alternation(items.iter().map(ascii_case_folded).collect())
+        }
+        HirKind::Repetition(rep) => Hir::repetition(Repetition {
+            sub: Box::new(ascii_case_folded(&rep.sub)),
+            ..rep.clone()
+        }),
+        HirKind::Capture(cap) => Hir::capture(Capture {
+            sub: Box::new(ascii_case_folded(&cap.sub)),
+            ..cap.clone()
+        }),
         _ => hir.clone(),
     }
 }
@@ -177,10 +210,20 @@ fn ascii_case_folded(hir: &Hir) -> Hir {
 /// The lower case letter a class is, when it is exactly one ASCII letter in both cases.
 fn ascii_letter(class: &Class) -> Option<u8> {
     let ranges: Vec<(u32, u32)> = match class {
-        Class::Unicode(c) => c.ranges().iter().map(|r| (u32::from(r.start()), u32::from(r.end()))).collect(),
-        Class::Bytes(c) => c.ranges().iter().map(|r| (u32::from(r.start()), u32::from(r.end()))).collect(),
+        Class::Unicode(c) => c
+            .ranges()
+            .iter()
+            .map(|r| (u32::from(r.start()), u32::from(r.end())))
+            .collect(),
+        Class::Bytes(c) => c
+            .ranges()
+            .iter()
+            .map(|r| (u32::from(r.start()), u32::from(r.end())))
+            .collect(),
     };
-    let [(upper, upper_end), (lower, lower_end)] = ranges[..] else { return None };
+    let [(upper, upper_end), (lower, lower_end)] = ranges[..] else {
+        return None;
+    };
     let (upper, lower) = (u8::try_from(upper).ok()?, u8::try_from(lower).ok()?);
     let single = u32::from(upper) == upper_end && u32::from(lower) == lower_end;
     (single && upper.is_ascii_uppercase() && lower == upper.to_ascii_lowercase()).then_some(lower)
@@ -307,7 +350,10 @@ impl Steps {
         let kinds_of_bytes = |bytes: &mut dyn Iterator<Item = (u32, u32)>| {
             let (mut digit, mut sep, mut other) = (false, false, false);
             for (lo, hi) in bytes {
-                let digits = hi.min(u32::from(b'9')).saturating_add(1).saturating_sub(lo.max(u32::from(b'0')));
+                let digits = hi
+                    .min(u32::from(b'9'))
+                    .saturating_add(1)
+                    .saturating_sub(lo.max(u32::from(b'0')));
                 let has_sep = (lo..=hi).contains(&u32::from(separator));
                 digit |= digits > 0;
                 sep |= has_sep;
@@ -339,16 +385,26 @@ impl Steps {
                 };
                 steps.then(Steps::byte(&[kind]))
             }),
-            HirKind::Class(Class::Unicode(class)) => {
-                kinds_of_bytes(&mut class.ranges().iter().map(|r| (u32::from(r.start()), u32::from(r.end()))))
-            }
-            HirKind::Class(Class::Bytes(class)) => {
-                kinds_of_bytes(&mut class.ranges().iter().map(|r| (u32::from(r.start()), u32::from(r.end()))))
-            }
+            HirKind::Class(Class::Unicode(class)) => kinds_of_bytes(
+                &mut class
+                    .ranges()
+                    .iter()
+                    .map(|r| (u32::from(r.start()), u32::from(r.end()))),
+            ),
+            HirKind::Class(Class::Bytes(class)) => kinds_of_bytes(
+                &mut class
+                    .ranges()
+                    .iter()
+                    .map(|r| (u32::from(r.start()), u32::from(r.end()))),
+            ),
             HirKind::Repetition(rep) => Steps::of(&rep.sub, separator).repeated(rep.min, rep.max),
             HirKind::Capture(cap) => Steps::of(&cap.sub, separator),
-            HirKind::Concat(items) => items.iter().fold(Steps::SAME, |steps, h| steps.then(Steps::of(h, separator))),
-            HirKind::Alternation(items) => items.iter().fold(Steps::NONE, |steps, h| steps.or(Steps::of(h, separator))),
+            HirKind::Concat(items) => items
+                .iter()
+                .fold(Steps::SAME, |steps, h| steps.then(Steps::of(h, separator))),
+            HirKind::Alternation(items) => items
+                .iter()
+                .fold(Steps::NONE, |steps, h| steps.or(Steps::of(h, separator))),
         }
     }
 }
@@ -359,7 +415,10 @@ mod tests {
     use crate::digit_runs::ALL_SEPARATORS;
 
     fn parsed<const N: usize>(patterns: [&str; N]) -> Vec<Hir> {
-        patterns.iter().map(|p| regex_syntax::parse(p).unwrap()).collect()
+        patterns
+            .iter()
+            .map(|p| regex_syntax::parse(p).unwrap())
+            .collect()
     }
 
     fn separators_in<const N: usize>(patterns: [&str; N]) -> u8 {
@@ -378,41 +437,96 @@ mod tests {
         assert_eq!(spec(r"[0-9]{9}|\+[0-9 ]+"), 0b001);
         assert_eq!(spec(r"(?s:.){9}"), ALL_SEPARATORS);
         assert_eq!(spec(r"[^a-z]{9}"), ALL_SEPARATORS);
-        assert_eq!(spec(r"(?x) [0-9]{3} \x20 [0-9]{2}"), 0b001, "free spacing: only the escaped space");
-        assert_eq!(separators_in([r"[0-9]{9}", r"[0-9]{2}\.[0-9]{7}"]), 0b100, "either pattern's");
+        assert_eq!(
+            spec(r"(?x) [0-9]{3} \x20 [0-9]{2}"),
+            0b001,
+            "free spacing: only the escaped space"
+        );
+        assert_eq!(
+            separators_in([r"[0-9]{9}", r"[0-9]{2}\.[0-9]{7}"]),
+            0b100,
+            "either pattern's"
+        );
     }
 
     #[test]
     fn only_separators_between_two_digits_count() {
         let spec = |pattern: &str| separators_in([pattern]);
-        assert_eq!(spec(r"\+1[0-9]{10}(?:[^0-9 ]|[ .-](?:[^0-9]|$)|$)"), 0, "after the number, never before a digit");
-        assert_eq!(spec(r";[0-9]{13,19}=[0-9]{7}|%B[0-9]{13}\^[A-Z .-]{2,26}\^[0-9]{7}"), 0, "in the name, between letters");
-        assert_eq!(spec(r"[A-Z]{2}[0-9]{2}(?: ?[A-Z0-9]{4}){2,7}"), 0b001, "letters or digits either side");
+        assert_eq!(
+            spec(r"\+1[0-9]{10}(?:[^0-9 ]|[ .-](?:[^0-9]|$)|$)"),
+            0,
+            "after the number, never before a digit"
+        );
+        assert_eq!(
+            spec(r";[0-9]{13,19}=[0-9]{7}|%B[0-9]{13}\^[A-Z .-]{2,26}\^[0-9]{7}"),
+            0,
+            "in the name, between letters"
+        );
+        assert_eq!(
+            spec(r"[A-Z]{2}[0-9]{2}(?: ?[A-Z0-9]{4}){2,7}"),
+            0b001,
+            "letters or digits either side"
+        );
         assert_eq!(spec(r"[0-9]{2}-[A-Z]-[0-9]{2}"), 0, "a letter between");
-        assert_eq!(spec(r"[0-9]-?(?:x|-[0-9])"), 0b010, "through an alternation");
+        assert_eq!(
+            spec(r"[0-9]-?(?:x|-[0-9])"),
+            0b010,
+            "through an alternation"
+        );
         assert_eq!(spec(r"(?:[0-9] ?)+"), 0b001, "through a repetition");
         assert_eq!(spec(r"[0-9](?:[0-9]\.){0}[0-9]"), 0, "no repetition at all");
         assert_eq!(spec(r"[0-9]{3}(?:-(?:[a-z]|[0-9]{2}))"), 0b010);
         assert_eq!(spec(r"[0-9](?:[-. ]|é)[0-9]"), ALL_SEPARATORS);
-        assert_eq!(spec(r"[0-9](?:é|x)[0-9]"), 0, "non-ASCII is neither digit nor separator");
+        assert_eq!(
+            spec(r"[0-9](?:é|x)[0-9]"),
+            0,
+            "non-ASCII is neither digit nor separator"
+        );
     }
 
     #[test]
     fn keywords_in_every_match_only_when_every_prefix_holds_one() {
         let kw = |list: &[&str]| list.iter().map(|s| s.to_string()).collect::<Vec<_>>();
-        assert!(keywords_in_every_match([r"(?-u:\b)(?:AKIA|ASIA)[A-Z2-7]{16}"], &kw(&["akia", "asia"])));
-        assert!(!keywords_in_every_match([r"(?-u:\b)(?:AKIA|ASIA)[A-Z2-7]{16}"], &kw(&["akia"])), "ASIA keys hold no keyword");
-        assert!(keywords_in_every_match([r"(?i-u:policy\x20(?:id|number))[\x20:]*[0-9]{6}"], &kw(&["policy"])));
+        assert!(keywords_in_every_match(
+            [r"(?-u:\b)(?:AKIA|ASIA)[A-Z2-7]{16}"],
+            &kw(&["akia", "asia"])
+        ));
+        assert!(
+            !keywords_in_every_match([r"(?-u:\b)(?:AKIA|ASIA)[A-Z2-7]{16}"], &kw(&["akia"])),
+            "ASIA keys hold no keyword"
+        );
+        assert!(keywords_in_every_match(
+            [r"(?i-u:policy\x20(?:id|number))[\x20:]*[0-9]{6}"],
+            &kw(&["policy"])
+        ));
         assert!(
             !keywords_in_every_match([r"(?i:insurance\x20id)[0-9]{6}"], &kw(&["insurance"])),
             "Unicode (?i)s is [Ssſ]: 'ınsurance' spellings the keyword pass cannot see"
         );
-        assert!(!keywords_in_every_match([r"[0-9]{9}"], &kw(&["ssn"])), "a context word, not part of the match");
-        assert!(keywords_in_every_match([r"[a-z]+@example\.com"], &kw(&["@"])), "inside: a literal every match holds");
-        assert!(!keywords_in_every_match([r"[a-z]+(?:@|%40)example\.com"], &kw(&["@"])), "one of two literals");
-        assert!(!keywords_in_every_match([r"[a-z]+(?:@x)?\.com"], &kw(&["@"])), "an optional literal");
-        assert!(!keywords_in_every_match([r"ghp_[a-z]{36}", r"[0-9]{9}"], &kw(&["ghp_"])), "every pattern must");
-        assert!(!keywords_in_every_match([r"(?:tok_)?[a-z]{12}"], &kw(&["tok_"])), "an optional prefix");
+        assert!(
+            !keywords_in_every_match([r"[0-9]{9}"], &kw(&["ssn"])),
+            "a context word, not part of the match"
+        );
+        assert!(
+            keywords_in_every_match([r"[a-z]+@example\.com"], &kw(&["@"])),
+            "inside: a literal every match holds"
+        );
+        assert!(
+            !keywords_in_every_match([r"[a-z]+(?:@|%40)example\.com"], &kw(&["@"])),
+            "one of two literals"
+        );
+        assert!(
+            !keywords_in_every_match([r"[a-z]+(?:@x)?\.com"], &kw(&["@"])),
+            "an optional literal"
+        );
+        assert!(
+            !keywords_in_every_match([r"ghp_[a-z]{36}", r"[0-9]{9}"], &kw(&["ghp_"])),
+            "every pattern must"
+        );
+        assert!(
+            !keywords_in_every_match([r"(?:tok_)?[a-z]{12}"], &kw(&["tok_"])),
+            "an optional prefix"
+        );
         assert!(!keywords_in_every_match([r"AKIA[A-Z]{16}"], &kw(&[])));
     }
 
@@ -421,28 +535,77 @@ mod tests {
         let bytes = |p: &str| MatchBytes::of(&parsed([p]));
         let email = bytes(r"(?-u:\b)[A-Za-z0-9._%+-]+@[a-z0-9.-]+(?-u:\b)").unwrap();
         assert!(email.contains(b'@') && email.contains(b'.') && email.contains(b'Z'));
-        assert!(!email.contains(b' ') && !email.contains(b'\n') && !email.contains(b'<') && !email.contains(0xC3));
+        assert!(
+            !email.contains(b' ')
+                && !email.contains(b'\n')
+                && !email.contains(b'<')
+                && !email.contains(0xC3)
+        );
         let accented = bytes(r"[a-zé]+").unwrap();
-        assert!(accented.contains(0xC3) && accented.contains(0xA9) && !accented.contains(b'A'), "é is bytes past ASCII");
+        assert!(
+            accented.contains(0xC3) && accented.contains(0xA9) && !accented.contains(b'A'),
+            "é is bytes past ASCII"
+        );
         assert_eq!(bytes(r"(?s:.)+"), None, "every byte");
-        assert_eq!(bytes(r"[0-9]{3}(?:x){0}"), MatchBytes::of(&parsed([r"[0-9]{3}"])), "a repetition of none holds nothing");
+        assert_eq!(
+            bytes(r"[0-9]{3}(?:x){0}"),
+            MatchBytes::of(&parsed([r"[0-9]{3}"])),
+            "a repetition of none holds nothing"
+        );
     }
 
     #[test]
     fn keywords_that_begin_every_match_and_where() {
         let kw = |list: &[&str]| list.iter().map(|s| s.to_string()).collect::<Vec<_>>();
         let place = |patterns: &[&str], keywords: &[&str]| {
-            let parsed: Vec<Hir> = patterns.iter().map(|p| regex_syntax::parse(p).unwrap()).collect();
+            let parsed: Vec<Hir> = patterns
+                .iter()
+                .map(|p| regex_syntax::parse(p).unwrap())
+                .collect();
             keywords_in_matches(&parsed, &kw(keywords))
         };
         let first = |at_boundary| KeywordsInMatches::EveryFirst { at_boundary };
-        assert_eq!(place(&[r"(?-u:\b)(?:AKIA|ASIA)[A-Z2-7]{16}"], &["akia", "asia"]), first(true));
-        assert_eq!(place(&[r"(?-u:\b)(?P<value>(?i-u:cvv|cid)[ :]{0,4}[0-9]{3})"], &["cvv", "cid"]), first(true));
-        assert_eq!(place(&[r"(?:AKIA|ASIA)[A-Z2-7]{16}"], &["akia", "asia"]), first(false), "no boundary");
-        assert_eq!(place(&[r"\b(?:AKIA|ASIA)[A-Z2-7]{16}", r"AKIA[0-9]"], &["akia", "asia"]), first(false), "every pattern");
-        assert_eq!(place(&[r"(?-u:\b)(?:@token|ghp_)[a-z]{9}"], &["@token", "ghp_"]), first(false), "@ is no word byte");
-        assert_eq!(place(&[r"(?-u:\b)api_token=[a-z]{9}"], &["token"]), KeywordsInMatches::Every, "inside the prefix");
-        assert_eq!(place(&[r"(?-u:\b)(?:xoxb-|api_token=)[a-z]{9}"], &["xoxb-", "token"]), KeywordsInMatches::Every);
+        assert_eq!(
+            place(&[r"(?-u:\b)(?:AKIA|ASIA)[A-Z2-7]{16}"], &["akia", "asia"]),
+            first(true)
+        );
+        assert_eq!(
+            place(
+                &[r"(?-u:\b)(?P<value>(?i-u:cvv|cid)[ :]{0,4}[0-9]{3})"],
+                &["cvv", "cid"]
+            ),
+            first(true)
+        );
+        assert_eq!(
+            place(&[r"(?:AKIA|ASIA)[A-Z2-7]{16}"], &["akia", "asia"]),
+            first(false),
+            "no boundary"
+        );
+        assert_eq!(
+            place(
+                &[r"\b(?:AKIA|ASIA)[A-Z2-7]{16}", r"AKIA[0-9]"],
+                &["akia", "asia"]
+            ),
+            first(false),
+            "every pattern"
+        );
+        assert_eq!(
+            place(&[r"(?-u:\b)(?:@token|ghp_)[a-z]{9}"], &["@token", "ghp_"]),
+            first(false),
+            "@ is no word byte"
+        );
+        assert_eq!(
+            place(&[r"(?-u:\b)api_token=[a-z]{9}"], &["token"]),
+            KeywordsInMatches::Every,
+            "inside the prefix"
+        );
+        assert_eq!(
+            place(
+                &[r"(?-u:\b)(?:xoxb-|api_token=)[a-z]{9}"],
+                &["xoxb-", "token"]
+            ),
+            KeywordsInMatches::Every
+        );
         assert_eq!(place(&[r"[0-9]{9}"], &["ssn"]), KeywordsInMatches::NotEvery);
     }
 }

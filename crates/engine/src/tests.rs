@@ -264,7 +264,9 @@ fn same_span_from_two_rules_keeps_the_surer_one() {
 fn a_value_inside_another_is_reported_once_by_the_enclosing_rule() {
     let engine = Engine::builtin();
     // The "password@host.tld" tail reads as an e-mail address; the connection string holds it.
-    let found = engine.find(&one("DATABASE_URL=postgres://app:Vq7Lr2xKp9Wm4Tz@pg-01.acme-corp.com:5432/orders"));
+    let found = engine.find(&one(
+        "DATABASE_URL=postgres://app:Vq7Lr2xKp9Wm4Tz@pg-01.acme-corp.com:5432/orders",
+    ));
     let ids: Vec<_> = found.iter().map(|m| &*m.rule_id).collect();
     assert_eq!(ids, ["postgres-connection-string"]);
 }
@@ -546,7 +548,10 @@ fn suppressions_by_fingerprint_value_space_and_page() {
 #[test]
 fn a_value_group_that_is_the_whole_match_is_found_without_captures() {
     // Both shapes report the same value; the first needs no capture search.
-    for pattern in [r"(?-u:\b)(?P<value>tok_[a-z0-9]{12})(?-u:\b)", r"tok_(?P<value>[a-z0-9]{12})(?-u:\b)"] {
+    for pattern in [
+        r"(?-u:\b)(?P<value>tok_[a-z0-9]{12})(?-u:\b)",
+        r"tok_(?P<value>[a-z0-9]{12})(?-u:\b)",
+    ] {
         let rule = TOKEN_RULE.replace(r"tok_(?P<value>[a-z0-9]{12})\b", pattern);
         let engine = engine_with(&rule, EngineOptions::default());
         let found = engine.find(&one("a token tok_a1b2c3d4e5f6 and tok_z9y8x7w6v5u4."));
@@ -554,7 +559,11 @@ fn a_value_group_that_is_the_whole_match_is_found_without_captures() {
         if pattern.starts_with("tok_") {
             assert_eq!(values, ["a1b2c3d4e5f6", "z9y8x7w6v5u4"], "{pattern}");
         } else {
-            assert_eq!(values, ["tok_a1b2c3d4e5f6", "tok_z9y8x7w6v5u4"], "{pattern}");
+            assert_eq!(
+                values,
+                ["tok_a1b2c3d4e5f6", "tok_z9y8x7w6v5u4"],
+                "{pattern}"
+            );
         }
     }
 }

@@ -136,15 +136,21 @@ impl Normalization {
         let bytes = value.as_bytes();
         match self {
             Normalization::AsIs => Canonical::Borrowed(value),
-            Normalization::Digits if bytes.iter().all(u8::is_ascii_digit) => Canonical::Borrowed(value),
-            Normalization::Lowercase if value.is_ascii() && !bytes.iter().any(u8::is_ascii_uppercase) => {
+            Normalization::Digits if bytes.iter().all(u8::is_ascii_digit) => {
+                Canonical::Borrowed(value)
+            }
+            Normalization::Lowercase
+                if value.is_ascii() && !bytes.iter().any(u8::is_ascii_uppercase) =>
+            {
                 Canonical::Borrowed(value)
             }
             Normalization::Lowercase if !value.is_ascii() => Canonical::Owned(self.apply(value)),
             Normalization::Digits | Normalization::Lowercase | Normalization::Alphanumeric => {
                 let kept = bytes.iter().filter_map(|&b| match self {
                     Normalization::Digits => b.is_ascii_digit().then_some(b),
-                    Normalization::Alphanumeric => b.is_ascii_alphanumeric().then(|| b.to_ascii_uppercase()),
+                    Normalization::Alphanumeric => {
+                        b.is_ascii_alphanumeric().then(|| b.to_ascii_uppercase())
+                    }
                     _ => Some(b.to_ascii_lowercase()),
                 });
                 let (mut buf, mut len) = ([0u8; INLINE], 0u8);
@@ -182,7 +188,10 @@ const INLINE: usize = 64;
 pub enum Canonical<'a> {
     Borrowed(&'a str),
     /// ASCII only.
-    Inline { bytes: [u8; INLINE], len: u8 },
+    Inline {
+        bytes: [u8; INLINE],
+        len: u8,
+    },
     Owned(String),
 }
 
@@ -192,9 +201,8 @@ impl std::ops::Deref for Canonical<'_> {
     fn deref(&self) -> &str {
         match self {
             Canonical::Borrowed(s) => s,
-            Canonical::Inline { bytes, len } => {
-                std::str::from_utf8(&bytes[..usize::from(*len)]).expect("inline values hold ASCII only")
-            }
+            Canonical::Inline { bytes, len } => std::str::from_utf8(&bytes[..usize::from(*len)])
+                .expect("inline values hold ASCII only"),
             Canonical::Owned(s) => s,
         }
     }
@@ -405,14 +413,35 @@ pub(crate) mod tests {
     #[test]
     fn canonical_spellings_are_what_apply_gives() {
         let long = format!("{}@Example.COM", "A".repeat(70));
-        let values = ["4111 1111-1111 1111", "123456789", "Jane.Doe@Acme.IO", "jane@acme.io", "DE89 3704 0044 0532 0130 00", "ÉLODIE@acme.fr", "", &long, "ß"];
-        for n in [Normalization::Digits, Normalization::Lowercase, Normalization::AsIs, Normalization::Alphanumeric] {
+        let values = [
+            "4111 1111-1111 1111",
+            "123456789",
+            "Jane.Doe@Acme.IO",
+            "jane@acme.io",
+            "DE89 3704 0044 0532 0130 00",
+            "ÉLODIE@acme.fr",
+            "",
+            &long,
+            "ß",
+        ];
+        for n in [
+            Normalization::Digits,
+            Normalization::Lowercase,
+            Normalization::AsIs,
+            Normalization::Alphanumeric,
+        ] {
             for v in values {
                 assert_eq!(&*n.canonical(v), n.apply(v), "{n:?} {v:?}");
             }
         }
-        assert!(matches!(Normalization::Digits.canonical("123"), Canonical::Borrowed(_)));
-        assert!(matches!(Normalization::Digits.canonical("1-23"), Canonical::Inline { .. }));
+        assert!(matches!(
+            Normalization::Digits.canonical("123"),
+            Canonical::Borrowed(_)
+        ));
+        assert!(matches!(
+            Normalization::Digits.canonical("1-23"),
+            Canonical::Inline { .. }
+        ));
     }
 
     /// Builds a GitHub-style token the way GitHub does, for tests and rule examples.

@@ -261,7 +261,8 @@ impl<'a> Job<'a> {
         match format {
             Format::Text => {
                 let name = origin.path.as_deref().unwrap_or(self.root_name);
-                self.builder.append(text_segments(bytes, name, origin.clone()));
+                self.builder
+                    .append(text_segments(bytes, name, origin.clone()));
                 Ok(())
             }
             Format::Pdf => pdf::extract(self, bytes, origin),

@@ -20,7 +20,10 @@ fn planted_values_in_sample_attachments_are_extracted_where_expected() {
         let expected: Value = serde_json::from_str(&expected).unwrap();
         for planted in expected["planted"].as_array().unwrap() {
             let needs = planted["needs"].as_str();
-            if !matches!(needs, Some("pdf" | "docx" | "xlsx" | "xls" | "ods" | "pptx" | "zip")) {
+            if !matches!(
+                needs,
+                Some("pdf" | "docx" | "xlsx" | "xls" | "ods" | "pptx" | "zip")
+            ) {
                 continue;
             }
             let id = planted["attachment_id"].as_str().unwrap();

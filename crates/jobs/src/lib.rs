@@ -35,13 +35,27 @@ pub struct ScanJob {
 pub enum Work {
     /// A page or blog post body (storage format). The crawler got it in a list call and
     /// passes it on sealed; `None` means the worker fetches it (webhooks, oversized bodies).
-    Body { item: ContentRef, body: Option<Sealed> },
+    Body {
+        item: ContentRef,
+        body: Option<Sealed>,
+    },
     /// Footer and inline comments of a page or blog post (`container`, page_id in `item`).
-    Comments { item: ContentRef, container: ContentType },
+    Comments {
+        item: ContentRef,
+        container: ContentType,
+    },
     /// An attachment; the worker downloads it through the Confluence client.
-    Attachment { item: ContentRef, download_link: String, media_type: Option<String>, file_size: Option<u64> },
+    Attachment {
+        item: ContentRef,
+        download_link: String,
+        media_type: Option<String>,
+        file_size: Option<u64>,
+    },
     /// A file on the scanning machine (`confluence-dlp scan PATH`).
-    LocalFile { item: ContentRef, path: std::path::PathBuf },
+    LocalFile {
+        item: ContentRef,
+        path: std::path::PathBuf,
+    },
 }
 
 impl ScanJob {
@@ -54,7 +68,10 @@ impl ScanJob {
 
 /// `page:123@4`, `blogpost:9@1`, `comments:123`, `attachment:att5@2`, `file:/path`.
 pub fn item_key(item: &ContentRef) -> String {
-    let version = item.page_version.map(|v| format!("@{v}")).unwrap_or_default();
+    let version = item
+        .page_version
+        .map(|v| format!("@{v}"))
+        .unwrap_or_default();
     match item.content_type {
         ContentType::Page | ContentType::BlogPost => {
             format!("{}:{}{}", item.content_type.as_str(), item.page_id, version)
@@ -95,6 +112,8 @@ mod tests {
         assert_eq!(job.idempotency_key(), "s1/attachment:att7@3");
         let back: ScanJob = serde_json::from_str(&serde_json::to_string(&job).unwrap()).unwrap();
         assert_eq!(back.item_key, job.item_key);
-        assert!(matches!(back.work, Work::Attachment { ref item, .. } if item.attachment_id.as_deref() == Some("att7")));
+        assert!(
+            matches!(back.work, Work::Attachment { ref item, .. } if item.attachment_id.as_deref() == Some("att7"))
+        );
     }
 }

@@ -8,9 +8,9 @@ use std::time::Duration;
 use apalis::layers::retry::backoff::{ExponentialBackoff, ExponentialBackoffMaker, MakeBackoff};
 use apalis::layers::retry::{BackoffRetryPolicy, HasherRng, RetryPolicy};
 use apalis::prelude::*;
-use futures::TryFutureExt;
 use apalis_redis::RedisStorage;
 use apalis_sqlite::SqliteStorage;
+use futures::TryFutureExt;
 use redis::aio::ConnectionManagerConfig;
 use secrecy::{ExposeSecret, SecretString};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
@@ -44,7 +44,11 @@ pub trait JobHandler: Send + Sync + 'static {
     /// Runs one job. `attempt` is this try's number, from 1. An error is retried with backoff
     /// until the pool's retries run out; a handler that wants the job to end on its last try
     /// records the outcome itself and returns `Ok`.
-    fn handle(&self, job: ScanJob, attempt: usize) -> futures::future::BoxFuture<'_, Result<(), HandlerError>>;
+    fn handle(
+        &self,
+        job: ScanJob,
+        attempt: usize,
+    ) -> futures::future::BoxFuture<'_, Result<(), HandlerError>>;
 }
 
 /// A job attempt that failed and is worth another; the message is safe to log.
@@ -53,7 +57,11 @@ pub trait JobHandler: Send + Sync + 'static {
 pub struct HandlerError(pub String);
 
 /// The apalis handler: hands the job to the pool's [`JobHandler`].
-async fn run_job(job: ScanJob, handler: Data<Arc<dyn JobHandler>>, attempt: Attempt) -> Result<(), HandlerError> {
+async fn run_job(
+    job: ScanJob,
+    handler: Data<Arc<dyn JobHandler>>,
+    attempt: Attempt,
+) -> Result<(), HandlerError> {
     handler.handle(job, attempt.current()).await
 }
 
@@ -90,27 +98,47 @@ impl std::fmt::Debug for JobQueue {
 
 impl JobQueue {
     /// Redis when a URL is given, else the embedded queue file.
-    pub async fn open(redis_url: Option<&SecretString>, embedded_path: &Path, queue: &str, heartbeat: Duration) -> Result<Self, QueueError> {
+    pub async fn open(
+        redis_url: Option<&SecretString>,
+        embedded_path: &Path,
+        queue: &str,
+        heartbeat: Duration,
+    ) -> Result<Self, QueueError> {
         match redis_url {
             Some(url) => Self::redis(url.expose_secret(), queue, heartbeat).await,
             None => Self::embedded(embedded_path, queue, heartbeat).await,
         }
     }
 
-    pub async fn embedded(path: &Path, queue: &str, heartbeat: Duration) -> Result<Self, QueueError> {
-        let err = |source| QueueError::Embedded { path: path.display().to_string(), source };
+    pub async fn embedded(
+        path: &Path,
+        queue: &str,
+        heartbeat: Duration,
+    ) -> Result<Self, QueueError> {
+        let err = |source| QueueError::Embedded {
+            path: path.display().to_string(),
+            source,
+        };
         let options = SqliteConnectOptions::new()
             .filename(path)
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
             .busy_timeout(Duration::from_secs(30));
-        let pool = SqlitePoolOptions::new().max_connections(4).connect_with(options).await.map_err(err)?;
-        SqliteStorage::setup(&pool).await.map_err(|e| QueueError::EmbeddedSetup(e.to_string()))?;
+        let pool = SqlitePoolOptions::new()
+            .max_connections(4)
+            .connect_with(options)
+            .await
+            .map_err(err)?;
+        SqliteStorage::setup(&pool)
+            .await
+            .map_err(|e| QueueError::EmbeddedSetup(e.to_string()))?;
         let config = apalis_sqlite::Config::default()
             .queue(queue)
             .heartbeat_interval(heartbeat)
             .missed_heartbeats(2);
-        Ok(JobQueue::Embedded(SqliteStorage::new(&pool).with_config(config)))
+        Ok(JobQueue::Embedded(
+            SqliteStorage::new(&pool).with_config(config),
+        ))
     }
 
     pub async fn redis(url: &str, queue: &str, heartbeat: Duration) -> Result<Self, QueueError> {
@@ -125,7 +153,10 @@ impl JobQueue {
         let config = ConnectionManagerConfig::new()
             .set_response_timeout(Some(REDIS_RESPONSE_TIMEOUT))
             .set_connection_timeout(Some(Duration::from_secs(5)));
-        let conn = client.get_connection_manager_with_config(config).await.map_err(redis_err)?;
+        let conn = client
+            .get_connection_manager_with_config(config)
+            .await
+            .map_err(redis_err)?;
         let config = apalis_redis::Config::default()
             .queue(queue)
             .heartbeat_interval(heartbeat)
@@ -159,7 +190,10 @@ impl JobQueue {
         // Redis that restarts under a scan costs a pause, not the scan.
         let mut attempt = 0;
         loop {
-            let task = TaskBuilder::new(job.clone()).idempotency_key(key.clone()).max_attempts(max_attempts).build();
+            let task = TaskBuilder::new(job.clone())
+                .idempotency_key(key.clone())
+                .max_attempts(max_attempts)
+                .build();
             let pushed = match self {
                 JobQueue::Embedded(s) => s.clone().push_task(task).await.map_err(|e| push_err(&e)),
                 JobQueue::Redis(s) => s.clone().push_task(task).await.map_err(|e| push_err(&e)),
@@ -176,7 +210,12 @@ impl JobQueue {
     }
 
     /// Runs a pool of workers until `shutdown` resolves; in-flight jobs finish first.
-    pub async fn run_pool<F>(&self, handler: Arc<dyn JobHandler>, options: &PoolOptions, shutdown: F) -> Result<(), QueueError>
+    pub async fn run_pool<F>(
+        &self,
+        handler: Arc<dyn JobHandler>,
+        options: &PoolOptions,
+        shutdown: F,
+    ) -> Result<(), QueueError>
     where
         F: Future<Output = ()> + Send + 'static,
     {
@@ -187,34 +226,43 @@ impl JobQueue {
         let worker_err = |e: WorkerError| QueueError::Worker(e.to_string());
         // The queue remembers workers by name (heartbeats, held jobs); a pool started again in
         // the same process must not take over the registration of one that stopped.
-        let name = format!("{}-{}", options.name, &uuid::Uuid::new_v4().simple().to_string()[..8]);
+        let name = format!(
+            "{}-{}",
+            options.name,
+            &uuid::Uuid::new_v4().simple().to_string()[..8]
+        );
         // The two arms differ only in the backend's type; apalis' builder is generic over it
         // in ways that do not name well, so the chain is spelled twice.
         // Boxed as `dyn Send` here, where every type is concrete: left to inference, the
         // compiler cannot prove apalis' worker future `Send` for all lifetimes, and a caller
         // could not `tokio::spawn` the pool.
-        let pool: std::pin::Pin<Box<dyn Future<Output = Result<(), QueueError>> + Send>> = match self {
-            JobQueue::Embedded(storage) => Box::pin(WorkerBuilder::new(name.as_str())
-                .backend(storage.clone().poll_with_interval(options.poll_interval))
-                .concurrency(options.concurrency)
-                .retry(retry_policy(options.retries))
-                .timeout(options.job_timeout)
-                .catch_panic()
-                .data(handler.clone())
-                .build(run_job)
-                .run_until(signal)
-                .map_err(worker_err)),
-            JobQueue::Redis(storage) => Box::pin(WorkerBuilder::new(name.as_str())
-                .backend(storage.clone().poll_with_interval(options.poll_interval))
-                .concurrency(options.concurrency)
-                .retry(retry_policy(options.retries))
-                .timeout(options.job_timeout)
-                .catch_panic()
-                .data(handler.clone())
-                .build(run_job)
-                .run_until(signal)
-                .map_err(worker_err)),
-        };
+        let pool: std::pin::Pin<Box<dyn Future<Output = Result<(), QueueError>> + Send>> =
+            match self {
+                JobQueue::Embedded(storage) => Box::pin(
+                    WorkerBuilder::new(name.as_str())
+                        .backend(storage.clone().poll_with_interval(options.poll_interval))
+                        .concurrency(options.concurrency)
+                        .retry(retry_policy(options.retries))
+                        .timeout(options.job_timeout)
+                        .catch_panic()
+                        .data(handler.clone())
+                        .build(run_job)
+                        .run_until(signal)
+                        .map_err(worker_err),
+                ),
+                JobQueue::Redis(storage) => Box::pin(
+                    WorkerBuilder::new(name.as_str())
+                        .backend(storage.clone().poll_with_interval(options.poll_interval))
+                        .concurrency(options.concurrency)
+                        .retry(retry_policy(options.retries))
+                        .timeout(options.job_timeout)
+                        .catch_panic()
+                        .data(handler.clone())
+                        .build(run_job)
+                        .run_until(signal)
+                        .map_err(worker_err),
+                ),
+            };
         pool.await
     }
 }

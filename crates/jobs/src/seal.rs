@@ -48,7 +48,9 @@ impl Sealer {
     /// A sealer under `key`, which serves no other purpose (the service's `keys` module
     /// derives it from the server key).
     pub fn new(key: &SecretBox<[u8; 32]>) -> Self {
-        Sealer { cipher: XChaCha20Poly1305::new(key.expose_secret().into()) }
+        Sealer {
+            cipher: XChaCha20Poly1305::new(key.expose_secret().into()),
+        }
     }
 
     pub fn seal(&self, plaintext: &str) -> Sealed {
@@ -61,16 +63,23 @@ impl Sealer {
         let mut out = Vec::with_capacity(24 + ciphertext.len());
         out.extend_from_slice(&nonce_bytes);
         out.extend_from_slice(&ciphertext);
-        Sealed { data: STANDARD_NO_PAD.encode(out) }
+        Sealed {
+            data: STANDARD_NO_PAD.encode(out),
+        }
     }
 
     pub fn open(&self, sealed: &Sealed) -> Result<String, SealError> {
-        let raw = STANDARD_NO_PAD.decode(&sealed.data).map_err(|_| SealError::Invalid)?;
+        let raw = STANDARD_NO_PAD
+            .decode(&sealed.data)
+            .map_err(|_| SealError::Invalid)?;
         if raw.len() < 24 {
             return Err(SealError::Invalid);
         }
         let (nonce, ciphertext) = raw.split_at(24);
-        let plain = self.cipher.decrypt(XNonce::from_slice(nonce), ciphertext).map_err(|_| SealError::Invalid)?;
+        let plain = self
+            .cipher
+            .decrypt(XNonce::from_slice(nonce), ciphertext)
+            .map_err(|_| SealError::Invalid)?;
         String::from_utf8(plain).map_err(|_| SealError::Invalid)
     }
 }
@@ -101,8 +110,21 @@ mod tests {
         let sealed = Sealer::new(&key(7)).seal("x");
         assert_eq!(Sealer::new(&key(8)).open(&sealed), Err(SealError::Invalid));
         let mut tampered = sealed.clone();
-        tampered.data.replace_range(40..41, if &tampered.data[40..41] == "A" { "B" } else { "A" });
-        assert_eq!(Sealer::new(&key(7)).open(&tampered), Err(SealError::Invalid));
-        assert_eq!(Sealer::new(&key(7)).open(&Sealed { data: "!!".into() }), Err(SealError::Invalid));
+        tampered.data.replace_range(
+            40..41,
+            if &tampered.data[40..41] == "A" {
+                "B"
+            } else {
+                "A"
+            },
+        );
+        assert_eq!(
+            Sealer::new(&key(7)).open(&tampered),
+            Err(SealError::Invalid)
+        );
+        assert_eq!(
+            Sealer::new(&key(7)).open(&Sealed { data: "!!".into() }),
+            Err(SealError::Invalid)
+        );
     }
 }

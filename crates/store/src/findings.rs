@@ -95,7 +95,9 @@ fn offset(value: Option<usize>) -> Result<Option<i64>, StoreError> {
 impl Store {
     /// Every finding row, open or resolved: what a re-scan must never grow by duplicates.
     pub async fn count_findings(&self) -> Result<i64, StoreError> {
-        let row = sqlx::query("SELECT COUNT(*) FROM findings").fetch_one(&self.pool).await?;
+        let row = sqlx::query("SELECT COUNT(*) FROM findings")
+            .fetch_one(&self.pool)
+            .await?;
         Ok(row.get::<i64, _>(0))
     }
 
@@ -236,7 +238,9 @@ fn region_text(r: Region) -> String {
 }
 
 fn region_of(row: &AnyRow) -> Result<Option<Region>, StoreError> {
-    let corrupt = || StoreError::Corrupt { column: "findings.region" };
+    let corrupt = || StoreError::Corrupt {
+        column: "findings.region",
+    };
     let Some(text) = row.try_get::<Option<String>, _>("region")? else {
         return Ok(None);
     };
@@ -245,7 +249,12 @@ fn region_of(row: &AnyRow) -> Result<Option<Region>, StoreError> {
         .map(|p| p.parse().map_err(|_| corrupt()))
         .collect::<Result<_, _>>()?;
     match parts[..] {
-        [left, top, width, height] => Ok(Some(Region { left, top, width, height })),
+        [left, top, width, height] => Ok(Some(Region {
+            left,
+            top,
+            width,
+            height,
+        })),
         _ => Err(corrupt()),
     }
 }

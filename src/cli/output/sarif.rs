@@ -13,9 +13,9 @@ use std::io::Write;
 use serde_json::{Value, json};
 
 use super::Problem;
-use dlp_engine::RuleSpec;
-use dlp_domain::{ContentType, Finding, Location, Severity};
 use crate::scan::ScanOutcome;
+use dlp_domain::{ContentType, Finding, Location, Severity};
+use dlp_engine::RuleSpec;
 use dlp_store::{ItemStatus, ScanItemRow};
 
 pub const SCHEMA: &str =
@@ -286,8 +286,20 @@ mod tests {
         let l = Location::new(&local, &SegmentOrigin::default(), 1, 0, 1);
         assert_eq!(artifact_uri(&l), "./docs/run%20book.txt");
         // An entry of a local archive is reported at the archive, the file on disk.
-        let inside = SegmentOrigin { path: Some("./docs/keys.zip/a.csv".into()), ..SegmentOrigin::default() };
-        let l = Location::new(&ContentRef { page_id: "./docs/keys.zip".into(), ..local }, &inside, 1, 0, 1);
+        let inside = SegmentOrigin {
+            path: Some("./docs/keys.zip/a.csv".into()),
+            ..SegmentOrigin::default()
+        };
+        let l = Location::new(
+            &ContentRef {
+                page_id: "./docs/keys.zip".into(),
+                ..local
+            },
+            &inside,
+            1,
+            0,
+            1,
+        );
         assert_eq!(artifact_uri(&l), "./docs/keys.zip");
     }
 

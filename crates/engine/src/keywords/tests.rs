@@ -28,15 +28,22 @@ impl Case {
             .kind(Some(AhoCorasickKind::DFA))
             .build(&words)
             .expect("automaton");
-        Case { set: KeywordSet::new(&words), words, reference }
+        Case {
+            set: KeywordSet::new(&words),
+            words,
+            reference,
+        }
     }
 
     /// Every overlapping occurrence, ASCII case ignored, as a set (the automaton reports an
     /// empty word twice where another word ends; the search under test must report each hit
     /// once).
     fn expected(&self, text: &[u8]) -> Hits {
-        let mut hits: Hits =
-            self.reference.find_overlapping_iter(text).map(|m| (m.pattern().as_usize(), m.start(), m.end())).collect();
+        let mut hits: Hits = self
+            .reference
+            .find_overlapping_iter(text)
+            .map(|m| (m.pattern().as_usize(), m.start(), m.end()))
+            .collect();
         hits.sort_unstable();
         hits.dedup();
         hits
@@ -44,7 +51,9 @@ impl Case {
 
     fn found(&self, text: &[u8], wide: bool) -> Hits {
         let mut hits = Vec::new();
-        self.set.scan(text, wide, &mut |h: KeywordHit| hits.push((h.pattern, h.start, h.end)));
+        self.set.scan(text, wide, &mut |h: KeywordHit| {
+            hits.push((h.pattern, h.start, h.end))
+        });
         hits.sort_unstable();
         hits
     }
@@ -53,9 +62,17 @@ impl Case {
     fn check(&self, text: &[u8]) -> usize {
         let expected = self.expected(text);
         for wide in [true, false] {
-            let words: Vec<_> = self.words.iter().map(|w| String::from_utf8_lossy(w)).collect();
+            let words: Vec<_> = self
+                .words
+                .iter()
+                .map(|w| String::from_utf8_lossy(w))
+                .collect();
             let shown = String::from_utf8_lossy(text);
-            assert_eq!(self.found(text, wide), expected, "wide={wide}, text {shown:?}, words {words:?}");
+            assert_eq!(
+                self.found(text, wide),
+                expected,
+                "wide={wide}, text {shown:?}, words {words:?}"
+            );
         }
         expected.len()
     }
@@ -65,8 +82,8 @@ impl Case {
 /// recur), digits, the punctuation keywords use, and UTF-8 with and without ASCII letters
 /// next to it.
 const PIECES: &[&str] = &[
-    "a", "b", "s", "k", "t", "e", "l", "A", "B", "S", "K", "T", "E", "L", "0", "1", "9", "@", "_", "-", ".", "#", "~",
-    "$", "=", "/", ":", " ", "\n", "`", "[", "é", "É", "ß", "€", "\u{7f}",
+    "a", "b", "s", "k", "t", "e", "l", "A", "B", "S", "K", "T", "E", "L", "0", "1", "9", "@", "_",
+    "-", ".", "#", "~", "$", "=", "/", ":", " ", "\n", "`", "[", "é", "É", "ß", "€", "\u{7f}",
 ];
 
 fn random_string(rng: &mut StdRng, len: impl rand::distr::uniform::SampleRange<usize>) -> Vec<u8> {
@@ -80,7 +97,15 @@ fn random_string(rng: &mut StdRng, len: impl rand::distr::uniform::SampleRange<u
 
 /// `word` with the case of each ASCII letter flipped at random.
 fn recased(rng: &mut StdRng, word: &[u8]) -> Vec<u8> {
-    word.iter().map(|&b| if rng.random_bool(0.5) { b.to_ascii_uppercase() } else { b.to_ascii_lowercase() }).collect()
+    word.iter()
+        .map(|&b| {
+            if rng.random_bool(0.5) {
+                b.to_ascii_uppercase()
+            } else {
+                b.to_ascii_lowercase()
+            }
+        })
+        .collect()
 }
 
 /// Text that holds many of `words`, in any case, touching and overlapping each other, at the
@@ -137,10 +162,15 @@ fn agrees_with_aho_corasick_on_generated_words_and_text() {
             hits += case.check(&text_with_words(&mut rng, &case.words, len));
             case.check(&random_string(&mut rng, len..=len));
         }
-        let noise: Vec<u8> = (0..rng.random_range(0..300)).map(|_| rng.random()).collect();
+        let noise: Vec<u8> = (0..rng.random_range(0..300))
+            .map(|_| rng.random())
+            .collect();
         case.check(&noise);
     }
-    assert!(hits > 10_000, "the generated text should hold many words: {hits}");
+    assert!(
+        hits > 10_000,
+        "the generated text should hold many words: {hits}"
+    );
 }
 
 #[test]
@@ -153,7 +183,11 @@ fn agrees_with_aho_corasick_on_the_builtin_keywords() {
             }
         }
     }
-    assert!(words.len() > 300, "the builtin pack has a few hundred keywords: {}", words.len());
+    assert!(
+        words.len() > 300,
+        "the builtin pack has a few hundred keywords: {}",
+        words.len()
+    );
     let case = Case::new(words);
     let mut rng = StdRng::seed_from_u64(361);
     for len in [5, 100, 5_000, 70_000] {
@@ -166,23 +200,53 @@ fn agrees_with_aho_corasick_on_the_builtin_keywords() {
 
 #[test]
 fn words_at_the_edges_inside_and_over_each_other() {
-    let words = ["a", "aa", "aaa", "aaaaaaaaaa", "ss#", "ss #", "tél", "sk", "@", "password", "pass", "word"];
+    let words = [
+        "a",
+        "aa",
+        "aaa",
+        "aaaaaaaaaa",
+        "ss#",
+        "ss #",
+        "tél",
+        "sk",
+        "@",
+        "password",
+        "pass",
+        "word",
+    ];
     let case = Case::new(words.iter().map(|w| w.as_bytes().to_vec()).collect());
-    for text in ["", "a", "A", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "PassWord", "xpasswordx", "ss #ss#", "SK", "TÉL tÉl TéL", "@@"] {
+    for text in [
+        "",
+        "a",
+        "A",
+        "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+        "PassWord",
+        "xpasswordx",
+        "ss #ss#",
+        "SK",
+        "TÉL tÉl TéL",
+        "@@",
+    ] {
         case.check(text.as_bytes());
     }
     // Non-ASCII letters keep their case: "TÉL" is not "tél".
     assert_eq!(case.found("TÉL".as_bytes(), true), vec![]);
     assert_eq!(case.found("TéL".as_bytes(), true), vec![(6, 0, 4)]);
     let long = format!("{}password", "x".repeat(100));
-    assert_eq!(case.found(long.as_bytes(), true), vec![(0, 101, 102), (9, 100, 108), (10, 100, 104), (11, 104, 108)]);
+    assert_eq!(
+        case.found(long.as_bytes(), true),
+        vec![(0, 101, 102), (9, 100, 108), (10, 100, 104), (11, 104, 108)]
+    );
 }
 
 #[test]
 fn an_empty_word_occurs_everywhere() {
     let case = Case::new(vec![Vec::new(), b"ab".to_vec()]);
     for text in ["", "ab", "xxabxxxxxxxxxxxxxxxxxxxxxab"] {
-        assert_eq!(case.check(text.as_bytes()), text.len() + 1 + text.matches("ab").count());
+        assert_eq!(
+            case.check(text.as_bytes()),
+            text.len() + 1 + text.matches("ab").count()
+        );
     }
 }
 
@@ -201,11 +265,21 @@ fn sixteen_positions_at_once_rule_out_what_eight_twice_do() {
     let mut rng = StdRng::seed_from_u64(16);
     let set = KeywordSet::new(&random_words(&mut rng, 200));
     for _ in 0..20_000 {
-        let chunk: [u8; 17] = std::array::from_fn(|_| if rng.random_bool(0.7) { b"aBsKtE@_-#"[rng.random_range(0..10)] } else { rng.random() });
+        let chunk: [u8; 17] = std::array::from_fn(|_| {
+            if rng.random_bool(0.7) {
+                b"aBsKtE@_-#"[rng.random_range(0..10)]
+            } else {
+                rng.random()
+            }
+        });
         let (first, first_next) = set.windows8(chunk[..9].try_into().expect("nine bytes"));
         let (second, second_next) = set.windows8(chunk[8..].try_into().expect("nine bytes"));
         // SAFETY: SSE2 is part of every x86_64 target.
         let wide = unsafe { set.windows16(&chunk) };
-        assert_eq!(wide, (first, second | first_next, second_next), "chunk {chunk:?}");
+        assert_eq!(
+            wide,
+            (first, second | first_next, second_next),
+            "chunk {chunk:?}"
+        );
     }
 }

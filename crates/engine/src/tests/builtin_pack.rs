@@ -161,7 +161,9 @@ fn dense_segments_find_context_words_in_the_keyword_pass_alike() {
         "Contact radia.berners51@acme-corp.com for access",
         "sample card 4111 1111 1111 1111, fake ssn 078-05-1120",
     ];
-    let text: String = (0..400).map(|i| format!("{}\n", lines[i % lines.len()])).collect();
+    let text: String = (0..400)
+        .map(|i| format!("{}\n", lines[i % lines.len()]))
+        .collect();
     let segments: Vec<Segment> = text
         .split_inclusive('\n')
         .collect::<Vec<_>>()
@@ -177,7 +179,10 @@ fn dense_segments_find_context_words_in_the_keyword_pass_alike() {
     let engine = Engine::builtin();
     let mut scratch = Scratch::default();
     let found = engine.find_with(&segments[..1], &mut scratch);
-    assert!(scratch.words.indexed(), "the first segment indexes its context words");
+    assert!(
+        scratch.words.indexed(),
+        "the first segment indexes its context words"
+    );
     let mut all = found;
     all.extend(engine.find_with(&segments[1..], &mut scratch));
     assert_eq!(all, engine.find_exhaustive(&segments));

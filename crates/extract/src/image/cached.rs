@@ -38,7 +38,9 @@ pub struct CachedOcr<O = TesseractOcr> {
 
 impl<O> std::fmt::Debug for CachedOcr<O> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("CachedOcr").field("engine", &self.engine).finish_non_exhaustive()
+        f.debug_struct("CachedOcr")
+            .field("engine", &self.engine)
+            .finish_non_exhaustive()
     }
 }
 
@@ -54,7 +56,12 @@ impl<O: Ocr> CachedOcr<O> {
     /// Any OCR, with `engine` naming what produces its results (see
     /// [`TesseractOcr::engine_identity`]).
     pub fn with_engine(inner: O, engine: String, cache: Arc<dyn OcrCache>) -> Self {
-        CachedOcr { inner, engine, cache, in_flight: Mutex::new(HashMap::new()) }
+        CachedOcr {
+            inner,
+            engine,
+            cache,
+            in_flight: Mutex::new(HashMap::new()),
+        }
     }
 
     pub fn inner(&self) -> &O {

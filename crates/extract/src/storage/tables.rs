@@ -13,8 +13,8 @@
 use std::mem;
 use std::ops::Range;
 
-use dlp_domain::SegmentOrigin;
 use crate::sheet::column_letters;
+use dlp_domain::SegmentOrigin;
 
 /// HTML caps spans at these values; they also bound the bookkeeping a crafted table can cause.
 const MAX_COLSPAN: u32 = 1_000;
@@ -314,7 +314,6 @@ mod tests {
             .unwrap()
             .context
     }
-
 
     #[test]
     fn colspan_advances_and_rowspan_covers_rows_below() {

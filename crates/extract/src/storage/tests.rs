@@ -1,8 +1,8 @@
 //! Behaviour on storage-format snippets as Confluence writes them.
 
 use super::*;
-use dlp_domain::SegmentOrigin;
 use crate::{assert_consistent, joined_text};
+use dlp_domain::SegmentOrigin;
 
 fn extract(xhtml: &str) -> Vec<Segment> {
     let segments = storage_segments(xhtml, &StorageLimits::default()).expect("extracts");

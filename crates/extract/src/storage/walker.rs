@@ -10,8 +10,8 @@ use super::StorageLimits;
 use super::elements::{ElementKind, TitleRole, element_kind, title_role};
 use super::entities::{Resolved, decode_attribute_value, resolve};
 use super::tables::{BoundedText, HeaderCell, Tables};
-use dlp_domain::{Segment, SegmentOrigin};
 use crate::{ExtractError, SegmentBuilder};
+use dlp_domain::{Segment, SegmentOrigin};
 
 /// What closing an element has to undo or finish.
 #[derive(Debug)]

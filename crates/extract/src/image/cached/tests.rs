@@ -15,7 +15,11 @@ struct MemoryCache {
 
 impl OcrCache for MemoryCache {
     fn get(&self, image_sha256: &str, engine: &str) -> Option<OcrText> {
-        self.entries.lock().unwrap().get(&(image_sha256.to_owned(), engine.to_owned())).cloned()
+        self.entries
+            .lock()
+            .unwrap()
+            .get(&(image_sha256.to_owned(), engine.to_owned()))
+            .cloned()
     }
     fn put(&self, image_sha256: &str, engine: &str, text: &OcrText) {
         // One row per image, as in the store: another engine's result replaces it.
@@ -71,7 +75,11 @@ fn the_same_bytes_are_recognised_once_and_kept_under_their_hash() {
     let first = cached.recognize(&png, Format::Png).unwrap();
     let second = cached.recognize(&png, Format::Png).unwrap();
     assert_eq!(first, second);
-    assert_eq!(cached.inner().recognitions(), 1, "the second call came from the cache");
+    assert_eq!(
+        cached.inner().recognitions(),
+        1,
+        "the second call came from the cache"
+    );
 
     // Another process (a fresh CachedOcr on the same cache) does not recognise it either.
     let other = CachedOcr::new(ocr(), cache.clone());
@@ -82,19 +90,30 @@ fn the_same_bytes_are_recognised_once_and_kept_under_their_hash() {
     assert_eq!(entries.len(), 1);
     let (hash, engine) = entries.keys().next().unwrap();
     assert_eq!(hash, &hex::encode(Sha256::digest(&png)));
-    assert!(engine.starts_with("tesseract 5.") && engine.ends_with("eng preprocess 1"), "{engine}");
+    assert!(
+        engine.starts_with("tesseract 5.") && engine.ends_with("eng preprocess 1"),
+        "{engine}"
+    );
 }
 
 #[test]
 fn concurrent_requests_for_one_image_recognise_it_once() {
     let cached = CachedOcr::with_engine(counting(false), "fake 1".into(), memory());
     let results: Vec<_> = std::thread::scope(|s| {
-        let handles: Vec<_> = (0..4).map(|_| s.spawn(|| cached.recognize(b"same image", Format::Png))).collect();
-        handles.into_iter().map(|h| h.join().unwrap().unwrap()).collect()
+        let handles: Vec<_> = (0..4)
+            .map(|_| s.spawn(|| cached.recognize(b"same image", Format::Png)))
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap().unwrap())
+            .collect()
     });
     assert!(results.windows(2).all(|w| w[0] == w[1]));
     assert_eq!(cached.inner().calls.load(Ordering::SeqCst), 1);
-    assert!(cached.in_flight.lock().unwrap().is_empty(), "no gate left behind");
+    assert!(
+        cached.in_flight.lock().unwrap().is_empty(),
+        "no gate left behind"
+    );
 
     cached.recognize(b"another image", Format::Png).unwrap();
     assert_eq!(cached.inner().calls.load(Ordering::SeqCst), 2);
@@ -105,7 +124,10 @@ fn failures_are_not_cached_and_other_engines_miss() {
     let cache = memory();
     let failing = CachedOcr::with_engine(counting(true), "fake 1".into(), cache.clone());
     for _ in 0..2 {
-        assert_eq!(failing.recognize(b"img", Format::Gif).unwrap_err().kind(), "not_extracted");
+        assert_eq!(
+            failing.recognize(b"img", Format::Gif).unwrap_err().kind(),
+            "not_extracted"
+        );
     }
     assert_eq!(failing.inner().calls.load(Ordering::SeqCst), 2);
     assert!(cache.entries.lock().unwrap().is_empty());
