@@ -5,7 +5,7 @@ use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, AssertSqlSafe, Row};
 
 use super::model::{from_millis, parse_word};
-use super::{FindingFilter, FindingRecord, FindingStatus, Store, StoreError};
+use super::{FindingFilter, FindingRecord, FindingStatus, FindingSummary, Store, StoreError};
 use dlp_domain::{Category, ContentType, Finding, Location, Region, Severity};
 
 /// Every column of a finding row, in the order `record_from_row` reads them.
@@ -124,42 +124,168 @@ impl Store {
 
     /// Findings matching the filter, by id, one page at a time.
     pub async fn findings(&self, filter: &FindingFilter) -> Result<Vec<FindingRecord>, StoreError> {
-        // Only fixed fragments and numbered placeholders go into the SQL; values are bound.
-        let mut conditions: Vec<String> = Vec::new();
-        let mut binds: Vec<&str> = Vec::new();
-        for (column, value) in [
-            ("space_key", filter.space_key.as_deref()),
-            ("status", filter.status.map(FindingStatus::as_str)),
-            ("category", filter.category.map(Category::as_str)),
-            ("detector", filter.detector.as_deref()),
-            ("page_id", filter.page_id.as_deref()),
-        ] {
-            if let Some(value) = value {
-                binds.push(value);
-                conditions.push(format!("f.{column} = ${}", binds.len()));
-            }
-        }
+        let mut conditions = Conditions::of(filter);
         if let Some(after) = filter.after.as_deref() {
-            binds.push(after);
-            conditions.push(format!("f.id > ${}", binds.len()));
+            conditions.push("f.id > ?", Bind::Text(after.to_owned()));
         }
-        let where_clause = if conditions.is_empty() {
-            String::new()
-        } else {
-            format!("WHERE {}", conditions.join(" AND "))
-        };
         let limit = filter.limit.clamp(1, FindingFilter::MAX_LIMIT);
+        let (where_clause, binds) = conditions.finish();
         let sql = format!(
             "SELECT {COLUMNS} FROM findings f {where_clause} ORDER BY f.id LIMIT ${}",
             binds.len() + 1
         );
-        let mut query = sqlx::query(AssertSqlSafe(sql));
-        for value in binds {
-            query = query.bind(value);
-        }
+        let query = bind_all(sqlx::query(AssertSqlSafe(sql)), binds);
         let rows = query.bind(i64::from(limit)).fetch_all(&self.pool).await?;
         rows.iter().map(record_from_row).collect()
     }
+
+    /// One finding by id, whatever its status.
+    pub async fn finding(&self, id: &str) -> Result<Option<FindingRecord>, StoreError> {
+        let sql = format!("SELECT {COLUMNS} FROM findings f WHERE f.id = $1");
+        let row = sqlx::query(AssertSqlSafe(sql))
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(record_from_row).transpose()
+    }
+
+    /// Counts of the findings matching the filter (its `after` and `limit` are ignored).
+    pub async fn finding_summary(
+        &self,
+        filter: &FindingFilter,
+    ) -> Result<FindingSummary, StoreError> {
+        let mut summary = FindingSummary::default();
+        for column in ["category", "severity", "space_key", "detector", "status"] {
+            let (where_clause, binds) = Conditions::of(filter).finish();
+            // `column` is one of the fixed names above, never input.
+            let sql = format!(
+                "SELECT f.{column}, COUNT(*) FROM findings f {where_clause} GROUP BY f.{column}"
+            );
+            let rows = bind_all(sqlx::query(AssertSqlSafe(sql)), binds)
+                .fetch_all(&self.pool)
+                .await?;
+            let counts = match column {
+                "category" => &mut summary.by_category,
+                "severity" => &mut summary.by_severity,
+                "space_key" => &mut summary.by_space,
+                "detector" => &mut summary.by_detector,
+                _ => &mut summary.by_status,
+            };
+            for row in &rows {
+                let count: i64 = row.try_get(1)?;
+                let count =
+                    u64::try_from(count).map_err(|_| StoreError::Corrupt { column: "COUNT(*)" })?;
+                counts.insert(row.try_get(0)?, count);
+            }
+        }
+        summary.total = summary.by_status.values().sum();
+        Ok(summary)
+    }
+
+    /// A trivial query: whether the database answers (the API's readiness check).
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        sqlx::query("SELECT 1").fetch_one(&self.pool).await?;
+        Ok(())
+    }
+}
+
+/// A value bound to a numbered placeholder.
+enum Bind {
+    Text(String),
+    Real(f64),
+    Int(i64),
+}
+
+/// A WHERE clause built from fixed fragments: only the fragments below and numbered
+/// placeholders go into the SQL; every value from a filter is bound.
+#[derive(Default)]
+struct Conditions {
+    sql: Vec<String>,
+    binds: Vec<Bind>,
+}
+
+impl Conditions {
+    fn of(filter: &FindingFilter) -> Conditions {
+        let mut c = Conditions::default();
+        let text = |v: &str| Bind::Text(v.to_owned());
+        for (fragment, value) in [
+            ("f.space_key = ?", filter.space_key.as_deref()),
+            ("f.status = ?", filter.status.map(FindingStatus::as_str)),
+            ("f.category = ?", filter.category.map(Category::as_str)),
+            ("f.detector = ?", filter.detector.as_deref()),
+            ("f.page_id = ?", filter.page_id.as_deref()),
+            (
+                "f.content_type = ?",
+                filter.content_type.map(ContentType::as_str),
+            ),
+        ] {
+            if let Some(value) = value {
+                c.push(fragment, text(value));
+            }
+        }
+        if let Some(min) = filter.min_severity {
+            // Severities are stored as words: "at least" is the list of those at or above.
+            let words: Vec<&str> = Severity::ALL
+                .into_iter()
+                .filter(|s| *s >= min)
+                .map(Severity::as_str)
+                .collect();
+            let mut placeholders = Vec::new();
+            for word in words {
+                c.binds.push(text(word));
+                placeholders.push(format!("${}", c.binds.len()));
+            }
+            c.sql
+                .push(format!("f.severity IN ({})", placeholders.join(", ")));
+        }
+        if let Some(min) = filter.min_confidence {
+            c.push("f.confidence >= ?", Bind::Real(min));
+        }
+        if let Some(t) = filter.first_seen_after {
+            c.push("f.first_seen_at > ?", Bind::Int(t.timestamp_millis()));
+        }
+        if let Some(t) = filter.first_seen_before {
+            c.push("f.first_seen_at < ?", Bind::Int(t.timestamp_millis()));
+        }
+        if let Some(scan_id) = filter.scan_id.as_deref() {
+            c.push(
+                "EXISTS (SELECT 1 FROM scan_contents c WHERE c.scan_id = ? \
+                   AND c.content_type = f.content_type AND c.item_id = f.item_id)",
+                text(scan_id),
+            );
+        }
+        c
+    }
+
+    /// Adds a fragment whose one `?` becomes the next numbered placeholder.
+    fn push(&mut self, fragment: &str, value: Bind) {
+        self.binds.push(value);
+        self.sql
+            .push(fragment.replacen('?', &format!("${}", self.binds.len()), 1));
+    }
+
+    fn finish(self) -> (String, Vec<Bind>) {
+        let clause = if self.sql.is_empty() {
+            String::new()
+        } else {
+            format!("WHERE {}", self.sql.join(" AND "))
+        };
+        (clause, self.binds)
+    }
+}
+
+fn bind_all<'q>(
+    mut query: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>,
+    binds: Vec<Bind>,
+) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments> {
+    for value in binds {
+        query = match value {
+            Bind::Text(v) => query.bind(v),
+            Bind::Real(v) => query.bind(v),
+            Bind::Int(v) => query.bind(v),
+        };
+    }
+    query
 }
 
 /// The order a reviewer reads findings in: by page, then by item and the place inside it.

@@ -18,6 +18,7 @@ mod model;
 mod ocr_cache;
 mod record;
 mod scans;
+mod tokens;
 
 use sqlx::AnyPool;
 use sqlx::migrate::Migrator;
@@ -27,10 +28,11 @@ pub use audit::action as audit_action;
 pub use connect::StoreOptions;
 pub use error::StoreError;
 pub use model::{
-    AuditEvent, AuditQuery, FindingFilter, FindingRecord, FindingStatus, ItemResult, ItemStatus,
-    ItemVerdict, JobOutcome, NewAuditEvent, NewScan, RecordSummary, ScanItemRow, ScanKind,
-    ScanProgress, ScanRecord, ScanStatus,
+    AuditEvent, AuditQuery, FindingFilter, FindingRecord, FindingStatus, FindingSummary,
+    ItemResult, ItemStatus, ItemVerdict, JobOutcome, NewAuditEvent, NewScan, RecordSummary,
+    ScanItemRow, ScanKind, ScanProgress, ScanRecord, ScanStatus,
 };
+pub use tokens::{ApiTokenRecord, NewApiToken};
 
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("../../migrations/sqlite");
 static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("../../migrations/postgres");

@@ -1,10 +1,12 @@
 //! The values the store takes and gives back. Statuses are stored as the lowercase words of
 //! their `as_str`, which the migrations' CHECK constraints list.
 
+use std::collections::BTreeMap;
+
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use dlp_domain::{Category, ContentRef, Finding};
+use dlp_domain::{Category, ContentRef, ContentType, Finding, Severity};
 
 use super::StoreError;
 
@@ -230,7 +232,7 @@ pub struct FindingRecord {
 
 /// Which findings to list; every field narrows. Pages are ordered by finding id: pass the
 /// last id of a page as `after` to get the next.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct FindingFilter {
     pub space_key: Option<String>,
     pub status: Option<FindingStatus>,
@@ -238,6 +240,18 @@ pub struct FindingFilter {
     pub detector: Option<String>,
     /// The page (or blog post) itself, its comments and its attachments.
     pub page_id: Option<String>,
+    pub content_type: Option<ContentType>,
+    /// This severity and those above it.
+    pub min_severity: Option<Severity>,
+    /// Findings with at least this confidence.
+    pub min_confidence: Option<f64>,
+    /// First seen strictly after this instant.
+    pub first_seen_after: Option<DateTime<Utc>>,
+    /// First seen strictly before this instant.
+    pub first_seen_before: Option<DateTime<Utc>>,
+    /// Findings in the content items this scan covered (as `Store::scan_findings`, whatever
+    /// their status).
+    pub scan_id: Option<String>,
     pub after: Option<String>,
     /// Clamped to 1..=[`FindingFilter::MAX_LIMIT`].
     pub limit: u32,
@@ -255,10 +269,28 @@ impl Default for FindingFilter {
             category: None,
             detector: None,
             page_id: None,
+            content_type: None,
+            min_severity: None,
+            min_confidence: None,
+            first_seen_after: None,
+            first_seen_before: None,
+            scan_id: None,
             after: None,
             limit: 100,
         }
     }
+}
+
+/// How many findings match a filter, in all and by category, severity, space, detector and
+/// status (the maps hold only values that occur, in their order as words).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct FindingSummary {
+    pub total: u64,
+    pub by_category: BTreeMap<String, u64>,
+    pub by_severity: BTreeMap<String, u64>,
+    pub by_space: BTreeMap<String, u64>,
+    pub by_detector: BTreeMap<String, u64>,
+    pub by_status: BTreeMap<String, u64>,
 }
 
 /// An audit event to write. `detail` is JSON of ids, counts and safe messages only.
