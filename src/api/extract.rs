@@ -1,0 +1,28 @@
+//! Extractors that turn bad input into an [`ApiError`] (a 4xx in the API's JSON shape)
+//! before a handler runs, instead of axum's plain-text rejections.
+
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{FromRequestParts, Query};
+use axum::http::request::Parts;
+use serde::de::DeserializeOwned;
+
+use super::error::ApiError;
+
+/// `Query<T>` whose rejection is an [`ApiError::InvalidInput`]. With
+/// `#[serde(deny_unknown_fields)]` on `T`, an unknown parameter is refused too, so a typo
+/// (`severty=high`) is not silently a query for everything.
+pub struct ApiQuery<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        match Query::<T>::from_request_parts(parts, state).await {
+            Ok(Query(value)) => Ok(ApiQuery(value)),
+            Err(QueryRejection::FailedToDeserializeQueryString(e)) => {
+                Err(ApiError::InvalidInput(e.body_text()))
+            }
+            Err(other) => Err(ApiError::InvalidInput(other.body_text())),
+        }
+    }
+}
