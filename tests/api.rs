@@ -1,0 +1,464 @@
+//! The REST API over HTTP, zero2prod style: the real server on port 0 with a fresh store,
+//! the simulator scanned into it, and real requests.
+
+mod common;
+#[path = "api/helpers.rs"]
+mod helpers;
+
+use common::*;
+use confluence_dlp::config::{Settings, WorkerSettings};
+use helpers::*;
+use reqwest::StatusCode;
+use serde_json::Value;
+use sqlx::ConnectOptions;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+
+/// Settings with no site: for what needs no scan.
+fn bare_settings(dir: &std::path::Path) -> Settings {
+    Settings {
+        data_dir: dir.to_owned(),
+        server_key: Some(SERVER_KEY.to_string().into()),
+        workers: WorkerSettings {
+            heartbeat_secs: 1,
+            queue: format!("test-{}", uuid::Uuid::new_v4()),
+            ..Default::default()
+        },
+        ..Default::default()
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn health_readiness_and_metrics_need_no_token() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = spawn_server(bare_settings(dir.path())).await;
+    assert_eq!(server.get("/healthz", None).await.status(), StatusCode::OK);
+    let ready: Value = server.get("/readyz", None).await.json().await.unwrap();
+    assert_eq!(ready["status"], "ready");
+    assert_eq!(ready["store"], "sqlite");
+    assert_eq!(ready["queue"], "embedded");
+    // One refused request, so the counters have a 401 to show.
+    let _ = server.get("/api/v1/findings", None).await;
+    let metrics = server.get("/metrics", None).await;
+    assert_eq!(metrics.status(), StatusCode::OK);
+    let text = metrics.text().await.unwrap();
+    for line in [
+        r#"dlp_api_requests_total{method="GET",route="/healthz",status="200"} 1"#,
+        r#"dlp_api_requests_total{method="GET",route="/api/v1/findings",status="401"} 1"#,
+        r#"dlp_api_request_duration_seconds_count{method="GET",route="/readyz",status="200"} 1"#,
+    ] {
+        assert!(text.contains(line), "missing {line} in:\n{text}");
+    }
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn missing_unknown_and_revoked_tokens_are_401_and_a_wrong_scope_is_403() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = spawn_server(bare_settings(dir.path())).await;
+    let reader = server.token("reader", &["findings:read"]).await;
+    let auditor = server.token("auditor", &["audit:read"]).await;
+    let admin = server.token("root", &["admin"]).await;
+    assert!(reader.starts_with("dlp_") && reader.len() >= 40, "{reader}");
+
+    let path = "/api/v1/findings";
+    let no_token = server.get(path, None).await;
+    assert_eq!(
+        no_token.headers().get("www-authenticate").unwrap(),
+        "Bearer"
+    );
+    assert_eq!(
+        assert_error(no_token, StatusCode::UNAUTHORIZED).await,
+        "unauthenticated"
+    );
+    // A well-formed token no one issued, one without our prefix, and another scheme.
+    let forged = format!("dlp_{}", "A".repeat(43));
+    for token in [forged.as_str(), "not-a-token"] {
+        let r = server.get(path, Some(token)).await;
+        assert_error(r, StatusCode::UNAUTHORIZED).await;
+    }
+    let basic = server
+        .client
+        .get(format!("{}{path}", server.base))
+        .basic_auth("reader", Some(&reader))
+        .send()
+        .await
+        .unwrap();
+    assert_error(basic, StatusCode::UNAUTHORIZED).await;
+
+    let wrong_scope = server.get(path, Some(&auditor)).await;
+    assert_eq!(
+        assert_error(wrong_scope, StatusCode::FORBIDDEN).await,
+        "forbidden"
+    );
+    assert_eq!(
+        server.get(path, Some(&reader)).await.status(),
+        StatusCode::OK
+    );
+    assert_eq!(
+        server.get(path, Some(&admin)).await.status(),
+        StatusCode::OK,
+        "admin implies findings:read"
+    );
+
+    // Use is recorded; the token itself is stored nowhere.
+    let tokens = server.app.store.api_tokens().await.unwrap();
+    let used = tokens.iter().find(|t| t.name == "reader").unwrap();
+    assert!(used.last_used_at.is_some());
+    assert!(!format!("{tokens:?}").contains(&reader));
+
+    assert!(server.app.store.revoke_api_token("reader").await.unwrap());
+    let revoked = server.get(path, Some(&reader)).await;
+    assert_error(revoked, StatusCode::UNAUTHORIZED).await;
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_input_is_a_4xx_in_the_error_shape_never_a_500() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = spawn_server(bare_settings(dir.path())).await;
+    let token = server.token("reader", &["findings:read"]).await;
+    let t = Some(token.as_str());
+    for (query, code) in [
+        ("limit=0", "invalid_input"),
+        ("limit=501", "invalid_input"),
+        ("limit=-1", "invalid_input"),
+        ("limit=ten", "invalid_input"),
+        ("severity=bogus", "invalid_input"),
+        ("category=secrets", "invalid_input"),
+        ("content_type=wiki", "invalid_input"),
+        ("status=closed", "invalid_input"),
+        ("confidence_min=abc", "invalid_input"),
+        ("confidence_min=2", "invalid_input"),
+        ("first_seen_after=yesterday", "invalid_input"),
+        ("severty=high", "invalid_input"),
+        ("cursor=bm90LWEtY3Vyc29y", "invalid_cursor"),
+        ("cursor=%00%27%20OR%201%3D1", "invalid_cursor"),
+    ] {
+        let r = server.get(&format!("/api/v1/findings?{query}"), t).await;
+        assert_eq!(
+            assert_error(r, StatusCode::BAD_REQUEST).await,
+            code,
+            "{query}"
+        );
+    }
+    // Strange strings in filters are values, not SQL: nothing matches, nothing breaks.
+    let odd = server
+        .json(
+            "/api/v1/findings?space_key=%27%3B%20DROP%20TABLE%20findings%3B--",
+            &token,
+        )
+        .await;
+    assert_eq!(odd["items"].as_array().unwrap().len(), 0);
+    let r = server.get("/api/v1/findings/summary?limit=5", t).await;
+    assert_error(r, StatusCode::BAD_REQUEST).await;
+    for id in ["0123456789abcdef0123456789abcdef", "nope", "%27"] {
+        let r = server.get(&format!("/api/v1/findings/{id}"), t).await;
+        assert_eq!(assert_error(r, StatusCode::NOT_FOUND).await, "not_found");
+    }
+    let r = server.get("/api/v1/nothing-here", t).await;
+    assert_error(r, StatusCode::NOT_FOUND).await;
+    // A body beyond the limit is refused before it is read.
+    let huge = server
+        .client
+        .post(format!("{}/api/v1/findings", server.base))
+        .bearer_auth(&token)
+        .body(vec![b'x'; 2 * 1024 * 1024])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        assert_error(huge, StatusCode::PAYLOAD_TOO_LARGE).await,
+        "payload_too_large"
+    );
+    let wrong_method = server
+        .client
+        .delete(format!("{}/api/v1/findings", server.base))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_error(wrong_method, StatusCode::METHOD_NOT_ALLOWED).await;
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_token_has_a_rate_limit_answered_with_429_and_retry_after() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut settings = bare_settings(dir.path());
+    settings.api.requests_per_sec = 1;
+    settings.api.burst = 3;
+    let server = spawn_server(settings).await;
+    let busy = server.token("busy", &["findings:read"]).await;
+    let calm = server.token("calm", &["findings:read"]).await;
+    for _ in 0..3 {
+        let r = server.get("/api/v1/findings", Some(&busy)).await;
+        assert_eq!(r.status(), StatusCode::OK);
+    }
+    let limited = server.get("/api/v1/findings", Some(&busy)).await;
+    let retry_after: u64 = limited.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=2).contains(&retry_after), "{retry_after}");
+    assert_eq!(
+        assert_error(limited, StatusCode::TOO_MANY_REQUESTS).await,
+        "rate_limited"
+    );
+    let other = server.get("/api/v1/findings", Some(&calm)).await;
+    assert_eq!(
+        other.status(),
+        StatusCode::OK,
+        "another token has its own budget"
+    );
+    // Probes are not rate limited: they carry no token.
+    for _ in 0..5 {
+        assert_eq!(server.get("/healthz", None).await.status(), StatusCode::OK);
+    }
+    server.stop().await;
+}
+
+/// What both backends must answer after a scan of the sample space.
+async fn check_findings_api(server: &TestServer, outcome: &confluence_dlp::scan::ScanOutcome) {
+    let token = server.token("triage", &["findings:read"]).await;
+    let stored = server.app.store.count_findings().await.unwrap();
+    assert!(stored >= 20, "the scan found only {stored} findings");
+
+    // Paging in small pages reaches every finding once.
+    let all = all_pages(server, &token, "", 7).await;
+    assert_eq!(all.len() as i64, stored);
+    let big = all_pages(server, &token, "", 500).await;
+    assert_eq!(big, all, "page size changes nothing but the pages");
+
+    // Each item is the finding contract plus its lifecycle.
+    let first = &all[0];
+    for key in [
+        "id",
+        "detector",
+        "category",
+        "severity",
+        "confidence",
+        "masked",
+        "fingerprint",
+        "location",
+        "status",
+        "first_seen",
+        "last_seen",
+    ] {
+        assert!(first.get(key).is_some(), "{key} missing from {first}");
+    }
+    let contract: dlp_domain::Finding =
+        serde_json::from_value(first.clone()).expect("the finding contract");
+    let one = server
+        .json(&format!("/api/v1/findings/{}", contract.id), &token)
+        .await;
+    assert_eq!(&one, first);
+
+    // Filters narrow, and agree with the summary.
+    let summary = server.json("/api/v1/findings/summary", &token).await;
+    assert_eq!(summary["total"].as_i64(), Some(stored));
+    let by_category = summary["by_category"].as_object().unwrap();
+    assert!(by_category.len() >= 2, "{summary}");
+    for (category, count) in by_category {
+        let items = all_pages(server, &token, &format!("&category={category}"), 500).await;
+        assert_eq!(Some(items.len() as u64), count.as_u64(), "{category}");
+        assert!(items.iter().all(|f| f["category"] == category.as_str()));
+    }
+    let high = all_pages(server, &token, "&severity=high", 500).await;
+    assert!(
+        !high.is_empty() && high.len() < all.len(),
+        "severity narrows: {} of {}",
+        high.len(),
+        all.len()
+    );
+    assert!(
+        high.iter()
+            .all(|f| ["high", "critical"].contains(&f["severity"].as_str().unwrap()))
+    );
+    let expected_high = ["high", "critical"]
+        .iter()
+        .filter_map(|s| summary["by_severity"][s].as_u64())
+        .sum::<u64>();
+    assert_eq!(high.len() as u64, expected_high);
+
+    let page_id = contract.location.page_id.clone();
+    let on_page = all_pages(server, &token, &format!("&page_id={page_id}"), 500).await;
+    assert!(
+        !on_page.is_empty()
+            && on_page
+                .iter()
+                .all(|f| f["location"]["page_id"] == page_id.as_str())
+    );
+    let attachments = all_pages(server, &token, "&content_type=attachment", 500).await;
+    assert!(!attachments.is_empty() && attachments.len() < all.len());
+    assert!(
+        attachments
+            .iter()
+            .all(|f| f["location"]["content_type"] == "attachment")
+    );
+    let sure = all_pages(server, &token, "&confidence_min=0.9", 500).await;
+    assert!(
+        sure.iter()
+            .all(|f| f["confidence"].as_f64().unwrap() >= 0.9)
+    );
+    assert!(sure.len() < all.len());
+    let of_scan = all_pages(
+        server,
+        &token,
+        &format!("&scan_id={}&status=open", outcome.scan_id),
+        500,
+    )
+    .await;
+    assert_eq!(of_scan.len(), outcome.findings.len());
+    let none = all_pages(server, &token, "&scan_id=no-such-scan", 500).await;
+    assert!(none.is_empty());
+    let later = all_pages(
+        server,
+        &token,
+        "&first_seen_after=2999-01-01T00:00:00Z",
+        500,
+    )
+    .await;
+    assert!(later.is_empty());
+    let before = all_pages(
+        server,
+        &token,
+        "&first_seen_before=2999-01-01T00:00:00%2B02:00&space_key=ENG",
+        500,
+    )
+    .await;
+    assert_eq!(before.len(), all.len());
+
+    // No raw planted value in any answer: findings are served masked.
+    let bodies = format!("{all:?}{summary}");
+    for planted in Expected::load().planted {
+        assert!(
+            !bodies.contains(&planted.value),
+            "a raw {} value was served",
+            planted.detector
+        );
+    }
+
+    // Findings by category in /metrics come from the store.
+    let metrics = server.get("/metrics", None).await.text().await.unwrap();
+    for (category, count) in by_category {
+        let line = format!("dlp_findings{{category=\"{category}\",status=\"open\"}} {count}");
+        assert!(metrics.contains(&line), "missing {line}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn findings_are_paged_filtered_and_summarised_after_a_scan_on_sqlite() {
+    let sim = spawn_simulator(dlp_simulator::Faults::default()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let settings = settings(dir.path(), &sim.site_url());
+    let outcome = scan_sample_space(&settings).await;
+    let server = spawn_server(settings).await;
+    check_findings_api(&server, &outcome).await;
+
+    // Responses are compressed for clients that ask.
+    let token = server.token("gzip", &["findings:read"]).await;
+    let compressed = server
+        .client
+        .get(format!("{}/api/v1/findings?limit=500", server.base))
+        .bearer_auth(&token)
+        .header("accept-encoding", "gzip")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(compressed.headers()["content-encoding"], "gzip");
+
+    // A graceful stop closes the store: the embedded SQLite folds its WAL back.
+    server.stop().await;
+    assert!(
+        !dir.path().join("dlp.sqlite-wal").exists(),
+        "the store was not closed"
+    );
+}
+
+#[sqlx::test(migrations = false)]
+async fn findings_are_paged_filtered_and_summarised_on_postgres(
+    _pool: PgPoolOptions,
+    db: PgConnectOptions,
+) {
+    let sim = spawn_simulator(dlp_simulator::Faults::default()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut settings = settings(dir.path(), &sim.site_url());
+    settings.database_url = Some(db.to_url_lossy().to_string().into());
+    let outcome = scan_sample_space(&settings).await;
+    let server = spawn_server(settings).await;
+    let ready = server.json_unauthenticated("/readyz").await;
+    assert_eq!(ready["store"], "postgres");
+    check_findings_api(&server, &outcome).await;
+    let auditor = server.token("auditor", &["audit:read"]).await;
+    let r = server.get("/api/v1/findings/summary", Some(&auditor)).await;
+    assert_error(r, StatusCode::FORBIDDEN).await;
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn token_commands_print_the_token_once_and_revoke_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let cli = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_confluence-dlp"))
+            .args(args)
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("DLP_DATA_DIR", dir.path())
+            .env("DLP_SERVER_KEY", SERVER_KEY)
+            .output()
+            .unwrap()
+    };
+    let created = cli(&[
+        "token",
+        "create",
+        "--name",
+        "siem",
+        "--scope",
+        "findings:read",
+        "audit:read",
+    ]);
+    assert!(
+        created.status.success(),
+        "{}",
+        String::from_utf8_lossy(&created.stderr)
+    );
+    let stdout = String::from_utf8(created.stdout).unwrap();
+    let token = stdout.lines().last().unwrap().trim().to_owned();
+    assert!(token.starts_with("dlp_"), "{stdout}");
+    let again = cli(&["token", "create", "--name", "siem", "--scope", "admin"]);
+    assert!(!again.status.success(), "a name is never reused");
+    let bad_scope = cli(&["token", "create", "--name", "x", "--scope", "root"]);
+    assert!(!bad_scope.status.success());
+
+    let listed = cli(&["token", "list"]);
+    let list = String::from_utf8(listed.stdout).unwrap();
+    assert!(
+        list.contains("siem") && list.contains("findings:read,audit:read"),
+        "{list}"
+    );
+    assert!(!list.contains(&token), "token list shows the token");
+    // The store holds a hash, not the token.
+    let db = std::fs::read(dir.path().join("dlp.sqlite")).unwrap();
+    assert!(!String::from_utf8_lossy(&db).contains(&token));
+
+    let mut settings = bare_settings(dir.path());
+    settings.server_key = Some(SERVER_KEY.to_string().into());
+    let server = spawn_server(settings).await;
+    assert_eq!(
+        server.get("/api/v1/findings", Some(&token)).await.status(),
+        StatusCode::OK
+    );
+    let revoked = cli(&["token", "revoke", "siem"]);
+    assert!(revoked.status.success());
+    assert_error(
+        server.get("/api/v1/findings", Some(&token)).await,
+        StatusCode::UNAUTHORIZED,
+    )
+    .await;
+    assert!(
+        !cli(&["token", "revoke", "siem"]).status.success(),
+        "revoking twice is an error"
+    );
+    server.stop().await;
+}
