@@ -48,6 +48,14 @@ async fn health_readiness_and_metrics_need_no_token() {
     ] {
         assert!(text.contains(line), "missing {line} in:\n{text}");
     }
+    // A store that does not answer makes the process unready, in the error shape.
+    server.app.store.close().await;
+    let unready = server.get("/readyz", None).await;
+    assert_eq!(
+        assert_error(unready, StatusCode::SERVICE_UNAVAILABLE).await,
+        "unavailable"
+    );
+    assert_eq!(server.get("/healthz", None).await.status(), StatusCode::OK);
     server.stop().await;
 }
 
@@ -377,7 +385,7 @@ async fn findings_are_paged_filtered_and_summarised_after_a_scan_on_sqlite() {
 }
 
 #[sqlx::test(migrations = false)]
-async fn findings_are_paged_filtered_and_summarised_on_postgres(
+async fn findings_are_paged_filtered_and_summarised_on_postgres_and_redis(
     _pool: PgPoolOptions,
     db: PgConnectOptions,
 ) {
@@ -385,10 +393,17 @@ async fn findings_are_paged_filtered_and_summarised_on_postgres(
     let dir = tempfile::tempdir().unwrap();
     let mut settings = settings(dir.path(), &sim.site_url());
     settings.database_url = Some(db.to_url_lossy().to_string().into());
+    settings.redis_url = Some(redis_url().into());
+    let _cleanup = RedisQueueGuard {
+        queue: settings.workers.queue.clone(),
+    };
     let outcome = scan_sample_space(&settings).await;
     let server = spawn_server(settings).await;
     let ready = server.json_unauthenticated("/readyz").await;
-    assert_eq!(ready["store"], "postgres");
+    assert_eq!(
+        (&ready["store"], &ready["queue"]),
+        (&"postgres".into(), &"redis".into())
+    );
     check_findings_api(&server, &outcome).await;
     let auditor = server.token("auditor", &["audit:read"]).await;
     let r = server.get("/api/v1/findings/summary", Some(&auditor)).await;
