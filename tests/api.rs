@@ -477,3 +477,57 @@ async fn token_commands_print_the_token_once_and_revoke_it() {
     );
     server.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serve_stops_gracefully_on_sigterm() {
+    use tokio::io::{AsyncBufReadExt, BufReader};
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_confluence-dlp"))
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("OMP_THREAD_LIMIT", "1")
+        .env("DLP_DATA_DIR", dir.path())
+        .env("DLP_SERVER_KEY", SERVER_KEY)
+        .env("DLP_HEARTBEAT_SECS", "1")
+        .stderr(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    // `serve` names the address it bound on stderr.
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let addr = tokio::time::timeout(std::time::Duration::from_secs(60), async {
+        while let Some(line) = lines.next_line().await.unwrap() {
+            if let Some(rest) = line.strip_prefix("serving on http://") {
+                return rest.split_whitespace().next().unwrap().to_owned();
+            }
+        }
+        panic!("serve exited before listening");
+    })
+    .await
+    .expect("serve starts listening");
+    let health = reqwest::get(format!("http://{addr}/healthz"))
+        .await
+        .unwrap();
+    assert_eq!(health.status(), StatusCode::OK);
+
+    let pid = child.id().unwrap().to_string();
+    let killed = std::process::Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let status = tokio::time::timeout(std::time::Duration::from_secs(30), child.wait())
+        .await
+        .expect("serve exits within 30 s of SIGTERM")
+        .unwrap();
+    assert!(status.success(), "{status:?}");
+    // Closed as a finished command is: the embedded store folded its WAL back.
+    assert!(!dir.path().join("dlp.sqlite-wal").exists());
+    assert!(
+        reqwest::get(format!("http://{addr}/healthz"))
+            .await
+            .is_err(),
+        "still listening"
+    );
+}
