@@ -26,21 +26,29 @@ pub(crate) fn item_id_of(location: &Location) -> &str {
 }
 
 /// Inserts the finding as open, or updates the row with its id: the place, version and
-/// offsets move with edits, `first_seen_at` stays, a resolved finding is open again.
+/// offsets move with edits, `first_seen_at` stays, a resolved finding is open again. A value
+/// whose fingerprint is suppressed (a person's false positive or accepted risk) takes the
+/// suppression's status instead of open, and a finding a person closed stays closed. Returns
+/// the status the row has now.
 pub(crate) async fn upsert(
     conn: &mut AnyConnection,
     finding: &Finding,
     scan_id: &str,
     now: i64,
-) -> Result<(), StoreError> {
+) -> Result<FindingStatus, StoreError> {
     let l = &finding.location;
-    sqlx::query(
+    let row = sqlx::query(
         "INSERT INTO findings (id, detector, category, severity, confidence, masked, fingerprint, \
            space_key, content_type, item_id, page_id, page_version, comment_id, attachment_id, \
            attachment_title, path, sheet, cell, pdf_page, line, start_offset, end_offset, \
            status, first_seen_at, last_seen_at, resolved_at, last_scan_id, region) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, \
-           $18, $19, $20, $21, $22, 'open', $23, $23, NULL, $24, $25) \
+           $18, $19, $20, $21, $22, \
+           COALESCE((SELECT s.status FROM finding_suppressions s WHERE s.fingerprint = $7), 'open'), \
+           $23, $23, \
+           CASE WHEN EXISTS (SELECT 1 FROM finding_suppressions s WHERE s.fingerprint = $7) \
+             THEN $23 END, \
+           $24, $25) \
          ON CONFLICT (id) DO UPDATE SET \
            detector = excluded.detector, category = excluded.category, \
            severity = excluded.severity, confidence = excluded.confidence, \
@@ -52,8 +60,13 @@ pub(crate) async fn upsert(
            path = excluded.path, sheet = excluded.sheet, cell = excluded.cell, \
            pdf_page = excluded.pdf_page, line = excluded.line, \
            start_offset = excluded.start_offset, end_offset = excluded.end_offset, \
-           status = 'open', last_seen_at = excluded.last_seen_at, resolved_at = NULL, \
-           last_scan_id = excluded.last_scan_id, region = excluded.region",
+           last_seen_at = excluded.last_seen_at, \
+           status = CASE WHEN findings.status IN ('false_positive', 'accepted_risk') \
+             THEN findings.status ELSE excluded.status END, \
+           resolved_at = CASE WHEN findings.status IN ('false_positive', 'accepted_risk') \
+             THEN findings.resolved_at ELSE excluded.resolved_at END, \
+           last_scan_id = excluded.last_scan_id, region = excluded.region \
+         RETURNING status",
     )
     .bind(finding.id.as_str())
     .bind(finding.detector.as_str())
@@ -80,9 +93,10 @@ pub(crate) async fn upsert(
     .bind(now)
     .bind(scan_id)
     .bind(l.region.map(region_text))
-    .execute(conn)
+    .fetch_one(conn)
     .await?;
-    Ok(())
+    let status: String = row.try_get(0)?;
+    parse_word(&status, FindingStatus::parse, "findings.status")
 }
 
 fn offset(value: Option<usize>) -> Result<Option<i64>, StoreError> {

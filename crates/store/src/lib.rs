@@ -19,6 +19,7 @@ mod ocr_cache;
 mod record;
 mod scans;
 mod tokens;
+mod triage;
 
 use sqlx::AnyPool;
 use sqlx::migrate::Migrator;
@@ -33,6 +34,7 @@ pub use model::{
     ScanItemRow, ScanKind, ScanProgress, ScanRecord, ScanStatus,
 };
 pub use tokens::{ApiTokenRecord, NewApiToken};
+pub use triage::StatusChange;
 
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("../../migrations/sqlite");
 static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("../../migrations/postgres");

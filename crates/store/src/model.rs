@@ -62,8 +62,25 @@ stored_words! {
 }
 
 stored_words! {
-    /// `Resolved` when a later classification of the same item no longer finds the value.
-    FindingStatus { Open = "open", Resolved = "resolved" }
+    /// `Resolved` when a later classification of the same item no longer finds the value (or a
+    /// person says it is fixed). `FalsePositive` and `AcceptedRisk` are a person's decisions,
+    /// which re-scans keep (see `Store::set_finding_status`).
+    FindingStatus {
+        Open = "open",
+        Resolved = "resolved",
+        FalsePositive = "false_positive",
+        AcceptedRisk = "accepted_risk",
+    }
+}
+
+impl FindingStatus {
+    /// A person's decision that the value stays where it is: suppressed by fingerprint.
+    pub fn is_suppression(self) -> bool {
+        matches!(
+            self,
+            FindingStatus::FalsePositive | FindingStatus::AcceptedRisk
+        )
+    }
 }
 
 /// A scan about to start.
