@@ -408,6 +408,27 @@ async fn findings_are_paged_filtered_and_summarised_on_postgres_and_redis(
     let auditor = server.token("auditor", &["audit:read"]).await;
     let r = server.get("/api/v1/findings/summary", Some(&auditor)).await;
     assert_error(r, StatusCode::FORBIDDEN).await;
+    // Triage on PostgreSQL: the widened status constraint and the suppression (migration 0005).
+    let admin = server.token("admin", &["admin"]).await;
+    let id = outcome.findings[0].id.clone();
+    let r = server
+        .client
+        .patch(format!("{}/api/v1/findings/{id}", server.base))
+        .bearer_auth(&admin)
+        .json(&serde_json::json!({"status": "accepted_risk", "reason": "a test value"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    // Every open finding of the same value (by fingerprint) is closed with it.
+    let fingerprint = &outcome.findings[0].fingerprint;
+    let same_value = outcome
+        .findings
+        .iter()
+        .filter(|f| &f.fingerprint == fingerprint)
+        .count();
+    let summary = server.json("/api/v1/findings/summary", &admin).await;
+    assert_eq!(summary["by_status"]["accepted_risk"], same_value);
     server.stop().await;
 }
 
@@ -530,4 +551,154 @@ async fn serve_stops_gracefully_on_sigterm() {
             .is_err(),
         "still listening"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_false_positive_stays_closed_through_a_rescan_and_is_audited() {
+    let sim = spawn_simulator(dlp_simulator::Faults::default()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let settings = settings(dir.path(), &sim.site_url());
+    let first = scan_sample_space(&settings).await;
+    let server = spawn_server(settings.clone()).await;
+    let reader = server.token("reader", &["findings:read"]).await;
+    let writer = server
+        .token("alice", &["findings:write", "findings:read"])
+        .await;
+    let all = all_pages(&server, &reader, "&status=open", 500).await;
+    let fp_id = all[0]["id"].as_str().unwrap().to_owned();
+    let fingerprint = all[0]["fingerprint"].clone();
+    let same_value = all
+        .iter()
+        .filter(|f| f["fingerprint"] == fingerprint)
+        .count();
+    let other = all
+        .iter()
+        .find(|f| f["fingerprint"] != fingerprint)
+        .unwrap();
+    let ar_id = other["id"].as_str().unwrap().to_owned();
+    let patch = |id: &str, token: &str, body: &str, json: bool| {
+        let mut r = server
+            .client
+            .patch(format!("{}/api/v1/findings/{id}", server.base))
+            .bearer_auth(token)
+            .body(body.to_owned());
+        if json {
+            r = r.header("content-type", "application/json");
+        }
+        r.send()
+    };
+
+    // Bad bodies and wrong scopes change nothing.
+    let ok_body = r#"{"status":"false_positive","reason":"test fixture"}"#;
+    let r = patch(&fp_id, &reader, ok_body, true).await.unwrap();
+    assert_error(r, StatusCode::FORBIDDEN).await;
+    for body in [
+        r#"{"status":"false_positive""#,
+        r#"{"status":5}"#,
+        r#"{"status":"false_positive","reason":"x","by":"me"}"#,
+        r#"{"status":"closed"}"#,
+        r#"{"status":"false_positive"}"#,
+        r#"{"status":"accepted_risk","reason":"   "}"#,
+        "[]",
+    ] {
+        let r = patch(&fp_id, &writer, body, true).await.unwrap();
+        assert_eq!(
+            assert_error(r, StatusCode::BAD_REQUEST).await,
+            "invalid_input",
+            "{body}"
+        );
+    }
+    let r = patch(&fp_id, &writer, ok_body, false).await.unwrap();
+    assert_error(r, StatusCode::UNSUPPORTED_MEDIA_TYPE).await;
+    let r = patch("0123456789abcdef0123456789abcdef", &writer, ok_body, true)
+        .await
+        .unwrap();
+    assert_error(r, StatusCode::NOT_FOUND).await;
+    let unchanged = server
+        .json(&format!("/api/v1/findings/{fp_id}"), &reader)
+        .await;
+    assert_eq!(unchanged["status"], "open");
+
+    // A false positive; an accepted risk taken back.
+    let r = patch(&fp_id, &writer, ok_body, true).await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let closed: Value = r.json().await.unwrap();
+    assert_eq!(closed["status"], "false_positive");
+    assert!(closed["resolved_at"].is_string());
+    let risk = r#"{"status":"accepted_risk","reason":"owned by the test"}"#;
+    assert_eq!(
+        patch(&ar_id, &writer, risk, true).await.unwrap().status(),
+        StatusCode::OK
+    );
+    let reopened = patch(&ar_id, &writer, r#"{"status":"open"}"#, true)
+        .await
+        .unwrap();
+    let reopened: Value = reopened.json().await.unwrap();
+    assert_eq!(
+        (&reopened["status"], &reopened["resolved_at"]),
+        (&"open".into(), &Value::Null)
+    );
+
+    // Audited with the token's name and the reason.
+    let events = server
+        .app
+        .store
+        .audit_events(&dlp_store::AuditQuery {
+            limit: 1000,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let changes: Vec<_> = events
+        .iter()
+        .filter(|e| e.action == "finding.status_changed")
+        .collect();
+    assert_eq!(changes.len(), 3, "{changes:?}");
+    assert!(changes.iter().all(|e| e.actor == "alice"));
+    assert_eq!(changes[0].subject.as_deref(), Some(fp_id.as_str()));
+    assert_eq!(changes[0].detail["reason"], "test fixture");
+    assert_eq!(
+        (&changes[0].detail["from"], &changes[0].detail["to"]),
+        (&"open".into(), &"false_positive".into())
+    );
+
+    // Forget what was classified, as a rule change would, so the re-scan classifies every item
+    // again and finds the false positive's value again.
+    let db = sqlx::SqlitePool::connect(&format!(
+        "sqlite://{}",
+        dir.path().join("dlp.sqlite").display()
+    ))
+    .await
+    .unwrap();
+    sqlx::query("DELETE FROM content_state")
+        .execute(&db)
+        .await
+        .unwrap();
+    db.close().await;
+    let second = scan_sample_space(&settings).await;
+    assert_eq!(
+        second.progress.unchanged, 0,
+        "the re-scan classified everything again"
+    );
+    let ids: Vec<&str> = second.findings.iter().map(|f| f.id.as_str()).collect();
+    assert!(
+        !ids.contains(&fp_id.as_str()),
+        "the false positive was reported again"
+    );
+    assert!(
+        ids.contains(&ar_id.as_str()),
+        "the reopened finding is reported"
+    );
+    assert_eq!(second.findings.len(), first.findings.len() - same_value);
+    let after = server
+        .json(&format!("/api/v1/findings/{fp_id}"), &reader)
+        .await;
+    assert_eq!(after["status"], "false_positive");
+    let still_open = server
+        .json(&format!("/api/v1/findings/{ar_id}"), &reader)
+        .await;
+    assert_eq!(still_open["status"], "open");
+    let summary = server.json("/api/v1/findings/summary", &reader).await;
+    assert_eq!(summary["by_status"]["false_positive"], same_value);
+    server.stop().await;
 }

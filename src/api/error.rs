@@ -30,6 +30,8 @@ pub enum ApiError {
     InvalidCursor,
     #[error("the request body is larger than this API accepts")]
     PayloadTooLarge,
+    #[error("the request body must be JSON, with Content-Type: application/json")]
+    UnsupportedMediaType,
     #[error("too many requests for this token; retry after {retry_after_secs} s")]
     RateLimited { retry_after_secs: u64 },
     /// A dependency (store, queue) does not answer: for the readiness check.
@@ -48,6 +50,7 @@ impl ApiError {
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::InvalidInput(_) | ApiError::InvalidCursor => StatusCode::BAD_REQUEST,
             ApiError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -62,6 +65,7 @@ impl ApiError {
             ApiError::InvalidInput(_) => "invalid_input",
             ApiError::InvalidCursor => "invalid_cursor",
             ApiError::PayloadTooLarge => "payload_too_large",
+            ApiError::UnsupportedMediaType => "unsupported_media_type",
             ApiError::RateLimited { .. } => "rate_limited",
             ApiError::Unavailable(_) => "unavailable",
             ApiError::Internal(_) => "internal",

@@ -1,4 +1,5 @@
-//! `GET /api/v1/findings`, `/findings/summary` and `/findings/{id}` (scope `findings:read`).
+//! `GET /api/v1/findings`, `/findings/summary` and `/findings/{id}` (scope `findings:read`);
+//! `PATCH /findings/{id}` (scope `findings:write`).
 //!
 //! Each item is the finding contract (docs/ARCHITECTURE.md) with its `status`, `first_seen`
 //! and `last_seen`. Paging is by cursor over the finding id: `next_cursor` is opaque to the
@@ -12,13 +13,13 @@ use axum::extract::{Extension, Path, State};
 use base64::Engine as _;
 use chrono::{DateTime, Utc};
 use dlp_domain::{Category, ContentType, Finding, Severity};
-use dlp_store::{FindingFilter, FindingRecord, FindingStatus, FindingSummary};
+use dlp_store::{FindingFilter, FindingRecord, FindingStatus, FindingSummary, StatusChange};
 use serde::{Deserialize, Serialize};
 
 use super::ApiState;
 use super::auth::{Caller, Scope};
 use super::error::ApiError;
-use super::extract::ApiQuery;
+use super::extract::{ApiJson, ApiQuery};
 
 pub const MAX_LIMIT: u32 = 500;
 const DEFAULT_LIMIT: u32 = 100;
@@ -124,15 +125,80 @@ pub async fn summary(
     ))
 }
 
+/// The body of `PATCH /findings/{id}`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StatusBody {
+    status: String,
+    reason: Option<String>,
+}
+
+/// Longest reason kept: it goes into the audit trail.
+const MAX_REASON: usize = 1000;
+
+/// `PATCH /api/v1/findings/{id}` (scope `findings:write`): a person's decision, audited with
+/// the token's name. A false positive or an accepted risk needs a reason and becomes a
+/// suppression by fingerprint, so the next scan does not open the finding again.
+pub async fn patch(
+    State(state): State<Arc<ApiState>>,
+    Extension(caller): Extension<Caller>,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<StatusBody>,
+) -> Result<Json<FindingView>, ApiError> {
+    caller.require(Scope::FindingsWrite)?;
+    let allowed: Vec<&str> = FindingStatus::ALL.iter().map(|s| s.as_str()).collect();
+    let status = FindingStatus::parse(&body.status).ok_or_else(|| {
+        ApiError::InvalidInput(format!("status must be one of: {}", allowed.join(", ")))
+    })?;
+    let reason = body
+        .reason
+        .map(|r| r.trim().to_owned())
+        .filter(|r| !r.is_empty());
+    if status.is_suppression() && reason.is_none() {
+        return Err(ApiError::InvalidInput(format!(
+            "a reason is required for {status}"
+        )));
+    }
+    if reason
+        .as_ref()
+        .is_some_and(|r| r.chars().count() > MAX_REASON)
+    {
+        return Err(ApiError::InvalidInput(format!(
+            "reason is at most {MAX_REASON} characters"
+        )));
+    }
+    if !is_finding_id(&id) {
+        return Err(NOT_FOUND);
+    }
+    let change = StatusChange {
+        finding_id: id,
+        status,
+        reason,
+        actor: caller.name,
+    };
+    let record = state
+        .app
+        .store
+        .set_finding_status(&change)
+        .await?
+        .ok_or(NOT_FOUND)?;
+    Ok(Json(record.into()))
+}
+
+const NOT_FOUND: ApiError = ApiError::NotFound("no finding with that id");
+
+/// Ids are 32 hex characters: anything else is no finding, and need not reach the store.
+fn is_finding_id(id: &str) -> bool {
+    id.len() == 32 && id.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
 pub async fn get(
     State(state): State<Arc<ApiState>>,
     Extension(caller): Extension<Caller>,
     Path(id): Path<String>,
 ) -> Result<Json<FindingView>, ApiError> {
     caller.require(Scope::FindingsRead)?;
-    const NOT_FOUND: ApiError = ApiError::NotFound("no finding with that id");
-    // Ids are 32 hex characters: anything else is no finding, and need not reach the store.
-    if id.len() != 32 || !id.bytes().all(|b| b.is_ascii_hexdigit()) {
+    if !is_finding_id(&id) {
         return Err(NOT_FOUND);
     }
     let record = state.app.store.finding(&id).await?.ok_or(NOT_FOUND)?;

@@ -145,7 +145,10 @@ pub fn router(state: Arc<ApiState>) -> Router {
     let api = Router::new()
         .route("/api/v1/findings", get(findings::list))
         .route("/api/v1/findings/summary", get(findings::summary))
-        .route("/api/v1/findings/{id}", get(findings::get))
+        .route(
+            "/api/v1/findings/{id}",
+            get(findings::get).patch(findings::patch),
+        )
         .route_layer(from_fn_with_state(state.clone(), auth::authenticate));
     Router::new()
         .route("/healthz", get(health::healthz))
