@@ -1,6 +1,6 @@
 //! The composition root: every part a process needs, built from [`Settings`] in one place.
 //!
-//! The CLI commands, `serve` (coming) and the tests all build an [`App`]; nothing else opens a
+//! The CLI commands, `serve` and the tests all build an [`App`]; nothing else opens a
 //! store, a queue or a Confluence client, loads the rule pack or starts Tesseract. Each
 //! backend choice (SQLite or PostgreSQL, embedded queue or Redis) is made here, once, by what
 //! the settings hold.
@@ -19,7 +19,7 @@ use secrecy::ExposeSecret;
 use url::Url;
 
 use crate::config::{ConfigError, Settings};
-use crate::keys::Keys;
+use crate::keys::{Keys, TokenHasher};
 
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
@@ -46,6 +46,8 @@ pub struct App {
     pub workers: Arc<WorkerDeps>,
     /// How this process runs its worker pool.
     pub pool: PoolOptions,
+    /// Hashes API tokens under their purpose key (`serve`, `token`).
+    pub token_hasher: TokenHasher,
 }
 
 impl std::fmt::Debug for App {
@@ -103,6 +105,7 @@ impl App {
             heartbeat,
             poll_interval: Duration::from_millis(200),
         };
+        let token_hasher = keys.token_hasher();
         Ok(App {
             settings,
             store,
@@ -110,6 +113,7 @@ impl App {
             confluence,
             workers,
             pool,
+            token_hasher,
         })
     }
 

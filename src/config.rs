@@ -5,6 +5,7 @@
 //! The choice of backends is made here, once: no `REDIS_URL` means the embedded job queue,
 //! no `DATABASE_URL` means the SQLite file under `data_dir`.
 
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -42,6 +43,9 @@ pub struct Settings {
     /// bytes, hex. Unset: generated once and kept in `DATA_DIR/server.key`. Every process of a
     /// deployment must share it, or the same value fingerprints differently.
     pub server_key: Option<SecretString>,
+    /// Where `serve` listens (`DLP_LISTEN`, `--listen`); loopback unless chosen otherwise.
+    pub listen: SocketAddr,
+    pub api: ApiSettings,
     pub confluence: ConfluenceSettings,
     pub workers: WorkerSettings,
     pub rules: RuleSettings,
@@ -66,6 +70,31 @@ pub struct ConfluenceSettings {
     /// Largest attachment downloaded and extracted (local files too): one limit, so nothing
     /// is fetched only to be refused.
     pub max_download_bytes: u64,
+}
+
+/// The REST API's limits (`serve`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ApiSettings {
+    /// Requests a second each token may make on average (per API process)...
+    pub requests_per_sec: u32,
+    /// ...in bursts of up to this many.
+    pub burst: u32,
+    /// A request not answered in this time gets a 408.
+    pub request_timeout_secs: u64,
+    /// Larger request bodies get a 413 before they are read.
+    pub max_body_bytes: usize,
+}
+
+impl Default for ApiSettings {
+    fn default() -> Self {
+        ApiSettings {
+            requests_per_sec: 20,
+            burst: 50,
+            request_timeout_secs: 30,
+            max_body_bytes: 64 * 1024,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -102,6 +131,8 @@ impl Default for Settings {
             database_url: None,
             redis_url: None,
             server_key: None,
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            api: ApiSettings::default(),
             confluence: ConfluenceSettings::default(),
             workers: WorkerSettings::default(),
             rules: RuleSettings::default(),
@@ -186,6 +217,12 @@ impl Settings {
         if let Some(v) = get("REDIS_URL") {
             self.redis_url = Some(secret(v));
         }
+        if let Some(v) = get("DLP_LISTEN") {
+            self.listen = v.trim().parse().map_err(|_| ConfigError::Invalid {
+                name: "DLP_LISTEN",
+                reason: "not an address and port, e.g. 127.0.0.1:8080".into(),
+            })?;
+        }
         if let Some(v) = get("DLP_SERVER_KEY") {
             self.server_key = Some(secret(v));
         }
@@ -245,6 +282,12 @@ impl Settings {
             return Err(ConfigError::Invalid {
                 name: "confluence.max_requests_per_sec",
                 reason: "must be a positive number".into(),
+            });
+        }
+        if self.api.requests_per_sec == 0 || self.api.burst == 0 {
+            return Err(ConfigError::Invalid {
+                name: "api.requests_per_sec, api.burst",
+                reason: "must be at least 1".into(),
             });
         }
         if self.confluence.page_limit == 0 || self.confluence.page_limit > 250 {
@@ -389,6 +432,21 @@ mod tests {
         };
         fresh.ensure_data_dir().unwrap();
         assert_eq!(mode(&fresh.data_dir), 0o700);
+    }
+
+    #[test]
+    fn the_listen_address_defaults_to_loopback_and_comes_from_dlp_listen() {
+        let mut s = Settings::default();
+        assert_eq!(s.listen.to_string(), "127.0.0.1:8080");
+        s.apply_env(|k| (k == "DLP_LISTEN").then(|| "0.0.0.0:9000".to_string()))
+            .unwrap();
+        assert_eq!(s.listen.to_string(), "0.0.0.0:9000");
+        let err = s
+            .apply_env(|k| (k == "DLP_LISTEN").then(|| "localhost".to_string()))
+            .unwrap_err();
+        assert!(err.to_string().contains("DLP_LISTEN"), "{err}");
+        let from_file: Settings = toml::from_str("listen = \"127.0.0.1:0\"").unwrap();
+        assert_eq!(from_file.listen.port(), 0);
     }
 
     #[test]

@@ -7,7 +7,7 @@
 //! the server key itself the fingerprint key, the fingerprint of a value that happened to equal
 //! a purpose label would be that purpose's key.
 //!
-//! Purposes to come (API token hashes, webhook replay protection) get their label here too.
+//! Purposes to come (webhook replay protection) get their label here too.
 
 use dlp_engine::Fingerprinter;
 use dlp_jobs::Sealer;
@@ -24,6 +24,9 @@ enum Purpose {
     Fingerprint,
     /// XChaCha20-Poly1305 key of job payloads and OCR cache entries.
     Seal,
+    /// HMAC key of API token hashes: the store keeps only these, so a copy of it lets no one
+    /// call the API, and without the server key its hashes cannot be tested against guesses.
+    ApiToken,
 }
 
 impl Purpose {
@@ -31,6 +34,7 @@ impl Purpose {
         match self {
             Purpose::Fingerprint => b"confluence-dlp value fingerprint v1",
             Purpose::Seal => b"confluence-dlp job payload seal v1",
+            Purpose::ApiToken => b"confluence-dlp api token hash v1",
         }
     }
 }
@@ -110,6 +114,35 @@ impl Keys {
     pub fn sealer(&self) -> Sealer {
         Sealer::new(&self.derive(Purpose::Seal))
     }
+
+    /// Hashes API tokens for the store.
+    pub fn token_hasher(&self) -> TokenHasher {
+        TokenHasher {
+            key: std::sync::Arc::new(self.derive(Purpose::ApiToken)),
+        }
+    }
+}
+
+/// HMAC-SHA256 of API tokens under their purpose key, as hex: what the store keeps and looks
+/// a request's token up by. `Debug` never shows the key.
+#[derive(Clone)]
+pub struct TokenHasher {
+    key: std::sync::Arc<SecretBox<[u8; 32]>>,
+}
+
+impl std::fmt::Debug for TokenHasher {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("TokenHasher(..)")
+    }
+}
+
+impl TokenHasher {
+    pub fn hash(&self, token: &str) -> String {
+        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(self.key.expose_secret())
+            .expect("HMAC accepts keys of any length");
+        mac.update(token.as_bytes());
+        hex::encode(mac.finalize().into_bytes())
+    }
 }
 
 #[cfg(test)]
@@ -162,6 +195,24 @@ mod tests {
         assert_ne!(
             &fingerprint.expose_secret()[..],
             keys.server.expose_secret()
+        );
+        let token = keys.derive(Purpose::ApiToken);
+        assert_ne!(token.expose_secret(), fingerprint.expose_secret());
+        assert_ne!(token.expose_secret(), seal.expose_secret());
+        // A token hash depends on the server key, and is not the token's fingerprint.
+        let hash = keys.token_hasher().hash("dlp_x");
+        assert_eq!(hash.len(), 64);
+        assert_ne!(
+            hash,
+            Keys::from_hex(&HEX.replace("00", "ff"))
+                .unwrap()
+                .token_hasher()
+                .hash("dlp_x")
+        );
+        assert_ne!(
+            hash,
+            keys.fingerprinter()
+                .fingerprint(Normalization::AsIs, "dlp_x")
         );
         // The flaw derivation closes: a value equal to a purpose label fingerprints to
         // something other than that purpose's key.

@@ -6,6 +6,7 @@
 //! `dlp_workers` (fetch, extract, classify, record); `scan` runs a whole scan from start to
 //! summary.
 
+pub mod api;
 pub mod app;
 pub mod cli;
 pub mod config;

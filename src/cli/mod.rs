@@ -6,6 +6,7 @@
 mod output;
 mod rules;
 mod scan;
+mod serve;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -39,6 +40,10 @@ pub enum Command {
     Scan(ScanArgs),
     /// Run a pool of workers that takes scan jobs from the queue until interrupted.
     Worker(WorkerArgs),
+    /// Serve the REST API (--listen, DLP_LISTEN) with a worker pool beside it, until SIGTERM or Ctrl-C.
+    Serve(serve::ServeArgs),
+    /// Create, list and revoke API tokens.
+    Token(serve::TokenArgs),
     /// Serve sample spaces from disk over the Confluence Cloud REST API (for tests and demos).
     Simulate(SimulateArgs),
     /// Apply database migrations and exit.
@@ -189,6 +194,8 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Scan(args) => scan::command(settings, args).await,
         Command::Worker(args) => scan::worker_command(settings, args).await,
+        Command::Serve(args) => serve::command(settings, args).await,
+        Command::Token(args) => serve::token_command(settings, args).await,
         Command::Simulate(args) => simulate(args).await,
         Command::Rules(args) => rules::command(&settings, args),
         Command::Migrate => {

@@ -173,6 +173,26 @@ impl JobQueue {
         }
     }
 
+    /// Whether the queue's backend answers a trivial command (the API's readiness check).
+    pub async fn ping(&self) -> Result<(), QueueError> {
+        match self {
+            JobQueue::Embedded(storage) => {
+                sqlx::query("SELECT 1")
+                    .execute(storage.pool())
+                    .await
+                    .map_err(|e| QueueError::EmbeddedSetup(e.to_string()))?;
+            }
+            JobQueue::Redis(storage) => {
+                let mut conn = storage.clone().get_connection().clone();
+                redis::cmd("PING")
+                    .query_async::<String>(&mut conn)
+                    .await
+                    .map_err(|e| QueueError::Redis(redis_error_kind(&e)))?;
+            }
+        }
+        Ok(())
+    }
+
     pub fn kind(&self) -> &'static str {
         match self {
             JobQueue::Embedded(_) => "embedded",

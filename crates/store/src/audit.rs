@@ -19,6 +19,10 @@ pub mod action {
     pub const FINDING_OPENED: &str = "finding.opened";
     pub const FINDING_REOPENED: &str = "finding.reopened";
     pub const FINDING_RESOLVED: &str = "finding.resolved";
+    /// A value a person suppressed was found, and recorded under their decision.
+    pub const FINDING_SUPPRESSED: &str = "finding.suppressed";
+    /// A person changed a finding's status (the API's PATCH), with their reason.
+    pub const FINDING_STATUS_CHANGED: &str = "finding.status_changed";
 }
 
 /// The actor of what workers record.

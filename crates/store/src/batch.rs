@@ -273,7 +273,12 @@ async fn record_round(
                     Some(FindingStatus::Resolved) => {
                         Some((action::FINDING_REOPENED, &mut summary.reopened))
                     }
-                    Some(FindingStatus::Open) => None,
+                    // Open stays open; a person's decision stays (the upsert keeps it).
+                    Some(
+                        FindingStatus::Open
+                        | FindingStatus::FalsePositive
+                        | FindingStatus::AcceptedRisk,
+                    ) => None,
                 };
                 if let Some((action, counter)) = change {
                     *counter += 1;

@@ -19,6 +19,10 @@ pub enum StoreError {
     #[error("database migration failed")]
     Migrate(#[from] sqlx::migrate::MigrateError),
 
+    /// A name that must be unique (an API token's) is already taken.
+    #[error("that name is already taken")]
+    NameTaken,
+
     #[error("no scan with id {scan_id}")]
     UnknownScan { scan_id: String },
 

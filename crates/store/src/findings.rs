@@ -6,7 +6,7 @@ use sqlx::{AnyConnection, AssertSqlSafe, Row};
 
 use super::batch::{rows_per_statement, values};
 use super::model::{from_millis, parse_word};
-use super::{FindingFilter, FindingRecord, FindingStatus, Store, StoreError};
+use super::{FindingFilter, FindingRecord, FindingStatus, FindingSummary, Store, StoreError};
 use dlp_domain::{Category, ContentType, Finding, Location, Region, Severity};
 
 /// Every column of a finding row, in the order `record_from_row` reads them.
@@ -27,14 +27,77 @@ pub(crate) fn item_id_of(location: &Location) -> &str {
 }
 
 /// Inserts the finding as open, or updates the row with its id: the place, version and
-/// offsets move with edits, `first_seen_at` stays, a resolved finding is open again.
+/// offsets move with edits, `first_seen_at` stays, a resolved finding is open again. A value
+/// whose fingerprint is suppressed (a person's false positive or accepted risk) takes the
+/// suppression's status instead of open, and a finding a person closed stays closed. Returns
+/// the status the row has now.
 pub(crate) async fn upsert(
     conn: &mut AnyConnection,
     finding: &Finding,
     scan_id: &str,
     now: i64,
-) -> Result<(), StoreError> {
-    upsert_many(conn, &[finding], scan_id, now).await
+) -> Result<FindingStatus, StoreError> {
+    let l = &finding.location;
+    let row = sqlx::query(
+        "INSERT INTO findings (id, detector, category, severity, confidence, masked, fingerprint, \
+           space_key, content_type, item_id, page_id, page_version, comment_id, attachment_id, \
+           attachment_title, path, sheet, cell, pdf_page, line, start_offset, end_offset, \
+           status, first_seen_at, last_seen_at, resolved_at, last_scan_id, region) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, \
+           $18, $19, $20, $21, $22, \
+           COALESCE((SELECT s.status FROM finding_suppressions s WHERE s.fingerprint = $7), 'open'), \
+           $23, $23, \
+           CASE WHEN EXISTS (SELECT 1 FROM finding_suppressions s WHERE s.fingerprint = $7) \
+             THEN $23 END, \
+           $24, $25) \
+         ON CONFLICT (id) DO UPDATE SET \
+           detector = excluded.detector, category = excluded.category, \
+           severity = excluded.severity, confidence = excluded.confidence, \
+           masked = excluded.masked, fingerprint = excluded.fingerprint, \
+           space_key = excluded.space_key, content_type = excluded.content_type, \
+           item_id = excluded.item_id, page_id = excluded.page_id, \
+           page_version = excluded.page_version, comment_id = excluded.comment_id, \
+           attachment_id = excluded.attachment_id, attachment_title = excluded.attachment_title, \
+           path = excluded.path, sheet = excluded.sheet, cell = excluded.cell, \
+           pdf_page = excluded.pdf_page, line = excluded.line, \
+           start_offset = excluded.start_offset, end_offset = excluded.end_offset, \
+           last_seen_at = excluded.last_seen_at, \
+           status = CASE WHEN findings.status IN ('false_positive', 'accepted_risk') \
+             THEN findings.status ELSE excluded.status END, \
+           resolved_at = CASE WHEN findings.status IN ('false_positive', 'accepted_risk') \
+             THEN findings.resolved_at ELSE excluded.resolved_at END, \
+           last_scan_id = excluded.last_scan_id, region = excluded.region \
+         RETURNING status",
+    )
+    .bind(finding.id.as_str())
+    .bind(finding.detector.as_str())
+    .bind(finding.category.as_str())
+    .bind(finding.severity.as_str())
+    .bind(finding.confidence)
+    .bind(finding.masked.as_str())
+    .bind(finding.fingerprint.as_str())
+    .bind(l.space_key.as_str())
+    .bind(l.content_type.as_str())
+    .bind(item_id_of(l))
+    .bind(l.page_id.as_str())
+    .bind(l.page_version.map(i64::from))
+    .bind(l.comment_id.as_deref())
+    .bind(l.attachment_id.as_deref())
+    .bind(l.attachment_title.as_deref())
+    .bind(l.path.as_deref())
+    .bind(l.sheet.as_deref())
+    .bind(l.cell.as_deref())
+    .bind(l.pdf_page.map(i64::from))
+    .bind(l.line.map(i64::from))
+    .bind(offset(l.start)?)
+    .bind(offset(l.end)?)
+    .bind(now)
+    .bind(scan_id)
+    .bind(l.region.map(region_text))
+    .fetch_one(conn)
+    .await?;
+    let status: String = row.try_get(0)?;
+    parse_word(&status, FindingStatus::parse, "findings.status")
 }
 
 /// [`upsert`] for many findings, a few hundred rows per statement. The ids must be distinct:
@@ -45,8 +108,13 @@ pub(crate) async fn upsert_many(
     scan_id: &str,
     now: i64,
 ) -> Result<(), StoreError> {
+    // As in `upsert`: a suppressed fingerprint is recorded under its suppression's status, and
+    // a finding a person closed stays closed.
     const ROW: &str = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, \
-                       'open', ?, ?, NULL, ?, ?)";
+                       COALESCE((SELECT s.status FROM finding_suppressions s WHERE s.fingerprint = ?), 'open'), \
+                       ?, ?, \
+                       CASE WHEN EXISTS (SELECT 1 FROM finding_suppressions s WHERE s.fingerprint = ?) THEN ? END, \
+                       ?, ?)";
     for chunk in findings.chunks(rows_per_statement(ROW)) {
         let sql = format!(
             "INSERT INTO findings (id, detector, category, severity, confidence, masked, \
@@ -66,7 +134,11 @@ pub(crate) async fn upsert_many(
                path = excluded.path, sheet = excluded.sheet, cell = excluded.cell, \
                pdf_page = excluded.pdf_page, line = excluded.line, \
                start_offset = excluded.start_offset, end_offset = excluded.end_offset, \
-               status = 'open', last_seen_at = excluded.last_seen_at, resolved_at = NULL, \
+               last_seen_at = excluded.last_seen_at, \
+               status = CASE WHEN findings.status IN ('false_positive', 'accepted_risk') \
+                 THEN findings.status ELSE excluded.status END, \
+               resolved_at = CASE WHEN findings.status IN ('false_positive', 'accepted_risk') \
+                 THEN findings.resolved_at ELSE excluded.resolved_at END, \
                last_scan_id = excluded.last_scan_id, region = excluded.region",
             values(ROW, chunk.len())
         );
@@ -96,8 +168,11 @@ pub(crate) async fn upsert_many(
                 .bind(l.line.map(i64::from))
                 .bind(offset(l.start)?)
                 .bind(offset(l.end)?)
-                // first_seen_at and last_seen_at
+                // status (a suppression's), first_seen_at, last_seen_at, resolved_at
+                .bind(finding.fingerprint.as_str())
                 .bind(now)
+                .bind(now)
+                .bind(finding.fingerprint.as_str())
                 .bind(now)
                 .bind(scan_id)
                 .bind(l.region.map(region_text));
@@ -146,42 +221,168 @@ impl Store {
 
     /// Findings matching the filter, by id, one page at a time.
     pub async fn findings(&self, filter: &FindingFilter) -> Result<Vec<FindingRecord>, StoreError> {
-        // Only fixed fragments and numbered placeholders go into the SQL; values are bound.
-        let mut conditions: Vec<String> = Vec::new();
-        let mut binds: Vec<&str> = Vec::new();
-        for (column, value) in [
-            ("space_key", filter.space_key.as_deref()),
-            ("status", filter.status.map(FindingStatus::as_str)),
-            ("category", filter.category.map(Category::as_str)),
-            ("detector", filter.detector.as_deref()),
-            ("page_id", filter.page_id.as_deref()),
-        ] {
-            if let Some(value) = value {
-                binds.push(value);
-                conditions.push(format!("f.{column} = ${}", binds.len()));
-            }
-        }
+        let mut conditions = Conditions::of(filter);
         if let Some(after) = filter.after.as_deref() {
-            binds.push(after);
-            conditions.push(format!("f.id > ${}", binds.len()));
+            conditions.push("f.id > ?", Bind::Text(after.to_owned()));
         }
-        let where_clause = if conditions.is_empty() {
-            String::new()
-        } else {
-            format!("WHERE {}", conditions.join(" AND "))
-        };
         let limit = filter.limit.clamp(1, FindingFilter::MAX_LIMIT);
+        let (where_clause, binds) = conditions.finish();
         let sql = format!(
             "SELECT {COLUMNS} FROM findings f {where_clause} ORDER BY f.id LIMIT ${}",
             binds.len() + 1
         );
-        let mut query = sqlx::query(AssertSqlSafe(sql));
-        for value in binds {
-            query = query.bind(value);
-        }
+        let query = bind_all(sqlx::query(AssertSqlSafe(sql)), binds);
         let rows = query.bind(i64::from(limit)).fetch_all(&self.pool).await?;
         rows.iter().map(record_from_row).collect()
     }
+
+    /// One finding by id, whatever its status.
+    pub async fn finding(&self, id: &str) -> Result<Option<FindingRecord>, StoreError> {
+        let sql = format!("SELECT {COLUMNS} FROM findings f WHERE f.id = $1");
+        let row = sqlx::query(AssertSqlSafe(sql))
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(record_from_row).transpose()
+    }
+
+    /// Counts of the findings matching the filter (its `after` and `limit` are ignored).
+    pub async fn finding_summary(
+        &self,
+        filter: &FindingFilter,
+    ) -> Result<FindingSummary, StoreError> {
+        let mut summary = FindingSummary::default();
+        for column in ["category", "severity", "space_key", "detector", "status"] {
+            let (where_clause, binds) = Conditions::of(filter).finish();
+            // `column` is one of the fixed names above, never input.
+            let sql = format!(
+                "SELECT f.{column}, COUNT(*) FROM findings f {where_clause} GROUP BY f.{column}"
+            );
+            let rows = bind_all(sqlx::query(AssertSqlSafe(sql)), binds)
+                .fetch_all(&self.pool)
+                .await?;
+            let counts = match column {
+                "category" => &mut summary.by_category,
+                "severity" => &mut summary.by_severity,
+                "space_key" => &mut summary.by_space,
+                "detector" => &mut summary.by_detector,
+                _ => &mut summary.by_status,
+            };
+            for row in &rows {
+                let count: i64 = row.try_get(1)?;
+                let count =
+                    u64::try_from(count).map_err(|_| StoreError::Corrupt { column: "COUNT(*)" })?;
+                counts.insert(row.try_get(0)?, count);
+            }
+        }
+        summary.total = summary.by_status.values().sum();
+        Ok(summary)
+    }
+
+    /// A trivial query: whether the database answers (the API's readiness check).
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        sqlx::query("SELECT 1").fetch_one(&self.pool).await?;
+        Ok(())
+    }
+}
+
+/// A value bound to a numbered placeholder.
+enum Bind {
+    Text(String),
+    Real(f64),
+    Int(i64),
+}
+
+/// A WHERE clause built from fixed fragments: only the fragments below and numbered
+/// placeholders go into the SQL; every value from a filter is bound.
+#[derive(Default)]
+struct Conditions {
+    sql: Vec<String>,
+    binds: Vec<Bind>,
+}
+
+impl Conditions {
+    fn of(filter: &FindingFilter) -> Conditions {
+        let mut c = Conditions::default();
+        let text = |v: &str| Bind::Text(v.to_owned());
+        for (fragment, value) in [
+            ("f.space_key = ?", filter.space_key.as_deref()),
+            ("f.status = ?", filter.status.map(FindingStatus::as_str)),
+            ("f.category = ?", filter.category.map(Category::as_str)),
+            ("f.detector = ?", filter.detector.as_deref()),
+            ("f.page_id = ?", filter.page_id.as_deref()),
+            (
+                "f.content_type = ?",
+                filter.content_type.map(ContentType::as_str),
+            ),
+        ] {
+            if let Some(value) = value {
+                c.push(fragment, text(value));
+            }
+        }
+        if let Some(min) = filter.min_severity {
+            // Severities are stored as words: "at least" is the list of those at or above.
+            let words: Vec<&str> = Severity::ALL
+                .into_iter()
+                .filter(|s| *s >= min)
+                .map(Severity::as_str)
+                .collect();
+            let mut placeholders = Vec::new();
+            for word in words {
+                c.binds.push(text(word));
+                placeholders.push(format!("${}", c.binds.len()));
+            }
+            c.sql
+                .push(format!("f.severity IN ({})", placeholders.join(", ")));
+        }
+        if let Some(min) = filter.min_confidence {
+            c.push("f.confidence >= ?", Bind::Real(min));
+        }
+        if let Some(t) = filter.first_seen_after {
+            c.push("f.first_seen_at > ?", Bind::Int(t.timestamp_millis()));
+        }
+        if let Some(t) = filter.first_seen_before {
+            c.push("f.first_seen_at < ?", Bind::Int(t.timestamp_millis()));
+        }
+        if let Some(scan_id) = filter.scan_id.as_deref() {
+            c.push(
+                "EXISTS (SELECT 1 FROM scan_contents c WHERE c.scan_id = ? \
+                   AND c.content_type = f.content_type AND c.item_id = f.item_id)",
+                text(scan_id),
+            );
+        }
+        c
+    }
+
+    /// Adds a fragment whose one `?` becomes the next numbered placeholder.
+    fn push(&mut self, fragment: &str, value: Bind) {
+        self.binds.push(value);
+        self.sql
+            .push(fragment.replacen('?', &format!("${}", self.binds.len()), 1));
+    }
+
+    fn finish(self) -> (String, Vec<Bind>) {
+        let clause = if self.sql.is_empty() {
+            String::new()
+        } else {
+            format!("WHERE {}", self.sql.join(" AND "))
+        };
+        (clause, self.binds)
+    }
+}
+
+fn bind_all<'q>(
+    mut query: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>,
+    binds: Vec<Bind>,
+) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments> {
+    for value in binds {
+        query = match value {
+            Bind::Text(v) => query.bind(v),
+            Bind::Real(v) => query.bind(v),
+            Bind::Int(v) => query.bind(v),
+        };
+    }
+    query
 }
 
 /// The order a reviewer reads findings in: by page, then by item and the place inside it.

@@ -19,6 +19,8 @@ mod model;
 mod ocr_cache;
 mod record;
 mod scans;
+mod tokens;
+mod triage;
 
 use sqlx::AnyPool;
 use sqlx::migrate::Migrator;
@@ -29,10 +31,12 @@ pub use batch::JobRecord;
 pub use connect::StoreOptions;
 pub use error::StoreError;
 pub use model::{
-    AuditEvent, AuditQuery, FindingFilter, FindingRecord, FindingStatus, ItemResult, ItemStatus,
-    ItemVerdict, JobOutcome, NewAuditEvent, NewScan, RecordSummary, ScanItemRow, ScanKind,
-    ScanProgress, ScanRecord, ScanStatus,
+    AuditEvent, AuditQuery, FindingFilter, FindingRecord, FindingStatus, FindingSummary,
+    ItemResult, ItemStatus, ItemVerdict, JobOutcome, NewAuditEvent, NewScan, RecordSummary,
+    ScanItemRow, ScanKind, ScanProgress, ScanRecord, ScanStatus,
 };
+pub use tokens::{ApiTokenRecord, NewApiToken};
+pub use triage::StatusChange;
 
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("../../migrations/sqlite");
 static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("../../migrations/postgres");

@@ -1,10 +1,12 @@
 //! The values the store takes and gives back. Statuses are stored as the lowercase words of
 //! their `as_str`, which the migrations' CHECK constraints list.
 
+use std::collections::BTreeMap;
+
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use dlp_domain::{Category, ContentRef, Finding};
+use dlp_domain::{Category, ContentRef, ContentType, Finding, Severity};
 
 use super::StoreError;
 
@@ -60,8 +62,25 @@ stored_words! {
 }
 
 stored_words! {
-    /// `Resolved` when a later classification of the same item no longer finds the value.
-    FindingStatus { Open = "open", Resolved = "resolved" }
+    /// `Resolved` when a later classification of the same item no longer finds the value (or a
+    /// person says it is fixed). `FalsePositive` and `AcceptedRisk` are a person's decisions,
+    /// which re-scans keep (see `Store::set_finding_status`).
+    FindingStatus {
+        Open = "open",
+        Resolved = "resolved",
+        FalsePositive = "false_positive",
+        AcceptedRisk = "accepted_risk",
+    }
+}
+
+impl FindingStatus {
+    /// A person's decision that the value stays where it is: suppressed by fingerprint.
+    pub fn is_suppression(self) -> bool {
+        matches!(
+            self,
+            FindingStatus::FalsePositive | FindingStatus::AcceptedRisk
+        )
+    }
 }
 
 /// A scan about to start.
@@ -230,7 +249,7 @@ pub struct FindingRecord {
 
 /// Which findings to list; every field narrows. Pages are ordered by finding id: pass the
 /// last id of a page as `after` to get the next.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct FindingFilter {
     pub space_key: Option<String>,
     pub status: Option<FindingStatus>,
@@ -238,6 +257,18 @@ pub struct FindingFilter {
     pub detector: Option<String>,
     /// The page (or blog post) itself, its comments and its attachments.
     pub page_id: Option<String>,
+    pub content_type: Option<ContentType>,
+    /// This severity and those above it.
+    pub min_severity: Option<Severity>,
+    /// Findings with at least this confidence.
+    pub min_confidence: Option<f64>,
+    /// First seen strictly after this instant.
+    pub first_seen_after: Option<DateTime<Utc>>,
+    /// First seen strictly before this instant.
+    pub first_seen_before: Option<DateTime<Utc>>,
+    /// Findings in the content items this scan covered (as `Store::scan_findings`, whatever
+    /// their status).
+    pub scan_id: Option<String>,
     pub after: Option<String>,
     /// Clamped to 1..=[`FindingFilter::MAX_LIMIT`].
     pub limit: u32,
@@ -255,10 +286,28 @@ impl Default for FindingFilter {
             category: None,
             detector: None,
             page_id: None,
+            content_type: None,
+            min_severity: None,
+            min_confidence: None,
+            first_seen_after: None,
+            first_seen_before: None,
+            scan_id: None,
             after: None,
             limit: 100,
         }
     }
+}
+
+/// How many findings match a filter, in all and by category, severity, space, detector and
+/// status (the maps hold only values that occur, in their order as words).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct FindingSummary {
+    pub total: u64,
+    pub by_category: BTreeMap<String, u64>,
+    pub by_severity: BTreeMap<String, u64>,
+    pub by_space: BTreeMap<String, u64>,
+    pub by_detector: BTreeMap<String, u64>,
+    pub by_status: BTreeMap<String, u64>,
 }
 
 /// An audit event to write. `detail` is JSON of ids, counts and safe messages only.

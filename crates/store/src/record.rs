@@ -191,18 +191,27 @@ async fn apply_item(
         if !found.insert(finding.id.as_str()) {
             continue;
         }
-        let change = match existing.get(&finding.id) {
-            None => Some((action::FINDING_OPENED, &mut summary.opened)),
-            Some(FindingStatus::Resolved) => {
-                Some((action::FINDING_REOPENED, &mut summary.reopened))
+        let now_status = upsert(conn, finding, scan_id, now).await?;
+        let before = existing.get(&finding.id).copied();
+        let change = match (before, now_status) {
+            // Stays what it was: open, or closed by a person's decision.
+            (Some(b), n) if b == n => None,
+            (_, FindingStatus::Open) if before.is_none() => {
+                Some((action::FINDING_OPENED, Some(&mut summary.opened)))
             }
-            Some(FindingStatus::Open) => None,
+            (_, FindingStatus::Open) => {
+                Some((action::FINDING_REOPENED, Some(&mut summary.reopened)))
+            }
+            // A suppressed value found (again): recorded, never open.
+            (_, s) if s.is_suppression() => Some((action::FINDING_SUPPRESSED, None)),
+            _ => None,
         };
         if let Some((action, counter)) = change {
-            *counter += 1;
+            if let Some(counter) = counter {
+                *counter += 1;
+            }
             events.push(finding_event(action, scan_id, &finding.id, Some(finding)));
         }
-        upsert(conn, finding, scan_id, now).await?;
     }
     for (id, status) in &existing {
         if *status == FindingStatus::Open && !found.contains(id.as_str()) {

@@ -1,0 +1,256 @@
+//! API tokens and scopes: issuing a token, and authenticating a request by its bearer token.
+//!
+//! A token is `dlp_` followed by 32 random bytes in base64url: the prefix makes a leaked token
+//! recognisable to secret scanners (ours included). The store keeps only its keyed hash
+//! ([`TokenHasher`]); a request's token is hashed and looked up by that hash, so no secret is
+//! compared in application code and a token never reaches a log or the database.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, header};
+use axum::middleware::Next;
+use axum::response::Response;
+use base64::Engine as _;
+use dlp_store::{ApiTokenRecord, NewApiToken, Store, StoreError};
+
+use super::ApiState;
+use super::error::ApiError;
+use crate::keys::TokenHasher;
+
+/// What the prefix of every token is.
+pub const TOKEN_PREFIX: &str = "dlp_";
+
+/// How stale `last_used_at` may get before a request writes it again: a write per request
+/// would queue every API call behind SQLite's one write lock.
+const TOUCH_INTERVAL: Duration = Duration::from_secs(60);
+
+/// What a token may do. `admin` implies every other scope.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Scope {
+    FindingsRead,
+    FindingsWrite,
+    ScansWrite,
+    AuditRead,
+    Lookup,
+    Admin,
+}
+
+impl Scope {
+    pub const ALL: [Scope; 6] = [
+        Scope::FindingsRead,
+        Scope::FindingsWrite,
+        Scope::ScansWrite,
+        Scope::AuditRead,
+        Scope::Lookup,
+        Scope::Admin,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Scope::FindingsRead => "findings:read",
+            Scope::FindingsWrite => "findings:write",
+            Scope::ScansWrite => "scans:write",
+            Scope::AuditRead => "audit:read",
+            Scope::Lookup => "lookup",
+            Scope::Admin => "admin",
+        }
+    }
+
+    pub fn parse(word: &str) -> Option<Scope> {
+        Scope::ALL.into_iter().find(|s| s.as_str() == word)
+    }
+}
+
+/// The token a request was authenticated with: its name (for the audit trail) and scopes.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    pub name: String,
+    pub scopes: Vec<Scope>,
+}
+
+impl Caller {
+    /// `Ok` when the token has `scope` or `admin`; a 403 otherwise.
+    pub fn require(&self, scope: Scope) -> Result<(), ApiError> {
+        if self
+            .scopes
+            .iter()
+            .any(|s| *s == scope || *s == Scope::Admin)
+        {
+            Ok(())
+        } else {
+            Err(ApiError::Forbidden(scope))
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum TokenError {
+    #[error("a token name is 1 to 64 letters, digits, '-', '_' or '.'")]
+    BadName,
+    #[error(
+        "unknown scope {0:?}; scopes: findings:read, findings:write, scans:write, audit:read, lookup, admin"
+    )]
+    UnknownScope(String),
+    #[error("give at least one --scope")]
+    NoScope,
+    #[error("a token named {0:?} exists (or existed); names are never reused")]
+    NameTaken(String),
+    #[error("store")]
+    Store(#[source] StoreError),
+}
+
+/// Creates a token and stores its hash; returns the token, which exists nowhere else.
+pub async fn issue_token(
+    store: &Store,
+    hasher: &TokenHasher,
+    name: &str,
+    scopes: &[String],
+) -> Result<String, TokenError> {
+    let name_ok = (1..=64).contains(&name.len())
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b));
+    if !name_ok {
+        return Err(TokenError::BadName);
+    }
+    if scopes.is_empty() {
+        return Err(TokenError::NoScope);
+    }
+    let mut words = Vec::new();
+    for s in scopes {
+        let scope = Scope::parse(s).ok_or_else(|| TokenError::UnknownScope(s.clone()))?;
+        if !words.contains(&scope.as_str().to_owned()) {
+            words.push(scope.as_str().to_owned());
+        }
+    }
+    let random: [u8; 32] = rand::random();
+    let token = format!(
+        "{TOKEN_PREFIX}{}",
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(random)
+    );
+    let new = NewApiToken {
+        name: name.to_owned(),
+        token_hash: hasher.hash(&token),
+        scopes: words,
+    };
+    match store.create_api_token(&new).await {
+        Ok(()) => Ok(token),
+        Err(StoreError::NameTaken) => Err(TokenError::NameTaken(name.to_owned())),
+        Err(e) => Err(TokenError::Store(e)),
+    }
+}
+
+/// Middleware of every `/api/v1` route: the bearer token must be a live token (401), within
+/// its rate limit (429); the [`Caller`] is then in the request's extensions for the handler,
+/// which checks the scope it needs (403).
+pub async fn authenticate(
+    State(state): State<Arc<ApiState>>,
+    mut request: Request,
+    next: Next,
+) -> Result<Response, ApiError> {
+    let token = bearer(request.headers())?;
+    let record = lookup(&state, token).await?;
+    state.limiter.check(&record.name)?;
+    if record
+        .last_used_at
+        .is_none_or(|t| (chrono::Utc::now() - t).to_std().unwrap_or_default() > TOUCH_INTERVAL)
+    {
+        // Bookkeeping, not authentication: a failure to write it is logged, the request goes on.
+        if let Err(e) = state.app.store.touch_api_token(&record.name).await {
+            tracing::warn!(token = %record.name, error = %e, "cannot record a token's last use");
+        }
+    }
+    // Scopes unknown to this version (a newer one wrote them) grant nothing.
+    let scopes = record
+        .scopes
+        .iter()
+        .filter_map(|s| Scope::parse(s))
+        .collect();
+    request.extensions_mut().insert(Caller {
+        name: record.name,
+        scopes,
+    });
+    Ok(next.run(request).await)
+}
+
+fn bearer(headers: &HeaderMap) -> Result<&str, ApiError> {
+    let value = headers
+        .get(header::AUTHORIZATION)
+        .ok_or(ApiError::Unauthenticated(
+            "this route needs Authorization: Bearer <token>",
+        ))?;
+    let value = value
+        .to_str()
+        .map_err(|_| ApiError::Unauthenticated("malformed Authorization header"))?;
+    let (scheme, token) = value
+        .split_once(' ')
+        .ok_or(ApiError::Unauthenticated("malformed Authorization header"))?;
+    if !scheme.eq_ignore_ascii_case("bearer") || token.trim().is_empty() {
+        return Err(ApiError::Unauthenticated(
+            "this route needs Authorization: Bearer <token>",
+        ));
+    }
+    Ok(token.trim())
+}
+
+async fn lookup(state: &ApiState, token: &str) -> Result<ApiTokenRecord, ApiError> {
+    const UNKNOWN: ApiError = ApiError::Unauthenticated("unknown or revoked token");
+    // Not one of ours: no need to ask the store.
+    if !token.starts_with(TOKEN_PREFIX) || token.len() > 128 {
+        return Err(UNKNOWN);
+    }
+    match state
+        .app
+        .store
+        .api_token_by_hash(&state.app.token_hasher.hash(token))
+        .await?
+    {
+        Some(record) if !record.is_revoked() => Ok(record),
+        Some(record) => {
+            tracing::info!(token = %record.name, "request with a revoked token");
+            Err(UNKNOWN)
+        }
+        None => Err(UNKNOWN),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn admin_implies_every_scope_and_others_only_themselves() {
+        let admin = Caller {
+            name: "a".into(),
+            scopes: vec![Scope::Admin],
+        };
+        let reader = Caller {
+            name: "r".into(),
+            scopes: vec![Scope::FindingsRead],
+        };
+        for scope in Scope::ALL {
+            assert!(admin.require(scope).is_ok());
+            assert_eq!(Scope::parse(scope.as_str()), Some(scope));
+        }
+        assert!(reader.require(Scope::FindingsRead).is_ok());
+        assert!(matches!(
+            reader.require(Scope::AuditRead),
+            Err(ApiError::Forbidden(Scope::AuditRead))
+        ));
+        assert_eq!(Scope::parse("findings"), None);
+    }
+
+    #[test]
+    fn bearer_tokens_are_read_from_the_header_only_when_well_formed() {
+        let mut h = HeaderMap::new();
+        assert!(bearer(&h).is_err());
+        h.insert(header::AUTHORIZATION, "Basic abc".parse().unwrap());
+        assert!(bearer(&h).is_err());
+        h.insert(header::AUTHORIZATION, "Bearer  dlp_x ".parse().unwrap());
+        assert_eq!(bearer(&h).unwrap(), "dlp_x");
+        h.insert(header::AUTHORIZATION, "bearer ".parse().unwrap());
+        assert!(bearer(&h).is_err());
+    }
+}

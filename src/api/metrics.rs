@@ -1,0 +1,137 @@
+//! `/metrics` in the Prometheus text format: API requests and their latency by route, method
+//! and status, counted by a middleware; findings by category and status, read from the store
+//! at each scrape (one grouped query, so the numbers are those of every process writing it).
+//!
+//! Each server has its own registry rather than the process-wide default, so that several
+//! servers in one test process do not count into each other.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::extract::{MatchedPath, Request, State};
+use axum::http::{HeaderValue, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use dlp_store::FindingFilter;
+use prometheus::{
+    HistogramOpts, HistogramVec, IntCounterVec, IntGaugeVec, Opts, Registry, TextEncoder,
+};
+
+use super::ApiState;
+use super::error::ApiError;
+
+pub struct Metrics {
+    registry: Registry,
+    requests: IntCounterVec,
+    latency: HistogramVec,
+    findings: IntGaugeVec,
+}
+
+impl Metrics {
+    pub fn new() -> Metrics {
+        let registry = Registry::new();
+        let requests = IntCounterVec::new(
+            Opts::new(
+                "dlp_api_requests_total",
+                "API requests answered, by route, method and status",
+            ),
+            &["route", "method", "status"],
+        )
+        .expect("valid metric");
+        // Buckets around the goal of a p99 under 50 ms.
+        let buckets = vec![
+            0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0,
+        ];
+        let latency = HistogramVec::new(
+            HistogramOpts::new(
+                "dlp_api_request_duration_seconds",
+                "API request latency, by route, method and status",
+            )
+            .buckets(buckets),
+            &["route", "method", "status"],
+        )
+        .expect("valid metric");
+        let findings = IntGaugeVec::new(
+            Opts::new(
+                "dlp_findings",
+                "Findings in the store, by category and status",
+            ),
+            &["category", "status"],
+        )
+        .expect("valid metric");
+        for collector in [
+            Box::new(requests.clone()) as Box<dyn prometheus::core::Collector>,
+            Box::new(latency.clone()),
+            Box::new(findings.clone()),
+        ] {
+            registry
+                .register(collector)
+                .expect("metric names are unique");
+        }
+        Metrics {
+            registry,
+            requests,
+            latency,
+            findings,
+        }
+    }
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        Metrics::new()
+    }
+}
+
+/// Middleware on every route: counts the request and its latency. The route label is the
+/// route's pattern (`/api/v1/findings/{id}`), never the path itself, so ids and probes of
+/// unknown paths do not grow the label set.
+pub async fn track(State(state): State<Arc<ApiState>>, request: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|p| p.as_str().to_owned())
+        .unwrap_or_else(|| "unmatched".to_owned());
+    let method = request.method().as_str().to_owned();
+    let response = next.run(request).await;
+    let status = response.status().as_u16().to_string();
+    let labels = [route.as_str(), method.as_str(), status.as_str()];
+    state.metrics.requests.with_label_values(&labels).inc();
+    state
+        .metrics
+        .latency
+        .with_label_values(&labels)
+        .observe(started.elapsed().as_secs_f64());
+    response
+}
+
+/// `GET /metrics`, without a token (scrapers on the private network): it shows counts only.
+pub async fn scrape(State(state): State<Arc<ApiState>>) -> Result<Response, ApiError> {
+    let m = &state.metrics;
+    m.findings.reset();
+    for (status, filter_status) in dlp_store::FindingStatus::ALL
+        .iter()
+        .map(|s| (s.as_str(), *s))
+    {
+        let filter = FindingFilter {
+            status: Some(filter_status),
+            ..FindingFilter::default()
+        };
+        let summary = state.app.store.finding_summary(&filter).await?;
+        for (category, count) in summary.by_category {
+            m.findings
+                .with_label_values(&[category.as_str(), status])
+                .set(i64::try_from(count).unwrap_or(i64::MAX));
+        }
+    }
+    let text = TextEncoder::new()
+        .encode_to_string(&m.registry.gather())
+        .map_err(|e| ApiError::Internal(Box::new(e)))?;
+    let mut response = text.into_response();
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"),
+    );
+    Ok(response)
+}

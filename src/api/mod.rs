@@ -1,0 +1,191 @@
+//! The REST API that `confluence-dlp serve` runs, beside an in-process worker pool.
+//!
+//! One idea per module: [`error`] (the error enum and its JSON shape), [`extract`] (input
+//! that is refused before a handler runs), [`auth`] (tokens and scopes), [`rate_limit`] (a
+//! budget per token), [`metrics`] (`/metrics` and the request counters), [`health`]
+//! (`/healthz`, `/readyz`) and the routes themselves ([`findings`]).
+//!
+//! [`Server::build`] binds the listener (port 0 in tests) and wires everything from the
+//! [`App`]; [`Server::run_until_stopped`] serves until a shutdown signal, then stops
+//! accepting, finishes the requests in flight, stops the pool and closes the store and queue.
+
+pub mod auth;
+pub mod error;
+pub mod extract;
+pub mod findings;
+pub mod health;
+pub mod metrics;
+pub mod rate_limit;
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::num::NonZeroU32;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::http::StatusCode;
+use axum::middleware::{from_fn, from_fn_with_state};
+use axum::routing::get;
+use tokio::net::TcpListener;
+use tower_http::compression::CompressionLayer;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+
+use crate::app::{App, AppError};
+use crate::config::Settings;
+
+/// What every handler shares.
+pub struct ApiState {
+    pub app: Arc<App>,
+    pub limiter: rate_limit::TokenLimiter,
+    pub metrics: metrics::Metrics,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    #[error(transparent)]
+    App(#[from] AppError),
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+    #[error("the server stopped: {0}")]
+    Serve(#[source] std::io::Error),
+}
+
+/// A built server: the listener is bound, nothing is served until [`Server::run_until_stopped`].
+pub struct Server {
+    listener: TcpListener,
+    state: Arc<ApiState>,
+}
+
+impl Server {
+    /// Builds the [`App`] and binds `settings.listen`.
+    pub async fn build(settings: Settings) -> Result<Server, ServeError> {
+        let addr = settings.listen;
+        let listener = TcpListener::bind(addr)
+            .await
+            .map_err(|source| ServeError::Bind { addr, source })?;
+        let app = App::build(settings).await?;
+        Ok(Server::with_app(Arc::new(app), listener))
+    }
+
+    /// Serves an already built [`App`] on `listener`.
+    pub fn with_app(app: Arc<App>, listener: TcpListener) -> Server {
+        let api = &app.settings.api;
+        let limiter = rate_limit::TokenLimiter::new(
+            NonZeroU32::new(api.requests_per_sec).unwrap_or(NonZeroU32::MIN),
+            NonZeroU32::new(api.burst).unwrap_or(NonZeroU32::MIN),
+        );
+        let state = Arc::new(ApiState {
+            app,
+            limiter,
+            metrics: metrics::Metrics::new(),
+        });
+        Server { listener, state }
+    }
+
+    /// The application the server runs on (tests issue tokens through its store).
+    pub fn app(&self) -> Arc<App> {
+        self.state.app.clone()
+    }
+
+    /// The address actually bound (the port the system chose for port 0).
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener
+            .local_addr()
+            .expect("a bound listener has an address")
+    }
+
+    /// Serves, with the worker pool beside it, until `shutdown` resolves; then stops
+    /// accepting, lets requests in flight finish, stops the pool and closes the store and
+    /// queue. Jobs the pool held go back to the queue (at-least-once).
+    pub async fn run_until_stopped(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> Result<(), ServeError> {
+        let app = self.state.app.clone();
+        let (stop_pool, pool_stopped) = tokio::sync::watch::channel(false);
+        let pool = {
+            let app = app.clone();
+            let mut stopped = pool_stopped.clone();
+            tokio::spawn(async move {
+                let signal = async move {
+                    let _ = stopped.wait_for(|stop| *stop).await;
+                };
+                if let Err(e) = app.run_workers(signal).await {
+                    tracing::error!(error = %e, "the worker pool stopped");
+                }
+            })
+        };
+        tracing::info!(addr = %self.local_addr(), "serving");
+        let served = axum::serve(self.listener, router(self.state.clone()))
+            .with_graceful_shutdown(shutdown)
+            .await;
+        tracing::info!("stopped accepting; stopping the worker pool");
+        let _ = stop_pool.send(true);
+        // apalis notices the stop at its next heartbeat; a pool that takes longer than a few
+        // heartbeats is dropped, and its jobs are handed out again once their heartbeat lapses.
+        let patience = Duration::from_secs(app.settings.workers.heartbeat_secs.max(1) * 3);
+        let mut pool = pool;
+        if tokio::time::timeout(patience, &mut pool).await.is_err() {
+            pool.abort();
+        }
+        app.close().await;
+        served.map_err(ServeError::Serve)
+    }
+}
+
+/// Every route and the layers around them. Only `/api/v1` routes need a token.
+pub fn router(state: Arc<ApiState>) -> Router {
+    let settings = &state.app.settings.api;
+    let api = Router::new()
+        .route("/api/v1/findings", get(findings::list))
+        .route("/api/v1/findings/summary", get(findings::summary))
+        .route(
+            "/api/v1/findings/{id}",
+            get(findings::get).patch(findings::patch),
+        )
+        .route_layer(from_fn_with_state(state.clone(), auth::authenticate));
+    Router::new()
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
+        .route("/metrics", get(metrics::scrape))
+        .merge(api)
+        // Listed innermost first: the body limit and timeout answer before a handler runs,
+        // `json_errors` gives their answers the API's shape, compression applies to all of
+        // it, and metrics and tracing see the final status.
+        .layer(RequestBodyLimitLayer::new(settings.max_body_bytes))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            Duration::from_secs(settings.request_timeout_secs),
+        ))
+        .layer(from_fn(error::json_errors))
+        .layer(CompressionLayer::new())
+        .layer(from_fn_with_state(state.clone(), metrics::track))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+/// Resolves at Ctrl-C or SIGTERM: what `serve` stops on.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending().await,
+        }
+    };
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+    tracing::info!("shutdown signal received");
+}

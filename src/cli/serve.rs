@@ -1,0 +1,114 @@
+//! `serve` (the API with an in-process worker pool) and `token create|list|revoke`.
+
+use std::net::SocketAddr;
+use std::process::ExitCode;
+
+use clap::{Args, Subcommand};
+
+use crate::api::{Server, auth};
+use crate::config::Settings;
+use crate::keys::Keys;
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address and port to listen on (default: settings, DLP_LISTEN, 127.0.0.1:8080).
+    #[arg(long)]
+    pub listen: Option<SocketAddr>,
+    /// Workers in this process's pool (default: settings, 4).
+    #[arg(long)]
+    pub concurrency: Option<usize>,
+    /// Confluence site the jobs come from.
+    #[arg(long, env = "CONFLUENCE_SITE")]
+    pub site: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct TokenArgs {
+    #[command(subcommand)]
+    pub command: TokenCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Create a token; it is printed once, on the last line of stdout, and never again.
+    Create {
+        /// A unique name (letters, digits, '-', '_', '.'): what the audit trail records.
+        #[arg(long)]
+        name: String,
+        /// findings:read, findings:write, scans:write, audit:read, lookup or admin (all).
+        #[arg(long = "scope", required = true, num_args = 1..)]
+        scopes: Vec<String>,
+    },
+    /// List tokens: name, scopes, created, last used, revoked. Never the token.
+    List,
+    /// Revoke a token by name; requests with it get 401 from then on.
+    Revoke { name: String },
+}
+
+pub async fn command(mut settings: Settings, args: ServeArgs) -> anyhow::Result<ExitCode> {
+    if let Some(listen) = args.listen {
+        settings.listen = listen;
+    }
+    if let Some(n) = args.concurrency {
+        settings.workers.concurrency = n;
+    }
+    if args.site.is_some() {
+        settings.confluence.site = args.site;
+    }
+    let server = Server::build(settings).await?;
+    eprintln!("serving on http://{} (Ctrl-C to stop)", server.local_addr());
+    server
+        .run_until_stopped(crate::api::shutdown_signal())
+        .await?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Token commands open only the store and the key: no queue, no OCR, no site.
+pub async fn token_command(settings: Settings, args: TokenArgs) -> anyhow::Result<ExitCode> {
+    let store = crate::app::open_store(&settings).await?;
+    let result = run_token_command(&settings, &store, args.command).await;
+    store.close().await;
+    result
+}
+
+async fn run_token_command(
+    settings: &Settings,
+    store: &dlp_store::Store,
+    command: TokenCommand,
+) -> anyhow::Result<ExitCode> {
+    match command {
+        TokenCommand::Create { name, scopes } => {
+            let hasher = Keys::load(settings)?.token_hasher();
+            let token = auth::issue_token(store, &hasher, &name, &scopes).await?;
+            eprintln!("token {name:?} created; it is shown once, below: keep it now");
+            println!("{token}");
+        }
+        TokenCommand::List => {
+            let time = |t: Option<chrono::DateTime<chrono::Utc>>| {
+                t.map(|t| t.format("%Y-%m-%dT%H:%M:%SZ").to_string())
+                    .unwrap_or_else(|| "-".into())
+            };
+            println!(
+                "{:<24} {:<40} {:<20} {:<20} REVOKED",
+                "NAME", "SCOPES", "CREATED", "LAST USED"
+            );
+            for t in store.api_tokens().await? {
+                println!(
+                    "{:<24} {:<40} {:<20} {:<20} {}",
+                    t.name,
+                    t.scopes.join(","),
+                    time(Some(t.created_at)),
+                    time(t.last_used_at),
+                    time(t.revoked_at)
+                );
+            }
+        }
+        TokenCommand::Revoke { name } => {
+            if !store.revoke_api_token(&name).await? {
+                anyhow::bail!("no live token named {name:?}");
+            }
+            eprintln!("token {name:?} revoked");
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
