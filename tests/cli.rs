@@ -194,9 +194,13 @@ fn a_clean_file_exits_0_and_bad_input_exits_2() {
 #[test]
 fn logs_to_a_file_are_plain_and_openmp_needs_no_setting() {
     let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("runbook.txt");
-    std::fs::write(&file, format!("key {AWS_KEY}\n")).unwrap();
-    // `dlp` clears the environment, so OMP_THREAD_LIMIT is unset: the binary sets it for itself.
+    // A scanned receipt with a card number, so that OCR starts (on the first image) and says
+    // so at info level.
+    let file = dir.path().join("receipt.png");
+    let png = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("samples/spaces/ENG/attachments/files/att66540/receipt-scan.png");
+    std::fs::copy(png, &file).unwrap();
+    // The environment is cleared, so OMP_THREAD_LIMIT is unset: the binary sets it for itself.
     let out = Command::new(env!("CARGO_BIN_EXE_confluence-dlp"))
         .args(["scan", file.to_str().unwrap(), "--format", "jsonl"])
         .env_clear()
@@ -208,7 +212,7 @@ fn logs_to_a_file_are_plain_and_openmp_needs_no_setting() {
         .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{stderr}");
-    assert!(stderr.contains("INFO"), "info logging is on: {stderr}");
+    assert!(stderr.contains("OCR ready"), "info logging is on: {stderr}");
     assert!(
         !stderr.contains('\u{1b}'),
         "colour codes in a log that is not a terminal: {stderr}"
@@ -332,6 +336,23 @@ fn one_size_limit_governs_downloads_and_local_files() {
     assert!(!text.contains(CARD));
 }
 
+/// Scans [`sample_files`] in `format`: it exits 1 (there are findings) and prints no raw value.
+fn scan_sample(dir: &Path, format: &str) -> (PathBuf, String) {
+    let files = sample_files(dir);
+    let out = dlp(
+        &dir.join("state"),
+        &["scan", files.to_str().unwrap(), "--format", format],
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "stderr: {stderr}");
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        !stdout.contains(AWS_KEY) && !stdout.contains(CARD),
+        "raw values printed"
+    );
+    (files, stdout)
+}
+
 /// A folder with a text file holding an AWS key (line 3, high) and a card number (line 4,
 /// high), and a 7z archive that is not extracted.
 fn sample_files(dir: &Path) -> PathBuf {
@@ -355,22 +376,7 @@ fn sample_files(dir: &Path) -> PathBuf {
 #[test]
 fn json_format_is_one_document_with_findings_problems_and_summary() {
     let dir = tempfile::tempdir().unwrap();
-    let files = sample_files(dir.path());
-    let out = dlp(
-        &dir.path().join("state"),
-        &["scan", files.to_str().unwrap(), "--format", "json"],
-    );
-    assert_eq!(
-        out.status.code(),
-        Some(1),
-        "stderr: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let stdout = String::from_utf8(out.stdout).unwrap();
-    assert!(
-        !stdout.contains(AWS_KEY) && !stdout.contains(CARD),
-        "raw values printed"
-    );
+    let (files, stdout) = scan_sample(dir.path(), "json");
     let doc: serde_json::Value = serde_json::from_str(&stdout).expect("one JSON document");
     assert!(doc["scan_id"].as_str().is_some_and(|id| !id.is_empty()));
     let findings: Vec<Finding> =
@@ -404,22 +410,7 @@ fn json_format_is_one_document_with_findings_problems_and_summary() {
 #[test]
 fn csv_format_has_a_header_and_a_quoted_row_per_finding() {
     let dir = tempfile::tempdir().unwrap();
-    let files = sample_files(dir.path());
-    let out = dlp(
-        &dir.path().join("state"),
-        &["scan", files.to_str().unwrap(), "--format", "csv"],
-    );
-    assert_eq!(
-        out.status.code(),
-        Some(1),
-        "stderr: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let stdout = String::from_utf8(out.stdout).unwrap();
-    assert!(
-        !stdout.contains(AWS_KEY) && !stdout.contains(CARD),
-        "raw values printed"
-    );
+    let (_, stdout) = scan_sample(dir.path(), "csv");
     let header = "id,detector,category,severity,confidence,masked,fingerprint,space_key,content_type,page_id,page_version,comment_id,attachment_id,attachment_title,path,sheet,cell,pdf_page,line,start,end";
     assert_eq!(stdout.lines().next(), Some(header));
     let mut reader = csv::Reader::from_reader(stdout.as_bytes());
