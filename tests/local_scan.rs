@@ -1,19 +1,11 @@
 //! `scan PATH` over local files: what cannot be read is that item's problem, not the end of
 //! the scan, and many files recorded in batches keep the store's per-item semantics.
 
-use std::path::Path;
-use std::process::{Command, Output, Stdio};
+mod cli_support;
 
-fn dlp(data_dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_confluence-dlp"))
-        .args(args)
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("DLP_DATA_DIR", data_dir)
-        .stdin(Stdio::null())
-        .output()
-        .unwrap()
-}
+use std::process::Output;
+
+use cli_support::dlp;
 
 /// The `--format jsonl` lines: findings, and problems (items not scanned).
 fn jsonl(out: &Output) -> (Vec<serde_json::Value>, Vec<serde_json::Value>) {
