@@ -19,6 +19,8 @@ use secrecy::ExposeSecret;
 use url::Url;
 
 use crate::config::{ConfigError, Settings};
+use crate::ingest::CrawlDeps;
+use crate::jobs::ServiceHandler;
 use crate::keys::{Keys, TokenHasher};
 
 #[derive(Debug, thiserror::Error)]
@@ -48,6 +50,8 @@ pub struct App {
     pub pool: PoolOptions,
     /// Hashes API tokens under their purpose key (`serve`, `token`).
     pub token_hasher: TokenHasher,
+    /// What crawl jobs need (the scans the service starts are crawled by workers).
+    pub crawl: Arc<CrawlDeps>,
 }
 
 impl std::fmt::Debug for App {
@@ -106,6 +110,14 @@ impl App {
             poll_interval: Duration::from_millis(200),
         };
         let token_hasher = keys.token_hasher();
+        let crawl = Arc::new(CrawlDeps {
+            store: store.clone(),
+            queue: queue.clone(),
+            client: confluence.clone(),
+            sealer: workers.sealer.clone(),
+            max_attempts: settings.workers.max_attempts,
+            rules_digest: workers.classifier.engine().digest().to_owned(),
+        });
         Ok(App {
             settings,
             store,
@@ -114,12 +126,21 @@ impl App {
             workers,
             pool,
             token_hasher,
+            crawl,
         })
     }
 
     /// The handler a worker pool runs jobs with.
     pub fn handler(&self) -> Arc<dyn JobHandler> {
-        Arc::new(ScanHandler(self.workers.clone()))
+        Arc::new(ServiceHandler {
+            content: ScanHandler(self.workers.clone()),
+            crawl: self.crawl.clone(),
+        })
+    }
+
+    /// The digest of the rule pack this process classifies with.
+    pub fn rules_digest(&self) -> &str {
+        &self.crawl.rules_digest
     }
 
     /// Closes the store's and the queue's connections, waiting for those in use. An embedded

@@ -49,6 +49,47 @@ pub struct Settings {
     pub confluence: ConfluenceSettings,
     pub workers: WorkerSettings,
     pub rules: RuleSettings,
+    /// Scans the scheduler role starts (`[[schedules]]` in the config file).
+    pub schedules: Vec<ScheduleSettings>,
+    pub scheduler: SchedulerSettings,
+}
+
+/// One scheduled scan: a space (or every space), a cron expression (five fields, UTC) and a
+/// mode. Its `name` keys what the scheduler remembers of it, so renaming it starts afresh.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct ScheduleSettings {
+    pub name: String,
+    pub space_key: Option<String>,
+    #[serde(default)]
+    pub all_spaces: bool,
+    pub cron: String,
+    /// `full` or `incremental` (the default).
+    #[serde(default = "incremental")]
+    pub mode: String,
+}
+
+fn incremental() -> String {
+    "incremental".into()
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SchedulerSettings {
+    /// How often the scheduler wakes to renew its lease and look for due ticks.
+    pub tick_secs: u64,
+    /// How long a scheduler's lease lasts unrenewed: the longest a dead scheduler blocks
+    /// another from taking over.
+    pub lease_secs: u64,
+}
+
+impl Default for SchedulerSettings {
+    fn default() -> Self {
+        SchedulerSettings {
+            tick_secs: 5,
+            lease_secs: 30,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -136,6 +177,8 @@ impl Default for Settings {
             confluence: ConfluenceSettings::default(),
             workers: WorkerSettings::default(),
             rules: RuleSettings::default(),
+            schedules: Vec::new(),
+            scheduler: SchedulerSettings::default(),
         }
     }
 }

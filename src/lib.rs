@@ -11,5 +11,7 @@ pub mod app;
 pub mod cli;
 pub mod config;
 pub mod ingest;
+pub mod jobs;
 pub mod keys;
 pub mod scan;
+pub mod scheduler;

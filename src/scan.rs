@@ -12,6 +12,9 @@ use crate::app::App;
 use crate::ingest::{CrawlStats, Crawler};
 
 mod local;
+mod start;
+
+pub use start::{ScanScope, StartError, StartScan, start_scan};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ScanError {
@@ -75,6 +78,8 @@ pub async fn run_scan(
             site,
             space_key,
             actor: "cli".into(),
+            rules_digest: Some(app.rules_digest().to_owned()),
+            ..Default::default()
         })
         .await?;
 
@@ -115,7 +120,24 @@ pub async fn run_scan(
                 sealer: &app.workers.sealer,
                 max_attempts: settings.workers.max_attempts,
             };
+            // The crawl is an item of the scan, as when a worker runs it: until it has ended,
+            // workers that drain the jobs enqueued so far do not complete the scan.
+            let crawl_key = dlp_jobs::crawl_key(Some(space_key));
+            app.store
+                .enqueue_item(&scan_id, &crawl_key, &format!("crawl of space {space_key}"))
+                .await?;
             let crawled = crawler.crawl_space(&scan_id, space_key).await;
+            let outcome = match &crawled {
+                Ok(_) => dlp_store::JobOutcome::Classified,
+                Err(e) => dlp_store::JobOutcome::Failed {
+                    error: dlp_workers::error_chain(e),
+                },
+            };
+            app.store
+                .record_job(&scan_id, &crawl_key, &outcome, &[])
+                .await?;
+            // The pool may have drained every job before the crawl was recorded.
+            app.store.complete_if_drained(&scan_id).await?;
             tracing::debug!(
                 elapsed_ms = started.elapsed().as_millis() as u64,
                 "crawl finished"

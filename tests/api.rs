@@ -3,7 +3,8 @@
 
 //!
 //! Here: probes, the token commands and the process; `api/auth.rs`: authentication, bad input
-//! and rate limits; `api/findings.rs`: the findings routes over a scan, on both backends.
+//! and rate limits; `api/findings.rs`: the findings routes over a scan, on both backends;
+//! `api/scans.rs`: scans started over HTTP, cancels, the audit routes and the scheduler.
 
 #[path = "api/auth.rs"]
 mod auth;
@@ -12,6 +13,8 @@ mod common;
 mod findings;
 #[path = "api/helpers.rs"]
 mod helpers;
+#[path = "api/scans.rs"]
+mod scans;
 
 use common::*;
 use confluence_dlp::config::{Settings, WorkerSettings};

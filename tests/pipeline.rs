@@ -61,7 +61,11 @@ fn assert_complete(o: &ScanOutcome) {
     );
     assert!(o.crawl.blog_posts >= 1);
     assert_eq!(o.progress.queued, 0, "every job has an outcome");
-    assert_eq!(o.progress.total, o.crawl.jobs, "one item per job");
+    assert_eq!(
+        o.progress.total,
+        o.crawl.jobs + 1,
+        "one item per job, and the crawl"
+    );
     assert_eq!(o.progress.failed, 0, "no job failed: {:?}", o.problems);
     let checked = assert_matches_expected(&o.findings, &detectors());
     assert!(checked >= 20, "checked only {checked} planted values");
@@ -271,6 +275,7 @@ async fn a_malformed_body_is_an_error_on_that_item_and_the_rest_goes_on() {
             site: None,
             space_key: Some("ENG".into()),
             actor: "test".into(),
+            ..Default::default()
         })
         .await
         .unwrap();

@@ -114,6 +114,7 @@ impl<'s> Scan<'s> {
             site: Some("https://example.atlassian.net/wiki".into()),
             space_key: Some("ENG".into()),
             actor: "alice".into(),
+            ..Default::default()
         };
         let id = store.create_scan(&new).await.unwrap();
         Scan { store, id }
@@ -539,6 +540,85 @@ mod behaviours {
         let p = Scan { store, id: scan_id }.progress().await;
         assert_eq!((p.total, p.done, p.open_findings), (40, 40, 80));
     }
+
+    /// What a search index relies on: a reader that follows the change feed while writers
+    /// write, from its last (stamp, id), ends up having read every finding's last change.
+    pub async fn the_change_feed_misses_nothing_under_concurrent_writers(
+        store: &Store,
+        _url: &str,
+    ) {
+        let scan_id = Scan::start(store).await.id;
+        let writers: Vec<_> = (0..4)
+            .map(|worker| {
+                let (store, id) = (store.clone(), scan_id.clone());
+                tokio::spawn(async move {
+                    let scan = Scan { store: &store, id };
+                    for job in 0..10 {
+                        let item = page(&format!("w{worker}-{job}"), 1);
+                        let key = format!("page:{}@1", item.page_id);
+                        store.enqueue_item(&scan.id, &key, "feed").await.unwrap();
+                        let found = [finding(&item, "v", &format!("fp-{worker}-{job}"), 0)];
+                        let result = ItemResult::classified(item, Some(1), RULES, found.to_vec());
+                        record(&scan, &key, JobOutcome::Classified, vec![result])
+                            .await
+                            .unwrap();
+                    }
+                })
+            })
+            .collect();
+        let reader = {
+            let store = store.clone();
+            tokio::spawn(async move {
+                let (mut seq, mut id) = (0i64, String::new());
+                let mut seen = std::collections::HashMap::new();
+                let mut quiet_rounds = 0;
+                while quiet_rounds < 20 {
+                    let page = store.finding_changes(seq, &id, 7).await.unwrap();
+                    if page.is_empty() {
+                        quiet_rounds += 1;
+                        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+                        continue;
+                    }
+                    quiet_rounds = 0;
+                    for change in page {
+                        assert!(
+                            (change.seq, change.record.finding.id.as_str()) > (seq, id.as_str())
+                        );
+                        (seq, id) = (change.seq, change.record.finding.id.clone());
+                        seen.insert(change.record.finding.id, change.seq);
+                    }
+                }
+                seen
+            })
+        };
+        for w in writers {
+            w.await.unwrap();
+        }
+        let seen = reader.await.unwrap();
+        assert_eq!(seen.len(), 40, "the feed lost findings");
+        let latest = store.latest_change().await.unwrap();
+        assert!(seen.values().all(|s| *s <= latest));
+
+        // A person's decision is a change too: the finding comes again after the last stamp.
+        let (last_seq, last_id) = seen.iter().map(|(id, s)| (*s, id.clone())).max().unwrap();
+        let target = seen.keys().next().unwrap().clone();
+        store
+            .set_finding_status(&dlp_store::StatusChange {
+                finding_id: target.clone(),
+                status: FindingStatus::FalsePositive,
+                reason: Some("test data".into()),
+                actor: "alice".into(),
+            })
+            .await
+            .unwrap();
+        let after = store
+            .finding_changes(last_seq, &last_id, 100)
+            .await
+            .unwrap();
+        assert_eq!(after.len(), 1);
+        assert_eq!(after[0].record.finding.id, target);
+        assert_eq!(after[0].record.status, FindingStatus::FalsePositive);
+    }
 }
 
 macro_rules! on_both_backends {
@@ -586,4 +666,5 @@ on_both_backends!(
     findings_filter_and_page_by_id,
     a_finding_under_the_wrong_item_is_refused,
     concurrent_jobs_do_not_lock_each_other_out,
+    the_change_feed_misses_nothing_under_concurrent_writers,
 );

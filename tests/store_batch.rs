@@ -122,6 +122,7 @@ async fn start(store: &Store, space: &str) -> String {
         site: None,
         space_key: Some(space.into()),
         actor: "t".into(),
+        ..Default::default()
     };
     store.create_scan(&new).await.unwrap()
 }

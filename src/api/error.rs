@@ -26,6 +26,10 @@ pub enum ApiError {
     /// A query parameter or body field the caller can correct.
     #[error("{0}")]
     InvalidInput(String),
+    /// The request cannot be done in the resource's current state (a scan already running,
+    /// cancelling a finished scan).
+    #[error("{0}")]
+    Conflict(String),
     #[error("the cursor is not one this API gave out")]
     InvalidCursor,
     #[error("the request body is larger than this API accepts")]
@@ -49,6 +53,7 @@ impl ApiError {
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::InvalidInput(_) | ApiError::InvalidCursor => StatusCode::BAD_REQUEST,
+            ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
@@ -64,6 +69,7 @@ impl ApiError {
             ApiError::NotFound(_) => "not_found",
             ApiError::InvalidInput(_) => "invalid_input",
             ApiError::InvalidCursor => "invalid_cursor",
+            ApiError::Conflict(_) => "conflict",
             ApiError::PayloadTooLarge => "payload_too_large",
             ApiError::UnsupportedMediaType => "unsupported_media_type",
             ApiError::RateLimited { .. } => "rate_limited",

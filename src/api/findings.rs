@@ -13,7 +13,9 @@ use axum::extract::{Extension, Path, State};
 use base64::Engine as _;
 use chrono::{DateTime, Utc};
 use dlp_domain::{Category, ContentType, Finding, Severity};
-use dlp_store::{FindingFilter, FindingRecord, FindingStatus, FindingSummary, StatusChange};
+use dlp_store::{
+    FindingFilter, FindingRecord, FindingSort, FindingStatus, FindingSummary, StatusChange,
+};
 use serde::{Deserialize, Serialize};
 
 use super::ApiState;
@@ -23,7 +25,7 @@ use super::extract::{ApiJson, ApiQuery};
 
 pub const MAX_LIMIT: u32 = 500;
 const DEFAULT_LIMIT: u32 = 100;
-const CURSOR_TAG: &str = "f1:";
+const CURSOR_TAG: &str = "f2:";
 
 /// The query string of the list and the summary. Every value is a string here and parsed
 /// below, so an error names the parameter and the values it takes.
@@ -41,6 +43,9 @@ pub struct FindingsQuery {
     first_seen_after: Option<String>,
     first_seen_before: Option<String>,
     scan_id: Option<String>,
+    /// `first_seen`, `last_seen` or `severity`, ascending; `-` before it for descending.
+    /// By id when absent.
+    sort: Option<String>,
     limit: Option<u32>,
     cursor: Option<String>,
 }
@@ -55,6 +60,9 @@ pub struct FindingView {
     pub last_seen: DateTime<Utc>,
     pub resolved_at: Option<DateTime<Utc>>,
     pub last_scan_id: Option<String>,
+    /// The title of the page the finding is on, and its link on the site.
+    pub page_title: Option<String>,
+    pub web_link: Option<String>,
 }
 
 impl From<FindingRecord> for FindingView {
@@ -66,9 +74,40 @@ impl From<FindingRecord> for FindingView {
             last_seen: r.last_seen_at,
             resolved_at: r.resolved_at,
             last_scan_id: r.last_scan_id,
+            page_title: r.page_title,
+            web_link: r.web_link,
         }
     }
 }
+
+/// `GET /findings/{id}`: the finding and its history.
+#[derive(Debug, Serialize)]
+pub struct FindingDetail {
+    #[serde(flatten)]
+    pub view: FindingView,
+    pub history: FindingHistory,
+}
+
+#[derive(Debug, Serialize)]
+pub struct FindingHistory {
+    /// Its lifecycle, oldest first: opened, resolved, reopened, and people's status changes
+    /// with who made them and why.
+    pub events: Vec<dlp_store::AuditEvent>,
+    /// The scans that covered its item, newest first (at most [`HISTORY_SCANS`]).
+    pub scans: Vec<SeenBy>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct SeenBy {
+    pub scan_id: String,
+    pub status: dlp_store::ScanStatus,
+    pub actor: String,
+    pub started_at: DateTime<Utc>,
+    pub finished_at: Option<DateTime<Utc>>,
+}
+
+const HISTORY_EVENTS: u32 = 500;
+const HISTORY_SCANS: u32 = 100;
 
 #[derive(Debug, Serialize)]
 pub struct FindingPage {
@@ -93,13 +132,17 @@ pub async fn list(
         }
     };
     let mut filter = filter_of(&query)?;
-    filter.after = query.cursor.as_deref().map(decode_cursor).transpose()?;
+    filter.sort = sort_of(query.sort.as_deref())?;
+    if let Some(cursor) = query.cursor.as_deref() {
+        let (key, id) = decode_cursor(cursor, filter.sort)?;
+        (filter.after_key, filter.after) = (key, Some(id));
+    }
     // One more than asked: whether it comes back tells whether there is a next page.
     filter.limit = limit + 1;
     let mut records = state.app.store.findings(&filter).await?;
     let next_cursor = if records.len() > limit as usize {
         records.truncate(limit as usize);
-        records.last().map(|r| encode_cursor(&r.finding.id))
+        records.last().map(|r| encode_cursor(filter.sort, r))
     } else {
         None
     };
@@ -115,9 +158,9 @@ pub async fn summary(
     ApiQuery(query): ApiQuery<FindingsQuery>,
 ) -> Result<Json<FindingSummary>, ApiError> {
     caller.require(Scope::FindingsRead)?;
-    if query.limit.is_some() || query.cursor.is_some() {
+    if query.limit.is_some() || query.cursor.is_some() || query.sort.is_some() {
         return Err(ApiError::InvalidInput(
-            "the summary takes filters only, not limit or cursor".into(),
+            "the summary takes filters only, not limit, cursor or sort".into(),
         ));
     }
     Ok(Json(
@@ -196,13 +239,56 @@ pub async fn get(
     State(state): State<Arc<ApiState>>,
     Extension(caller): Extension<Caller>,
     Path(id): Path<String>,
-) -> Result<Json<FindingView>, ApiError> {
+) -> Result<Json<FindingDetail>, ApiError> {
     caller.require(Scope::FindingsRead)?;
     if !is_finding_id(&id) {
         return Err(NOT_FOUND);
     }
-    let record = state.app.store.finding(&id).await?.ok_or(NOT_FOUND)?;
-    Ok(Json(record.into()))
+    let store = &state.app.store;
+    let record = store.finding(&id).await?.ok_or(NOT_FOUND)?;
+    let events = store
+        .audit_events(&dlp_store::AuditQuery {
+            subject: Some(id.clone()),
+            action: Some("finding.".into()),
+            limit: HISTORY_EVENTS,
+            ..Default::default()
+        })
+        .await?;
+    let scans = store
+        .scans_of_finding(&id, HISTORY_SCANS)
+        .await?
+        .into_iter()
+        .map(|s| SeenBy {
+            scan_id: s.id,
+            status: s.status,
+            actor: s.actor,
+            started_at: s.started_at,
+            finished_at: s.finished_at,
+        })
+        .collect();
+    Ok(Json(FindingDetail {
+        view: record.into(),
+        history: FindingHistory { events, scans },
+    }))
+}
+
+fn sort_of(sort: Option<&str>) -> Result<FindingSort, ApiError> {
+    Ok(match sort {
+        None => FindingSort::Id,
+        Some("first_seen") => FindingSort::FirstSeenAsc,
+        Some("-first_seen") => FindingSort::FirstSeenDesc,
+        Some("last_seen") => FindingSort::LastSeenAsc,
+        Some("-last_seen") => FindingSort::LastSeenDesc,
+        Some("severity") => FindingSort::SeverityAsc,
+        Some("-severity") => FindingSort::SeverityDesc,
+        Some(_) => {
+            return Err(ApiError::InvalidInput(
+                "sort must be one of: first_seen, last_seen, severity, each with or without a \
+                 leading - for descending"
+                    .into(),
+            ));
+        }
+    })
 }
 
 fn filter_of(q: &FindingsQuery) -> Result<FindingFilter, ApiError> {
@@ -279,22 +365,52 @@ fn filter_of(q: &FindingsQuery) -> Result<FindingFilter, ApiError> {
     })
 }
 
-fn encode_cursor(last_id: &str) -> String {
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("{CURSOR_TAG}{last_id}"))
+/// The tag of each order in its cursors: a cursor of one order is refused by another.
+fn sort_tag(sort: FindingSort) -> &'static str {
+    match sort {
+        FindingSort::Id => "id",
+        FindingSort::FirstSeenAsc => "fs",
+        FindingSort::FirstSeenDesc => "-fs",
+        FindingSort::LastSeenAsc => "ls",
+        FindingSort::LastSeenDesc => "-ls",
+        FindingSort::SeverityAsc => "sv",
+        FindingSort::SeverityDesc => "-sv",
+    }
 }
 
-fn decode_cursor(cursor: &str) -> Result<String, ApiError> {
+fn encode_cursor(sort: FindingSort, last: &FindingRecord) -> String {
+    let key = sort.key_of(last).map(|k| k.to_string()).unwrap_or_default();
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!(
+        "{CURSOR_TAG}{}:{key}:{}",
+        sort_tag(sort),
+        last.finding.id
+    ))
+}
+
+fn decode_cursor(cursor: &str, sort: FindingSort) -> Result<(Option<i64>, String), ApiError> {
     let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
         .decode(cursor)
         .map_err(|_| ApiError::InvalidCursor)?;
     let text = String::from_utf8(bytes).map_err(|_| ApiError::InvalidCursor)?;
-    let id = text
+    let rest = text
         .strip_prefix(CURSOR_TAG)
         .ok_or(ApiError::InvalidCursor)?;
+    let mut parts = rest.splitn(3, ':');
+    let (Some(tag), Some(key), Some(id)) = (parts.next(), parts.next(), parts.next()) else {
+        return Err(ApiError::InvalidCursor);
+    };
+    if tag != sort_tag(sort) {
+        return Err(ApiError::InvalidCursor);
+    }
+    let key = match sort {
+        FindingSort::Id if key.is_empty() => None,
+        FindingSort::Id => return Err(ApiError::InvalidCursor),
+        _ => Some(key.parse::<i64>().map_err(|_| ApiError::InvalidCursor)?),
+    };
     if id.len() != 32 || !id.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) {
         return Err(ApiError::InvalidCursor);
     }
-    Ok(id.to_owned())
+    Ok((key, id.to_owned()))
 }
 
 #[cfg(test)]
@@ -303,17 +419,66 @@ mod tests {
 
     #[test]
     fn cursors_round_trip_and_anything_else_is_refused() {
-        let id = "0123456789abcdef0123456789abcdef";
-        assert_eq!(decode_cursor(&encode_cursor(id)).unwrap(), id);
+        let record = FindingRecord {
+            finding: Finding {
+                id: "0123456789abcdef0123456789abcdef".into(),
+                detector: "aws-access-key".into(),
+                category: Category::Secret,
+                severity: Severity::High,
+                confidence: 0.9,
+                masked: "AKIA****".into(),
+                fingerprint: "f".into(),
+                location: dlp_domain::Location::new(
+                    &dlp_domain::ContentRef {
+                        space_key: "ENG".into(),
+                        content_type: ContentType::Page,
+                        page_id: "1".into(),
+                        page_version: None,
+                        comment_id: None,
+                        attachment_id: None,
+                        attachment_title: None,
+                    },
+                    &dlp_domain::SegmentOrigin::default(),
+                    1,
+                    0,
+                    4,
+                ),
+            },
+            status: FindingStatus::Open,
+            first_seen_at: DateTime::from_timestamp_millis(1_700_000_000_000).unwrap(),
+            last_seen_at: DateTime::from_timestamp_millis(1_700_000_000_000).unwrap(),
+            resolved_at: None,
+            last_scan_id: None,
+            page_title: None,
+            web_link: None,
+        };
+        let id = record.finding.id.clone();
+        for sort in [
+            FindingSort::Id,
+            FindingSort::FirstSeenDesc,
+            FindingSort::SeverityAsc,
+        ] {
+            let cursor = encode_cursor(sort, &record);
+            let (key, back) = decode_cursor(&cursor, sort).unwrap();
+            assert_eq!((key, back.as_str()), (sort.key_of(&record), id.as_str()));
+        }
+        // A cursor of one order is no cursor of another.
+        let by_id = encode_cursor(FindingSort::Id, &record);
+        assert!(decode_cursor(&by_id, FindingSort::LastSeenAsc).is_err());
+        let b64 = |t: &str| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(t);
         for bad in [
-            "",
-            "!!",
-            "Zm9v",
-            &encode_cursor("' OR 1=1 --"),
-            &encode_cursor(&id.to_uppercase()),
+            "".to_owned(),
+            "!!".to_owned(),
+            "Zm9v".to_owned(),
+            b64(&format!("{CURSOR_TAG}id::' OR 1=1 --")),
+            b64(&format!("{CURSOR_TAG}id::{}", id.to_uppercase())),
+            b64(&format!("f1:{id}")),
         ] {
             assert!(
-                matches!(decode_cursor(bad), Err(ApiError::InvalidCursor)),
+                matches!(
+                    decode_cursor(&bad, FindingSort::Id),
+                    Err(ApiError::InvalidCursor)
+                ),
                 "{bad}"
             );
         }

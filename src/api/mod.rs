@@ -3,12 +3,13 @@
 //! One idea per module: [`error`] (the error enum and its JSON shape), [`extract`] (input
 //! that is refused before a handler runs), [`auth`] (tokens and scopes), [`rate_limit`] (a
 //! budget per token), [`metrics`] (`/metrics` and the request counters), [`health`]
-//! (`/healthz`, `/readyz`) and the routes themselves ([`findings`]).
+//! (`/healthz`, `/readyz`) and the routes themselves ([`findings`], [`scans`], [`audit`]).
 //!
 //! [`Server::build`] binds the listener (port 0 in tests) and wires everything from the
 //! [`App`]; [`Server::run_until_stopped`] serves until a shutdown signal, then stops
 //! accepting, finishes the requests in flight, stops the pool and closes the store and queue.
 
+pub mod audit;
 pub mod auth;
 pub mod error;
 pub mod extract;
@@ -16,6 +17,7 @@ pub mod findings;
 pub mod health;
 pub mod metrics;
 pub mod rate_limit;
+pub mod scans;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -26,7 +28,7 @@ use std::time::Duration;
 use axum::Router;
 use axum::http::StatusCode;
 use axum::middleware::{from_fn, from_fn_with_state};
-use axum::routing::get;
+use axum::routing::{get, post};
 use tokio::net::TcpListener;
 use tower_http::compression::CompressionLayer;
 use tower_http::limit::RequestBodyLimitLayer;
@@ -60,6 +62,26 @@ pub enum ServeError {
 pub struct Server {
     listener: TcpListener,
     state: Arc<ApiState>,
+    roles: Roles,
+}
+
+/// What runs beside the API in this process. `serve` alone runs all of it; `--role api`
+/// runs the API only, with workers and the scheduler in processes of their own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Roles {
+    pub workers: bool,
+    pub scheduler: bool,
+}
+
+impl Roles {
+    pub const ALL: Roles = Roles {
+        workers: true,
+        scheduler: true,
+    };
+    pub const API_ONLY: Roles = Roles {
+        workers: false,
+        scheduler: false,
+    };
 }
 
 impl Server {
@@ -85,7 +107,17 @@ impl Server {
             limiter,
             metrics: metrics::Metrics::new(),
         });
-        Server { listener, state }
+        Server {
+            listener,
+            state,
+            roles: Roles::ALL,
+        }
+    }
+
+    /// Chooses what runs beside the API (all of it unless told otherwise).
+    pub fn with_roles(mut self, roles: Roles) -> Server {
+        self.roles = roles;
+        self
     }
 
     /// The application the server runs on (tests issue tokens through its store).
@@ -108,19 +140,33 @@ impl Server {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> Result<(), ServeError> {
         let app = self.state.app.clone();
+        // Checked before anything is served: a wrong schedule is a configuration error.
+        let schedules = if self.roles.scheduler {
+            crate::scheduler::schedules(&app).map_err(|e| ServeError::App(e.into()))?
+        } else {
+            Vec::new()
+        };
         let (stop_pool, pool_stopped) = tokio::sync::watch::channel(false);
-        let pool = {
+        let stopped = |mut rx: tokio::sync::watch::Receiver<bool>| async move {
+            let _ = rx.wait_for(|stop| *stop).await;
+        };
+        let pool = self.roles.workers.then(|| {
             let app = app.clone();
-            let mut stopped = pool_stopped.clone();
+            let signal = stopped(pool_stopped.clone());
             tokio::spawn(async move {
-                let signal = async move {
-                    let _ = stopped.wait_for(|stop| *stop).await;
-                };
                 if let Err(e) = app.run_workers(signal).await {
                     tracing::error!(error = %e, "the worker pool stopped");
                 }
             })
-        };
+        });
+        let scheduler = self.roles.scheduler.then(|| {
+            let signal = stopped(pool_stopped.clone());
+            tokio::spawn(crate::scheduler::run_scheduler(
+                app.clone(),
+                schedules,
+                signal,
+            ))
+        });
         tracing::info!(addr = %self.local_addr(), "serving");
         let served = axum::serve(self.listener, router(self.state.clone()))
             .with_graceful_shutdown(shutdown)
@@ -130,9 +176,10 @@ impl Server {
         // apalis notices the stop at its next heartbeat; a pool that takes longer than a few
         // heartbeats is dropped, and its jobs are handed out again once their heartbeat lapses.
         let patience = Duration::from_secs(app.settings.workers.heartbeat_secs.max(1) * 3);
-        let mut pool = pool;
-        if tokio::time::timeout(patience, &mut pool).await.is_err() {
-            pool.abort();
+        for mut task in pool.into_iter().chain(scheduler) {
+            if tokio::time::timeout(patience, &mut task).await.is_err() {
+                task.abort();
+            }
         }
         app.close().await;
         served.map_err(ServeError::Serve)
@@ -149,6 +196,11 @@ pub fn router(state: Arc<ApiState>) -> Router {
             "/api/v1/findings/{id}",
             get(findings::get).patch(findings::patch),
         )
+        .route("/api/v1/scans", get(scans::list).post(scans::start))
+        .route("/api/v1/scans/{id}", get(scans::get))
+        .route("/api/v1/scans/{id}/cancel", post(scans::cancel))
+        .route("/api/v1/audit", get(audit::list))
+        .route("/api/v1/audit/export", get(audit::export))
         .route_layer(from_fn_with_state(state.clone(), auth::authenticate));
     Router::new()
         .route("/healthz", get(health::healthz))

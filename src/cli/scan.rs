@@ -125,15 +125,11 @@ pub async fn worker_command(mut settings: Settings, args: WorkerArgs) -> anyhow:
     }
     let app = App::build(settings).await?;
     eprintln!(
-        "worker pool of {} on the {} queue; Ctrl-C stops after the jobs in hand",
+        "worker pool of {} on the {} queue; SIGTERM or Ctrl-C stops after the jobs in hand",
         app.pool.concurrency,
         app.queue.kind()
     );
-    let ran = app
-        .run_workers(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
-        .await;
+    let ran = app.run_workers(crate::api::shutdown_signal()).await;
     app.close().await;
     ran?;
     Ok(ExitCode::SUCCESS)

@@ -1,11 +1,15 @@
-//! `serve` (the API with an in-process worker pool) and `token create|list|revoke`.
+//! `serve` (the API, the scheduler and a worker pool, or one of them: `--role`) and
+//! `token create|list|revoke`.
 
 use std::net::SocketAddr;
 use std::process::ExitCode;
 
 use clap::{Args, Subcommand};
 
-use crate::api::{Server, auth};
+use std::sync::Arc;
+
+use crate::api::{Roles, Server, auth};
+use crate::app::App;
 use crate::config::Settings;
 use crate::keys::Keys;
 
@@ -20,6 +24,19 @@ pub struct ServeArgs {
     /// Confluence site the jobs come from.
     #[arg(long, env = "CONFLUENCE_SITE")]
     pub site: Option<String>,
+    /// What this process runs: all (the API, the scheduler and a worker pool: one process,
+    /// no servers needed), or one role of a production deployment against Redis and
+    /// PostgreSQL: api, scheduler or worker.
+    #[arg(long, value_enum, default_value_t = Role::All, env = "DLP_ROLE")]
+    pub role: Role,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Role {
+    All,
+    Api,
+    Scheduler,
+    Worker,
 }
 
 #[derive(Debug, Args)]
@@ -55,11 +72,42 @@ pub async fn command(mut settings: Settings, args: ServeArgs) -> anyhow::Result<
     if args.site.is_some() {
         settings.confluence.site = args.site;
     }
-    let server = Server::build(settings).await?;
-    eprintln!("serving on http://{} (Ctrl-C to stop)", server.local_addr());
-    server
-        .run_until_stopped(crate::api::shutdown_signal())
-        .await?;
+    match args.role {
+        Role::All | Role::Api => {
+            let roles = if args.role == Role::All {
+                Roles::ALL
+            } else {
+                Roles::API_ONLY
+            };
+            let server = Server::build(settings).await?.with_roles(roles);
+            eprintln!(
+                "serving on http://{} as {:?} (SIGTERM or Ctrl-C to stop)",
+                server.local_addr(),
+                args.role
+            );
+            server
+                .run_until_stopped(crate::api::shutdown_signal())
+                .await?;
+        }
+        Role::Scheduler => {
+            let app = Arc::new(App::build(settings).await?);
+            let schedules = crate::scheduler::schedules(&app)?;
+            eprintln!(
+                "scheduler of {} schedules (SIGTERM or Ctrl-C to stop)",
+                schedules.len()
+            );
+            crate::scheduler::run_scheduler(app.clone(), schedules, crate::api::shutdown_signal())
+                .await;
+            app.close().await;
+        }
+        Role::Worker => {
+            let args = super::WorkerArgs {
+                site: None,
+                concurrency: None,
+            };
+            return super::scan::worker_command(settings, args).await;
+        }
+    }
     Ok(ExitCode::SUCCESS)
 }
 

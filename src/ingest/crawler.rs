@@ -5,7 +5,7 @@
 use dlp_confluence::{Attachment, BlogPost, ConfluenceClient, Container, Page, Paginated};
 use dlp_domain::{ContentRef, ContentType};
 use dlp_jobs::{JobQueue, ScanJob, Sealer, Work, item_key};
-use dlp_store::Store;
+use dlp_store::{PageInfo, Store};
 
 /// Bodies larger than this are not carried in the job (the queue is no blob store); the
 /// worker fetches them by id instead.
@@ -19,6 +19,23 @@ pub enum CrawlError {
     Store(#[from] dlp_store::StoreError),
     #[error("job queue")]
     Queue(#[from] dlp_jobs::QueueError),
+    #[error("no Confluence site is configured: set confluence.site or CONFLUENCE_SITE")]
+    NoSite,
+    #[error("the job is not a crawl")]
+    NotACrawl,
+    #[error("the scan was cancelled")]
+    Cancelled,
+}
+
+impl CrawlError {
+    /// Worth another attempt: Confluence's transient answers, the store, the queue.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            CrawlError::Confluence(e) => e.is_transient(),
+            CrawlError::Store(_) | CrawlError::Queue(_) => true,
+            CrawlError::NoSite | CrawlError::NotACrawl | CrawlError::Cancelled => false,
+        }
+    }
 }
 
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -44,6 +61,7 @@ struct Listed {
     title: String,
     version: Option<u32>,
     body: Option<String>,
+    webui: Option<String>,
 }
 
 impl Listed {
@@ -55,6 +73,7 @@ impl Listed {
             title: p.title,
             version: p.version.map(|v| v.number),
             body,
+            webui: p.links.webui,
         }
     }
 
@@ -66,6 +85,7 @@ impl Listed {
             title: p.title,
             version: p.version.map(|v| v.number),
             body,
+            webui: p.links.webui,
         }
     }
 }
@@ -103,13 +123,38 @@ impl Crawler<'_> {
     {
         let mut seen = 0;
         while let Some(batch) = list.next_page().await? {
+            let batch: Vec<Listed> = batch.into_iter().map(to_listed).collect();
+            let pages: Vec<PageInfo> = batch
+                .iter()
+                .map(|c| PageInfo {
+                    page_id: c.id.clone(),
+                    space_key: space_key.to_owned(),
+                    title: c.title.clone(),
+                    web_link: c.webui.as_deref().and_then(|w| self.web_link(w)),
+                })
+                .collect();
+            self.store.record_pages(&pages).await?;
             for entry in batch {
                 seen += 1;
-                self.container(scan_id, space_key, to_listed(entry), stats)
-                    .await?;
+                // A cancelled scan stops being crawled at the next page: one small query per
+                // page, beside the two or more Confluence requests each page costs anyway.
+                if !self.store.scan_is_running(scan_id).await? {
+                    return Err(CrawlError::Cancelled);
+                }
+                self.container(scan_id, space_key, entry, stats).await?;
             }
         }
         Ok(seen)
+    }
+
+    /// `_links.webui` made absolute: it is relative to the site's `/wiki`. A link that does
+    /// not stay on the site is dropped rather than served to people as the page's link.
+    fn web_link(&self, webui: &str) -> Option<String> {
+        let site = self.client.site();
+        let joined = site
+            .join(&format!("{}{}", dlp_confluence::WIKI_CONTEXT, webui))
+            .ok()?;
+        (joined.origin() == site.origin()).then(|| joined.to_string())
     }
 
     async fn container(
@@ -217,13 +262,7 @@ impl Crawler<'_> {
         work: Work,
         stats: &mut CrawlStats,
     ) -> Result<(), CrawlError> {
-        let item = match &work {
-            Work::Body { item, .. }
-            | Work::Comments { item, .. }
-            | Work::Attachment { item, .. }
-            | Work::LocalFile { item, .. } => item,
-        };
-        let key = item_key(item);
+        let key = work.item_key();
         // Register first: the scan is complete only when every registered item has an outcome,
         // so a job that runs before its row exists could be missed.
         if self.store.enqueue_item(scan_id, &key, label).await? {

@@ -40,10 +40,28 @@ async fn check_findings_api(server: &TestServer, outcome: &confluence_dlp::scan:
     }
     let contract: dlp_domain::Finding =
         serde_json::from_value(first.clone()).expect("the finding contract");
-    let one = server
+    let mut one = server
         .json(&format!("/api/v1/findings/{}", contract.id), &token)
         .await;
+    // One finding is the item of the list, with its history.
+    let history = one
+        .as_object_mut()
+        .unwrap()
+        .remove("history")
+        .expect("history");
     assert_eq!(&one, first);
+    assert_eq!(
+        history["events"][0]["action"], "finding.opened",
+        "{history}"
+    );
+    assert!(
+        !history["scans"].as_array().unwrap().is_empty(),
+        "{history}"
+    );
+    assert!(
+        first["page_title"].is_string() && first["web_link"].as_str().unwrap().contains("/wiki/"),
+        "{first}"
+    );
 
     // Filters narrow, and agree with the summary.
     let summary = server.json("/api/v1/findings/summary", &token).await;

@@ -99,7 +99,9 @@ pub async fn execute(
             &processed.results,
         )
         .await
-        .map_err(|e| JobError::Transient(format!("cannot record the outcome: {}", chain(&e))))?;
+        .map_err(|e| {
+            JobError::Transient(format!("cannot record the outcome: {}", error_chain(&e)))
+        })?;
     Ok(())
 }
 
@@ -112,22 +114,22 @@ enum Failure {
 impl From<FetchError> for Failure {
     fn from(e: FetchError) -> Self {
         if e.is_transient() {
-            Failure::Transient(chain(&e))
+            Failure::Transient(error_chain(&e))
         } else {
-            Failure::Permanent(chain(&e))
+            Failure::Permanent(error_chain(&e))
         }
     }
 }
 
 impl From<dlp_store::StoreError> for Failure {
     fn from(e: dlp_store::StoreError) -> Self {
-        Failure::Transient(format!("store: {}", chain(&e)))
+        Failure::Transient(format!("store: {}", error_chain(&e)))
     }
 }
 
 /// An error and its causes on one line, as the item's recorded error. None of our error
 /// types quote content, so the chain is safe to store.
-fn chain(e: &dyn std::error::Error) -> String {
+pub fn error_chain(e: &dyn std::error::Error) -> String {
     let mut out = e.to_string();
     let mut source = e.source();
     while let Some(cause) = source {
@@ -216,6 +218,10 @@ async fn process(job: &ScanJob, deps: &Arc<WorkerDeps>) -> Result<Processed, Fai
             let bytes = fetch::attachment(deps, download_link).await?;
             attachment_outcome(deps, item, &digest, bytes).await
         }
+        // Crawls are the service's (src/ingest); a pool that runs this handler alone cannot.
+        Work::CrawlSpace { .. } | Work::CrawlAllSpaces => Err(Failure::Permanent(
+            "a crawl job reached a worker that runs content jobs only".into(),
+        )),
         Work::LocalFile { item, path } => {
             let bytes = fetch::local_file(path, deps.attachment_limits.max_bytes as u64).await?;
             attachment_outcome(deps, item, &digest, bytes).await

@@ -93,6 +93,12 @@ impl ConfluenceClient {
         self.get_one(&url, "space").await
     }
 
+    /// Every space the credentials can read (`GET /wiki/api/v2/spaces`, by cursor).
+    pub fn spaces(&self) -> Paginated<Space> {
+        let url = self.inner.api_url(&["spaces"]);
+        Paginated::new(self.clone(), Ok(url), "space list")
+    }
+
     /// All pages of a space (current and archived, the API's default), bodies included.
     pub fn pages_in_space(&self, space_id: &str) -> Paginated<Page> {
         self.list(

@@ -150,6 +150,7 @@ impl Inner {
         if self.is_site(url) {
             self.budget.acquire().await;
             self.requests.fetch_add(1, Ordering::Relaxed);
+            let _ = TASK_REQUESTS.try_with(|n| n.fetch_add(1, Ordering::Relaxed));
             if let Some(auth) = &self.auth_header {
                 request = request.header(AUTHORIZATION, auth.clone());
             }
@@ -354,4 +355,18 @@ mod tests {
             Err(ConfluenceError::UnsupportedScheme { .. })
         ));
     }
+}
+
+tokio::task_local! {
+    /// The requests of the future running under [`count_requests`]: what one job spent,
+    /// whatever else the shared client is doing at the same time.
+    static TASK_REQUESTS: std::sync::Arc<AtomicU64>;
+}
+
+/// Runs `work` and counts the requests to the site that it made (through any clone of any
+/// client, retries included), for charging a job's cost to its scan.
+pub async fn count_requests<F: std::future::Future>(work: F) -> (F::Output, u64) {
+    let counter = std::sync::Arc::new(AtomicU64::new(0));
+    let output = TASK_REQUESTS.scope(counter.clone(), work).await;
+    (output, counter.load(Ordering::Relaxed))
 }

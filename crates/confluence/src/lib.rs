@@ -35,11 +35,13 @@ pub use client::{ConfluenceClient, Container};
 pub use config::{Auth, ClientConfig, MAX_PAGE_LIMIT};
 pub use download::MAX_REDIRECTS;
 pub use error::ConfluenceError;
+pub use http::count_requests;
 pub use models::{
-    Attachment, AttachmentLinks, BlogPost, Body, BodyValue, Comment, Page, Space, Version,
+    Attachment, AttachmentLinks, BlogPost, Body, BodyValue, Comment, ContentLinks, Page, Space,
+    Version,
 };
 pub use pagination::Paginated;
 
 /// The path under which Confluence Cloud serves its wiki, REST APIs and downloads.
 /// `_links.next` already starts with it; `downloadLink` is relative to it.
-pub(crate) const WIKI_CONTEXT: &str = "/wiki";
+pub const WIKI_CONTEXT: &str = "/wiki";

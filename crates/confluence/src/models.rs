@@ -78,6 +78,13 @@ impl Body {
     }
 }
 
+/// The links of a page or blog post; `webui` is relative to the site's `/wiki`.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct ContentLinks {
+    #[serde(default)]
+    pub webui: Option<String>,
+}
+
 /// A page (`PageBulk` in lists, `PageSingle` by id).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -103,6 +110,8 @@ pub struct Page {
     pub version: Option<Version>,
     #[serde(default, deserialize_with = "lenient::null_default")]
     pub body: Body,
+    #[serde(default, rename = "_links", deserialize_with = "lenient::null_default")]
+    pub links: ContentLinks,
 }
 
 /// A blog post (`BlogPostBulk` / `BlogPostSingle`).
@@ -125,6 +134,8 @@ pub struct BlogPost {
     pub version: Option<Version>,
     #[serde(default, deserialize_with = "lenient::null_default")]
     pub body: Body,
+    #[serde(default, rename = "_links", deserialize_with = "lenient::null_default")]
+    pub links: ContentLinks,
 }
 
 /// A footer or inline comment on a page or blog post (`PageCommentModel`,

@@ -56,6 +56,32 @@ pub enum Work {
         item: ContentRef,
         path: std::path::PathBuf,
     },
+    /// Walks a space and enqueues its content: the first job of a scan that the API or a
+    /// schedule started. The scan's row says how (full or incremental, and since when).
+    /// Being a job of the scan, the crawl keeps the scan running until it has ended.
+    CrawlSpace { space_key: String },
+    /// Lists every space the credentials can read and starts a scan of each, under this one.
+    CrawlAllSpaces,
+}
+
+impl Work {
+    /// The key of the job's item within its scan (see [`item_key`]); `crawl:ENG` for the
+    /// crawl of a space, `crawl:*` for the crawl of all of them.
+    pub fn item_key(&self) -> String {
+        match self {
+            Work::Body { item, .. }
+            | Work::Comments { item, .. }
+            | Work::Attachment { item, .. }
+            | Work::LocalFile { item, .. } => item_key(item),
+            Work::CrawlSpace { space_key } => crawl_key(Some(space_key)),
+            Work::CrawlAllSpaces => crawl_key(None),
+        }
+    }
+}
+
+/// The item key of a crawl job: `crawl:ENG`, or `crawl:*` for all spaces.
+pub fn crawl_key(space_key: Option<&str>) -> String {
+    format!("crawl:{}", space_key.unwrap_or("*"))
 }
 
 impl ScanJob {

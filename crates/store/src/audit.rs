@@ -12,6 +12,8 @@ use super::{AuditEvent, AuditQuery, NewAuditEvent, Store, StoreError};
 pub mod action {
     pub const SCAN_STARTED: &str = "scan.started";
     pub const SCAN_FINISHED: &str = "scan.finished";
+    /// A person (or an admin token) cancelled a running scan.
+    pub const SCAN_CANCELLED: &str = "scan.cancelled";
     pub const JOB_DONE: &str = "job.done";
     pub const JOB_UNCHANGED: &str = "job.unchanged";
     pub const JOB_FAILED: &str = "job.failed";
@@ -89,13 +91,26 @@ impl Store {
             0 => 100,
             n => n.min(1000),
         };
+        // A filter left out binds NULL and matches everything. An action ending in a dot is
+        // a prefix (`scan.`), compared with substr: LIKE would read `_` as a wildcard.
         let rows = sqlx::query(
             "SELECT id, at, actor, action, scan_id, subject, detail FROM audit_events \
-             WHERE ($1 IS NULL OR scan_id = $1) AND id > $2 ORDER BY id LIMIT $3",
+             WHERE ($1 IS NULL OR scan_id = $1) AND id > $2 \
+               AND ($4 IS NULL OR actor = $4) \
+               AND ($5 IS NULL OR action = $5 \
+                    OR (substr($5, length($5), 1) = '.' AND substr(action, 1, length($5)) = $5)) \
+               AND ($6 IS NULL OR subject = $6) \
+               AND ($7 IS NULL OR at >= $7) AND ($8 IS NULL OR at < $8) \
+             ORDER BY id LIMIT $3",
         )
         .bind(query.scan_id.as_deref())
         .bind(query.after_id.unwrap_or(0))
         .bind(i64::from(limit))
+        .bind(query.actor.as_deref())
+        .bind(query.action.as_deref())
+        .bind(query.subject.as_deref())
+        .bind(query.since)
+        .bind(query.until)
         .fetch_all(&self.pool)
         .await?;
         rows.iter().map(event_from_row).collect()

@@ -14,6 +14,7 @@ use std::fmt::Write;
 use sqlx::{AnyConnection, AssertSqlSafe, Row};
 
 use super::audit;
+use super::changes::next_stamp;
 use super::findings::upsert_many;
 use super::model::{now_millis, parse_word};
 use super::record::{check_findings_belong_to_their_item, finding_event, job_event, record_one};
@@ -40,7 +41,7 @@ pub struct JobRecord {
 /// took 18% of a local scan's CPU; at this size it is lost in the noise.
 const MAX_PARAMS: usize = 128;
 /// Rows per statement, for the statements of one parameter per row.
-const MAX_ROWS: usize = 128;
+pub(crate) const MAX_ROWS: usize = 128;
 
 /// How many rows of `template` (one row, a `?` per parameter) fit in one statement.
 pub(crate) fn rows_per_statement(template: &str) -> usize {
@@ -120,6 +121,7 @@ impl Store {
         }
         let now = now_millis();
         let mut tx = self.begin_write().await?;
+        let stamp = next_stamp(&mut tx).await?;
         let mut total = RecordSummary::default();
         let mut planner = Rounds::default();
         for job in jobs {
@@ -129,7 +131,7 @@ impl Store {
                 for round in planner.take() {
                     add(
                         &mut total,
-                        record_round(&mut tx, scan_id, &round, now).await?,
+                        record_round(&mut tx, scan_id, &round, now, stamp).await?,
                     );
                 }
                 let summary = record_one(
@@ -139,6 +141,7 @@ impl Store {
                     &job.outcome,
                     &job.results,
                     now,
+                    stamp,
                 )
                 .await?;
                 add(&mut total, summary);
@@ -147,7 +150,7 @@ impl Store {
         for round in planner.take() {
             add(
                 &mut total,
-                record_round(&mut tx, scan_id, &round, now).await?,
+                record_round(&mut tx, scan_id, &round, now, stamp).await?,
             );
         }
         tx.commit().await?;
@@ -225,6 +228,7 @@ async fn record_round(
     scan_id: &str,
     jobs: &[&JobRecord],
     now: i64,
+    stamp: i64,
 ) -> Result<RecordSummary, StoreError> {
     job_statuses(conn, scan_id, jobs, now)
         .await
@@ -299,8 +303,8 @@ async fn record_round(
     }
     // Resolved before upserted: should an id be found under another item than the one that
     // held it, it ends open, as it would with the jobs recorded one by one in either order.
-    resolve(conn, scan_id, &resolves, now).await?;
-    upsert_many(conn, &upserts, scan_id, now).await?;
+    resolve(conn, scan_id, &resolves, now, stamp).await?;
+    upsert_many(conn, &upserts, scan_id, now, stamp).await?;
     audit::insert_many(conn, now, &events).await?;
     Ok(total)
 }
@@ -445,15 +449,19 @@ async fn resolve(
     scan_id: &str,
     ids: &[&str],
     now: i64,
+    stamp: i64,
 ) -> Result<(), StoreError> {
     for chunk in ids.chunks(MAX_ROWS) {
-        let placeholders: Vec<String> = (3..chunk.len() + 3).map(|n| format!("${n}")).collect();
+        let placeholders: Vec<String> = (4..chunk.len() + 4).map(|n| format!("${n}")).collect();
         let sql = format!(
-            "UPDATE findings SET status = 'resolved', resolved_at = $1, last_scan_id = $2 \
-             WHERE id IN ({})",
+            "UPDATE findings SET status = 'resolved', resolved_at = $1, last_scan_id = $2, \
+               change_seq = $3 WHERE id IN ({})",
             placeholders.join(", ")
         );
-        let mut query = sqlx::query(AssertSqlSafe(sql)).bind(now).bind(scan_id);
+        let mut query = sqlx::query(AssertSqlSafe(sql))
+            .bind(now)
+            .bind(scan_id)
+            .bind(stamp);
         for id in chunk {
             query = query.bind(*id);
         }

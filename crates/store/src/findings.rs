@@ -10,11 +10,15 @@ use super::{FindingFilter, FindingRecord, FindingStatus, FindingSummary, Store, 
 use dlp_domain::{Category, ContentType, Finding, Location, Region, Severity};
 
 /// Every column of a finding row, in the order `record_from_row` reads them.
-const COLUMNS: &str = "f.id, f.detector, f.category, f.severity, f.confidence, f.masked, \
+pub(crate) const COLUMNS: &str = "f.id, f.detector, f.category, f.severity, f.confidence, f.masked, \
     f.fingerprint, f.space_key, f.content_type, f.page_id, f.page_version, f.comment_id, \
     f.attachment_id, f.attachment_title, f.path, f.sheet, f.cell, f.pdf_page, f.line, \
     f.start_offset, f.end_offset, f.status, f.first_seen_at, f.last_seen_at, f.resolved_at, \
-    f.last_scan_id, f.region";
+    f.last_scan_id, f.region, p.title AS page_title, p.web_link";
+
+/// Findings with their page's title and link: the FROM clause of every query that reads
+/// [`COLUMNS`].
+pub(crate) const FROM: &str = "findings f LEFT JOIN content_pages p ON p.page_id = f.page_id";
 
 /// The id of the item a finding sits in, as `ContentRef::item_id` computes it for the item.
 pub(crate) fn item_id_of(location: &Location) -> &str {
@@ -36,20 +40,21 @@ pub(crate) async fn upsert(
     finding: &Finding,
     scan_id: &str,
     now: i64,
+    stamp: i64,
 ) -> Result<FindingStatus, StoreError> {
     let l = &finding.location;
     let row = sqlx::query(
         "INSERT INTO findings (id, detector, category, severity, confidence, masked, fingerprint, \
            space_key, content_type, item_id, page_id, page_version, comment_id, attachment_id, \
            attachment_title, path, sheet, cell, pdf_page, line, start_offset, end_offset, \
-           status, first_seen_at, last_seen_at, resolved_at, last_scan_id, region) \
+           status, first_seen_at, last_seen_at, resolved_at, last_scan_id, region, change_seq) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, \
            $18, $19, $20, $21, $22, \
            COALESCE((SELECT s.status FROM finding_suppressions s WHERE s.fingerprint = $7), 'open'), \
            $23, $23, \
            CASE WHEN EXISTS (SELECT 1 FROM finding_suppressions s WHERE s.fingerprint = $7) \
              THEN $23 END, \
-           $24, $25) \
+           $24, $25, $26) \
          ON CONFLICT (id) DO UPDATE SET \
            detector = excluded.detector, category = excluded.category, \
            severity = excluded.severity, confidence = excluded.confidence, \
@@ -66,7 +71,8 @@ pub(crate) async fn upsert(
              THEN findings.status ELSE excluded.status END, \
            resolved_at = CASE WHEN findings.status IN ('false_positive', 'accepted_risk') \
              THEN findings.resolved_at ELSE excluded.resolved_at END, \
-           last_scan_id = excluded.last_scan_id, region = excluded.region \
+           last_scan_id = excluded.last_scan_id, region = excluded.region, \
+           change_seq = excluded.change_seq \
          RETURNING status",
     )
     .bind(finding.id.as_str())
@@ -94,6 +100,7 @@ pub(crate) async fn upsert(
     .bind(now)
     .bind(scan_id)
     .bind(l.region.map(region_text))
+    .bind(stamp)
     .fetch_one(conn)
     .await?;
     let status: String = row.try_get(0)?;
@@ -107,6 +114,7 @@ pub(crate) async fn upsert_many(
     findings: &[&Finding],
     scan_id: &str,
     now: i64,
+    stamp: i64,
 ) -> Result<(), StoreError> {
     // As in `upsert`: a suppressed fingerprint is recorded under its suppression's status, and
     // a finding a person closed stays closed.
@@ -114,13 +122,14 @@ pub(crate) async fn upsert_many(
                        COALESCE((SELECT s.status FROM finding_suppressions s WHERE s.fingerprint = ?), 'open'), \
                        ?, ?, \
                        CASE WHEN EXISTS (SELECT 1 FROM finding_suppressions s WHERE s.fingerprint = ?) THEN ? END, \
-                       ?, ?)";
+                       ?, ?, ?)";
     for chunk in findings.chunks(rows_per_statement(ROW)) {
         let sql = format!(
             "INSERT INTO findings (id, detector, category, severity, confidence, masked, \
                fingerprint, space_key, content_type, item_id, page_id, page_version, comment_id, \
                attachment_id, attachment_title, path, sheet, cell, pdf_page, line, start_offset, \
-               end_offset, status, first_seen_at, last_seen_at, resolved_at, last_scan_id, region) \
+               end_offset, status, first_seen_at, last_seen_at, resolved_at, last_scan_id, region, \
+               change_seq) \
              VALUES {} \
              ON CONFLICT (id) DO UPDATE SET \
                detector = excluded.detector, category = excluded.category, \
@@ -139,7 +148,8 @@ pub(crate) async fn upsert_many(
                  THEN findings.status ELSE excluded.status END, \
                resolved_at = CASE WHEN findings.status IN ('false_positive', 'accepted_risk') \
                  THEN findings.resolved_at ELSE excluded.resolved_at END, \
-               last_scan_id = excluded.last_scan_id, region = excluded.region",
+               last_scan_id = excluded.last_scan_id, region = excluded.region, \
+               change_seq = excluded.change_seq",
             values(ROW, chunk.len())
         );
         let mut query = sqlx::query(AssertSqlSafe(sql));
@@ -175,7 +185,8 @@ pub(crate) async fn upsert_many(
                 .bind(finding.fingerprint.as_str())
                 .bind(now)
                 .bind(scan_id)
-                .bind(l.region.map(region_text));
+                .bind(l.region.map(region_text))
+                .bind(stamp);
         }
         query.execute(&mut *conn).await?;
     }
@@ -202,7 +213,7 @@ impl Store {
     /// ordered by location (space, page, item, place in the item, offset).
     pub async fn scan_findings(&self, scan_id: &str) -> Result<Vec<Finding>, StoreError> {
         let sql = format!(
-            "SELECT {COLUMNS} FROM findings f JOIN scan_contents c \
+            "SELECT {COLUMNS} FROM {FROM} JOIN scan_contents c \
                ON c.content_type = f.content_type AND c.item_id = f.item_id \
              WHERE c.scan_id = $1 AND f.status = 'open'"
         );
@@ -219,16 +230,40 @@ impl Store {
         Ok(findings)
     }
 
-    /// Findings matching the filter, by id, one page at a time.
+    /// Findings matching the filter in the filter's order, one page at a time: pass the last
+    /// finding's id (and, for an order other than by id, its sort key) to get the next page.
     pub async fn findings(&self, filter: &FindingFilter) -> Result<Vec<FindingRecord>, StoreError> {
         let mut conditions = Conditions::of(filter);
+        let key = filter.sort.key_sql();
+        let descending = filter.sort.is_descending();
         if let Some(after) = filter.after.as_deref() {
-            conditions.push("f.id > ?", Bind::Text(after.to_owned()));
+            match (key, filter.after_key) {
+                (Some(key), Some(at)) => {
+                    let op = if descending { "<" } else { ">" };
+                    conditions.binds.push(Bind::Int(at));
+                    conditions.binds.push(Bind::Text(after.to_owned()));
+                    let (k, i) = (conditions.binds.len() - 1, conditions.binds.len());
+                    conditions.sql.push(format!(
+                        "({key} {op} ${k} OR ({key} = ${k} AND f.id {op} ${i}))"
+                    ));
+                }
+                (Some(_), None) => {
+                    return Err(StoreError::Invalid(
+                        "paging a sorted list needs the last finding's sort key",
+                    ));
+                }
+                (None, _) => conditions.push("f.id > ?", Bind::Text(after.to_owned())),
+            }
         }
         let limit = filter.limit.clamp(1, FindingFilter::MAX_LIMIT);
         let (where_clause, binds) = conditions.finish();
+        let direction = if descending { "DESC" } else { "ASC" };
+        let order = match key {
+            Some(key) => format!("{key} {direction}, f.id {direction}"),
+            None => "f.id".to_owned(),
+        };
         let sql = format!(
-            "SELECT {COLUMNS} FROM findings f {where_clause} ORDER BY f.id LIMIT ${}",
+            "SELECT {COLUMNS} FROM {FROM} {where_clause} ORDER BY {order} LIMIT ${}",
             binds.len() + 1
         );
         let query = bind_all(sqlx::query(AssertSqlSafe(sql)), binds);
@@ -236,9 +271,31 @@ impl Store {
         rows.iter().map(record_from_row).collect()
     }
 
+    /// Findings by id, in the order of `ids`; ids with no finding are left out (a search
+    /// index may name a finding the store no longer has).
+    pub async fn findings_by_ids(&self, ids: &[String]) -> Result<Vec<FindingRecord>, StoreError> {
+        let mut found = std::collections::HashMap::with_capacity(ids.len());
+        for chunk in ids.chunks(super::batch::MAX_ROWS) {
+            let placeholders: Vec<String> = (1..=chunk.len()).map(|n| format!("${n}")).collect();
+            let sql = format!(
+                "SELECT {COLUMNS} FROM {FROM} WHERE f.id IN ({})",
+                placeholders.join(", ")
+            );
+            let mut query = sqlx::query(AssertSqlSafe(sql));
+            for id in chunk {
+                query = query.bind(id.as_str());
+            }
+            for row in query.fetch_all(&self.pool).await? {
+                let record = record_from_row(&row)?;
+                found.insert(record.finding.id.clone(), record);
+            }
+        }
+        Ok(ids.iter().filter_map(|id| found.remove(id)).collect())
+    }
+
     /// One finding by id, whatever its status.
     pub async fn finding(&self, id: &str) -> Result<Option<FindingRecord>, StoreError> {
-        let sql = format!("SELECT {COLUMNS} FROM findings f WHERE f.id = $1");
+        let sql = format!("SELECT {COLUMNS} FROM {FROM} WHERE f.id = $1");
         let row = sqlx::query(AssertSqlSafe(sql))
             .bind(id)
             .fetch_optional(&self.pool)
@@ -410,7 +467,7 @@ fn location_order(f: &Finding) -> impl Ord + '_ {
     )
 }
 
-fn record_from_row(row: &AnyRow) -> Result<FindingRecord, StoreError> {
+pub(crate) fn record_from_row(row: &AnyRow) -> Result<FindingRecord, StoreError> {
     let category: String = row.try_get("category")?;
     let severity: String = row.try_get("severity")?;
     let content_type: String = row.try_get("content_type")?;
@@ -451,6 +508,8 @@ fn record_from_row(row: &AnyRow) -> Result<FindingRecord, StoreError> {
             .map(|ms| from_millis(ms, "findings.resolved_at"))
             .transpose()?,
         last_scan_id: row.try_get("last_scan_id")?,
+        page_title: row.try_get("page_title")?,
+        web_link: row.try_get("web_link")?,
     })
 }
 

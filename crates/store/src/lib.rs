@@ -12,13 +12,17 @@
 
 mod audit;
 mod batch;
+mod changes;
 mod connect;
 mod error;
 mod findings;
 mod model;
 mod ocr_cache;
+mod pages;
 mod record;
+mod scan_life;
 mod scans;
+mod schedules;
 mod tokens;
 mod triage;
 
@@ -28,13 +32,17 @@ use sqlx::{Any, Transaction};
 
 pub use audit::action as audit_action;
 pub use batch::JobRecord;
+pub use changes::FindingChange;
 pub use connect::StoreOptions;
 pub use error::StoreError;
 pub use model::{
-    AuditEvent, AuditQuery, FindingFilter, FindingRecord, FindingStatus, FindingSummary,
-    ItemResult, ItemStatus, ItemVerdict, JobOutcome, NewAuditEvent, NewScan, RecordSummary,
-    ScanItemRow, ScanKind, ScanProgress, ScanRecord, ScanStatus,
+    AuditEvent, AuditQuery, FindingFilter, FindingRecord, FindingSort, FindingStatus,
+    FindingSummary, ItemResult, ItemStatus, ItemVerdict, JobOutcome, NewAuditEvent, NewScan,
+    RecordSummary, ScanItemRow, ScanKind, ScanMode, ScanProgress, ScanQuery, ScanRecord,
+    ScanStatus, severity_rank,
 };
+pub use pages::PageInfo;
+pub use scan_life::CRAWL_ITEM_PREFIX;
 pub use tokens::{ApiTokenRecord, NewApiToken};
 pub use triage::StatusChange;
 

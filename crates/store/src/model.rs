@@ -47,6 +47,11 @@ stored_words! {
 }
 
 stored_words! {
+    /// `Incremental` looks only at content modified since the space's last completed scan.
+    ScanMode { Full = "full", Incremental = "incremental" }
+}
+
+stored_words! {
     ScanStatus { Running = "running", Completed = "completed", Failed = "failed", Cancelled = "cancelled" }
 }
 
@@ -92,6 +97,30 @@ pub struct NewScan {
     pub space_key: Option<String>,
     /// Who started it (a user, `cli`, `scheduler`, `webhook`), for the audit trail.
     pub actor: String,
+    pub mode: ScanMode,
+    /// A scan of every space the credentials can read: the parent of one scan per space.
+    pub all_spaces: bool,
+    pub parent_id: Option<String>,
+    /// For an incremental scan: content modified after this instant.
+    pub since: Option<DateTime<Utc>>,
+    /// The rule pack that classifies it.
+    pub rules_digest: Option<String>,
+}
+
+impl Default for NewScan {
+    fn default() -> Self {
+        NewScan {
+            kind: ScanKind::Space,
+            site: None,
+            space_key: None,
+            actor: String::new(),
+            mode: ScanMode::Full,
+            all_spaces: false,
+            parent_id: None,
+            since: None,
+            rules_digest: None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -104,6 +133,28 @@ pub struct ScanRecord {
     pub status: ScanStatus,
     pub started_at: DateTime<Utc>,
     pub finished_at: Option<DateTime<Utc>>,
+    pub mode: ScanMode,
+    pub all_spaces: bool,
+    pub parent_id: Option<String>,
+    pub since: Option<DateTime<Utc>>,
+    pub rules_digest: Option<String>,
+    /// Why the scan failed (a safe message).
+    pub error: Option<String>,
+}
+
+/// Which scans to list, newest first. Pass the last scan of a page as `before` for the next.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ScanQuery {
+    pub status: Option<ScanStatus>,
+    pub space_key: Option<String>,
+    /// The scans of one space of an all-spaces scan.
+    pub parent_id: Option<String>,
+    /// Only scans that are no one's child (what a person started or a schedule ran).
+    pub top_level: bool,
+    /// `(started_at in ms, id)` of the last scan of the previous page.
+    pub before: Option<(i64, String)>,
+    /// Clamped to 1..=500.
+    pub limit: u32,
 }
 
 /// A scan and its counts, all read from the scan's job rows.
@@ -119,6 +170,8 @@ pub struct ScanProgress {
     pub not_extracted: u64,
     /// Open findings in the content items the scan covered so far.
     pub open_findings: u64,
+    /// Confluence requests the scan's jobs made (retries included).
+    pub api_requests: u64,
 }
 
 impl ScanProgress {
@@ -245,6 +298,10 @@ pub struct FindingRecord {
     pub last_seen_at: DateTime<Utc>,
     pub resolved_at: Option<DateTime<Utc>>,
     pub last_scan_id: Option<String>,
+    /// The title of the page (or blog post) the finding is on, as the crawler last saw it.
+    pub page_title: Option<String>,
+    /// Where a person opens that page on the site (Confluence's `_links.webui`).
+    pub web_link: Option<String>,
 }
 
 /// Which findings to list; every field narrows. Pages are ordered by finding id: pass the
@@ -269,9 +326,75 @@ pub struct FindingFilter {
     /// Findings in the content items this scan covered (as `Store::scan_findings`, whatever
     /// their status).
     pub scan_id: Option<String>,
+    pub sort: FindingSort,
+    /// The id of the last finding of the previous page.
     pub after: Option<String>,
+    /// The sort key of that finding (milliseconds, or the severity's rank 1-4), for every
+    /// order but by id.
+    pub after_key: Option<i64>,
     /// Clamped to 1..=[`FindingFilter::MAX_LIMIT`].
     pub limit: u32,
+}
+
+/// The orders findings can be listed in; ties are broken by id, in the same direction.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum FindingSort {
+    #[default]
+    Id,
+    FirstSeenAsc,
+    FirstSeenDesc,
+    LastSeenAsc,
+    LastSeenDesc,
+    SeverityAsc,
+    SeverityDesc,
+}
+
+impl FindingSort {
+    /// The SQL of the sort key; `None` for the order by id. Fixed text, never input.
+    pub(crate) fn key_sql(self) -> Option<&'static str> {
+        match self {
+            FindingSort::Id => None,
+            FindingSort::FirstSeenAsc | FindingSort::FirstSeenDesc => Some("f.first_seen_at"),
+            FindingSort::LastSeenAsc | FindingSort::LastSeenDesc => Some("f.last_seen_at"),
+            FindingSort::SeverityAsc | FindingSort::SeverityDesc => Some(
+                "(CASE f.severity WHEN 'low' THEN 1 WHEN 'medium' THEN 2 \
+                  WHEN 'high' THEN 3 ELSE 4 END)",
+            ),
+        }
+    }
+
+    pub(crate) fn is_descending(self) -> bool {
+        matches!(
+            self,
+            FindingSort::FirstSeenDesc | FindingSort::LastSeenDesc | FindingSort::SeverityDesc
+        )
+    }
+
+    /// The key of a finding in this order, as `after_key` takes it.
+    pub fn key_of(self, record: &FindingRecord) -> Option<i64> {
+        match self {
+            FindingSort::Id => None,
+            FindingSort::FirstSeenAsc | FindingSort::FirstSeenDesc => {
+                Some(record.first_seen_at.timestamp_millis())
+            }
+            FindingSort::LastSeenAsc | FindingSort::LastSeenDesc => {
+                Some(record.last_seen_at.timestamp_millis())
+            }
+            FindingSort::SeverityAsc | FindingSort::SeverityDesc => {
+                Some(severity_rank(record.finding.severity))
+            }
+        }
+    }
+}
+
+/// 1 (low) to 4 (critical), as the store sorts them.
+pub fn severity_rank(s: Severity) -> i64 {
+    match s {
+        Severity::Low => 1,
+        Severity::Medium => 2,
+        Severity::High => 3,
+        Severity::Critical => 4,
+    }
 }
 
 impl FindingFilter {
@@ -292,7 +415,9 @@ impl Default for FindingFilter {
             first_seen_after: None,
             first_seen_before: None,
             scan_id: None,
+            sort: FindingSort::Id,
             after: None,
+            after_key: None,
             limit: 100,
         }
     }
@@ -336,6 +461,15 @@ pub struct AuditEvent {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct AuditQuery {
     pub scan_id: Option<String>,
+    pub actor: Option<String>,
+    /// An action (`finding.status_changed`) or a family of them by prefix (`scan.`).
+    pub action: Option<String>,
+    /// The finding, job item or space the event is about.
+    pub subject: Option<String>,
+    /// Events at or after this instant (ms).
+    pub since: Option<i64>,
+    /// Events before this instant (ms).
+    pub until: Option<i64>,
     pub after_id: Option<i64>,
     /// Clamped to 1..=1000; 0 means 100.
     pub limit: u32,

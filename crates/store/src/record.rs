@@ -7,6 +7,7 @@ use serde_json::json;
 use sqlx::{AnyConnection, Row};
 
 use super::audit::{self, WORKER, action};
+use super::changes::next_stamp;
 use super::findings::{item_id_of, upsert};
 use super::model::{now_millis, parse_word};
 use super::scans::unknown_scan_if_dangling;
@@ -43,7 +44,8 @@ impl Store {
         }
         let now = now_millis();
         let mut tx = self.begin_write().await?;
-        let summary = record_one(&mut tx, scan_id, item_key, outcome, results, now).await?;
+        let stamp = next_stamp(&mut tx).await?;
+        let summary = record_one(&mut tx, scan_id, item_key, outcome, results, now, stamp).await?;
         tx.commit().await?;
         Ok(summary)
     }
@@ -57,6 +59,7 @@ pub(crate) async fn record_one(
     outcome: &JobOutcome,
     results: &[ItemResult],
     now: i64,
+    stamp: i64,
 ) -> Result<RecordSummary, StoreError> {
     // The job row first: on PostgreSQL it locks out a duplicate delivery of the same job
     // until this one commits, and a scan that does not exist fails here.
@@ -71,7 +74,7 @@ pub(crate) async fn record_one(
             &mut *tx,
             scan_id,
             item_key,
-            now,
+            (now, stamp),
             result,
             &mut summary,
             &mut events,
@@ -170,7 +173,7 @@ async fn apply_item(
     conn: &mut AnyConnection,
     scan_id: &str,
     item_key: &str,
-    now: i64,
+    (now, stamp): (i64, i64),
     result: &ItemResult,
     summary: &mut RecordSummary,
     events: &mut Vec<NewAuditEvent>,
@@ -191,7 +194,7 @@ async fn apply_item(
         if !found.insert(finding.id.as_str()) {
             continue;
         }
-        let now_status = upsert(conn, finding, scan_id, now).await?;
+        let now_status = upsert(conn, finding, scan_id, now, stamp).await?;
         let before = existing.get(&finding.id).copied();
         let change = match (before, now_status) {
             // Stays what it was: open, or closed by a person's decision.
@@ -216,12 +219,13 @@ async fn apply_item(
     for (id, status) in &existing {
         if *status == FindingStatus::Open && !found.contains(id.as_str()) {
             sqlx::query(
-                "UPDATE findings SET status = 'resolved', resolved_at = $1, last_scan_id = $2 \
-                 WHERE id = $3",
+                "UPDATE findings SET status = 'resolved', resolved_at = $1, last_scan_id = $2, \
+                   change_seq = $4 WHERE id = $3",
             )
             .bind(now)
             .bind(scan_id)
             .bind(id.as_str())
+            .bind(stamp)
             .execute(&mut *conn)
             .await?;
             summary.resolved += 1;

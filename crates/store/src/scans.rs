@@ -3,12 +3,12 @@
 
 use serde_json::json;
 use sqlx::any::AnyRow;
-use sqlx::{AnyConnection, Row};
+use sqlx::{AnyConnection, AssertSqlSafe, Row};
 
 use super::audit::{self, action};
 use super::model::{from_millis, now_millis, parse_word};
 use super::{
-    ItemStatus, NewAuditEvent, NewScan, ScanItemRow, ScanKind, ScanProgress, ScanRecord,
+    ItemStatus, NewAuditEvent, NewScan, ScanItemRow, ScanKind, ScanMode, ScanProgress, ScanRecord,
     ScanStatus, Store, StoreError,
 };
 use dlp_domain::ContentType;
@@ -20,8 +20,9 @@ impl Store {
         let now = now_millis();
         let mut tx = self.begin_write().await?;
         sqlx::query(
-            "INSERT INTO scans (id, kind, site, space_key, actor, status, started_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            "INSERT INTO scans (id, kind, site, space_key, actor, status, started_at, mode, \
+               all_spaces, parent_id, since_at, rules_digest) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
         )
         .bind(id.as_str())
         .bind(new.kind.as_str())
@@ -30,14 +31,30 @@ impl Store {
         .bind(new.actor.as_str())
         .bind(ScanStatus::Running.as_str())
         .bind(now)
+        .bind(new.mode.as_str())
+        .bind(i64::from(new.all_spaces))
+        .bind(new.parent_id.as_deref())
+        .bind(new.since.map(|t| t.timestamp_millis()))
+        .bind(new.rules_digest.as_deref())
         .execute(&mut *tx)
-        .await?;
+        .await
+        .map_err(StoreError::from)
+        .map_err(|e| match &new.parent_id {
+            Some(parent) => unknown_scan_if_dangling(e, parent),
+            None => e,
+        })?;
         let event = NewAuditEvent {
             actor: new.actor.clone(),
             action: action::SCAN_STARTED.into(),
             scan_id: Some(id.clone()),
             subject: new.space_key.clone(),
-            detail: json!({ "kind": new.kind, "site": new.site }),
+            detail: json!({
+                "kind": new.kind,
+                "site": new.site,
+                "mode": new.mode,
+                "all_spaces": new.all_spaces,
+                "parent_id": new.parent_id,
+            }),
         };
         audit::insert(&mut tx, now, &event).await?;
         tx.commit().await?;
@@ -123,6 +140,7 @@ impl Store {
             failed: 0,
             not_extracted: 0,
             open_findings: 0,
+            api_requests: 0,
         };
         for row in &rows {
             let status: String = row.try_get("status")?;
@@ -145,6 +163,15 @@ impl Store {
         .fetch_one(&mut *conn)
         .await?;
         progress.open_findings = count(open, "findings.count")?;
+        // PostgreSQL sums BIGINTs as NUMERIC, which the Any driver cannot read: cast back.
+        let requests: i64 = sqlx::query_scalar(
+            "SELECT CAST(COALESCE(SUM(api_requests), 0) AS BIGINT) FROM scan_items \
+             WHERE scan_id = $1",
+        )
+        .bind(scan_id)
+        .fetch_one(&mut *conn)
+        .await?;
+        progress.api_requests = count(requests, "scan_items.api_requests")?;
         Ok(progress)
     }
 
@@ -202,17 +229,25 @@ pub(crate) async fn load_scan(
     conn: &mut AnyConnection,
     scan_id: &str,
 ) -> Result<ScanRecord, StoreError> {
-    let row = sqlx::query(
-        "SELECT id, kind, site, space_key, actor, status, started_at, finished_at \
-         FROM scans WHERE id = $1",
-    )
-    .bind(scan_id)
-    .fetch_optional(conn)
-    .await?
-    .ok_or_else(|| StoreError::UnknownScan {
-        scan_id: scan_id.to_owned(),
-    })?;
+    let sql = format!("SELECT {SCAN_COLUMNS} FROM scans WHERE id = $1");
+    let row = sqlx::query(AssertSqlSafe(sql))
+        .bind(scan_id)
+        .fetch_optional(conn)
+        .await?
+        .ok_or_else(|| StoreError::UnknownScan {
+            scan_id: scan_id.to_owned(),
+        })?;
+    scan_from_row(&row)
+}
+
+pub(crate) const SCAN_COLUMNS: &str = "id, kind, site, space_key, actor, status, started_at, finished_at, \
+    mode, all_spaces, parent_id, since_at, rules_digest, error";
+
+pub(crate) fn scan_from_row(row: &AnyRow) -> Result<ScanRecord, StoreError> {
     let kind: String = row.try_get("kind")?;
+    let mode: String = row.try_get("mode")?;
+    let all_spaces: i64 = row.try_get("all_spaces")?;
+    let since: Option<i64> = row.try_get("since_at")?;
     let status: String = row.try_get("status")?;
     let finished_at: Option<i64> = row.try_get("finished_at")?;
     Ok(ScanRecord {
@@ -226,6 +261,14 @@ pub(crate) async fn load_scan(
         finished_at: finished_at
             .map(|ms| from_millis(ms, "scans.finished_at"))
             .transpose()?,
+        mode: parse_word(&mode, ScanMode::parse, "scans.mode")?,
+        all_spaces: all_spaces != 0,
+        parent_id: row.try_get("parent_id")?,
+        since: since
+            .map(|ms| from_millis(ms, "scans.since_at"))
+            .transpose()?,
+        rules_digest: row.try_get("rules_digest")?,
+        error: row.try_get("error")?,
     })
 }
 

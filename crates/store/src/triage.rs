@@ -12,6 +12,7 @@ use serde_json::json;
 use sqlx::Row;
 
 use super::audit::{self, action};
+use super::changes::next_stamp;
 use super::model::{now_millis, parse_word};
 use super::{FindingRecord, FindingStatus, NewAuditEvent, Store, StoreError};
 
@@ -48,6 +49,7 @@ impl Store {
             ));
         }
         let mut tx = self.begin_write().await?;
+        let stamp = next_stamp(&mut tx).await?;
         let row = sqlx::query("SELECT fingerprint, status FROM findings WHERE id = $1")
             .bind(change.finding_id.as_str())
             .fetch_optional(&mut *tx)
@@ -60,12 +62,15 @@ impl Store {
         let before = parse_word(&before, FindingStatus::parse, "findings.status")?;
         let now = now_millis();
         let closed_at = (change.status != FindingStatus::Open).then_some(now);
-        sqlx::query("UPDATE findings SET status = $1, resolved_at = $2 WHERE id = $3")
-            .bind(change.status.as_str())
-            .bind(closed_at)
-            .bind(change.finding_id.as_str())
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query(
+            "UPDATE findings SET status = $1, resolved_at = $2, change_seq = $4 WHERE id = $3",
+        )
+        .bind(change.status.as_str())
+        .bind(closed_at)
+        .bind(change.finding_id.as_str())
+        .bind(stamp)
+        .execute(&mut *tx)
+        .await?;
         let mut also_closed = 0;
         if change.status.is_suppression() {
             sqlx::query(
@@ -83,12 +88,13 @@ impl Store {
             .execute(&mut *tx)
             .await?;
             also_closed = sqlx::query(
-                "UPDATE findings SET status = $1, resolved_at = $2 \
+                "UPDATE findings SET status = $1, resolved_at = $2, change_seq = $4 \
                  WHERE fingerprint = $3 AND status = 'open'",
             )
             .bind(change.status.as_str())
             .bind(now)
             .bind(fingerprint.as_str())
+            .bind(stamp)
             .execute(&mut *tx)
             .await?
             .rows_affected();

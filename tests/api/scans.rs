@@ -1,0 +1,412 @@
+//! The scans and audit routes: a scan started over HTTP is crawled and classified by the
+//! server's workers and completed by the last of them; its progress, cost and problems are
+//! served; a second scan of the same space is refused while one runs; cancelling works; the
+//! audit trail pages and streams. And the scheduler's ticks.
+
+use std::time::{Duration, Instant};
+
+use chrono::{TimeZone, Utc};
+use confluence_dlp::config::ScheduleSettings;
+use confluence_dlp::scheduler::{Schedule, tick};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use crate::common::*;
+use crate::helpers::*;
+
+async fn post(server: &TestServer, path: &str, token: &str, body: Value) -> reqwest::Response {
+    server
+        .client
+        .post(format!("{}{path}", server.base))
+        .bearer_auth(token)
+        .json(&body)
+        .send()
+        .await
+        .unwrap()
+}
+
+/// Polls the scan until it is no longer running.
+async fn wait_for_end(server: &TestServer, token: &str, id: &str) -> Value {
+    let deadline = Instant::now() + Duration::from_secs(180);
+    loop {
+        let scan = server.json(&format!("/api/v1/scans/{id}"), token).await;
+        if scan["status"] != "running" {
+            return scan;
+        }
+        assert!(Instant::now() < deadline, "the scan never ended: {scan}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_scan_started_over_http_runs_to_completion_and_is_audited() {
+    let sim = spawn_simulator(dlp_simulator::Faults::default()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let server = spawn_server(settings(dir.path(), &sim.site_url())).await;
+    let operator = server
+        .token("operator", &["scans:write", "findings:read"])
+        .await;
+    let reader = server.token("reader", &["findings:read"]).await;
+    let auditor = server.token("auditor", &["audit:read"]).await;
+
+    // Bad requests are 4xx in the API's shape, and a reader cannot start scans.
+    for (body, status) in [
+        (json!({}), StatusCode::BAD_REQUEST),
+        (
+            json!({"space_key": "ENG", "all_spaces": true}),
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            json!({"space_key": "ENG", "mode": "sometimes"}),
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            json!({"space_key": "ENG", "colour": 1}),
+            StatusCode::BAD_REQUEST,
+        ),
+        (json!({"space_key": 42}), StatusCode::BAD_REQUEST),
+        (json!({"space_key": "a/b"}), StatusCode::BAD_REQUEST),
+    ] {
+        assert_error(
+            post(&server, "/api/v1/scans", &operator, body).await,
+            status,
+        )
+        .await;
+    }
+    let r = post(
+        &server,
+        "/api/v1/scans",
+        &reader,
+        json!({"space_key": "ENG"}),
+    )
+    .await;
+    assert_eq!(assert_error(r, StatusCode::FORBIDDEN).await, "forbidden");
+
+    let r = post(
+        &server,
+        "/api/v1/scans",
+        &operator,
+        json!({"space_key": "ENG"}),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::ACCEPTED);
+    let started: Value = r.json().await.unwrap();
+    let id = started["id"].as_str().unwrap().to_owned();
+    assert_eq!(started["status"], "running");
+    assert_eq!(
+        (&started["mode"], &started["actor"]),
+        (&json!("full"), &json!("operator"))
+    );
+    // One scan of a space at a time.
+    let again = post(
+        &server,
+        "/api/v1/scans",
+        &operator,
+        json!({"space_key": "ENG"}),
+    )
+    .await;
+    assert_eq!(assert_error(again, StatusCode::CONFLICT).await, "conflict");
+
+    let done = wait_for_end(&server, &reader, &id).await;
+    assert_eq!(done["status"], "completed", "{done}");
+    let p = &done["progress"];
+    assert_eq!(p["queued"], 0, "{done}");
+    assert!(p["total"].as_u64().unwrap() > 30, "{done}");
+    assert!(p["open_findings"].as_u64().unwrap() >= 20, "{done}");
+    assert!(
+        p["api_requests"].as_u64().unwrap() > 30,
+        "requests are charged: {done}"
+    );
+    assert_eq!(p["failed"], 0, "{done}");
+    assert!(done["problems"].as_array().unwrap().is_empty(), "{done}");
+    assert!(done["finished_at"].is_string());
+
+    // The list shows it, newest first, and pages by cursor.
+    let list = server.json("/api/v1/scans?limit=1", &reader).await;
+    assert_eq!(list["items"][0]["id"], id.as_str());
+    assert!(list["next_cursor"].is_null());
+    let r = server
+        .get("/api/v1/scans?cursor=bogus", Some(&reader))
+        .await;
+    assert_error(r, StatusCode::BAD_REQUEST).await;
+    let r = server.get("/api/v1/scans/not-a-scan", Some(&reader)).await;
+    assert_error(r, StatusCode::NOT_FOUND).await;
+    let r = server
+        .get(
+            &format!("/api/v1/scans/{}", uuid::Uuid::new_v4()),
+            Some(&reader),
+        )
+        .await;
+    assert_error(r, StatusCode::NOT_FOUND).await;
+    // A finished scan cannot be cancelled.
+    let r = post(
+        &server,
+        &format!("/api/v1/scans/{id}/cancel"),
+        &operator,
+        json!({}),
+    )
+    .await;
+    assert_eq!(assert_error(r, StatusCode::CONFLICT).await, "conflict");
+
+    // The findings it made, sorted by severity (highest first) across pages.
+    let sorted = all_pages(&server, &reader, "&sort=-severity", 9).await;
+    let rank = |f: &Value| match f["severity"].as_str().unwrap() {
+        "low" => 1,
+        "medium" => 2,
+        "high" => 3,
+        _ => 4,
+    };
+    assert!(sorted.windows(2).all(|w| rank(&w[0]) >= rank(&w[1])));
+    let by_first_seen = all_pages(&server, &reader, "&sort=first_seen", 500).await;
+    assert_eq!(by_first_seen.len(), sorted.len());
+    let r = server
+        .get("/api/v1/findings?sort=colour", Some(&reader))
+        .await;
+    assert_error(r, StatusCode::BAD_REQUEST).await;
+    // A cursor of one order is refused by another.
+    let page = server
+        .json("/api/v1/findings?limit=2&sort=severity", &reader)
+        .await;
+    let cursor = page["next_cursor"].as_str().unwrap();
+    let r = server
+        .get(
+            &format!("/api/v1/findings?sort=last_seen&cursor={cursor}"),
+            Some(&reader),
+        )
+        .await;
+    assert_error(r, StatusCode::BAD_REQUEST).await;
+
+    // An incremental scan of the same rules starts from the completed one.
+    let r = post(
+        &server,
+        "/api/v1/scans",
+        &operator,
+        json!({"space_key": "ENG", "mode": "incremental"}),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::ACCEPTED);
+    let second: Value = r.json().await.unwrap();
+    assert_eq!(second["mode"], "incremental", "{second}");
+    assert_eq!(second["since"], done["started_at"], "{second}");
+    let second = wait_for_end(&server, &reader, second["id"].as_str().unwrap()).await;
+    assert_eq!(second["status"], "completed", "{second}");
+    assert!(
+        second["progress"]["unchanged"].as_u64().unwrap() > 0,
+        "{second}"
+    );
+
+    // The audit trail: both scans started and finished, filtered by an action's family.
+    let r = server.get("/api/v1/audit", Some(&reader)).await;
+    assert_error(r, StatusCode::FORBIDDEN).await;
+    let scans = server
+        .json("/api/v1/audit?action=scan.&limit=1000", &auditor)
+        .await;
+    let actions: Vec<&str> = scans["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            "scan.started",
+            "scan.finished",
+            "scan.started",
+            "scan.finished"
+        ]
+    );
+    let of_scan = server
+        .json(&format!("/api/v1/audit?scan_id={id}&limit=5"), &auditor)
+        .await;
+    assert_eq!(of_scan["items"].as_array().unwrap().len(), 5);
+    let cursor = of_scan["next_cursor"].as_str().unwrap();
+    let next = server
+        .json(
+            &format!("/api/v1/audit?scan_id={id}&limit=5&cursor={cursor}"),
+            &auditor,
+        )
+        .await;
+    assert!(next["items"][0]["id"].as_i64() > of_scan["items"][4]["id"].as_i64());
+    for bad in ["since=yesterday", "limit=0", "cursor=xyz", "colour=red"] {
+        let r = server
+            .get(&format!("/api/v1/audit?{bad}"), Some(&auditor))
+            .await;
+        assert_error(r, StatusCode::BAD_REQUEST).await;
+    }
+    // The export streams every event as JSON Lines, the same as the pages.
+    let export = server.get("/api/v1/audit/export", Some(&auditor)).await;
+    assert_eq!(export.status(), StatusCode::OK);
+    assert_eq!(export.headers()["content-type"], "application/x-ndjson");
+    let text = export.text().await.unwrap();
+    let lines: Vec<Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("one event per line"))
+        .collect();
+    let all = server.json("/api/v1/audit?limit=1000", &auditor).await;
+    let paged = all["items"].as_array().unwrap();
+    assert!(
+        lines.len() >= paged.len() && paged.len() > 40,
+        "{}",
+        lines.len()
+    );
+    assert_eq!(&lines[..paged.len()], &paged[..]);
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cancelled_scan_stops_and_every_space_gets_a_scan_of_its_own() {
+    // Slow answers keep the scan running long enough to cancel it.
+    let sim = spawn_simulator(dlp_simulator::Faults {
+        every_nth_429: Some(3),
+        retry_after_secs: 1,
+        ..Default::default()
+    })
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let server = spawn_server(settings(dir.path(), &sim.site_url())).await;
+    let admin = server.token("admin", &["admin"]).await;
+
+    let r = post(
+        &server,
+        "/api/v1/scans",
+        &admin,
+        json!({"all_spaces": true}),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::ACCEPTED);
+    let parent: Value = r.json().await.unwrap();
+    let id = parent["id"].as_str().unwrap().to_owned();
+    assert_eq!(parent["all_spaces"], true);
+    let r = post(
+        &server,
+        "/api/v1/scans",
+        &admin,
+        json!({"all_spaces": true}),
+    )
+    .await;
+    assert_error(r, StatusCode::CONFLICT).await;
+
+    // Once the space's own scan exists, cancel the whole.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let child = loop {
+        let scan = server.json(&format!("/api/v1/scans/{id}"), &admin).await;
+        if let Some(child) = scan["spaces"].as_array().and_then(|s| s.first()) {
+            break child.clone();
+        }
+        assert!(Instant::now() < deadline, "no space scan: {scan}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert_eq!(child["space_key"], "ENG");
+    let r = post(
+        &server,
+        &format!("/api/v1/scans/{id}/cancel"),
+        &admin,
+        json!({}),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let cancelled: Value = r.json().await.unwrap();
+    assert_eq!(cancelled["status"], "cancelled", "{cancelled}");
+    assert_eq!(cancelled["spaces"][0]["status"], "cancelled", "{cancelled}");
+    // Nothing is processed for it any more: the counts stop moving.
+    let child_id = child["id"].as_str().unwrap();
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let a = server
+        .json(&format!("/api/v1/scans/{child_id}"), &admin)
+        .await;
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let b = server
+        .json(&format!("/api/v1/scans/{child_id}"), &admin)
+        .await;
+    assert_eq!(
+        a["progress"], b["progress"],
+        "work went on after the cancel"
+    );
+    assert_eq!(b["status"], "cancelled");
+    let audit = server
+        .json("/api/v1/audit?action=scan.cancelled&actor=admin", &admin)
+        .await;
+    assert_eq!(audit["items"].as_array().unwrap().len(), 2, "{audit}");
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_schedule_runs_a_missed_tick_once_and_skips_while_its_scan_runs() {
+    let sim = spawn_simulator(dlp_simulator::Faults::default()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let settings = settings(dir.path(), &sim.site_url());
+    let app = confluence_dlp::app::App::build(settings).await.unwrap();
+    let schedule = Schedule::parse(&ScheduleSettings {
+        name: "hourly-eng".into(),
+        space_key: Some("ENG".into()),
+        all_spaces: false,
+        cron: "0 * * * *".into(),
+        mode: "incremental".into(),
+    })
+    .unwrap();
+    for bad in [("x", "61 * * * *"), ("", "0 * * * *")] {
+        let wrong = ScheduleSettings {
+            name: bad.0.into(),
+            space_key: Some("ENG".into()),
+            all_spaces: false,
+            cron: bad.1.into(),
+            mode: "full".into(),
+        };
+        assert!(Schedule::parse(&wrong).is_err(), "{bad:?}");
+    }
+    let at = |h: u32, m: u32| Utc.with_ymd_and_hms(2026, 12, 5, h, m, 0).unwrap();
+    // A new schedule starts at its next tick.
+    assert_eq!(tick(&app, &schedule, at(10, 30)).await.unwrap(), None);
+    assert_eq!(tick(&app, &schedule, at(10, 59)).await.unwrap(), None);
+    // Three ticks missed (11:00, 12:00, 13:00): one scan.
+    let scan = tick(&app, &schedule, at(13, 5))
+        .await
+        .unwrap()
+        .expect("a scan");
+    assert_eq!(tick(&app, &schedule, at(13, 40)).await.unwrap(), None);
+    let record = app.store.scan(&scan).await.unwrap();
+    assert_eq!(record.actor, "scheduler:hourly-eng");
+    // No completed scan to start from: the first one is full.
+    assert_eq!(record.mode, dlp_store::ScanMode::Full);
+    // The next tick comes while that scan still runs (no workers here): skipped, not queued.
+    assert_eq!(tick(&app, &schedule, at(14, 1)).await.unwrap(), None);
+    assert_eq!(tick(&app, &schedule, at(14, 30)).await.unwrap(), None);
+    let running = app
+        .store
+        .scans(&dlp_store::ScanQuery {
+            limit: 10,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(running.len(), 1);
+
+    // Only one scheduler holds the lease at a time.
+    assert!(
+        app.store
+            .hold_lease("scheduler", "a", 60_000)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !app.store
+            .hold_lease("scheduler", "b", 60_000)
+            .await
+            .unwrap()
+    );
+    assert!(
+        app.store
+            .hold_lease("scheduler", "a", 60_000)
+            .await
+            .unwrap()
+    );
+    app.store.release_lease("scheduler", "a").await.unwrap();
+    assert!(
+        app.store
+            .hold_lease("scheduler", "b", 60_000)
+            .await
+            .unwrap()
+    );
+    app.close().await;
+}
