@@ -6,8 +6,7 @@
 
 use tantivy::TantivyDocument;
 use tantivy::schema::{
-    Field, INDEXED, IndexRecordOption, NumericOptions, STRING, Schema, TextFieldIndexing,
-    TextOptions,
+    Field, INDEXED, IndexRecordOption, NumericOptions, Schema, TextFieldIndexing, TextOptions,
 };
 use tantivy::tokenizer::{
     AsciiFoldingFilter, LowerCaser, RemoveLongFilter, SimpleTokenizer, TextAnalyzer,
@@ -80,17 +79,28 @@ pub(crate) fn build_schema() -> (Schema, Fields) {
             .set_index_option(IndexRecordOption::WithFreqsAndPositions)
             .set_fieldnorms(false),
     );
+    // Exact-match filter fields: one term per value, and no field norms, since they never
+    // score.
+    let keyword = TextOptions::default().set_indexing_options(
+        TextFieldIndexing::default()
+            .set_tokenizer("raw")
+            .set_index_option(IndexRecordOption::Basic)
+            .set_fieldnorms(false),
+    );
     let fields = Fields {
-        id: builder.add_text_field("id", STRING),
+        // The id's 16 bytes, for deletes and the seq lookup. Every id is a unique term, and
+        // building their dictionary is the largest part of writing a segment; raw bytes are
+        // half as long as the hex.
+        id: builder.add_bytes_field("id", INDEXED),
         id_hi: builder.add_u64_field(ID_HI, fast()),
         id_lo: builder.add_u64_field(ID_LO, fast()),
         seq: builder.add_i64_field(SEQ, fast()),
-        space_key: builder.add_text_field("space_key", STRING),
-        page_id: builder.add_text_field("page_id", STRING),
-        content_type: builder.add_text_field("content_type", STRING),
-        detector: builder.add_text_field("detector", STRING),
-        category: builder.add_text_field("category", STRING),
-        status: builder.add_text_field("status", STRING),
+        space_key: builder.add_text_field("space_key", keyword.clone()),
+        page_id: builder.add_text_field("page_id", keyword.clone()),
+        content_type: builder.add_text_field("content_type", keyword.clone()),
+        detector: builder.add_text_field("detector", keyword.clone()),
+        category: builder.add_text_field("category", keyword.clone()),
+        status: builder.add_text_field("status", keyword.clone()),
         // Indexed as well as fast: a `min_severity` range then reads four posting lists
         // instead of a column.
         severity: builder.add_u64_field(SEVERITY, fast() | INDEXED),
@@ -133,6 +143,10 @@ pub(crate) fn parse_id(id: &str) -> Option<u128> {
     u128::from_str_radix(id, 16).ok()
 }
 
+pub(crate) fn id_term(fields: &Fields, id: u128) -> tantivy::Term {
+    tantivy::Term::from_field_bytes(fields.id, &id.to_be_bytes())
+}
+
 pub(crate) fn format_id(id: u128) -> String {
     format!("{id:032x}")
 }
@@ -140,7 +154,7 @@ pub(crate) fn format_id(id: u128) -> String {
 /// The document for a finding whose id is `id` (already parsed).
 pub(crate) fn document(fields: &Fields, finding: &IndexedFinding, id: u128) -> TantivyDocument {
     let mut doc = TantivyDocument::new();
-    doc.add_text(fields.id, &finding.id);
+    doc.add_bytes(fields.id, &id.to_be_bytes());
     doc.add_u64(fields.id_hi, (id >> 64) as u64);
     doc.add_u64(fields.id_lo, id as u64);
     doc.add_i64(fields.seq, finding.seq);
