@@ -22,6 +22,7 @@ use crate::config::{ConfigError, Settings};
 use crate::ingest::CrawlDeps;
 use crate::jobs::ServiceHandler;
 use crate::keys::{Keys, TokenHasher};
+use crate::metrics::ProcessMetrics;
 
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
@@ -52,6 +53,8 @@ pub struct App {
     pub token_hasher: TokenHasher,
     /// What crawl jobs need (the scans the service starts are crawled by workers).
     pub crawl: Arc<CrawlDeps>,
+    /// What this process counts of its own work (jobs, Confluence's answers).
+    pub metrics: Arc<ProcessMetrics>,
 }
 
 impl std::fmt::Debug for App {
@@ -127,6 +130,7 @@ impl App {
             pool,
             token_hasher,
             crawl,
+            metrics: Arc::new(ProcessMetrics::new()),
         })
     }
 
@@ -135,6 +139,7 @@ impl App {
         Arc::new(ServiceHandler {
             content: ScanHandler(self.workers.clone()),
             crawl: self.crawl.clone(),
+            metrics: self.metrics.clone(),
         })
     }
 

@@ -4,6 +4,7 @@
 //! scan; and the job that leaves its scan with nothing queued completes it.
 
 use std::sync::Arc;
+use std::time::Instant;
 
 use futures::future::BoxFuture;
 
@@ -11,15 +12,30 @@ use dlp_jobs::{HandlerError, JobHandler, ScanJob, Work};
 use dlp_workers::{ScanHandler, error_chain};
 
 use crate::ingest::{CrawlDeps, CrawlEnd};
+use crate::metrics::{JobResult, ProcessMetrics};
 
 pub struct ServiceHandler {
     pub content: ScanHandler,
     pub crawl: Arc<CrawlDeps>,
+    pub metrics: Arc<ProcessMetrics>,
+}
+
+/// The kind of a job, as metrics label it.
+fn kind(work: &Work) -> &'static str {
+    match work {
+        Work::Body { .. } => "body",
+        Work::Comments { .. } => "comments",
+        Work::Attachment { .. } => "attachment",
+        Work::LocalFile { .. } => "file",
+        Work::CrawlSpace { .. } | Work::CrawlAllSpaces => "crawl",
+    }
 }
 
 impl JobHandler for ServiceHandler {
     fn handle(&self, job: ScanJob, attempt: usize) -> BoxFuture<'_, Result<(), HandlerError>> {
         Box::pin(async move {
+            let started = Instant::now();
+            let kind = kind(&job.work);
             let store = &self.crawl.store;
             let running = store
                 .scan_is_running(&job.scan_id)
@@ -27,6 +43,8 @@ impl JobHandler for ServiceHandler {
                 .map_err(|e| HandlerError(format!("store: {}", error_chain(&e))))?;
             if !running {
                 tracing::debug!(scan = %job.scan_id, item = %job.item_key, "scan not running: job dropped");
+                self.metrics
+                    .job(kind, JobResult::Dropped, started.elapsed());
                 return Ok(());
             }
             let (result, requests) = dlp_confluence::count_requests(async {
@@ -52,7 +70,14 @@ impl JobHandler for ServiceHandler {
                 .job_ended(&job.scan_id, &job.item_key, requests)
                 .await
                 .map_err(|e| HandlerError(format!("store: {}", error_chain(&e))));
-            result.and(ended.map(|_| ()))
+            let result = result.and(ended.map(|_| ()));
+            let counted = if result.is_ok() {
+                JobResult::Ended
+            } else {
+                JobResult::Retried
+            };
+            self.metrics.job(kind, counted, started.elapsed());
+            result
         })
     }
 }

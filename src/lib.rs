@@ -13,5 +13,6 @@ pub mod config;
 pub mod ingest;
 pub mod jobs;
 pub mod keys;
+pub mod metrics;
 pub mod scan;
 pub mod scheduler;

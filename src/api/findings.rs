@@ -13,6 +13,7 @@ use axum::extract::{Extension, Path, State};
 use base64::Engine as _;
 use chrono::{DateTime, Utc};
 use dlp_domain::{Category, ContentType, Finding, Severity};
+use dlp_search::{SearchFilters, SearchQuery, SearchSort};
 use dlp_store::{
     FindingFilter, FindingRecord, FindingSort, FindingStatus, FindingSummary, StatusChange,
 };
@@ -43,8 +44,11 @@ pub struct FindingsQuery {
     first_seen_after: Option<String>,
     first_seen_before: Option<String>,
     scan_id: Option<String>,
+    /// Full-text search over detector, category, severity, space key, page and attachment
+    /// title, path, masked preview and status (this process's search index).
+    q: Option<String>,
     /// `first_seen`, `last_seen` or `severity`, ascending; `-` before it for descending.
-    /// By id when absent.
+    /// By id when absent (by relevance with `q`).
     sort: Option<String>,
     limit: Option<u32>,
     cursor: Option<String>,
@@ -131,6 +135,9 @@ pub async fn list(
             )));
         }
     };
+    if let Some(q) = query.q.as_deref() {
+        return search(&state, &query, q, limit).await.map(Json);
+    }
     let mut filter = filter_of(&query)?;
     filter.sort = sort_of(query.sort.as_deref())?;
     if let Some(cursor) = query.cursor.as_deref() {
@@ -158,9 +165,10 @@ pub async fn summary(
     ApiQuery(query): ApiQuery<FindingsQuery>,
 ) -> Result<Json<FindingSummary>, ApiError> {
     caller.require(Scope::FindingsRead)?;
-    if query.limit.is_some() || query.cursor.is_some() || query.sort.is_some() {
+    if query.limit.is_some() || query.cursor.is_some() || query.sort.is_some() || query.q.is_some()
+    {
         return Err(ApiError::InvalidInput(
-            "the summary takes filters only, not limit, cursor or sort".into(),
+            "the summary takes filters only, not q, limit, cursor or sort".into(),
         ));
     }
     Ok(Json(
@@ -270,6 +278,75 @@ pub async fn get(
         view: record.into(),
         history: FindingHistory { events, scans },
     }))
+}
+
+/// Longest `q` taken: a search string, not a document.
+const MAX_Q: usize = 1000;
+
+/// `GET /findings?q=...`: the index finds and orders, the store supplies the findings. The
+/// index follows the store within a poll, so a finding changed a moment ago may still be
+/// matched by its old state; the item served is always the store's.
+async fn search(
+    state: &ApiState,
+    query: &FindingsQuery,
+    q: &str,
+    limit: u32,
+) -> Result<FindingPage, ApiError> {
+    if q.len() > MAX_Q {
+        return Err(ApiError::InvalidInput(format!(
+            "q is at most {MAX_Q} bytes"
+        )));
+    }
+    if query.scan_id.is_some() {
+        return Err(ApiError::InvalidInput(
+            "scan_id cannot be combined with q".into(),
+        ));
+    }
+    let f = filter_of(query)?;
+    let sort = match query.sort.as_deref() {
+        None => SearchSort::Relevance,
+        Some(s) => match sort_of(Some(s))? {
+            FindingSort::Id => SearchSort::Relevance,
+            FindingSort::FirstSeenAsc => SearchSort::FirstSeenAsc,
+            FindingSort::FirstSeenDesc => SearchSort::FirstSeenDesc,
+            FindingSort::LastSeenAsc => SearchSort::LastSeenAsc,
+            FindingSort::LastSeenDesc => SearchSort::LastSeenDesc,
+            FindingSort::SeverityAsc => SearchSort::SeverityAsc,
+            FindingSort::SeverityDesc => SearchSort::SeverityDesc,
+        },
+    };
+    let search = SearchQuery {
+        q: q.to_owned(),
+        filters: SearchFilters {
+            space_key: f.space_key,
+            page_id: f.page_id,
+            content_type: f.content_type.map(|c| c.as_str().to_owned()),
+            detector: f.detector,
+            category: f.category.map(|c| c.as_str().to_owned()),
+            status: f.status.map(|s| s.as_str().to_owned()),
+            min_severity: f.min_severity.map(|s| s.as_str().to_owned()),
+            min_confidence: f.min_confidence,
+            first_seen_after_ms: f.first_seen_after.map(|t| t.timestamp_millis() + 1),
+            first_seen_before_ms: f.first_seen_before.map(|t| t.timestamp_millis()),
+        },
+        sort,
+        limit: limit as usize,
+        cursor: query.cursor.clone(),
+    };
+    let index = state.search.clone();
+    let page = tokio::task::spawn_blocking(move || index.search(&search))
+        .await
+        .map_err(|e| ApiError::Internal(Box::new(e)))?
+        .map_err(|e| match e {
+            dlp_search::SearchError::InvalidCursor => ApiError::InvalidCursor,
+            dlp_search::SearchError::InvalidFilter(why) => ApiError::InvalidInput(why.into()),
+            other => ApiError::Internal(Box::new(other)),
+        })?;
+    let records = state.app.store.findings_by_ids(&page.ids).await?;
+    Ok(FindingPage {
+        items: records.into_iter().map(FindingView::from).collect(),
+        next_cursor: page.next_cursor,
+    })
 }
 
 fn sort_of(sort: Option<&str>) -> Result<FindingSort, ApiError> {

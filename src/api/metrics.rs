@@ -1,6 +1,7 @@
 //! `/metrics` in the Prometheus text format: API requests and their latency by route, method
-//! and status, counted by a middleware; findings by category and status, read from the store
-//! at each scrape (one grouped query, so the numbers are those of every process writing it).
+//! and status, counted by a middleware; findings by category and status and the running scans'
+//! jobs by state, read from the store at each scrape (grouped queries, so the numbers are
+//! those of every process writing it); and this process's own counts (`crate::metrics`).
 //!
 //! Each server has its own registry rather than the process-wide default, so that several
 //! servers in one test process do not count into each other.
@@ -9,13 +10,10 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use axum::extract::{MatchedPath, Request, State};
-use axum::http::{HeaderValue, header};
+
 use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
-use dlp_store::FindingFilter;
-use prometheus::{
-    HistogramOpts, HistogramVec, IntCounterVec, IntGaugeVec, Opts, Registry, TextEncoder,
-};
+use axum::response::Response;
+use prometheus::{HistogramOpts, HistogramVec, IntCounterVec, IntGaugeVec, Opts, Registry};
 
 use super::ApiState;
 use super::error::ApiError;
@@ -25,6 +23,7 @@ pub struct Metrics {
     requests: IntCounterVec,
     latency: HistogramVec,
     findings: IntGaugeVec,
+    jobs: IntGaugeVec,
 }
 
 impl Metrics {
@@ -59,10 +58,20 @@ impl Metrics {
             &["category", "status"],
         )
         .expect("valid metric");
+        let jobs = IntGaugeVec::new(
+            Opts::new(
+                "dlp_scan_jobs",
+                "Jobs of the running scans, by state (queued, done, unchanged, failed, \
+                 not_extracted), from the store: every process's work",
+            ),
+            &["state"],
+        )
+        .expect("valid metric");
         for collector in [
             Box::new(requests.clone()) as Box<dyn prometheus::core::Collector>,
             Box::new(latency.clone()),
             Box::new(findings.clone()),
+            Box::new(jobs.clone()),
         ] {
             registry
                 .register(collector)
@@ -73,6 +82,7 @@ impl Metrics {
             requests,
             latency,
             findings,
+            jobs,
         }
     }
 }
@@ -109,29 +119,21 @@ pub async fn track(State(state): State<Arc<ApiState>>, request: Request, next: N
 /// `GET /metrics`, without a token (scrapers on the private network): it shows counts only.
 pub async fn scrape(State(state): State<Arc<ApiState>>) -> Result<Response, ApiError> {
     let m = &state.metrics;
+    let store = &state.app.store;
     m.findings.reset();
-    for (status, filter_status) in dlp_store::FindingStatus::ALL
-        .iter()
-        .map(|s| (s.as_str(), *s))
-    {
-        let filter = FindingFilter {
-            status: Some(filter_status),
-            ..FindingFilter::default()
-        };
-        let summary = state.app.store.finding_summary(&filter).await?;
-        for (category, count) in summary.by_category {
-            m.findings
-                .with_label_values(&[category.as_str(), status])
-                .set(i64::try_from(count).unwrap_or(i64::MAX));
-        }
+    for (category, status, count) in store.finding_counts().await? {
+        m.findings
+            .with_label_values(&[category.as_str(), status.as_str()])
+            .set(i64::try_from(count).unwrap_or(i64::MAX));
     }
-    let text = TextEncoder::new()
-        .encode_to_string(&m.registry.gather())
-        .map_err(|e| ApiError::Internal(Box::new(e)))?;
-    let mut response = text.into_response();
-    response.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"),
-    );
-    Ok(response)
+    m.jobs.reset();
+    for (status, count) in store.running_job_counts().await? {
+        m.jobs
+            .with_label_values(&[status.as_str()])
+            .set(i64::try_from(count).unwrap_or(i64::MAX));
+    }
+    let process = &state.app.metrics;
+    process.refresh(&state.app);
+    crate::metrics::render(&[&m.registry, &process.registry])
+        .map_err(|e| ApiError::Internal(Box::new(e)))
 }

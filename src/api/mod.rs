@@ -15,6 +15,7 @@ pub mod error;
 pub mod extract;
 pub mod findings;
 pub mod health;
+pub mod index;
 pub mod metrics;
 pub mod rate_limit;
 pub mod scans;
@@ -43,6 +44,8 @@ pub struct ApiState {
     pub app: Arc<App>,
     pub limiter: rate_limit::TokenLimiter,
     pub metrics: metrics::Metrics,
+    /// This process's search index, fed from the store by [`index::follow`].
+    pub search: Arc<dlp_search::FindingIndex>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -56,6 +59,8 @@ pub enum ServeError {
     },
     #[error("the server stopped: {0}")]
     Serve(#[source] std::io::Error),
+    #[error("the search index cannot be opened")]
+    Search(#[from] dlp_search::SearchError),
 }
 
 /// A built server: the listener is bound, nothing is served until [`Server::run_until_stopped`].
@@ -92,11 +97,12 @@ impl Server {
             .await
             .map_err(|source| ServeError::Bind { addr, source })?;
         let app = App::build(settings).await?;
-        Ok(Server::with_app(Arc::new(app), listener))
+        Server::with_app(Arc::new(app), listener)
     }
 
     /// Serves an already built [`App`] on `listener`.
-    pub fn with_app(app: Arc<App>, listener: TcpListener) -> Server {
+    pub fn with_app(app: Arc<App>, listener: TcpListener) -> Result<Server, ServeError> {
+        let search = index::open(&app.settings)?;
         let api = &app.settings.api;
         let limiter = rate_limit::TokenLimiter::new(
             NonZeroU32::new(api.requests_per_sec).unwrap_or(NonZeroU32::MIN),
@@ -106,12 +112,13 @@ impl Server {
             app,
             limiter,
             metrics: metrics::Metrics::new(),
+            search,
         });
-        Server {
+        Ok(Server {
             listener,
             state,
             roles: Roles::ALL,
-        }
+        })
     }
 
     /// Chooses what runs beside the API (all of it unless told otherwise).
@@ -167,6 +174,11 @@ impl Server {
                 signal,
             ))
         });
+        let indexer = tokio::spawn(index::follow(
+            app.store.clone(),
+            self.state.search.clone(),
+            stopped(pool_stopped.clone()),
+        ));
         tracing::info!(addr = %self.local_addr(), "serving");
         let served = axum::serve(self.listener, router(self.state.clone()))
             .with_graceful_shutdown(shutdown)
@@ -176,7 +188,7 @@ impl Server {
         // apalis notices the stop at its next heartbeat; a pool that takes longer than a few
         // heartbeats is dropped, and its jobs are handed out again once their heartbeat lapses.
         let patience = Duration::from_secs(app.settings.workers.heartbeat_secs.max(1) * 3);
-        for mut task in pool.into_iter().chain(scheduler) {
+        for mut task in pool.into_iter().chain(scheduler).chain([indexer]) {
             if tokio::time::timeout(patience, &mut task).await.is_err() {
                 task.abort();
             }

@@ -29,6 +29,10 @@ pub struct ServeArgs {
     /// PostgreSQL: api, scheduler or worker.
     #[arg(long, value_enum, default_value_t = Role::All, env = "DLP_ROLE")]
     pub role: Role,
+    /// For `--role scheduler|worker`: serve this process's `/metrics` on this address (the
+    /// API's own `/metrics` shows only its process's job and Confluence counts).
+    #[arg(long, env = "DLP_METRICS_LISTEN")]
+    pub metrics_listen: Option<SocketAddr>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -89,23 +93,42 @@ pub async fn command(mut settings: Settings, args: ServeArgs) -> anyhow::Result<
                 .run_until_stopped(crate::api::shutdown_signal())
                 .await?;
         }
-        Role::Scheduler => {
+        Role::Scheduler | Role::Worker => {
             let app = Arc::new(App::build(settings).await?);
-            let schedules = crate::scheduler::schedules(&app)?;
-            eprintln!(
-                "scheduler of {} schedules (SIGTERM or Ctrl-C to stop)",
-                schedules.len()
-            );
-            crate::scheduler::run_scheduler(app.clone(), schedules, crate::api::shutdown_signal())
+            let metrics = args.metrics_listen.map(|addr| {
+                tokio::spawn(crate::metrics::serve_metrics(
+                    app.clone(),
+                    addr,
+                    crate::api::shutdown_signal(),
+                ))
+            });
+            if args.role == Role::Scheduler {
+                let schedules = crate::scheduler::schedules(&app)?;
+                eprintln!(
+                    "scheduler of {} schedules (SIGTERM or Ctrl-C to stop)",
+                    schedules.len()
+                );
+                crate::scheduler::run_scheduler(
+                    app.clone(),
+                    schedules,
+                    crate::api::shutdown_signal(),
+                )
                 .await;
+            } else {
+                eprintln!(
+                    "worker pool of {} on the {} queue (SIGTERM or Ctrl-C stops after the jobs in hand)",
+                    app.pool.concurrency,
+                    app.queue.kind()
+                );
+                if let Err(e) = app.run_workers(crate::api::shutdown_signal()).await {
+                    app.close().await;
+                    return Err(e.into());
+                }
+            }
+            if let Some(task) = metrics {
+                task.abort();
+            }
             app.close().await;
-        }
-        Role::Worker => {
-            let args = super::WorkerArgs {
-                site: None,
-                concurrency: None,
-            };
-            return super::scan::worker_command(settings, args).await;
         }
     }
     Ok(ExitCode::SUCCESS)

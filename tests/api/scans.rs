@@ -121,6 +121,18 @@ async fn a_scan_started_over_http_runs_to_completion_and_is_audited() {
     assert!(done["problems"].as_array().unwrap().is_empty(), "{done}");
     assert!(done["finished_at"].is_string());
 
+    // The process counted its jobs and Confluence's answers.
+    let metrics = server.get("/metrics", None).await.text().await.unwrap();
+    for family in [
+        "dlp_jobs_total{kind=\"body\",result=\"ended\"}",
+        "dlp_jobs_total{kind=\"crawl\",result=\"ended\"} 1",
+        "dlp_job_duration_seconds_count{kind=\"attachment\"}",
+        "dlp_confluence_requests_total{status=\"200\"}",
+        "dlp_findings{category=\"secret\",status=\"open\"}",
+    ] {
+        assert!(metrics.contains(family), "no {family} in\n{metrics}");
+    }
+
     // The list shows it, newest first, and pages by cursor.
     let list = server.json("/api/v1/scans?limit=1", &reader).await;
     assert_eq!(list["items"][0]["id"], id.as_str());
@@ -173,6 +185,61 @@ async fn a_scan_started_over_http_runs_to_completion_and_is_audited() {
             &format!("/api/v1/findings?sort=last_seen&cursor={cursor}"),
             Some(&reader),
         )
+        .await;
+    assert_error(r, StatusCode::BAD_REQUEST).await;
+
+    // Full-text search: this process's index follows the store within a poll.
+    let detector = sorted[0]["detector"].as_str().unwrap().to_owned();
+    let by_filter = all_pages(&server, &reader, &format!("&detector={detector}"), 500).await;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let found = all_pages(
+            &server,
+            &reader,
+            &format!("&q={detector}&detector={detector}"),
+            3,
+        )
+        .await;
+        if found.len() == by_filter.len() {
+            assert!(found.iter().all(|f| f["detector"] == detector.as_str()));
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the index never caught up: {} of {}",
+            found.len(),
+            by_filter.len()
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    // Searching a masked preview finds its finding; the index holds nothing raw to find.
+    let masked = sorted[0]["masked"].as_str().unwrap();
+    let word: String = masked
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric())
+        .collect();
+    if word.len() >= 3 {
+        let hits = all_pages(&server, &reader, &format!("&q={word}&sort=-last_seen"), 50).await;
+        assert!(hits.iter().any(|f| f["id"] == sorted[0]["id"]), "{word}");
+    }
+    // Odd input is a search for nothing much, never an error; too long is a 400.
+    for odd in ["%22((title%3A", "%E2%80%AE%00", "*", "-"] {
+        let page = server
+            .json(&format!("/api/v1/findings?q={odd}"), &reader)
+            .await;
+        assert!(page["items"].is_array());
+    }
+    let long = "a".repeat(2000);
+    let r = server
+        .get(&format!("/api/v1/findings?q={long}"), Some(&reader))
+        .await;
+    assert_error(r, StatusCode::BAD_REQUEST).await;
+    let r = server
+        .get("/api/v1/findings?q=x&cursor=f00", Some(&reader))
+        .await;
+    assert_error(r, StatusCode::BAD_REQUEST).await;
+    let r = server
+        .get(&format!("/api/v1/findings?q=x&scan_id={id}"), Some(&reader))
         .await;
     assert_error(r, StatusCode::BAD_REQUEST).await;
 
@@ -328,6 +395,12 @@ async fn a_cancelled_scan_stops_and_every_space_gets_a_scan_of_its_own() {
         .json("/api/v1/audit?action=scan.cancelled&actor=admin", &admin)
         .await;
     assert_eq!(audit["items"].as_array().unwrap().len(), 2, "{audit}");
+    // Confluence's 429s are counted by status, and the dropped jobs by result.
+    let metrics = server.get("/metrics", None).await.text().await.unwrap();
+    assert!(
+        metrics.contains("dlp_confluence_requests_total{status=\"429\"}"),
+        "{metrics}"
+    );
     server.stop().await;
 }
 

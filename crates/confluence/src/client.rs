@@ -66,6 +66,12 @@ impl ConfluenceClient {
         self.inner.request_count()
     }
 
+    /// How the site answered this client and its clones: (HTTP status, count), 0 for
+    /// requests that got no answer (timeouts, refused connections). 429s included.
+    pub fn status_counts(&self) -> Vec<(u16, u64)> {
+        self.inner.status_counts()
+    }
+
     /// `GET /wiki/api/v2/spaces?keys=KEY`; `SpaceNotFound`, naming the key, when no space has
     /// that key (or the credentials cannot see it).
     pub async fn space_by_key(&self, key: &str) -> Result<Space, ConfluenceError> {

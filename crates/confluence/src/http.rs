@@ -33,6 +33,8 @@ pub(crate) struct Inner {
     pub cfg: ClientConfig,
     pub budget: RequestBudget,
     requests: AtomicU64,
+    /// Answers of the site by HTTP status (0: no answer: a timeout, a refused connection).
+    statuses: std::sync::Mutex<std::collections::BTreeMap<u16, u64>>,
 }
 
 /// A successful API answer: the raw body and the `Link: <...>; rel="next"` target, if any.
@@ -63,11 +65,20 @@ impl Inner {
             cfg,
             budget,
             requests: AtomicU64::new(0),
+            statuses: Default::default(),
         })
     }
 
     pub fn request_count(&self) -> u64 {
         self.requests.load(Ordering::Relaxed)
+    }
+
+    /// How the site answered so far: (status, count), 0 for requests that got no answer.
+    pub fn status_counts(&self) -> Vec<(u16, u64)> {
+        match self.statuses.lock() {
+            Ok(counts) => counts.iter().map(|(s, n)| (*s, *n)).collect(),
+            Err(_) => Vec::new(),
+        }
     }
 
     pub fn is_site(&self, url: &Url) -> bool {
@@ -147,7 +158,8 @@ impl Inner {
             .get(url.clone())
             .timeout(timeout)
             .header(ACCEPT, accept);
-        if self.is_site(url) {
+        let site = self.is_site(url);
+        if site {
             self.budget.acquire().await;
             self.requests.fetch_add(1, Ordering::Relaxed);
             let _ = TASK_REQUESTS.try_with(|n| n.fetch_add(1, Ordering::Relaxed));
@@ -155,7 +167,14 @@ impl Inner {
                 request = request.header(AUTHORIZATION, auth.clone());
             }
         }
-        request.send().await
+        let answer = request.send().await;
+        if site {
+            let status = answer.as_ref().map_or(0, |r| r.status().as_u16());
+            if let Ok(mut counts) = self.statuses.lock() {
+                *counts.entry(status).or_default() += 1;
+            }
+        }
+        answer
     }
 
     /// GETs an API URL on the site, with retries, returning the raw JSON body.
