@@ -13,6 +13,8 @@ mod common;
 mod findings;
 #[path = "api/helpers.rs"]
 mod helpers;
+#[path = "api/openapi.rs"]
+mod openapi;
 #[path = "api/scans.rs"]
 mod scans;
 

@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 
 use super::ApiState;
 use super::auth::{Caller, Scope};
-use super::error::ApiError;
+use super::error::{ApiError, ErrorBody};
 use super::extract::ApiQuery;
 
 const MAX_LIMIT: u32 = 1000;
@@ -25,7 +25,8 @@ const CURSOR_TAG: &str = "a1:";
 /// Events read from the store per step of an export.
 const EXPORT_PAGE: u32 = 1000;
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct AuditParams {
     scan_id: Option<String>,
@@ -40,7 +41,7 @@ pub struct AuditParams {
     cursor: Option<String>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct AuditPage {
     pub items: Vec<AuditEvent>,
     pub next_cursor: Option<String>,
@@ -83,6 +84,16 @@ fn query_of(p: &AuditParams) -> Result<AuditQuery, ApiError> {
     })
 }
 
+#[utoipa::path(get, path = "/api/v1/audit", tag = "audit",
+    params(AuditParams),
+    responses(
+        (status = 200, description = "Audit events, oldest first", body = AuditPage),
+        (status = 400, description = "Bad input", body = ErrorBody),
+        (status = 401, description = "No token, or an unknown or revoked one", body = ErrorBody),
+        (status = 403, description = "The token lacks the scope", body = ErrorBody),
+        (status = 429, description = "Over the token's rate limit", body = ErrorBody),
+    ),
+    security(("bearer" = ["audit:read"])))]
 pub async fn list(
     State(state): State<Arc<ApiState>>,
     Extension(caller): Extension<Caller>,
@@ -109,6 +120,17 @@ pub async fn list(
     Ok(Json(AuditPage { items, next_cursor }))
 }
 
+#[utoipa::path(get, path = "/api/v1/audit/export", tag = "audit",
+    params(AuditParams),
+    responses(
+        (status = 200, description = "Every matching event, one JSON object (an AuditEvent) a line",
+         content_type = "application/x-ndjson", body = String),
+        (status = 400, description = "Bad input", body = ErrorBody),
+        (status = 401, description = "No token, or an unknown or revoked one", body = ErrorBody),
+        (status = 403, description = "The token lacks the scope", body = ErrorBody),
+        (status = 429, description = "Over the token's rate limit", body = ErrorBody),
+    ),
+    security(("bearer" = ["audit:read"])))]
 pub async fn export(
     State(state): State<Arc<ApiState>>,
     Extension(caller): Extension<Caller>,

@@ -14,6 +14,20 @@ use serde_json::json;
 
 use super::auth::Scope;
 
+/// Every error's body: `{"error": {"code": "...", "message": "..."}}`.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct ErrorDetail {
+    /// A stable word a program can branch on (`invalid_input`, `forbidden`, ...).
+    pub code: String,
+    /// What went wrong, for a person; never a sensitive value.
+    pub message: String,
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
     /// No token, a malformed header, or a token that is unknown or revoked.

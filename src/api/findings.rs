@@ -21,7 +21,7 @@ use serde::{Deserialize, Serialize};
 
 use super::ApiState;
 use super::auth::{Caller, Scope};
-use super::error::ApiError;
+use super::error::{ApiError, ErrorBody};
 use super::extract::{ApiJson, ApiQuery};
 
 pub const MAX_LIMIT: u32 = 500;
@@ -30,7 +30,8 @@ const CURSOR_TAG: &str = "f2:";
 
 /// The query string of the list and the summary. Every value is a string here and parsed
 /// below, so an error names the parameter and the values it takes.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct FindingsQuery {
     space_key: Option<String>,
@@ -55,7 +56,7 @@ pub struct FindingsQuery {
 }
 
 /// A finding as the API serves it.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct FindingView {
     #[serde(flatten)]
     pub finding: Finding,
@@ -85,14 +86,14 @@ impl From<FindingRecord> for FindingView {
 }
 
 /// `GET /findings/{id}`: the finding and its history.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct FindingDetail {
     #[serde(flatten)]
     pub view: FindingView,
     pub history: FindingHistory,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct FindingHistory {
     /// Its lifecycle, oldest first: opened, resolved, reopened, and people's status changes
     /// with who made them and why.
@@ -101,7 +102,7 @@ pub struct FindingHistory {
     pub scans: Vec<SeenBy>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct SeenBy {
     pub scan_id: String,
     pub status: dlp_store::ScanStatus,
@@ -113,13 +114,23 @@ pub struct SeenBy {
 const HISTORY_EVENTS: u32 = 500;
 const HISTORY_SCANS: u32 = 100;
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct FindingPage {
     pub items: Vec<FindingView>,
     /// Pass as `cursor` for the next page; `null` on the last page.
     pub next_cursor: Option<String>,
 }
 
+#[utoipa::path(get, path = "/api/v1/findings", tag = "findings",
+    params(FindingsQuery),
+    responses(
+        (status = 200, description = "A page of findings", body = FindingPage),
+        (status = 400, description = "Bad input", body = ErrorBody),
+        (status = 401, description = "No token, or an unknown or revoked one", body = ErrorBody),
+        (status = 403, description = "The token lacks the scope", body = ErrorBody),
+        (status = 429, description = "Over the token's rate limit", body = ErrorBody),
+    ),
+    security(("bearer" = ["findings:read"])))]
 pub async fn list(
     State(state): State<Arc<ApiState>>,
     Extension(caller): Extension<Caller>,
@@ -159,6 +170,16 @@ pub async fn list(
     }))
 }
 
+#[utoipa::path(get, path = "/api/v1/findings/summary", tag = "findings",
+    params(FindingsQuery),
+    responses(
+        (status = 200, description = "Counts of the matching findings", body = FindingSummary),
+        (status = 400, description = "Bad input", body = ErrorBody),
+        (status = 401, description = "No token, or an unknown or revoked one", body = ErrorBody),
+        (status = 403, description = "The token lacks the scope", body = ErrorBody),
+        (status = 429, description = "Over the token's rate limit", body = ErrorBody),
+    ),
+    security(("bearer" = ["findings:read"])))]
 pub async fn summary(
     State(state): State<Arc<ApiState>>,
     Extension(caller): Extension<Caller>,
@@ -177,7 +198,7 @@ pub async fn summary(
 }
 
 /// The body of `PATCH /findings/{id}`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct StatusBody {
     status: String,
@@ -190,6 +211,19 @@ const MAX_REASON: usize = 1000;
 /// `PATCH /api/v1/findings/{id}` (scope `findings:write`): a person's decision, audited with
 /// the token's name. A false positive or an accepted risk needs a reason and becomes a
 /// suppression by fingerprint, so the next scan does not open the finding again.
+#[utoipa::path(patch, path = "/api/v1/findings/{id}", tag = "findings",
+    params(("id" = String, Path, description = "The finding's id (32 hex characters)")),
+    request_body = StatusBody,
+    responses(
+        (status = 200, description = "The finding as it is now", body = FindingView),
+        (status = 404, description = "No finding with that id", body = ErrorBody),
+        (status = 415, description = "The body is not JSON", body = ErrorBody),
+        (status = 400, description = "Bad input", body = ErrorBody),
+        (status = 401, description = "No token, or an unknown or revoked one", body = ErrorBody),
+        (status = 403, description = "The token lacks the scope", body = ErrorBody),
+        (status = 429, description = "Over the token's rate limit", body = ErrorBody),
+    ),
+    security(("bearer" = ["findings:write"])))]
 pub async fn patch(
     State(state): State<Arc<ApiState>>,
     Extension(caller): Extension<Caller>,
@@ -243,6 +277,17 @@ fn is_finding_id(id: &str) -> bool {
     id.len() == 32 && id.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
+#[utoipa::path(get, path = "/api/v1/findings/{id}", tag = "findings",
+    params(("id" = String, Path, description = "The finding's id (32 hex characters)")),
+    responses(
+        (status = 200, description = "The finding and its history", body = FindingDetail),
+        (status = 404, description = "No finding with that id", body = ErrorBody),
+        (status = 400, description = "Bad input", body = ErrorBody),
+        (status = 401, description = "No token, or an unknown or revoked one", body = ErrorBody),
+        (status = 403, description = "The token lacks the scope", body = ErrorBody),
+        (status = 429, description = "Over the token's rate limit", body = ErrorBody),
+    ),
+    security(("bearer" = ["findings:read"])))]
 pub async fn get(
     State(state): State<Arc<ApiState>>,
     Extension(caller): Extension<Caller>,

@@ -116,6 +116,8 @@ pub async fn track(State(state): State<Arc<ApiState>>, request: Request, next: N
     response
 }
 
+#[utoipa::path(get, path = "/metrics", tag = "probes",
+    responses((status = 200, description = "Prometheus text format", content_type = "text/plain", body = String)))]
 /// `GET /metrics`, without a token (scrapers on the private network): it shows counts only.
 pub async fn scrape(State(state): State<Arc<ApiState>>) -> Result<Response, ApiError> {
     let m = &state.metrics;

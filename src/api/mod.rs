@@ -17,6 +17,7 @@ pub mod findings;
 pub mod health;
 pub mod index;
 pub mod metrics;
+pub mod openapi;
 pub mod rate_limit;
 pub mod scans;
 
@@ -29,7 +30,6 @@ use std::time::Duration;
 use axum::Router;
 use axum::http::StatusCode;
 use axum::middleware::{from_fn, from_fn_with_state};
-use axum::routing::{get, post};
 use tokio::net::TcpListener;
 use tower_http::compression::CompressionLayer;
 use tower_http::limit::RequestBodyLimitLayer;
@@ -200,24 +200,38 @@ impl Server {
 
 /// Every route and the layers around them. Only `/api/v1` routes need a token.
 pub fn router(state: Arc<ApiState>) -> Router {
+    let (router, _) = router_and_document(state);
+    router
+}
+
+/// The router and the OpenAPI document of exactly its routes.
+pub fn router_and_document(state: Arc<ApiState>) -> (Router, utoipa::openapi::OpenApi) {
+    use utoipa::OpenApi as _;
+    use utoipa_axum::router::OpenApiRouter;
+    use utoipa_axum::routes;
+
     let settings = &state.app.settings.api;
-    let api = Router::new()
-        .route("/api/v1/findings", get(findings::list))
-        .route("/api/v1/findings/summary", get(findings::summary))
-        .route(
-            "/api/v1/findings/{id}",
-            get(findings::get).patch(findings::patch),
-        )
-        .route("/api/v1/scans", get(scans::list).post(scans::start))
-        .route("/api/v1/scans/{id}", get(scans::get))
-        .route("/api/v1/scans/{id}/cancel", post(scans::cancel))
-        .route("/api/v1/audit", get(audit::list))
-        .route("/api/v1/audit/export", get(audit::export))
+    let (api, mut doc) = OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
+        .routes(routes!(findings::list))
+        .routes(routes!(findings::summary))
+        .routes(routes!(findings::get, findings::patch))
+        .routes(routes!(scans::list, scans::start))
+        .routes(routes!(scans::get))
+        .routes(routes!(scans::cancel))
+        .routes(routes!(audit::list))
+        .routes(routes!(audit::export))
+        .routes(routes!(openapi::document))
+        .split_for_parts();
+    let (probes, probes_doc) = OpenApiRouter::new()
+        .routes(routes!(health::healthz))
+        .routes(routes!(health::readyz))
+        .routes(routes!(metrics::scrape))
+        .split_for_parts();
+    doc.merge(probes_doc);
+    let api = api
+        .layer(axum::Extension(openapi::Published(Arc::new(doc.clone()))))
         .route_layer(from_fn_with_state(state.clone(), auth::authenticate));
-    Router::new()
-        .route("/healthz", get(health::healthz))
-        .route("/readyz", get(health::readyz))
-        .route("/metrics", get(metrics::scrape))
+    let router = probes
         .merge(api)
         // Listed innermost first: the body limit and timeout answer before a handler runs,
         // `json_errors` gives their answers the API's shape, compression applies to all of
@@ -231,7 +245,8 @@ pub fn router(state: Arc<ApiState>) -> Router {
         .layer(CompressionLayer::new())
         .layer(from_fn_with_state(state.clone(), metrics::track))
         .layer(TraceLayer::new_for_http())
-        .with_state(state)
+        .with_state(state);
+    (router, doc)
 }
 
 /// Resolves at Ctrl-C or SIGTERM: what `serve` stops on.

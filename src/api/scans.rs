@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 
 use super::ApiState;
 use super::auth::{Caller, Scope};
-use super::error::ApiError;
+use super::error::{ApiError, ErrorBody};
 use super::extract::{ApiJson, ApiQuery};
 use crate::scan::{ScanError, ScanScope, StartError, StartScan, start_scan};
 
@@ -28,7 +28,7 @@ const CURSOR_TAG: &str = "s1:";
 const MAX_PROBLEMS: usize = 500;
 
 /// The body of `POST /scans`: one space, or all of them.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct StartBody {
     space_key: Option<String>,
@@ -38,7 +38,7 @@ pub struct StartBody {
     mode: Option<String>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ScanView {
     #[serde(flatten)]
     pub scan: ScanRecord,
@@ -52,7 +52,7 @@ pub struct ScanView {
     pub problems: Option<Vec<ScanItemRow>>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ProgressView {
     pub total: u64,
     pub queued: u64,
@@ -79,7 +79,7 @@ impl From<&ScanProgress> for ProgressView {
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ChildView {
     pub id: String,
     pub space_key: Option<String>,
@@ -90,13 +90,14 @@ pub struct ChildView {
     pub error: Option<String>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ScanPage {
     pub items: Vec<ScanView>,
     pub next_cursor: Option<String>,
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ListQuery {
     status: Option<String>,
@@ -111,6 +112,19 @@ fn can_read(caller: &Caller) -> Result<(), ApiError> {
         .or_else(|_| caller.require(Scope::FindingsRead))
 }
 
+#[utoipa::path(post, path = "/api/v1/scans", tag = "scans",
+    request_body = StartBody,
+    responses(
+        (status = 202, description = "The scan, registered and queued", body = ScanView),
+        (status = 409, description = "A scan of that scope is already running", body = ErrorBody),
+        (status = 415, description = "The body is not JSON", body = ErrorBody),
+        (status = 503, description = "No Confluence site is configured", body = ErrorBody),
+        (status = 400, description = "Bad input", body = ErrorBody),
+        (status = 401, description = "No token, or an unknown or revoked one", body = ErrorBody),
+        (status = 403, description = "The token lacks the scope", body = ErrorBody),
+        (status = 429, description = "Over the token's rate limit", body = ErrorBody),
+    ),
+    security(("bearer" = ["scans:write"])))]
 pub async fn start(
     State(state): State<Arc<ApiState>>,
     Extension(caller): Extension<Caller>,
@@ -148,6 +162,16 @@ pub async fn start(
     Ok((StatusCode::ACCEPTED, Json(view)))
 }
 
+#[utoipa::path(get, path = "/api/v1/scans", tag = "scans",
+    params(ListQuery),
+    responses(
+        (status = 200, description = "Scans, newest first", body = ScanPage),
+        (status = 400, description = "Bad input", body = ErrorBody),
+        (status = 401, description = "No token, or an unknown or revoked one", body = ErrorBody),
+        (status = 403, description = "The token lacks the scope", body = ErrorBody),
+        (status = 429, description = "Over the token's rate limit", body = ErrorBody),
+    ),
+    security(("bearer" = ["scans:write"]), ("bearer" = ["findings:read"])))]
 pub async fn list(
     State(state): State<Arc<ApiState>>,
     Extension(caller): Extension<Caller>,
@@ -196,6 +220,17 @@ pub async fn list(
     Ok(Json(ScanPage { items, next_cursor }))
 }
 
+#[utoipa::path(get, path = "/api/v1/scans/{id}", tag = "scans",
+    params(("id" = String, Path, description = "The scan's id (a UUID)")),
+    responses(
+        (status = 200, description = "The scan, its progress and problems", body = ScanView),
+        (status = 404, description = "No scan with that id", body = ErrorBody),
+        (status = 400, description = "Bad input", body = ErrorBody),
+        (status = 401, description = "No token, or an unknown or revoked one", body = ErrorBody),
+        (status = 403, description = "The token lacks the scope", body = ErrorBody),
+        (status = 429, description = "Over the token's rate limit", body = ErrorBody),
+    ),
+    security(("bearer" = ["scans:write"]), ("bearer" = ["findings:read"])))]
 pub async fn get(
     State(state): State<Arc<ApiState>>,
     Extension(caller): Extension<Caller>,
@@ -206,6 +241,18 @@ pub async fn get(
     Ok(Json(view(&state, scan, true).await?))
 }
 
+#[utoipa::path(post, path = "/api/v1/scans/{id}/cancel", tag = "scans",
+    params(("id" = String, Path, description = "The scan's id (a UUID)")),
+    responses(
+        (status = 200, description = "The scan, cancelled", body = ScanView),
+        (status = 404, description = "No scan with that id", body = ErrorBody),
+        (status = 409, description = "The scan is not running", body = ErrorBody),
+        (status = 400, description = "Bad input", body = ErrorBody),
+        (status = 401, description = "No token, or an unknown or revoked one", body = ErrorBody),
+        (status = 403, description = "The token lacks the scope", body = ErrorBody),
+        (status = 429, description = "Over the token's rate limit", body = ErrorBody),
+    ),
+    security(("bearer" = ["scans:write"])))]
 pub async fn cancel(
     State(state): State<Arc<ApiState>>,
     Extension(caller): Extension<Caller>,

@@ -9,6 +9,7 @@ use sha2::{Digest, Sha256};
 
 /// Kind of sensitive data a detector finds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum Category {
     Secret,
@@ -40,6 +41,7 @@ impl Category {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     Low,
@@ -72,6 +74,7 @@ impl Severity {
 
 /// What kind of Confluence content a finding sits in (`location.content_type`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum ContentType {
     Page,
@@ -153,6 +156,7 @@ pub struct SegmentOrigin {
 
 /// A rectangle in an image, in pixels from its top-left corner.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Region {
     pub left: u32,
     pub top: u32,
@@ -179,6 +183,7 @@ pub struct Segment {
 
 /// The full location of a finding (`location` in the JSON contract).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Location {
     pub space_key: String,
     pub content_type: ContentType,
@@ -256,6 +261,7 @@ impl Location {
 /// A sensitive value found at a location. Holds no raw value: only the masked preview and a
 /// keyed fingerprint (see `classify::Fingerprinter`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Finding {
     pub id: String,
     pub detector: String,
