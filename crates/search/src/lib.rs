@@ -58,6 +58,17 @@
 //! the same findings. A cursor that is malformed, or made for another query or sort, is
 //! [`SearchError::InvalidCursor`].
 //!
+//! # Cost
+//!
+//! Measured with `examples/index_bench.rs` at a million synthetic findings, on 2 cores shared
+//! with compilers: about 126 bytes per finding on disk; about 12,000 findings a second
+//! through one indexing thread with a 64 MB heap (peak anonymous memory 95 MB with merges);
+//! searches with text p50 3–8 ms. Queries cost in proportion to what they match (no
+//! pruning), so the heaviest are filter-only lists sorted by a field over most of the index:
+//! 0.7–1 million matches at about 12–20 ns each, p50 12–22 ms, p99 20–45 ms depending on the
+//! machine's load. A process that only searches holds about 5 MB of heap, plus the index's
+//! files as the page cache maps them.
+//!
 //! # On disk
 //!
 //! The directory is 0700, its files 0600, and it is locked while open. It belongs to the
