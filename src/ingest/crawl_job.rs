@@ -64,6 +64,7 @@ impl CrawlDeps {
     }
 
     async fn crawl_space(&self, scan_id: &str, space_key: &str) -> Result<(), CrawlError> {
+        let scan = self.store.scan(scan_id).await?;
         let crawler = Crawler {
             client: self.client()?,
             store: &self.store,
@@ -71,9 +72,12 @@ impl CrawlDeps {
             sealer: &self.sealer,
             max_attempts: self.max_attempts,
         };
-        // An incremental scan lists the space as a full one does; the workers then skip every
-        // item whose version was already classified with these rules (content_state).
-        let stats = crawler.crawl_space(scan_id, space_key).await?;
+        let stats = match (scan.mode, scan.since) {
+            (ScanMode::Incremental, Some(since)) => {
+                crawler.crawl_changes(scan_id, space_key, since).await?
+            }
+            _ => crawler.crawl_space(scan_id, space_key).await?,
+        };
         tracing::info!(
             scan = scan_id,
             space = space_key,

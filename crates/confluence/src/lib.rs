@@ -24,6 +24,7 @@
 mod budget;
 mod client;
 mod config;
+mod cql;
 mod download;
 mod error;
 mod http;
@@ -33,6 +34,7 @@ mod retry;
 
 pub use client::{ConfluenceClient, Container};
 pub use config::{Auth, ClientConfig, MAX_PAGE_LIMIT};
+pub use cql::{ChangedContent, CqlSearch, changed_since_cql};
 pub use download::MAX_REDIRECTS;
 pub use error::ConfluenceError;
 pub use http::count_requests;

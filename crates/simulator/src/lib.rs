@@ -25,6 +25,7 @@ mod media;
 mod model;
 mod paging;
 mod routes;
+mod search;
 mod store;
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};

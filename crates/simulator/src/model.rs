@@ -350,7 +350,7 @@ pub fn attachment(a: &Attachment, version: bool, base: Option<String>) -> Attach
     }
 }
 
-fn webui(store: &Store, d: &Document) -> String {
+pub(crate) fn webui(store: &Store, d: &Document) -> String {
     let key = store
         .space_of(d)
         .map(|s| s.key.as_str())

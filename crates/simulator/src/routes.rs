@@ -79,6 +79,7 @@ pub fn router(state: Arc<AppState>) -> Router {
             get(|s: Shared, p, q, u| list_attachments(BlogPost, s, p, q, u)),
         )
         .route("/wiki/api/v2/attachments/{id}", get(get_attachment))
+        .route("/wiki/rest/api/search", get(super::search::search))
         .route_layer(middleware::from_fn_with_state(state.clone(), api_gate));
     Router::new()
         .merge(api)

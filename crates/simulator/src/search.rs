@@ -1,0 +1,353 @@
+//! `GET /wiki/rest/api/search?cql=...`: the v1 CQL search, for what v2 cannot do (content
+//! modified since a time, which incremental scans need). The subset of CQL a scanner uses:
+//! clauses joined by `AND` over `space`, `type` (`=` or `IN (...)`) and `lastmodified`
+//! (`>`, `>=`, `<`, `<=`, with `"yyyy-MM-dd HH:mm"` or `"yyyy-MM-dd"`), then an optional
+//! `ORDER BY lastmodified [ASC|DESC]`. Anything else is a 400, as Cloud answers CQL it cannot
+//! parse. Results carry `content` (id, type, status, title, version, `_links.webui`, and with
+//! `expand=content.container` the page or blog post an attachment or comment is on); `next`
+//! is relative to `_links.base`, as in every v1 answer.
+
+use std::sync::Arc;
+
+use axum::Json;
+use axum::extract::{RawQuery, State};
+use axum::response::{IntoResponse, Response};
+use base64::Engine as _;
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+use serde_json::{Value, json};
+
+use super::AppState;
+use super::errors::ApiError;
+use super::model::webui;
+use super::paging::Params;
+use super::store::{DocKind, Store};
+
+const DEFAULT_LIMIT: usize = 25;
+const MAX_LIMIT: usize = 250;
+
+#[derive(Debug, Default)]
+struct Cql {
+    space: Option<String>,
+    types: Option<Vec<String>>,
+    after: Option<(DateTime<Utc>, bool)>,
+    before: Option<(DateTime<Utc>, bool)>,
+    descending: bool,
+}
+
+fn invalid(why: &str) -> ApiError {
+    ApiError::BadRequest(format!("Could not parse cql : {why}"))
+}
+
+fn tokens(cql: &str) -> Result<Vec<String>, ApiError> {
+    let mut out = Vec::new();
+    let mut chars = cql.chars().peekable();
+    while let Some(&c) = chars.peek() {
+        match c {
+            c if c.is_whitespace() => {
+                chars.next();
+            }
+            '"' | '\'' => {
+                chars.next();
+                let mut s = String::from("\"");
+                loop {
+                    match chars.next() {
+                        Some(q) if q == c => break,
+                        Some(x) => s.push(x),
+                        None => return Err(invalid("unterminated string")),
+                    }
+                }
+                out.push(s);
+            }
+            '(' | ')' | ',' | '=' => {
+                out.push(c.to_string());
+                chars.next();
+            }
+            '>' | '<' | '!' => {
+                chars.next();
+                if chars.peek() == Some(&'=') {
+                    chars.next();
+                    out.push(format!("{c}="));
+                } else {
+                    out.push(c.to_string());
+                }
+            }
+            _ => {
+                let mut w = String::new();
+                while let Some(&x) = chars.peek() {
+                    if x.is_alphanumeric() || matches!(x, '_' | '.' | '-' | '~' | ':') {
+                        w.push(x);
+                        chars.next();
+                    } else {
+                        break;
+                    }
+                }
+                if w.is_empty() {
+                    return Err(invalid("unexpected character"));
+                }
+                out.push(w);
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn unquote(t: &str) -> &str {
+    t.strip_prefix('"').unwrap_or(t)
+}
+
+fn when(t: &str) -> Result<DateTime<Utc>, ApiError> {
+    let t = unquote(t);
+    NaiveDateTime::parse_from_str(t, "%Y-%m-%d %H:%M")
+        .or_else(|_| {
+            NaiveDate::parse_from_str(t, "%Y-%m-%d")
+                .map(|d| d.and_hms_opt(0, 0, 0).unwrap_or_default())
+        })
+        .map(|n| n.and_utc())
+        .map_err(|_| invalid("a date is \"yyyy-MM-dd HH:mm\" or \"yyyy-MM-dd\""))
+}
+
+fn parse(cql: &str) -> Result<Cql, ApiError> {
+    let t = tokens(cql)?;
+    let mut q = Cql::default();
+    let mut i = 0;
+    let word = |i: usize| t.get(i).map(|s| s.to_ascii_lowercase());
+    loop {
+        let field = word(i).ok_or_else(|| invalid("a clause is missing"))?;
+        let op = t
+            .get(i + 1)
+            .ok_or_else(|| invalid("an operator is missing"))?
+            .to_ascii_lowercase();
+        match (field.as_str(), op.as_str()) {
+            ("space" | "space.key", "=") => {
+                q.space = Some(
+                    unquote(t.get(i + 2).ok_or_else(|| invalid("a value is missing"))?).to_owned(),
+                );
+                i += 3;
+            }
+            ("type", "=") => {
+                q.types = Some(vec![
+                    unquote(t.get(i + 2).ok_or_else(|| invalid("a value is missing"))?)
+                        .to_ascii_lowercase(),
+                ]);
+                i += 3;
+            }
+            ("type", "in") => {
+                if t.get(i + 2).map(String::as_str) != Some("(") {
+                    return Err(invalid("IN takes a list in parentheses"));
+                }
+                let mut values = Vec::new();
+                i += 3;
+                loop {
+                    let v = t.get(i).ok_or_else(|| invalid("an unclosed list"))?;
+                    values.push(unquote(v).to_ascii_lowercase());
+                    match t.get(i + 1).map(String::as_str) {
+                        Some(",") => i += 2,
+                        Some(")") => {
+                            i += 2;
+                            break;
+                        }
+                        _ => return Err(invalid("an unclosed list")),
+                    }
+                }
+                q.types = Some(values);
+            }
+            ("lastmodified", ">" | ">=") => {
+                q.after = Some((
+                    when(t.get(i + 2).ok_or_else(|| invalid("a value is missing"))?)?,
+                    op == ">=",
+                ));
+                i += 3;
+            }
+            ("lastmodified", "<" | "<=") => {
+                q.before = Some((
+                    when(t.get(i + 2).ok_or_else(|| invalid("a value is missing"))?)?,
+                    op == "<=",
+                ));
+                i += 3;
+            }
+            _ => return Err(invalid("this simulator knows space, type and lastmodified")),
+        }
+        match word(i).as_deref() {
+            None => break,
+            Some("and") => i += 1,
+            Some("order") => {
+                if word(i + 1).as_deref() != Some("by")
+                    || word(i + 2).as_deref() != Some("lastmodified")
+                {
+                    return Err(invalid("ORDER BY lastmodified only"));
+                }
+                match word(i + 3).as_deref() {
+                    None | Some("asc") => {}
+                    Some("desc") => q.descending = true,
+                    Some(_) => return Err(invalid("ASC or DESC")),
+                }
+                if t.len() > i + 4 {
+                    return Err(invalid("nothing may follow ORDER BY"));
+                }
+                break;
+            }
+            Some(_) => return Err(invalid("clauses are joined by AND")),
+        }
+    }
+    Ok(q)
+}
+
+/// One matching item: (last modified, id, the result's JSON).
+fn hits(store: &Store, q: &Cql, base: &str, container: bool) -> Vec<(DateTime<Utc>, u64, Value)> {
+    let wants = |t: &str| q.types.as_ref().is_none_or(|ts| ts.iter().any(|x| x == t));
+    let in_time = |at: DateTime<Utc>| {
+        q.after.is_none_or(|(t, incl)| at > t || (incl && at == t))
+            && q.before.is_none_or(|(t, incl)| at < t || (incl && at == t))
+    };
+    let space_ok = |space_id: u64| {
+        q.space.as_ref().is_none_or(|k| {
+            store
+                .spaces
+                .get(&space_id)
+                .is_some_and(|s| s.key.eq_ignore_ascii_case(k))
+        })
+    };
+    let container_json = |(kind, id): (DocKind, u64)| {
+        let doc = match kind {
+            DocKind::Page => store.pages.get(&id),
+            DocKind::BlogPost => store.blogposts.get(&id),
+        };
+        doc.map(|d| {
+            json!({"id": d.id.to_string(), "type": type_word(d.kind), "title": d.title,
+                   "_links": {"webui": webui(store, d)}})
+        })
+    };
+    let mut out = Vec::new();
+    for d in store.pages.values().chain(store.blogposts.values()) {
+        let at = d.version.created_at;
+        if wants(type_word(d.kind)) && in_time(at) && space_ok(d.space_id) && d.status == "current"
+        {
+            let link = webui(store, d);
+            out.push((at, d.id, json!({
+                "content": {"id": d.id.to_string(), "type": type_word(d.kind), "status": d.status,
+                            "title": d.title, "version": {"number": d.version.number, "when": at},
+                            "_links": {"webui": link}},
+                "title": d.title, "url": link, "lastModified": at, "entityType": "content",
+                "_links": {"base": base}
+            })));
+        }
+    }
+    let space_of = |(kind, id): (DocKind, u64)| match kind {
+        DocKind::Page => store.pages.get(&id).map(|d| d.space_id),
+        DocKind::BlogPost => store.blogposts.get(&id).map(|d| d.space_id),
+    };
+    for a in store.attachments.values() {
+        let at = a.version.created_at;
+        if wants("attachment") && in_time(at) && space_of(a.container).is_some_and(space_ok) {
+            let mut content = json!({"id": format!("att{}", a.id), "type": "attachment", "status": a.status,
+                "title": a.title, "version": {"number": a.version.number, "when": at}});
+            if container {
+                content["container"] = container_json(a.container).unwrap_or(Value::Null);
+            }
+            out.push((at, a.id, json!({"content": content, "title": a.title, "lastModified": at, "entityType": "content"})));
+        }
+    }
+    for c in store.comments.values() {
+        let at = c.created_at;
+        if wants("comment") && in_time(at) && space_of(c.container).is_some_and(space_ok) {
+            let mut content = json!({"id": c.id.to_string(), "type": "comment", "status": c.status, "title": c.title});
+            if container {
+                content["container"] = container_json(c.container).unwrap_or(Value::Null);
+            }
+            out.push((at, c.id, json!({"content": content, "title": c.title, "lastModified": at, "entityType": "content"})));
+        }
+    }
+    out.sort_by_key(|a| (a.0, a.1));
+    if q.descending {
+        out.reverse();
+    }
+    out
+}
+
+fn type_word(kind: DocKind) -> &'static str {
+    match kind {
+        DocKind::Page => "page",
+        DocKind::BlogPost => "blogpost",
+    }
+}
+
+pub async fn search(
+    State(state): State<Arc<AppState>>,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, ApiError> {
+    let params = Params::parse(raw.as_deref());
+    let cql_text = params
+        .get("cql")
+        .filter(|c| !c.trim().is_empty())
+        .ok_or_else(|| ApiError::BadRequest("cql is required".into()))?
+        .to_owned();
+    let cql = parse(&cql_text)?;
+    let limit = params.limit(DEFAULT_LIMIT)?.clamp(1, MAX_LIMIT);
+    let start = match params.get("cursor") {
+        None => 0,
+        Some(c) => base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(c)
+            .ok()
+            .and_then(|b| String::from_utf8(b).ok())
+            .and_then(|s| {
+                s.strip_prefix("start:")
+                    .and_then(|n| n.parse::<usize>().ok())
+            })
+            .ok_or_else(|| ApiError::bad_param("cursor", "is not a valid cursor"))?,
+    };
+    let expand = params.get("expand").unwrap_or_default();
+    let container = expand.split(',').any(|e| e.trim() == "content.container");
+    let base = state.base();
+    let all = hits(&state.store, &cql, &base, container);
+    let total = all.len();
+    let page: Vec<Value> = all
+        .into_iter()
+        .skip(start)
+        .take(limit)
+        .map(|(_, _, v)| v)
+        .collect();
+    let mut links = json!({"base": base, "context": "/wiki"});
+    if start + page.len() < total {
+        let cursor = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .encode(format!("start:{}", start + page.len()));
+        let mut next = url::form_urlencoded::Serializer::new(String::new());
+        next.append_pair("cql", &cql_text)
+            .append_pair("limit", &limit.to_string());
+        if !expand.is_empty() {
+            next.append_pair("expand", expand);
+        }
+        next.append_pair("cursor", &cursor);
+        links["next"] = Value::String(format!("/rest/api/search?{}", next.finish()));
+    }
+    Ok(Json(json!({
+        "results": page, "start": start, "limit": limit, "size": page.len(),
+        "totalSize": total, "cqlQuery": cql_text, "searchDuration": 1, "_links": links,
+    }))
+    .into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_cql_a_scanner_sends_parses_and_the_rest_is_refused() {
+        let q = parse(r#"space = "ENG" AND type IN (page, blogpost) AND lastmodified > "2026-03-20 12:00" ORDER BY lastmodified"#).unwrap();
+        assert_eq!(q.space.as_deref(), Some("ENG"));
+        assert_eq!(
+            q.types,
+            Some(vec!["page".to_string(), "blogpost".to_string()])
+        );
+        assert!(q.after.is_some() && !q.descending);
+        for bad in [
+            "",
+            "space",
+            "title ~ x",
+            "space = ENG OR type = page",
+            "lastmodified > \"soon\"",
+            "type in (page",
+        ] {
+            assert!(parse(bad).is_err(), "{bad:?}");
+        }
+    }
+}
