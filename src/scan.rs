@@ -11,6 +11,7 @@ use dlp_store::{NewScan, ScanItemRow, ScanKind, ScanProgress, ScanStatus, Store}
 use crate::app::App;
 use crate::ingest::{CrawlStats, Crawler};
 
+mod all_spaces;
 mod local;
 mod start;
 
@@ -30,7 +31,12 @@ pub enum ScanError {
 
 #[derive(Debug, Clone)]
 pub enum ScanTarget {
-    Space { space_key: String },
+    Space {
+        space_key: String,
+    },
+    /// Every space the credentials can read, as the service runs it: a parent scan whose
+    /// crawl job starts one scan per space.
+    AllSpaces,
     Paths(Vec<PathBuf>),
 }
 
@@ -70,6 +76,9 @@ pub async fn run_scan(
             Some(space_key.clone()),
         ),
         ScanTarget::Paths(_) => (ScanKind::Paths, None, None),
+        ScanTarget::AllSpaces => {
+            return all_spaces::run(app, request.run_workers, started, &mut on_progress).await;
+        }
     };
     let scan_id = app
         .store
@@ -92,6 +101,8 @@ pub async fn run_scan(
                 .await?;
             stats
         }
+        // Handled by `all_spaces::run` above.
+        ScanTarget::AllSpaces => CrawlStats::default(),
         ScanTarget::Space { space_key } => {
             let client = client.ok_or_else(|| {
                 ScanError::Input(

@@ -101,6 +101,9 @@ pub struct ScanArgs {
     /// Space key to scan, e.g. ENG.
     #[arg(long)]
     pub space: Option<String>,
+    /// Scan every space the credentials can read (one scan per space under a parent scan).
+    #[arg(long, conflicts_with = "space")]
+    pub all_spaces: bool,
     /// Cloud account email (with --api-token).
     #[arg(long)]
     pub email: Option<String>,

@@ -33,13 +33,14 @@ pub async fn command(mut settings: Settings, args: ScanArgs) -> anyhow::Result<E
     if let Some(c) = args.min_confidence {
         settings.rules.min_confidence = c;
     }
-    let target = match (args.space, args.paths.is_empty()) {
-        (Some(space_key), true) => ScanTarget::Space { space_key },
-        (None, false) => ScanTarget::Paths(args.paths),
-        (Some(_), false) => anyhow::bail!("give either --space or PATHs, not both"),
-        (None, true) => anyhow::bail!("nothing to scan: give --site and --space, or PATHs"),
+    let target = match (args.space, args.all_spaces, args.paths.is_empty()) {
+        (Some(space_key), false, true) => ScanTarget::Space { space_key },
+        (None, true, true) => ScanTarget::AllSpaces,
+        (None, false, false) => ScanTarget::Paths(args.paths),
+        (_, _, false) => anyhow::bail!("give either --space, --all-spaces or PATHs, not both"),
+        _ => anyhow::bail!("nothing to scan: give --site and --space or --all-spaces, or PATHs"),
     };
-    if matches!(target, ScanTarget::Space { .. }) && settings.confluence.site.is_none() {
+    if !matches!(target, ScanTarget::Paths(_)) && settings.confluence.site.is_none() {
         anyhow::bail!("no Confluence site: give --site or set CONFLUENCE_SITE");
     }
     if matches!(target, ScanTarget::Paths(_)) {

@@ -590,3 +590,32 @@ async fn a_schedule_runs_a_missed_tick_once_and_skips_while_its_scan_runs() {
     );
     app.close().await;
 }
+
+/// `scan --all-spaces` runs the service's all-spaces scan in one process: its findings are
+/// those of scanning each space on its own (the sample site has one space).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_cli_scan_of_all_spaces_finds_what_each_space_scan_finds() {
+    use confluence_dlp::scan::{ScanRequest, ScanTarget, run_scan};
+    let sim = spawn_simulator(dlp_simulator::Faults::default()).await;
+    let one = tempfile::tempdir().unwrap();
+    let each = scan_sample_space(&settings(one.path(), &sim.site_url())).await;
+    let all_dir = tempfile::tempdir().unwrap();
+    let app = confluence_dlp::app::App::build(settings(all_dir.path(), &sim.site_url()))
+        .await
+        .unwrap();
+    let request = ScanRequest {
+        target: ScanTarget::AllSpaces,
+        run_workers: true,
+    };
+    let all = run_scan(&app, request, |_| {}).await.unwrap();
+    let parent = app.store.scan(&all.scan_id).await.unwrap();
+    app.close().await;
+    assert!(parent.all_spaces);
+    assert_eq!(parent.status, dlp_store::ScanStatus::Completed);
+    assert_eq!(all.progress.queued, 0);
+    let ids = |o: &confluence_dlp::scan::ScanOutcome| -> BTreeSet<String> {
+        o.findings.iter().map(|f| f.id.clone()).collect()
+    };
+    assert!(each.findings.len() >= 20);
+    assert_eq!(ids(&all), ids(&each));
+}
