@@ -295,8 +295,11 @@ mod behaviours {
         classify(&scan, "page:2@1", &page("2", 1), twice.clone()).await;
         let no_text = not_extracted("PDF has no text layer");
         end_job(&scan, "attachment:att3@1", no_text).await;
-        // A late failure of a duplicate delivery does not undo the success.
+        // A late failure of a duplicate delivery does not undo the success, nor does a
+        // duplicate that finds the item already classified (it did nothing new).
         end_job(&scan, "page:2@1", failed("HTTP 503")).await;
+        end_job(&scan, "page:2@1", JobOutcome::Unchanged).await;
+        end_job(&scan, "attachment:att3@1", JobOutcome::Unchanged).await;
 
         let p = scan.progress().await;
         assert_eq!([p.total, p.queued, p.done, p.failed], [3, 0, 2, 0]);

@@ -16,8 +16,8 @@ use serde::{Deserialize, Serialize};
 
 use super::ApiState;
 use super::auth::{Caller, Scope};
-use super::error::{ApiError, ErrorBody};
-use super::extract::ApiQuery;
+use super::error::{ApiError, Refusals};
+use super::extract::{ApiQuery, page_limit};
 
 const MAX_LIMIT: u32 = 1000;
 const DEFAULT_LIMIT: u32 = 100;
@@ -88,10 +88,7 @@ fn query_of(p: &AuditParams) -> Result<AuditQuery, ApiError> {
     params(AuditParams),
     responses(
         (status = 200, description = "Audit events, oldest first", body = AuditPage),
-        (status = 400, description = "Bad input", body = ErrorBody),
-        (status = 401, description = "No token, or an unknown or revoked one", body = ErrorBody),
-        (status = 403, description = "The token lacks the scope", body = ErrorBody),
-        (status = 429, description = "Over the token's rate limit", body = ErrorBody),
+        Refusals,
     ),
     security(("bearer" = ["audit:read"])))]
 pub async fn list(
@@ -100,15 +97,7 @@ pub async fn list(
     ApiQuery(params): ApiQuery<AuditParams>,
 ) -> Result<Json<AuditPage>, ApiError> {
     caller.require(Scope::AuditRead)?;
-    let limit = match params.limit {
-        None => DEFAULT_LIMIT,
-        Some(n @ 1..=MAX_LIMIT) => n,
-        Some(_) => {
-            return Err(ApiError::InvalidInput(format!(
-                "limit must be within 1..={MAX_LIMIT}"
-            )));
-        }
-    };
+    let limit = page_limit(params.limit, DEFAULT_LIMIT, MAX_LIMIT)?;
     let mut query = query_of(&params)?;
     query.limit = limit;
     let items = state.app.store.audit_events(&query).await?;
@@ -125,10 +114,7 @@ pub async fn list(
     responses(
         (status = 200, description = "Every matching event, one JSON object (an AuditEvent) a line",
          content_type = "application/x-ndjson", body = String),
-        (status = 400, description = "Bad input", body = ErrorBody),
-        (status = 401, description = "No token, or an unknown or revoked one", body = ErrorBody),
-        (status = 403, description = "The token lacks the scope", body = ErrorBody),
-        (status = 429, description = "Over the token's rate limit", body = ErrorBody),
+        Refusals,
     ),
     security(("bearer" = ["audit:read"])))]
 pub async fn export(

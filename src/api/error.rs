@@ -28,6 +28,23 @@ pub struct ErrorDetail {
     pub message: String,
 }
 
+/// The refusals every `/api/v1` operation can answer, for the OpenAPI document.
+#[derive(utoipa::IntoResponses)]
+#[allow(dead_code)]
+pub enum Refusals {
+    #[response(
+        status = 400,
+        description = "Bad input: a parameter, a body or a cursor"
+    )]
+    BadInput(ErrorBody),
+    #[response(status = 401, description = "No token, or an unknown or revoked one")]
+    Unauthenticated(ErrorBody),
+    #[response(status = 403, description = "The token lacks the scope")]
+    Forbidden(ErrorBody),
+    #[response(status = 429, description = "Over the token's rate limit")]
+    RateLimited(ErrorBody),
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
     /// No token, a malformed header, or a token that is unknown or revoked.

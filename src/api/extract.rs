@@ -50,3 +50,14 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
         }
     }
 }
+
+/// A page size from the query: `default` when absent, refused outside `1..=max`.
+pub fn page_limit(asked: Option<u32>, default: u32, max: u32) -> Result<u32, ApiError> {
+    match asked {
+        None => Ok(default),
+        Some(n) if (1..=max).contains(&n) => Ok(n),
+        Some(_) => Err(ApiError::InvalidInput(format!(
+            "limit must be within 1..={max}"
+        ))),
+    }
+}

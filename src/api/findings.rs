@@ -21,8 +21,8 @@ use serde::{Deserialize, Serialize};
 
 use super::ApiState;
 use super::auth::{Caller, Scope};
-use super::error::{ApiError, ErrorBody};
-use super::extract::{ApiJson, ApiQuery};
+use super::error::{ApiError, ErrorBody, Refusals};
+use super::extract::{ApiJson, ApiQuery, page_limit};
 
 pub const MAX_LIMIT: u32 = 500;
 const DEFAULT_LIMIT: u32 = 100;
@@ -125,10 +125,7 @@ pub struct FindingPage {
     params(FindingsQuery),
     responses(
         (status = 200, description = "A page of findings", body = FindingPage),
-        (status = 400, description = "Bad input", body = ErrorBody),
-        (status = 401, description = "No token, or an unknown or revoked one", body = ErrorBody),
-        (status = 403, description = "The token lacks the scope", body = ErrorBody),
-        (status = 429, description = "Over the token's rate limit", body = ErrorBody),
+        Refusals,
     ),
     security(("bearer" = ["findings:read"])))]
 pub async fn list(
@@ -137,15 +134,7 @@ pub async fn list(
     ApiQuery(query): ApiQuery<FindingsQuery>,
 ) -> Result<Json<FindingPage>, ApiError> {
     caller.require(Scope::FindingsRead)?;
-    let limit = match query.limit {
-        None => DEFAULT_LIMIT,
-        Some(n @ 1..=MAX_LIMIT) => n,
-        Some(_) => {
-            return Err(ApiError::InvalidInput(format!(
-                "limit must be within 1..={MAX_LIMIT}"
-            )));
-        }
-    };
+    let limit = page_limit(query.limit, DEFAULT_LIMIT, MAX_LIMIT)?;
     if let Some(q) = query.q.as_deref() {
         return search(&state, &query, q, limit).await.map(Json);
     }
@@ -174,10 +163,7 @@ pub async fn list(
     params(FindingsQuery),
     responses(
         (status = 200, description = "Counts of the matching findings", body = FindingSummary),
-        (status = 400, description = "Bad input", body = ErrorBody),
-        (status = 401, description = "No token, or an unknown or revoked one", body = ErrorBody),
-        (status = 403, description = "The token lacks the scope", body = ErrorBody),
-        (status = 429, description = "Over the token's rate limit", body = ErrorBody),
+        Refusals,
     ),
     security(("bearer" = ["findings:read"])))]
 pub async fn summary(
@@ -218,10 +204,7 @@ const MAX_REASON: usize = 1000;
         (status = 200, description = "The finding as it is now", body = FindingView),
         (status = 404, description = "No finding with that id", body = ErrorBody),
         (status = 415, description = "The body is not JSON", body = ErrorBody),
-        (status = 400, description = "Bad input", body = ErrorBody),
-        (status = 401, description = "No token, or an unknown or revoked one", body = ErrorBody),
-        (status = 403, description = "The token lacks the scope", body = ErrorBody),
-        (status = 429, description = "Over the token's rate limit", body = ErrorBody),
+        Refusals,
     ),
     security(("bearer" = ["findings:write"])))]
 pub async fn patch(
@@ -282,10 +265,7 @@ fn is_finding_id(id: &str) -> bool {
     responses(
         (status = 200, description = "The finding and its history", body = FindingDetail),
         (status = 404, description = "No finding with that id", body = ErrorBody),
-        (status = 400, description = "Bad input", body = ErrorBody),
-        (status = 401, description = "No token, or an unknown or revoked one", body = ErrorBody),
-        (status = 403, description = "The token lacks the scope", body = ErrorBody),
-        (status = 429, description = "Over the token's rate limit", body = ErrorBody),
+        Refusals,
     ),
     security(("bearer" = ["findings:read"])))]
 pub async fn get(

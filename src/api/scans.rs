@@ -17,8 +17,8 @@ use serde::{Deserialize, Serialize};
 
 use super::ApiState;
 use super::auth::{Caller, Scope};
-use super::error::{ApiError, ErrorBody};
-use super::extract::{ApiJson, ApiQuery};
+use super::error::{ApiError, ErrorBody, Refusals};
+use super::extract::{ApiJson, ApiQuery, page_limit};
 use crate::scan::{ScanError, ScanScope, StartError, StartScan, start_scan};
 
 const MAX_LIMIT: u32 = 100;
@@ -119,10 +119,7 @@ fn can_read(caller: &Caller) -> Result<(), ApiError> {
         (status = 409, description = "A scan of that scope is already running", body = ErrorBody),
         (status = 415, description = "The body is not JSON", body = ErrorBody),
         (status = 503, description = "No Confluence site is configured", body = ErrorBody),
-        (status = 400, description = "Bad input", body = ErrorBody),
-        (status = 401, description = "No token, or an unknown or revoked one", body = ErrorBody),
-        (status = 403, description = "The token lacks the scope", body = ErrorBody),
-        (status = 429, description = "Over the token's rate limit", body = ErrorBody),
+        Refusals,
     ),
     security(("bearer" = ["scans:write"])))]
 pub async fn start(
@@ -166,10 +163,7 @@ pub async fn start(
     params(ListQuery),
     responses(
         (status = 200, description = "Scans, newest first", body = ScanPage),
-        (status = 400, description = "Bad input", body = ErrorBody),
-        (status = 401, description = "No token, or an unknown or revoked one", body = ErrorBody),
-        (status = 403, description = "The token lacks the scope", body = ErrorBody),
-        (status = 429, description = "Over the token's rate limit", body = ErrorBody),
+        Refusals,
     ),
     security(("bearer" = ["scans:write"]), ("bearer" = ["findings:read"])))]
 pub async fn list(
@@ -178,15 +172,7 @@ pub async fn list(
     ApiQuery(query): ApiQuery<ListQuery>,
 ) -> Result<Json<ScanPage>, ApiError> {
     can_read(&caller)?;
-    let limit = match query.limit {
-        None => DEFAULT_LIMIT,
-        Some(n @ 1..=MAX_LIMIT) => n,
-        Some(_) => {
-            return Err(ApiError::InvalidInput(format!(
-                "limit must be within 1..={MAX_LIMIT}"
-            )));
-        }
-    };
+    let limit = page_limit(query.limit, DEFAULT_LIMIT, MAX_LIMIT)?;
     let status = query
         .status
         .as_deref()
@@ -225,10 +211,7 @@ pub async fn list(
     responses(
         (status = 200, description = "The scan, its progress and problems", body = ScanView),
         (status = 404, description = "No scan with that id", body = ErrorBody),
-        (status = 400, description = "Bad input", body = ErrorBody),
-        (status = 401, description = "No token, or an unknown or revoked one", body = ErrorBody),
-        (status = 403, description = "The token lacks the scope", body = ErrorBody),
-        (status = 429, description = "Over the token's rate limit", body = ErrorBody),
+        Refusals,
     ),
     security(("bearer" = ["scans:write"]), ("bearer" = ["findings:read"])))]
 pub async fn get(
@@ -247,10 +230,7 @@ pub async fn get(
         (status = 200, description = "The scan, cancelled", body = ScanView),
         (status = 404, description = "No scan with that id", body = ErrorBody),
         (status = 409, description = "The scan is not running", body = ErrorBody),
-        (status = 400, description = "Bad input", body = ErrorBody),
-        (status = 401, description = "No token, or an unknown or revoked one", body = ErrorBody),
-        (status = 403, description = "The token lacks the scope", body = ErrorBody),
-        (status = 429, description = "Over the token's rate limit", body = ErrorBody),
+        Refusals,
     ),
     security(("bearer" = ["scans:write"])))]
 pub async fn cancel(

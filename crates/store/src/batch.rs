@@ -322,11 +322,13 @@ async fn job_statuses(
             "INSERT INTO scan_items (scan_id, item_key, label, status, error, attempts, updated_at) \
              VALUES {} \
              ON CONFLICT (scan_id, item_key) DO UPDATE SET \
-               status = CASE WHEN excluded.status = 'failed' \
-                   AND scan_items.status IN ('done', 'unchanged', 'not_extracted') \
+               status = CASE WHEN (excluded.status = 'failed' \
+                   AND scan_items.status IN ('done', 'unchanged', 'not_extracted')) \
+                 OR (excluded.status = 'unchanged' AND scan_items.status IN ('done', 'not_extracted')) \
                  THEN scan_items.status ELSE excluded.status END, \
-               error = CASE WHEN excluded.status = 'failed' \
-                   AND scan_items.status IN ('done', 'unchanged', 'not_extracted') \
+               error = CASE WHEN (excluded.status = 'failed' \
+                   AND scan_items.status IN ('done', 'unchanged', 'not_extracted')) \
+                 OR (excluded.status = 'unchanged' AND scan_items.status IN ('done', 'not_extracted')) \
                  THEN scan_items.error ELSE excluded.error END, \
                attempts = scan_items.attempts + 1, \
                updated_at = excluded.updated_at",

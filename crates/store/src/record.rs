@@ -139,6 +139,9 @@ fn job_action(status: ItemStatus) -> &'static str {
     }
 }
 
+/// Sets the job's row. A duplicate delivery (at-least-once) must not undo what the first
+/// recorded: a late failure keeps a success, and a duplicate that finds its item already
+/// classified ("unchanged") keeps "done" or "not extracted".
 async fn record_job_status(
     conn: &mut AnyConnection,
     scan_id: &str,
@@ -150,12 +153,14 @@ async fn record_job_status(
         "INSERT INTO scan_items (scan_id, item_key, label, status, error, attempts, updated_at) \
          VALUES ($1, $2, $2, $3, $4, 1, $5) \
          ON CONFLICT (scan_id, item_key) DO UPDATE SET \
-           status = CASE WHEN excluded.status = 'failed' \
-               AND scan_items.status IN ('done', 'unchanged', 'not_extracted') \
-             THEN scan_items.status ELSE excluded.status END, \
-           error = CASE WHEN excluded.status = 'failed' \
-               AND scan_items.status IN ('done', 'unchanged', 'not_extracted') \
-             THEN scan_items.error ELSE excluded.error END, \
+           status = CASE WHEN (excluded.status = 'failed' \
+                   AND scan_items.status IN ('done', 'unchanged', 'not_extracted')) \
+                 OR (excluded.status = 'unchanged' AND scan_items.status IN ('done', 'not_extracted')) \
+                 THEN scan_items.status ELSE excluded.status END, \
+           error = CASE WHEN (excluded.status = 'failed' \
+                   AND scan_items.status IN ('done', 'unchanged', 'not_extracted')) \
+                 OR (excluded.status = 'unchanged' AND scan_items.status IN ('done', 'not_extracted')) \
+                 THEN scan_items.error ELSE excluded.error END, \
            attempts = scan_items.attempts + 1, \
            updated_at = excluded.updated_at",
     )
