@@ -2,6 +2,7 @@
 //! next to the peers run on the same files when they are installed. A table, not a test:
 //! speed targets live here, never in timed unit tests.
 
+pub mod api;
 pub mod corpus;
 mod peers;
 

@@ -1,17 +1,72 @@
-//! `dlp-bench`: the engine's throughput per core on generated text, next to the peers on PATH.
+//! `dlp-bench`: the engine's throughput per core on generated text, next to the peers on PATH;
+//! `dlp-bench api`: the REST API's read path on a store of synthetic findings.
 //! Its own binary, so that the product binary does not ship a benchmark harness.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::{Parser, Subcommand};
 use dlp_bench::BenchOptions;
+use dlp_bench::api::ApiBenchOptions;
 
 #[derive(Debug, Parser)]
 #[command(
     name = "dlp-bench",
-    about = "Measure the detection engine's throughput on generated text (and peers on PATH)"
+    about = "Measure the detection engine's throughput on generated text (and peers on PATH)",
+    args_conflicts_with_subcommands = true
 )]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    #[command(flatten)]
+    engine: Args,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// The REST API's read path: N synthetic findings in a store, the release binary's
+    /// `serve --role api` as a child, its search index build, RSS, and request latencies.
+    Api(ApiArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct ApiArgs {
+    /// Findings to load (e.g. 100000 or 1000000).
+    #[arg(long, default_value_t = 100_000)]
+    findings: u64,
+    /// A PostgreSQL server; a database of the benchmark's own is made on it and dropped at
+    /// the end. Without it: SQLite in a temporary data directory.
+    #[arg(long)]
+    database_url: Option<String>,
+    /// Redis for the PostgreSQL run's queue (without it: the embedded queue).
+    #[arg(long)]
+    redis_url: Option<String>,
+    /// The confluence-dlp binary (default: $CARGO_TARGET_DIR or target, /release/confluence-dlp).
+    #[arg(long)]
+    bin: Option<PathBuf>,
+    /// Measured requests per kind.
+    #[arg(long, default_value_t = 3000)]
+    requests: usize,
+    /// Requests in flight at once.
+    #[arg(long, default_value_t = 8)]
+    concurrency: usize,
+    /// Unmeasured requests before each kind.
+    #[arg(long, default_value_t = 30)]
+    warmup: usize,
+    /// Longest one kind may run; it then stops with fewer requests.
+    #[arg(long, default_value_t = 120)]
+    max_secs_per_kind: u64,
+    #[arg(long, default_value_t = 14)]
+    seed: u64,
+    /// Keep the temporary data directory and the database.
+    #[arg(long)]
+    keep: bool,
+    /// Print the query plans of the listing and summary SQL.
+    #[arg(long)]
+    explain: bool,
+}
+
+#[derive(Debug, clap::Args)]
 struct Args {
     /// Folder for the generated corpus (reused across runs).
     #[arg(long, default_value = "target/bench-corpus")]
@@ -40,7 +95,46 @@ struct Args {
 }
 
 fn main() -> ExitCode {
-    let args = Args::parse();
+    let cli = Cli::parse();
+    match cli.command {
+        Some(Command::Api(args)) => api(args),
+        None => engine(cli.engine),
+    }
+}
+
+fn api(args: ApiArgs) -> ExitCode {
+    let bin = args.bin.unwrap_or_else(|| {
+        let target = std::env::var_os("CARGO_TARGET_DIR")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from("target"));
+        target.join("release/confluence-dlp")
+    });
+    let options = ApiBenchOptions {
+        findings: args.findings,
+        database_url: args.database_url,
+        redis_url: args.redis_url,
+        bin,
+        requests: args.requests,
+        concurrency: args.concurrency,
+        warmup: args.warmup,
+        max_secs_per_kind: args.max_secs_per_kind,
+        seed: args.seed,
+        keep: args.keep,
+        explain: args.explain,
+    };
+    match dlp_bench::api::run(&options) {
+        Ok(report) => {
+            print!("{}", report.markdown(&options));
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn engine(args: Args) -> ExitCode {
     let options = BenchOptions {
         dir: args.dir,
         benign_mb: args.benign_mb,
