@@ -77,6 +77,12 @@ pub(crate) async fn open_pool(
                 // what keeps many small job transactions cheap.
                 conn.execute("PRAGMA synchronous = NORMAL").await?;
                 conn.execute("PRAGMA foreign_keys = ON").await?;
+                // The planner's statistics, refreshed as each pooled connection opens (the
+                // pool replaces its connections every half hour): without them SQLite
+                // guesses that every index narrows alike and may sort a whole space's
+                // findings for one page of the API. The limit keeps it to milliseconds.
+                conn.execute("PRAGMA analysis_limit = 400").await?;
+                conn.execute("PRAGMA optimize = 0x10002").await?;
                 Ok(())
             })
         });

@@ -303,36 +303,40 @@ impl Store {
         row.as_ref().map(record_from_row).transpose()
     }
 
-    /// Counts of the findings matching the filter (its `after` and `limit` are ignored).
+    /// Counts of the findings matching the filter (its `after` and `limit` are ignored): one
+    /// pass over the matches, grouped by all five columns at once (the order of the `findings_summary` index) and added
+    /// up here. The
+    /// groups are few (categories, severities, statuses, detectors and spaces that occur
+    /// together), far fewer than the rows.
     pub async fn finding_summary(
         &self,
         filter: &FindingFilter,
     ) -> Result<FindingSummary, StoreError> {
+        let (where_clause, binds) = Conditions::of(filter).finish();
+        let sql = format!(
+            "SELECT f.space_key, f.category, f.severity, f.detector, f.status, COUNT(*) \
+             FROM findings f {where_clause} \
+             GROUP BY f.space_key, f.category, f.severity, f.detector, f.status"
+        );
+        let rows = bind_all(sqlx::query(AssertSqlSafe(sql)), binds)
+            .fetch_all(&self.pool)
+            .await?;
         let mut summary = FindingSummary::default();
-        for column in ["category", "severity", "space_key", "detector", "status"] {
-            let (where_clause, binds) = Conditions::of(filter).finish();
-            // `column` is one of the fixed names above, never input.
-            let sql = format!(
-                "SELECT f.{column}, COUNT(*) FROM findings f {where_clause} GROUP BY f.{column}"
-            );
-            let rows = bind_all(sqlx::query(AssertSqlSafe(sql)), binds)
-                .fetch_all(&self.pool)
-                .await?;
-            let counts = match column {
-                "category" => &mut summary.by_category,
-                "severity" => &mut summary.by_severity,
-                "space_key" => &mut summary.by_space,
-                "detector" => &mut summary.by_detector,
-                _ => &mut summary.by_status,
-            };
-            for row in &rows {
-                let count: i64 = row.try_get(1)?;
-                let count =
-                    u64::try_from(count).map_err(|_| StoreError::Corrupt { column: "COUNT(*)" })?;
-                counts.insert(row.try_get(0)?, count);
+        for row in &rows {
+            let count: i64 = row.try_get(5)?;
+            let count =
+                u64::try_from(count).map_err(|_| StoreError::Corrupt { column: "COUNT(*)" })?;
+            for (column, counts) in [
+                (0, &mut summary.by_space),
+                (1, &mut summary.by_category),
+                (2, &mut summary.by_severity),
+                (3, &mut summary.by_detector),
+                (4, &mut summary.by_status),
+            ] {
+                *counts.entry(row.try_get(column)?).or_insert(0) += count;
             }
+            summary.total += count;
         }
-        summary.total = summary.by_status.values().sum();
         Ok(summary)
     }
 
@@ -416,19 +420,11 @@ impl Conditions {
             }
         }
         if let Some(min) = filter.min_severity {
-            // Severities are stored as words: "at least" is the list of those at or above.
-            let words: Vec<&str> = Severity::ALL
-                .into_iter()
-                .filter(|s| *s >= min)
-                .map(Severity::as_str)
-                .collect();
-            let mut placeholders = Vec::new();
-            for word in words {
-                c.binds.push(text(word));
-                placeholders.push(format!("${}", c.binds.len()));
-            }
-            c.sql
-                .push(format!("f.severity IN ({})", placeholders.join(", ")));
+            // The stored rank (migration 0007), so that "at least" is a range an index serves.
+            c.push(
+                "f.severity_rank >= ?",
+                Bind::Int(super::model::severity_rank(min)),
+            );
         }
         if let Some(min) = filter.min_confidence {
             c.push("f.confidence >= ?", Bind::Real(min));

@@ -372,10 +372,7 @@ impl FindingSort {
             FindingSort::Id => None,
             FindingSort::FirstSeenAsc | FindingSort::FirstSeenDesc => Some("f.first_seen_at"),
             FindingSort::LastSeenAsc | FindingSort::LastSeenDesc => Some("f.last_seen_at"),
-            FindingSort::SeverityAsc | FindingSort::SeverityDesc => Some(
-                "(CASE f.severity WHEN 'low' THEN 1 WHEN 'medium' THEN 2 \
-                  WHEN 'high' THEN 3 ELSE 4 END)",
-            ),
+            FindingSort::SeverityAsc | FindingSort::SeverityDesc => Some("f.severity_rank"),
         }
     }
 
