@@ -19,6 +19,7 @@ from sampledata.content_eng import build_engineering  # noqa: E402
 from sampledata.content_blog import build_blog  # noqa: E402
 from sampledata.content_formats import build_formats  # noqa: E402
 from sampledata.content_people import build_people  # noqa: E402
+from sampledata.content_threads import build_threads  # noqa: E402
 from sampledata.model import Item, Space, iso, T0  # noqa: E402
 from sampledata.selfcheck import check_counts, check_item  # noqa: E402
 
@@ -31,8 +32,9 @@ def build() -> Space:
     pages = build_engineering(space)
     build_people(space, pages["people"])
     build_blog(space)
-    # Last, so that adding formats leaves the ids and values of everything above unchanged.
+    # Last, so that adding formats and threads leaves the ids and values of everything above unchanged.
     build_formats(space)
+    build_threads(space)
     return space
 
 

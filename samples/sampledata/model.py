@@ -150,6 +150,31 @@ class Space:
         self.items.append(item)
         return item
 
+    def reply(self, to: Item, author: str) -> Item:
+        """A reply to a comment: on the same page or blog post and in the same place (footer, or
+        inline at the same anchor), with `parentCommentId`. v2 lists replies only under their
+        parent (`/footer-comments/{id}/children`), never under the page."""
+        created = self._tick()
+        parent = to.meta
+        meta = {
+            "id": str(self._id()),
+            "status": "current",
+            "title": parent["title"],
+            "containerType": parent["containerType"],
+            "containerId": parent["containerId"],
+            "parentCommentId": to.id,
+            "authorId": self.user(author),
+            "createdAt": iso(created),
+            "version": self._version(author, created, 0),
+            "location": parent["location"],
+        }
+        for inline in ("resolutionStatus", "inlineMarkerRef", "inlineOriginalSelection"):
+            if inline in parent:
+                meta[inline] = parent[inline]
+        item = Item("comment", meta["id"], meta, container=to.container)
+        self.items.append(item)
+        return item
+
     def attachment(self, on: Item, title: str, media_type: str, author: str, comment: str = "") -> Item:
         created = self._tick()
         meta = {

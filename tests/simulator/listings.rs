@@ -187,10 +187,57 @@ async fn footer_and_inline_comments_list_per_container() {
             }
         }
     }
+    // A page's lists hold root comments; replies are listed under their parent, to any depth.
+    assert!(seen.iter().all(|c| c.get("parentCommentId").is_none()));
+    let mut parents: Vec<(String, String)> = seen
+        .iter()
+        .map(|c| {
+            let location = if c.get("resolutionStatus").is_some() {
+                "inline"
+            } else {
+                "footer"
+            };
+            (
+                location.to_string(),
+                c["id"].as_str().expect("id").to_string(),
+            )
+        })
+        .collect();
+    let mut replies = 0;
+    while let Some((location, parent)) = parents.pop() {
+        let url = format!(
+            "/wiki/api/v2/{location}-comments/{parent}/children?body-format=storage&limit=1"
+        );
+        let (children, _) = sim.walk(&url).await;
+        for child in children {
+            assert_eq!(child["parentCommentId"], parent.as_str());
+            assert_eq!(child["body"]["storage"]["representation"], "storage");
+            parents.push((location.clone(), child["id"].as_str().expect("id").into()));
+            replies += 1;
+            seen.push(child);
+        }
+    }
+    assert!(replies >= 3, "the sample has replies, one of them nested");
     assert_eq!(
         ids_of(&seen),
         sample_ids("comments", |_| true),
         "every comment listed once"
+    );
+    let footer_comment = seen
+        .iter()
+        .find(|c| c.get("resolutionStatus").is_none())
+        .and_then(|c| c["id"].as_str())
+        .expect("a footer comment");
+    let wrong_place = sim
+        .status(
+            &format!("/wiki/api/v2/inline-comments/{footer_comment}/children"),
+            None,
+        )
+        .await;
+    assert_eq!(
+        wrong_place,
+        StatusCode::NOT_FOUND,
+        "a footer comment under inline-comments"
     );
     let one = seen[0]["id"].as_str().expect("id");
     let footer = sim

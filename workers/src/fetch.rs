@@ -52,7 +52,12 @@ pub(super) async fn body(deps: &WorkerDeps, item: &ContentRef) -> Result<String,
     body.storage.map(|s| s.value).ok_or(FetchError::NoBody)
 }
 
-/// Footer and inline comments of a page or blog post, each with the reference findings get.
+/// Most comments a page's threads may hold before the rest are left unread: a bound on the
+/// work one job does, whatever the server answers.
+const MAX_COMMENTS: usize = 10_000;
+
+/// Footer and inline comments of a page or blog post, replies included (whole threads, to
+/// any depth), each with the reference findings get.
 pub(super) async fn comments(
     deps: &WorkerDeps,
     container: ContentType,
@@ -62,6 +67,10 @@ pub(super) async fn comments(
     let client = client(deps)?;
     let kind: Container = container_of(container);
     let mut out = Vec::new();
+    // Comments whose replies are still to be read, and every comment seen: a server that
+    // named a comment as its own descendant must not send the crawl round in a loop.
+    let mut threads: Vec<(bool, String)> = Vec::new();
+    let mut seen = std::collections::HashSet::new();
     for inline in [false, true] {
         let mut pages = if inline {
             client.inline_comments(kind, page_id)
@@ -70,21 +79,47 @@ pub(super) async fn comments(
         };
         while let Some(batch) = pages.next_page().await? {
             for c in batch {
-                let body = c.body.storage.map(|s| s.value).unwrap_or_default();
-                let item = ContentRef {
-                    space_key: of.space_key.clone(),
-                    content_type: ContentType::Comment,
-                    page_id: page_id.to_owned(),
-                    page_version: c.version.map(|v| v.number),
-                    comment_id: Some(c.id),
-                    attachment_id: None,
-                    attachment_title: None,
-                };
-                out.push((item, body));
+                if seen.insert(c.id.clone()) {
+                    threads.push((inline, c.id.clone()));
+                    out.push(comment_item(of, c));
+                }
+            }
+        }
+    }
+    while let Some((inline, id)) = threads.pop() {
+        if out.len() >= MAX_COMMENTS {
+            tracing::warn!(
+                page_id,
+                limit = MAX_COMMENTS,
+                "comment threads cut at the limit"
+            );
+            break;
+        }
+        let mut replies = client.comment_replies(inline, &id);
+        while let Some(batch) = replies.next_page().await? {
+            for c in batch {
+                if seen.insert(c.id.clone()) {
+                    threads.push((inline, c.id.clone()));
+                    out.push(comment_item(of, c));
+                }
             }
         }
     }
     Ok(out)
+}
+
+fn comment_item(of: &ContentRef, c: dlp_confluence::Comment) -> (ContentRef, String) {
+    let body = c.body.storage.map(|s| s.value).unwrap_or_default();
+    let item = ContentRef {
+        space_key: of.space_key.clone(),
+        content_type: ContentType::Comment,
+        page_id: of.page_id.clone(),
+        page_version: c.version.map(|v| v.number),
+        comment_id: Some(c.id),
+        attachment_id: None,
+        attachment_title: None,
+    };
+    (item, body)
 }
 
 pub(super) async fn attachment(

@@ -135,6 +135,19 @@ impl ConfluenceClient {
         self.list(segments, true, "inline comment list")
     }
 
+    /// Direct replies to a footer comment (`inline` false) or an inline comment, bodies
+    /// included. A page's comment lists hold root comments only: a thread is read one level
+    /// at a time from here.
+    pub fn comment_replies(&self, inline: bool, comment_id: &str) -> Paginated<Comment> {
+        let location = if inline {
+            "inline-comments"
+        } else {
+            "footer-comments"
+        };
+        let segments = numeric_id(comment_id).map(|id| [location, id, "children"]);
+        self.list(segments, true, "comment reply list")
+    }
+
     /// Attachments of a page or blog post (metadata; bytes via [`ConfluenceClient::download`]).
     pub fn attachments(&self, container: Container, id: &str) -> Paginated<Attachment> {
         let segments = numeric_id(id).map(|id| [container.path_segment(), id, "attachments"]);

@@ -74,6 +74,9 @@ struct CommentFile {
     created_at: String,
     version: VersionFile,
     location: String,
+    /// A reply's parent comment: v2 lists replies under it, not under the page.
+    #[serde(default)]
+    parent_comment_id: Option<String>,
     #[serde(default)]
     resolution_status: Option<String>,
     #[serde(default)]
@@ -187,9 +190,15 @@ pub(super) fn load_comment(json: &Path) -> Result<Comment, SimulatorError> {
         }
         _ => return Err(invalid(json, "location must be footer or inline")),
     };
+    let parent = raw
+        .parent_comment_id
+        .as_deref()
+        .map(|id| parse_id(id, json, "parentCommentId"))
+        .transpose()?;
     Ok(Comment {
         id: parse_id(&raw.id, json, "id")?,
         container: container(&raw.container_type, &raw.container_id, json)?,
+        parent,
         location,
         inline,
         status: raw.status,

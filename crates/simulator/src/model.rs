@@ -234,6 +234,9 @@ pub struct CommentJson {
     page_id: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     blog_post_id: Option<String>,
+    /// A reply's parent (ChildrenCommentModel); absent on a root comment.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    parent_comment_id: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     version: Option<VersionJson>,
     body: BodyJson,
@@ -268,6 +271,7 @@ pub fn comment(store: &Store, c: &Comment, options: DocOptions) -> CommentJson {
         title: c.title.clone(),
         page_id: (kind == DocKind::Page).then(|| container_id.to_string()),
         blog_post_id: (kind == DocKind::BlogPost).then(|| container_id.to_string()),
+        parent_comment_id: c.parent.map(|p| p.to_string()),
         version: options.version.then(|| VersionJson::from(&c.version)),
         body: BodyJson::storage(&c.body, options.body),
         resolution_status: inline.map(|i| i.resolution_status.clone()),

@@ -1,4 +1,4 @@
-//! The v2 routes: spaces, pages, blog posts, their comments and attachments. Parameters are
+//! The v2 routes: spaces, pages, blog posts, their comments ([`comments`]) and attachments. Parameters are
 //! read and checked as Cloud does (unknown ones ignored, bad values a 400, `limit` clamped).
 
 use std::cmp::Ordering;
@@ -17,7 +17,10 @@ use super::gate::{UNMATCHED_ROUTE, api_gate};
 use super::media;
 use super::model::{self, DocOptions};
 use super::paging::{ListSpec, Params, paginate};
+
+mod comments;
 use super::store::{CommentLocation, DocKind, Document};
+use comments::{get_comment, list_children, list_comments};
 
 type Shared = State<Arc<AppState>>;
 type ApiResult = Result<Response, ApiError>;
@@ -69,6 +72,14 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route(
             "/wiki/api/v2/inline-comments/{id}",
             get(|s: Shared, p, q| get_comment(Inline, s, p, q)),
+        )
+        .route(
+            "/wiki/api/v2/footer-comments/{id}/children",
+            get(|s: Shared, p, q, u| list_children(Footer, s, p, q, u)),
+        )
+        .route(
+            "/wiki/api/v2/inline-comments/{id}/children",
+            get(|s: Shared, p, q, u| list_children(Inline, s, p, q, u)),
         )
         .route(
             "/wiki/api/v2/pages/{id}/attachments",
@@ -330,126 +341,13 @@ async fn get_document(
     Ok(Json(model::document(&state.store, doc, options)).into_response())
 }
 
-// --- comments ---------------------------------------------------------------------------------
-
-const COMMENT_SORTS: [&str; 4] = [
+/// The orders of comment and attachment lists.
+const DATED_SORTS: [&str; 4] = [
     "created-date",
     "-created-date",
     "modified-date",
     "-modified-date",
 ];
-const RESOLUTION_STATUSES: [&str; 4] = ["resolved", "open", "dangling", "reopened"];
-
-async fn list_comments(
-    kind: DocKind,
-    location: CommentLocation,
-    State(state): Shared,
-    Path(id): Path<String>,
-    RawQuery(query): RawQuery,
-    uri: Uri,
-) -> ApiResult {
-    let params = Params::parse(query.as_deref());
-    let container_id = numeric_id(&id, "id")?;
-    let body = body_format(&params, &LIST_BODY_FORMATS)?;
-    let statuses: &[&str] = match kind {
-        DocKind::Page => &[
-            "current",
-            "archived",
-            "trashed",
-            "deleted",
-            "historical",
-            "draft",
-        ],
-        DocKind::BlogPost => &["current", "deleted", "trashed", "historical", "draft"],
-    };
-    let status = params.enum_list("status", statuses, &["current"])?;
-    let resolution = match location {
-        CommentLocation::Inline => params.enum_list(
-            "resolution-status",
-            &RESOLUTION_STATUSES,
-            &RESOLUTION_STATUSES,
-        )?,
-        CommentLocation::Footer => Vec::new(),
-    };
-    let sort = params
-        .enum_one("sort", &COMMENT_SORTS)?
-        .unwrap_or_else(|| "created-date".into());
-    if state.store.document(kind, container_id).is_none() {
-        return Err(ApiError::NotFound);
-    }
-    let mut comments: Vec<_> = state
-        .store
-        .comments
-        .values()
-        .filter(|c| {
-            c.container == (kind, container_id)
-                && c.location == location
-                && status.contains(&c.status)
-        })
-        .filter(|c| {
-            c.inline
-                .as_ref()
-                .is_none_or(|i| resolution.contains(&i.resolution_status))
-        })
-        .collect();
-    sort_items(&mut comments, &sort, |c| SortFields {
-        id: c.id,
-        created: c.created_at,
-        modified: c.version.created_at,
-        text: String::new(),
-    });
-    let label = match location {
-        CommentLocation::Footer => "footer-comments",
-        CommentLocation::Inline => "inline-comments",
-    };
-    let scope = format!("{label}:{container_id}");
-    let spec = ListSpec {
-        scope,
-        sort: &sort,
-        path: uri.path(),
-        default_limit: 25,
-        base: state.base(),
-    };
-    let page = paginate(comments, |c| c.id.to_string(), &params, spec)?;
-    let store = &state.store;
-    Ok(page
-        .map(|c| {
-            model::comment(
-                store,
-                c,
-                DocOptions {
-                    body,
-                    version: true,
-                    base: None,
-                },
-            )
-        })
-        .into_response())
-}
-
-async fn get_comment(
-    location: CommentLocation,
-    State(state): Shared,
-    Path(id): Path<String>,
-    RawQuery(query): RawQuery,
-) -> ApiResult {
-    let params = Params::parse(query.as_deref());
-    let id = numeric_id(&id, "comment-id")?;
-    let body = body_format(&params, &SINGLE_BODY_FORMATS)?;
-    let include_version = params.bool("include-version", true)?;
-    let comment = state
-        .store
-        .comments
-        .get(&id)
-        .filter(|c| c.location == location)
-        .ok_or(ApiError::NotFound)?;
-    let options = DocOptions {
-        body,
-        version: include_version,
-        base: Some(state.base()),
-    };
-    Ok(Json(model::comment(&state.store, comment, options)).into_response())
-}
 
 // --- attachments ------------------------------------------------------------------------------
 
@@ -463,7 +361,7 @@ async fn list_attachments(
     let params = Params::parse(query.as_deref());
     let container_id = numeric_id(&id, "id")?;
     let sort = params
-        .enum_one("sort", &COMMENT_SORTS)?
+        .enum_one("sort", &DATED_SORTS)?
         .unwrap_or_else(|| "created-date".into());
     let status = params.enum_list(
         "status",

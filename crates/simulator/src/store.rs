@@ -74,6 +74,8 @@ pub struct InlineAnchor {
 pub struct Comment {
     pub id: u64,
     pub container: (DocKind, u64),
+    /// The comment this one replies to; `None` for a root comment.
+    pub parent: Option<u64>,
     pub location: CommentLocation,
     pub inline: Option<InlineAnchor>,
     pub status: String,
@@ -231,6 +233,18 @@ impl Store {
             self.check_container(comment.container, space_id, &json)?;
             claim(&mut ids, comment.id, &json)?;
             self.comments.insert(comment.id, comment);
+        }
+        for reply in self.comments.values() {
+            let Some(parent) = reply.parent else { continue };
+            let fits = self.comments.get(&parent).is_some_and(|p| {
+                p.container == reply.container && p.location == reply.location && p.id != reply.id
+            });
+            if !fits {
+                return Err(disk::invalid(
+                    &dir.join("comments").join(format!("{}.json", reply.id)),
+                    "parentCommentId names no comment in the same place of the same page",
+                ));
+            }
         }
         let mut titles: HashSet<((DocKind, u64), String)> = HashSet::new();
         for json in disk::json_files(&dir.join("attachments"))? {
