@@ -174,6 +174,15 @@ pub struct SimulateArgs {
     pub rate_429: Option<f64>,
     #[arg(long, default_value_t = 1)]
     pub fault_seed: u64,
+    /// Milliseconds added to every API request, as a real site's latency (e.g. 150).
+    #[arg(long, default_value_t = 0)]
+    pub latency_ms: u64,
+    /// Cloud's points quota: this many points (1 per call, 1 per object returned) per
+    /// `--quota-window-secs`; spent, the API answers 429 until the window ends.
+    #[arg(long)]
+    pub quota_points: Option<u64>,
+    #[arg(long, default_value_t = 3600)]
+    pub quota_window_secs: u64,
 }
 
 /// Runs a parsed command line and returns the process exit code.
@@ -235,6 +244,11 @@ async fn simulate(args: SimulateArgs) -> anyhow::Result<ExitCode> {
         root: args.dir,
         auth,
         faults,
+        latency: std::time::Duration::from_millis(args.latency_ms),
+        quota: args.quota_points.map(|points| dlp_simulator::Quota {
+            points,
+            window: std::time::Duration::from_secs(args.quota_window_secs),
+        }),
     };
     let handle = dlp_simulator::spawn(config, SocketAddr::new(args.bind, args.port)).await?;
     eprintln!(

@@ -30,6 +30,8 @@ pub async fn spawn_simulator(faults: Faults) -> SimulatorHandle {
             bearer: None,
         },
         faults,
+        latency: std::time::Duration::ZERO,
+        quota: None,
     };
     dlp_simulator::spawn(config, SocketAddr::from(([127, 0, 0, 1], 0)))
         .await

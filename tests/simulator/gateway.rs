@@ -220,3 +220,79 @@ async fn a_missing_or_malformed_sample_dir_is_a_clear_error() {
     .expect("refused");
     assert!(error.to_string().contains("space.json"), "{error}");
 }
+
+fn with_quota(points: u64, window: Duration) -> SimulatorConfig {
+    SimulatorConfig {
+        root: samples(),
+        auth: SimulatorAuth::default(),
+        faults: Faults::default(),
+        latency: Duration::ZERO,
+        quota: Some(Quota { points, window }),
+    }
+}
+
+#[tokio::test]
+async fn the_points_quota_charges_calls_and_objects_and_refuses_when_spent() {
+    let sim = Sim::with(with_quota(30, Duration::from_secs(60))).await;
+    // One space returned: 1 point for the call, 1 for the object.
+    let first = sim.get("/wiki/api/v2/spaces?keys=ENG").await;
+    assert_eq!(first.status(), StatusCode::OK);
+    assert_eq!(first.headers()["x-ratelimit-limit"], "30");
+    assert_eq!(first.headers()["x-ratelimit-remaining"], "28");
+    assert_eq!(first.headers()["x-ratelimit-nearlimit"], "false");
+    assert!(first.headers().contains_key("x-ratelimit-reset"));
+    let space = sim.space_id().await; // 2 more
+    // Five pages: 6 points a call. A call is let through while any point is left, as on
+    // Cloud, so the fifth overdraws and the sixth is refused.
+    let mut statuses = vec![];
+    let mut remaining = vec![];
+    for _ in 0..6 {
+        let response = sim
+            .get(&format!("/wiki/api/v2/spaces/{space}/pages?limit=5"))
+            .await;
+        statuses.push(response.status().as_u16());
+        remaining.push(
+            response.headers()["x-ratelimit-remaining"]
+                .to_str()
+                .unwrap()
+                .to_owned(),
+        );
+        if response.status() == StatusCode::TOO_MANY_REQUESTS {
+            let h = response.headers();
+            assert_eq!(h["ratelimit-reason"], "confluence-quota-tenant-based");
+            let wait: u64 = h["retry-after"].to_str().unwrap().parse().unwrap();
+            assert!((1..=60).contains(&wait), "{wait}");
+        }
+    }
+    assert_eq!(statuses, vec![200, 200, 200, 200, 200, 429]);
+    assert_eq!(remaining, vec!["20", "14", "8", "2", "0", "0"]);
+    assert_eq!(sim.handle.stats().rate_limited, 1);
+}
+
+#[tokio::test]
+async fn a_client_near_the_quota_slows_down_instead_of_being_refused() {
+    let window = Duration::from_secs(2);
+    let sim = Sim::with(with_quota(40, window)).await;
+    let client = dlp_confluence::ConfluenceClient::new(dlp_confluence::ClientConfig::new(
+        sim.site.parse().unwrap(),
+        dlp_confluence::Auth::None,
+    ))
+    .unwrap();
+    let pages = sample_ids("pages", |p| p["status"] == "current");
+    let start = std::time::Instant::now();
+    // 30 single reads at 2 points each: half again the window's 40 points.
+    for id in pages.iter().cycle().take(30) {
+        client.page(id).await.expect("every read succeeds");
+    }
+    let stats = sim.handle.stats();
+    assert_eq!(
+        stats.rate_limited, 0,
+        "the client spread its last points over the window and waited for the next"
+    );
+    assert_eq!(stats.api_requests, 30);
+    assert!(
+        start.elapsed() >= window,
+        "60 points at 40 a window take more than one window: {:?}",
+        start.elapsed()
+    );
+}

@@ -5,11 +5,12 @@ pub(crate) use std::path::{Path, PathBuf};
 
 pub(crate) use base64::Engine;
 pub(crate) use dlp_simulator::{
-    Faults, ServerErrorBurst, SimulatorAuth, SimulatorConfig, SimulatorHandle, spawn,
+    Faults, Quota, ServerErrorBurst, SimulatorAuth, SimulatorConfig, SimulatorHandle, spawn,
 };
 pub(crate) use reqwest::StatusCode;
 pub(crate) use reqwest::header::{AUTHORIZATION, LINK, LOCATION};
 pub(crate) use serde_json::Value;
+pub(crate) use std::time::Duration;
 
 pub(crate) const EMAIL: &str = "scanner@acme-corp.com";
 pub(crate) const TOKEN: &str = "api-token-for-tests";
@@ -55,7 +56,13 @@ impl Sim {
             root: samples(),
             auth,
             faults,
+            latency: std::time::Duration::ZERO,
+            quota: None,
         };
+        Sim::with(config).await
+    }
+
+    pub(crate) async fn with(config: SimulatorConfig) -> Sim {
         let handle = spawn(config, "127.0.0.1:0".parse().expect("addr"))
             .await
             .expect("simulator starts");

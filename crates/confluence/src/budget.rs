@@ -4,7 +4,9 @@
 //! `(N - 1) / rate` seconds however many workers send them. There is deliberately no burst
 //! allowance: Confluence's API-token limits are burst limits, so a smooth rate is what stays
 //! under them. The same schedule carries the server's own back-pressure: a 429 pushes the next
-//! slot past its `Retry-After`, which holds back every worker, not only the one that was told.
+//! slot past its `Retry-After`, which holds back every worker, not only the one that was told,
+//! and a server that says its quota is running low ([`QuotaSignal`]) widens the spacing until
+//! its window has passed.
 
 use std::sync::Mutex;
 use std::time::Duration;
@@ -12,13 +14,21 @@ use std::time::Duration;
 use tokio::time::Instant;
 
 use super::error::ConfluenceError;
+use super::quota::QuotaSignal;
 
 #[derive(Debug)]
 pub(crate) struct RequestBudget {
     /// Minimum spacing between request starts; `None` means no client-side pacing.
     interval: Option<Duration>,
+    schedule: Mutex<Schedule>,
+}
+
+#[derive(Debug)]
+struct Schedule {
     /// The earliest moment the next request may start.
-    next_slot: Mutex<Instant>,
+    next_slot: Instant,
+    /// The server's pace while its quota is low: the spacing, and until when.
+    server_pace: Option<(Duration, Instant)>,
 }
 
 impl RequestBudget {
@@ -38,7 +48,10 @@ impl RequestBudget {
         };
         Ok(RequestBudget {
             interval,
-            next_slot: Mutex::new(Instant::now()),
+            schedule: Mutex::new(Schedule {
+                next_slot: Instant::now(),
+                server_pace: None,
+            }),
         })
     }
 
@@ -46,9 +59,14 @@ impl RequestBudget {
     /// callers queue up in call order instead of all waking at the same instant.
     pub async fn acquire(&self) {
         let slot = {
-            let mut next = self.lock();
-            let slot = (*next).max(Instant::now());
-            *next = slot + self.interval.unwrap_or(Duration::ZERO);
+            let mut schedule = self.lock();
+            let now = Instant::now();
+            let slot = schedule.next_slot.max(now);
+            let server = match schedule.server_pace {
+                Some((interval, until)) if slot < until => interval,
+                _ => Duration::ZERO,
+            };
+            schedule.next_slot = slot + self.interval.unwrap_or(Duration::ZERO).max(server);
             slot
         };
         // A timer rounds up to the next millisecond tick even for a past deadline: skip it
@@ -60,15 +78,30 @@ impl RequestBudget {
 
     /// Holds every request back until `until` (a server-imposed cool-down).
     pub fn pause_until(&self, until: Instant) {
-        let mut next = self.lock();
-        if until > *next {
-            *next = until;
+        let mut schedule = self.lock();
+        if until > schedule.next_slot {
+            schedule.next_slot = until;
         }
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, Instant> {
-        // The guarded value is a plain instant, valid whatever a panicking holder was doing.
-        self.next_slot
+    /// Takes the server's word on its quota from an answer: paces every request while it is
+    /// low, and stops as soon as an answer says there is enough again.
+    pub fn observe(&self, signal: QuotaSignal) {
+        let mut schedule = self.lock();
+        schedule.server_pace = match signal {
+            QuotaSignal::Clear => None,
+            QuotaSignal::Pace { interval, window } => {
+                let now = Instant::now();
+                // The next request already waits at least one spacing from now.
+                schedule.next_slot = schedule.next_slot.max(now + interval);
+                Some((interval, now + window))
+            }
+        };
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Schedule> {
+        // The guarded values are plain instants, valid whatever a panicking holder was doing.
+        self.schedule
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
@@ -107,6 +140,36 @@ mod tests {
             start.elapsed() >= Duration::from_millis(100),
             "{:?}",
             start.elapsed()
+        );
+    }
+
+    #[tokio::test]
+    async fn a_low_quota_spaces_requests_until_an_answer_clears_it() {
+        let budget = RequestBudget::new(None).unwrap();
+        budget.observe(QuotaSignal::Pace {
+            interval: Duration::from_millis(40),
+            window: Duration::from_secs(60),
+        });
+        let start = Instant::now();
+        for _ in 0..3 {
+            budget.acquire().await;
+        }
+        // The first waits one spacing, the next two one spacing each.
+        assert!(
+            start.elapsed() >= Duration::from_millis(120),
+            "{:?}",
+            start.elapsed()
+        );
+        budget.observe(QuotaSignal::Clear);
+        let cleared = Instant::now();
+        budget.acquire().await; // the slot reserved before the clear
+        for _ in 0..20 {
+            budget.acquire().await;
+        }
+        assert!(
+            cleared.elapsed() < Duration::from_millis(100),
+            "{:?}",
+            cleared.elapsed()
         );
     }
 

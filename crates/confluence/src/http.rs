@@ -7,7 +7,7 @@
 //!   host an attachment download redirects to) are neither, as they spend no Confluence quota.
 
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use reqwest::header::{ACCEPT, AUTHORIZATION, HeaderValue, LINK};
 use reqwest::{Response, redirect};
@@ -17,6 +17,7 @@ use super::WIKI_CONTEXT;
 use super::budget::RequestBudget;
 use super::config::ClientConfig;
 use super::error::ConfluenceError;
+use super::quota::QuotaSignal;
 use super::retry::Failure;
 
 const USER_AGENT: &str = concat!("confluence-dlp/", env!("CARGO_PKG_VERSION"));
@@ -172,6 +173,13 @@ impl Inner {
             let status = answer.as_ref().map_or(0, |r| r.status().as_u16());
             if let Ok(mut counts) = self.statuses.lock() {
                 *counts.entry(status).or_default() += 1;
+            }
+            // A 429's wait is the retry loop's; every other answer tells how much is left.
+            if let Ok(response) = &answer
+                && response.status() != reqwest::StatusCode::TOO_MANY_REQUESTS
+            {
+                let signal = QuotaSignal::from_headers(response.headers(), SystemTime::now());
+                self.budget.observe(signal);
             }
         }
         answer

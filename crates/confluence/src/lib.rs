@@ -30,6 +30,7 @@ mod error;
 mod http;
 mod models;
 mod pagination;
+mod quota;
 mod retry;
 
 pub use client::{ConfluenceClient, Container};

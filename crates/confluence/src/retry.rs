@@ -187,7 +187,15 @@ pub(crate) fn server_wait(headers: &HeaderMap, now: SystemTime) -> Option<Durati
     };
     header("retry-after")
         .and_then(|v| parse_retry_after(v, now))
-        .or_else(|| header("x-ratelimit-reset").and_then(|v| parse_reset(v, now)))
+        .or_else(|| reset_wait(headers, now))
+}
+
+/// The time until `X-RateLimit-Reset`: when the server's window starts again.
+pub(crate) fn reset_wait(headers: &HeaderMap, now: SystemTime) -> Option<Duration> {
+    headers
+        .get("x-ratelimit-reset")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| parse_reset(v.trim(), now))
 }
 
 fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {

@@ -13,7 +13,14 @@ pub enum ApiError {
     NotFound,
     BadRequest(String),
     Unauthorized,
-    RateLimited { retry_after_secs: u32 },
+    RateLimited {
+        retry_after_secs: u32,
+    },
+    /// The points quota of the window is spent ([`crate::Quota`]).
+    QuotaSpent {
+        retry_after_secs: u64,
+        limit: u64,
+    },
     ServerError(StatusCode),
 }
 
@@ -38,7 +45,7 @@ impl ApiError {
                 "UNAUTHORIZED",
                 "Unauthorized".into(),
             ),
-            ApiError::RateLimited { .. } => (
+            ApiError::RateLimited { .. } | ApiError::QuotaSpent { .. } => (
                 StatusCode::TOO_MANY_REQUESTS,
                 "TOO_MANY_REQUESTS",
                 "Rate limit exceeded".into(),
@@ -67,16 +74,29 @@ impl IntoResponse for ApiError {
         let mut response = (status, Json(body)).into_response();
         let headers = response.headers_mut();
         match self {
-            ApiError::RateLimited { retry_after_secs } => {
-                let reset = (Utc::now() + Duration::seconds(i64::from(retry_after_secs)))
-                    .format("%Y-%m-%dT%H:%M:%S%.3fZ");
+            ApiError::RateLimited { .. } | ApiError::QuotaSpent { .. } => {
+                let (retry_after_secs, limit, reason) = match self {
+                    ApiError::QuotaSpent {
+                        retry_after_secs,
+                        limit,
+                    } => (retry_after_secs, limit, "confluence-quota-tenant-based"),
+                    ApiError::RateLimited { retry_after_secs } => (
+                        u64::from(retry_after_secs),
+                        u64::from(RATE_LIMIT),
+                        "confluence-burst-based",
+                    ),
+                    _ => unreachable!("matched above"),
+                };
+                let reset = (Utc::now()
+                    + Duration::seconds(i64::try_from(retry_after_secs).unwrap_or(i64::MAX / 2)))
+                .format("%Y-%m-%dT%H:%M:%S%.3fZ");
                 let pairs = [
                     (header::RETRY_AFTER.as_str(), retry_after_secs.to_string()),
-                    ("x-ratelimit-limit", RATE_LIMIT.to_string()),
+                    ("x-ratelimit-limit", limit.to_string()),
                     ("x-ratelimit-remaining", "0".to_string()),
                     ("x-ratelimit-reset", reset.to_string()),
                     ("x-ratelimit-nearlimit", "true".to_string()),
-                    ("ratelimit-reason", "confluence-burst-based".to_string()),
+                    ("ratelimit-reason", reason.to_string()),
                 ];
                 for (name, value) in pairs {
                     if let Ok(value) = HeaderValue::from_str(&value) {

@@ -15,6 +15,10 @@ use super::AppState;
 use super::auth::SimulatorAuth;
 use super::errors::ApiError;
 use super::faults::{Fault, FaultInjector, Faults};
+use super::quota::{Admission, QuotaMeter, objects_in};
+
+/// Largest answer the quota meter reads to count its objects: far above any v2 page.
+const MAX_METERED_BODY: usize = 64 * 1024 * 1024;
 
 /// Counters for tests and for the "API requests per scanned page" metric.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -40,6 +44,9 @@ pub struct SimulatorStats {
 
 pub struct Gate {
     auth: SimulatorAuth,
+    /// Time every API request takes before it is answered (a real site's latency).
+    latency: std::time::Duration,
+    quota: Option<QuotaMeter>,
     injector: FaultInjector,
     sequence: AtomicU64,
     stats: Mutex<SimulatorStats>,
@@ -48,9 +55,16 @@ pub struct Gate {
 pub const UNMATCHED_ROUTE: &str = "(unmatched)";
 
 impl Gate {
-    pub fn new(auth: SimulatorAuth, faults: &Faults) -> Self {
+    pub fn new(
+        auth: SimulatorAuth,
+        faults: &Faults,
+        latency: std::time::Duration,
+        quota: Option<crate::Quota>,
+    ) -> Self {
         Gate {
             auth,
+            latency,
+            quota: quota.map(QuotaMeter::new),
             injector: FaultInjector::new(faults),
             sequence: AtomicU64::new(0),
             stats: Mutex::default(),
@@ -121,8 +135,34 @@ pub async fn api_gate(
         request.method(),
         template.as_deref().unwrap_or(UNMATCHED_ROUTE)
     );
-    match state.gate.admit(&route, request.headers()) {
-        Ok(()) => next.run(request).await,
-        Err(error) => error.into_response(),
+    let gate = &state.gate;
+    if !gate.latency.is_zero() {
+        tokio::time::sleep(gate.latency).await;
     }
+    if let Err(error) = gate.admit(&route, request.headers()) {
+        return error.into_response();
+    }
+    let Some(meter) = &gate.quota else {
+        return next.run(request).await;
+    };
+    if let Admission::Spent { retry_after } = meter.admit() {
+        gate.record(|s| s.rate_limited += 1);
+        return ApiError::QuotaSpent {
+            retry_after_secs: retry_after.as_secs_f64().ceil() as u64,
+            limit: meter.limit(),
+        }
+        .into_response();
+    }
+    let (mut parts, body) = next.run(request).await.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, MAX_METERED_BODY).await else {
+        return ApiError::ServerError(axum::http::StatusCode::INTERNAL_SERVER_ERROR)
+            .into_response();
+    };
+    let objects = if parts.status.is_success() {
+        objects_in(&bytes)
+    } else {
+        0
+    };
+    meter.charge(objects, &mut parts.headers);
+    Response::from_parts(parts, axum::body::Body::from(bytes))
 }

@@ -24,6 +24,7 @@ mod gate;
 mod media;
 mod model;
 mod paging;
+mod quota;
 mod routes;
 mod search;
 mod store;
@@ -40,6 +41,7 @@ use url::Url;
 pub use auth::SimulatorAuth;
 pub use faults::{Faults, RandomFaults, ServerErrorBurst};
 pub use gate::SimulatorStats;
+pub use quota::Quota;
 
 use gate::Gate;
 use media::MediaHost;
@@ -51,6 +53,10 @@ pub struct SimulatorConfig {
     pub root: PathBuf,
     pub auth: SimulatorAuth,
     pub faults: Faults,
+    /// Added to every API request before it is answered; zero by default.
+    pub latency: std::time::Duration,
+    /// Cloud's points budget per window; none by default.
+    pub quota: Option<Quota>,
 }
 
 impl SimulatorConfig {
@@ -60,6 +66,8 @@ impl SimulatorConfig {
             root: root.into(),
             auth: SimulatorAuth::default(),
             faults: Faults::default(),
+            latency: std::time::Duration::ZERO,
+            quota: None,
         }
     }
 }
@@ -120,6 +128,14 @@ pub async fn spawn(
     addr: SocketAddr,
 ) -> Result<SimulatorHandle, SimulatorError> {
     config.faults.validate()?;
+    if config
+        .quota
+        .is_some_and(|q| q.points == 0 || q.window.is_zero())
+    {
+        return Err(SimulatorError::InvalidConfig(
+            "a quota needs points and a window above zero",
+        ));
+    }
     let root = config.root.clone();
     let store = tokio::task::spawn_blocking(move || Store::load(&root))
         .await
@@ -143,7 +159,7 @@ pub async fn spawn(
     let state = Arc::new(AppState {
         store,
         site_origin: origin,
-        gate: Gate::new(config.auth, &config.faults),
+        gate: Gate::new(config.auth, &config.faults, config.latency, config.quota),
         media: MediaHost::new(media_url.as_str().trim_end_matches('/').to_string()),
     });
 
