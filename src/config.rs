@@ -52,6 +52,32 @@ pub struct Settings {
     /// Scans the scheduler role starts (`[[schedules]]` in the config file).
     pub schedules: Vec<ScheduleSettings>,
     pub scheduler: SchedulerSettings,
+    /// Confluence's webhooks, received by the API role (`/webhooks/...`).
+    pub webhooks: WebhookSettings,
+}
+
+/// The webhook receivers. Each is off until configured: an unconfigured receiver answers 404,
+/// so no unverified request can ever become a job.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct WebhookSettings {
+    pub forge: Option<ForgeWebhookSettings>,
+}
+
+/// Cloud events forwarded by the project's Forge app through Forge Remote
+/// (`forge/manifest.yml`): each carries a Forge Invocation Token, an RS256 JWT.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ForgeWebhookSettings {
+    /// The app's id (`ari:cloud:ecosystem::app/...`): the token's `aud`.
+    pub app_id: String,
+    /// Where Atlassian publishes the keys that sign invocation tokens.
+    #[serde(default = "forge_jwks_url")]
+    pub jwks_url: String,
+}
+
+fn forge_jwks_url() -> String {
+    "https://forge.cdn.prod.atlassian-dev.net/.well-known/jwks.json".into()
 }
 
 /// One scheduled scan: a space (or every space), a cron expression (five fields, UTC) and a
@@ -179,6 +205,7 @@ impl Default for Settings {
             rules: RuleSettings::default(),
             schedules: Vec::new(),
             scheduler: SchedulerSettings::default(),
+            webhooks: WebhookSettings::default(),
         }
     }
 }

@@ -16,3 +16,4 @@ pub mod keys;
 pub mod metrics;
 pub mod scan;
 pub mod scheduler;
+pub mod webhooks;

@@ -47,6 +47,7 @@ impl Schedule {
             _ => return Err(invalid("give either space_key or all_spaces = true".into())),
         };
         let mode = ScanMode::parse(&s.mode)
+            .filter(|m| *m != ScanMode::Event)
             .ok_or_else(|| invalid("mode must be full or incremental".into()))?;
         let cron = Cron::from_str(&s.cron)
             .map_err(|e| invalid(format!("cron {:?} is not a cron expression: {e}", s.cron)))?;

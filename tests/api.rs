@@ -4,7 +4,8 @@
 //!
 //! Here: probes, the token commands and the process; `api/auth.rs`: authentication, bad input
 //! and rate limits; `api/findings.rs`: the findings routes over a scan, on both backends;
-//! `api/scans.rs`: scans started over HTTP, cancels, the audit routes and the scheduler.
+//! `api/scans.rs`: scans started over HTTP, cancels, the audit routes and the scheduler;
+//! `api/webhooks.rs`: Confluence's webhooks.
 
 #[path = "api/auth.rs"]
 mod auth;
@@ -17,6 +18,8 @@ mod helpers;
 mod openapi;
 #[path = "api/scans.rs"]
 mod scans;
+#[path = "api/webhooks.rs"]
+mod webhooks;
 
 use common::*;
 use confluence_dlp::config::{Settings, WorkerSettings};

@@ -46,6 +46,8 @@ pub struct ApiState {
     pub metrics: metrics::Metrics,
     /// This process's search index, fed from the store by [`index::follow`].
     pub search: Arc<dlp_search::FindingIndex>,
+    /// The webhook receivers configured (`/webhooks/...`).
+    pub webhooks: crate::webhooks::Receivers,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -61,6 +63,8 @@ pub enum ServeError {
     Serve(#[source] std::io::Error),
     #[error("the search index cannot be opened")]
     Search(#[from] dlp_search::SearchError),
+    #[error("webhooks: {0}")]
+    Webhooks(String),
 }
 
 /// A built server: the listener is bound, nothing is served until [`Server::run_until_stopped`].
@@ -108,11 +112,14 @@ impl Server {
             NonZeroU32::new(api.requests_per_sec).unwrap_or(NonZeroU32::MIN),
             NonZeroU32::new(api.burst).unwrap_or(NonZeroU32::MIN),
         );
+        let webhooks = crate::webhooks::Receivers::from_settings(&app.settings.webhooks)
+            .map_err(ServeError::Webhooks)?;
         let state = Arc::new(ApiState {
             app,
             limiter,
             metrics: metrics::Metrics::new(),
             search,
+            webhooks,
         });
         Ok(Server {
             listener,
@@ -228,11 +235,16 @@ pub fn router_and_document(state: Arc<ApiState>) -> (Router, utoipa::openapi::Op
         .routes(routes!(metrics::scrape))
         .split_for_parts();
     doc.merge(probes_doc);
+    let (webhooks, webhooks_doc) = crate::webhooks::router();
+    doc.merge(webhooks_doc);
     let api = api
         .layer(axum::Extension(openapi::Published(Arc::new(doc.clone()))))
         .route_layer(from_fn_with_state(state.clone(), auth::authenticate));
+    // Webhooks carry their own proof (a signed token), not an API token.
+    let webhooks = webhooks.layer(RequestBodyLimitLayer::new(crate::webhooks::MAX_BODY_BYTES));
     let router = probes
         .merge(api)
+        .merge(webhooks)
         // Listed innermost first: the body limit and timeout answer before a handler runs,
         // `json_errors` gives their answers the API's shape, compression applies to all of
         // it, and metrics and tracing see the final status.

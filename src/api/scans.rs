@@ -139,9 +139,11 @@ pub async fn start(
     };
     let mode = match body.mode.as_deref() {
         None => ScanMode::Full,
-        Some(m) => ScanMode::parse(m).ok_or_else(|| {
-            ApiError::InvalidInput("mode must be one of: full, incremental".into())
-        })?,
+        Some(m) => ScanMode::parse(m)
+            .filter(|m| *m != ScanMode::Event)
+            .ok_or_else(|| {
+                ApiError::InvalidInput("mode must be one of: full, incremental".into())
+            })?,
     };
     let request = StartScan {
         scope,

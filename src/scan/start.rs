@@ -111,8 +111,11 @@ async fn running_scan(
             ..ScanQuery::default()
         })
         .await?;
-    Ok(running.into_iter().find(|s| match space_key {
-        Some(_) => s.kind == ScanKind::Space && !s.all_spaces,
-        None => s.all_spaces,
-    }))
+    Ok(running
+        .into_iter()
+        .filter(|s| s.mode != ScanMode::Event)
+        .find(|s| match space_key {
+            Some(_) => s.kind == ScanKind::Space && !s.all_spaces,
+            None => s.all_spaces,
+        }))
 }

@@ -103,6 +103,23 @@ impl TestServer {
     }
 }
 
+/// Sends a body beyond the server's limit and checks it was refused: by a 413 in the error
+/// shape, or, when the server answered and closed the connection before the client had
+/// written the whole body, by that closed connection (a race of the kernel's buffers, not of
+/// the server). Either way the server must answer the next request.
+pub async fn assert_too_large(server: &TestServer, request: reqwest::RequestBuilder) {
+    match request.send().await {
+        Ok(response) => {
+            assert_eq!(
+                assert_error(response, StatusCode::PAYLOAD_TOO_LARGE).await,
+                "payload_too_large"
+            );
+        }
+        Err(e) => assert!(e.is_request(), "not a refused body: {e}"),
+    }
+    assert_eq!(server.get("/healthz", None).await.status(), StatusCode::OK);
+}
+
 /// Asserts the API's error shape and status; returns the error code.
 pub async fn assert_error(response: Response, status: StatusCode) -> String {
     let got = response.status();

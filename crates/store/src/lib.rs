@@ -25,6 +25,7 @@ mod scans;
 mod schedules;
 mod tokens;
 mod triage;
+mod webhooks;
 
 use sqlx::AnyPool;
 use sqlx::migrate::Migrator;

@@ -62,7 +62,9 @@ stored_words! {
 
 stored_words! {
     /// `Incremental` looks only at content modified since the space's last completed scan.
-    ScanMode { Full = "full", Incremental = "incremental" }
+    /// `Event` is the few items a webhook named: never a baseline for the next incremental
+    /// scan, and never in the way of a scan of the whole space.
+    ScanMode { Full = "full", Incremental = "incremental", Event = "event" }
 }
 
 stored_words! {

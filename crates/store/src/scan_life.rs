@@ -228,7 +228,7 @@ impl Store {
     ) -> Result<Option<ScanRecord>, StoreError> {
         let sql = format!(
             "SELECT {SCAN_COLUMNS} FROM scans WHERE space_key = $1 AND status = 'completed' \
-               AND kind = 'space' ORDER BY started_at DESC, id DESC LIMIT 1"
+               AND kind = 'space' AND mode <> 'event' ORDER BY started_at DESC, id DESC LIMIT 1"
         );
         let row = sqlx::query(AssertSqlSafe(sql))
             .bind(space_key)

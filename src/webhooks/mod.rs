@@ -1,0 +1,399 @@
+//! Confluence's webhooks, received by the API role: `POST /webhooks/forge` (Cloud, through the
+//! project's Forge app). Each receiver verifies the request, refuses replays, persists a job
+//! and only then answers, well inside Confluence's 3 s:
+//!
+//! 1. verify: signature, issuer, audience, lifetime ([`forge`]); a request that fails gets a
+//!    401 and an audit row (`webhook.rejected`), and never becomes a job;
+//! 2. claim the delivery id in the store: a replay or redelivery answers 200 `duplicate`;
+//! 3. claim the content and its version: two deliveries about the same version of the same
+//!    item make one job (200 `coalesced`);
+//! 4. create a scan of mode `event` with the item's job, and push the job to the durable
+//!    queue: then 202 `queued`. A crash after the answer loses nothing, because the job is
+//!    already in the queue; a failure before it gives both claims back and answers 503, so
+//!    Confluence's retry is taken.
+//!
+//! Only what a webhook payload names reaches the queue (ids, a space key, a version), never
+//! its content: the worker fetches that from the configured site.
+
+pub mod forge;
+pub mod keys;
+
+use std::sync::Arc;
+
+use axum::Json;
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use dlp_domain::{ContentRef, ContentType};
+use dlp_jobs::{ScanJob, Work};
+use dlp_store::{NewAuditEvent, NewScan, ScanKind, ScanMode, ScanStatus};
+use serde_json::json;
+
+use crate::api::ApiState;
+use crate::app::App;
+
+/// Largest webhook body taken: Confluence's events are a few KiB.
+pub const MAX_BODY_BYTES: usize = 256 * 1024;
+/// How long delivery and content claims are kept: far beyond any token's lifetime and any
+/// sender's retries.
+const CLAIM_WINDOW_MS: i64 = 24 * 3600 * 1000;
+
+/// The receivers this process has, built from the settings at start.
+pub struct Receivers {
+    pub forge: Option<forge::ForgeVerifier>,
+}
+
+impl Receivers {
+    pub fn from_settings(settings: &crate::config::WebhookSettings) -> Result<Receivers, String> {
+        let forge = match &settings.forge {
+            None => None,
+            Some(f) => {
+                if f.app_id.trim().is_empty() {
+                    return Err("webhooks.forge.app_id is empty".into());
+                }
+                let keys = keys::KeySet::new(&f.jwks_url)
+                    .map_err(|e| format!("webhooks.forge.jwks_url: {e}"))?;
+                Some(forge::ForgeVerifier::new(f.app_id.clone(), keys))
+            }
+        };
+        Ok(Receivers { forge })
+    }
+}
+
+/// The webhook routes and their part of the OpenAPI document; each answers 404 until its
+/// receiver is configured.
+pub fn router() -> (Router<Arc<ApiState>>, utoipa::openapi::OpenApi) {
+    utoipa_axum::router::OpenApiRouter::new()
+        .routes(utoipa_axum::routes!(receive_forge))
+        .split_for_parts()
+}
+
+/// What a receiver answers when it took the delivery.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct WebhookAnswer {
+    /// `queued` (a job was persisted), `duplicate` (this delivery was taken before),
+    /// `coalesced` (another delivery about the same version was), or `recorded` (an event
+    /// kept in the audit trail only).
+    pub status: String,
+    /// The scan of mode `event` that holds the job, when one was queued.
+    pub scan_id: Option<String>,
+}
+
+/// Why a request was not taken. The reason goes into the audit row and the answer; nothing
+/// of the request itself does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum Rejection {
+    #[error("no bearer token")]
+    NoToken,
+    #[error("the token is not a well-formed invocation token")]
+    Malformed,
+    #[error("the token is not signed with RS256")]
+    WrongAlgorithm,
+    #[error("no published key has the token's kid")]
+    UnknownKey,
+    #[error("the signing keys could not be fetched")]
+    KeysUnavailable,
+    #[error("the token's signature does not verify")]
+    BadSignature,
+    #[error("the token has expired or is not valid yet")]
+    Expired,
+    #[error("the token is for another app or from another issuer")]
+    NotForUs,
+    #[error("the event payload is not a Confluence event this receiver reads")]
+    Payload,
+}
+
+impl Rejection {
+    fn is_authentication(self) -> bool {
+        !matches!(self, Rejection::Payload | Rejection::KeysUnavailable)
+    }
+}
+
+/// What happened, as a receiver reads it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EventAction {
+    /// Created, updated or restored: scan it.
+    Changed,
+    /// Trashed or deleted.
+    Removed,
+}
+
+/// A verified event about one content item.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContentEvent {
+    /// The sender's name for the event (`avi:confluence:updated:page`).
+    pub name: String,
+    /// `None`: an event kept in the audit trail only.
+    pub action: Option<EventAction>,
+    pub content_type: ContentType,
+    pub content_id: String,
+    pub version: Option<u32>,
+    pub space_key: String,
+    /// The page or blog post itself, or the one a comment or attachment is on.
+    pub page_id: String,
+    pub container_type: ContentType,
+}
+
+impl ContentEvent {
+    fn other(name: &str) -> ContentEvent {
+        ContentEvent {
+            name: name.chars().take(200).collect(),
+            action: None,
+            content_type: ContentType::Page,
+            content_id: String::new(),
+            version: None,
+            space_key: String::new(),
+            page_id: String::new(),
+            container_type: ContentType::Page,
+        }
+    }
+
+    /// The content and version this event is about: the key that coalesces duplicates.
+    fn content_key(&self) -> String {
+        let version = self.version.map(|v| format!("@{v}")).unwrap_or_default();
+        format!(
+            "{}:{}{version}",
+            self.content_type.as_str(),
+            self.content_id
+        )
+    }
+
+    /// The job that scans what changed: a page's or blog post's body (fetched by the
+    /// worker), or the comments of the page a comment is on. `None` for what this receiver
+    /// does not scan yet (attachments: their job needs a download link the event lacks).
+    fn work(&self) -> Option<(Work, String)> {
+        let item = ContentRef {
+            space_key: self.space_key.clone(),
+            content_type: self.content_type,
+            page_id: self.page_id.clone(),
+            page_version: self.version,
+            comment_id: None,
+            attachment_id: None,
+            attachment_title: None,
+        };
+        match self.content_type {
+            ContentType::Page | ContentType::BlogPost => Some((
+                Work::Body { item, body: None },
+                format!("{} {} (webhook)", self.content_type.as_str(), self.page_id),
+            )),
+            ContentType::Comment => Some((
+                Work::Comments {
+                    item: ContentRef {
+                        page_version: None,
+                        ..item
+                    },
+                    container: self.container_type,
+                },
+                format!("comments on {} (webhook)", self.page_id),
+            )),
+            ContentType::Attachment | ContentType::File => None,
+        }
+    }
+}
+
+/// A Confluence Cloud event from the project's Forge app, with its Forge Invocation Token
+/// as `Authorization: Bearer`.
+#[utoipa::path(post, path = "/webhooks/forge", tag = "webhooks",
+    request_body(content = Object, description = "A Forge product event (`avi:confluence:...`)"),
+    responses(
+        (status = 202, description = "Queued as a job, or recorded", body = WebhookAnswer),
+        (status = 200, description = "A duplicate delivery, or a version already queued", body = WebhookAnswer),
+        (status = 400, description = "Not a Confluence event this receiver reads", body = crate::api::error::ErrorBody),
+        (status = 401, description = "No token, or one that does not verify", body = crate::api::error::ErrorBody),
+        (status = 404, description = "This receiver is not configured", body = crate::api::error::ErrorBody),
+        (status = 413, description = "The body is larger than 256 KiB", body = crate::api::error::ErrorBody),
+        (status = 503, description = "Not recorded now (keys or store unavailable): retry", body = crate::api::error::ErrorBody),
+    ))]
+async fn receive_forge(
+    State(state): State<Arc<ApiState>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    const SOURCE: &str = "forge";
+    let app = &state.app;
+    let Some(verifier) = state.webhooks.forge.as_ref() else {
+        return answer(StatusCode::NOT_FOUND, "not_configured", None);
+    };
+    let token = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim);
+    let delivery = match token {
+        None => Err(Rejection::NoToken),
+        Some(token) => verifier.verify(token).await,
+    };
+    let delivery = match delivery {
+        Ok(jti) => jti,
+        Err(why) => return reject(app, SOURCE, why).await,
+    };
+    let event = serde_json::from_slice::<forge::ForgeEvent>(&body)
+        .map_err(|_| Rejection::Payload)
+        .and_then(|e| e.to_content_event());
+    let event = match event {
+        Ok(event) => event,
+        Err(why) => return reject(app, SOURCE, why).await,
+    };
+    take(app, SOURCE, &delivery, &event).await
+}
+
+/// Steps 2 to 4 of the module's list, for a verified event.
+async fn take(app: &App, source: &str, delivery: &str, event: &ContentEvent) -> Response {
+    let store = &app.store;
+    match store
+        .claim_delivery(source, delivery, CLAIM_WINDOW_MS)
+        .await
+    {
+        Ok(true) => {}
+        Ok(false) => return answer(StatusCode::OK, "duplicate", None),
+        Err(e) => return unavailable(&e),
+    }
+    let Some((work, label)) = event
+        .action
+        .filter(|a| *a == EventAction::Changed)
+        .and_then(|_| event.work())
+    else {
+        // Kept for the record: what arrived, and that no job came of it.
+        audit(app, source, "webhook.recorded", event, None).await;
+        return answer(StatusCode::ACCEPTED, "recorded", None);
+    };
+    let content_key = event.content_key();
+    match store
+        .claim_delivery("content", &content_key, CLAIM_WINDOW_MS)
+        .await
+    {
+        Ok(true) => {}
+        Ok(false) => return answer(StatusCode::OK, "coalesced", None),
+        Err(e) => {
+            let _ = store.release_delivery(source, delivery).await;
+            return unavailable(&e);
+        }
+    }
+    match enqueue(app, source, event, work, label).await {
+        Ok(scan_id) => {
+            audit(app, source, "webhook.queued", event, Some(&scan_id)).await;
+            answer(StatusCode::ACCEPTED, "queued", Some(&scan_id))
+        }
+        Err(e) => {
+            let _ = store.release_delivery("content", &content_key).await;
+            let _ = store.release_delivery(source, delivery).await;
+            tracing::warn!(error = %e, source, "a webhook could not be queued; the sender will retry");
+            answer(StatusCode::SERVICE_UNAVAILABLE, "unavailable", None)
+        }
+    }
+}
+
+/// The event's scan (mode `event`) and its one job, in the store and in the queue.
+async fn enqueue(
+    app: &App,
+    source: &str,
+    event: &ContentEvent,
+    work: Work,
+    label: String,
+) -> Result<String, anyhow::Error> {
+    let site = app
+        .confluence
+        .as_ref()
+        .map(|c| c.site().to_string())
+        .ok_or_else(|| anyhow::anyhow!("no Confluence site is configured"))?;
+    let store = &app.store;
+    let scan_id = store
+        .create_scan(&NewScan {
+            kind: ScanKind::Space,
+            site: Some(site),
+            space_key: Some(event.space_key.clone()),
+            actor: format!("webhook:{source}"),
+            mode: ScanMode::Event,
+            rules_digest: Some(app.rules_digest().to_owned()),
+            ..NewScan::default()
+        })
+        .await?;
+    let key = work.item_key();
+    let pushed = async {
+        store.enqueue_item(&scan_id, &key, &label).await?;
+        let job = ScanJob {
+            scan_id: scan_id.clone(),
+            item_key: key,
+            label,
+            work,
+        };
+        app.queue
+            .push(job, app.settings.workers.max_attempts)
+            .await
+            .map_err(anyhow::Error::from)
+    };
+    if let Err(e) = pushed.await {
+        let _ = store.finish_scan(&scan_id, ScanStatus::Failed).await;
+        return Err(e);
+    }
+    Ok(scan_id)
+}
+
+async fn reject(app: &App, source: &str, why: Rejection) -> Response {
+    let _ = app
+        .store
+        .record_audit(&NewAuditEvent {
+            actor: format!("webhook:{source}"),
+            action: "webhook.rejected".into(),
+            scan_id: None,
+            subject: None,
+            detail: json!({"source": source, "reason": why.to_string()}),
+        })
+        .await;
+    let status = if why == Rejection::KeysUnavailable {
+        // Not the sender's fault: let it retry.
+        StatusCode::SERVICE_UNAVAILABLE
+    } else if why.is_authentication() {
+        StatusCode::UNAUTHORIZED
+    } else {
+        StatusCode::BAD_REQUEST
+    };
+    let code = if status == StatusCode::UNAUTHORIZED {
+        "unauthorized"
+    } else if status == StatusCode::BAD_REQUEST {
+        "invalid_payload"
+    } else {
+        "unavailable"
+    };
+    (
+        status,
+        Json(json!({"error": {"code": code, "message": why.to_string()}})),
+    )
+        .into_response()
+}
+
+async fn audit(app: &App, source: &str, action: &str, event: &ContentEvent, scan_id: Option<&str>) {
+    let subject = (!event.content_id.is_empty()).then(|| event.content_key());
+    let _ = app
+        .store
+        .record_audit(&NewAuditEvent {
+            actor: format!("webhook:{source}"),
+            action: action.into(),
+            scan_id: scan_id.map(str::to_owned),
+            subject,
+            detail: json!({"source": source, "event": event.name, "space_key": event.space_key}),
+        })
+        .await;
+}
+
+fn unavailable(e: &dlp_store::StoreError) -> Response {
+    tracing::warn!(error = %e, "a webhook could not be recorded; the sender will retry");
+    answer(StatusCode::SERVICE_UNAVAILABLE, "unavailable", None)
+}
+
+fn answer(status: StatusCode, what: &str, scan_id: Option<&str>) -> Response {
+    if status.is_client_error() || status.is_server_error() {
+        let message = match what {
+            "not_configured" => "this webhook receiver is not configured",
+            _ => "the event could not be recorded now; retry",
+        };
+        return (
+            status,
+            Json(json!({"error": {"code": what, "message": message}})),
+        )
+            .into_response();
+    }
+    (status, Json(json!({"status": what, "scan_id": scan_id}))).into_response()
+}
