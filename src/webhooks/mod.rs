@@ -8,7 +8,8 @@
 //! 3. claim the content and its version: two deliveries about the same version of the same
 //!    item make one job (200 `coalesced`);
 //! 4. create a scan of mode `event` with the item's job, and push the job to the durable
-//!    queue: then 202 `queued`. A crash after the answer loses nothing, because the job is
+//!    queue: then 202 `queued` (trashed or deleted content instead has its open findings
+//!    resolved: 202 `resolved`). A crash after the answer loses nothing, because the job is
 //!    already in the queue; a failure before it gives both claims back and answers 503, so
 //!    Confluence's retry is taken.
 //!
@@ -73,9 +74,10 @@ pub fn router() -> (Router<Arc<ApiState>>, utoipa::openapi::OpenApi) {
 /// What a receiver answers when it took the delivery.
 #[derive(Debug, serde::Serialize, utoipa::ToSchema)]
 pub struct WebhookAnswer {
-    /// `queued` (a job was persisted), `duplicate` (this delivery was taken before),
-    /// `coalesced` (another delivery about the same version was), or `recorded` (an event
-    /// kept in the audit trail only).
+    /// `queued` (a job was persisted), `resolved` (trashed or deleted content: its findings
+    /// were resolved), `duplicate` (this delivery was taken before), `coalesced` (another
+    /// delivery about the same version was), or `recorded` (an event kept in the audit trail
+    /// only).
     pub status: String,
     /// The scan of mode `event` that holds the job, when one was queued.
     pub scan_id: Option<String>,
@@ -116,7 +118,7 @@ impl Rejection {
 pub enum EventAction {
     /// Created, updated or restored: scan it.
     Changed,
-    /// Trashed or deleted.
+    /// Trashed or deleted: its findings are resolved.
     Removed,
 }
 
@@ -250,6 +252,9 @@ async fn take(app: &App, source: &str, delivery: &str, event: &ContentEvent) -> 
         Ok(false) => return answer(StatusCode::OK, "duplicate", None),
         Err(e) => return unavailable(&e),
     }
+    if event.action == Some(EventAction::Removed) {
+        return resolve_removed(app, source, delivery, event).await;
+    }
     let Some((work, label)) = event
         .action
         .filter(|a| *a == EventAction::Changed)
@@ -281,6 +286,39 @@ async fn take(app: &App, source: &str, delivery: &str, event: &ContentEvent) -> 
             let _ = store.release_delivery(source, delivery).await;
             tracing::warn!(error = %e, source, "a webhook could not be queued; the sender will retry");
             answer(StatusCode::SERVICE_UNAVAILABLE, "unavailable", None)
+        }
+    }
+}
+
+/// Trashed or deleted content: its open findings are resolved ("content deleted"), each
+/// audited. A page takes its comments' and attachments' findings with it.
+async fn resolve_removed(
+    app: &App,
+    source: &str,
+    delivery: &str,
+    event: &ContentEvent,
+) -> Response {
+    let content_id = match event.content_type {
+        // Findings name attachments by their v2 id, `att` and the number.
+        ContentType::Attachment if !event.content_id.starts_with("att") => {
+            format!("att{}", event.content_id)
+        }
+        _ => event.content_id.clone(),
+    };
+    let removal = dlp_store::ContentRemoval {
+        content_type: event.content_type,
+        content_id,
+        actor: format!("webhook:{source}"),
+        reason: "content deleted".into(),
+    };
+    match app.store.resolve_removed_content(&removal).await {
+        Ok(_) => {
+            audit(app, source, "webhook.resolved", event, None).await;
+            answer(StatusCode::ACCEPTED, "resolved", None)
+        }
+        Err(e) => {
+            let _ = app.store.release_delivery(source, delivery).await;
+            unavailable(&e)
         }
     }
 }

@@ -249,6 +249,36 @@ async fn a_forge_event_becomes_a_job_and_the_pages_findings_appear_over_rest() {
         "one job for one version"
     );
 
+    // The page is trashed: its findings are resolved, with the reason in their history.
+    let mut trashed = page_event(version());
+    trashed["eventType"] = json!("avi:confluence:trashed:page");
+    let response = post(&server, Some(&Fit::valid().sign()), &trashed).await;
+    assert_eq!(response.status(), StatusCode::ACCEPTED);
+    let resolved: Value = response.json().await.unwrap();
+    assert_eq!(resolved["status"], "resolved");
+    conforms(StatusCode::ACCEPTED, &resolved);
+    let open = server
+        .json(
+            &format!("/api/v1/findings?page_id={PAGE}&status=open"),
+            &reader,
+        )
+        .await;
+    assert!(open["items"].as_array().unwrap().is_empty(), "{open}");
+    let id = findings[0]["id"].as_str().unwrap();
+    let detail = server
+        .json(&format!("/api/v1/findings/{id}"), &reader)
+        .await;
+    assert_eq!(detail["status"], "resolved");
+    let last = detail["history"]["events"]
+        .as_array()
+        .unwrap()
+        .last()
+        .unwrap()
+        .clone();
+    assert_eq!(last["action"], "finding.resolved");
+    assert_eq!(last["actor"], "webhook:forge");
+    assert_eq!(last["detail"]["reason"], "content deleted");
+
     // Bad bodies: not an event, and far too large.
     let garbage = post(&server, Some(&Fit::valid().sign()), &json!({"hello": 1})).await;
     assert_eq!(

@@ -20,6 +20,7 @@ mod model;
 mod ocr_cache;
 mod pages;
 mod record;
+mod removal;
 mod scan_life;
 mod scans;
 mod schedules;
@@ -43,6 +44,7 @@ pub use model::{
     ScanStatus, severity_rank,
 };
 pub use pages::PageInfo;
+pub use removal::ContentRemoval;
 pub use scan_life::CRAWL_ITEM_PREFIX;
 pub use tokens::{ApiTokenRecord, NewApiToken};
 pub use triage::StatusChange;
