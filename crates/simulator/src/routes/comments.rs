@@ -72,10 +72,7 @@ pub(super) async fn list_comments(
         })
         .collect();
     sort_items(&mut comments, &sort, comment_sort_fields);
-    let label = match location {
-        CommentLocation::Footer => "footer-comments",
-        CommentLocation::Inline => "inline-comments",
-    };
+    let label = path_segment(location);
     let scope = format!("{label}:{container_id}");
     let spec = ListSpec {
         scope,
@@ -155,10 +152,7 @@ pub(super) async fn list_children(
         .filter(|c| c.parent == Some(parent) && c.status == "current")
         .collect();
     sort_items(&mut replies, &sort, comment_sort_fields);
-    let label = match location {
-        CommentLocation::Footer => "footer-comments",
-        CommentLocation::Inline => "inline-comments",
-    };
+    let label = path_segment(location);
     let spec = ListSpec {
         scope: format!("{label}:{parent}:children"),
         sort: &sort,
@@ -186,5 +180,13 @@ fn comment_sort_fields(c: &&Comment) -> SortFields {
         created: c.created_at,
         modified: c.version.created_at,
         text: String::new(),
+    }
+}
+
+/// The location's part of a comment path (`/footer-comments/{id}`).
+fn path_segment(location: CommentLocation) -> &'static str {
+    match location {
+        CommentLocation::Footer => "footer-comments",
+        CommentLocation::Inline => "inline-comments",
     }
 }
