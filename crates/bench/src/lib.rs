@@ -4,6 +4,7 @@
 
 pub mod api;
 pub mod corpus;
+pub mod crawl;
 mod peers;
 
 use std::path::{Path, PathBuf};

@@ -27,6 +27,30 @@ enum Command {
     /// The REST API's read path: N synthetic findings in a store, the release binary's
     /// `serve --role api` as a child, its search index build, RSS, and request latencies.
     Api(ApiArgs),
+    /// A full crawl of N generated pages on the simulator at a real site's latency: wall
+    /// time and Confluence requests per page, first scan and re-scan.
+    Crawl(CrawlArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct CrawlArgs {
+    #[arg(long, default_value_t = 10_000)]
+    pages: u64,
+    /// Added to every API request by the simulator.
+    #[arg(long, default_value_t = 150)]
+    latency_ms: u64,
+    /// One page in this many has a footer comment.
+    #[arg(long, default_value_t = 20)]
+    comment_every: u64,
+    /// One page in this many has an attachment.
+    #[arg(long, default_value_t = 25)]
+    attachment_every: u64,
+    /// The scan's worker tasks.
+    #[arg(long, default_value_t = 8)]
+    concurrency: usize,
+    /// The confluence-dlp binary (default: $CARGO_TARGET_DIR or target, /release/confluence-dlp).
+    #[arg(long)]
+    bin: Option<PathBuf>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -98,17 +122,44 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Some(Command::Api(args)) => api(args),
+        Some(Command::Crawl(args)) => crawl(args),
         None => engine(cli.engine),
     }
 }
 
-fn api(args: ApiArgs) -> ExitCode {
-    let bin = args.bin.unwrap_or_else(|| {
+/// The release binary the benchmarks run, unless one is named.
+fn release_binary(named: Option<PathBuf>) -> PathBuf {
+    named.unwrap_or_else(|| {
         let target = std::env::var_os("CARGO_TARGET_DIR")
             .map(PathBuf::from)
             .unwrap_or_else(|| PathBuf::from("target"));
         target.join("release/confluence-dlp")
-    });
+    })
+}
+
+fn crawl(args: CrawlArgs) -> ExitCode {
+    let options = dlp_bench::crawl::CrawlBenchOptions {
+        pages: args.pages,
+        latency: std::time::Duration::from_millis(args.latency_ms),
+        comment_every: args.comment_every,
+        attachment_every: args.attachment_every,
+        bin: release_binary(args.bin),
+        concurrency: args.concurrency,
+    };
+    match dlp_bench::crawl::run(&options) {
+        Ok(report) => {
+            print!("{}", report.markdown(&options));
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn api(args: ApiArgs) -> ExitCode {
+    let bin = release_binary(args.bin);
     let options = ApiBenchOptions {
         findings: args.findings,
         database_url: args.database_url,
