@@ -306,3 +306,90 @@ async fn an_unconfigured_receiver_is_not_there() {
     );
     server.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_page_edited_in_confluence_is_scanned_through_its_forge_event() {
+    // The simulator plays Confluence and Forge both: a write to a page sends a signed event.
+    let sim = spawn_simulator(dlp_simulator::Faults::default()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut settings = settings(dir.path(), &sim.site_url());
+    settings.webhooks = WebhookSettings {
+        forge: Some(ForgeWebhookSettings {
+            app_id: APP_ID.into(),
+            jwks_url: sim.forge_jwks_url().to_string(),
+        }),
+    };
+    let server = spawn_server(settings).await;
+    let reader = server.token("triage", &["findings:read"]).await;
+    sim.add_forge_target(dlp_simulator::ForgeTarget {
+        url: format!("{}/webhooks/forge", server.base).parse().unwrap(),
+        app_id: APP_ID.into(),
+    });
+
+    // The home page holds nothing sensitive; an edit pastes a key into it.
+    let home = "65601";
+    let url = format!("{}wiki/api/v2/pages/{home}", sim.site_url());
+    let client = reqwest::Client::new();
+    let current: Value = client
+        .get(format!("{url}?body-format=storage"))
+        .basic_auth(EMAIL, Some(TOKEN))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let version = current["version"]["number"].as_u64().unwrap();
+    let edit = |number: u64| {
+        json!({
+            "id": home, "status": "current", "title": current["title"],
+            "body": {"representation": "storage",
+                     "value": "<p>Deploy with aws_access_key_id = AKIAQYLPMN5HHHFPZAM2 until the vault is up.</p>"},
+            "version": {"number": number, "message": "deploy notes"},
+        })
+    };
+    let stale = client
+        .put(&url)
+        .basic_auth(EMAIL, Some(TOKEN))
+        .json(&edit(version))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        stale.status(),
+        StatusCode::CONFLICT,
+        "a write must name the next version"
+    );
+    let written = client
+        .put(&url)
+        .basic_auth(EMAIL, Some(TOKEN))
+        .json(&edit(version + 1))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(written.status(), StatusCode::OK);
+
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    loop {
+        let page = server
+            .json(
+                &format!("/api/v1/findings?page_id={home}&detector=aws-access-key-id"),
+                &reader,
+            )
+            .await;
+        if let Some(finding) = page["items"].as_array().unwrap().first() {
+            assert_eq!(finding["location"]["page_version"], version + 1);
+            assert!(!finding.to_string().contains("AKIAQYLPMN5HHHFPZAM2"));
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the edit's finding never appeared; simulator: {:?}",
+            sim.stats()
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let stats = sim.stats();
+    assert_eq!((stats.webhooks_delivered, stats.webhooks_failed), (1, 0));
+    server.stop().await;
+}

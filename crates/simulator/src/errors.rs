@@ -13,6 +13,8 @@ pub enum ApiError {
     NotFound,
     BadRequest(String),
     Unauthorized,
+    /// A write against a stale version.
+    Conflict(String),
     RateLimited {
         retry_after_secs: u32,
     },
@@ -40,6 +42,7 @@ impl ApiError {
                 "INVALID_REQUEST_PARAMETER",
                 title.clone(),
             ),
+            ApiError::Conflict(title) => (StatusCode::CONFLICT, "CONFLICT", title.clone()),
             ApiError::Unauthorized => (
                 StatusCode::UNAUTHORIZED,
                 "UNAUTHORIZED",

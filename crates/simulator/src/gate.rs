@@ -40,6 +40,10 @@ pub struct SimulatorStats {
     /// Whether any request to the media host carried an `Authorization` header. Cloud's
     /// credentials must never travel to the media host.
     pub media_saw_authorization: bool,
+    /// Events delivered to a registered webhook receiver (a 2xx answer), and those given up
+    /// after every retry.
+    pub webhooks_delivered: u64,
+    pub webhooks_failed: u64,
 }
 
 pub struct Gate {

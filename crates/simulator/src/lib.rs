@@ -1,7 +1,9 @@
 //! A Confluence Cloud simulator: serves sample spaces over the REST API v2 (spaces, pages,
-//! blog posts, footer and inline comments, attachments) with Cloud's shapes, cursor
-//! pagination, Basic/Bearer authentication, 429/5xx fault injection, and attachment downloads
-//! that redirect to a separate media host, as Cloud does.
+//! blog posts, footer and inline comments with their replies, attachments) with Cloud's
+//! shapes, cursor pagination, Basic/Bearer authentication, 429/5xx fault injection, a points
+//! quota and a latency knob, and attachment downloads that redirect to a separate media host,
+//! as Cloud does. Pages and blog posts can be written (`PUT`, versioned), and each write is
+//! sent as a signed Forge event to the receivers registered with it.
 //!
 //! It answers like Cloud (`/work/shared/confluence/openapi-v2.json` plus the live-behaviour
 //! notes), not like any one client wants: cursors are opaque, `_links.next` is the only way to
@@ -20,6 +22,7 @@ mod auth;
 mod disk;
 mod errors;
 mod faults;
+mod forge;
 mod gate;
 mod media;
 mod model;
@@ -28,6 +31,7 @@ mod quota;
 mod routes;
 mod search;
 mod store;
+mod writes;
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
@@ -40,6 +44,7 @@ use url::Url;
 
 pub use auth::SimulatorAuth;
 pub use faults::{Faults, RandomFaults, ServerErrorBurst};
+pub use forge::ForgeTarget;
 pub use gate::SimulatorStats;
 pub use quota::Quota;
 
@@ -97,14 +102,38 @@ pub enum SimulatorError {
 /// What the handlers share: the content, where the site and the media host live, the gate
 /// that counts requests and injects faults, and the media host's token key.
 pub(crate) struct AppState {
-    pub store: Store,
+    /// The content, replaced whole by a write (copy on write): a reader keeps the snapshot it
+    /// took for its whole request, so a page of a listing never mixes two states.
+    content: std::sync::RwLock<Arc<Store>>,
     /// `http://HOST:PORT`, no trailing slash.
     pub site_origin: String,
     pub gate: Gate,
     pub media: MediaHost,
+    pub forge: forge::ForgeEmitter,
 }
 
 impl AppState {
+    /// The content as it is now.
+    pub fn store(&self) -> Arc<Store> {
+        self.content
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .clone()
+    }
+
+    /// Applies a change to a copy of the content and makes the copy current; returns what
+    /// `change` returns. Writes are one at a time.
+    pub fn write<T>(&self, change: impl FnOnce(&mut Store) -> T) -> T {
+        let mut content = self
+            .content
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut next = Store::clone(&content);
+        let out = change(&mut next);
+        *content = Arc::new(next);
+        out
+    }
+
     /// `_links.base` of every response.
     pub fn base(&self) -> String {
         format!("{}/wiki", self.site_origin)
@@ -157,10 +186,11 @@ pub async fn spawn(
 
     let origin = site_url.as_str().trim_end_matches('/').to_string();
     let state = Arc::new(AppState {
-        store,
+        content: std::sync::RwLock::new(Arc::new(store)),
         site_origin: origin,
         gate: Gate::new(config.auth, &config.faults, config.latency, config.quota),
         media: MediaHost::new(media_url.as_str().trim_end_matches('/').to_string()),
+        forge: forge::ForgeEmitter::new(),
     });
 
     let (stop, _) = watch::channel(false);
@@ -190,6 +220,19 @@ impl SimulatorHandle {
     /// The media host that attachment downloads redirect to (a different origin).
     pub fn media_url(&self) -> Url {
         self.media_url.clone()
+    }
+
+    /// Where the simulator publishes the keys that sign its Forge Invocation Tokens.
+    pub fn forge_jwks_url(&self) -> Url {
+        let mut url = self.site_url.clone();
+        url.set_path("/forge/.well-known/jwks.json");
+        url
+    }
+
+    /// Registers a remote that every content event is POSTed to, as a Forge app's trigger
+    /// does (the signing key is made now, if it was not yet: a moment's work).
+    pub fn add_forge_target(&self, target: ForgeTarget) {
+        self.state.forge.add_target(target);
     }
 
     pub fn stats(&self) -> SimulatorStats {

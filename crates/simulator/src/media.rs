@@ -96,6 +96,7 @@ pub async fn redirect(
     RawQuery(query): RawQuery,
     headers: HeaderMap,
 ) -> Response {
+    let store = state.store();
     if !state.gate.admits(&headers) {
         state.gate.record(|s| s.unauthorized += 1);
         return ApiError::Unauthorized.into_response();
@@ -104,8 +105,7 @@ pub async fn redirect(
         return ApiError::NotFound.into_response();
     };
     let params = Params::parse(query.as_deref());
-    let found = state
-        .store
+    let found = store
         .attachments
         .values()
         .find(|a| a.container.1 == container_id && a.title == filename);
@@ -150,6 +150,7 @@ async fn serve_file(
     RawQuery(query): RawQuery,
     headers: HeaderMap,
 ) -> Response {
+    let store = state.store();
     if headers.contains_key(header::AUTHORIZATION) {
         tracing::warn!(
             "media host received an Authorization header; clients must not forward Confluence credentials"
@@ -165,7 +166,7 @@ async fn serve_file(
         let body = json!({"error": "token missing, invalid or expired"});
         return (StatusCode::FORBIDDEN, axum::Json(body)).into_response();
     }
-    let Some(attachment) = state.store.attachment_by_file_id(&file_id) else {
+    let Some(attachment) = store.attachment_by_file_id(&file_id) else {
         return (
             StatusCode::NOT_FOUND,
             axum::Json(json!({"error": "file not found"})),

@@ -414,6 +414,29 @@ fn escape_html(text: &str) -> String {
         .replace('>', "&gt;")
 }
 
+/// A Forge product event about a page or blog post (`avi:confluence:<verb>:page`), as the
+/// project's Forge app receives it: the content's id, type, status, title, space and version.
+pub fn forge_event(store: &Store, d: &Document, verb: &str) -> serde_json::Value {
+    let kind = match d.kind {
+        DocKind::Page => "page",
+        DocKind::BlogPost => "blogpost",
+    };
+    let space = store.spaces.get(&d.space_id);
+    serde_json::json!({
+        "eventType": format!("avi:confluence:{verb}:{kind}"),
+        "atlassianId": d.version.author_id,
+        "suppressNotifications": false,
+        "content": {
+            "id": d.id.to_string(),
+            "type": kind,
+            "status": d.status,
+            "title": d.title,
+            "space": space.map(|s| serde_json::json!({"id": s.id, "key": s.key})),
+            "version": {"number": d.version.number},
+        },
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

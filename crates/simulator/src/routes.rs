@@ -43,11 +43,13 @@ pub fn router(state: Arc<AppState>) -> Router {
         )
         .route(
             "/wiki/api/v2/pages/{id}",
-            get(|s: Shared, p, q| get_document(Page, s, p, q)),
+            get(|s: Shared, p, q| get_document(Page, s, p, q))
+                .put(|s: Shared, p, b| super::writes::update_document(Page, s, p, b)),
         )
         .route(
             "/wiki/api/v2/blogposts/{id}",
-            get(|s: Shared, p, q| get_document(BlogPost, s, p, q)),
+            get(|s: Shared, p, q| get_document(BlogPost, s, p, q))
+                .put(|s: Shared, p, b| super::writes::update_document(BlogPost, s, p, b)),
         )
         .route(
             "/wiki/api/v2/pages/{id}/footer-comments",
@@ -95,6 +97,10 @@ pub fn router(state: Arc<AppState>) -> Router {
     Router::new()
         .merge(api)
         .route(
+            "/forge/.well-known/jwks.json",
+            get(|State(state): Shared| async move { Json(state.forge.jwks()) }),
+        )
+        .route(
             "/wiki/download/attachments/{container_id}/{filename}",
             get(media::redirect),
         )
@@ -131,6 +137,7 @@ const SPACE_TYPES: [&str; 7] = [
 const DESCRIPTION_FORMATS: [&str; 2] = ["plain", "view"];
 
 async fn list_spaces(State(state): Shared, RawQuery(query): RawQuery, uri: Uri) -> ApiResult {
+    let store = state.store();
     let params = Params::parse(query.as_deref());
     let ids = params
         .list("ids")
@@ -144,8 +151,7 @@ async fn list_spaces(State(state): Shared, RawQuery(query): RawQuery, uri: Uri) 
         .enum_one("sort", &SPACE_SORTS)?
         .unwrap_or_else(|| "id".into());
     let description = params.enum_one("description-format", &DESCRIPTION_FORMATS)?;
-    let mut spaces: Vec<_> = state
-        .store
+    let mut spaces: Vec<_> = store
         .spaces
         .values()
         .filter(|s| ids.is_empty() || ids.contains(&s.id))
@@ -181,10 +187,10 @@ async fn get_space(
     Path(id): Path<String>,
     RawQuery(query): RawQuery,
 ) -> ApiResult {
+    let store = state.store();
     let params = Params::parse(query.as_deref());
     let description = params.enum_one("description-format", &DESCRIPTION_FORMATS)?;
-    let space = state
-        .store
+    let space = store
         .spaces
         .get(&numeric_id(&id, "id")?)
         .ok_or(ApiError::NotFound)?;
@@ -234,6 +240,7 @@ async fn list_documents(
     RawQuery(query): RawQuery,
     uri: Uri,
 ) -> ApiResult {
+    let store = state.store();
     let params = Params::parse(query.as_deref());
     let space_id = numeric_id(&id, "id")?;
     let body = body_format(&params, &LIST_BODY_FORMATS)?;
@@ -258,12 +265,12 @@ async fn list_documents(
     let root_only = kind == DocKind::Page
         && params.enum_one("depth", &["all", "root"])?.as_deref() == Some("root");
     let title = params.get("title");
-    if !state.store.spaces.contains_key(&space_id) {
+    if !store.spaces.contains_key(&space_id) {
         return Err(ApiError::NotFound);
     }
     let source = match kind {
-        DocKind::Page => &state.store.pages,
-        DocKind::BlogPost => &state.store.blogposts,
+        DocKind::Page => &store.pages,
+        DocKind::BlogPost => &store.blogposts,
     };
     let mut docs: Vec<&Document> = source
         .values()
@@ -281,11 +288,10 @@ async fn list_documents(
         base: state.base(),
     };
     let page = paginate(docs, |d| d.id.to_string(), &params, spec)?;
-    let store = &state.store;
     Ok(page
         .map(|d| {
             model::document(
-                store,
+                &store,
                 d,
                 DocOptions {
                     body,
@@ -303,6 +309,7 @@ async fn get_document(
     Path(id): Path<String>,
     RawQuery(query): RawQuery,
 ) -> ApiResult {
+    let store = state.store();
     let params = Params::parse(query.as_deref());
     let id = numeric_id(&id, "id")?;
     let body = body_format(&params, &SINGLE_BODY_FORMATS)?;
@@ -319,8 +326,7 @@ async fn get_document(
     };
     let status = params.enum_list("status", allowed, &["current", "archived"])?;
     let include_version = params.bool("include-version", true)?;
-    let doc = state
-        .store
+    let doc = store
         .document(kind, id)
         .filter(|d| status.contains(&d.status))
         .ok_or(ApiError::NotFound)?;
@@ -338,7 +344,7 @@ async fn get_document(
         version: include_version,
         base: Some(state.base()),
     };
-    Ok(Json(model::document(&state.store, doc, options)).into_response())
+    Ok(Json(model::document(&store, doc, options)).into_response())
 }
 
 /// The orders of comment and attachment lists.
@@ -358,6 +364,7 @@ async fn list_attachments(
     RawQuery(query): RawQuery,
     uri: Uri,
 ) -> ApiResult {
+    let store = state.store();
     let params = Params::parse(query.as_deref());
     let container_id = numeric_id(&id, "id")?;
     let sort = params
@@ -370,11 +377,10 @@ async fn list_attachments(
     )?;
     let media_type = params.get("mediaType");
     let filename = params.get("filename");
-    if state.store.document(kind, container_id).is_none() {
+    if store.document(kind, container_id).is_none() {
         return Err(ApiError::NotFound);
     }
-    let mut attachments: Vec<_> = state
-        .store
+    let mut attachments: Vec<_> = store
         .attachments
         .values()
         .filter(|a| a.container == (kind, container_id) && status.contains(&a.status))
@@ -407,14 +413,11 @@ async fn get_attachment(
     Path(id): Path<String>,
     RawQuery(query): RawQuery,
 ) -> ApiResult {
+    let store = state.store();
     let params = Params::parse(query.as_deref());
     let numeric = numeric_id(id.strip_prefix("att").unwrap_or(&id), "id")?;
     let include_version = params.bool("include-version", true)?;
-    let attachment = state
-        .store
-        .attachments
-        .get(&numeric)
-        .ok_or(ApiError::NotFound)?;
+    let attachment = store.attachments.get(&numeric).ok_or(ApiError::NotFound)?;
     if let Some(raw) = params.get("version") {
         let wanted: u32 = raw
             .parse()

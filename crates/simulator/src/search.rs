@@ -275,6 +275,7 @@ pub async fn search(
     State(state): State<Arc<AppState>>,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
+    let store = state.store();
     let params = Params::parse(raw.as_deref());
     let cql_text = params
         .get("cql")
@@ -298,7 +299,7 @@ pub async fn search(
     let expand = params.get("expand").unwrap_or_default();
     let container = expand.split(',').any(|e| e.trim() == "content.container");
     let base = state.base();
-    let all = hits(&state.store, &cql, &base, container);
+    let all = hits(&store, &cql, &base, container);
     let total = all.len();
     let page: Vec<Value> = all
         .into_iter()

@@ -133,7 +133,7 @@ impl std::fmt::Debug for Attachment {
 }
 
 /// Everything loaded, indexed by numeric id. Ids are unique across all content, as on Cloud.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct Store {
     pub spaces: BTreeMap<u64, Space>,
     pub pages: BTreeMap<u64, Document>,

@@ -26,6 +26,7 @@ pub(super) async fn list_comments(
     RawQuery(query): RawQuery,
     uri: Uri,
 ) -> ApiResult {
+    let store = state.store();
     let params = Params::parse(query.as_deref());
     let container_id = numeric_id(&id, "id")?;
     let body = body_format(&params, &LIST_BODY_FORMATS)?;
@@ -52,11 +53,10 @@ pub(super) async fn list_comments(
     let sort = params
         .enum_one("sort", &DATED_SORTS)?
         .unwrap_or_else(|| "created-date".into());
-    if state.store.document(kind, container_id).is_none() {
+    if store.document(kind, container_id).is_none() {
         return Err(ApiError::NotFound);
     }
-    let mut comments: Vec<_> = state
-        .store
+    let mut comments: Vec<_> = store
         .comments
         .values()
         .filter(|c| {
@@ -82,11 +82,10 @@ pub(super) async fn list_comments(
         base: state.base(),
     };
     let page = paginate(comments, |c| c.id.to_string(), &params, spec)?;
-    let store = &state.store;
     Ok(page
         .map(|c| {
             model::comment(
-                store,
+                &store,
                 c,
                 DocOptions {
                     body,
@@ -104,12 +103,12 @@ pub(super) async fn get_comment(
     Path(id): Path<String>,
     RawQuery(query): RawQuery,
 ) -> ApiResult {
+    let store = state.store();
     let params = Params::parse(query.as_deref());
     let id = numeric_id(&id, "comment-id")?;
     let body = body_format(&params, &SINGLE_BODY_FORMATS)?;
     let include_version = params.bool("include-version", true)?;
-    let comment = state
-        .store
+    let comment = store
         .comments
         .get(&id)
         .filter(|c| c.location == location)
@@ -119,7 +118,7 @@ pub(super) async fn get_comment(
         version: include_version,
         base: Some(state.base()),
     };
-    Ok(Json(model::comment(&state.store, comment, options)).into_response())
+    Ok(Json(model::comment(&store, comment, options)).into_response())
 }
 
 /// `GET /{footer|inline}-comments/{id}/children`: the direct replies to a comment, oldest
@@ -131,22 +130,21 @@ pub(super) async fn list_children(
     RawQuery(query): RawQuery,
     uri: Uri,
 ) -> ApiResult {
+    let store = state.store();
     let params = Params::parse(query.as_deref());
     let parent = numeric_id(&id, "id")?;
     let body = body_format(&params, &LIST_BODY_FORMATS)?;
     let sort = params
         .enum_one("sort", &DATED_SORTS)?
         .unwrap_or_else(|| "created-date".into());
-    if state
-        .store
+    if store
         .comments
         .get(&parent)
         .is_none_or(|c| c.location != location)
     {
         return Err(ApiError::NotFound);
     }
-    let mut replies: Vec<&Comment> = state
-        .store
+    let mut replies: Vec<&Comment> = store
         .comments
         .values()
         .filter(|c| c.parent == Some(parent) && c.status == "current")
@@ -161,7 +159,6 @@ pub(super) async fn list_children(
         base: state.base(),
     };
     let page = paginate(replies, |c| c.id.to_string(), &params, spec)?;
-    let store = &state.store;
     Ok(page
         .map(|c| {
             let options = DocOptions {
@@ -169,7 +166,7 @@ pub(super) async fn list_children(
                 version: true,
                 base: None,
             };
-            model::comment(store, c, options)
+            model::comment(&store, c, options)
         })
         .into_response())
 }
