@@ -44,7 +44,8 @@ pub struct CrawlReport {
 }
 
 const SPACE_ID: u64 = 90_001;
-const FIRST_ID: u64 = 1_000_000;
+/// The first page's id; pages are numbered on from it.
+pub(crate) const FIRST_ID: u64 = 1_000_000;
 const AUTHOR: &str = "712020:00000000-0000-4000-8000-000000000001";
 const AT: &str = "2026-03-01T09:00:00.000Z";
 
@@ -130,7 +131,7 @@ fn scan_command(options: &CrawlBenchOptions, site: &str, data_dir: &Path) -> Com
 }
 
 /// Writes the space; returns how many comments and attachments it has.
-fn generate(dir: &Path, options: &CrawlBenchOptions) -> anyhow::Result<(u64, u64)> {
+pub(crate) fn generate(dir: &Path, options: &CrawlBenchOptions) -> anyhow::Result<(u64, u64)> {
     for sub in ["pages", "blogposts", "comments", "attachments/files"] {
         std::fs::create_dir_all(dir.join(sub))?;
     }

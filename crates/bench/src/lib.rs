@@ -6,6 +6,7 @@ pub mod api;
 pub mod corpus;
 pub mod crawl;
 mod peers;
+pub mod webhooks;
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};

@@ -30,6 +30,26 @@ enum Command {
     /// A full crawl of N generated pages on the simulator at a real site's latency: wall
     /// time and Confluence requests per page, first scan and re-scan.
     Crawl(CrawlArgs),
+    /// Page edit to queryable finding through the Forge webhook, at a steady rate of edits:
+    /// p50, p99, and edits whose finding never appeared.
+    Webhooks(WebhookArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct WebhookArgs {
+    /// Edits per second.
+    #[arg(long, default_value_t = 100)]
+    rate: u64,
+    #[arg(long, default_value_t = 60)]
+    secs: u64,
+    /// A PostgreSQL server (a database of the benchmark's own is made and dropped); without
+    /// it, SQLite and the embedded queue.
+    #[arg(long)]
+    database_url: Option<String>,
+    #[arg(long)]
+    redis_url: Option<String>,
+    #[arg(long)]
+    bin: Option<PathBuf>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -123,6 +143,7 @@ fn main() -> ExitCode {
     match cli.command {
         Some(Command::Api(args)) => api(args),
         Some(Command::Crawl(args)) => crawl(args),
+        Some(Command::Webhooks(args)) => webhooks(args),
         None => engine(cli.engine),
     }
 }
@@ -135,6 +156,26 @@ fn release_binary(named: Option<PathBuf>) -> PathBuf {
             .unwrap_or_else(|| PathBuf::from("target"));
         target.join("release/confluence-dlp")
     })
+}
+
+fn webhooks(args: WebhookArgs) -> ExitCode {
+    let options = dlp_bench::webhooks::WebhookBenchOptions {
+        rate: args.rate.max(1),
+        secs: args.secs.max(1),
+        bin: release_binary(args.bin),
+        database_url: args.database_url,
+        redis_url: args.redis_url,
+    };
+    match dlp_bench::webhooks::run(&options) {
+        Ok(report) => {
+            print!("{}", report.markdown(&options));
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
 }
 
 fn crawl(args: CrawlArgs) -> ExitCode {

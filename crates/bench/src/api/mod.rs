@@ -350,14 +350,14 @@ impl ApiBenchReport {
 }
 
 /// A database of our own on a PostgreSQL server, dropped at the end.
-struct Database {
+pub(crate) struct Database {
     server: String,
     name: String,
-    url: String,
+    pub(crate) url: String,
 }
 
 impl Database {
-    async fn create(server: &str) -> anyhow::Result<Database> {
+    pub(crate) async fn create(server: &str) -> anyhow::Result<Database> {
         let name = format!(
             "dlp_bench_{}_{:06x}",
             std::process::id(),
@@ -384,7 +384,7 @@ impl Database {
         })
     }
 
-    async fn drop_it(self) -> anyhow::Result<()> {
+    pub(crate) async fn drop_it(self) -> anyhow::Result<()> {
         let mut conn = sqlx::postgres::PgConnection::connect(&self.server).await?;
         sqlx::query(sqlx::AssertSqlSafe(format!(
             "DROP DATABASE IF EXISTS {} WITH (FORCE)",

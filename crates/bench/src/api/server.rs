@@ -78,11 +78,18 @@ impl ServeEnv {
     /// Starts `serve --role api --listen 127.0.0.1:0`, its stderr to `log`, and waits for
     /// the address it prints.
     pub fn serve(&self, log: &Path) -> anyhow::Result<Served> {
+        self.serve_roles(log, &["--role", "api"])
+    }
+
+    /// `serve` with these role arguments (none: every role in one process).
+    pub fn serve_roles(&self, log: &Path, roles: &[&str]) -> anyhow::Result<Served> {
         let file = std::fs::File::create(log)?;
         let started = Instant::now();
         let child = self
             .command()
-            .args(["serve", "--role", "api", "--listen", "127.0.0.1:0"])
+            .arg("serve")
+            .args(roles)
+            .args(["--listen", "127.0.0.1:0"])
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(file)

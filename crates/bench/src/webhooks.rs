@@ -1,0 +1,290 @@
+//! `dlp-bench webhooks`: the time from a page edit in Confluence to its finding being
+//! queryable over REST, through the Forge webhook, at a steady rate of edits.
+//!
+//! The simulator (in this process) serves a generated space of `rate x secs` pages and plays
+//! Forge: each edit (`PUT /wiki/api/v2/pages/{id}`, the next version) pastes a new AWS key into
+//! a page no other edit touches and is POSTed, signed, to the release binary's `serve` (every
+//! role in one process, a child). A poller asks `GET /findings` for the newest open AWS-key
+//! findings every 50 ms; an edit's latency runs from its write's answer to the first poll
+//! that shows a finding on its page at its version.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::Context as _;
+use serde_json::json;
+use tokio::sync::Mutex;
+
+use crate::api::load::Client;
+use crate::api::server::ServeEnv;
+use crate::crawl::{CrawlBenchOptions, FIRST_ID, generate};
+
+#[derive(Debug, Clone)]
+pub struct WebhookBenchOptions {
+    /// Edits per second.
+    pub rate: u64,
+    pub secs: u64,
+    pub bin: PathBuf,
+    pub database_url: Option<String>,
+    pub redis_url: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct WebhookReport {
+    pub backend: &'static str,
+    pub edits: usize,
+    pub seen: usize,
+    pub p50: Duration,
+    pub p99: Duration,
+    pub max: Duration,
+    pub delivered: u64,
+    pub failed: u64,
+}
+
+const APP_ID: &str = "ari:cloud:ecosystem::app/dlp-bench";
+const POLL: Duration = Duration::from_millis(50);
+/// How long after the last edit its finding may still arrive before it counts as lost.
+const GRACE: Duration = Duration::from_secs(30);
+
+pub fn run(options: &WebhookBenchOptions) -> anyhow::Result<WebhookReport> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    runtime.block_on(run_async(options))
+}
+
+async fn run_async(options: &WebhookBenchOptions) -> anyhow::Result<WebhookReport> {
+    let edits = (options.rate * options.secs) as usize;
+    let temp = tempfile::Builder::new()
+        .prefix("dlp-bench-webhooks-")
+        .tempdir()?;
+    let root = temp.path().join("spaces");
+    generate(
+        &root.join("GEN"),
+        &CrawlBenchOptions {
+            pages: edits as u64,
+            latency: Duration::ZERO,
+            comment_every: 0,
+            attachment_every: 0,
+            bin: options.bin.clone(),
+            concurrency: 1,
+        },
+    )?;
+    let sim = dlp_simulator::spawn(
+        dlp_simulator::SimulatorConfig::new(&root),
+        "127.0.0.1:0".parse()?,
+    )
+    .await?;
+    let data_dir = temp.path().join("data");
+    std::fs::create_dir_all(&data_dir)?;
+    let config = temp.path().join("bench.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[api]\nrequests_per_sec = 1000000\nburst = 1000000\n\n\
+             [confluence]\nsite = \"{}\"\n\n\
+             [webhooks.forge]\napp_id = \"{APP_ID}\"\njwks_url = \"{}\"\n",
+            sim.site_url(),
+            sim.forge_jwks_url()
+        ),
+    )?;
+    let database = match &options.database_url {
+        Some(server) => Some(crate::api::Database::create(server).await?),
+        None => None,
+    };
+    let backend = if database.is_some() {
+        "PostgreSQL + Redis"
+    } else {
+        "SQLite + embedded queue"
+    };
+    let env = ServeEnv {
+        bin: options.bin.clone(),
+        config,
+        data_dir: data_dir.clone(),
+        server_key: "ab".repeat(32),
+        database_url: database.as_ref().map(|d| d.url.clone()),
+        redis_url: database.as_ref().and(options.redis_url.clone()),
+        queue: format!("dlp-bench-webhooks-{}", std::process::id()),
+    };
+    let result = measure(options, edits, &sim, &env, temp.path()).await;
+    if let Some(db) = database {
+        db.drop_it().await?;
+    }
+    let (latencies, seen_all) = result?;
+    let stats = sim.stats();
+    let mut sorted = latencies;
+    sorted.sort();
+    let at = |p: f64| -> Duration {
+        if sorted.is_empty() {
+            return Duration::ZERO;
+        }
+        let rank = ((p * sorted.len() as f64).ceil() as usize).clamp(1, sorted.len());
+        sorted[rank - 1]
+    };
+    Ok(WebhookReport {
+        backend,
+        edits,
+        seen: seen_all,
+        p50: at(0.50),
+        p99: at(0.99),
+        max: sorted.last().copied().unwrap_or_default(),
+        delivered: stats.webhooks_delivered,
+        failed: stats.webhooks_failed,
+    })
+}
+
+async fn measure(
+    options: &WebhookBenchOptions,
+    edits: usize,
+    sim: &dlp_simulator::SimulatorHandle,
+    env: &ServeEnv,
+    dir: &std::path::Path,
+) -> anyhow::Result<(Vec<Duration>, usize)> {
+    let token = env.create_token("bench")?;
+    let served = env.serve_roles(&dir.join("serve.log"), &[])?;
+    let api = Client::new(&served.addr, &token)?;
+    sim.add_forge_target(dlp_simulator::ForgeTarget {
+        url: format!("http://{}/webhooks/forge", served.addr).parse()?,
+        app_id: APP_ID.into(),
+    });
+    // (page id, version) -> when its write was answered.
+    let pending: Arc<Mutex<HashMap<(String, u64), Instant>>> = Arc::default();
+    let latencies: Arc<Mutex<Vec<Duration>>> = Arc::default();
+    let done = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let poller = tokio::spawn(poll(api, pending.clone(), latencies.clone(), done.clone()));
+
+    let http = reqwest::Client::new();
+    let site = sim.site_url();
+    let started = Instant::now();
+    let interval = Duration::from_secs_f64(1.0 / options.rate as f64);
+    let mut writes = Vec::with_capacity(edits);
+    for i in 0..edits {
+        tokio::time::sleep_until((started + interval * i as u32).into()).await;
+        let page = (FIRST_ID + i as u64).to_string();
+        let url = format!("{site}wiki/api/v2/pages/{page}");
+        let body = json!({
+            "id": page, "status": "current", "title": format!("Generated page {i}"),
+            "body": {"representation": "storage",
+                     "value": format!("<p>aws_access_key_id = {}</p>", aws_key(i))},
+            "version": {"number": 2, "message": "bench edit"},
+        });
+        let (http, pending) = (http.clone(), pending.clone());
+        writes.push(tokio::spawn(async move {
+            let answer = http.put(&url).json(&body).send().await;
+            match answer {
+                Ok(r) if r.status().is_success() => {
+                    pending.lock().await.insert((page, 2), Instant::now());
+                    Ok(())
+                }
+                Ok(r) => Err(anyhow::anyhow!("edit of {page}: {}", r.status())),
+                Err(e) => Err(anyhow::anyhow!("edit of {page}: {e}")),
+            }
+        }));
+    }
+    for write in writes {
+        write.await??;
+    }
+    let deadline = Instant::now() + GRACE;
+    while Instant::now() < deadline && !pending.lock().await.is_empty() {
+        tokio::time::sleep(POLL).await;
+    }
+    done.store(true, std::sync::atomic::Ordering::Relaxed);
+    poller.await.context("the poller")??;
+    let lost = pending.lock().await.len();
+    if lost > 0 {
+        eprintln!("{lost} edits' findings did not appear within {GRACE:?} of the last edit");
+    }
+    let latencies = latencies.lock().await.clone();
+    let seen = latencies.len();
+    Ok((latencies, seen))
+}
+
+/// Newest open AWS-key findings, every [`POLL`], matched to the edits waiting for them.
+async fn poll(
+    api: Client,
+    pending: Arc<Mutex<HashMap<(String, u64), Instant>>>,
+    latencies: Arc<Mutex<Vec<Duration>>>,
+    done: Arc<std::sync::atomic::AtomicBool>,
+) -> anyhow::Result<()> {
+    while !done.load(std::sync::atomic::Ordering::Relaxed) {
+        let page = api
+            .get_json(
+                "/api/v1/findings?detector=aws-access-key-id&status=open&sort=-first_seen&limit=500",
+            )
+            .await?;
+        let now = Instant::now();
+        let mut waiting = pending.lock().await;
+        for item in page["items"].as_array().into_iter().flatten() {
+            let key = (
+                item["location"]["page_id"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_owned(),
+                item["location"]["page_version"].as_u64().unwrap_or(0),
+            );
+            if let Some(written) = waiting.remove(&key) {
+                latencies.lock().await.push(now - written);
+            }
+        }
+        drop(waiting);
+        tokio::time::sleep(POLL).await;
+    }
+    Ok(())
+}
+
+/// A distinct, well-formed AWS access key id per edit (`AKIA` and 16 base32 characters).
+fn aws_key(i: usize) -> String {
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+    let mut n = (i as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ 0x5DEE_CE66_D1A4_F87D;
+    let tail: String = (0..16)
+        .map(|_| {
+            let c = ALPHABET[(n % 32) as usize] as char;
+            n = n / 32 + 0x1234_5678_9ABC_DEF1u64.rotate_left((n % 13) as u32);
+            c
+        })
+        .collect();
+    format!("AKIA{tail}")
+}
+
+impl WebhookReport {
+    pub fn markdown(&self, options: &WebhookBenchOptions) -> String {
+        let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+        format!(
+            "**Webhook to finding, {}**: {} edits at {}/s for {} s; {} findings seen \
+             ({} lost); events delivered {}, failed {}\n\n\
+             | p50 ms | p99 ms | max ms |\n| ---: | ---: | ---: |\n| {:.0} | {:.0} | {:.0} |\n",
+            self.backend,
+            self.edits,
+            options.rate,
+            options.secs,
+            self.seen,
+            self.edits - self.seen,
+            self.delivered,
+            self.failed,
+            ms(self.p50),
+            ms(self.p99),
+            ms(self.max),
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn edit_keys_are_distinct_and_well_formed() {
+        let keys: std::collections::HashSet<String> = (0..10_000).map(aws_key).collect();
+        assert_eq!(keys.len(), 10_000);
+        assert!(keys.iter().all(|k| {
+            k.len() == 20
+                && k.starts_with("AKIA")
+                && k[4..]
+                    .bytes()
+                    .all(|b| b.is_ascii_uppercase() || (b'2'..=b'7').contains(&b))
+        }));
+    }
+}
