@@ -50,6 +50,12 @@ struct WebhookArgs {
     redis_url: Option<String>,
     #[arg(long)]
     bin: Option<PathBuf>,
+    /// How long after the last edit a finding may still arrive.
+    #[arg(long, default_value_t = 120)]
+    grace_secs: u64,
+    /// Keep the data directory and serve.log.
+    #[arg(long)]
+    keep: bool,
 }
 
 #[derive(Debug, clap::Args)]
@@ -165,6 +171,8 @@ fn webhooks(args: WebhookArgs) -> ExitCode {
         bin: release_binary(args.bin),
         database_url: args.database_url,
         redis_url: args.redis_url,
+        grace: std::time::Duration::from_secs(args.grace_secs),
+        keep: args.keep,
     };
     match dlp_bench::webhooks::run(&options) {
         Ok(report) => {

@@ -29,6 +29,11 @@ pub struct WebhookBenchOptions {
     pub bin: PathBuf,
     pub database_url: Option<String>,
     pub redis_url: Option<String>,
+    /// How long after the last edit its finding may still arrive; after that an edit counts
+    /// as not seen (late or lost: the serve log tells which).
+    pub grace: Duration,
+    /// Keep the data directory (store, queue, serve.log) for a look afterwards.
+    pub keep: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -45,8 +50,6 @@ pub struct WebhookReport {
 
 const APP_ID: &str = "ari:cloud:ecosystem::app/dlp-bench";
 const POLL: Duration = Duration::from_millis(50);
-/// How long after the last edit its finding may still arrive before it counts as lost.
-const GRACE: Duration = Duration::from_secs(30);
 
 pub fn run(options: &WebhookBenchOptions) -> anyhow::Result<WebhookReport> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -110,6 +113,9 @@ async fn run_async(options: &WebhookBenchOptions) -> anyhow::Result<WebhookRepor
         queue: format!("dlp-bench-webhooks-{}", std::process::id()),
     };
     let result = measure(options, edits, &sim, &env, temp.path()).await;
+    if options.keep {
+        eprintln!("kept {}", temp.keep().display());
+    }
     if let Some(db) = database {
         db.drop_it().await?;
     }
@@ -187,15 +193,21 @@ async fn measure(
     for write in writes {
         write.await??;
     }
-    let deadline = Instant::now() + GRACE;
+    let deadline = Instant::now() + options.grace;
     while Instant::now() < deadline && !pending.lock().await.is_empty() {
         tokio::time::sleep(POLL).await;
     }
     done.store(true, std::sync::atomic::Ordering::Relaxed);
     poller.await.context("the poller")??;
     let lost = pending.lock().await.len();
+    for (page, version) in pending.lock().await.keys().take(5) {
+        eprintln!("not seen: page {page} version {version}");
+    }
     if lost > 0 {
-        eprintln!("{lost} edits' findings did not appear within {GRACE:?} of the last edit");
+        eprintln!(
+            "{lost} edits' findings did not appear within {:?} of the last edit",
+            options.grace
+        );
     }
     let latencies = latencies.lock().await.clone();
     let seen = latencies.len();
@@ -254,7 +266,7 @@ impl WebhookReport {
         let ms = |d: Duration| d.as_secs_f64() * 1000.0;
         format!(
             "**Webhook to finding, {}**: {} edits at {}/s for {} s; {} findings seen \
-             ({} lost); events delivered {}, failed {}\n\n\
+             ({} not seen within {} s of the last edit); events delivered {}, failed {}\n\n\
              | p50 ms | p99 ms | max ms |\n| ---: | ---: | ---: |\n| {:.0} | {:.0} | {:.0} |\n",
             self.backend,
             self.edits,
@@ -262,6 +274,7 @@ impl WebhookReport {
             options.secs,
             self.seen,
             self.edits - self.seen,
+            options.grace.as_secs(),
             self.delivered,
             self.failed,
             ms(self.p50),
