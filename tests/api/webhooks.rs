@@ -51,6 +51,22 @@ async fn spawn_jwks() -> String {
     format!("http://{addr}/.well-known/jwks.json")
 }
 
+/// The server with the Forge receiver on, its keys at `jwks_url`, its site the simulator.
+async fn spawn_receiver(
+    sim: &dlp_simulator::SimulatorHandle,
+    dir: &std::path::Path,
+    jwks_url: String,
+) -> TestServer {
+    let mut settings = settings(dir, &sim.site_url());
+    settings.webhooks = WebhookSettings {
+        forge: Some(ForgeWebhookSettings {
+            app_id: APP_ID.into(),
+            jwks_url,
+        }),
+    };
+    spawn_server(settings).await
+}
+
 fn now() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -125,14 +141,7 @@ async fn post(server: &TestServer, token: Option<&str>, body: &Value) -> reqwest
 async fn a_forge_event_becomes_a_job_and_the_pages_findings_appear_over_rest() {
     let sim = spawn_simulator(dlp_simulator::Faults::default()).await;
     let dir = tempfile::tempdir().unwrap();
-    let mut settings = settings(dir.path(), &sim.site_url());
-    settings.webhooks = WebhookSettings {
-        forge: Some(ForgeWebhookSettings {
-            app_id: APP_ID.into(),
-            jwks_url: spawn_jwks().await,
-        }),
-    };
-    let server = spawn_server(settings).await;
+    let server = spawn_receiver(&sim, dir.path(), spawn_jwks().await).await;
     let reader = server
         .token("triage", &["findings:read", "scans:write", "audit:read"])
         .await;
@@ -312,14 +321,7 @@ async fn a_page_edited_in_confluence_is_scanned_through_its_forge_event() {
     // The simulator plays Confluence and Forge both: a write to a page sends a signed event.
     let sim = spawn_simulator(dlp_simulator::Faults::default()).await;
     let dir = tempfile::tempdir().unwrap();
-    let mut settings = settings(dir.path(), &sim.site_url());
-    settings.webhooks = WebhookSettings {
-        forge: Some(ForgeWebhookSettings {
-            app_id: APP_ID.into(),
-            jwks_url: sim.forge_jwks_url().to_string(),
-        }),
-    };
-    let server = spawn_server(settings).await;
+    let server = spawn_receiver(&sim, dir.path(), sim.forge_jwks_url().to_string()).await;
     let reader = server.token("triage", &["findings:read"]).await;
     sim.add_forge_target(dlp_simulator::ForgeTarget {
         url: format!("{}/webhooks/forge", server.base).parse().unwrap(),

@@ -164,6 +164,20 @@ fn release_binary(named: Option<PathBuf>) -> PathBuf {
     })
 }
 
+/// A benchmark's report as Markdown on stdout, or its error on stderr (exit code 2).
+fn printed<R>(result: anyhow::Result<R>, markdown: impl Fn(&R) -> String) -> ExitCode {
+    match result {
+        Ok(report) => {
+            print!("{}", markdown(&report));
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
 fn webhooks(args: WebhookArgs) -> ExitCode {
     let options = dlp_bench::webhooks::WebhookBenchOptions {
         rate: args.rate.max(1),
@@ -174,16 +188,7 @@ fn webhooks(args: WebhookArgs) -> ExitCode {
         grace: std::time::Duration::from_secs(args.grace_secs),
         keep: args.keep,
     };
-    match dlp_bench::webhooks::run(&options) {
-        Ok(report) => {
-            print!("{}", report.markdown(&options));
-            ExitCode::SUCCESS
-        }
-        Err(e) => {
-            eprintln!("error: {e:#}");
-            ExitCode::from(2)
-        }
-    }
+    printed(dlp_bench::webhooks::run(&options), |r| r.markdown(&options))
 }
 
 fn crawl(args: CrawlArgs) -> ExitCode {
@@ -195,16 +200,7 @@ fn crawl(args: CrawlArgs) -> ExitCode {
         bin: release_binary(args.bin),
         concurrency: args.concurrency,
     };
-    match dlp_bench::crawl::run(&options) {
-        Ok(report) => {
-            print!("{}", report.markdown(&options));
-            ExitCode::SUCCESS
-        }
-        Err(e) => {
-            eprintln!("error: {e:#}");
-            ExitCode::from(2)
-        }
-    }
+    printed(dlp_bench::crawl::run(&options), |r| r.markdown(&options))
 }
 
 fn api(args: ApiArgs) -> ExitCode {
@@ -222,16 +218,7 @@ fn api(args: ApiArgs) -> ExitCode {
         keep: args.keep,
         explain: args.explain,
     };
-    match dlp_bench::api::run(&options) {
-        Ok(report) => {
-            print!("{}", report.markdown(&options));
-            ExitCode::SUCCESS
-        }
-        Err(e) => {
-            eprintln!("error: {e:#}");
-            ExitCode::from(2)
-        }
-    }
+    printed(dlp_bench::api::run(&options), |r| r.markdown(&options))
 }
 
 fn engine(args: Args) -> ExitCode {
