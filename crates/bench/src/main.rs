@@ -56,6 +56,9 @@ struct WebhookArgs {
     /// Keep the data directory and serve.log.
     #[arg(long)]
     keep: bool,
+    /// Worker tasks in `serve` (default: its own).
+    #[arg(long)]
+    worker_concurrency: Option<usize>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -187,6 +190,7 @@ fn webhooks(args: WebhookArgs) -> ExitCode {
         redis_url: args.redis_url,
         grace: std::time::Duration::from_secs(args.grace_secs),
         keep: args.keep,
+        worker_concurrency: args.worker_concurrency,
     };
     printed(dlp_bench::webhooks::run(&options), |r| r.markdown(&options))
 }

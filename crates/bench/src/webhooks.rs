@@ -4,9 +4,9 @@
 //! The simulator (in this process) serves a generated space of `rate x secs` pages and plays
 //! Forge: each edit (`PUT /wiki/api/v2/pages/{id}`, the next version) pastes a new AWS key into
 //! a page no other edit touches and is POSTed, signed, to the release binary's `serve` (every
-//! role in one process, a child). A poller asks `GET /findings` for the newest open AWS-key
-//! findings every 50 ms; an edit's latency runs from its write's answer to the first poll
-//! that shows a finding on its page at its version.
+//! role in one process, a child). A poller walks `GET /findings` (open AWS-key findings by
+//! first seen, by cursor) every 50 ms; an edit's latency runs from its write's answer to the
+//! first poll that shows a finding on its page at its version.
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -34,6 +34,8 @@ pub struct WebhookBenchOptions {
     pub grace: Duration,
     /// Keep the data directory (store, queue, serve.log) for a look afterwards.
     pub keep: bool,
+    /// The worker pool's tasks in `serve` (its default when `None`).
+    pub worker_concurrency: Option<usize>,
 }
 
 #[derive(Debug, Clone)]
@@ -89,9 +91,13 @@ async fn run_async(options: &WebhookBenchOptions) -> anyhow::Result<WebhookRepor
         format!(
             "[api]\nrequests_per_sec = 1000000\nburst = 1000000\n\n\
              [confluence]\nsite = \"{}\"\n\n\
-             [webhooks.forge]\napp_id = \"{APP_ID}\"\njwks_url = \"{}\"\n",
+             [webhooks.forge]\napp_id = \"{APP_ID}\"\njwks_url = \"{}\"\n{}",
             sim.site_url(),
-            sim.forge_jwks_url()
+            sim.forge_jwks_url(),
+            options
+                .worker_concurrency
+                .map(|n| format!("\n[workers]\nconcurrency = {n}\n"))
+                .unwrap_or_default()
         ),
     )?;
     let database = match &options.database_url {
@@ -214,19 +220,25 @@ async fn measure(
     Ok((latencies, seen))
 }
 
-/// Newest open AWS-key findings, every [`POLL`], matched to the edits waiting for them.
+/// Open AWS-key findings in the order first seen, walked by cursor so that none is skipped
+/// however many arrive between two polls, matched to the edits waiting for them.
 async fn poll(
     api: Client,
     pending: Arc<Mutex<HashMap<(String, u64), Instant>>>,
     latencies: Arc<Mutex<Vec<Duration>>>,
     done: Arc<std::sync::atomic::AtomicBool>,
 ) -> anyhow::Result<()> {
+    // The last page's cursor: each poll reads on from it (the page it ends is read again,
+    // until a next page exists, and what was matched before is no longer waited for).
+    let mut cursor: Option<String> = None;
     while !done.load(std::sync::atomic::Ordering::Relaxed) {
-        let page = api
-            .get_json(
-                "/api/v1/findings?detector=aws-access-key-id&status=open&sort=-first_seen&limit=500",
-            )
-            .await?;
+        let mut path =
+            "/api/v1/findings?detector=aws-access-key-id&status=open&sort=first_seen&limit=500"
+                .to_owned();
+        if let Some(c) = &cursor {
+            path.push_str(&format!("&cursor={c}"));
+        }
+        let page = api.get_json(&path).await?;
         let now = Instant::now();
         let mut waiting = pending.lock().await;
         for item in page["items"].as_array().into_iter().flatten() {
@@ -242,7 +254,10 @@ async fn poll(
             }
         }
         drop(waiting);
-        tokio::time::sleep(POLL).await;
+        match page["next_cursor"].as_str() {
+            Some(next) => cursor = Some(next.to_owned()),
+            None => tokio::time::sleep(POLL).await,
+        }
     }
     Ok(())
 }
