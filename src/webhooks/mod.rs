@@ -20,6 +20,7 @@ pub mod forge;
 pub mod keys;
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
 
 use axum::Json;
 use axum::Router;
@@ -33,6 +34,7 @@ use dlp_store::{NewAuditEvent, NewScan, ScanKind, ScanMode, ScanStatus};
 use serde_json::json;
 
 use crate::api::ApiState;
+use crate::api::error::ApiError;
 use crate::app::App;
 
 /// Largest webhook body taken: Confluence's events are a few KiB.
@@ -44,6 +46,30 @@ const CLAIM_WINDOW_MS: i64 = 24 * 3600 * 1000;
 /// The receivers this process has, built from the settings at start.
 pub struct Receivers {
     pub forge: Option<forge::ForgeVerifier>,
+    /// When old claims were last pruned (ms since the epoch): once a minute is enough, and
+    /// each prune is a write the store's one writer would otherwise pay on every event.
+    last_prune: AtomicI64,
+}
+
+/// The fewest milliseconds between two prunes of old claims.
+const PRUNE_EVERY_MS: i64 = 60_000;
+
+impl Receivers {
+    async fn prune_if_due(&self, store: &dlp_store::Store) {
+        let now = chrono::Utc::now().timestamp_millis();
+        let last = self.last_prune.load(Ordering::Relaxed);
+        if now - last < PRUNE_EVERY_MS
+            || self
+                .last_prune
+                .compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed)
+                .is_err()
+        {
+            return;
+        }
+        if let Err(e) = store.prune_deliveries(CLAIM_WINDOW_MS).await {
+            tracing::warn!(error = %e, "old webhook claims not pruned");
+        }
+    }
 }
 
 impl Receivers {
@@ -59,7 +85,10 @@ impl Receivers {
                 Some(forge::ForgeVerifier::new(f.app_id.clone(), keys))
             }
         };
-        Ok(Receivers { forge })
+        Ok(Receivers {
+            forge,
+            last_prune: AtomicI64::new(0),
+        })
     }
 }
 
@@ -85,31 +114,42 @@ pub struct WebhookAnswer {
 
 /// Why a request was not taken. The reason goes into the audit row and the answer; nothing
 /// of the request itself does.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Rejection {
-    #[error("no bearer token")]
     NoToken,
-    #[error("the token is not a well-formed invocation token")]
     Malformed,
-    #[error("the token is not signed with RS256")]
     WrongAlgorithm,
-    #[error("no published key has the token's kid")]
     UnknownKey,
-    #[error("the signing keys could not be fetched")]
     KeysUnavailable,
-    #[error("the token's signature does not verify")]
     BadSignature,
-    #[error("the token has expired or is not valid yet")]
     Expired,
-    #[error("the token is for another app or from another issuer")]
     NotForUs,
-    #[error("the event payload is not a Confluence event this receiver reads")]
     Payload,
 }
 
 impl Rejection {
-    fn is_authentication(self) -> bool {
-        !matches!(self, Rejection::Payload | Rejection::KeysUnavailable)
+    pub fn message(self) -> &'static str {
+        match self {
+            Rejection::NoToken => "no bearer token",
+            Rejection::Malformed => "the token is not a well-formed invocation token",
+            Rejection::WrongAlgorithm => "the token is not signed with RS256",
+            Rejection::UnknownKey => "no published key has the token's kid",
+            Rejection::KeysUnavailable => "the signing keys could not be fetched",
+            Rejection::BadSignature => "the token's signature does not verify",
+            Rejection::Expired => "the token has expired or is not valid yet",
+            Rejection::NotForUs => "the token is for another app or from another issuer",
+            Rejection::Payload => "the event payload is not a Confluence event this receiver reads",
+        }
+    }
+
+    /// The API's answer: a bad payload is the sender's to fix (400), keys we could not fetch
+    /// are ours (503, so the sender retries), anything else is a token that does not verify.
+    fn into_error(self) -> ApiError {
+        match self {
+            Rejection::Payload => ApiError::InvalidInput(self.message().into()),
+            Rejection::KeysUnavailable => ApiError::Unavailable(self.message().into()),
+            _ => ApiError::Unauthenticated(self.message()),
+        }
     }
 }
 
@@ -216,7 +256,7 @@ async fn receive_forge(
     const SOURCE: &str = "forge";
     let app = &state.app;
     let Some(verifier) = state.webhooks.forge.as_ref() else {
-        return answer(StatusCode::NOT_FOUND, "not_configured", None);
+        return ApiError::NotFound("this webhook receiver is not configured").into_response();
     };
     let token = headers
         .get(header::AUTHORIZATION)
@@ -238,18 +278,16 @@ async fn receive_forge(
         Ok(event) => event,
         Err(why) => return reject(app, SOURCE, why).await,
     };
+    state.webhooks.prune_if_due(&app.store).await;
     take(app, SOURCE, &delivery, &event).await
 }
 
 /// Steps 2 to 4 of the module's list, for a verified event.
 async fn take(app: &App, source: &str, delivery: &str, event: &ContentEvent) -> Response {
     let store = &app.store;
-    match store
-        .claim_delivery(source, delivery, CLAIM_WINDOW_MS)
-        .await
-    {
+    match store.claim_delivery(source, delivery).await {
         Ok(true) => {}
-        Ok(false) => return answer(StatusCode::OK, "duplicate", None),
+        Ok(false) => return taken(StatusCode::OK, "duplicate", None),
         Err(e) => return unavailable(&e),
     }
     if event.action == Some(EventAction::Removed) {
@@ -262,15 +300,12 @@ async fn take(app: &App, source: &str, delivery: &str, event: &ContentEvent) -> 
     else {
         // Kept for the record: what arrived, and that no job came of it.
         audit(app, source, "webhook.recorded", event, None).await;
-        return answer(StatusCode::ACCEPTED, "recorded", None);
+        return taken(StatusCode::ACCEPTED, "recorded", None);
     };
     let content_key = event.content_key();
-    match store
-        .claim_delivery("content", &content_key, CLAIM_WINDOW_MS)
-        .await
-    {
+    match store.claim_delivery("content", &content_key).await {
         Ok(true) => {}
-        Ok(false) => return answer(StatusCode::OK, "coalesced", None),
+        Ok(false) => return taken(StatusCode::OK, "coalesced", None),
         Err(e) => {
             let _ = store.release_delivery(source, delivery).await;
             return unavailable(&e);
@@ -279,13 +314,13 @@ async fn take(app: &App, source: &str, delivery: &str, event: &ContentEvent) -> 
     match enqueue(app, source, event, work, label).await {
         Ok(scan_id) => {
             audit(app, source, "webhook.queued", event, Some(&scan_id)).await;
-            answer(StatusCode::ACCEPTED, "queued", Some(&scan_id))
+            taken(StatusCode::ACCEPTED, "queued", Some(&scan_id))
         }
         Err(e) => {
             let _ = store.release_delivery("content", &content_key).await;
             let _ = store.release_delivery(source, delivery).await;
             tracing::warn!(error = %e, source, "a webhook could not be queued; the sender will retry");
-            answer(StatusCode::SERVICE_UNAVAILABLE, "unavailable", None)
+            not_recorded()
         }
     }
 }
@@ -314,7 +349,7 @@ async fn resolve_removed(
     match app.store.resolve_removed_content(&removal).await {
         Ok(_) => {
             audit(app, source, "webhook.resolved", event, None).await;
-            answer(StatusCode::ACCEPTED, "resolved", None)
+            taken(StatusCode::ACCEPTED, "resolved", None)
         }
         Err(e) => {
             let _ = app.store.release_delivery(source, delivery).await;
@@ -377,29 +412,10 @@ async fn reject(app: &App, source: &str, why: Rejection) -> Response {
             action: "webhook.rejected".into(),
             scan_id: None,
             subject: None,
-            detail: json!({"source": source, "reason": why.to_string()}),
+            detail: json!({"source": source, "reason": why.message()}),
         })
         .await;
-    let status = if why == Rejection::KeysUnavailable {
-        // Not the sender's fault: let it retry.
-        StatusCode::SERVICE_UNAVAILABLE
-    } else if why.is_authentication() {
-        StatusCode::UNAUTHORIZED
-    } else {
-        StatusCode::BAD_REQUEST
-    };
-    let code = if status == StatusCode::UNAUTHORIZED {
-        "unauthorized"
-    } else if status == StatusCode::BAD_REQUEST {
-        "invalid_payload"
-    } else {
-        "unavailable"
-    };
-    (
-        status,
-        Json(json!({"error": {"code": code, "message": why.to_string()}})),
-    )
-        .into_response()
+    why.into_error().into_response()
 }
 
 async fn audit(app: &App, source: &str, action: &str, event: &ContentEvent, scan_id: Option<&str>) {
@@ -418,20 +434,21 @@ async fn audit(app: &App, source: &str, action: &str, event: &ContentEvent, scan
 
 fn unavailable(e: &dlp_store::StoreError) -> Response {
     tracing::warn!(error = %e, "a webhook could not be recorded; the sender will retry");
-    answer(StatusCode::SERVICE_UNAVAILABLE, "unavailable", None)
+    not_recorded()
 }
 
-fn answer(status: StatusCode, what: &str, scan_id: Option<&str>) -> Response {
-    if status.is_client_error() || status.is_server_error() {
-        let message = match what {
-            "not_configured" => "this webhook receiver is not configured",
-            _ => "the event could not be recorded now; retry",
-        };
-        return (
-            status,
-            Json(json!({"error": {"code": what, "message": message}})),
-        )
-            .into_response();
-    }
-    (status, Json(json!({"status": what, "scan_id": scan_id}))).into_response()
+fn not_recorded() -> Response {
+    ApiError::Unavailable("the event could not be recorded now; retry".into()).into_response()
+}
+
+/// A delivery taken: what became of it, and the scan that holds its job.
+fn taken(status: StatusCode, what: &str, scan_id: Option<&str>) -> Response {
+    (
+        status,
+        Json(WebhookAnswer {
+            status: what.into(),
+            scan_id: scan_id.map(str::to_owned),
+        }),
+    )
+        .into_response()
 }

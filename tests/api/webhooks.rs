@@ -179,7 +179,7 @@ async fn a_forge_event_becomes_a_job_and_the_pages_findings_appear_over_rest() {
         let response = post(&server, token.as_deref(), &page_event(version())).await;
         assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
         let body: Value = response.json().await.unwrap();
-        assert_eq!(body["error"]["code"], "unauthorized", "{body}");
+        assert_eq!(body["error"]["code"], "unauthenticated", "{body}");
         conforms(StatusCode::UNAUTHORIZED, &body);
     }
     let rejected = server
@@ -292,7 +292,7 @@ async fn a_forge_event_becomes_a_job_and_the_pages_findings_appear_over_rest() {
     let garbage = post(&server, Some(&Fit::valid().sign()), &json!({"hello": 1})).await;
     assert_eq!(
         assert_error(garbage, StatusCode::BAD_REQUEST).await,
-        "invalid_payload"
+        "invalid_input"
     );
     let huge = json!({"eventType": "x".repeat(400 * 1024)});
     let too_large = server
@@ -311,7 +311,7 @@ async fn an_unconfigured_receiver_is_not_there() {
     let response = post(&server, Some(&Fit::valid().sign()), &page_event(version())).await;
     assert_eq!(
         assert_error(response, StatusCode::NOT_FOUND).await,
-        "not_configured"
+        "not_found"
     );
     server.stop().await;
 }

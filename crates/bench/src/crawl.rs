@@ -50,12 +50,7 @@ const AUTHOR: &str = "712020:00000000-0000-4000-8000-000000000001";
 const AT: &str = "2026-03-01T09:00:00.000Z";
 
 pub fn run(options: &CrawlBenchOptions) -> anyhow::Result<CrawlReport> {
-    anyhow::ensure!(
-        options.bin.is_file(),
-        "{} is not there: build it with `cargo build --release -p confluence-dlp --bin \
-         confluence-dlp`, or pass --bin",
-        options.bin.display()
-    );
+    crate::require_binary(&options.bin)?;
     let temp = tempfile::Builder::new()
         .prefix("dlp-bench-crawl-")
         .tempdir()?;

@@ -11,6 +11,17 @@ pub mod webhooks;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+/// The release `confluence-dlp` a benchmark runs as a child must exist: say how to build it.
+pub fn require_binary(bin: &Path) -> anyhow::Result<()> {
+    anyhow::ensure!(
+        bin.is_file(),
+        "{} is not there: build it with `cargo build --release -p confluence-dlp --bin \
+         confluence-dlp`, or pass --bin",
+        bin.display()
+    );
+    Ok(())
+}
+
 use dlp_domain::SegmentOrigin;
 use dlp_engine::{Engine, Scratch};
 use dlp_extract::text_segments;

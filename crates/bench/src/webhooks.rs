@@ -62,6 +62,7 @@ pub fn run(options: &WebhookBenchOptions) -> anyhow::Result<WebhookReport> {
 }
 
 async fn run_async(options: &WebhookBenchOptions) -> anyhow::Result<WebhookReport> {
+    crate::require_binary(&options.bin)?;
     let edits = (options.rate * options.secs) as usize;
     let temp = tempfile::Builder::new()
         .prefix("dlp-bench-webhooks-")
@@ -129,13 +130,7 @@ async fn run_async(options: &WebhookBenchOptions) -> anyhow::Result<WebhookRepor
     let stats = sim.stats();
     let mut sorted = latencies;
     sorted.sort();
-    let at = |p: f64| -> Duration {
-        if sorted.is_empty() {
-            return Duration::ZERO;
-        }
-        let rank = ((p * sorted.len() as f64).ceil() as usize).clamp(1, sorted.len());
-        sorted[rank - 1]
-    };
+    let at = |p: f64| crate::api::load::percentile(&sorted, p);
     Ok(WebhookReport {
         backend,
         edits,

@@ -56,17 +56,20 @@ impl Store {
         }
         let stamp = next_stamp(&mut tx).await?;
         let now = now_millis();
-        for id in &ids {
-            sqlx::query(
-                "UPDATE findings SET status = 'resolved', resolved_at = $1, change_seq = $2 \
-                 WHERE id = $3",
-            )
-            .bind(now)
-            .bind(stamp)
-            .bind(id.as_str())
-            .execute(&mut *tx)
-            .await?;
-            let event = NewAuditEvent {
+        // The same filter as the SELECT, in the same transaction: exactly those rows.
+        let mut update = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "UPDATE findings SET status = 'resolved', resolved_at = ${n}, change_seq = ${m} \
+             WHERE {filter} AND status = 'open'",
+            n = binds.len() + 1,
+            m = binds.len() + 2,
+        )));
+        for b in &binds {
+            update = update.bind(*b);
+        }
+        update.bind(now).bind(stamp).execute(&mut *tx).await?;
+        let events: Vec<NewAuditEvent> = ids
+            .iter()
+            .map(|id| NewAuditEvent {
                 actor: removal.actor.clone(),
                 action: action::FINDING_RESOLVED.into(),
                 scan_id: None,
@@ -76,9 +79,9 @@ impl Store {
                     "content_type": removal.content_type.as_str(),
                     "content_id": removal.content_id,
                 }),
-            };
-            audit::insert(&mut tx, now, &event).await?;
-        }
+            })
+            .collect();
+        audit::insert_many(&mut tx, now, &events).await?;
         tx.commit().await?;
         Ok(ids.len() as u64)
     }

@@ -5,19 +5,13 @@ use super::{Store, StoreError};
 
 impl Store {
     /// Claims a delivery (or a content version) for this process: `true` the first time,
-    /// `false` for one already claimed and not yet pruned. Claims older than `keep_ms` are
-    /// pruned first, so the table holds about one replay window of deliveries.
+    /// `false` for one already claimed and not yet pruned.
     pub async fn claim_delivery(
         &self,
         source: &str,
         delivery_id: &str,
-        keep_ms: i64,
     ) -> Result<bool, StoreError> {
         let now = now_millis();
-        sqlx::query("DELETE FROM webhook_deliveries WHERE received_at < $1")
-            .bind(now.saturating_sub(keep_ms))
-            .execute(&self.pool)
-            .await?;
         let done = sqlx::query(
             "INSERT INTO webhook_deliveries (source, delivery_id, received_at) \
              VALUES ($1, $2, $3) ON CONFLICT (source, delivery_id) DO NOTHING",
@@ -28,6 +22,15 @@ impl Store {
         .execute(&self.pool)
         .await?;
         Ok(done.rows_affected() == 1)
+    }
+
+    /// Drops claims older than `keep_ms`, so the table holds about one replay window.
+    pub async fn prune_deliveries(&self, keep_ms: i64) -> Result<(), StoreError> {
+        sqlx::query("DELETE FROM webhook_deliveries WHERE received_at < $1")
+            .bind(now_millis().saturating_sub(keep_ms))
+            .execute(&self.pool)
+            .await?;
+        Ok(())
     }
 
     /// Gives a claim back: the delivery could not be persisted as a job, so the sender's
@@ -55,18 +58,15 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let url = format!("sqlite://{}", dir.path().join("s.db").display());
         let store = Store::connect(&url).await.unwrap();
-        let day = 86_400_000;
-        assert!(store.claim_delivery("forge", "jti-1", day).await.unwrap());
-        assert!(!store.claim_delivery("forge", "jti-1", day).await.unwrap());
-        assert!(
-            store
-                .claim_delivery("datacenter", "jti-1", day)
-                .await
-                .unwrap()
-        );
+        assert!(store.claim_delivery("forge", "jti-1").await.unwrap());
+        assert!(!store.claim_delivery("forge", "jti-1").await.unwrap());
+        assert!(store.claim_delivery("datacenter", "jti-1").await.unwrap());
         store.release_delivery("forge", "jti-1").await.unwrap();
-        assert!(store.claim_delivery("forge", "jti-1", day).await.unwrap());
-        // A window of -1 ms prunes everything claimed before now.
-        assert!(store.claim_delivery("forge", "jti-1", -1).await.unwrap());
+        assert!(store.claim_delivery("forge", "jti-1").await.unwrap());
+        // A day's window keeps it; a window of -1 ms prunes everything claimed before now.
+        store.prune_deliveries(86_400_000).await.unwrap();
+        assert!(!store.claim_delivery("forge", "jti-1").await.unwrap());
+        store.prune_deliveries(-1).await.unwrap();
+        assert!(store.claim_delivery("forge", "jti-1").await.unwrap());
     }
 }

@@ -72,12 +72,7 @@ pub fn run(options: &ApiBenchOptions) -> anyhow::Result<ApiBenchReport> {
 }
 
 async fn run_async(options: &ApiBenchOptions) -> anyhow::Result<ApiBenchReport> {
-    anyhow::ensure!(
-        options.bin.is_file(),
-        "{} is not there: build it with `cargo build --release -p confluence-dlp --bin \
-         confluence-dlp`, or pass --bin",
-        options.bin.display()
-    );
+    crate::require_binary(&options.bin)?;
     let temp = tempfile::Builder::new()
         .prefix("dlp-bench-api-")
         .tempdir()?;
