@@ -183,10 +183,13 @@ pub fn confluence_client(settings: &Settings) -> Result<Option<ConfluenceClient>
     };
     let site = Url::parse(site).map_err(|_| ConfigError::Invalid {
         name: "confluence.site (CONFLUENCE_SITE, --site)",
-        reason: "not a URL; give the site root, e.g. https://acme.atlassian.net".into(),
+        reason: "not a URL; give the site root, e.g. https://acme.atlassian.net, or a Data \
+                 Center base URL, e.g. https://wiki.acme.internal/confluence"
+            .into(),
     })?;
     let auth = Auth::resolve(c.email.as_deref(), c.api_token.as_ref(), c.pat.as_ref())?;
     let mut config = ClientConfig::new(site, auth);
+    config.flavor = c.flavor;
     config.page_limit = c.page_limit;
     config.max_requests_per_sec = c.max_requests_per_sec;
     config.max_retries = c.max_retries;

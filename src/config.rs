@@ -121,8 +121,11 @@ impl Default for SchedulerSettings {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct ConfluenceSettings {
-    /// e.g. `https://acme.atlassian.net`
+    /// Cloud: the site root, e.g. `https://acme.atlassian.net`; Data Center: the base URL
+    /// with its context path, e.g. `https://wiki.acme.internal/confluence`.
     pub site: Option<String>,
+    /// `cloud` or `datacenter`; unset, detected from the site and the credentials.
+    pub flavor: Option<dlp_confluence::Flavor>,
     /// Cloud: account email, with `api_token`.
     pub email: Option<String>,
     pub api_token: Option<SecretString>,
@@ -214,6 +217,7 @@ impl Default for ConfluenceSettings {
     fn default() -> Self {
         ConfluenceSettings {
             site: None,
+            flavor: None,
             email: None,
             api_token: None,
             pat: None,
@@ -299,6 +303,20 @@ impl Settings {
         let c = &mut self.confluence;
         if let Some(v) = get("CONFLUENCE_SITE") {
             c.site = Some(v);
+        }
+        if let Some(v) = get("CONFLUENCE_FLAVOR") {
+            c.flavor = Some(match v.trim().to_ascii_lowercase().as_str() {
+                "cloud" => dlp_confluence::Flavor::Cloud,
+                "datacenter" | "data-center" | "dc" | "server" => {
+                    dlp_confluence::Flavor::DataCenter
+                }
+                _ => {
+                    return Err(ConfigError::Invalid {
+                        name: "CONFLUENCE_FLAVOR",
+                        reason: "must be cloud or datacenter".into(),
+                    });
+                }
+            });
         }
         if let Some(v) = get("CONFLUENCE_EMAIL") {
             c.email = Some(v);

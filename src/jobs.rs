@@ -25,6 +25,7 @@ fn kind(work: &Work) -> &'static str {
     match work {
         Work::Body { .. } => "body",
         Work::Comments { .. } => "comments",
+        Work::Comment { .. } => "comment",
         Work::Attachment { .. } => "attachment",
         Work::LocalFile { .. } => "file",
         Work::CrawlSpace { .. } | Work::CrawlAllSpaces => "crawl",

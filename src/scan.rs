@@ -45,6 +45,9 @@ pub struct ScanRequest {
     pub target: ScanTarget,
     /// Run a worker pool in this process (the default); off, jobs wait for `worker` processes.
     pub run_workers: bool,
+    /// A space scan reads only what changed since the space's last completed scan, when
+    /// there is one with the same rules.
+    pub incremental: bool,
 }
 
 #[derive(Debug)]
@@ -58,6 +61,8 @@ pub struct ScanOutcome {
     pub elapsed: Duration,
     /// HTTP requests the client made to Confluence in this process (retries included).
     pub api_requests: u64,
+    /// Which Confluence answered and why that one: `datacenter (configured)`.
+    pub flavor: Option<String>,
 }
 
 /// Runs one scan to completion (or, with `run_workers` off, to the end of the crawl).
@@ -80,6 +85,21 @@ pub async fn run_scan(
             return all_spaces::run(app, request.run_workers, started, &mut on_progress).await;
         }
     };
+    let plan = match (&space_key, request.incremental) {
+        (Some(key), true) => {
+            crate::ingest::crawl_job::plan_scan(
+                &app.store,
+                key,
+                dlp_store::ScanMode::Incremental,
+                app.rules_digest(),
+            )
+            .await?
+        }
+        _ => crate::ingest::crawl_job::ScanPlan {
+            mode: dlp_store::ScanMode::Full,
+            since: None,
+        },
+    };
     let scan_id = app
         .store
         .create_scan(&NewScan {
@@ -88,6 +108,8 @@ pub async fn run_scan(
             space_key,
             actor: "cli".into(),
             rules_digest: Some(app.rules_digest().to_owned()),
+            mode: plan.mode,
+            since: plan.since,
             ..Default::default()
         })
         .await?;
@@ -137,7 +159,10 @@ pub async fn run_scan(
             app.store
                 .enqueue_item(&scan_id, &crawl_key, &format!("crawl of space {space_key}"))
                 .await?;
-            let crawled = crawler.crawl_space(&scan_id, space_key).await;
+            let crawled = match plan.since {
+                Some(since) => crawler.crawl_changes(&scan_id, space_key, since).await,
+                None => crawler.crawl_space(&scan_id, space_key).await,
+            };
             let outcome = match &crawled {
                 Ok(_) => dlp_store::JobOutcome::Classified,
                 Err(e) => dlp_store::JobOutcome::Failed {
@@ -194,6 +219,7 @@ pub async fn run_scan(
         crawl,
         elapsed: started.elapsed(),
         api_requests: client.map(|c| c.request_count()).unwrap_or(0),
+        flavor: client.map(|c| format!("{} ({})", c.flavor(), c.flavor_reason())),
     })
 }
 

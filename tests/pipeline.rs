@@ -18,6 +18,7 @@ fn space_request() -> ScanRequest {
             space_key: "ENG".into(),
         },
         run_workers: true,
+        incremental: false,
     }
 }
 
@@ -103,6 +104,38 @@ async fn full_scan_of_the_sample_space_on_the_embedded_default() {
     );
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn full_scan_of_the_sample_space_on_data_center() {
+    let sim = spawn_flavor(dlp_simulator::Flavor::data_center(), Faults::default()).await;
+    assert_eq!(sim.site_url().path(), "/confluence");
+    let dir = tempfile::tempdir().unwrap();
+    let settings = settings_dc(dir.path(), &sim.site_url());
+    let outcome = scan(&settings).await;
+    report("data center", &outcome);
+    assert_complete(&outcome);
+    assert_eq!(
+        outcome.flavor.as_deref(),
+        Some("datacenter (detected: the site has a context path)")
+    );
+    let stats = sim.stats();
+    assert!(
+        stats
+            .requests_by_route
+            .keys()
+            .all(|route| route.contains(" /confluence/rest/api/")),
+        "only v1 under the context path: {stats:?}"
+    );
+    assert_eq!(stats.unauthorized, 0, "the PAT was sent: {stats:?}");
+    // Bulk reads: the listings and one search each for comments and attachments, whatever
+    // the number of pages; downloads are one request per attachment.
+    assert!(
+        stats.api_requests <= 12,
+        "{} API requests for {} pages: {stats:?}",
+        stats.api_requests,
+        outcome.crawl.pages
+    );
+}
+
 #[sqlx::test(migrations = false)]
 async fn full_scan_of_the_sample_space_on_redis_and_postgres(
     _pool: PgPoolOptions,
@@ -143,10 +176,10 @@ async fn a_rescan_duplicates_nothing_and_skips_unchanged_content() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rate_limits_and_server_errors_do_not_lose_anything() {
     let faults = Faults {
-        every_nth_429: Some(20),
+        every_nth_429: Some(3),
         retry_after_secs: 1,
         burst_5xx: Some(ServerErrorBurst {
-            after_requests: 15,
+            after_requests: 6,
             count: 3,
             status: 503,
         }),
@@ -196,9 +229,45 @@ async fn jobs_that_keep_failing_end_failed_with_their_error_after_max_attempts()
             space_key: "ENG".into(),
         },
         run_workers: false,
+        incremental: false,
     };
     let crawler = App::build(settings.clone()).await.unwrap();
     let crawled = run_scan(&crawler, enqueue_only, |_| {}).await.unwrap();
+    // The crawl's jobs carry their bodies; a webhook's job about a page's comments must fetch
+    // them. One such job per page joins the scan, to meet the broken site.
+    let client = crawler.confluence.clone().unwrap();
+    let space = client.space_by_key("ENG").await.unwrap();
+    let pages = client.space_pages(&space).collect_all().await.unwrap();
+    for page in &pages {
+        let item = dlp_domain::ContentRef {
+            space_key: "ENG".into(),
+            content_type: dlp_domain::ContentType::Comment,
+            page_id: page.id.clone(),
+            page_version: None,
+            comment_id: None,
+            attachment_id: None,
+            attachment_title: None,
+        };
+        let work = dlp_jobs::Work::Comments {
+            item,
+            container: dlp_domain::ContentType::Page,
+        };
+        let key = work.item_key();
+        assert!(
+            crawler
+                .store
+                .enqueue_item(&crawled.scan_id, &key, "comments")
+                .await
+                .unwrap()
+        );
+        let job = dlp_jobs::ScanJob {
+            scan_id: crawled.scan_id.clone(),
+            item_key: key,
+            label: "comments".into(),
+            work,
+        };
+        crawler.queue.push(job, 3).await.unwrap();
+    }
 
     settings.confluence.site = Some(broken.site_url().to_string());
     let app = App::build(settings).await.unwrap();
@@ -225,7 +294,7 @@ async fn jobs_that_keep_failing_end_failed_with_their_error_after_max_attempts()
     let _ = stop.send(());
     pool.await.unwrap().unwrap();
 
-    let comment_jobs = crawled.crawl.pages + crawled.crawl.blog_posts;
+    let comment_jobs = pages.len() as u64;
     assert_eq!(progress.failed, comment_jobs, "{progress:?}");
     let problems = store.scan_item_problems(&crawled.scan_id).await.unwrap();
     let failed: Vec<_> = problems
@@ -241,7 +310,8 @@ async fn jobs_that_keep_failing_end_failed_with_their_error_after_max_attempts()
             "{error}"
         );
     }
-    // Bodies travelled with the jobs and attachments download outside the API: those finished.
+    // The crawl's bodies travelled with the jobs and attachments download outside the API:
+    // those finished.
     assert_eq!(
         progress.done + progress.not_extracted,
         progress.total - comment_jobs

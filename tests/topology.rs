@@ -246,6 +246,7 @@ async fn a_scan_survives_a_killed_worker_in_the_production_topology(
             space_key: "ENG".into(),
         },
         run_workers: true,
+        incremental: false,
     };
     let embedded = run_scan(&app, request, |_| {}).await.unwrap();
     app.close().await;

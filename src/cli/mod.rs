@@ -124,6 +124,10 @@ pub struct ScanArgs {
     /// Only crawl and enqueue; leave the jobs to `confluence-dlp worker` processes.
     #[arg(long)]
     pub enqueue_only: bool,
+    /// Scan only what changed in the space since its last completed scan (found by one CQL
+    /// search); a full scan when there is none, or when the rules changed since.
+    #[arg(long, requires = "space")]
+    pub incremental: bool,
     /// Workers in this process (default: settings, 4).
     #[arg(long)]
     pub concurrency: Option<usize>,
@@ -183,6 +187,13 @@ pub struct SimulateArgs {
     pub quota_points: Option<u64>,
     #[arg(long, default_value_t = 3600)]
     pub quota_window_secs: u64,
+    /// Which Confluence to be: `cloud` (REST v2) or `datacenter` (REST v1 under
+    /// `--context-path`).
+    #[arg(long, default_value = "cloud", value_parser = ["cloud", "datacenter"])]
+    pub flavor: String,
+    /// Data Center's context path.
+    #[arg(long, default_value = "/confluence")]
+    pub context_path: String,
 }
 
 /// Runs a parsed command line and returns the process exit code.
@@ -249,6 +260,12 @@ async fn simulate(args: SimulateArgs) -> anyhow::Result<ExitCode> {
             points,
             window: std::time::Duration::from_secs(args.quota_window_secs),
         }),
+        flavor: match args.flavor.as_str() {
+            "datacenter" => dlp_simulator::Flavor::DataCenter {
+                context: args.context_path,
+            },
+            _ => dlp_simulator::Flavor::Cloud,
+        },
     };
     let handle = dlp_simulator::spawn(config, SocketAddr::new(args.bind, args.port)).await?;
     eprintln!(

@@ -175,13 +175,17 @@ pub fn write_summary(out: &mut impl Write, o: &ScanOutcome) -> std::io::Result<(
         let scanned = (o.crawl.pages + o.crawl.blog_posts) as f64;
         writeln!(
             out,
-            "crawled: {} pages, {} blog posts, {} attachments; {} API requests ({:.2} per page)",
+            "crawled: {} pages, {} blog posts, {} comments, {} attachments; {} API requests ({:.2} per page)",
             o.crawl.pages,
             o.crawl.blog_posts,
+            o.crawl.comments,
             o.crawl.attachments,
             o.api_requests,
             o.api_requests as f64 / scanned
         )?;
+    }
+    if let Some(flavor) = &o.flavor {
+        writeln!(out, "confluence: {flavor}")?;
     }
     writeln!(out)?;
     if o.findings.is_empty() {

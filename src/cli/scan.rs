@@ -52,6 +52,7 @@ pub async fn command(mut settings: Settings, args: ScanArgs) -> anyhow::Result<E
     let request = ScanRequest {
         target,
         run_workers: !args.enqueue_only,
+        incremental: args.incremental,
     };
     // SARIF names and describes the rules that fired.
     let rules = match args.format {

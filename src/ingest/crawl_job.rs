@@ -83,6 +83,7 @@ impl CrawlDeps {
             space = space_key,
             pages = stats.pages,
             blog_posts = stats.blog_posts,
+            comments = stats.comments,
             attachments = stats.attachments,
             jobs = stats.jobs,
             "crawl finished"

@@ -1,8 +1,10 @@
-//! The crawler walks a space and enqueues one job per page body, blog post body, comment set
-//! and attachment. It classifies nothing: it only turns what the list calls return into jobs,
+//! The crawler walks a space and enqueues one job per page body, blog post body, comment and
+//! attachment. It classifies nothing: it only turns what the list calls return into jobs,
 //! batch by batch, so memory stays flat whatever the size of the space.
 
-use dlp_confluence::{Attachment, BlogPost, ConfluenceClient, Container, Page, Paginated};
+use dlp_confluence::{
+    Attachment, BlogPost, Comment, ConfluenceClient, Container, Content, Page, Paginated,
+};
 use dlp_domain::{ContentRef, ContentType};
 use dlp_jobs::{JobQueue, ScanJob, Sealer, Work, item_key};
 use dlp_store::{PageInfo, Store};
@@ -42,6 +44,7 @@ impl CrawlError {
 pub struct CrawlStats {
     pub pages: u64,
     pub blog_posts: u64,
+    pub comments: u64,
     pub attachments: u64,
     pub jobs: u64,
 }
@@ -91,6 +94,9 @@ impl Listed {
 }
 
 impl Crawler<'_> {
+    /// A full crawl, in bulk: the space's pages and blog posts come with their bodies from
+    /// their listings, its comments (replies included) and attachments from one search each.
+    /// Requests grow with the number of pages over a listing's batch size, not with pages.
     pub async fn crawl_space(
         &self,
         scan_id: &str,
@@ -98,21 +104,34 @@ impl Crawler<'_> {
     ) -> Result<CrawlStats, CrawlError> {
         let space = self.client.space_by_key(space_key).await?;
         let mut stats = CrawlStats::default();
-        let pages = self.client.pages_in_space(&space.id);
+        let pages = self.client.space_pages(&space);
         stats.pages = self
             .crawl_list(scan_id, &space.key, pages, Listed::page, &mut stats)
             .await?;
-        let posts = self.client.blog_posts_in_space(&space.id);
+        let posts = self.client.space_blog_posts(&space);
         stats.blog_posts = self
             .crawl_list(scan_id, &space.key, posts, Listed::blog_post, &mut stats)
             .await?;
+        let mut comments = self.client.space_comments(&space);
+        while let Some(batch) = comments.next_page().await? {
+            self.ensure_running(scan_id).await?;
+            for c in batch {
+                self.comment(scan_id, &space.key, c, &mut stats).await?;
+            }
+        }
+        let mut attachments = self.client.space_attachments(&space);
+        while let Some(batch) = attachments.next_page().await? {
+            self.ensure_running(scan_id).await?;
+            for a in batch {
+                self.attachment(scan_id, &space.key, a, &mut stats).await?;
+            }
+        }
         Ok(stats)
     }
 
-    /// An incremental crawl: asks CQL what in the space changed since `since` (pages, blog
-    /// posts, and the attachments and comments on them), then crawls each page or blog post
-    /// that changed or holds a change, as a full crawl would crawl it. Its attachments that
-    /// did not change are skipped by the workers as current; nothing unchanged is listed.
+    /// An incremental crawl: one CQL search for what in the space changed since `since`
+    /// (pages, blog posts, comments, attachments), bodies included, and a job for each.
+    /// Nothing unchanged is listed or fetched.
     pub async fn crawl_changes(
         &self,
         scan_id: &str,
@@ -120,62 +139,39 @@ impl Crawler<'_> {
         since: chrono::DateTime<chrono::Utc>,
     ) -> Result<CrawlStats, CrawlError> {
         let space = self.client.space_by_key(space_key).await?;
-        let cql = dlp_confluence::changed_since_cql(
-            &space.key,
-            &["page", "blogpost", "attachment", "comment"],
-            since,
-        );
-        let mut changed = std::collections::BTreeSet::new();
-        let mut search = self.client.search_cql(&cql);
-        while let Some(batch) = search.next_page().await? {
-            for hit in batch {
-                let (kind, id) = match hit.kind.as_str() {
-                    "page" | "blogpost" => (hit.kind, hit.id),
-                    _ => match hit.container {
-                        Some(container) => container,
-                        None => continue,
-                    },
-                };
-                let kind = match kind.as_str() {
-                    "page" => Container::Page,
-                    "blogpost" => Container::BlogPost,
-                    _ => continue,
-                };
-                changed.insert((kind == Container::BlogPost, id));
-            }
-        }
         let mut stats = CrawlStats::default();
-        for (is_blog_post, id) in changed {
-            if !self.store.scan_is_running(scan_id).await? {
-                return Err(CrawlError::Cancelled);
+        let mut changes = self.client.space_changes(&space, since);
+        while let Some(batch) = changes.next_page().await? {
+            self.ensure_running(scan_id).await?;
+            for change in batch {
+                match change {
+                    Content::Page(p) => {
+                        stats.pages += 1;
+                        self.document(scan_id, &space.key, Listed::page(p), &mut stats)
+                            .await?;
+                    }
+                    Content::BlogPost(p) => {
+                        stats.blog_posts += 1;
+                        self.document(scan_id, &space.key, Listed::blog_post(p), &mut stats)
+                            .await?;
+                    }
+                    Content::Comment(c) => self.comment(scan_id, &space.key, c, &mut stats).await?,
+                    Content::Attachment(a) => {
+                        self.attachment(scan_id, &space.key, a, &mut stats).await?
+                    }
+                }
             }
-            let fetched = if is_blog_post {
-                self.client.blog_post(&id).await.map(Listed::blog_post)
-            } else {
-                self.client.page(&id).await.map(Listed::page)
-            };
-            let listed = match fetched {
-                Ok(listed) => listed,
-                // Deleted since it changed: nothing left to scan.
-                Err(dlp_confluence::ConfluenceError::NotFound) => continue,
-                Err(e) => return Err(e.into()),
-            };
-            let page = PageInfo {
-                page_id: listed.id.clone(),
-                space_key: space.key.clone(),
-                title: listed.title.clone(),
-                web_link: listed.webui.as_deref().and_then(|w| self.web_link(w)),
-            };
-            self.store.record_pages(&[page]).await?;
-            if is_blog_post {
-                stats.blog_posts += 1;
-            } else {
-                stats.pages += 1;
-            }
-            self.container(scan_id, &space.key, listed, &mut stats)
-                .await?;
         }
         Ok(stats)
+    }
+
+    /// A cancelled scan stops being crawled at the next batch.
+    async fn ensure_running(&self, scan_id: &str) -> Result<(), CrawlError> {
+        if self.store.scan_is_running(scan_id).await? {
+            Ok(())
+        } else {
+            Err(CrawlError::Cancelled)
+        }
     }
 
     /// Walks one list of pages or blog posts batch by batch; returns how many it saw.
@@ -192,41 +188,50 @@ impl Crawler<'_> {
     {
         let mut seen = 0;
         while let Some(batch) = list.next_page().await? {
+            self.ensure_running(scan_id).await?;
             let batch: Vec<Listed> = batch.into_iter().map(to_listed).collect();
-            let pages: Vec<PageInfo> = batch
-                .iter()
-                .map(|c| PageInfo {
-                    page_id: c.id.clone(),
-                    space_key: space_key.to_owned(),
-                    title: c.title.clone(),
-                    web_link: c.webui.as_deref().and_then(|w| self.web_link(w)),
-                })
-                .collect();
+            let pages: Vec<PageInfo> = batch.iter().map(|c| self.page_info(space_key, c)).collect();
             self.store.record_pages(&pages).await?;
             for entry in batch {
                 seen += 1;
-                // A cancelled scan stops being crawled at the next page: one small query per
-                // page, beside the two or more Confluence requests each page costs anyway.
-                if !self.store.scan_is_running(scan_id).await? {
-                    return Err(CrawlError::Cancelled);
-                }
-                self.container(scan_id, space_key, entry, stats).await?;
+                self.body(scan_id, space_key, entry, stats).await?;
             }
         }
         Ok(seen)
     }
 
-    /// `_links.webui` made absolute: it is relative to the site's `/wiki`. A link that does
-    /// not stay on the site is dropped rather than served to people as the page's link.
-    fn web_link(&self, webui: &str) -> Option<String> {
-        let site = self.client.site();
-        let joined = site
-            .join(&format!("{}{}", dlp_confluence::WIKI_CONTEXT, webui))
-            .ok()?;
-        (joined.origin() == site.origin()).then(|| joined.to_string())
+    fn page_info(&self, space_key: &str, c: &Listed) -> PageInfo {
+        PageInfo {
+            page_id: c.id.clone(),
+            space_key: space_key.to_owned(),
+            title: c.title.clone(),
+            web_link: c.webui.as_deref().and_then(|w| self.web_link(w)),
+        }
     }
 
-    async fn container(
+    /// One page or blog post found on its own (a change): its row, then its body's job.
+    async fn document(
+        &self,
+        scan_id: &str,
+        space_key: &str,
+        c: Listed,
+        stats: &mut CrawlStats,
+    ) -> Result<(), CrawlError> {
+        self.store
+            .record_pages(&[self.page_info(space_key, &c)])
+            .await?;
+        self.body(scan_id, space_key, c, stats).await
+    }
+
+    /// `_links.webui` made absolute: it is relative to the site's context path (`/wiki` on
+    /// Cloud). A link that does not stay on the site is dropped rather than served to people
+    /// as the page's link.
+    fn web_link(&self, webui: &str) -> Option<String> {
+        let link = self.client.site_link(webui)?;
+        Some(link.to_string())
+    }
+
+    async fn body(
         &self,
         scan_id: &str,
         space_key: &str,
@@ -250,50 +255,62 @@ impl Crawler<'_> {
             .body
             .filter(|b| b.len() <= MAX_INLINE_BODY)
             .map(|b| self.sealer.seal(&b));
-        self.enqueue(
-            scan_id,
-            &c.title,
-            Work::Body {
-                item: item.clone(),
-                body,
-            },
-            stats,
-        )
-        .await?;
+        self.enqueue(scan_id, &c.title, Work::Body { item, body }, stats)
+            .await
+    }
 
-        let comments = ContentRef {
+    /// One comment from a search: its job carries its body sealed.
+    async fn comment(
+        &self,
+        scan_id: &str,
+        space_key: &str,
+        c: Comment,
+        stats: &mut CrawlStats,
+    ) -> Result<(), CrawlError> {
+        let Some(page_id) = c.container_id().map(str::to_owned) else {
+            tracing::warn!(comment_id = %c.id, "a comment without its page was skipped");
+            return Ok(());
+        };
+        stats.comments += 1;
+        let label = if c.title.is_empty() {
+            format!("comment {}", c.id)
+        } else {
+            c.title.clone()
+        };
+        let item = ContentRef {
+            space_key: space_key.to_owned(),
             content_type: ContentType::Comment,
-            page_version: None,
-            ..item.clone()
+            page_id,
+            page_version: c.version.as_ref().map(|v| v.number),
+            comment_id: Some(c.id.clone()),
+            attachment_id: None,
+            attachment_title: None,
         };
-        let work = Work::Comments {
-            item: comments,
-            container: content_type,
-        };
-        self.enqueue(scan_id, &format!("comments on {}", c.title), work, stats)
-            .await?;
-
-        let mut attachments = self.client.attachments(c.kind, &c.id);
-        while let Some(batch) = attachments.next_page().await? {
-            for a in batch {
-                stats.attachments += 1;
-                self.attachment(scan_id, &item, a, stats).await?;
-            }
-        }
-        Ok(())
+        let body = c
+            .body
+            .storage()
+            .filter(|b| b.len() <= MAX_INLINE_BODY)
+            .map(|b| self.sealer.seal(b));
+        self.enqueue(scan_id, &label, Work::Comment { item, body }, stats)
+            .await
     }
 
     async fn attachment(
         &self,
         scan_id: &str,
-        container: &ContentRef,
+        space_key: &str,
         a: Attachment,
         stats: &mut CrawlStats,
     ) -> Result<(), CrawlError> {
+        let Some(page_id) = a.container_id().map(str::to_owned) else {
+            tracing::warn!(attachment_id = %a.id, "an attachment without its page was skipped");
+            return Ok(());
+        };
+        stats.attachments += 1;
         let item = ContentRef {
-            space_key: container.space_key.clone(),
+            space_key: space_key.to_owned(),
             content_type: ContentType::Attachment,
-            page_id: container.page_id.clone(),
+            page_id,
             page_version: a.version.as_ref().map(|v| v.number),
             comment_id: None,
             attachment_id: Some(a.id.clone()),
@@ -317,7 +334,7 @@ impl Crawler<'_> {
         };
         let work = Work::Attachment {
             item,
-            download_link,
+            download_link: Some(download_link),
             media_type: a.media_type.clone(),
             file_size: a.file_size,
         };

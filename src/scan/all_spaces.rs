@@ -74,6 +74,10 @@ pub(super) async fn run(
         findings,
         problems,
         api_requests: progress.api_requests,
+        flavor: app
+            .confluence
+            .as_ref()
+            .map(|c| format!("{} ({})", c.flavor(), c.flavor_reason())),
         progress,
         crawl: CrawlStats::default(),
         elapsed: started.elapsed(),

@@ -52,6 +52,7 @@ pub async fn scan_sample_space(settings: &Settings) -> ScanOutcome {
             space_key: "ENG".into(),
         },
         run_workers: true,
+        incremental: false,
     };
     let outcome = run_scan(&app, request, |_| {}).await.expect("scan");
     app.close().await;

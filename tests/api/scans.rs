@@ -610,6 +610,7 @@ async fn the_cli_scan_of_all_spaces_finds_what_each_space_scan_finds() {
     let request = ScanRequest {
         target: ScanTarget::AllSpaces,
         run_workers: true,
+        incremental: false,
     };
     let all = run_scan(&app, request, |_| {}).await.unwrap();
     let parent = app.store.scan(&all.scan_id).await.unwrap();

@@ -23,19 +23,42 @@ pub fn sample_space() -> PathBuf {
 }
 
 pub async fn spawn_simulator(faults: Faults) -> SimulatorHandle {
-    let config = SimulatorConfig {
-        root: sample_space(),
-        auth: SimulatorAuth {
+    spawn_flavor(dlp_simulator::Flavor::Cloud, faults).await
+}
+
+/// The personal access token a Data Center simulator takes.
+pub const PAT: &str = "sim-personal-access-token";
+
+/// The simulator as Cloud (Basic auth) or as Data Center (a PAT, v1 under a context path).
+pub async fn spawn_flavor(flavor: dlp_simulator::Flavor, faults: Faults) -> SimulatorHandle {
+    let auth = match flavor {
+        dlp_simulator::Flavor::Cloud => SimulatorAuth {
             basic: Some((EMAIL.into(), TOKEN.into())),
             bearer: None,
         },
+        dlp_simulator::Flavor::DataCenter { .. } => SimulatorAuth::bearer(PAT),
+    };
+    let config = SimulatorConfig {
+        root: sample_space(),
+        auth,
         faults,
         latency: std::time::Duration::ZERO,
         quota: None,
+        flavor,
     };
     dlp_simulator::spawn(config, SocketAddr::from(([127, 0, 0, 1], 0)))
         .await
         .expect("simulator starts")
+}
+
+/// Settings for a scan of a Data Center simulator: its PAT, its base URL with the context
+/// path, the flavour left to detection.
+pub fn settings_dc(data_dir: &Path, site: &url::Url) -> Settings {
+    let mut s = settings(data_dir, site);
+    s.confluence.email = None;
+    s.confluence.api_token = None;
+    s.confluence.pat = Some(SecretString::from(PAT.to_string()));
+    s
 }
 
 /// Settings for a scan of the simulator on the embedded backends in `data_dir`.

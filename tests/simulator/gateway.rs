@@ -228,6 +228,7 @@ fn with_quota(points: u64, window: Duration) -> SimulatorConfig {
         faults: Faults::default(),
         latency: Duration::ZERO,
         quota: Some(Quota { points, window }),
+        flavor: dlp_simulator::Flavor::Cloud,
     }
 }
 

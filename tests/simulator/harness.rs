@@ -58,6 +58,7 @@ impl Sim {
             faults,
             latency: std::time::Duration::ZERO,
             quota: None,
+            flavor: dlp_simulator::Flavor::Cloud,
         };
         Sim::with(config).await
     }

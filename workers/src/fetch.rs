@@ -21,7 +21,7 @@ pub enum FetchError {
     },
     #[error("{path} is larger than the {limit} byte limit")]
     FileTooLarge { path: String, limit: u64 },
-    #[error("the page has no storage-format body")]
+    #[error("the content has no storage-format body")]
     NoBody,
 }
 
@@ -63,49 +63,43 @@ pub(super) async fn comments(
     container: ContentType,
     of: &ContentRef,
 ) -> Result<Vec<(ContentRef, String)>, FetchError> {
-    let page_id = of.page_id.as_str();
     let client = client(deps)?;
     let kind: Container = container_of(container);
-    let mut out = Vec::new();
-    // Comments whose replies are still to be read, and every comment seen: a server that
-    // named a comment as its own descendant must not send the crawl round in a loop.
-    let mut threads: Vec<(bool, String)> = Vec::new();
-    let mut seen = std::collections::HashSet::new();
-    for inline in [false, true] {
-        let mut pages = if inline {
-            client.inline_comments(kind, page_id)
-        } else {
-            client.footer_comments(kind, page_id)
-        };
-        while let Some(batch) = pages.next_page().await? {
-            for c in batch {
-                if seen.insert(c.id.clone()) {
-                    threads.push((inline, c.id.clone()));
-                    out.push(comment_item(of, c));
-                }
-            }
-        }
+    let comments = client
+        .thread_comments(kind, &of.page_id, MAX_COMMENTS)
+        .await?;
+    if comments.len() >= MAX_COMMENTS {
+        tracing::warn!(
+            page_id = %of.page_id,
+            limit = MAX_COMMENTS,
+            "comment threads cut at the limit"
+        );
     }
-    while let Some((inline, id)) = threads.pop() {
-        if out.len() >= MAX_COMMENTS {
-            tracing::warn!(
-                page_id,
-                limit = MAX_COMMENTS,
-                "comment threads cut at the limit"
-            );
-            break;
-        }
-        let mut replies = client.comment_replies(inline, &id);
-        while let Some(batch) = replies.next_page().await? {
-            for c in batch {
-                if seen.insert(c.id.clone()) {
-                    threads.push((inline, c.id.clone()));
-                    out.push(comment_item(of, c));
-                }
-            }
-        }
-    }
-    Ok(out)
+    Ok(comments.into_iter().map(|c| comment_item(of, c)).collect())
+}
+
+/// One comment's body, for a job that did not carry it (a webhook about the comment).
+pub(super) async fn comment(deps: &WorkerDeps, item: &ContentRef) -> Result<String, FetchError> {
+    let id = item.comment_id.as_deref().ok_or(FetchError::NoBody)?;
+    let comment = client(deps)?.comment(id).await?;
+    comment
+        .body
+        .storage
+        .map(|s| s.value)
+        .ok_or(FetchError::NoBody)
+}
+
+/// An attachment's download link, for a job that names the attachment only.
+pub(super) async fn attachment_link(
+    deps: &WorkerDeps,
+    item: &ContentRef,
+) -> Result<String, FetchError> {
+    let id = item.attachment_id.as_deref().ok_or(FetchError::NoBody)?;
+    let attachment = client(deps)?.attachment(id).await?;
+    attachment
+        .download_path()
+        .map(str::to_owned)
+        .ok_or(FetchError::Confluence(ConfluenceError::NoDownloadLink))
 }
 
 fn comment_item(of: &ContentRef, c: dlp_confluence::Comment) -> (ContentRef, String) {

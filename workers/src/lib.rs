@@ -207,6 +207,24 @@ async fn process(job: &ScanJob, deps: &Arc<WorkerDeps>) -> Result<Processed, Fai
             };
             Ok(Processed { outcome, results })
         }
+        Work::Comment { item, body } => {
+            if is_current(deps, item, &digest).await? {
+                return Ok(unchanged(item, &digest));
+            }
+            let body = match body {
+                Some(sealed) => deps
+                    .sealer
+                    .open(sealed)
+                    .map_err(|e| Failure::Permanent(e.to_string()))?,
+                None => fetch::comment(deps, item).await?,
+            };
+            let item = item.clone();
+            off_runtime(deps, move |deps| {
+                let segments = storage_segments(&body, deps)?;
+                Ok(classified(vec![result(deps, &item, &digest, &segments)]))
+            })
+            .await?
+        }
         Work::Attachment {
             item,
             download_link,
@@ -215,7 +233,11 @@ async fn process(job: &ScanJob, deps: &Arc<WorkerDeps>) -> Result<Processed, Fai
             if is_current(deps, item, &digest).await? {
                 return Ok(unchanged(item, &digest));
             }
-            let bytes = fetch::attachment(deps, download_link).await?;
+            let link = match download_link {
+                Some(link) => link.clone(),
+                None => fetch::attachment_link(deps, item).await?,
+            };
+            let bytes = fetch::attachment(deps, &link).await?;
             attachment_outcome(deps, item, &digest, bytes).await
         }
         // Crawls are the service's (src/ingest); a pool that runs this handler alone cannot.

@@ -25,6 +25,8 @@ pub struct CrawlBenchOptions {
     pub bin: PathBuf,
     /// Worker tasks of the scan (`--concurrency`).
     pub concurrency: usize,
+    /// Cloud (v2 under `/wiki`) or Data Center (v1 under `/confluence`).
+    pub flavor: dlp_simulator::Flavor,
 }
 
 /// One scan's cost.
@@ -41,6 +43,8 @@ pub struct CrawlReport {
     pub attachments: u64,
     pub first: CrawlRun,
     pub rescan: CrawlRun,
+    /// `scan --incremental` after the re-scan: nothing changed since.
+    pub incremental: CrawlRun,
 }
 
 const SPACE_ID: u64 = 90_001;
@@ -63,15 +67,20 @@ pub fn run(options: &CrawlBenchOptions) -> anyhow::Result<CrawlReport> {
     let sim = runtime.block_on(dlp_simulator::spawn(
         dlp_simulator::SimulatorConfig {
             latency: options.latency,
+            flavor: options.flavor.clone(),
             ..dlp_simulator::SimulatorConfig::new(&root)
         },
         "127.0.0.1:0".parse()?,
     ))?;
     let data_dir = temp.path().join("data");
-    let scan = |label: &str| -> anyhow::Result<CrawlRun> {
+    let scan = |label: &str, incremental: bool| -> anyhow::Result<CrawlRun> {
         let before = sim.stats().api_requests;
         let started = Instant::now();
-        let out = scan_command(options, sim.site_url().as_ref(), &data_dir)
+        let mut command = scan_command(options, sim.site_url().as_ref(), &data_dir);
+        if incremental {
+            command.arg("--incremental");
+        }
+        let out = command
             .output()
             .with_context(|| format!("running {}", options.bin.display()))?;
         // Exit 1 means findings were reported; anything else is a failed scan.
@@ -94,14 +103,16 @@ pub fn run(options: &CrawlBenchOptions) -> anyhow::Result<CrawlReport> {
         );
         Ok(run)
     };
-    let first = scan("first scan")?;
-    let rescan = scan("re-scan, nothing changed")?;
+    let first = scan("first scan", false)?;
+    let rescan = scan("re-scan, nothing changed", false)?;
+    let incremental = scan("incremental scan, nothing changed", true)?;
     Ok(CrawlReport {
         pages: options.pages,
         comments,
         attachments,
         first,
         rescan,
+        incremental,
     })
 }
 
@@ -202,11 +213,16 @@ impl CrawlReport {
     pub fn markdown(&self, options: &CrawlBenchOptions) -> String {
         let per_page = |r: &CrawlRun| r.requests as f64 / self.pages as f64;
         format!(
-            "**Full crawl of {} generated pages** ({} with a comment, {} with an attachment), \
+            "**Crawl of {} generated pages on {}** ({} with a comment, {} with an attachment), \
              {} ms latency per request, `--concurrency {}`\n\n\
              | scan | wall time | requests | per page |\n| --- | ---: | ---: | ---: |\n\
-             | first | {:.1} s | {} | {:.2} |\n| re-scan, nothing changed | {:.1} s | {} | {:.2} |\n",
+             | first, full | {:.1} s | {} | {:.3} |\n| full re-scan, nothing changed | {:.1} s | {} | {:.3} |\n\
+             | incremental, nothing changed | {:.1} s | {} | {:.4} |\n",
             self.pages,
+            match options.flavor {
+                dlp_simulator::Flavor::Cloud => "Cloud",
+                dlp_simulator::Flavor::DataCenter { .. } => "Data Center",
+            },
             self.comments,
             self.attachments,
             options.latency.as_millis(),
@@ -217,6 +233,9 @@ impl CrawlReport {
             self.rescan.secs,
             self.rescan.requests,
             per_page(&self.rescan),
+            self.incremental.secs,
+            self.incremental.requests,
+            per_page(&self.incremental),
         )
     }
 }

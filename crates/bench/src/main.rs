@@ -80,6 +80,9 @@ struct CrawlArgs {
     /// The confluence-dlp binary (default: $CARGO_TARGET_DIR or target, /release/confluence-dlp).
     #[arg(long)]
     bin: Option<PathBuf>,
+    /// The simulated site: `cloud`, or `datacenter` (v1 under /confluence).
+    #[arg(long, default_value = "cloud", value_parser = ["cloud", "datacenter"])]
+    flavor: String,
 }
 
 #[derive(Debug, clap::Args)]
@@ -203,6 +206,10 @@ fn crawl(args: CrawlArgs) -> ExitCode {
         attachment_every: args.attachment_every,
         bin: release_binary(args.bin),
         concurrency: args.concurrency,
+        flavor: match args.flavor.as_str() {
+            "datacenter" => dlp_simulator::Flavor::data_center(),
+            _ => dlp_simulator::Flavor::Cloud,
+        },
     };
     printed(dlp_bench::crawl::run(&options), |r| r.markdown(&options))
 }

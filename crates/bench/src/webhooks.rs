@@ -77,6 +77,7 @@ async fn run_async(options: &WebhookBenchOptions) -> anyhow::Result<WebhookRepor
             attachment_every: 0,
             bin: options.bin.clone(),
             concurrency: 1,
+            flavor: dlp_simulator::Flavor::Cloud,
         },
     )?;
     let sim = dlp_simulator::spawn(

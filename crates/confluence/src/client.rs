@@ -1,4 +1,5 @@
-//! The client's API: the v2 reads the crawler and the workers need.
+//! The client's API: single reads and v2 listings. What differs between Cloud and Data
+//! Center is decided here and in [`crate::content`], so callers never ask which one it is.
 
 use std::fmt;
 use std::sync::Arc;
@@ -6,7 +7,7 @@ use std::sync::Arc;
 use serde::de::DeserializeOwned;
 use url::Url;
 
-use super::config::ClientConfig;
+use super::config::{ClientConfig, Flavor};
 use super::error::ConfluenceError;
 use super::http::Inner;
 use super::models::{Attachment, BlogPost, Comment, Page, Space};
@@ -59,6 +60,12 @@ impl ConfluenceClient {
         &self.inner.origin
     }
 
+    /// A link the site gave relative to its context path (`_links.webui`), made absolute;
+    /// `None` when it would leave the site.
+    pub fn site_link(&self, relative: &str) -> Option<Url> {
+        self.inner.resolve_next_link(relative).ok()
+    }
+
     /// HTTP requests sent to the Confluence site by this client and all its clones: every
     /// attempt, retries included, and the first hop of each download. Requests to the media
     /// host that downloads redirect to are not counted: they spend no Confluence API quota.
@@ -72,12 +79,36 @@ impl ConfluenceClient {
         self.inner.status_counts()
     }
 
-    /// `GET /wiki/api/v2/spaces?keys=KEY`; `SpaceNotFound`, naming the key, when no space has
-    /// that key (or the credentials cannot see it).
+    /// Cloud or Data Center, as configured or detected.
+    pub fn flavor(&self) -> Flavor {
+        self.inner.flavor
+    }
+
+    /// How the flavour was chosen (`configured`, or what it was detected from), for the
+    /// scan summary.
+    pub fn flavor_reason(&self) -> &'static str {
+        self.inner.flavor_reason
+    }
+
+    /// The space with this key: `GET /wiki/api/v2/spaces?keys=KEY` on Cloud,
+    /// `GET /rest/api/space/KEY` on Data Center. `SpaceNotFound`, naming the key, when no
+    /// space has that key (or the credentials cannot see it).
     pub async fn space_by_key(&self, key: &str) -> Result<Space, ConfluenceError> {
         let key = key.trim();
         if key.is_empty() || key.len() > 255 || key.chars().any(char::is_control) {
             return Err(ConfluenceError::InvalidSpaceKey);
+        }
+        let not_found = || ConfluenceError::SpaceNotFound {
+            key: key.to_owned(),
+            anonymous: self.inner.cfg.auth.is_anonymous(),
+        };
+        if self.inner.flavor == Flavor::DataCenter {
+            let url = self.inner.v1_url(&["space", key]);
+            return match self.get_one::<Space>(&url, "space").await {
+                Ok(space) => Ok(space),
+                Err(ConfluenceError::NotFound) => Err(not_found()),
+                Err(e) => Err(e),
+            };
         }
         let mut url = self.inner.api_url(&["spaces"]);
         url.query_pairs_mut().append_pair("keys", key);
@@ -87,10 +118,7 @@ impl ConfluenceClient {
         found
             .into_iter()
             .find(|space| space.key.eq_ignore_ascii_case(key))
-            .ok_or_else(|| ConfluenceError::SpaceNotFound {
-                key: key.to_owned(),
-                anonymous: self.inner.cfg.auth.is_anonymous(),
-            })
+            .ok_or_else(not_found)
     }
 
     /// `GET /wiki/api/v2/spaces/{id}`.
@@ -99,9 +127,20 @@ impl ConfluenceClient {
         self.get_one(&url, "space").await
     }
 
-    /// Every space the credentials can read (`GET /wiki/api/v2/spaces`, by cursor).
+    /// Every space the credentials can read (`GET /wiki/api/v2/spaces` by cursor, or
+    /// Data Center's `GET /rest/api/space` by `start`).
     pub fn spaces(&self) -> Paginated<Space> {
-        let url = self.inner.api_url(&["spaces"]);
+        let url = match self.inner.flavor {
+            Flavor::Cloud => self.inner.api_url(&["spaces"]),
+            Flavor::DataCenter => {
+                let mut url = self.inner.v1_url(&["space"]);
+                url.query_pairs_mut().append_pair(
+                    "limit",
+                    &self.inner.cfg.page_limit.min(V1_MAX_LIMIT).to_string(),
+                );
+                url
+            }
+        };
         Paginated::new(self.clone(), Ok(url), "space list")
     }
 
@@ -156,16 +195,33 @@ impl ConfluenceClient {
 
     /// One page with its storage body: for webhooks, and for a body the list call left out.
     pub async fn page(&self, id: &str) -> Result<Page, ConfluenceError> {
-        let mut url = self.inner.api_url(&["pages", numeric_id(id)?]);
-        url.query_pairs_mut().append_pair("body-format", "storage");
+        let url = self.document_url("pages", id)?;
         self.get_one(&url, "page").await
     }
 
     /// One blog post with its storage body.
     pub async fn blog_post(&self, id: &str) -> Result<BlogPost, ConfluenceError> {
-        let mut url = self.inner.api_url(&["blogposts", numeric_id(id)?]);
-        url.query_pairs_mut().append_pair("body-format", "storage");
+        let url = self.document_url("blogposts", id)?;
         self.get_one(&url, "blog post").await
+    }
+
+    /// v2's `/pages/{id}?body-format=storage`, or v1's `/content/{id}` with the body and
+    /// version expanded (v1 content reads into the same records).
+    fn document_url(&self, v2_kind: &str, id: &str) -> Result<Url, ConfluenceError> {
+        let id = numeric_id(id)?;
+        Ok(match self.inner.flavor {
+            Flavor::Cloud => {
+                let mut url = self.inner.api_url(&[v2_kind, id]);
+                url.query_pairs_mut().append_pair("body-format", "storage");
+                url
+            }
+            Flavor::DataCenter => {
+                let mut url = self.inner.v1_url(&["content", id]);
+                url.query_pairs_mut()
+                    .append_pair("expand", "body.storage,version,space");
+                url
+            }
+        })
     }
 
     /// Continues a listing from a link saved with [`Paginated::next_link`] (e.g. a crawl
@@ -179,14 +235,24 @@ impl ConfluenceClient {
     }
 
     /// GETs any JSON resource of the site by path and query (`/wiki/rest/api/...` for the v1
-    /// endpoints v2 lacks, such as restrictions), with the client's credentials, budget and
-    /// retries. The path must start with `/wiki/`; it is never joined to another host.
+    /// endpoints v2 lacks, such as restrictions; on Data Center `{context}/rest/api/...`),
+    /// with the client's credentials, budget and retries. The path must start with the site's
+    /// context path (`/wiki/` on Cloud; `/rest/` on a Data Center served at the root); it is
+    /// never joined to another host.
     pub async fn get_json<T: DeserializeOwned>(
         &self,
         path_and_query: &str,
     ) -> Result<T, ConfluenceError> {
         let path_and_query = path_and_query.trim();
-        if !path_and_query.starts_with("/wiki/") {
+        let context = self.inner.context.as_str();
+        let allowed = if context.is_empty() {
+            path_and_query.starts_with("/rest/")
+        } else {
+            path_and_query
+                .strip_prefix(context)
+                .is_some_and(|rest| rest.starts_with('/') && !rest.starts_with("//"))
+        };
+        if !allowed {
             return Err(ConfluenceError::InvalidPath);
         }
         let url = self.inner.resolve_next_link(path_and_query)?;
@@ -213,7 +279,7 @@ impl ConfluenceClient {
         Paginated::new(self.clone(), first, what)
     }
 
-    async fn get_one<T: DeserializeOwned>(
+    pub(crate) async fn get_one<T: DeserializeOwned>(
         &self,
         url: &Url,
         what: &'static str,
@@ -223,9 +289,12 @@ impl ConfluenceClient {
     }
 }
 
+/// The most items a v1 list returns per call (Data Center's listings, CQL content search).
+pub(crate) const V1_MAX_LIMIT: u32 = 100;
+
 /// Page, blog post and space ids are decimal numbers in Confluence; anything else is refused
 /// before it becomes part of a URL path.
-fn numeric_id(id: &str) -> Result<&str, ConfluenceError> {
+pub(crate) fn numeric_id(id: &str) -> Result<&str, ConfluenceError> {
     let id = id.trim();
     if !id.is_empty() && id.len() <= 32 && id.bytes().all(|b| b.is_ascii_digit()) {
         Ok(id)

@@ -103,12 +103,74 @@ impl Auth {
     }
 }
 
+/// Which Confluence answers: Cloud (REST v2, plus v1 for CQL) or Data Center / Server
+/// (REST v1 only, usually under a context path such as `/confluence`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Flavor {
+    Cloud,
+    #[serde(alias = "server", alias = "data-center", alias = "dc")]
+    DataCenter,
+}
+
+impl Flavor {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Flavor::Cloud => "cloud",
+            Flavor::DataCenter => "datacenter",
+        }
+    }
+
+    /// The flavour a site and its credentials imply, and why, without a request: an
+    /// Atlassian-hosted name is Cloud; a context path other than `/wiki` only Data Center
+    /// uses; a personal access token (Bearer) is Data Center's credential and an account email
+    /// with an API token Cloud's. Anything else (anonymous access to a bare host) is taken as
+    /// Cloud: set `confluence.flavor` when it is not.
+    pub fn detect(site: &Url, auth: &Auth) -> (Flavor, &'static str) {
+        let host = site.host_str().unwrap_or_default().to_ascii_lowercase();
+        let path = site.path().trim_end_matches('/');
+        if [".atlassian.net", ".jira.com", ".jira-dev.com"]
+            .iter()
+            .any(|suffix| host.ends_with(suffix))
+        {
+            return (Flavor::Cloud, "detected: an Atlassian Cloud host name");
+        }
+        if !(path.is_empty() || path == WIKI_CONTEXT) {
+            return (Flavor::DataCenter, "detected: the site has a context path");
+        }
+        match auth {
+            Auth::Bearer { .. } => (
+                Flavor::DataCenter,
+                "detected: a personal access token is Data Center's credential",
+            ),
+            Auth::Basic { .. } => (
+                Flavor::Cloud,
+                "detected: an account email with an API token is Cloud's credential",
+            ),
+            Auth::None => (
+                Flavor::Cloud,
+                "assumed: anonymous access to a host that names no flavour",
+            ),
+        }
+    }
+}
+
+impl std::fmt::Display for Flavor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// Everything the client needs; [`ClientConfig::new`] fills production defaults.
 #[derive(Debug, Clone)]
 pub struct ClientConfig {
-    /// The site, e.g. `https://acme.atlassian.net` (a trailing `/wiki` is accepted and dropped).
+    /// The site: for Cloud its root, e.g. `https://acme.atlassian.net` (a trailing `/wiki` is
+    /// accepted and dropped); for Data Center the base URL with its context path, e.g.
+    /// `https://wiki.acme.internal/confluence`.
     pub site: Url,
     pub auth: Auth,
+    /// `None`: detected from the site and the credentials ([`Flavor::detect`]).
+    pub flavor: Option<Flavor>,
     /// Items per list call, 1..=250. The maximum keeps API calls per scanned page lowest.
     pub page_limit: u32,
     /// Client-side request budget shared by all clones; `None` leaves pacing to the server's 429s.
@@ -134,6 +196,7 @@ impl ClientConfig {
         ClientConfig {
             site,
             auth,
+            flavor: None,
             page_limit: MAX_PAGE_LIMIT,
             max_requests_per_sec: None,
             max_retries: 5,
@@ -147,9 +210,19 @@ impl ClientConfig {
         }
     }
 
-    /// Checks the settings and reduces `site` to its origin (scheme, host, port): every API path
-    /// and every pagination link is joined to that origin.
-    pub(crate) fn validated_origin(&self) -> Result<Url, ConfluenceError> {
+    /// The flavour in force and why: the configured one, or the detected one.
+    pub fn flavor(&self) -> (Flavor, &'static str) {
+        match self.flavor {
+            Some(flavor) => (flavor, "configured"),
+            None => Flavor::detect(&self.site, &self.auth),
+        }
+    }
+
+    /// Checks the settings and splits `site` into its origin (scheme, host, port; every API
+    /// path and pagination link is joined to it) and the context path the REST APIs and
+    /// downloads live under: `/wiki` on Cloud, the site's own path on Data Center (`""` when
+    /// it is served at the root).
+    pub(crate) fn validated_origin(&self) -> Result<(Url, String), ConfluenceError> {
         let site = &self.site;
         if !matches!(site.scheme(), "http" | "https") {
             return Err(ConfluenceError::InvalidConfig(
@@ -170,11 +243,16 @@ impl ClientConfig {
             ));
         }
         let path = site.path().trim_end_matches('/');
-        if !(path.is_empty() || path == WIKI_CONTEXT) {
-            return Err(ConfluenceError::InvalidConfig(
-                "site URL must be the site root, e.g. https://acme.atlassian.net",
-            ));
-        }
+        let context = match self.flavor().0 {
+            Flavor::Cloud if path.is_empty() || path == WIKI_CONTEXT => WIKI_CONTEXT.to_owned(),
+            Flavor::Cloud => {
+                return Err(ConfluenceError::InvalidConfig(
+                    "a Cloud site URL must be the site root, e.g. https://acme.atlassian.net \
+                     (for Data Center, set confluence.flavor = \"datacenter\")",
+                ));
+            }
+            Flavor::DataCenter => path.to_owned(),
+        };
         if !(1..=MAX_PAGE_LIMIT).contains(&self.page_limit) {
             return Err(ConfluenceError::InvalidConfig(
                 "page_limit must be between 1 and 250",
@@ -202,7 +280,7 @@ impl ClientConfig {
         }
         let mut origin = site.clone();
         origin.set_path("/");
-        Ok(origin)
+        Ok((origin, context))
     }
 }
 
@@ -298,10 +376,9 @@ mod tests {
             "https://acme.atlassian.net/wiki/",
         ] {
             let cfg = ClientConfig::new(site.parse().unwrap(), Auth::None);
-            assert_eq!(
-                cfg.validated_origin().unwrap().as_str(),
-                "https://acme.atlassian.net/"
-            );
+            let (origin, context) = cfg.validated_origin().unwrap();
+            assert_eq!(origin.as_str(), "https://acme.atlassian.net/");
+            assert_eq!(context, "/wiki");
         }
         for bad in [
             "ftp://acme.example",
@@ -312,6 +389,33 @@ mod tests {
             let cfg = ClientConfig::new(bad.parse().unwrap(), Auth::None);
             assert!(cfg.validated_origin().is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn data_center_keeps_its_context_path() {
+        let bearer = Auth::Bearer {
+            token: "pat".into(),
+        };
+        let cfg = ClientConfig::new(
+            "https://wiki.acme.internal/confluence/".parse().unwrap(),
+            Auth::None,
+        );
+        assert_eq!(cfg.flavor().0, Flavor::DataCenter);
+        let (origin, context) = cfg.validated_origin().unwrap();
+        assert_eq!(origin.as_str(), "https://wiki.acme.internal/");
+        assert_eq!(context, "/confluence");
+        let root = ClientConfig::new("https://wiki.acme.internal".parse().unwrap(), bearer);
+        assert_eq!(root.flavor().0, Flavor::DataCenter);
+        assert_eq!(root.validated_origin().unwrap().1, "");
+        let mut forced =
+            ClientConfig::new("https://acme.atlassian.net".parse().unwrap(), Auth::None);
+        assert_eq!(
+            forced.flavor(),
+            (Flavor::Cloud, "detected: an Atlassian Cloud host name")
+        );
+        forced.flavor = Some(Flavor::DataCenter);
+        assert_eq!(forced.flavor(), (Flavor::DataCenter, "configured"));
+        assert_eq!(forced.validated_origin().unwrap().1, "");
     }
 
     #[test]

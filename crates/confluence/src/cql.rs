@@ -1,9 +1,9 @@
-//! v1 CQL search (`/wiki/rest/api/search`): content of a space modified since a time, which
+//! v1 CQL search (`{context}/rest/api/search`): content of a space modified since a time, which
 //! v2 has no filter for. An incremental scan asks it what changed, then reads the changed
 //! pages through v2 as a full scan does.
 //!
-//! v1 pages by `_links.next`, relative to `_links.base` (the site's `/wiki`), unlike v2's
-//! links that already start with `/wiki`.
+//! v1 pages by `_links.next`, relative to `_links.base` (the site's context path, `/wiki` on
+//! Cloud), unlike v2's links that already start with `/wiki`.
 
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
@@ -70,7 +70,11 @@ impl ConfluenceClient {
             .append_pair("expand", "content.container");
         CqlSearch {
             client: self.clone(),
-            next: Some(format!("/wiki/rest/api/search?{}", query.finish())),
+            next: Some(format!(
+                "{}/rest/api/search?{}",
+                self.inner.context,
+                query.finish()
+            )),
         }
     }
 }
@@ -82,13 +86,10 @@ impl CqlSearch {
             return Ok(None);
         };
         let envelope: Envelope = self.client.get_json(&link).await?;
-        self.next = envelope.links.next.map(|n| {
-            if n.starts_with("/wiki/") {
-                n
-            } else {
-                format!("{}{n}", crate::WIKI_CONTEXT)
-            }
-        });
+        self.next = envelope
+            .links
+            .next
+            .map(|n| self.client.inner.under_context(&n));
         // One result the client cannot read is skipped, not the page.
         let results = envelope
             .results

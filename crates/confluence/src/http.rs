@@ -13,7 +13,6 @@ use reqwest::header::{ACCEPT, AUTHORIZATION, HeaderValue, LINK};
 use reqwest::{Response, redirect};
 use url::Url;
 
-use super::WIKI_CONTEXT;
 use super::budget::RequestBudget;
 use super::config::ClientConfig;
 use super::error::ConfluenceError;
@@ -30,6 +29,13 @@ pub(crate) struct Inner {
     pub http: reqwest::Client,
     /// The site's origin with path `/`: API paths and pagination links are joined to it.
     pub origin: Url,
+    pub flavor: super::config::Flavor,
+    /// Why that flavour: configured, or how it was detected.
+    pub flavor_reason: &'static str,
+    /// Where the REST APIs and downloads live under the origin: `/wiki` on Cloud, the
+    /// context path on Data Center (`/confluence`, or `""` at the root). v1 links
+    /// (`_links.next`, `_links.download`) are relative to it.
+    pub context: String,
     pub auth_header: Option<HeaderValue>,
     pub cfg: ClientConfig,
     pub budget: RequestBudget,
@@ -46,7 +52,8 @@ pub(crate) struct Fetched {
 
 impl Inner {
     pub fn new(cfg: ClientConfig) -> Result<Self, ConfluenceError> {
-        let origin = cfg.validated_origin()?;
+        let (origin, context) = cfg.validated_origin()?;
+        let (flavor, flavor_reason) = cfg.flavor();
         let auth_header = cfg.auth.header_value()?;
         let budget = RequestBudget::new(cfg.max_requests_per_sec)?;
         // Redirects are followed by hand (downloads only), so that each hop's host decides
@@ -62,6 +69,9 @@ impl Inner {
         Ok(Inner {
             http,
             origin,
+            flavor,
+            flavor_reason,
+            context,
             auth_header,
             cfg,
             budget,
@@ -109,19 +119,54 @@ impl Inner {
         url
     }
 
-    /// A pagination link: `_links.next` already starts with `/wiki`, so it joins the origin.
+    /// `{origin}{context}/rest/api/{segments...}`: the v1 API, each segment percent-encoded.
+    pub fn v1_url(&self, segments: &[&str]) -> Url {
+        let mut url = self.origin.clone();
+        if let Ok(mut path) = url.path_segments_mut() {
+            path.clear();
+            path.extend(self.context.split('/').filter(|s| !s.is_empty()));
+            path.extend(["rest", "api"]).extend(segments);
+        }
+        url
+    }
+
+    /// A pagination link. v2's `_links.next` already starts with `/wiki`; v1's is relative to
+    /// `_links.base`, the site with its context path (`/rest/api/...`). Either way the result
+    /// must stay on the site.
     pub fn resolve_next_link(&self, link: &str) -> Result<Url, ConfluenceError> {
-        let url = self
-            .origin
-            .join(link.trim())
-            .map_err(|_| ConfluenceError::InvalidLink)?;
+        let link = link.trim();
+        let url = match Url::parse(link) {
+            Ok(absolute) => absolute,
+            Err(url::ParseError::RelativeUrlWithoutBase) => self
+                .origin
+                .join(&self.under_context(link))
+                .map_err(|_| ConfluenceError::InvalidLink)?,
+            Err(_) => return Err(ConfluenceError::InvalidLink),
+        };
         self.ensure_site(&url)?;
         Ok(url)
     }
 
-    /// An attachment's `downloadLink`, relative to `_links.base` (the site plus `/wiki`).
-    /// Absolute links and links already under `/wiki` are taken as they are; whatever the
-    /// form, a link off the site is refused here, before any request.
+    /// A path relative to `_links.base`, made relative to the origin: a path already under
+    /// the context (or protocol-relative) is taken as it is.
+    pub(crate) fn under_context(&self, link: &str) -> String {
+        let context = self.context.as_str();
+        let already = link.starts_with("//")
+            || context.is_empty()
+            || link == context
+            || link
+                .strip_prefix(context)
+                .is_some_and(|rest| rest.starts_with('/') || rest.starts_with('?'));
+        if already {
+            link.to_owned()
+        } else {
+            format!("{context}/{}", link.trim_start_matches('/'))
+        }
+    }
+
+    /// An attachment's `downloadLink`, relative to `_links.base` (the site plus its context
+    /// path). Absolute links and links already under the context are taken as they are;
+    /// whatever the form, a link off the site is refused here, before any request.
     pub fn resolve_download_link(&self, link: &str) -> Result<Url, ConfluenceError> {
         let link = link.trim();
         if link.is_empty() {
@@ -129,17 +174,10 @@ impl Inner {
         }
         let url = match Url::parse(link) {
             Ok(absolute) => absolute,
-            Err(url::ParseError::RelativeUrlWithoutBase) => {
-                let under_wiki =
-                    link == WIKI_CONTEXT || link.starts_with(&format!("{WIKI_CONTEXT}/"));
-                let joined = if link.starts_with("//") || under_wiki {
-                    self.origin.join(link)
-                } else {
-                    self.origin
-                        .join(&format!("{WIKI_CONTEXT}/{}", link.trim_start_matches('/')))
-                };
-                joined.map_err(|_| ConfluenceError::InvalidLink)?
-            }
+            Err(url::ParseError::RelativeUrlWithoutBase) => self
+                .origin
+                .join(&self.under_context(link))
+                .map_err(|_| ConfluenceError::InvalidLink)?,
             Err(_) => return Err(ConfluenceError::InvalidLink),
         };
         self.ensure_site(&url)?;
@@ -329,6 +367,61 @@ mod tests {
         assert!(matches!(
             inner.resolve_next_link("javascript:alert(1)"),
             Err(ConfluenceError::UnsupportedScheme { .. })
+        ));
+    }
+
+    #[test]
+    fn v1_links_are_relative_to_the_context_path() {
+        let cloud = inner("https://acme.atlassian.net");
+        assert_eq!(
+            cloud
+                .resolve_next_link("/rest/api/search?cql=x&cursor=a")
+                .unwrap()
+                .as_str(),
+            "https://acme.atlassian.net/wiki/rest/api/search?cql=x&cursor=a"
+        );
+        assert_eq!(
+            cloud.v1_url(&["content", "search"]).as_str(),
+            "https://acme.atlassian.net/wiki/rest/api/content/search"
+        );
+        let dc = inner("https://wiki.acme.internal/confluence");
+        assert_eq!(dc.flavor, crate::Flavor::DataCenter);
+        assert_eq!(
+            dc.resolve_next_link("/rest/api/content?spaceKey=ENG&start=50")
+                .unwrap()
+                .as_str(),
+            "https://wiki.acme.internal/confluence/rest/api/content?spaceKey=ENG&start=50"
+        );
+        assert_eq!(
+            dc.resolve_next_link("/confluence/rest/api/content?start=50")
+                .unwrap()
+                .as_str(),
+            "https://wiki.acme.internal/confluence/rest/api/content?start=50"
+        );
+        assert_eq!(
+            dc.resolve_download_link("/download/attachments/7/a.pdf?version=2")
+                .unwrap()
+                .as_str(),
+            "https://wiki.acme.internal/confluence/download/attachments/7/a.pdf?version=2"
+        );
+        assert_eq!(
+            dc.v1_url(&["content", "7", "child", "comment"]).as_str(),
+            "https://wiki.acme.internal/confluence/rest/api/content/7/child/comment"
+        );
+        let root = Inner::new(ClientConfig::new(
+            "https://wiki.acme.internal".parse().unwrap(),
+            Auth::Bearer { token: "t".into() },
+        ))
+        .unwrap();
+        assert_eq!(
+            root.resolve_next_link("/rest/api/content?start=5")
+                .unwrap()
+                .as_str(),
+            "https://wiki.acme.internal/rest/api/content?start=5"
+        );
+        assert!(matches!(
+            dc.resolve_next_link("https://evil.example/confluence/rest/api/x"),
+            Err(ConfluenceError::ForeignHost { .. })
         ));
     }
 

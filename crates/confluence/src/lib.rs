@@ -1,11 +1,14 @@
 //! The Confluence REST client: the fetch edge of the data flow.
 //!
-//! It reads Confluence Cloud REST API v2 (spaces, pages, blog posts, footer and inline comments,
-//! attachments) and downloads attachment bytes. Three properties matter to the rest of the
-//! system:
+//! It reads Confluence Cloud (REST API v2, and v1 for CQL search) and Data Center / Server
+//! (REST API v1 under the site's context path): spaces, pages, blog posts, comment threads,
+//! attachments, and attachment bytes. [`Flavor`] says which, configured or detected; the
+//! reads in [`content`] hide the difference from callers. Three properties matter to the rest
+//! of the system:
 //!
-//! - **Few API calls per scanned page.** List calls ask for `body-format=storage` with the
-//!   largest `limit` (250), so a crawl gets bodies in batches and never needs a GET per page.
+//! - **Few API calls per scanned page.** List calls ask for bodies with the largest `limit`,
+//!   and a space's comments and attachments come from one CQL search each, so a crawl never
+//!   needs a request per page.
 //! - **Good citizenship.** 429 answers are waited out (`Retry-After`, then `X-RateLimit-Reset`,
 //!   then backoff) and the wait is shared by every clone of the client; an optional request
 //!   budget spaces requests out; 5xx, connect errors and timeouts are retried with jittered
@@ -24,6 +27,7 @@
 mod budget;
 mod client;
 mod config;
+mod content;
 mod cql;
 mod download;
 mod error;
@@ -34,7 +38,8 @@ mod quota;
 mod retry;
 
 pub use client::{ConfluenceClient, Container};
-pub use config::{Auth, ClientConfig, MAX_PAGE_LIMIT};
+pub use config::{Auth, ClientConfig, Flavor, MAX_PAGE_LIMIT};
+pub use content::{CQL_BODY_LIMIT, Content};
 pub use cql::{ChangedContent, CqlSearch, changed_since_cql};
 pub use download::MAX_REDIRECTS;
 pub use error::ConfluenceError;

@@ -36,7 +36,8 @@ pub struct Space {
 pub struct Version {
     #[serde(default, deserialize_with = "lenient::null_default")]
     pub number: u32,
-    #[serde(default, deserialize_with = "lenient::opt_datetime")]
+    /// v1 calls it `when`.
+    #[serde(default, alias = "when", deserialize_with = "lenient::opt_datetime")]
     pub created_at: Option<DateTime<Utc>>,
     #[serde(default)]
     pub author_id: Option<String>,
@@ -140,28 +141,23 @@ pub struct BlogPost {
 
 /// A footer or inline comment on a page or blog post (`PageCommentModel`,
 /// `PageInlineCommentModel`, `BlogPostCommentModel`, `FooterCommentModel`, ...): one type,
-/// since the crawler treats them alike; which list it came from tells the kind.
+/// since the crawler treats them alike. v1 content of type `comment` (Data Center, CQL
+/// search) reads into it too: its `container` gives the page, `ancestors` the parent,
+/// `extensions.location` footer or inline.
 #[derive(Debug, Clone, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(from = "v1_shapes::RawComment")]
 pub struct Comment {
-    #[serde(deserialize_with = "lenient::id")]
     pub id: String,
-    #[serde(default)]
     pub status: Option<String>,
-    #[serde(default, deserialize_with = "lenient::null_default")]
     pub title: String,
-    #[serde(default, deserialize_with = "lenient::opt_id")]
     pub page_id: Option<String>,
-    #[serde(default, deserialize_with = "lenient::opt_id")]
     pub blog_post_id: Option<String>,
-    #[serde(default, deserialize_with = "lenient::opt_id")]
     pub parent_comment_id: Option<String>,
     /// Inline comments only: `open`, `resolved`, `reopened`, `dangling`.
-    #[serde(default)]
     pub resolution_status: Option<String>,
-    #[serde(default)]
+    /// `footer` or `inline` when the answer says (v1 always does, v2 by the list it is in).
+    pub location: Option<String>,
     pub version: Option<Version>,
-    #[serde(default, deserialize_with = "lenient::null_default")]
     pub body: Body,
 }
 
@@ -180,37 +176,26 @@ pub struct AttachmentLinks {
     pub webui: Option<String>,
 }
 
-/// An attachment (`AttachmentBulk`).
+/// An attachment (`AttachmentBulk`), or v1 content of type `attachment` (Data Center, CQL
+/// search): `extensions.mediaType`/`fileSize`, `container` and `_links.download` read into the
+/// same fields.
 #[derive(Debug, Clone, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(from = "v1_shapes::RawAttachment")]
 pub struct Attachment {
-    #[serde(deserialize_with = "lenient::id")]
     pub id: String,
     /// The file name.
-    #[serde(default, deserialize_with = "lenient::null_default")]
     pub title: String,
-    #[serde(default)]
     pub status: Option<String>,
-    #[serde(default)]
     pub media_type: Option<String>,
-    #[serde(default, deserialize_with = "lenient::opt_u64")]
     pub file_size: Option<u64>,
-    #[serde(default, deserialize_with = "lenient::opt_id")]
     pub file_id: Option<String>,
-    #[serde(default, deserialize_with = "lenient::opt_id")]
     pub page_id: Option<String>,
-    #[serde(default, deserialize_with = "lenient::opt_id")]
     pub blog_post_id: Option<String>,
-    #[serde(default, deserialize_with = "lenient::opt_datetime")]
     pub created_at: Option<DateTime<Utc>>,
-    #[serde(default)]
     pub version: Option<Version>,
     /// Relative to the site's `/wiki` (`_links.base`); Cloud answers it with a redirect.
-    #[serde(default)]
     pub download_link: Option<String>,
-    #[serde(default)]
     pub webui_link: Option<String>,
-    #[serde(default, rename = "_links", deserialize_with = "lenient::null_default")]
     pub links: AttachmentLinks,
 }
 
@@ -243,6 +228,186 @@ pub(crate) struct ListEnvelope {
 pub(crate) struct ListLinks {
     #[serde(default)]
     pub next: Option<String>,
+}
+
+/// The wire forms Comment and Attachment are read from: v2's flat fields and v1's nested
+/// ones side by side, whichever the answer has.
+mod v1_shapes {
+    use super::*;
+
+    /// v1's reference to related content: `container`, an entry of `ancestors`.
+    #[derive(Default, Deserialize)]
+    pub struct ContentRef {
+        #[serde(default, deserialize_with = "lenient::opt_id")]
+        pub id: Option<String>,
+        #[serde(default, rename = "type")]
+        pub kind: Option<String>,
+    }
+
+    #[derive(Default, Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    pub struct Extensions {
+        #[serde(default)]
+        pub location: Option<String>,
+        #[serde(default)]
+        pub media_type: Option<String>,
+        #[serde(default, deserialize_with = "lenient::opt_u64")]
+        pub file_size: Option<u64>,
+        #[serde(default)]
+        pub resolution: Option<serde_json::Value>,
+    }
+
+    #[derive(Default, Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    pub struct Metadata {
+        #[serde(default)]
+        pub media_type: Option<String>,
+    }
+
+    /// The page or blog post v1 names as the container, as (page id, blog post id).
+    fn container_ids(container: Option<ContentRef>) -> (Option<String>, Option<String>) {
+        match container {
+            Some(ContentRef { id: Some(id), kind }) if kind.as_deref() == Some("blogpost") => {
+                (None, Some(id))
+            }
+            Some(ContentRef { id: Some(id), kind })
+                if kind.as_deref().is_none_or(|k| k == "page") =>
+            {
+                (Some(id), None)
+            }
+            _ => (None, None),
+        }
+    }
+
+    #[derive(Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    pub struct RawComment {
+        #[serde(deserialize_with = "lenient::id")]
+        id: String,
+        #[serde(default)]
+        status: Option<String>,
+        #[serde(default, deserialize_with = "lenient::null_default")]
+        title: String,
+        #[serde(default, deserialize_with = "lenient::opt_id")]
+        page_id: Option<String>,
+        #[serde(default, deserialize_with = "lenient::opt_id")]
+        blog_post_id: Option<String>,
+        #[serde(default, deserialize_with = "lenient::opt_id")]
+        parent_comment_id: Option<String>,
+        #[serde(default)]
+        resolution_status: Option<String>,
+        #[serde(default)]
+        version: Option<Version>,
+        #[serde(default, deserialize_with = "lenient::null_default")]
+        body: Body,
+        #[serde(default, deserialize_with = "lenient::null_default")]
+        container: Option<ContentRef>,
+        #[serde(default, deserialize_with = "lenient::null_default")]
+        ancestors: Vec<ContentRef>,
+        #[serde(default, deserialize_with = "lenient::null_default")]
+        extensions: Extensions,
+    }
+
+    impl From<RawComment> for Comment {
+        fn from(raw: RawComment) -> Self {
+            let (page_id, blog_post_id) = match (raw.page_id, raw.blog_post_id) {
+                (None, None) => container_ids(raw.container),
+                ids => ids,
+            };
+            // v1 lists a reply's parent comments from the root down: the last is its parent.
+            let parent = raw.parent_comment_id.or_else(|| {
+                raw.ancestors
+                    .into_iter()
+                    .rev()
+                    .find(|a| a.kind.as_deref().is_none_or(|k| k == "comment"))
+                    .and_then(|a| a.id)
+            });
+            let resolution = raw
+                .resolution_status
+                .or_else(|| match raw.extensions.resolution {
+                    Some(serde_json::Value::Object(r)) => {
+                        r.get("status").and_then(|s| s.as_str()).map(str::to_owned)
+                    }
+                    _ => None,
+                });
+            Comment {
+                id: raw.id,
+                status: raw.status,
+                title: raw.title,
+                page_id,
+                blog_post_id,
+                parent_comment_id: parent,
+                resolution_status: resolution,
+                location: raw.extensions.location,
+                version: raw.version,
+                body: raw.body,
+            }
+        }
+    }
+
+    #[derive(Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    pub struct RawAttachment {
+        #[serde(deserialize_with = "lenient::id")]
+        id: String,
+        #[serde(default, deserialize_with = "lenient::null_default")]
+        title: String,
+        #[serde(default)]
+        status: Option<String>,
+        #[serde(default)]
+        media_type: Option<String>,
+        #[serde(default, deserialize_with = "lenient::opt_u64")]
+        file_size: Option<u64>,
+        #[serde(default, deserialize_with = "lenient::opt_id")]
+        file_id: Option<String>,
+        #[serde(default, deserialize_with = "lenient::opt_id")]
+        page_id: Option<String>,
+        #[serde(default, deserialize_with = "lenient::opt_id")]
+        blog_post_id: Option<String>,
+        #[serde(default, deserialize_with = "lenient::opt_datetime")]
+        created_at: Option<DateTime<Utc>>,
+        #[serde(default)]
+        version: Option<Version>,
+        #[serde(default)]
+        download_link: Option<String>,
+        #[serde(default)]
+        webui_link: Option<String>,
+        #[serde(default, rename = "_links", deserialize_with = "lenient::null_default")]
+        links: AttachmentLinks,
+        #[serde(default, deserialize_with = "lenient::null_default")]
+        container: Option<ContentRef>,
+        #[serde(default, deserialize_with = "lenient::null_default")]
+        extensions: Extensions,
+        #[serde(default, deserialize_with = "lenient::null_default")]
+        metadata: Metadata,
+    }
+
+    impl From<RawAttachment> for Attachment {
+        fn from(raw: RawAttachment) -> Self {
+            let (page_id, blog_post_id) = match (raw.page_id, raw.blog_post_id) {
+                (None, None) => container_ids(raw.container),
+                ids => ids,
+            };
+            Attachment {
+                id: raw.id,
+                title: raw.title,
+                status: raw.status,
+                media_type: raw
+                    .media_type
+                    .or(raw.extensions.media_type)
+                    .or(raw.metadata.media_type),
+                file_size: raw.file_size.or(raw.extensions.file_size),
+                file_id: raw.file_id,
+                page_id,
+                blog_post_id,
+                created_at: raw.created_at,
+                version: raw.version,
+                download_link: raw.download_link,
+                webui_link: raw.webui_link,
+                links: raw.links,
+            }
+        }
+    }
 }
 
 mod lenient {
@@ -383,6 +548,48 @@ mod tests {
         .unwrap();
         assert_eq!(on_blog.container_id(), Some("44"));
         assert_eq!(on_blog.body.storage(), Some("hi"));
+    }
+
+    #[test]
+    fn v1_content_reads_into_the_same_records() {
+        let reply: Comment = serde_json::from_value(json!({
+            "id": "77", "type": "comment", "status": "current", "title": "Re: Runbook",
+            "container": {"id": "65538", "type": "page", "title": "Runbook"},
+            "ancestors": [{"id": "70", "type": "comment"}, {"id": "75", "type": "comment"}],
+            "extensions": {"location": "inline", "resolution": {"status": "open"}},
+            "version": {"number": 3, "when": "2024-06-01T00:00:00.000Z", "by": {"type": "known"}},
+            "body": {"storage": {"value": "<p>x</p>", "representation": "storage"}}
+        }))
+        .unwrap();
+        assert_eq!(reply.container_id(), Some("65538"));
+        assert_eq!(reply.parent_comment_id.as_deref(), Some("75"));
+        assert_eq!(reply.location.as_deref(), Some("inline"));
+        assert_eq!(reply.resolution_status.as_deref(), Some("open"));
+        assert!(
+            reply
+                .version
+                .as_ref()
+                .is_some_and(|v| v.created_at.is_some())
+        );
+        let on_blog: Comment = serde_json::from_value(json!({
+            "id": 5, "container": {"id": 44, "type": "blogpost"}
+        }))
+        .unwrap();
+        assert_eq!(on_blog.blog_post_id.as_deref(), Some("44"));
+        let att: Attachment = serde_json::from_value(json!({
+            "id": "att9", "type": "attachment", "title": "keys.txt",
+            "container": {"id": "65538", "type": "page"}, "version": {"number": 2},
+            "extensions": {"mediaType": "text/plain", "fileSize": 31},
+            "_links": {"download": "/download/attachments/65538/keys.txt?version=2"}
+        }))
+        .unwrap();
+        assert_eq!(att.container_id(), Some("65538"));
+        assert_eq!(att.media_type.as_deref(), Some("text/plain"));
+        assert_eq!(att.file_size, Some(31));
+        assert_eq!(
+            att.download_path(),
+            Some("/download/attachments/65538/keys.txt?version=2")
+        );
     }
 
     #[test]

@@ -39,15 +39,24 @@ pub enum Work {
         item: ContentRef,
         body: Option<Sealed>,
     },
-    /// Footer and inline comments of a page or blog post (`container`, page_id in `item`).
+    /// Footer and inline comments of a page or blog post, whole threads, fetched by the
+    /// worker (`container`, page_id in `item`): a webhook about a page's comments.
     Comments {
         item: ContentRef,
         container: ContentType,
     },
-    /// An attachment; the worker downloads it through the Confluence client.
+    /// One comment (`item.comment_id`, on `item.page_id`). A crawl found it in the space's
+    /// comment search and passes its body on sealed; `None`: the worker fetches it.
+    Comment {
+        item: ContentRef,
+        body: Option<Sealed>,
+    },
+    /// An attachment; the worker downloads it through the Confluence client. Without a
+    /// download link (a webhook names the attachment only) the worker looks it up first.
     Attachment {
         item: ContentRef,
-        download_link: String,
+        #[serde(default)]
+        download_link: Option<String>,
         media_type: Option<String>,
         file_size: Option<u64>,
     },
@@ -71,6 +80,7 @@ impl Work {
         match self {
             Work::Body { item, .. }
             | Work::Comments { item, .. }
+            | Work::Comment { item, .. }
             | Work::Attachment { item, .. }
             | Work::LocalFile { item, .. } => item_key(item),
             Work::CrawlSpace { space_key } => crawl_key(Some(space_key)),
@@ -92,7 +102,8 @@ impl ScanJob {
     }
 }
 
-/// `page:123@4`, `blogpost:9@1`, `comments:123`, `attachment:att5@2`, `file:/path`.
+/// `page:123@4`, `blogpost:9@1`, `comments:123` (a page's threads), `comment:77@2` (one
+/// comment), `attachment:att5@2`, `file:/path`.
 pub fn item_key(item: &ContentRef) -> String {
     let version = item
         .page_version
@@ -102,7 +113,10 @@ pub fn item_key(item: &ContentRef) -> String {
         ContentType::Page | ContentType::BlogPost => {
             format!("{}:{}{}", item.content_type.as_str(), item.page_id, version)
         }
-        ContentType::Comment => format!("comments:{}", item.page_id),
+        ContentType::Comment => match &item.comment_id {
+            Some(id) => format!("comment:{id}{version}"),
+            None => format!("comments:{}", item.page_id),
+        },
         ContentType::Attachment => format!("attachment:{}{}", item.item_id(), version),
         ContentType::File => format!("file:{}", item.item_id()),
     }
@@ -129,7 +143,7 @@ mod tests {
             label: "keys.csv".into(),
             work: Work::Attachment {
                 item: item.clone(),
-                download_link: "/download/attachments/42/keys.csv?version=3&api=v2".into(),
+                download_link: Some("/download/attachments/42/keys.csv?version=3&api=v2".into()),
                 media_type: Some("text/csv".into()),
                 file_size: Some(10),
             },

@@ -31,6 +31,7 @@ mod quota;
 mod routes;
 mod search;
 mod store;
+mod v1;
 mod writes;
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
@@ -52,8 +53,29 @@ use gate::Gate;
 use media::MediaHost;
 use store::Store;
 
+/// Which Confluence the simulator is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Flavor {
+    /// REST v2 under `/wiki/api/v2`, v1 CQL search under `/wiki/rest/api`, downloads that
+    /// redirect to a media host.
+    Cloud,
+    /// REST v1 only, under `context` (e.g. `/confluence`, or `""` at the root); downloads
+    /// served by the site itself.
+    DataCenter { context: String },
+}
+
+impl Flavor {
+    /// Data Center under `/confluence`, its most common context path.
+    pub fn data_center() -> Flavor {
+        Flavor::DataCenter {
+            context: "/confluence".into(),
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct SimulatorConfig {
+    pub flavor: Flavor,
     /// A space directory (holding `space.json`) or a directory of space directories.
     pub root: PathBuf,
     pub auth: SimulatorAuth,
@@ -68,6 +90,7 @@ impl SimulatorConfig {
     /// Serve `root` without credentials and without faults.
     pub fn new(root: impl Into<PathBuf>) -> Self {
         SimulatorConfig {
+            flavor: Flavor::Cloud,
             root: root.into(),
             auth: SimulatorAuth::default(),
             faults: Faults::default(),
@@ -107,6 +130,9 @@ pub(crate) struct AppState {
     content: std::sync::RwLock<Arc<Store>>,
     /// `http://HOST:PORT`, no trailing slash.
     pub site_origin: String,
+    /// `/wiki` on Cloud; Data Center's context path (`/confluence`, or `""`).
+    pub context: String,
+    pub flavor: Flavor,
     pub gate: Gate,
     pub media: MediaHost,
     pub forge: forge::ForgeEmitter,
@@ -134,9 +160,13 @@ impl AppState {
         out
     }
 
-    /// `_links.base` of every response.
+    /// `_links.base` of every response: the site with its context path.
     pub fn base(&self) -> String {
-        format!("{}/wiki", self.site_origin)
+        format!("{}{}", self.site_origin, self.context)
+    }
+
+    pub fn is_data_center(&self) -> bool {
+        matches!(self.flavor, Flavor::DataCenter { .. })
     }
 }
 
@@ -185,9 +215,28 @@ pub async fn spawn(
     let media_url = local_url(&media_listener, media_addr)?;
 
     let origin = site_url.as_str().trim_end_matches('/').to_string();
+    let context = match &config.flavor {
+        Flavor::Cloud => "/wiki".to_owned(),
+        Flavor::DataCenter { context } => {
+            let context = context.trim().trim_end_matches('/');
+            if !(context.is_empty()
+                || (context.starts_with('/')
+                    && context[1..]
+                        .bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_'))))
+            {
+                return Err(SimulatorError::InvalidConfig(
+                    "a Data Center context path is one segment, e.g. /confluence",
+                ));
+            }
+            context.to_owned()
+        }
+    };
     let state = Arc::new(AppState {
         content: std::sync::RwLock::new(Arc::new(store)),
         site_origin: origin,
+        context,
+        flavor: config.flavor.clone(),
         gate: Gate::new(config.auth, &config.faults, config.latency, config.quota),
         media: MediaHost::new(media_url.as_str().trim_end_matches('/').to_string()),
         forge: forge::ForgeEmitter::new(),
@@ -212,9 +261,15 @@ pub async fn spawn(
 }
 
 impl SimulatorHandle {
-    /// The site, e.g. `http://127.0.0.1:41234`; the API is under `/wiki/api/v2`.
+    /// The site, e.g. `http://127.0.0.1:41234`; on Cloud the API is under `/wiki/api/v2`.
+    /// On Data Center this is the base URL with the context path
+    /// (`http://127.0.0.1:41234/confluence`), as a Data Center site is configured.
     pub fn site_url(&self) -> Url {
-        self.site_url.clone()
+        let mut url = self.site_url.clone();
+        if self.state.is_data_center() {
+            url.set_path(&self.state.context);
+        }
+        url
     }
 
     /// The media host that attachment downloads redirect to (a different origin).

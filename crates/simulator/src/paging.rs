@@ -99,6 +99,11 @@ impl Params {
         }
     }
 
+    /// Every parameter as given, in order.
+    pub fn pairs(&self) -> impl Iterator<Item = &(String, String)> {
+        self.0.iter()
+    }
+
     fn without(&self, name: &str) -> impl Iterator<Item = &(String, String)> {
         self.0.iter().filter(move |(k, _)| k != name)
     }

@@ -28,6 +28,44 @@ type ApiResult = Result<Response, ApiError>;
 const API: &str = "/wiki/api/v2";
 
 pub fn router(state: Arc<AppState>) -> Router {
+    if state.is_data_center() {
+        return data_center_router(state);
+    }
+    cloud_router(state)
+}
+
+/// Data Center: v1 only, under the context path; downloads from the site itself.
+fn data_center_router(state: Arc<AppState>) -> Router {
+    use super::v1;
+    let ctx = state.context.clone();
+    let at = |path: &str| format!("{ctx}{path}");
+    let api = Router::new()
+        .route(&at("/rest/api/space"), get(v1::list_spaces))
+        .route(&at("/rest/api/space/{key}"), get(v1::get_space))
+        .route(&at("/rest/api/content"), get(v1::list_content))
+        .route(&at("/rest/api/content/search"), get(v1::content_search))
+        .route(&at("/rest/api/content/{id}"), get(v1::get_content))
+        .route(
+            &at("/rest/api/content/{id}/child/comment"),
+            get(v1::child_comments),
+        )
+        .route(
+            &at("/rest/api/content/{id}/child/attachment"),
+            get(v1::child_attachments),
+        )
+        .route(&at("/rest/api/search"), get(super::search::search))
+        .route_layer(middleware::from_fn_with_state(state.clone(), api_gate));
+    Router::new()
+        .merge(api)
+        .route(
+            &at("/download/attachments/{container_id}/{filename}"),
+            get(v1::download),
+        )
+        .fallback(not_found)
+        .with_state(state)
+}
+
+fn cloud_router(state: Arc<AppState>) -> Router {
     use CommentLocation::{Footer, Inline};
     use DocKind::{BlogPost, Page};
     let api = Router::new()
@@ -93,6 +131,10 @@ pub fn router(state: Arc<AppState>) -> Router {
         )
         .route("/wiki/api/v2/attachments/{id}", get(get_attachment))
         .route("/wiki/rest/api/search", get(super::search::search))
+        .route(
+            "/wiki/rest/api/content/search",
+            get(super::v1::content_search),
+        )
         .route_layer(middleware::from_fn_with_state(state.clone(), api_gate));
     Router::new()
         .merge(api)

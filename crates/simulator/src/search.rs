@@ -20,7 +20,7 @@ use super::AppState;
 use super::errors::ApiError;
 use super::model::webui;
 use super::paging::Params;
-use super::store::{DocKind, Store};
+use super::store::{Attachment, Comment, DocKind, Document, Store};
 
 const DEFAULT_LIMIT: usize = 25;
 const MAX_LIMIT: usize = 250;
@@ -192,8 +192,21 @@ fn parse(cql: &str) -> Result<Cql, ApiError> {
     Ok(q)
 }
 
-/// One matching item: (last modified, id, the result's JSON).
-fn hits(store: &Store, q: &Cql, base: &str, container: bool) -> Vec<(DateTime<Utc>, u64, Value)> {
+/// Content a CQL query matched.
+#[derive(Clone, Copy)]
+pub(crate) enum Hit<'a> {
+    Document(&'a Document),
+    Comment(&'a Comment),
+    Attachment(&'a Attachment),
+}
+
+/// What `cql` matches in `store`: (last modified, id, the item), oldest first unless the
+/// query orders descending.
+pub(crate) fn matching<'a>(
+    store: &'a Store,
+    cql: &str,
+) -> Result<Vec<(DateTime<Utc>, u64, Hit<'a>)>, ApiError> {
+    let q = parse(cql)?;
     let wants = |t: &str| q.types.as_ref().is_none_or(|ts| ts.iter().any(|x| x == t));
     let in_time = |at: DateTime<Utc>| {
         q.after.is_none_or(|(t, incl)| at > t || (incl && at == t))
@@ -207,64 +220,78 @@ fn hits(store: &Store, q: &Cql, base: &str, container: bool) -> Vec<(DateTime<Ut
                 .is_some_and(|s| s.key.eq_ignore_ascii_case(k))
         })
     };
-    let container_json = |(kind, id): (DocKind, u64)| {
-        let doc = match kind {
-            DocKind::Page => store.pages.get(&id),
-            DocKind::BlogPost => store.blogposts.get(&id),
-        };
-        doc.map(|d| {
-            json!({"id": d.id.to_string(), "type": type_word(d.kind), "title": d.title,
-                   "_links": {"webui": webui(store, d)}})
-        })
-    };
+    let space_of = |(kind, id): (DocKind, u64)| store.document(kind, id).map(|d| d.space_id);
     let mut out = Vec::new();
     for d in store.pages.values().chain(store.blogposts.values()) {
         let at = d.version.created_at;
         if wants(type_word(d.kind)) && in_time(at) && space_ok(d.space_id) && d.status == "current"
         {
-            let link = webui(store, d);
-            out.push((at, d.id, json!({
-                "content": {"id": d.id.to_string(), "type": type_word(d.kind), "status": d.status,
-                            "title": d.title, "version": {"number": d.version.number, "when": at},
-                            "_links": {"webui": link}},
-                "title": d.title, "url": link, "lastModified": at, "entityType": "content",
-                "_links": {"base": base}
-            })));
+            out.push((at, d.id, Hit::Document(d)));
         }
     }
-    let space_of = |(kind, id): (DocKind, u64)| match kind {
-        DocKind::Page => store.pages.get(&id).map(|d| d.space_id),
-        DocKind::BlogPost => store.blogposts.get(&id).map(|d| d.space_id),
-    };
     for a in store.attachments.values() {
         let at = a.version.created_at;
         if wants("attachment") && in_time(at) && space_of(a.container).is_some_and(space_ok) {
-            let mut content = json!({"id": format!("att{}", a.id), "type": "attachment", "status": a.status,
-                "title": a.title, "version": {"number": a.version.number, "when": at}});
-            if container {
-                content["container"] = container_json(a.container).unwrap_or(Value::Null);
-            }
-            out.push((at, a.id, json!({"content": content, "title": a.title, "lastModified": at, "entityType": "content"})));
+            out.push((at, a.id, Hit::Attachment(a)));
         }
     }
     for c in store.comments.values() {
-        let at = c.created_at;
+        let at = c.version.created_at.max(c.created_at);
         if wants("comment") && in_time(at) && space_of(c.container).is_some_and(space_ok) {
-            let mut content = json!({"id": c.id.to_string(), "type": "comment", "status": c.status, "title": c.title});
-            if container {
-                content["container"] = container_json(c.container).unwrap_or(Value::Null);
-            }
-            out.push((at, c.id, json!({"content": content, "title": c.title, "lastModified": at, "entityType": "content"})));
+            out.push((at, c.id, Hit::Comment(c)));
         }
     }
     out.sort_by_key(|a| (a.0, a.1));
     if q.descending {
         out.reverse();
     }
-    out
+    Ok(out)
 }
 
-fn type_word(kind: DocKind) -> &'static str {
+/// One `/rest/api/search` result: the content under `content`, beside search metadata.
+fn search_result(
+    store: &Store,
+    hit: Hit<'_>,
+    at: DateTime<Utc>,
+    base: &str,
+    container: bool,
+) -> Value {
+    let container_json = |(kind, id): (DocKind, u64)| {
+        store.document(kind, id).map(|d| {
+            json!({"id": d.id.to_string(), "type": type_word(d.kind), "title": d.title,
+                   "_links": {"webui": webui(store, d)}})
+        })
+    };
+    match hit {
+        Hit::Document(d) => {
+            let link = webui(store, d);
+            json!({
+                "content": {"id": d.id.to_string(), "type": type_word(d.kind), "status": d.status,
+                            "title": d.title, "version": {"number": d.version.number, "when": at},
+                            "_links": {"webui": link}},
+                "title": d.title, "url": link, "lastModified": at, "entityType": "content",
+                "_links": {"base": base}
+            })
+        }
+        Hit::Attachment(a) => {
+            let mut content = json!({"id": format!("att{}", a.id), "type": "attachment", "status": a.status,
+                "title": a.title, "version": {"number": a.version.number, "when": at}});
+            if container {
+                content["container"] = container_json(a.container).unwrap_or(Value::Null);
+            }
+            json!({"content": content, "title": a.title, "lastModified": at, "entityType": "content"})
+        }
+        Hit::Comment(c) => {
+            let mut content = json!({"id": c.id.to_string(), "type": "comment", "status": c.status, "title": c.title});
+            if container {
+                content["container"] = container_json(c.container).unwrap_or(Value::Null);
+            }
+            json!({"content": content, "title": c.title, "lastModified": at, "entityType": "content"})
+        }
+    }
+}
+
+pub(crate) fn type_word(kind: DocKind) -> &'static str {
     match kind {
         DocKind::Page => "page",
         DocKind::BlogPost => "blogpost",
@@ -282,7 +309,6 @@ pub async fn search(
         .filter(|c| !c.trim().is_empty())
         .ok_or_else(|| ApiError::BadRequest("cql is required".into()))?
         .to_owned();
-    let cql = parse(&cql_text)?;
     let limit = params.limit(DEFAULT_LIMIT)?.clamp(1, MAX_LIMIT);
     let start = match params.get("cursor") {
         None => 0,
@@ -299,15 +325,15 @@ pub async fn search(
     let expand = params.get("expand").unwrap_or_default();
     let container = expand.split(',').any(|e| e.trim() == "content.container");
     let base = state.base();
-    let all = hits(&store, &cql, &base, container);
+    let all = matching(&store, &cql_text)?;
     let total = all.len();
     let page: Vec<Value> = all
         .into_iter()
         .skip(start)
         .take(limit)
-        .map(|(_, _, v)| v)
+        .map(|(at, _, hit)| search_result(&store, hit, at, &base, container))
         .collect();
-    let mut links = json!({"base": base, "context": "/wiki"});
+    let mut links = json!({"base": base, "context": state.context});
     if start + page.len() < total {
         let cursor = base64::engine::general_purpose::URL_SAFE_NO_PAD
             .encode(format!("start:{}", start + page.len()));
