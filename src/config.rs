@@ -62,6 +62,42 @@ pub struct Settings {
 #[serde(default, deny_unknown_fields)]
 pub struct WebhookSettings {
     pub forge: Option<ForgeWebhookSettings>,
+    pub datacenter: Option<DataCenterWebhookSettings>,
+    pub connect: Option<ConnectWebhookSettings>,
+}
+
+/// Data Center (7.7+) webhooks: each request carries `X-Hub-Signature`, an HMAC-SHA256 of the
+/// raw body under the webhook's secret.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DataCenterWebhookSettings {
+    /// The secret entered for the webhook in Confluence (`DLP_DATACENTER_WEBHOOK_SECRET`).
+    pub secret: SecretString,
+    /// How far an event's `timestamp` may be from now, either way: the replay window.
+    #[serde(default = "datacenter_max_age_secs")]
+    pub max_age_secs: u64,
+}
+
+fn datacenter_max_age_secs() -> u64 {
+    300
+}
+
+/// Cloud events through the project's Connect app: lifecycle at
+/// `/webhooks/connect/installed`, events at `/webhooks/connect?event=NAME`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConnectWebhookSettings {
+    /// The app's `key` in its descriptor: an install for another app is refused.
+    pub app_key: String,
+    /// The app's `baseUrl` in its descriptor: the `aud` of Atlassian's signed installs.
+    pub base_url: String,
+    /// Where Atlassian publishes the public keys of signed installs, one PEM per `kid`.
+    #[serde(default = "connect_install_keys_url")]
+    pub install_keys_url: String,
+}
+
+fn connect_install_keys_url() -> String {
+    "https://connect-install-keys.atlassian.com/".into()
 }
 
 /// Cloud events forwarded by the project's Forge app through Forge Remote
@@ -339,6 +375,17 @@ impl Settings {
         if let Some(v) = get("DLP_HEARTBEAT_SECS") {
             self.workers.heartbeat_secs = parse("DLP_HEARTBEAT_SECS", &v)?;
         }
+        if let Some(v) = get("DLP_DATACENTER_WEBHOOK_SECRET") {
+            match &mut self.webhooks.datacenter {
+                Some(dc) => dc.secret = secret(v),
+                None => {
+                    self.webhooks.datacenter = Some(DataCenterWebhookSettings {
+                        secret: secret(v),
+                        max_age_secs: datacenter_max_age_secs(),
+                    })
+                }
+            }
+        }
         if let Some(v) = get("DLP_MIN_CONFIDENCE") {
             self.rules.min_confidence = parse("DLP_MIN_CONFIDENCE", &v)?;
         }
@@ -483,6 +530,7 @@ mod tests {
             ("DATABASE_URL", "postgres://u:hunter2@db/x"),
             ("CONFLUENCE_API_TOKEN", "tok-very-secret"),
             ("DLP_WORKER_CONCURRENCY", "8"),
+            ("DLP_DATACENTER_WEBHOOK_SECRET", "dc-hook-secret"),
         ]
         .into();
         let mut s = Settings::default();
@@ -492,6 +540,14 @@ mod tests {
         let printed = format!("{s:?}");
         assert!(!printed.contains("hunter2"), "{printed}");
         assert!(!printed.contains("tok-very-secret"), "{printed}");
+        let dc = s
+            .webhooks
+            .datacenter
+            .as_ref()
+            .expect("the secret turns the receiver on");
+        assert_eq!(dc.secret.expose_secret(), "dc-hook-secret");
+        assert_eq!(dc.max_age_secs, 300);
+        assert!(!printed.contains("dc-hook-secret"), "{printed}");
     }
 
     #[test]

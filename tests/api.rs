@@ -5,7 +5,8 @@
 //! Here: probes, the token commands and the process; `api/auth.rs`: authentication, bad input
 //! and rate limits; `api/findings.rs`: the findings routes over a scan, on both backends;
 //! `api/scans.rs`: scans started over HTTP, cancels, the audit routes and the scheduler;
-//! `api/webhooks.rs`: Confluence's webhooks.
+//! `api/webhooks.rs`: Confluence's webhooks (Forge), `api/webhooks_datacenter.rs` and
+//! `api/webhooks_connect.rs`: the Data Center and Connect receivers.
 
 #[path = "api/auth.rs"]
 mod auth;
@@ -20,6 +21,10 @@ mod openapi;
 mod scans;
 #[path = "api/webhooks.rs"]
 mod webhooks;
+#[path = "api/webhooks_connect.rs"]
+mod webhooks_connect;
+#[path = "api/webhooks_datacenter.rs"]
+mod webhooks_datacenter;
 
 use common::*;
 use confluence_dlp::config::{Settings, WorkerSettings};

@@ -622,6 +622,25 @@ mod behaviours {
         assert_eq!(after[0].record.finding.id, target);
         assert_eq!(after[0].record.status, FindingStatus::FalsePositive);
     }
+
+    /// Migration 0009 on this backend: a Connect site's install, then its re-install.
+    pub async fn connect_tenants_are_kept_and_replaced(store: &Store, _url: &str) {
+        assert!(store.connect_tenant("site-1").await.unwrap().is_none());
+        for sealed in ["sealed-1", "sealed-2"] {
+            store
+                .save_connect_tenant("site-1", "https://a.atlassian.net/wiki", sealed)
+                .await
+                .unwrap();
+        }
+        let tenant = store.connect_tenant("site-1").await.unwrap().unwrap();
+        assert_eq!(
+            (
+                tenant.client_key.as_str(),
+                tenant.sealed_shared_secret.as_str()
+            ),
+            ("site-1", "sealed-2")
+        );
+    }
 }
 
 macro_rules! on_both_backends {
@@ -670,4 +689,5 @@ on_both_backends!(
     a_finding_under_the_wrong_item_is_refused,
     concurrent_jobs_do_not_lock_each_other_out,
     the_change_feed_misses_nothing_under_concurrent_writers,
+    connect_tenants_are_kept_and_replaced,
 );

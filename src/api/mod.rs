@@ -240,15 +240,17 @@ pub fn router_and_document(state: Arc<ApiState>) -> (Router, utoipa::openapi::Op
     let api = api
         .layer(axum::Extension(openapi::Published(Arc::new(doc.clone()))))
         .route_layer(from_fn_with_state(state.clone(), auth::authenticate));
-    // Webhooks carry their own proof (a signed token), not an API token.
+    // Webhooks carry their own proof (a signed token or signature), not an API token, and
+    // their own body limit: the API's (64 KiB by default) wrapped around them as well would
+    // refuse events the receivers take.
     let webhooks = webhooks.layer(RequestBodyLimitLayer::new(crate::webhooks::MAX_BODY_BYTES));
     let router = probes
         .merge(api)
-        .merge(webhooks)
-        // Listed innermost first: the body limit and timeout answer before a handler runs,
-        // `json_errors` gives their answers the API's shape, compression applies to all of
-        // it, and metrics and tracing see the final status.
         .layer(RequestBodyLimitLayer::new(settings.max_body_bytes))
+        .merge(webhooks)
+        // Listed innermost first: the timeout answers before a handler runs, `json_errors`
+        // gives its answers and the body limits' the API's shape, compression applies to all
+        // of it, and metrics and tracing see the final status.
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
             Duration::from_secs(settings.request_timeout_secs),

@@ -96,7 +96,7 @@ pub struct ForgeVersion {
     pub number: u32,
 }
 
-fn string_or_number<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+pub(super) fn string_or_number<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error> {
     #[derive(Deserialize)]
     #[serde(untagged)]
     enum Id {
@@ -170,7 +170,7 @@ impl ForgeEvent {
 }
 
 /// Confluence content ids are digits (attachments may carry an `att` prefix).
-fn is_id(id: &str) -> bool {
+pub(super) fn is_id(id: &str) -> bool {
     let digits = id.strip_prefix("att").unwrap_or(id);
     !digits.is_empty() && digits.len() <= 20 && digits.bytes().all(|b| b.is_ascii_digit())
 }

@@ -1,7 +1,8 @@
-//! The public keys that sign Forge Invocation Tokens, fetched from the configured JWKS URL and
-//! kept: a token names its key by `kid`, a key not yet seen (Atlassian rotated) makes one
-//! fetch, and a fetch happens at most once a minute whatever tokens arrive, so forged `kid`s
-//! cannot turn the receiver into a request amplifier.
+//! The public keys that sign Atlassian's tokens, fetched and kept: Forge Invocation Tokens
+//! (a JWKS at one URL) and Connect's signed installs (one PEM per key at `URL/kid`). A token
+//! names its key by `kid`, a key not yet seen (Atlassian rotated) makes one fetch, and a
+//! fetch happens at most once a minute whatever tokens arrive, so forged `kid`s cannot turn
+//! the receiver into a request amplifier.
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -33,8 +34,18 @@ pub enum KeyError {
 
 pub struct KeySet {
     url: url::Url,
+    layout: Layout,
     http: reqwest::Client,
     cache: Mutex<Cached>,
+}
+
+/// How the keys are published.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Layout {
+    /// All of them in one JWKS document.
+    Jwks,
+    /// Each as a PEM public key at the URL joined with its `kid` (Connect's install keys).
+    PemByKid,
 }
 
 #[derive(Default)]
@@ -44,7 +55,22 @@ struct Cached {
 }
 
 impl KeySet {
+    /// A JWKS document at `url`.
     pub fn new(url: &str) -> Result<KeySet, KeyError> {
+        KeySet::with_layout(url, Layout::Jwks)
+    }
+
+    /// One PEM public key per `kid` under `url` (`https://connect-install-keys.atlassian.com/`).
+    pub fn pem_by_kid(url: &str) -> Result<KeySet, KeyError> {
+        let url = if url.ends_with('/') {
+            url.to_owned()
+        } else {
+            format!("{url}/")
+        };
+        KeySet::with_layout(&url, Layout::PemByKid)
+    }
+
+    fn with_layout(url: &str, layout: Layout) -> Result<KeySet, KeyError> {
         let url = url::Url::parse(url).map_err(|_| KeyError::InsecureUrl)?;
         let loopback = match url.host() {
             Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
@@ -62,6 +88,7 @@ impl KeySet {
             .map_err(|_| KeyError::Fetch)?;
         Ok(KeySet {
             url,
+            layout,
             http,
             cache: Mutex::new(Cached::default()),
         })
@@ -69,13 +96,21 @@ impl KeySet {
 
     /// The key with this `kid`, fetching the set when it is unknown or old.
     pub async fn key(&self, kid: &str) -> Result<DecodingKey, KeyError> {
+        // A `kid` becomes part of a URL: Atlassian's are UUIDs, anything else is not theirs.
+        let plain = |c: char| c.is_ascii_alphanumeric() || c == '-' || c == '_';
+        if self.layout == Layout::PemByKid
+            && (kid.is_empty() || kid.len() > 100 || !kid.chars().all(plain))
+        {
+            return Err(KeyError::UnknownKey);
+        }
         let mut cache = self.cache.lock().await;
         let stale = cache.fetched.is_none_or(|at| at.elapsed() >= MAX_AGE);
         let may_fetch = cache.fetched.is_none_or(|at| at.elapsed() >= MIN_REFETCH);
         if (stale || !cache.keys.contains_key(kid)) && may_fetch {
             cache.fetched = Some(Instant::now());
-            match self.fetch().await {
-                Ok(keys) => cache.keys = keys,
+            match self.fetch(kid).await {
+                Ok(keys) if self.layout == Layout::Jwks => cache.keys = keys,
+                Ok(keys) => cache.keys.extend(keys),
                 // A failed fetch keeps the keys we had: a CDN hiccup must not stop every
                 // webhook whose key is already known.
                 Err(e) => tracing::warn!(error = %e, "Forge signing keys not refreshed"),
@@ -84,10 +119,14 @@ impl KeySet {
         cache.keys.get(kid).cloned().ok_or(KeyError::UnknownKey)
     }
 
-    async fn fetch(&self) -> Result<HashMap<String, DecodingKey>, KeyError> {
+    async fn fetch(&self, kid: &str) -> Result<HashMap<String, DecodingKey>, KeyError> {
+        let url = match self.layout {
+            Layout::Jwks => self.url.clone(),
+            Layout::PemByKid => self.url.join(kid).map_err(|_| KeyError::Fetch)?,
+        };
         let response = self
             .http
-            .get(self.url.clone())
+            .get(url)
             .send()
             .await
             .map_err(|_| KeyError::Fetch)?;
@@ -101,6 +140,10 @@ impl KeySet {
         let body = response.bytes().await.map_err(|_| KeyError::Fetch)?;
         if body.len() > MAX_JWKS_BYTES {
             return Err(KeyError::Fetch);
+        }
+        if self.layout == Layout::PemByKid {
+            let key = DecodingKey::from_rsa_pem(&body).map_err(|_| KeyError::Fetch)?;
+            return Ok(HashMap::from([(kid.to_owned(), key)]));
         }
         let set: JwkSet = serde_json::from_slice(&body).map_err(|_| KeyError::Fetch)?;
         Ok(set
@@ -134,5 +177,25 @@ mod tests {
             KeySet::new("not a url"),
             Err(KeyError::InsecureUrl)
         ));
+        assert!(matches!(
+            KeySet::pem_by_kid("http://keys.example.net"),
+            Err(KeyError::InsecureUrl)
+        ));
+    }
+
+    #[tokio::test]
+    async fn a_kid_that_would_leave_the_key_folder_is_never_fetched() {
+        let keys = KeySet::pem_by_kid("http://127.0.0.1:9/keys").unwrap();
+        assert_eq!(keys.url.as_str(), "http://127.0.0.1:9/keys/");
+        for kid in ["../admin", "a/b", "", "k?x=1"] {
+            assert!(
+                matches!(keys.key(kid).await, Err(KeyError::UnknownKey)),
+                "{kid}"
+            );
+        }
+        assert!(
+            keys.cache.lock().await.fetched.is_none(),
+            "nothing was fetched"
+        );
     }
 }

@@ -1,9 +1,12 @@
 //! Confluence's webhooks, received by the API role: `POST /webhooks/forge` (Cloud, through the
-//! project's Forge app). Each receiver verifies the request, refuses replays, persists a job
-//! and only then answers, well inside Confluence's 3 s:
+//! project's Forge app), `POST /webhooks/datacenter` (Data Center's own webhooks) and
+//! `POST /webhooks/connect` (Cloud, through a Connect app, with its `installed` callback).
+//! Each receiver verifies the request, refuses replays, persists a job and only then answers,
+//! well inside Confluence's 3 s:
 //!
-//! 1. verify: signature, issuer, audience, lifetime ([`forge`]); a request that fails gets a
-//!    401 and an audit row (`webhook.rejected`), and never becomes a job;
+//! 1. verify: signature, issuer, audience, lifetime or timestamp ([`forge`], [`datacenter`],
+//!    [`connect`]); a request that fails gets a 401 and an audit row (`webhook.rejected`),
+//!    and never becomes a job;
 //! 2. claim the delivery id in the store: a replay or redelivery answers 200 `duplicate`;
 //! 3. claim the content and its version: two deliveries about the same version of the same
 //!    item make one job (200 `coalesced`);
@@ -16,8 +19,11 @@
 //! Only what a webhook payload names reaches the queue (ids, a space key, a version), never
 //! its content: the worker fetches that from the configured site.
 
+pub mod connect;
+pub mod datacenter;
 pub mod forge;
 pub mod keys;
+mod thin;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
@@ -46,6 +52,8 @@ const CLAIM_WINDOW_MS: i64 = 24 * 3600 * 1000;
 /// The receivers this process has, built from the settings at start.
 pub struct Receivers {
     pub forge: Option<forge::ForgeVerifier>,
+    pub datacenter: Option<datacenter::DataCenterVerifier>,
+    pub connect: Option<connect::ConnectVerifier>,
     /// When old claims were last pruned (ms since the epoch): once a minute is enough, and
     /// each prune is a write the store's one writer would otherwise pay on every event.
     last_prune: AtomicI64,
@@ -85,8 +93,38 @@ impl Receivers {
                 Some(forge::ForgeVerifier::new(f.app_id.clone(), keys))
             }
         };
+        let datacenter = match &settings.datacenter {
+            None => None,
+            Some(dc) => {
+                use secrecy::ExposeSecret;
+                if dc.secret.expose_secret().is_empty() {
+                    return Err("webhooks.datacenter.secret is empty".into());
+                }
+                Some(datacenter::DataCenterVerifier::new(
+                    dc.secret.clone(),
+                    std::time::Duration::from_secs(dc.max_age_secs),
+                ))
+            }
+        };
+        let connect = match &settings.connect {
+            None => None,
+            Some(c) => {
+                if c.app_key.trim().is_empty() || c.base_url.trim().is_empty() {
+                    return Err("webhooks.connect.app_key and base_url must be set".into());
+                }
+                let keys = keys::KeySet::pem_by_kid(&c.install_keys_url)
+                    .map_err(|e| format!("webhooks.connect.install_keys_url: {e}"))?;
+                Some(connect::ConnectVerifier::new(
+                    c.app_key.clone(),
+                    c.base_url.clone(),
+                    keys,
+                ))
+            }
+        };
         Ok(Receivers {
             forge,
+            datacenter,
+            connect,
             last_prune: AtomicI64::new(0),
         })
     }
@@ -97,6 +135,9 @@ impl Receivers {
 pub fn router() -> (Router<Arc<ApiState>>, utoipa::openapi::OpenApi) {
     utoipa_axum::router::OpenApiRouter::new()
         .routes(utoipa_axum::routes!(receive_forge))
+        .routes(utoipa_axum::routes!(datacenter::receive_datacenter))
+        .routes(utoipa_axum::routes!(connect::receive_connect))
+        .routes(utoipa_axum::routes!(connect::receive_connect_installed))
         .split_for_parts()
 }
 
@@ -105,8 +146,8 @@ pub fn router() -> (Router<Arc<ApiState>>, utoipa::openapi::OpenApi) {
 pub struct WebhookAnswer {
     /// `queued` (a job was persisted), `resolved` (trashed or deleted content: its findings
     /// were resolved), `duplicate` (this delivery was taken before), `coalesced` (another
-    /// delivery about the same version was), or `recorded` (an event kept in the audit trail
-    /// only).
+    /// delivery about the same version was), `recorded` (an event kept in the audit trail
+    /// only), or `installed` (a Connect site's install was recorded).
     pub status: String,
     /// The scan of mode `event` that holds the job, when one was queued.
     pub scan_id: Option<String>,
@@ -117,6 +158,7 @@ pub struct WebhookAnswer {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Rejection {
     NoToken,
+    NoSignature,
     Malformed,
     WrongAlgorithm,
     UnknownKey,
@@ -124,20 +166,32 @@ pub enum Rejection {
     BadSignature,
     Expired,
     NotForUs,
+    /// An event whose signed time is missing or outside the replay window.
+    Stale,
+    /// A Connect token from a site that has not installed the app.
+    UnknownTenant,
+    /// A Connect token whose `qsh` is not this request's.
+    WrongRequest,
     Payload,
 }
 
 impl Rejection {
     pub fn message(self) -> &'static str {
         match self {
-            Rejection::NoToken => "no bearer token",
+            Rejection::NoToken => "no token",
+            Rejection::NoSignature => "no X-Hub-Signature",
             Rejection::Malformed => "the token is not a well-formed invocation token",
-            Rejection::WrongAlgorithm => "the token is not signed with RS256",
+            Rejection::WrongAlgorithm => "the token is not signed with the algorithm expected",
             Rejection::UnknownKey => "no published key has the token's kid",
             Rejection::KeysUnavailable => "the signing keys could not be fetched",
-            Rejection::BadSignature => "the token's signature does not verify",
+            Rejection::BadSignature => "the signature does not verify",
             Rejection::Expired => "the token has expired or is not valid yet",
             Rejection::NotForUs => "the token is for another app or from another issuer",
+            Rejection::Stale => {
+                "the event is stale: its timestamp is missing or outside the window"
+            }
+            Rejection::UnknownTenant => "the token's issuer has not installed the app",
+            Rejection::WrongRequest => "the token's qsh is not this request's",
             Rejection::Payload => "the event payload is not a Confluence event this receiver reads",
         }
     }

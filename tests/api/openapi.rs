@@ -29,6 +29,9 @@ const ROUTES: &[(&str, &str)] = &[
     ("get", "/api/v1/audit"),
     ("get", "/api/v1/audit/export"),
     ("post", "/webhooks/forge"),
+    ("post", "/webhooks/datacenter"),
+    ("post", "/webhooks/connect"),
+    ("post", "/webhooks/connect/installed"),
 ];
 
 /// Checks a JSON body against the document's schema for (route, method, status).
@@ -328,16 +331,30 @@ async fn the_document_names_every_route_and_every_answer_conforms_to_it() {
         assert!(validator.is_valid(&event), "{event}");
     }
     c.seen.insert(("get".into(), "/api/v1/audit/export".into()));
-    // No receiver is configured here: the route answers 404 in the error shape (the
-    // conversation with a configured one is in api/webhooks.rs, checked against this document).
-    c.call(
-        Method::POST,
-        "/webhooks/forge",
-        "/webhooks/forge",
-        Some(json!({"eventType": "avi:confluence:updated:page"})),
-        StatusCode::NOT_FOUND,
-    )
-    .await;
+    // No receiver is configured here: each route answers 404 in the error shape (the
+    // conversations with configured ones are in api/webhooks*.rs, checked against this
+    // document).
+    for (route, body) in [
+        (
+            "/webhooks/forge",
+            json!({"eventType": "avi:confluence:updated:page"}),
+        ),
+        ("/webhooks/datacenter", json!({"event": "page_updated"})),
+        ("/webhooks/connect", json!({"page": {"id": 1}})),
+        (
+            "/webhooks/connect/installed",
+            json!({"eventType": "installed"}),
+        ),
+    ] {
+        c.call(
+            Method::POST,
+            route,
+            route,
+            Some(body),
+            StatusCode::NOT_FOUND,
+        )
+        .await;
+    }
 
     assert_eq!(c.seen, served, "the conversation missed a route");
     server.stop().await;

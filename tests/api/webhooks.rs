@@ -63,6 +63,7 @@ async fn spawn_receiver(
             app_id: APP_ID.into(),
             jwks_url,
         }),
+        ..WebhookSettings::default()
     };
     spawn_server(settings).await
 }

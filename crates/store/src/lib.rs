@@ -14,6 +14,7 @@ mod audit;
 mod batch;
 mod changes;
 mod connect;
+mod connect_tenants;
 mod error;
 mod findings;
 mod model;
@@ -36,6 +37,7 @@ pub use audit::action as audit_action;
 pub use batch::JobRecord;
 pub use changes::FindingChange;
 pub use connect::StoreOptions;
+pub use connect_tenants::ConnectTenant;
 pub use error::StoreError;
 pub use model::{
     AuditEvent, AuditQuery, FindingFilter, FindingRecord, FindingSort, FindingStatus,

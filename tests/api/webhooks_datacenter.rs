@@ -1,0 +1,204 @@
+//! Data Center webhooks: a signed event about a page becomes a job; unsigned, forged, stale
+//! and replayed deliveries do not; a trashed page's findings are resolved.
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use hmac::{Hmac, Mac};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use sha2::Sha256;
+
+use super::common::*;
+use super::helpers::*;
+use confluence_dlp::config::{DataCenterWebhookSettings, WebhookSettings};
+
+const SECRET: &str = "dc-webhook-secret";
+const PAGE: &str = "66379";
+
+fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64
+}
+
+fn sign(secret: &str, body: &[u8]) -> String {
+    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(secret.as_bytes()).unwrap();
+    mac.update(body);
+    hex::encode(mac.finalize().into_bytes())
+}
+
+fn page_event(event: &str, timestamp: i64) -> Vec<u8> {
+    serde_json::to_vec(&json!({
+        "timestamp": timestamp, "event": event, "userKey": "8a7f808a7a0f1b2c017a0f1b2c5e0000",
+        "page": {"id": PAGE.parse::<u64>().unwrap(), "spaceKey": "ENG", "version": 7,
+                 "title": "Runbook", "creatorKey": "8a7f808a7a0f1b2c017a0f1b2c5e0000"},
+    }))
+    .unwrap()
+}
+
+async fn post(server: &TestServer, signature: Option<&str>, body: &[u8]) -> reqwest::Response {
+    let mut request = server
+        .client
+        .post(format!("{}/webhooks/datacenter", server.base))
+        .header("content-type", "application/json")
+        .body(body.to_vec());
+    if let Some(signature) = signature {
+        request = request.header("X-Hub-Signature", signature);
+    }
+    request.send().await.expect("request")
+}
+
+async fn status_of(response: reqwest::Response) -> (StatusCode, Value) {
+    let status = response.status();
+    (status, response.json().await.unwrap())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_data_center_event_is_verified_queued_deduplicated_and_resolved() {
+    let sim = spawn_simulator(dlp_simulator::Faults::default()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut settings = settings(dir.path(), &sim.site_url());
+    settings.webhooks = WebhookSettings {
+        datacenter: Some(DataCenterWebhookSettings {
+            secret: SECRET.to_string().into(),
+            max_age_secs: 300,
+        }),
+        ..WebhookSettings::default()
+    };
+    let server = spawn_server(settings).await;
+    let reader = server
+        .token("triage", &["findings:read", "scans:write", "audit:read"])
+        .await;
+    let doc = server.json("/api/v1/openapi.json", &reader).await;
+    let conforms = |status: StatusCode, body: &Value| {
+        super::openapi::conforms(&doc, "/webhooks/datacenter", "post", status, body)
+    };
+
+    // Refused, each with 401 and an audit row, none a job.
+    let body = page_event("page_updated", now_ms());
+    let stale = page_event("page_updated", now_ms() - 600_000);
+    let future = page_event("page_updated", now_ms() + 600_000);
+    let refused: Vec<(Option<String>, &[u8])> = vec![
+        (None, &body),
+        (Some(sign("another secret", &body)), &body),
+        (
+            Some(format!("sha256={}", sign("another secret", &body))),
+            &body,
+        ),
+        (Some("sha256=not-hex".into()), &body),
+        (Some(sign(SECRET, &stale)), &stale),
+        (Some(sign(SECRET, &future)), &future),
+    ];
+    for (signature, body) in &refused {
+        let (status, answer) = status_of(post(&server, signature.as_deref(), body).await).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "{answer}");
+        assert_eq!(answer["error"]["code"], "unauthenticated");
+        conforms(status, &answer);
+    }
+    let rejected = server
+        .json("/api/v1/audit?action=webhook.rejected&limit=100", &reader)
+        .await;
+    let rejected = rejected["items"].as_array().unwrap();
+    assert_eq!(rejected.len(), refused.len());
+    assert!(rejected.iter().all(|r| r["actor"] == "webhook:datacenter"));
+    let scans = server.json("/api/v1/scans", &reader).await;
+    assert!(scans["items"].as_array().unwrap().is_empty(), "{scans}");
+
+    // Signed (with the `sha256=` prefix): queued as a scan of mode `event` with one job.
+    let signature = format!("sha256={}", sign(SECRET, &body));
+    let (status, queued) = status_of(post(&server, Some(&signature), &body).await).await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{queued}");
+    assert_eq!(queued["status"], "queued");
+    conforms(status, &queued);
+    let scan_id = queued["scan_id"].as_str().unwrap();
+    let scan = server
+        .json(&format!("/api/v1/scans/{scan_id}"), &reader)
+        .await;
+    assert_eq!(
+        (&scan["mode"], &scan["actor"]),
+        (&json!("event"), &json!("webhook:datacenter"))
+    );
+
+    // The exact delivery again: a duplicate. The same version in another delivery, signed
+    // as bare hex: verified, and coalesced into the job already queued.
+    let (status, again) = status_of(post(&server, Some(&signature), &body).await).await;
+    assert_eq!(
+        (status, &again["status"]),
+        (StatusCode::OK, &json!("duplicate"))
+    );
+    conforms(status, &again);
+    let twin = page_event("page_updated", now_ms() + 1);
+    let (status, twin) = status_of(post(&server, Some(&sign(SECRET, &twin)), &twin).await).await;
+    assert_eq!(
+        (status, &twin["status"]),
+        (StatusCode::OK, &json!("coalesced"))
+    );
+
+    // Permission and attachment events are recorded only (attachments have no job yet).
+    let permissions = serde_json::to_vec(&json!({
+        "timestamp": now_ms(), "event": "space_permissions_updated", "userKey": "u",
+        "space": {"key": "ENG"},
+    }))
+    .unwrap();
+    let attachment = serde_json::to_vec(&json!({
+        "timestamp": now_ms(), "event": "attachment_created", "userKey": "u",
+        "attachment": {"id": 900, "fileName": "keys.txt", "version": 1},
+        "page": {"id": PAGE, "spaceKey": "ENG"},
+    }))
+    .unwrap();
+    for body in [&permissions, &attachment] {
+        let (status, answer) =
+            status_of(post(&server, Some(&sign(SECRET, body)), body).await).await;
+        assert_eq!(
+            (status, &answer["status"]),
+            (StatusCode::ACCEPTED, &json!("recorded"))
+        );
+    }
+    let scans = server.json("/api/v1/scans", &reader).await;
+    assert_eq!(scans["items"].as_array().unwrap().len(), 1, "{scans}");
+
+    // A signed body that is not an event: 400.
+    let garbage =
+        serde_json::to_vec(&json!({"timestamp": now_ms(), "event": "page_updated"})).unwrap();
+    let response = post(&server, Some(&sign(SECRET, &garbage)), &garbage).await;
+    assert_eq!(
+        assert_error(response, StatusCode::BAD_REQUEST).await,
+        "invalid_input"
+    );
+
+    // Trashed: the page's open findings are resolved (none to resolve here, the job may not
+    // have run; the answer and its audit row are what the receiver owns).
+    let trashed = page_event("page_trashed", now_ms());
+    let (status, resolved) =
+        status_of(post(&server, Some(&sign(SECRET, &trashed)), &trashed).await).await;
+    assert_eq!(
+        (status, &resolved["status"]),
+        (StatusCode::ACCEPTED, &json!("resolved"))
+    );
+    conforms(status, &resolved);
+    let audited = server
+        .json("/api/v1/audit?action=webhook.resolved&limit=10", &reader)
+        .await;
+    assert_eq!(audited["items"][0]["subject"], format!("page:{PAGE}@7"));
+
+    // The webhook limit is 256 KiB, not the API's 64 KiB: a 100 KiB event is taken, a
+    // 300 KiB one is refused before it is read.
+    let mut big: Value = serde_json::from_slice(&page_event("page_created", now_ms())).unwrap();
+    big["page"]["title"] = json!("t".repeat(100 * 1024));
+    big["page"]["version"] = json!(8);
+    let big = serde_json::to_vec(&big).unwrap();
+    let (status, answer) = status_of(post(&server, Some(&sign(SECRET, &big)), &big).await).await;
+    assert_eq!(
+        (status, &answer["status"]),
+        (StatusCode::ACCEPTED, &json!("queued"))
+    );
+    let huge = vec![b' '; 300 * 1024];
+    let too_large = server
+        .client
+        .post(format!("{}/webhooks/datacenter", server.base))
+        .header("X-Hub-Signature", sign(SECRET, &huge))
+        .body(huge);
+    assert_too_large(&server, too_large).await;
+    server.stop().await;
+}
