@@ -256,9 +256,8 @@ impl ContentEvent {
         )
     }
 
-    /// The job that scans what changed: a page's or blog post's body (fetched by the
-    /// worker), or the comments of the page a comment is on. `None` for what this receiver
-    /// does not scan yet (attachments: their job needs a download link the event lacks).
+    /// The job that scans what changed, fetched by the worker: a page's or blog post's body,
+    /// a comment, an attachment (looked up by id first: events carry no download link).
     fn work(&self) -> Option<(Work, String)> {
         let item = ContentRef {
             space_key: self.space_key.clone(),
@@ -274,6 +273,17 @@ impl ContentEvent {
                 Work::Body { item, body: None },
                 format!("{} {} (webhook)", self.content_type.as_str(), self.page_id),
             )),
+            // The comment itself, fetched by the worker; without its id, the page's threads.
+            ContentType::Comment if !self.content_id.is_empty() => Some((
+                Work::Comment {
+                    item: ContentRef {
+                        comment_id: Some(self.content_id.clone()),
+                        ..item
+                    },
+                    body: None,
+                },
+                format!("comment {} on {} (webhook)", self.content_id, self.page_id),
+            )),
             ContentType::Comment => Some((
                 Work::Comments {
                     item: ContentRef {
@@ -284,6 +294,25 @@ impl ContentEvent {
                 },
                 format!("comments on {} (webhook)", self.page_id),
             )),
+            // The worker looks the attachment up by id for its download link and name.
+            ContentType::Attachment if !self.content_id.is_empty() => {
+                let id = match self.content_id.strip_prefix("att") {
+                    Some(_) => self.content_id.clone(),
+                    None => format!("att{}", self.content_id),
+                };
+                Some((
+                    Work::Attachment {
+                        item: ContentRef {
+                            attachment_id: Some(id.clone()),
+                            ..item
+                        },
+                        download_link: None,
+                        media_type: None,
+                        file_size: None,
+                    },
+                    format!("attachment {id} on {} (webhook)", self.page_id),
+                ))
+            }
             ContentType::Attachment | ContentType::File => None,
         }
     }

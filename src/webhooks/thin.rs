@@ -232,7 +232,14 @@ mod tests {
             (attachment.content_type, attachment.container_type),
             (ContentType::Attachment, ContentType::BlogPost)
         );
-        assert!(attachment.work().is_none(), "no attachment job yet");
+        assert!(
+            matches!(
+                attachment.work(),
+                Some((dlp_jobs::Work::Attachment { download_link: None, ref item, .. }, _))
+                    if item.attachment_id.as_deref() == Some("att900")
+            ),
+            "the attachment is looked up by id"
+        );
     }
 
     #[test]

@@ -135,7 +135,8 @@ async fn a_data_center_event_is_verified_queued_deduplicated_and_resolved() {
         (StatusCode::OK, &json!("coalesced"))
     );
 
-    // Permission and attachment events are recorded only (attachments have no job yet).
+    // A permission event is recorded only; an attachment event becomes the attachment's job
+    // (the worker looks it up by id).
     let permissions = serde_json::to_vec(&json!({
         "timestamp": now_ms(), "event": "space_permissions_updated", "userKey": "u",
         "space": {"key": "ENG"},
@@ -147,16 +148,16 @@ async fn a_data_center_event_is_verified_queued_deduplicated_and_resolved() {
         "page": {"id": PAGE, "spaceKey": "ENG"},
     }))
     .unwrap();
-    for body in [&permissions, &attachment] {
+    for (body, expected) in [(&permissions, "recorded"), (&attachment, "queued")] {
         let (status, answer) =
             status_of(post(&server, Some(&sign(SECRET, body)), body).await).await;
         assert_eq!(
             (status, &answer["status"]),
-            (StatusCode::ACCEPTED, &json!("recorded"))
+            (StatusCode::ACCEPTED, &json!(expected))
         );
     }
     let scans = server.json("/api/v1/scans", &reader).await;
-    assert_eq!(scans["items"].as_array().unwrap().len(), 1, "{scans}");
+    assert_eq!(scans["items"].as_array().unwrap().len(), 2, "{scans}");
 
     // A signed body that is not an event: 400.
     let garbage =

@@ -144,6 +144,8 @@ async fn client_errors_fail_fast_without_retry() {
     with_token.auth = Auth::Bearer {
         token: "wrong-pat".to_string().into(),
     };
+    // A bearer token alone would be taken for Data Center's; this peer answers v2.
+    with_token.flavor = Some(dlp_confluence::Flavor::Cloud);
     let rejected = ConfluenceClient::new(with_token)
         .unwrap()
         .page("2")

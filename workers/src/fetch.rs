@@ -89,17 +89,18 @@ pub(super) async fn comment(deps: &WorkerDeps, item: &ContentRef) -> Result<Stri
         .ok_or(FetchError::NoBody)
 }
 
-/// An attachment's download link, for a job that names the attachment only.
+/// An attachment's download link and file name, for a job that names the attachment only.
 pub(super) async fn attachment_link(
     deps: &WorkerDeps,
     item: &ContentRef,
-) -> Result<String, FetchError> {
+) -> Result<(String, String), FetchError> {
     let id = item.attachment_id.as_deref().ok_or(FetchError::NoBody)?;
     let attachment = client(deps)?.attachment(id).await?;
-    attachment
+    let link = attachment
         .download_path()
         .map(str::to_owned)
-        .ok_or(FetchError::Confluence(ConfluenceError::NoDownloadLink))
+        .ok_or(FetchError::Confluence(ConfluenceError::NoDownloadLink))?;
+    Ok((link, attachment.title))
 }
 
 fn comment_item(of: &ContentRef, c: dlp_confluence::Comment) -> (ContentRef, String) {

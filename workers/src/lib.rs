@@ -233,10 +233,17 @@ async fn process(job: &ScanJob, deps: &Arc<WorkerDeps>) -> Result<Processed, Fai
             if is_current(deps, item, &digest).await? {
                 return Ok(unchanged(item, &digest));
             }
+            let mut item = item.clone();
             let link = match download_link {
                 Some(link) => link.clone(),
-                None => fetch::attachment_link(deps, item).await?,
+                None => {
+                    let (link, title) = fetch::attachment_link(deps, &item).await?;
+                    // Extraction reads the file name to tell formats apart.
+                    item.attachment_title.get_or_insert(title);
+                    link
+                }
             };
+            let item = &item;
             let bytes = fetch::attachment(deps, &link).await?;
             attachment_outcome(deps, item, &digest, bytes).await
         }
