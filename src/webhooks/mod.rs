@@ -36,7 +36,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use dlp_domain::{ContentRef, ContentType};
 use dlp_jobs::{ScanJob, Work};
-use dlp_store::{NewAuditEvent, NewScan, ScanKind, ScanMode, ScanStatus};
+use dlp_store::{NewAuditEvent, NewScan, ScanKind, ScanMode};
 use serde_json::json;
 
 use crate::api::ApiState;
@@ -368,40 +368,68 @@ async fn receive_forge(
 /// Steps 2 to 4 of the module's list, for a verified event.
 async fn take(app: &App, source: &str, delivery: &str, event: &ContentEvent) -> Response {
     let store = &app.store;
-    match store.claim_delivery(source, delivery).await {
-        Ok(true) => {}
-        Ok(false) => return taken(StatusCode::OK, "duplicate", None),
-        Err(e) => return unavailable(&e),
-    }
-    if event.action == Some(EventAction::Removed) {
-        return resolve_removed(app, source, delivery, event).await;
-    }
-    let Some((work, label)) = event
+    let work = event
         .action
         .filter(|a| *a == EventAction::Changed)
-        .and_then(|_| event.work())
-    else {
+        .and_then(|_| event.work());
+    let Some((work, label)) = work else {
+        match store.claim_delivery(source, delivery).await {
+            Ok(true) => {}
+            Ok(false) => return taken(StatusCode::OK, "duplicate", None),
+            Err(e) => return unavailable(&e),
+        }
+        if event.action == Some(EventAction::Removed) {
+            return resolve_removed(app, source, delivery, event).await;
+        }
         // Kept for the record: what arrived, and that no job came of it.
         audit(app, source, "webhook.recorded", event, None).await;
         return taken(StatusCode::ACCEPTED, "recorded", None);
     };
+    let Some(site) = app.confluence.as_ref().map(|c| c.site().to_string()) else {
+        tracing::warn!(
+            source,
+            "a webhook arrived but no Confluence site is configured"
+        );
+        return not_recorded();
+    };
+    let scan = NewScan {
+        kind: ScanKind::Space,
+        site: Some(site),
+        space_key: Some(event.space_key.clone()),
+        actor: format!("webhook:{source}"),
+        mode: ScanMode::Event,
+        rules_digest: Some(app.rules_digest().to_owned()),
+        ..NewScan::default()
+    };
     let content_key = event.content_key();
-    match store.claim_delivery("content", &content_key).await {
-        Ok(true) => {}
-        Ok(false) => return taken(StatusCode::OK, "coalesced", None),
+    let item_key = work.item_key();
+    let intake = dlp_store::EventIntake {
+        source,
+        delivery_id: delivery,
+        content_key: &content_key,
+        scan: &scan,
+        item_key: &item_key,
+        label: &label,
+        audit: audit_event(source, "webhook.queued", event, None),
+    };
+    let scan_id = match store.take_event(&intake).await {
+        Ok(dlp_store::Intake::Duplicate) => return taken(StatusCode::OK, "duplicate", None),
+        Ok(dlp_store::Intake::Coalesced) => return taken(StatusCode::OK, "coalesced", None),
+        Ok(dlp_store::Intake::Accepted { scan_id }) => scan_id,
+        Err(e) => return unavailable(&e),
+    };
+    let job = ScanJob {
+        scan_id: scan_id.clone(),
+        item_key: item_key.clone(),
+        label: label.clone(),
+        work,
+    };
+    // Acknowledged only once the job is in the durable queue: a crash after the answer
+    // loses nothing; a failure before it gives the claims back for the sender's retry.
+    match app.queue.push(job, app.settings.workers.max_attempts).await {
+        Ok(()) => taken(StatusCode::ACCEPTED, "queued", Some(&scan_id)),
         Err(e) => {
-            let _ = store.release_delivery(source, delivery).await;
-            return unavailable(&e);
-        }
-    }
-    match enqueue(app, source, event, work, label).await {
-        Ok(scan_id) => {
-            audit(app, source, "webhook.queued", event, Some(&scan_id)).await;
-            taken(StatusCode::ACCEPTED, "queued", Some(&scan_id))
-        }
-        Err(e) => {
-            let _ = store.release_delivery("content", &content_key).await;
-            let _ = store.release_delivery(source, delivery).await;
+            let _ = store.release_intake(&intake, &scan_id).await;
             tracing::warn!(error = %e, source, "a webhook could not be queued; the sender will retry");
             not_recorded()
         }
@@ -441,52 +469,6 @@ async fn resolve_removed(
     }
 }
 
-/// The event's scan (mode `event`) and its one job, in the store and in the queue.
-async fn enqueue(
-    app: &App,
-    source: &str,
-    event: &ContentEvent,
-    work: Work,
-    label: String,
-) -> Result<String, anyhow::Error> {
-    let site = app
-        .confluence
-        .as_ref()
-        .map(|c| c.site().to_string())
-        .ok_or_else(|| anyhow::anyhow!("no Confluence site is configured"))?;
-    let store = &app.store;
-    let scan_id = store
-        .create_scan(&NewScan {
-            kind: ScanKind::Space,
-            site: Some(site),
-            space_key: Some(event.space_key.clone()),
-            actor: format!("webhook:{source}"),
-            mode: ScanMode::Event,
-            rules_digest: Some(app.rules_digest().to_owned()),
-            ..NewScan::default()
-        })
-        .await?;
-    let key = work.item_key();
-    let pushed = async {
-        store.enqueue_item(&scan_id, &key, &label).await?;
-        let job = ScanJob {
-            scan_id: scan_id.clone(),
-            item_key: key,
-            label,
-            work,
-        };
-        app.queue
-            .push(job, app.settings.workers.max_attempts)
-            .await
-            .map_err(anyhow::Error::from)
-    };
-    if let Err(e) = pushed.await {
-        let _ = store.finish_scan(&scan_id, ScanStatus::Failed).await;
-        return Err(e);
-    }
-    Ok(scan_id)
-}
-
 async fn reject(app: &App, source: &str, why: Rejection) -> Response {
     let _ = app
         .store
@@ -502,17 +484,26 @@ async fn reject(app: &App, source: &str, why: Rejection) -> Response {
 }
 
 async fn audit(app: &App, source: &str, action: &str, event: &ContentEvent, scan_id: Option<&str>) {
-    let subject = (!event.content_id.is_empty()).then(|| event.content_key());
     let _ = app
         .store
-        .record_audit(&NewAuditEvent {
-            actor: format!("webhook:{source}"),
-            action: action.into(),
-            scan_id: scan_id.map(str::to_owned),
-            subject,
-            detail: json!({"source": source, "event": event.name, "space_key": event.space_key}),
-        })
+        .record_audit(&audit_event(source, action, event, scan_id))
         .await;
+}
+
+fn audit_event(
+    source: &str,
+    action: &str,
+    event: &ContentEvent,
+    scan_id: Option<&str>,
+) -> NewAuditEvent {
+    let subject = (!event.content_id.is_empty()).then(|| event.content_key());
+    NewAuditEvent {
+        actor: format!("webhook:{source}"),
+        action: action.into(),
+        scan_id: scan_id.map(str::to_owned),
+        subject,
+        detail: json!({"source": source, "event": event.name, "space_key": event.space_key}),
+    }
 }
 
 fn unavailable(e: &dlp_store::StoreError) -> Response {

@@ -59,6 +59,10 @@ struct WebhookArgs {
     /// Worker tasks in `serve` (default: its own).
     #[arg(long)]
     worker_concurrency: Option<usize>,
+    /// Run the workers as `serve --role worker` and SIGKILL that process this many seconds
+    /// into the burst (a new one starts at once). Needs --database-url and --redis-url.
+    #[arg(long)]
+    kill_worker_after_secs: Option<f64>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -194,6 +198,9 @@ fn webhooks(args: WebhookArgs) -> ExitCode {
         grace: std::time::Duration::from_secs(args.grace_secs),
         keep: args.keep,
         worker_concurrency: args.worker_concurrency,
+        kill_worker_after: args
+            .kill_worker_after_secs
+            .map(std::time::Duration::from_secs_f64),
     };
     printed(dlp_bench::webhooks::run(&options), |r| r.markdown(&options))
 }

@@ -36,6 +36,11 @@ pub struct WebhookBenchOptions {
     pub keep: bool,
     /// The worker pool's tasks in `serve` (its default when `None`).
     pub worker_concurrency: Option<usize>,
+    /// Run the workers in a process of their own (`serve --role worker`, beside
+    /// `serve --role api`) and SIGKILL it this long into the burst, starting a new one at
+    /// once, as a supervisor would: no edit's finding may be lost. PostgreSQL + Redis only
+    /// (the embedded backends are one process's).
+    pub kill_worker_after: Option<Duration>,
 }
 
 #[derive(Debug, Clone)]
@@ -48,6 +53,8 @@ pub struct WebhookReport {
     pub max: Duration,
     pub delivered: u64,
     pub failed: u64,
+    /// When the worker process was killed, if it was.
+    pub killed_at: Option<Duration>,
 }
 
 const APP_ID: &str = "ari:cloud:ecosystem::app/dlp-bench";
@@ -63,6 +70,11 @@ pub fn run(options: &WebhookBenchOptions) -> anyhow::Result<WebhookReport> {
 
 async fn run_async(options: &WebhookBenchOptions) -> anyhow::Result<WebhookReport> {
     crate::require_binary(&options.bin)?;
+    anyhow::ensure!(
+        options.kill_worker_after.is_none() || options.database_url.is_some(),
+        "--kill-worker-after-secs needs --database-url and --redis-url: the embedded \
+         backends serve one process"
+    );
     let edits = (options.rate * options.secs) as usize;
     let temp = tempfile::Builder::new()
         .prefix("dlp-bench-webhooks-")
@@ -93,13 +105,20 @@ async fn run_async(options: &WebhookBenchOptions) -> anyhow::Result<WebhookRepor
         format!(
             "[api]\nrequests_per_sec = 1000000\nburst = 1000000\n\n\
              [confluence]\nsite = \"{}\"\n\n\
-             [webhooks.forge]\napp_id = \"{APP_ID}\"\njwks_url = \"{}\"\n{}",
+             [webhooks.forge]\napp_id = \"{APP_ID}\"\njwks_url = \"{}\"\n\n\
+             [workers]\n{}{}",
             sim.site_url(),
             sim.forge_jwks_url(),
             options
                 .worker_concurrency
-                .map(|n| format!("\n[workers]\nconcurrency = {n}\n"))
-                .unwrap_or_default()
+                .map(|n| format!("concurrency = {n}\n"))
+                .unwrap_or_default(),
+            // A killed worker's jobs go back to the queue once its heartbeat is missed.
+            if options.kill_worker_after.is_some() {
+                "heartbeat_secs = 1\n"
+            } else {
+                ""
+            }
         ),
     )?;
     let database = match &options.database_url {
@@ -127,7 +146,7 @@ async fn run_async(options: &WebhookBenchOptions) -> anyhow::Result<WebhookRepor
     if let Some(db) = database {
         db.drop_it().await?;
     }
-    let (latencies, seen_all) = result?;
+    let (latencies, seen_all, killed_at) = result?;
     let stats = sim.stats();
     let mut sorted = latencies;
     sorted.sort();
@@ -141,6 +160,7 @@ async fn run_async(options: &WebhookBenchOptions) -> anyhow::Result<WebhookRepor
         max: sorted.last().copied().unwrap_or_default(),
         delivered: stats.webhooks_delivered,
         failed: stats.webhooks_failed,
+        killed_at,
     })
 }
 
@@ -150,9 +170,16 @@ async fn measure(
     sim: &dlp_simulator::SimulatorHandle,
     env: &ServeEnv,
     dir: &std::path::Path,
-) -> anyhow::Result<(Vec<Duration>, usize)> {
+) -> anyhow::Result<(Vec<Duration>, usize, Option<Duration>)> {
     let token = env.create_token("bench")?;
-    let served = env.serve_roles(&dir.join("serve.log"), &[])?;
+    let log = dir.join("serve.log");
+    let (served, mut worker) = match options.kill_worker_after {
+        None => (env.serve_roles(&log, &[])?, None),
+        Some(_) => {
+            let served = env.serve_roles(&log, &["--role", "api"])?;
+            (served, Some(env.worker(&dir.join("worker.log"))?))
+        }
+    };
     let api = Client::new(&served.addr, &token)?;
     sim.add_forge_target(dlp_simulator::ForgeTarget {
         url: format!("http://{}/webhooks/forge", served.addr).parse()?,
@@ -169,8 +196,23 @@ async fn measure(
     let started = Instant::now();
     let interval = Duration::from_secs_f64(1.0 / options.rate as f64);
     let mut writes = Vec::with_capacity(edits);
+    let mut killed_at = None;
     for i in 0..edits {
         tokio::time::sleep_until((started + interval * i as u32).into()).await;
+        if let (Some(after), Some(child), None) =
+            (options.kill_worker_after, worker.as_mut(), killed_at)
+            && started.elapsed() >= after
+        {
+            // SIGKILL: no shutdown, no acknowledgement of the jobs in hand.
+            child.kill()?;
+            child.wait()?;
+            killed_at = Some(started.elapsed());
+            eprintln!(
+                "killed the worker process at {:.1} s; starting another",
+                after.as_secs_f64()
+            );
+            worker = Some(env.worker(&dir.join("worker.log"))?);
+        }
         let page = (FIRST_ID + i as u64).to_string();
         let url = format!("{site}wiki/api/v2/pages/{page}");
         let body = json!({
@@ -211,9 +253,13 @@ async fn measure(
             options.grace
         );
     }
+    if let Some(mut child) = worker {
+        let _ = child.kill();
+        let _ = child.wait();
+    }
     let latencies = latencies.lock().await.clone();
     let seen = latencies.len();
-    Ok((latencies, seen))
+    Ok((latencies, seen, killed_at))
 }
 
 /// Open AWS-key findings in the order first seen, walked by cursor so that none is skipped
@@ -276,10 +322,16 @@ impl WebhookReport {
     pub fn markdown(&self, options: &WebhookBenchOptions) -> String {
         let ms = |d: Duration| d.as_secs_f64() * 1000.0;
         format!(
-            "**Webhook to finding, {}**: {} edits at {}/s for {} s; {} findings seen \
+            "**Webhook to finding, {}**{}: {} edits at {}/s for {} s; {} findings seen \
              ({} not seen within {} s of the last edit); events delivered {}, failed {}\n\n\
              | p50 ms | p99 ms | max ms |\n| ---: | ---: | ---: |\n| {:.0} | {:.0} | {:.0} |\n",
             self.backend,
+            self.killed_at
+                .map(|at| format!(
+                    ", the worker process SIGKILLed at {:.1} s and replaced",
+                    at.as_secs_f64()
+                ))
+                .unwrap_or_default(),
             self.edits,
             options.rate,
             options.secs,

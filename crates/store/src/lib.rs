@@ -50,6 +50,7 @@ pub use removal::ContentRemoval;
 pub use scan_life::CRAWL_ITEM_PREFIX;
 pub use tokens::{ApiTokenRecord, NewApiToken};
 pub use triage::StatusChange;
+pub use webhooks::{EventIntake, Intake};
 
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("../../migrations/sqlite");
 static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("../../migrations/postgres");

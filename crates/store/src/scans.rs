@@ -16,47 +16,8 @@ use dlp_domain::ContentType;
 impl Store {
     /// Starts a scan (status `running`) and returns its id.
     pub async fn create_scan(&self, new: &NewScan) -> Result<String, StoreError> {
-        let id = uuid::Uuid::new_v4().to_string();
-        let now = now_millis();
         let mut tx = self.begin_write().await?;
-        sqlx::query(
-            "INSERT INTO scans (id, kind, site, space_key, actor, status, started_at, mode, \
-               all_spaces, parent_id, since_at, rules_digest) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
-        )
-        .bind(id.as_str())
-        .bind(new.kind.as_str())
-        .bind(new.site.as_deref())
-        .bind(new.space_key.as_deref())
-        .bind(new.actor.as_str())
-        .bind(ScanStatus::Running.as_str())
-        .bind(now)
-        .bind(new.mode.as_str())
-        .bind(i64::from(new.all_spaces))
-        .bind(new.parent_id.as_deref())
-        .bind(new.since.map(|t| t.timestamp_millis()))
-        .bind(new.rules_digest.as_deref())
-        .execute(&mut *tx)
-        .await
-        .map_err(StoreError::from)
-        .map_err(|e| match &new.parent_id {
-            Some(parent) => unknown_scan_if_dangling(e, parent),
-            None => e,
-        })?;
-        let event = NewAuditEvent {
-            actor: new.actor.clone(),
-            action: action::SCAN_STARTED.into(),
-            scan_id: Some(id.clone()),
-            subject: new.space_key.clone(),
-            detail: json!({
-                "kind": new.kind,
-                "site": new.site,
-                "mode": new.mode,
-                "all_spaces": new.all_spaces,
-                "parent_id": new.parent_id,
-            }),
-        };
-        audit::insert(&mut tx, now, &event).await?;
+        let id = insert_scan(&mut tx, new).await?;
         tx.commit().await?;
         Ok(id)
     }
@@ -82,20 +43,8 @@ impl Store {
         item_key: &str,
         label: &str,
     ) -> Result<bool, StoreError> {
-        let inserted = sqlx::query(
-            "INSERT INTO scan_items (scan_id, item_key, label, status, attempts, updated_at) \
-             VALUES ($1, $2, $3, $4, 0, $5) ON CONFLICT (scan_id, item_key) DO NOTHING",
-        )
-        .bind(scan_id)
-        .bind(item_key)
-        .bind(label)
-        .bind(ItemStatus::Queued.as_str())
-        .bind(now_millis())
-        .execute(&self.pool)
-        .await
-        .map_err(StoreError::from)
-        .map_err(|e| unknown_scan_if_dangling(e, scan_id))?;
-        Ok(inserted.rows_affected() == 1)
+        let mut conn = self.pool.acquire().await?;
+        insert_item(&mut conn, scan_id, item_key, label).await
     }
 
     /// Whether this version of the item was already classified with this rule set, so a job
@@ -300,4 +249,75 @@ pub(crate) fn unknown_scan_if_dangling(e: StoreError, scan_id: &str) -> StoreErr
     } else {
         e
     }
+}
+
+/// A scan's row and its `scan.started` audit event, inside the caller's transaction.
+pub(crate) async fn insert_scan(
+    conn: &mut AnyConnection,
+    new: &NewScan,
+) -> Result<String, StoreError> {
+    let id = uuid::Uuid::new_v4().to_string();
+    let now = now_millis();
+    sqlx::query(
+        "INSERT INTO scans (id, kind, site, space_key, actor, status, started_at, mode, \
+           all_spaces, parent_id, since_at, rules_digest) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+    )
+    .bind(id.as_str())
+    .bind(new.kind.as_str())
+    .bind(new.site.as_deref())
+    .bind(new.space_key.as_deref())
+    .bind(new.actor.as_str())
+    .bind(ScanStatus::Running.as_str())
+    .bind(now)
+    .bind(new.mode.as_str())
+    .bind(i64::from(new.all_spaces))
+    .bind(new.parent_id.as_deref())
+    .bind(new.since.map(|t| t.timestamp_millis()))
+    .bind(new.rules_digest.as_deref())
+    .execute(&mut *conn)
+    .await
+    .map_err(StoreError::from)
+    .map_err(|e| match &new.parent_id {
+        Some(parent) => unknown_scan_if_dangling(e, parent),
+        None => e,
+    })?;
+    let event = NewAuditEvent {
+        actor: new.actor.clone(),
+        action: action::SCAN_STARTED.into(),
+        scan_id: Some(id.clone()),
+        subject: new.space_key.clone(),
+        detail: json!({
+            "kind": new.kind,
+            "site": new.site,
+            "mode": new.mode,
+            "all_spaces": new.all_spaces,
+            "parent_id": new.parent_id,
+        }),
+    };
+    audit::insert(conn, now, &event).await?;
+    Ok(id)
+}
+
+/// An item of a scan, queued, inside the caller's transaction: `false` if it was there.
+pub(crate) async fn insert_item(
+    conn: &mut AnyConnection,
+    scan_id: &str,
+    item_key: &str,
+    label: &str,
+) -> Result<bool, StoreError> {
+    let inserted = sqlx::query(
+        "INSERT INTO scan_items (scan_id, item_key, label, status, attempts, updated_at) \
+         VALUES ($1, $2, $3, $4, 0, $5) ON CONFLICT (scan_id, item_key) DO NOTHING",
+    )
+    .bind(scan_id)
+    .bind(item_key)
+    .bind(label)
+    .bind(ItemStatus::Queued.as_str())
+    .bind(now_millis())
+    .execute(&mut *conn)
+    .await
+    .map_err(StoreError::from)
+    .map_err(|e| unknown_scan_if_dangling(e, scan_id))?;
+    Ok(inserted.rows_affected() == 1)
 }

@@ -81,6 +81,22 @@ impl ServeEnv {
         self.serve_roles(log, &["--role", "api"])
     }
 
+    /// `serve --role worker`, its stderr appended to `log`: a worker process of its own,
+    /// which a test may kill.
+    pub fn worker(&self, log: &Path) -> anyhow::Result<Child> {
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(log)?;
+        self.command()
+            .args(["serve", "--role", "worker"])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(file)
+            .spawn()
+            .with_context(|| format!("starting {}", self.bin.display()))
+    }
+
     /// `serve` with these role arguments (none: every role in one process).
     pub fn serve_roles(&self, log: &Path, roles: &[&str]) -> anyhow::Result<Served> {
         let file = std::fs::File::create(log)?;
