@@ -33,7 +33,10 @@ pub struct CrawlBenchOptions {
 #[derive(Debug, Clone)]
 pub struct CrawlRun {
     pub secs: f64,
+    /// API requests (listings, searches, reads).
     pub requests: u64,
+    /// Attachment downloads from the site (first hops; Cloud's redirect, Data Center's file).
+    pub downloads: u64,
 }
 
 #[derive(Debug, Clone)]
@@ -74,7 +77,11 @@ pub fn run(options: &CrawlBenchOptions) -> anyhow::Result<CrawlReport> {
     ))?;
     let data_dir = temp.path().join("data");
     let scan = |label: &str, incremental: bool| -> anyhow::Result<CrawlRun> {
-        let before = sim.stats().api_requests;
+        let downloads = |s: &dlp_simulator::SimulatorStats| match options.flavor {
+            dlp_simulator::Flavor::Cloud => s.download_redirects,
+            dlp_simulator::Flavor::DataCenter { .. } => s.media_downloads,
+        };
+        let before = sim.stats();
         let started = Instant::now();
         let mut command = scan_command(options, sim.site_url().as_ref(), &data_dir);
         if incremental {
@@ -91,15 +98,18 @@ pub fn run(options: &CrawlBenchOptions) -> anyhow::Result<CrawlReport> {
                 String::from_utf8_lossy(&out.stderr).trim()
             );
         }
+        let after = sim.stats();
         let run = CrawlRun {
             secs: started.elapsed().as_secs_f64(),
-            requests: sim.stats().api_requests - before,
+            requests: after.api_requests - before.api_requests,
+            downloads: downloads(&after) - downloads(&before),
         };
         eprintln!(
-            "{label}: {:.1} s, {} requests ({:.2} per page)",
+            "{label}: {:.1} s, {} requests and {} downloads ({:.3} per page)",
             run.secs,
             run.requests,
-            run.requests as f64 / options.pages as f64
+            run.downloads,
+            (run.requests + run.downloads) as f64 / options.pages as f64
         );
         Ok(run)
     };
@@ -211,13 +221,15 @@ fn write(path: &Path, value: &Value) -> anyhow::Result<()> {
 
 impl CrawlReport {
     pub fn markdown(&self, options: &CrawlBenchOptions) -> String {
-        let per_page = |r: &CrawlRun| r.requests as f64 / self.pages as f64;
+        let per_page = |r: &CrawlRun| (r.requests + r.downloads) as f64 / self.pages as f64;
         format!(
             "**Crawl of {} generated pages on {}** ({} with a comment, {} with an attachment), \
              {} ms latency per request, `--concurrency {}`\n\n\
-             | scan | wall time | requests | per page |\n| --- | ---: | ---: | ---: |\n\
-             | first, full | {:.1} s | {} | {:.3} |\n| full re-scan, nothing changed | {:.1} s | {} | {:.3} |\n\
-             | incremental, nothing changed | {:.1} s | {} | {:.4} |\n",
+             | scan | wall time | API requests | downloads | all requests per page |\n\
+             | --- | ---: | ---: | ---: | ---: |\n\
+             | first, full | {:.1} s | {} | {} | {:.3} |\n\
+             | full re-scan, nothing changed | {:.1} s | {} | {} | {:.3} |\n\
+             | incremental, nothing changed | {:.1} s | {} | {} | {:.4} |\n",
             self.pages,
             match options.flavor {
                 dlp_simulator::Flavor::Cloud => "Cloud",
@@ -229,12 +241,15 @@ impl CrawlReport {
             options.concurrency,
             self.first.secs,
             self.first.requests,
+            self.first.downloads,
             per_page(&self.first),
             self.rescan.secs,
             self.rescan.requests,
+            self.rescan.downloads,
             per_page(&self.rescan),
             self.incremental.secs,
             self.incremental.requests,
+            self.incremental.downloads,
             per_page(&self.incremental),
         )
     }

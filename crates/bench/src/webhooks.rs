@@ -230,7 +230,7 @@ async fn measure(
                     Ok(())
                 }
                 Ok(r) => Err(anyhow::anyhow!("edit of {page}: {}", r.status())),
-                Err(e) => Err(anyhow::anyhow!("edit of {page}: {e}")),
+                Err(e) => Err(anyhow::Error::new(e).context(format!("edit of {page}"))),
             }
         }));
     }
