@@ -401,6 +401,7 @@ async fn an_incremental_crawl_takes_what_changed_since_and_nothing_else() {
         queue: &app.queue,
         sealer: &app.workers.sealer,
         max_attempts: 1,
+        history: None,
     };
     let requests_before = client.request_count();
     let stats = crawler.crawl_changes(&scan_id, "ENG", since).await.unwrap();
@@ -551,15 +552,22 @@ async fn a_schedule_runs_a_missed_tick_once_and_skips_while_its_scan_runs() {
         all_spaces: false,
         cron: "0 * * * *".into(),
         mode: "incremental".into(),
+        history: Some("3".into()),
     })
     .unwrap();
-    for bad in [("x", "61 * * * *"), ("", "0 * * * *")] {
+    for bad in [
+        ("x", "61 * * * *", None),
+        ("", "0 * * * *", None),
+        ("x", "0 * * * *", Some("0")),
+        ("x", "0 * * * *", Some("most")),
+    ] {
         let wrong = ScheduleSettings {
             name: bad.0.into(),
             space_key: Some("ENG".into()),
             all_spaces: false,
             cron: bad.1.into(),
             mode: "full".into(),
+            history: bad.2.map(str::to_owned),
         };
         assert!(Schedule::parse(&wrong).is_err(), "{bad:?}");
     }
@@ -575,6 +583,8 @@ async fn a_schedule_runs_a_missed_tick_once_and_skips_while_its_scan_runs() {
     assert_eq!(tick(&app, &schedule, at(13, 40)).await.unwrap(), None);
     let record = app.store.scan(&scan).await.unwrap();
     assert_eq!(record.actor, "scheduler:hourly-eng");
+    // The schedule's history depth is the scan's, for its crawl job to read.
+    assert_eq!(record.history, Some(dlp_domain::HistoryDepth::Versions(3)));
     // No completed scan to start from: the first one is full.
     assert_eq!(record.mode, dlp_store::ScanMode::Full);
     // The next tick comes while that scan still runs (no workers here): skipped, not queued.
@@ -635,6 +645,7 @@ async fn the_cli_scan_of_all_spaces_finds_what_each_space_scan_finds() {
         target: ScanTarget::AllSpaces,
         run_workers: true,
         incremental: false,
+        history: None,
     };
     let all = run_scan(&app, request, |_| {}).await.unwrap();
     let parent = app.store.scan(&all.scan_id).await.unwrap();
