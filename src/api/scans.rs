@@ -38,7 +38,6 @@ pub struct StartBody {
     mode: Option<String>,
     /// Also scan older versions of pages and blog posts: the number of versions before the
     /// current one (a number, or a string of one), or `"all"`. Absent: current content only.
-    #[schema(value_type = Option<String>, example = "all")]
     history: Option<dlp_domain::HistoryDepth>,
 }
 

@@ -189,6 +189,33 @@ impl HistoryDepth {
     }
 }
 
+/// A number of versions from 1, or the string `all`.
+#[cfg(feature = "openapi")]
+impl utoipa::PartialSchema for HistoryDepth {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{ObjectBuilder, OneOfBuilder, Type};
+        OneOfBuilder::new()
+            .item(
+                ObjectBuilder::new()
+                    .schema_type(Type::Integer)
+                    .minimum(Some(1)),
+            )
+            .item(
+                ObjectBuilder::new()
+                    .schema_type(Type::String)
+                    .enum_values(Some(["all"])),
+            )
+            .description(Some(
+                "How far back older versions of pages and blog posts are read: a number of \
+                 versions before the current one, or \"all\".",
+            ))
+            .into()
+    }
+}
+
+#[cfg(feature = "openapi")]
+impl utoipa::ToSchema for HistoryDepth {}
+
 impl std::fmt::Display for HistoryDepth {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {

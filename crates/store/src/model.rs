@@ -162,7 +162,6 @@ pub struct ScanRecord {
     /// How far back older versions of pages and blog posts are read: a number of versions
     /// before the current one, or `all`; absent for current content only.
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, example = "all"))]
     pub history: Option<HistoryDepth>,
     /// Why the scan failed (a safe message).
     pub error: Option<String>,
