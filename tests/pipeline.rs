@@ -410,47 +410,6 @@ const EDITED_PAGE: &str = "66379";
 const REMOVED_VALUE: &str = "DE39953643793288394864";
 const KEPT_VALUE: &str = "071-07-5029";
 
-/// Writes a new version of a sample page through the simulator's own write API, as a person
-/// editing it would: v2 `PUT /wiki/api/v2/pages/{id}` on Cloud, v1
-/// `PUT {context}/rest/api/content/{id}` on Data Center. `body` becomes the current body.
-async fn write_page_version(
-    sim: &dlp_simulator::SimulatorHandle,
-    page_id: &str,
-    title: &str,
-    body: &str,
-    version: u32,
-) {
-    let site = sim.site_url().to_string();
-    let site = site.trim_end_matches('/');
-    let client = reqwest::Client::new();
-    let data_center = sim.site_url().path() != "/";
-    let request = if data_center {
-        client
-            .put(format!("{site}/rest/api/content/{page_id}"))
-            .bearer_auth(PAT)
-            .json(&serde_json::json!({
-                "id": page_id, "type": "page", "title": title, "status": "current",
-                "version": {"number": version},
-                "body": {"storage": {"value": body, "representation": "storage"}},
-            }))
-    } else {
-        client
-            .put(format!("{site}/wiki/api/v2/pages/{page_id}"))
-            .basic_auth(EMAIL, Some(TOKEN))
-            .json(&serde_json::json!({
-                "id": page_id, "status": "current", "title": title,
-                "version": {"number": version},
-                "body": {"representation": "storage", "value": body},
-            }))
-    };
-    let response = request.send().await.expect("write request");
-    assert_eq!(
-        response.status(),
-        reqwest::StatusCode::OK,
-        "the write was taken"
-    );
-}
-
 fn history_request(depth: dlp_domain::HistoryDepth) -> ScanRequest {
     ScanRequest {
         history: Some(depth),
@@ -471,15 +430,6 @@ fn version_reads(sim: &dlp_simulator::SimulatorHandle) -> u64 {
         .get(&route)
         .copied()
         .unwrap_or(0)
-}
-
-fn value_fingerprint(detector: &str, value: &str) -> String {
-    let fp = confluence_dlp::keys::Keys::from_hex(SERVER_KEY)
-        .unwrap()
-        .fingerprinter();
-    let engine = dlp_engine::Engine::builtin();
-    let rule = engine.rules().find(|r| r.id == detector).expect("rule");
-    fp.fingerprint(rule.normalization(), value)
 }
 
 fn finding_of<'a>(
@@ -525,11 +475,7 @@ async fn history_keeps_what_an_edit_removed(flavor: dlp_simulator::Flavor) {
     );
     assert_eq!(version_reads(&sim), 0, "no version read without --history");
 
-    let page = sample_space().join("pages").join(EDITED_PAGE);
-    let body = std::fs::read_to_string(page.with_extension("xhtml")).unwrap();
-    let meta: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(page.with_extension("json")).unwrap())
-            .unwrap();
+    let (body, meta) = sample_page(EDITED_PAGE);
     assert_eq!(meta["version"]["number"], 8);
     assert!(body.contains(REMOVED_VALUE) && body.contains(KEPT_VALUE));
     let edited = body.replace(REMOVED_VALUE, "(removed)");

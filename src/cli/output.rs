@@ -305,6 +305,53 @@ impl ProgressBar {
 mod tests {
     use super::*;
 
+    fn finding_in(content_type: ContentType, fingerprint: &str) -> Finding {
+        let item = dlp_domain::ContentRef {
+            space_key: "ENG".into(),
+            content_type,
+            page_id: "66379".into(),
+            page_version: Some(8),
+            comment_id: None,
+            attachment_id: None,
+            attachment_title: None,
+        };
+        let location =
+            dlp_domain::Location::new(&item, &dlp_domain::SegmentOrigin::default(), 1, 0, 22);
+        Finding {
+            id: Finding::stable_id("iban", fingerprint, &location),
+            detector: "iban".into(),
+            category: dlp_domain::Category::Pci,
+            severity: Severity::High,
+            confidence: 0.9,
+            masked: "DE39**************4864".into(),
+            fingerprint: fingerprint.into(),
+            location,
+        }
+    }
+
+    #[test]
+    fn history_findings_say_whether_they_are_in_history_only() {
+        let current = finding_in(ContentType::Page, "kept");
+        let kept = finding_in(ContentType::History, "kept");
+        let gone = finding_in(ContentType::History, "gone");
+        let only = HashSet::from([gone.id.clone()]);
+        let mut out = Vec::new();
+        write_jsonl(&mut out, &[current, kept, gone], &only, &[]).unwrap();
+        let lines: Vec<serde_json::Value> = String::from_utf8(out)
+            .unwrap()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        // A finding in current content is the contract's exactly: no extra key.
+        assert!(lines[0].get("in_history_only").is_none(), "{}", lines[0]);
+        let back: Finding = serde_json::from_value(lines[0].clone()).unwrap();
+        assert_eq!(back.location.content_type, ContentType::Page);
+        assert_eq!(lines[1]["in_history_only"], false);
+        assert_eq!(lines[2]["in_history_only"], true);
+        assert_eq!(lines[2]["location"]["content_type"], "history");
+        assert_eq!(lines[2]["location"]["page_version"], 8);
+    }
+
     #[test]
     fn problem_lines_are_tagged_and_are_not_findings() {
         let row = ScanItemRow {
