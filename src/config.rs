@@ -129,6 +129,10 @@ pub struct ScheduleSettings {
     /// `full` or `incremental` (the default).
     #[serde(default = "incremental")]
     pub mode: String,
+    /// Also read older versions of pages and blog posts: a number of versions before the
+    /// current one, or `all` (as `scan --history`). Absent: current content only.
+    #[serde(default)]
+    pub history: Option<String>,
 }
 
 fn incremental() -> String {

@@ -27,6 +27,7 @@ fn kind(work: &Work) -> &'static str {
         Work::Comments { .. } => "comments",
         Work::Comment { .. } => "comment",
         Work::Attachment { .. } => "attachment",
+        Work::History { .. } => "history",
         Work::LocalFile { .. } => "file",
         Work::CrawlSpace { .. } | Work::CrawlAllSpaces => "crawl",
     }

@@ -2,10 +2,11 @@
 //! workers drain the jobs, and collect what the store recorded. The CLI and the tests call
 //! this; a `worker` process only runs the pool.
 
+use std::collections::HashSet;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use dlp_domain::Finding;
+use dlp_domain::{Finding, HistoryDepth};
 use dlp_store::{NewScan, ScanItemRow, ScanKind, ScanProgress, ScanStatus, Store};
 
 use crate::app::App;
@@ -48,6 +49,8 @@ pub struct ScanRequest {
     /// A space scan reads only what changed since the space's last completed scan, when
     /// there is one with the same rules.
     pub incremental: bool,
+    /// Also read the older versions of pages and blog posts, this far back (`--history`).
+    pub history: Option<HistoryDepth>,
 }
 
 #[derive(Debug)]
@@ -55,6 +58,9 @@ pub struct ScanOutcome {
     pub scan_id: String,
     pub queue: &'static str,
     pub findings: Vec<Finding>,
+    /// The ids of `findings` that sit in a page's older versions only: the value is gone
+    /// from the page's current body (see `FindingRecord::in_history_only`).
+    pub in_history_only: HashSet<String>,
     pub progress: ScanProgress,
     pub problems: Vec<ScanItemRow>,
     pub crawl: CrawlStats,
@@ -82,7 +88,14 @@ pub async fn run_scan(
         ),
         ScanTarget::Paths(_) => (ScanKind::Paths, None, None),
         ScanTarget::AllSpaces => {
-            return all_spaces::run(app, request.run_workers, started, &mut on_progress).await;
+            return all_spaces::run(
+                app,
+                request.run_workers,
+                request.history,
+                started,
+                &mut on_progress,
+            )
+            .await;
         }
     };
     let plan = match (&space_key, request.incremental) {
@@ -110,6 +123,7 @@ pub async fn run_scan(
             rules_digest: Some(app.rules_digest().to_owned()),
             mode: plan.mode,
             since: plan.since,
+            history: request.history,
             ..Default::default()
         })
         .await?;
@@ -152,6 +166,7 @@ pub async fn run_scan(
                 queue: &app.queue,
                 sealer: &app.workers.sealer,
                 max_attempts: settings.workers.max_attempts,
+                history: request.history,
             };
             // The crawl is an item of the scan, as when a worker runs it: until it has ended,
             // workers that drain the jobs enqueued so far do not complete the scan.
@@ -212,6 +227,7 @@ pub async fn run_scan(
     on_progress(&progress);
     Ok(ScanOutcome {
         findings: app.store.scan_findings(&scan_id).await?,
+        in_history_only: app.store.scan_findings_in_history_only(&scan_id).await?,
         problems: app.store.scan_item_problems(&scan_id).await?,
         queue: app.queue.kind(),
         scan_id,

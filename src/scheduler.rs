@@ -29,6 +29,7 @@ pub struct Schedule {
     pub name: String,
     pub scope: ScanScope,
     pub mode: ScanMode,
+    pub history: Option<dlp_domain::HistoryDepth>,
     cron: Cron,
 }
 
@@ -49,12 +50,22 @@ impl Schedule {
         let mode = ScanMode::parse(&s.mode)
             .filter(|m| *m != ScanMode::Event)
             .ok_or_else(|| invalid("mode must be full or incremental".into()))?;
+        let history = s
+            .history
+            .as_deref()
+            .map(|h| {
+                dlp_domain::HistoryDepth::parse(h).ok_or_else(|| {
+                    invalid("history must be a number of versions from 1, or all".into())
+                })
+            })
+            .transpose()?;
         let cron = Cron::from_str(&s.cron)
             .map_err(|e| invalid(format!("cron {:?} is not a cron expression: {e}", s.cron)))?;
         Ok(Schedule {
             name: s.name.clone(),
             scope,
             mode,
+            history,
             cron,
         })
     }
@@ -144,6 +155,7 @@ pub async fn tick(
         scope: schedule.scope.clone(),
         mode: schedule.mode,
         actor: format!("scheduler:{}", schedule.name),
+        history: schedule.history,
     };
     let started = match start_scan(app, &request).await {
         Ok(scan) => {

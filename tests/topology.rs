@@ -247,6 +247,7 @@ async fn a_scan_survives_a_killed_worker_in_the_production_topology(
         },
         run_workers: true,
         incremental: false,
+        history: None,
     };
     let embedded = run_scan(&app, request, |_| {}).await.unwrap();
     app.close().await;

@@ -68,6 +68,11 @@ pub struct FindingView {
     /// The title of the page the finding is on, and its link on the site.
     pub page_title: Option<String>,
     pub web_link: Option<String>,
+    /// For a finding in a page's older versions (`location.content_type` history, its
+    /// `page_version` the newest older version holding the value): true when the value is
+    /// gone from the page's current body (no open finding of the same detector and value
+    /// there), so only purging history removes it. Always false for other findings.
+    pub in_history_only: bool,
 }
 
 impl From<FindingRecord> for FindingView {
@@ -81,6 +86,7 @@ impl From<FindingRecord> for FindingView {
             last_scan_id: r.last_scan_id,
             page_title: r.page_title,
             web_link: r.web_link,
+            in_history_only: r.in_history_only,
         }
     }
 }
@@ -553,6 +559,7 @@ mod tests {
             last_scan_id: None,
             page_title: None,
             web_link: None,
+            in_history_only: false,
         };
         let id = record.finding.id.clone();
         for sort in [

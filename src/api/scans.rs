@@ -36,6 +36,9 @@ pub struct StartBody {
     all_spaces: bool,
     /// `full` (the default) or `incremental`.
     mode: Option<String>,
+    /// Also scan older versions of pages and blog posts: the number of versions before the
+    /// current one (a number, or a string of one), or `"all"`. Absent: current content only.
+    history: Option<dlp_domain::HistoryDepth>,
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -149,6 +152,7 @@ pub async fn start(
         scope,
         mode,
         actor: caller.name,
+        history: body.history,
     };
     let scan = start_scan(&state.app, &request)
         .await

@@ -128,6 +128,12 @@ pub struct ScanArgs {
     /// search); a full scan when there is none, or when the rules changed since.
     #[arg(long, requires = "space")]
     pub incremental: bool,
+    /// Also scan older versions of pages and blog posts: the N versions before the current
+    /// one, or all of them. Versions already classified with the same rules are not fetched
+    /// again; findings say the version that holds them and whether the value is in history
+    /// only.
+    #[arg(long, value_name = "N|all")]
+    pub history: Option<dlp_domain::HistoryDepth>,
     /// Workers in this process (default: settings, 4).
     #[arg(long)]
     pub concurrency: Option<usize>,

@@ -7,7 +7,7 @@
 mod csv;
 mod sarif;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::io::Write;
 use std::path::Path;
 
@@ -15,7 +15,7 @@ use serde::Serialize;
 
 use super::Format;
 use crate::scan::ScanOutcome;
-use dlp_domain::{Finding, Severity};
+use dlp_domain::{ContentType, Finding, Severity};
 use dlp_engine::RuleSpec;
 use dlp_store::{ItemStatus, ScanItemRow, ScanProgress};
 
@@ -29,7 +29,12 @@ pub fn write(
 ) -> std::io::Result<()> {
     match format {
         Format::Table => write_summary(out, outcome),
-        Format::Jsonl => write_jsonl(out, &outcome.findings, &outcome.problems),
+        Format::Jsonl => write_jsonl(
+            out,
+            &outcome.findings,
+            &outcome.in_history_only,
+            &outcome.problems,
+        ),
         Format::Json => write_json(out, outcome),
         Format::Csv => self::csv::write_csv(out, &outcome.findings),
         Format::Sarif => sarif::write_sarif(out, outcome, rules),
@@ -76,6 +81,27 @@ impl<'a> From<&'a ScanItemRow> for Problem<'a> {
     }
 }
 
+/// A finding as the JSON formats write it: the contract's `Finding`, and for a finding in a
+/// page's older versions (content type history) `in_history_only`, whether its value is gone
+/// from the page's current body. Findings in current content are the contract's exactly.
+#[derive(Serialize)]
+struct FindingOut<'a> {
+    #[serde(flatten)]
+    finding: &'a Finding,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    in_history_only: Option<bool>,
+}
+
+impl<'a> FindingOut<'a> {
+    fn of(finding: &'a Finding, in_history_only: &HashSet<String>) -> Self {
+        FindingOut {
+            finding,
+            in_history_only: (finding.location.content_type == ContentType::History)
+                .then(|| in_history_only.contains(&finding.id)),
+        }
+    }
+}
+
 /// A `--format jsonl` line that is not a finding. The tag keeps finding lines exactly the
 /// contract's `Finding` while a reader can still tell the kinds apart.
 #[derive(Serialize)]
@@ -86,7 +112,8 @@ enum JsonlLine<'a> {
 
 /// JSON Lines, two kinds of line:
 ///
-/// - a finding: exactly the `Finding` of the finding contract (no `type` field), one per line;
+/// - a finding: exactly the `Finding` of the finding contract (no `type` field), one per line,
+///   with `in_history_only` for a finding in a page's older versions;
 /// - a problem: `{"type":"problem","item":...,"item_key":...,"outcome":"not_extracted"|"failed","reason":...}`,
 ///   an item that could not be scanned (or not completely), after all findings.
 ///
@@ -95,10 +122,11 @@ enum JsonlLine<'a> {
 pub fn write_jsonl(
     out: &mut impl Write,
     findings: &[Finding],
+    in_history_only: &HashSet<String>,
     problems: &[ScanItemRow],
 ) -> std::io::Result<()> {
     for f in findings {
-        serde_json::to_writer(&mut *out, f)?;
+        serde_json::to_writer(&mut *out, &FindingOut::of(f, in_history_only))?;
         out.write_all(b"\n")?;
     }
     for row in problems {
@@ -128,7 +156,7 @@ pub fn write_json(out: &mut impl Write, o: &ScanOutcome) -> std::io::Result<()> 
     #[derive(Serialize)]
     struct Report<'a> {
         scan_id: &'a str,
-        findings: &'a [Finding],
+        findings: Vec<FindingOut<'a>>,
         problems: Vec<Problem<'a>>,
         summary: Summary,
     }
@@ -140,7 +168,11 @@ pub fn write_json(out: &mut impl Write, o: &ScanOutcome) -> std::io::Result<()> 
     let p = &o.progress;
     let report = Report {
         scan_id: &o.scan_id,
-        findings: &o.findings,
+        findings: o
+            .findings
+            .iter()
+            .map(|f| FindingOut::of(f, &o.in_history_only))
+            .collect(),
         problems: o.problems.iter().map(Problem::from).collect(),
         summary: Summary {
             items: p.total,
@@ -273,6 +305,53 @@ impl ProgressBar {
 mod tests {
     use super::*;
 
+    fn finding_in(content_type: ContentType, fingerprint: &str) -> Finding {
+        let item = dlp_domain::ContentRef {
+            space_key: "ENG".into(),
+            content_type,
+            page_id: "66379".into(),
+            page_version: Some(8),
+            comment_id: None,
+            attachment_id: None,
+            attachment_title: None,
+        };
+        let location =
+            dlp_domain::Location::new(&item, &dlp_domain::SegmentOrigin::default(), 1, 0, 22);
+        Finding {
+            id: Finding::stable_id("iban", fingerprint, &location),
+            detector: "iban".into(),
+            category: dlp_domain::Category::Pci,
+            severity: Severity::High,
+            confidence: 0.9,
+            masked: "DE39**************4864".into(),
+            fingerprint: fingerprint.into(),
+            location,
+        }
+    }
+
+    #[test]
+    fn history_findings_say_whether_they_are_in_history_only() {
+        let current = finding_in(ContentType::Page, "kept");
+        let kept = finding_in(ContentType::History, "kept");
+        let gone = finding_in(ContentType::History, "gone");
+        let only = HashSet::from([gone.id.clone()]);
+        let mut out = Vec::new();
+        write_jsonl(&mut out, &[current, kept, gone], &only, &[]).unwrap();
+        let lines: Vec<serde_json::Value> = String::from_utf8(out)
+            .unwrap()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        // A finding in current content is the contract's exactly: no extra key.
+        assert!(lines[0].get("in_history_only").is_none(), "{}", lines[0]);
+        let back: Finding = serde_json::from_value(lines[0].clone()).unwrap();
+        assert_eq!(back.location.content_type, ContentType::Page);
+        assert_eq!(lines[1]["in_history_only"], false);
+        assert_eq!(lines[2]["in_history_only"], true);
+        assert_eq!(lines[2]["location"]["content_type"], "history");
+        assert_eq!(lines[2]["location"]["page_version"], 8);
+    }
+
     #[test]
     fn problem_lines_are_tagged_and_are_not_findings() {
         let row = ScanItemRow {
@@ -284,7 +363,7 @@ mod tests {
             updated_at: chrono::Utc::now(),
         };
         let mut out = Vec::new();
-        write_jsonl(&mut out, &[], std::slice::from_ref(&row)).unwrap();
+        write_jsonl(&mut out, &[], &HashSet::new(), std::slice::from_ref(&row)).unwrap();
         let text = String::from_utf8(out).unwrap();
         let line = text.strip_suffix('\n').unwrap();
         assert!(!line.contains('\n'));

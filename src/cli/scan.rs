@@ -43,6 +43,9 @@ pub async fn command(mut settings: Settings, args: ScanArgs) -> anyhow::Result<E
     if !matches!(target, ScanTarget::Paths(_)) && settings.confluence.site.is_none() {
         anyhow::bail!("no Confluence site: give --site or set CONFLUENCE_SITE");
     }
+    if matches!(target, ScanTarget::Paths(_)) && args.history.is_some() {
+        anyhow::bail!("--history reads Confluence page history: give --space or --all-spaces");
+    }
     if matches!(target, ScanTarget::Paths(_)) {
         // Local files need no site: a configured one must not make the scan fail on its
         // credentials.
@@ -53,6 +56,7 @@ pub async fn command(mut settings: Settings, args: ScanArgs) -> anyhow::Result<E
         target,
         run_workers: !args.enqueue_only,
         incremental: args.incremental,
+        history: args.history,
     };
     // SARIF names and describes the rules that fired.
     let rules = match args.format {

@@ -71,6 +71,7 @@ impl CrawlDeps {
             queue: &self.queue,
             sealer: &self.sealer,
             max_attempts: self.max_attempts,
+            history: scan.history,
         };
         let stats = match (scan.mode, scan.since) {
             (ScanMode::Incremental, Some(since)) => {
@@ -85,6 +86,7 @@ impl CrawlDeps {
             blog_posts = stats.blog_posts,
             comments = stats.comments,
             attachments = stats.attachments,
+            histories = stats.histories,
             jobs = stats.jobs,
             "crawl finished"
         );
@@ -128,6 +130,7 @@ impl CrawlDeps {
                         since: plan.since,
                         rules_digest: Some(self.rules_digest.clone()),
                         all_spaces: false,
+                        history: parent.history,
                     })
                     .await?;
                 enqueue_crawl(

@@ -5,7 +5,7 @@
 use dlp_confluence::{
     Attachment, BlogPost, Comment, ConfluenceClient, Container, Content, Page, Paginated,
 };
-use dlp_domain::{ContentRef, ContentType};
+use dlp_domain::{ContentRef, ContentType, HistoryDepth};
 use dlp_jobs::{JobQueue, ScanJob, Sealer, Work, item_key};
 use dlp_store::{PageInfo, Store};
 
@@ -46,6 +46,8 @@ pub struct CrawlStats {
     pub blog_posts: u64,
     pub comments: u64,
     pub attachments: u64,
+    /// Pages and blog posts whose older versions got a history job.
+    pub histories: u64,
     pub jobs: u64,
 }
 
@@ -55,6 +57,9 @@ pub struct Crawler<'a> {
     pub queue: &'a JobQueue,
     pub sealer: &'a Sealer,
     pub max_attempts: usize,
+    /// Also read older versions (`scan --history`): each page or blog post past its first
+    /// version gets one history job besides its body's.
+    pub history: Option<HistoryDepth>,
 }
 
 /// A page or blog post as the crawler needs it, whichever list it came from.
@@ -255,8 +260,26 @@ impl Crawler<'_> {
             .body
             .filter(|b| b.len() <= MAX_INLINE_BODY)
             .map(|b| self.sealer.seal(&b));
+        let history = match (self.history, c.version) {
+            (Some(depth), Some(current)) if current > 1 => Some(Work::History {
+                item: ContentRef {
+                    content_type: ContentType::History,
+                    ..item.clone()
+                },
+                container: content_type,
+                current_version: current,
+                depth,
+            }),
+            _ => None,
+        };
         self.enqueue(scan_id, &c.title, Work::Body { item, body }, stats)
-            .await
+            .await?;
+        if let Some(work) = history {
+            stats.histories += 1;
+            self.enqueue(scan_id, &format!("{} (history)", c.title), work, stats)
+                .await?;
+        }
+        Ok(())
     }
 
     /// One comment from a search: its job carries its body sealed.

@@ -14,6 +14,7 @@ use crate::ingest::CrawlStats;
 pub(super) async fn run(
     app: &App,
     run_workers: bool,
+    history: Option<dlp_domain::HistoryDepth>,
     started: Instant,
     on_progress: &mut impl FnMut(&ScanProgress),
 ) -> Result<ScanOutcome, ScanError> {
@@ -21,6 +22,7 @@ pub(super) async fn run(
         scope: ScanScope::AllSpaces,
         mode: ScanMode::Full,
         actor: "cli".into(),
+        history,
     };
     let parent = start_scan(app, &request).await.map_err(|e| match e {
         StartError::Scan(e) => e,
@@ -63,15 +65,18 @@ pub(super) async fn run(
     let progress = summed(app, &parent.id).await?;
     on_progress(&progress);
     let mut findings = Vec::new();
+    let mut in_history_only = std::collections::HashSet::new();
     let mut problems = Vec::new();
     for child in children(app, &parent.id).await? {
         findings.extend(app.store.scan_findings(&child).await?);
+        in_history_only.extend(app.store.scan_findings_in_history_only(&child).await?);
         problems.extend(app.store.scan_item_problems(&child).await?);
     }
     Ok(ScanOutcome {
         scan_id: parent.id,
         queue: app.queue.kind(),
         findings,
+        in_history_only,
         problems,
         api_requests: progress.api_requests,
         flavor: app

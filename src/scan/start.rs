@@ -24,6 +24,8 @@ pub struct StartScan {
     pub mode: ScanMode,
     /// Who asked (a token's name, `scheduler`, `cli`), for the audit trail.
     pub actor: String,
+    /// Also read older versions of pages and blog posts, this far back.
+    pub history: Option<dlp_domain::HistoryDepth>,
 }
 
 /// Why a scan was not started.
@@ -81,6 +83,7 @@ pub async fn start_scan(app: &App, request: &StartScan) -> Result<ScanRecord, St
             parent_id: None,
             since,
             rules_digest: Some(app.rules_digest().to_owned()),
+            history: request.history,
         })
         .await?;
     let work = match space_key {

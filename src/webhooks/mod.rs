@@ -313,7 +313,8 @@ impl ContentEvent {
                     format!("attachment {id} on {} (webhook)", self.page_id),
                 ))
             }
-            ContentType::Attachment | ContentType::File => None,
+            // Webhooks name current content; history is read by scans that ask for it.
+            ContentType::Attachment | ContentType::File | ContentType::History => None,
         }
     }
 }

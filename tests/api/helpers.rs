@@ -53,6 +53,7 @@ pub async fn scan_sample_space(settings: &Settings) -> ScanOutcome {
         },
         run_workers: true,
         incremental: false,
+        history: None,
     };
     let outcome = run_scan(&app, request, |_| {}).await.expect("scan");
     app.close().await;

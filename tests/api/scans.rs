@@ -401,6 +401,7 @@ async fn an_incremental_crawl_takes_what_changed_since_and_nothing_else() {
         queue: &app.queue,
         sealer: &app.workers.sealer,
         max_attempts: 1,
+        history: None,
     };
     let requests_before = client.request_count();
     let stats = crawler.crawl_changes(&scan_id, "ENG", since).await.unwrap();
@@ -551,15 +552,22 @@ async fn a_schedule_runs_a_missed_tick_once_and_skips_while_its_scan_runs() {
         all_spaces: false,
         cron: "0 * * * *".into(),
         mode: "incremental".into(),
+        history: Some("3".into()),
     })
     .unwrap();
-    for bad in [("x", "61 * * * *"), ("", "0 * * * *")] {
+    for bad in [
+        ("x", "61 * * * *", None),
+        ("", "0 * * * *", None),
+        ("x", "0 * * * *", Some("0")),
+        ("x", "0 * * * *", Some("most")),
+    ] {
         let wrong = ScheduleSettings {
             name: bad.0.into(),
             space_key: Some("ENG".into()),
             all_spaces: false,
             cron: bad.1.into(),
             mode: "full".into(),
+            history: bad.2.map(str::to_owned),
         };
         assert!(Schedule::parse(&wrong).is_err(), "{bad:?}");
     }
@@ -575,6 +583,8 @@ async fn a_schedule_runs_a_missed_tick_once_and_skips_while_its_scan_runs() {
     assert_eq!(tick(&app, &schedule, at(13, 40)).await.unwrap(), None);
     let record = app.store.scan(&scan).await.unwrap();
     assert_eq!(record.actor, "scheduler:hourly-eng");
+    // The schedule's history depth is the scan's, for its crawl job to read.
+    assert_eq!(record.history, Some(dlp_domain::HistoryDepth::Versions(3)));
     // No completed scan to start from: the first one is full.
     assert_eq!(record.mode, dlp_store::ScanMode::Full);
     // The next tick comes while that scan still runs (no workers here): skipped, not queued.
@@ -635,6 +645,7 @@ async fn the_cli_scan_of_all_spaces_finds_what_each_space_scan_finds() {
         target: ScanTarget::AllSpaces,
         run_workers: true,
         incremental: false,
+        history: None,
     };
     let all = run_scan(&app, request, |_| {}).await.unwrap();
     let parent = app.store.scan(&all.scan_id).await.unwrap();
@@ -647,4 +658,120 @@ async fn the_cli_scan_of_all_spaces_finds_what_each_space_scan_finds() {
     };
     assert!(each.findings.len() >= 20);
     assert_eq!(ids(&all), ids(&each));
+}
+
+/// A scan started over HTTP with `history` reads older versions: after a write took a planted
+/// value out of a page, the findings API serves it in the page's history at the old version,
+/// `in_history_only`, while values still in the current body are not; the answers conform
+/// to the OpenAPI document.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_scan_with_history_over_http_serves_history_only_findings() {
+    let sim = spawn_simulator(dlp_simulator::Faults::default()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let server = spawn_server(settings(dir.path(), &sim.site_url())).await;
+    let operator = server
+        .token("operator", &["scans:write", "findings:read"])
+        .await;
+    let doc = server.json("/api/v1/openapi.json", &operator).await;
+    for history in [json!(0), json!("most"), json!(-2), json!(true)] {
+        let r = post(
+            &server,
+            "/api/v1/scans",
+            &operator,
+            json!({"space_key": "ENG", "history": history}),
+        )
+        .await;
+        assert_error(r, StatusCode::BAD_REQUEST).await;
+    }
+
+    let r = post(
+        &server,
+        "/api/v1/scans",
+        &operator,
+        json!({"space_key": "ENG"}),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::ACCEPTED);
+    let first: Value = r.json().await.unwrap();
+    assert!(first.get("history").is_none(), "{first}");
+    wait_for_end(&server, &operator, first["id"].as_str().unwrap()).await;
+
+    // Page 66379 (version 8) loses its IBAN in version 9.
+    let (body, meta) = sample_page("66379");
+    let iban = "DE39953643793288394864";
+    assert!(body.contains(iban));
+    let title = meta["title"].as_str().unwrap();
+    write_page_version(&sim, "66379", title, &body.replace(iban, "-"), 9).await;
+
+    // Two versions back: 7 and 8.
+    let r = post(
+        &server,
+        "/api/v1/scans",
+        &operator,
+        json!({"space_key": "ENG", "history": 2}),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::ACCEPTED);
+    let started: Value = r.json().await.unwrap();
+    crate::openapi::conforms(
+        &doc,
+        "/api/v1/scans",
+        "post",
+        StatusCode::ACCEPTED,
+        &started,
+    );
+    assert_eq!(started["history"], json!(2));
+    let id = started["id"].as_str().unwrap().to_owned();
+    let ended = wait_for_end(&server, &operator, &id).await;
+    assert_eq!(ended["status"], "completed", "{ended}");
+    assert_eq!(ended["history"], json!(2));
+
+    let page = server
+        .json(
+            "/api/v1/findings?page_id=66379&content_type=history&status=open",
+            &operator,
+        )
+        .await;
+    crate::openapi::conforms(&doc, "/api/v1/findings", "get", StatusCode::OK, &page);
+    let items = page["items"].as_array().unwrap();
+    let iban_fp = value_fingerprint("iban", iban);
+    let gone: Vec<&Value> = items
+        .iter()
+        .filter(|f| f["fingerprint"] == json!(iban_fp))
+        .collect();
+    assert_eq!(gone.len(), 1, "{page:#}");
+    assert_eq!(gone[0]["in_history_only"], json!(true));
+    assert_eq!(gone[0]["location"]["page_version"], json!(8));
+    assert_eq!(gone[0]["location"]["content_type"], json!("history"));
+    // The page's other values are still in its current body.
+    let still: Vec<&Value> = items
+        .iter()
+        .filter(|f| f["fingerprint"] != json!(iban_fp))
+        .collect();
+    assert!(still.len() >= 3, "{page:#}");
+    assert!(
+        still.iter().all(|f| f["in_history_only"] == json!(false)),
+        "{page:#}"
+    );
+    let one = server
+        .json(
+            &format!("/api/v1/findings/{}", gone[0]["id"].as_str().unwrap()),
+            &operator,
+        )
+        .await;
+    assert_eq!(one["in_history_only"], json!(true));
+    // Current content is never history-only; the IBAN is resolved there.
+    let current = server
+        .json(
+            "/api/v1/findings?page_id=66379&content_type=page",
+            &operator,
+        )
+        .await;
+    for f in current["items"].as_array().unwrap() {
+        assert_eq!(f["in_history_only"], json!(false), "{f}");
+        if f["fingerprint"] == json!(iban_fp) {
+            assert_eq!(f["status"], json!("resolved"), "{f}");
+        }
+    }
+    server.stop().await;
 }

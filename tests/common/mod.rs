@@ -254,3 +254,63 @@ impl Drop for RedisQueueGuard {
         }
     }
 }
+
+/// Writes a new version of a sample page through the simulator's own write API, as a person
+/// editing it would: v2 `PUT /wiki/api/v2/pages/{id}` on Cloud, v1
+/// `PUT {context}/rest/api/content/{id}` on Data Center. `body` becomes the current body.
+pub async fn write_page_version(
+    sim: &dlp_simulator::SimulatorHandle,
+    page_id: &str,
+    title: &str,
+    body: &str,
+    version: u32,
+) {
+    let site = sim.site_url().to_string();
+    let site = site.trim_end_matches('/');
+    let client = reqwest::Client::new();
+    let data_center = sim.site_url().path() != "/";
+    let request = if data_center {
+        client
+            .put(format!("{site}/rest/api/content/{page_id}"))
+            .bearer_auth(PAT)
+            .json(&serde_json::json!({
+                "id": page_id, "type": "page", "title": title, "status": "current",
+                "version": {"number": version},
+                "body": {"storage": {"value": body, "representation": "storage"}},
+            }))
+    } else {
+        client
+            .put(format!("{site}/wiki/api/v2/pages/{page_id}"))
+            .basic_auth(EMAIL, Some(TOKEN))
+            .json(&serde_json::json!({
+                "id": page_id, "status": "current", "title": title,
+                "version": {"number": version},
+                "body": {"representation": "storage", "value": body},
+            }))
+    };
+    let response = request.send().await.expect("write request");
+    assert_eq!(
+        response.status(),
+        reqwest::StatusCode::OK,
+        "the write was taken"
+    );
+}
+
+/// The keyed fingerprint the tests' scans give `value` under `detector`'s rule.
+pub fn value_fingerprint(detector: &str, value: &str) -> String {
+    let fp = confluence_dlp::keys::Keys::from_hex(SERVER_KEY)
+        .unwrap()
+        .fingerprinter();
+    let engine = dlp_engine::Engine::builtin();
+    let rule = engine.rules().find(|r| r.id == detector).expect("rule");
+    fp.fingerprint(rule.normalization(), value)
+}
+
+/// A sample page's current body and title (as the simulator loads them).
+pub fn sample_page(page_id: &str) -> (String, serde_json::Value) {
+    let page = sample_space().join("pages").join(page_id);
+    let body = std::fs::read_to_string(page.with_extension("xhtml")).unwrap();
+    let meta = serde_json::from_str(&std::fs::read_to_string(page.with_extension("json")).unwrap())
+        .unwrap();
+    (body, meta)
+}

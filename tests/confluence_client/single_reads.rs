@@ -88,3 +88,90 @@ async fn single_reads_and_space_lookup_use_the_documented_paths() {
     }
     assert_eq!(client.request_count(), before);
 }
+
+/// An older version of a page or blog post: Cloud asks v2 with `version` and the storage body,
+/// Data Center v1 under its context path with `status=historical`; 404 is a deleted version
+/// (`None`), and an answer for another version than the one asked is refused.
+#[tokio::test]
+async fn document_versions_are_read_by_number_on_both_flavours() {
+    let peer = Peer::spawn(|req, _| {
+        let version = req.param("version").unwrap_or_default();
+        let answer = |id: &str, number: u32| {
+            json_response(json!({"id": id, "title": "t",
+                "version": {"number": number},
+                "body": {"storage": {"value": format!("<p>{id} v{number}</p>"),
+                                     "representation": "storage"}}}))
+        };
+        match (req.path.as_str(), version.as_str()) {
+            ("/wiki/api/v2/pages/65538", "2") | ("/wiki/api/v2/blogposts/77", "2")
+                if req.param("body-format").as_deref() == Some("storage") =>
+            {
+                answer(req.path.rsplit('/').next().unwrap(), 2)
+            }
+            ("/wiki/api/v2/pages/65538", "3") => answer("65538", 4),
+            ("/confluence/rest/api/content/65538", "2")
+                if req.param("status").as_deref() == Some("historical")
+                    && req.param("expand").as_deref() == Some("body.storage,version") =>
+            {
+                answer("65538", 2)
+            }
+            _ => status(404),
+        }
+    })
+    .await;
+    let mut cloud = config(&peer.url());
+    cloud.flavor = Some(dlp_confluence::Flavor::Cloud);
+    let cloud = client(cloud);
+    assert_eq!(
+        cloud
+            .document_version(Container::Page, "65538", 2)
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("<p>65538 v2</p>")
+    );
+    assert_eq!(
+        cloud
+            .document_version(Container::BlogPost, "77", 2)
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("<p>77 v2</p>")
+    );
+    assert_eq!(
+        cloud
+            .document_version(Container::Page, "65538", 1)
+            .await
+            .unwrap(),
+        None
+    );
+    assert!(matches!(
+        cloud.document_version(Container::Page, "65538", 3).await,
+        Err(ConfluenceError::UnexpectedVersion)
+    ));
+    assert!(
+        cloud
+            .document_version(Container::Page, "../x", 1)
+            .await
+            .is_err()
+    );
+
+    let mut dc = config(&format!("{}/confluence", peer.url()));
+    dc.flavor = Some(dlp_confluence::Flavor::DataCenter);
+    let dc = client(dc);
+    assert_eq!(
+        dc.document_version(Container::Page, "65538", 2)
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("<p>65538 v2</p>")
+    );
+    assert_eq!(
+        dc.document_version(Container::Page, "65538", 1)
+            .await
+            .unwrap(),
+        None
+    );
+    // The id never reached a path unchecked.
+    assert!(peer.requests().iter().all(|r| !r.path.contains("..")));
+}

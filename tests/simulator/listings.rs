@@ -304,3 +304,87 @@ async fn attachments_carry_cloud_fields_and_download_links() {
     }
     assert!(listed.iter().all(|id| id.starts_with("att")) && listed.len() >= 12);
 }
+
+/// A write keeps the version it replaces: v2 serves it with `?version=N` (and the current one
+/// without), Data Center's v1 with `status=historical&version=N`; a version never kept
+/// (before the simulator started) is 404, as a deleted one is. A write of the wrong version
+/// number is a conflict and keeps nothing.
+#[tokio::test]
+async fn writes_keep_older_versions_and_both_apis_serve_them() {
+    let sim = Sim::open().await;
+    let page = "/wiki/api/v2/pages/66379";
+    let before = sim.api("/pages/66379?body-format=storage").await;
+    assert_eq!(before["version"]["number"], 8);
+    let old_body = before["body"]["storage"]["value"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let put = |version: u32| {
+        sim.http
+            .put(format!("{}{page}", sim.site))
+            .json(&serde_json::json!({
+                "id": "66379", "status": "current", "title": before["title"],
+                "version": {"number": version},
+                "body": {"representation": "storage", "value": "<p>new</p>"},
+            }))
+            .send()
+    };
+    assert_eq!(put(8).await.unwrap().status(), StatusCode::CONFLICT);
+    assert_eq!(put(9).await.unwrap().status(), StatusCode::OK);
+    let now = sim.api("/pages/66379?body-format=storage").await;
+    assert_eq!(
+        (&now["version"]["number"], &now["body"]["storage"]["value"]),
+        (&serde_json::json!(9), &serde_json::json!("<p>new</p>"))
+    );
+    let v8 = sim.api("/pages/66379?version=8&body-format=storage").await;
+    assert_eq!(v8["version"]["number"], 8);
+    assert_eq!(v8["body"]["storage"]["value"], old_body.as_str());
+    assert_eq!(
+        sim.status(&format!("{page}?version=7"), None).await,
+        StatusCode::NOT_FOUND
+    );
+
+    // Data Center: the v1 write, and the historical read under the context path.
+    let dc = Sim::with(SimulatorConfig {
+        root: samples(),
+        auth: SimulatorAuth::default(),
+        faults: Faults::default(),
+        latency: Duration::ZERO,
+        quota: None,
+        flavor: dlp_simulator::Flavor::data_center(),
+    })
+    .await;
+    let content = format!("{}/rest/api/content/66379", dc.site);
+    let write = dc
+        .http
+        .put(&content)
+        .json(&serde_json::json!({
+            "id": "66379", "type": "page", "title": before["title"],
+            "version": {"number": 9},
+            "body": {"storage": {"value": "<p>dc</p>", "representation": "storage"}},
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(write.status(), StatusCode::OK);
+    let written: Value = write.json().await.unwrap();
+    assert_eq!(written["version"]["number"], 9);
+    let v8 = dc
+        .json(&format!(
+            "{content}?status=historical&version=8&expand=body.storage,version"
+        ))
+        .await;
+    assert_eq!(v8["version"]["number"], 8);
+    assert_eq!(v8["body"]["storage"]["value"], old_body.as_str());
+    let v9 = dc
+        .json(&format!(
+            "{content}?status=historical&version=9&expand=body.storage"
+        ))
+        .await;
+    assert_eq!(v9["body"]["storage"]["value"], "<p>dc</p>");
+    assert_eq!(
+        dc.status(&format!("{content}?status=historical&version=3"), None)
+            .await,
+        StatusCode::NOT_FOUND
+    );
+}

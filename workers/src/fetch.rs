@@ -52,6 +52,19 @@ pub(super) async fn body(deps: &WorkerDeps, item: &ContentRef) -> Result<String,
     body.storage.map(|s| s.value).ok_or(FetchError::NoBody)
 }
 
+/// The storage body of an older version of a page or blog post; `None` when the version is
+/// gone (deleted versions answer 404).
+pub(super) async fn document_version(
+    deps: &WorkerDeps,
+    container: ContentType,
+    page_id: &str,
+    version: u32,
+) -> Result<Option<String>, FetchError> {
+    Ok(client(deps)?
+        .document_version(container_of(container), page_id, version)
+        .await?)
+}
+
 /// Most comments a page's threads may hold before the rest are left unread: a bound on the
 /// work one job does, whatever the server answers.
 const MAX_COMMENTS: usize = 10_000;

@@ -6,12 +6,13 @@
 mod fetch;
 mod ocr_cache;
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use futures::future::BoxFuture;
 
 use dlp_confluence::ConfluenceClient;
-use dlp_domain::{ContentRef, ContentType, Finding, Segment};
+use dlp_domain::{ContentRef, ContentType, Finding, HistoryDepth, Segment};
 use dlp_engine::Classifier;
 use dlp_extract::{self, AttachmentLimits, ExtractError, Ocr, StorageLimits};
 use dlp_jobs::{HandlerError, JobHandler, ScanJob, Sealer, Work};
@@ -46,6 +47,25 @@ pub enum JobError {
 struct Processed {
     outcome: JobOutcome,
     results: Vec<ItemResult>,
+    /// Older versions of a page classified by a history job: marked as such once its
+    /// findings are recorded, so that later history scans do not fetch them again.
+    history_read: Option<HistoryRead>,
+}
+
+struct HistoryRead {
+    page_id: String,
+    versions: Vec<u32>,
+    rules_digest: String,
+}
+
+impl Processed {
+    fn new(outcome: JobOutcome, results: Vec<ItemResult>) -> Self {
+        Processed {
+            outcome,
+            results,
+            history_read: None,
+        }
+    }
 }
 
 /// The queue's handler of scan jobs: what a pool is given to run.
@@ -72,26 +92,26 @@ pub async fn execute(
 ) -> Result<(), JobError> {
     let processed = match process(job, deps).await {
         Ok(p) => p,
-        Err(Failure::Permanent(reason)) => Processed {
-            outcome: JobOutcome::Failed { error: reason },
-            results: Vec::new(),
-        },
+        Err(Failure::Permanent(reason)) => {
+            Processed::new(JobOutcome::Failed { error: reason }, Vec::new())
+        }
         Err(Failure::Transient(reason)) => {
             if attempt >= deps.max_attempts {
                 tracing::warn!(item = %job.item_key, error = %reason, "job failed for good");
-                Processed {
-                    outcome: JobOutcome::Failed {
+                Processed::new(
+                    JobOutcome::Failed {
                         error: format!("gave up after {} attempts: {reason}", deps.max_attempts),
                     },
-                    results: Vec::new(),
-                }
+                    Vec::new(),
+                )
             } else {
                 tracing::info!(item = %job.item_key, attempt, error = %reason, "job will be retried");
                 return Err(JobError::Transient(reason));
             }
         }
     };
-    deps.store
+    let summary = deps
+        .store
         .record_job(
             &job.scan_id,
             &job.item_key,
@@ -102,6 +122,22 @@ pub async fn execute(
         .map_err(|e| {
             JobError::Transient(format!("cannot record the outcome: {}", error_chain(&e)))
         })?;
+    // Only once their findings are in: a version marked first and then lost with a failed
+    // record would never be read again. A late retry whose result was not applied (a newer
+    // one is recorded) marks nothing either.
+    if let Some(read) = processed.history_read
+        && summary.classified_items > 0
+    {
+        deps.store
+            .mark_history_versions(&read.page_id, &read.versions, &read.rules_digest)
+            .await
+            .map_err(|e| {
+                JobError::Transient(format!(
+                    "cannot record the versions read: {}",
+                    error_chain(&e)
+                ))
+            })?;
+    }
     Ok(())
 }
 
@@ -205,8 +241,14 @@ async fn process(job: &ScanJob, deps: &Arc<WorkerDeps>) -> Result<Processed, Fai
                     error: malformed.join("; "),
                 }
             };
-            Ok(Processed { outcome, results })
+            Ok(Processed::new(outcome, results))
         }
+        Work::History {
+            item,
+            container,
+            current_version,
+            depth,
+        } => history(deps, item, *container, *current_version, *depth, &digest).await,
         Work::Comment { item, body } => {
             if is_current(deps, item, &digest).await? {
                 return Ok(unchanged(item, &digest));
@@ -280,7 +322,9 @@ pub fn local_file_outcome(
     bytes: Vec<u8>,
 ) -> (JobOutcome, Vec<ItemResult>) {
     let digest = deps.classifier.engine().digest().to_owned();
-    let Processed { outcome, results } = attachment_processed(deps, item, &digest, bytes);
+    let Processed {
+        outcome, results, ..
+    } = attachment_processed(deps, item, &digest, bytes);
     (outcome, results)
 }
 
@@ -313,16 +357,115 @@ fn attachment_processed(
             .all(|e| matches!(e, ExtractError::NotExtracted { .. }))
     {
         // Nothing was read, so nothing is claimed about the item's findings either way.
-        return Processed {
-            outcome: JobOutcome::NotExtracted { reason },
-            results: Vec::new(),
-        };
+        return Processed::new(JobOutcome::NotExtracted { reason }, Vec::new());
     }
     // What was read before a limit or a damaged part is still classified and its findings
     // recorded; the outcome names what was not read.
-    Processed {
-        outcome: JobOutcome::Failed { error: reason },
-        results: vec![result(deps, item, digest, &segments)],
+    Processed::new(
+        JobOutcome::Failed { error: reason },
+        vec![result(deps, item, digest, &segments)],
+    )
+}
+
+/// A page's older versions: those `depth` asks for that were not classified yet with these
+/// rules are fetched one at a time (a deleted one, 404, is skipped) and classified as they
+/// come, so one body at most is held. The history item is recorded whole: what this job
+/// found, and the findings of versions read before under the same rules, which stay true
+/// (a version never changes). A value in several versions is one finding, at the newest.
+async fn history(
+    deps: &Arc<WorkerDeps>,
+    item: &ContentRef,
+    container: ContentType,
+    current_version: u32,
+    depth: HistoryDepth,
+    digest: &str,
+) -> Result<Processed, Failure> {
+    let wanted = depth.older_versions(current_version);
+    let read_before = deps
+        .store
+        .classified_history_versions(&item.page_id, digest)
+        .await?;
+    let to_read: Vec<u32> = wanted.rev().filter(|v| !read_before.contains(v)).collect();
+    if to_read.is_empty() {
+        return Ok(unchanged(item, digest));
+    }
+    let mut found: HashMap<String, Finding> = HashMap::new();
+    let mut read = Vec::with_capacity(to_read.len());
+    let mut malformed = Vec::new();
+    for version in to_read {
+        let Some(body) = fetch::document_version(deps, container, &item.page_id, version).await?
+        else {
+            read.push(version);
+            continue;
+        };
+        let version_ref = ContentRef {
+            page_version: Some(version),
+            ..item.clone()
+        };
+        let classified = off_runtime(deps, move |deps| {
+            storage_segments(&body, deps)
+                .map(|segments| deps.classifier.classify(&version_ref, &segments))
+        })
+        .await?;
+        match classified {
+            Ok(findings) => {
+                read.push(version);
+                for finding in findings {
+                    keep_newest(&mut found, finding);
+                }
+            }
+            Err(Failure::Permanent(reason)) | Err(Failure::Transient(reason)) => {
+                malformed.push(format!("version {version}: {reason}"))
+            }
+        }
+    }
+    for finding in deps.store.history_findings(&item.page_id).await? {
+        if finding
+            .location
+            .page_version
+            .is_some_and(|v| read_before.contains(&v))
+        {
+            keep_newest(&mut found, finding);
+        }
+    }
+    tracing::debug!(
+        page_id = %item.page_id,
+        versions_read = read.len(),
+        findings = found.len(),
+        "page history classified"
+    );
+    let outcome = if malformed.is_empty() {
+        JobOutcome::Classified
+    } else {
+        JobOutcome::Failed {
+            error: malformed.join("; "),
+        }
+    };
+    let mut findings: Vec<Finding> = found.into_values().collect();
+    findings.sort_by(|a, b| a.id.cmp(&b.id));
+    Ok(Processed {
+        outcome,
+        results: vec![ItemResult::classified(
+            item.clone(),
+            Some(current_version),
+            digest,
+            findings,
+        )],
+        history_read: Some(HistoryRead {
+            page_id: item.page_id.clone(),
+            versions: read,
+            rules_digest: digest.to_owned(),
+        }),
+    })
+}
+
+/// One finding per id (the same value at the same place), at the newest version holding it.
+fn keep_newest(found: &mut HashMap<String, Finding>, finding: Finding) {
+    match found.get(&finding.id) {
+        Some(kept) if kept.location.page_version >= finding.location.page_version => {}
+        _ => {
+            found.insert(finding.id.clone(), finding);
+        }
     }
 }
 
@@ -359,21 +502,18 @@ fn result(deps: &WorkerDeps, item: &ContentRef, digest: &str, segments: &[Segmen
 }
 
 fn classified(results: Vec<ItemResult>) -> Processed {
-    Processed {
-        outcome: JobOutcome::Classified,
-        results,
-    }
+    Processed::new(JobOutcome::Classified, results)
 }
 
 fn unchanged(item: &ContentRef, digest: &str) -> Processed {
-    Processed {
-        outcome: JobOutcome::Unchanged,
-        results: vec![ItemResult::unchanged(
+    Processed::new(
+        JobOutcome::Unchanged,
+        vec![ItemResult::unchanged(
             item.clone(),
             item.page_version,
             digest,
         )],
-    }
+    )
 }
 
 async fn is_current(deps: &WorkerDeps, item: &ContentRef, digest: &str) -> Result<bool, Failure> {

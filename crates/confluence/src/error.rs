@@ -117,6 +117,10 @@ pub enum ConfluenceError {
         column: usize,
     },
 
+    /// Asked for one version of a page, the server answered with another.
+    #[error("Confluence answered with another version than the one asked for")]
+    UnexpectedVersion,
+
     /// The server handed back the link it was just asked for; following it would never end.
     #[error("Confluence pagination returned the same next link again")]
     PaginationLoop,

@@ -84,15 +84,21 @@ pub enum ContentType {
     Attachment,
     /// A file on the scanning machine (`confluence-dlp scan PATH`), not Confluence content.
     File,
+    /// The older versions of a page or blog post (`scan --history`), one item per page: its
+    /// id is the page's, and a finding's `page_version` is the newest older version that
+    /// holds the value. Kept apart from the page's current body, so recording one never
+    /// resolves the other's findings.
+    History,
 }
 
 impl ContentType {
-    pub const ALL: [ContentType; 5] = [
+    pub const ALL: [ContentType; 6] = [
         ContentType::Page,
         ContentType::BlogPost,
         ContentType::Comment,
         ContentType::Attachment,
         ContentType::File,
+        ContentType::History,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -102,6 +108,7 @@ impl ContentType {
             ContentType::Comment => "comment",
             ContentType::Attachment => "attachment",
             ContentType::File => "file",
+            ContentType::History => "history",
         }
     }
 
@@ -133,8 +140,125 @@ impl ContentRef {
         match self.content_type {
             ContentType::Comment => self.comment_id.as_deref().unwrap_or(&self.page_id),
             ContentType::Attachment => self.attachment_id.as_deref().unwrap_or(&self.page_id),
-            ContentType::Page | ContentType::BlogPost | ContentType::File => &self.page_id,
+            ContentType::Page
+            | ContentType::BlogPost
+            | ContentType::File
+            | ContentType::History => &self.page_id,
         }
+    }
+}
+
+/// How far back `scan --history` reads a page's or blog post's older versions: the `N`
+/// versions before the current one, or all of them. Written `5` or `all` (in the API, a
+/// number or the string `all`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum HistoryDepth {
+    Versions(u32),
+    All,
+}
+
+impl HistoryDepth {
+    /// Most older versions one history job reads: the newest ones of the range asked.
+    pub const MAX_VERSIONS_PER_JOB: u32 = 1000;
+
+    /// `all`, or a number of versions from 1.
+    pub fn parse(text: &str) -> Option<Self> {
+        let text = text.trim();
+        if text.eq_ignore_ascii_case("all") {
+            return Some(HistoryDepth::All);
+        }
+        match text.parse::<u32>() {
+            Ok(n) if n > 0 => Some(HistoryDepth::Versions(n)),
+            _ => None,
+        }
+    }
+
+    /// The older versions to read of content whose current version is `current`, oldest
+    /// first: versions are numbered 1..=current, so none needs listing. At most
+    /// [`Self::MAX_VERSIONS_PER_JOB`], the newest.
+    pub fn older_versions(self, current: u32) -> std::ops::RangeInclusive<u32> {
+        let newest = current.saturating_sub(1);
+        let wanted = match self {
+            HistoryDepth::Versions(n) => n,
+            HistoryDepth::All => newest,
+        }
+        .min(Self::MAX_VERSIONS_PER_JOB)
+        .min(newest);
+        // Empty when there is nothing older (`newest + 1 > newest`).
+        (newest + 1 - wanted)..=newest
+    }
+}
+
+/// A number of versions from 1, or the string `all`.
+#[cfg(feature = "openapi")]
+impl utoipa::PartialSchema for HistoryDepth {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{ObjectBuilder, OneOfBuilder, Type};
+        OneOfBuilder::new()
+            .item(
+                ObjectBuilder::new()
+                    .schema_type(Type::Integer)
+                    .minimum(Some(1)),
+            )
+            .item(
+                ObjectBuilder::new()
+                    .schema_type(Type::String)
+                    .enum_values(Some(["all"])),
+            )
+            .description(Some(
+                "How far back older versions of pages and blog posts are read: a number of \
+                 versions before the current one, or \"all\".",
+            ))
+            .into()
+    }
+}
+
+#[cfg(feature = "openapi")]
+impl utoipa::ToSchema for HistoryDepth {}
+
+impl std::fmt::Display for HistoryDepth {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            HistoryDepth::Versions(n) => write!(f, "{n}"),
+            HistoryDepth::All => f.write_str("all"),
+        }
+    }
+}
+
+impl std::str::FromStr for HistoryDepth {
+    type Err = &'static str;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        HistoryDepth::parse(s).ok_or("give a number of versions from 1, or all")
+    }
+}
+
+impl Serialize for HistoryDepth {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            HistoryDepth::Versions(n) => s.serialize_u32(*n),
+            HistoryDepth::All => s.serialize_str("all"),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for HistoryDepth {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use serde::de::Error as _;
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Raw {
+            Number(u64),
+            Text(String),
+        }
+        let parsed = match Raw::deserialize(d)? {
+            Raw::Number(n) => u32::try_from(n)
+                .ok()
+                .filter(|n| *n > 0)
+                .map(HistoryDepth::Versions),
+            Raw::Text(t) => HistoryDepth::parse(&t),
+        };
+        parsed.ok_or_else(|| D::Error::custom("history: a number of versions from 1, or \"all\""))
     }
 }
 
@@ -398,6 +522,28 @@ mod tests {
             Finding::stable_id("d", "f", &plain),
             Finding::stable_id("d", "f", &boxed)
         );
+    }
+
+    #[test]
+    fn history_depth_reads_numbers_and_all_and_bounds_the_range() {
+        assert_eq!(HistoryDepth::parse("all"), Some(HistoryDepth::All));
+        assert_eq!(HistoryDepth::parse("3"), Some(HistoryDepth::Versions(3)));
+        assert_eq!(HistoryDepth::parse("0"), None);
+        assert_eq!(HistoryDepth::parse("-1"), None);
+        assert_eq!(HistoryDepth::Versions(2).older_versions(5), 3..=4);
+        assert_eq!(HistoryDepth::Versions(9).older_versions(5), 1..=4);
+        assert_eq!(HistoryDepth::All.older_versions(5), 1..=4);
+        assert!(HistoryDepth::All.older_versions(1).is_empty());
+        assert!(HistoryDepth::All.older_versions(0).is_empty());
+        assert_eq!(HistoryDepth::All.older_versions(5000), 4000..=4999);
+        let json: HistoryDepth = serde_json::from_value(serde_json::json!(4)).unwrap();
+        assert_eq!(json, HistoryDepth::Versions(4));
+        let json: HistoryDepth = serde_json::from_value(serde_json::json!("all")).unwrap();
+        assert_eq!(json, HistoryDepth::All);
+        assert!(serde_json::from_value::<HistoryDepth>(serde_json::json!(0)).is_err());
+        assert!(serde_json::from_value::<HistoryDepth>(serde_json::json!("some")).is_err());
+        assert_eq!(serde_json::to_value(HistoryDepth::All).unwrap(), "all");
+        assert_eq!(serde_json::to_value(HistoryDepth::Versions(2)).unwrap(), 2);
     }
 
     #[test]

@@ -14,7 +14,7 @@ mod seal;
 
 use serde::{Deserialize, Serialize};
 
-use dlp_domain::{ContentRef, ContentType};
+use dlp_domain::{ContentRef, ContentType, HistoryDepth};
 
 pub use queue::{HandlerError, JobHandler, JobQueue, PoolOptions, QueueError};
 pub use seal::{SealError, Sealed, Sealer};
@@ -60,6 +60,17 @@ pub enum Work {
         media_type: Option<String>,
         file_size: Option<u64>,
     },
+    /// The older versions of a page or blog post (`scan --history`): `item` is the page's
+    /// history item (content type history, `page_id` the page's, `page_version` its current
+    /// version), `container` whether it is a page or a blog post. The worker fetches the
+    /// versions `depth` asks for that were not classified yet with the current rules, one by
+    /// one, and records the history item once. No body travels with the job.
+    History {
+        item: ContentRef,
+        container: ContentType,
+        current_version: u32,
+        depth: HistoryDepth,
+    },
     /// A file on the scanning machine (`confluence-dlp scan PATH`).
     LocalFile {
         item: ContentRef,
@@ -82,6 +93,7 @@ impl Work {
             | Work::Comments { item, .. }
             | Work::Comment { item, .. }
             | Work::Attachment { item, .. }
+            | Work::History { item, .. }
             | Work::LocalFile { item, .. } => item_key(item),
             Work::CrawlSpace { space_key } => crawl_key(Some(space_key)),
             Work::CrawlAllSpaces => crawl_key(None),
@@ -103,7 +115,7 @@ impl ScanJob {
 }
 
 /// `page:123@4`, `blogpost:9@1`, `comments:123` (a page's threads), `comment:77@2` (one
-/// comment), `attachment:att5@2`, `file:/path`.
+/// comment), `attachment:att5@2`, `file:/path`, `history:123@4` (the versions before 4).
 pub fn item_key(item: &ContentRef) -> String {
     let version = item
         .page_version
@@ -119,6 +131,7 @@ pub fn item_key(item: &ContentRef) -> String {
         },
         ContentType::Attachment => format!("attachment:{}{}", item.item_id(), version),
         ContentType::File => format!("file:{}", item.item_id()),
+        ContentType::History => format!("history:{}{}", item.page_id, version),
     }
 }
 

@@ -156,6 +156,7 @@ pub(super) fn load_document(
         created_at: parse_time(&raw.created_at, json)?,
         version: version(raw.version, json)?,
         body: read_body(json)?,
+        history: Vec::new(),
     })
 }
 

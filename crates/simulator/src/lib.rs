@@ -2,8 +2,10 @@
 //! blog posts, footer and inline comments with their replies, attachments) with Cloud's
 //! shapes, cursor pagination, Basic/Bearer authentication, 429/5xx fault injection, a points
 //! quota and a latency knob, and attachment downloads that redirect to a separate media host,
-//! as Cloud does. Pages and blog posts can be written (`PUT`, versioned), and each write is
-//! sent as a signed Forge event to the receivers registered with it.
+//! as Cloud does. Pages and blog posts can be written (`PUT`, versioned; Data Center's v1 `PUT`
+//! too), each write keeps the version it replaces (served with `?version=N`, v1
+//! `status=historical&version=N`), and each is sent as a signed Forge event to the receivers
+//! registered with it.
 //!
 //! It answers like Cloud (`/work/shared/confluence/openapi-v2.json` plus the live-behaviour
 //! notes), not like any one client wants: cursors are opaque, `_links.next` is the only way to

@@ -44,7 +44,10 @@ fn data_center_router(state: Arc<AppState>) -> Router {
         .route(&at("/rest/api/space/{key}"), get(v1::get_space))
         .route(&at("/rest/api/content"), get(v1::list_content))
         .route(&at("/rest/api/content/search"), get(v1::content_search))
-        .route(&at("/rest/api/content/{id}"), get(v1::get_content))
+        .route(
+            &at("/rest/api/content/{id}"),
+            get(v1::get_content).put(super::writes::update_content),
+        )
         .route(
             &at("/rest/api/content/{id}/child/comment"),
             get(v1::child_comments),
@@ -372,21 +375,22 @@ async fn get_document(
         .document(kind, id)
         .filter(|d| status.contains(&d.status))
         .ok_or(ApiError::NotFound)?;
-    // Only the current version is kept; asking for an older one finds nothing.
-    if let Some(raw) = params.get("version") {
-        let wanted: u32 = raw
-            .parse()
-            .map_err(|_| ApiError::bad_param("version", "is not a number"))?;
-        if wanted != doc.version.number {
-            return Err(ApiError::NotFound);
+    // An older version kept by a write, with its body; one not kept is not found.
+    let doc = match params.get("version") {
+        Some(raw) => {
+            let wanted: u32 = raw
+                .parse()
+                .map_err(|_| ApiError::bad_param("version", "is not a number"))?;
+            doc.at_version(wanted).ok_or(ApiError::NotFound)?
         }
-    }
+        None => doc.clone(),
+    };
     let options = DocOptions {
         body,
         version: include_version,
         base: Some(state.base()),
     };
-    Ok(Json(model::document(&store, doc, options)).into_response())
+    Ok(Json(model::document(&store, &doc, options)).into_response())
 }
 
 /// The orders of comment and attachment lists.

@@ -61,6 +61,34 @@ pub struct Document {
     pub created_at: DateTime<Utc>,
     pub version: Version,
     pub body: String,
+    /// Older versions and their bodies, oldest first: each write keeps the version it
+    /// replaces. A version missing here (before the simulator started) reads as deleted.
+    pub history: Vec<(Version, String)>,
+}
+
+impl Document {
+    /// The document as it was at `number`: the current one, or an older version with its
+    /// body; `None` for a version not kept (deleted, or from before the simulator started).
+    pub fn at_version(&self, number: u32) -> Option<Document> {
+        if number == self.version.number {
+            return Some(self.clone());
+        }
+        let (version, body) = self.history.iter().find(|(v, _)| v.number == number)?;
+        Some(Document {
+            version: version.clone(),
+            body: body.clone(),
+            status: "historical".into(),
+            history: Vec::new(),
+            ..self.clone()
+        })
+    }
+
+    /// Makes `version` with `body` the current one, keeping the one it replaces.
+    pub fn new_version(&mut self, version: Version, body: String) {
+        let old_version = std::mem::replace(&mut self.version, version);
+        let old_body = std::mem::replace(&mut self.body, body);
+        self.history.push((old_version, old_body));
+    }
 }
 
 #[derive(Clone)]

@@ -99,6 +99,16 @@ fn document_ref(state: &AppState, store: &Store, kind: DocKind, id: u64) -> Valu
 }
 
 /// One content object as v1 writes it.
+/// A page or blog post as v1 answers a write: with its body and version.
+pub(crate) fn document_json(state: &AppState, store: &Store, doc: &Document) -> Value {
+    let expand = Expand {
+        body: true,
+        version: true,
+        ..Expand::default()
+    };
+    content_json(state, store, Hit::Document(doc), expand)
+}
+
 fn content_json(state: &AppState, store: &Store, hit: Hit<'_>, e: Expand) -> Value {
     let mut out = match hit {
         Hit::Document(d) => {
@@ -329,13 +339,21 @@ pub async fn get_content(
     if let Some(version) = params.get("version")
         && params.get("status") == Some("historical")
     {
-        // Only the current version is kept: asking for an older one is not found.
-        let current = match hit {
-            Hit::Document(d) => d.version.number,
-            Hit::Comment(c) => c.version.number,
-            Hit::Attachment(a) => a.version.number,
+        let wanted = version.parse::<u32>().ok();
+        // A page's or blog post's older versions are kept by writes; of comments and
+        // attachments only the current one is.
+        let older = match hit {
+            Hit::Document(d) => wanted.and_then(|n| d.at_version(n)),
+            Hit::Comment(c) if wanted == Some(c.version.number) => None,
+            Hit::Attachment(a) if wanted == Some(a.version.number) => None,
+            Hit::Comment(_) | Hit::Attachment(_) => return Err(ApiError::NotFound),
         };
-        if version.parse::<u32>().ok() != Some(current) {
+        if let Some(doc) = older {
+            return Ok(
+                Json(content_json(&state, &store, Hit::Document(&doc), expand)).into_response(),
+            );
+        }
+        if matches!(hit, Hit::Document(_)) {
             return Err(ApiError::NotFound);
         }
     }

@@ -1,6 +1,8 @@
-//! The v2 write that matters to a scanner: `PUT /pages/{id}` and `PUT /blogposts/{id}`, a new
-//! version of the body. As on Cloud, the version must be the current one plus one (409
-//! otherwise), and the change is announced to the registered webhook receivers.
+//! The write that matters to a scanner: a new version of a page's or blog post's body, v2's
+//! `PUT /pages/{id}` and `PUT /blogposts/{id}` (Cloud) or v1's `PUT {context}/rest/api/content/{id}`
+//! (Data Center). As on Confluence, the version must be the current one plus one (409
+//! otherwise); the version it replaces is kept as history (served with `?version=N`), and the
+//! change is announced to the registered webhook receivers.
 
 use std::sync::Arc;
 
@@ -13,7 +15,7 @@ use serde::Deserialize;
 use super::AppState;
 use super::errors::ApiError;
 use super::model::{self, DocOptions};
-use super::store::{DocKind, Version};
+use super::store::{DocKind, Document, Version};
 
 #[derive(Debug, Deserialize)]
 pub(crate) struct UpdateDocument {
@@ -59,6 +61,83 @@ pub(crate) async fn update_document(
             "must be storage",
         ));
     }
+    let updated = write_version(&state, kind, numeric, update)?;
+    let store = state.store();
+    let options = DocOptions {
+        body: true,
+        version: true,
+        base: Some(state.base()),
+    };
+    Ok(Json(model::document(&store, &updated, options)).into_response())
+}
+
+/// v1's update of a page or blog post (`type` says which), as Data Center takes it:
+/// `{"id", "type", "title", "status"?, "version": {"number"}, "body": {"storage": {"value",
+/// "representation": "storage"}}}`. Answers with the content and its new version.
+#[derive(Debug, Deserialize)]
+pub(crate) struct UpdateContent {
+    id: String,
+    #[serde(rename = "type")]
+    kind: String,
+    #[serde(default = "current")]
+    status: String,
+    title: String,
+    body: UpdateContentBody,
+    version: UpdateVersion,
+}
+
+fn current() -> String {
+    "current".into()
+}
+
+#[derive(Debug, Deserialize)]
+struct UpdateContentBody {
+    storage: UpdateBody,
+}
+
+pub(crate) async fn update_content(
+    State(state): State<Arc<AppState>>,
+    Path(id): Path<String>,
+    body: Result<Json<UpdateContent>, axum::extract::rejection::JsonRejection>,
+) -> Result<Response, ApiError> {
+    let Json(update) = body.map_err(|_| ApiError::BadRequest("Invalid request body".into()))?;
+    let numeric: u64 = id
+        .parse()
+        .map_err(|_| ApiError::bad_param("id", "is not a valid id"))?;
+    let kind = match update.kind.as_str() {
+        "page" => DocKind::Page,
+        "blogpost" => DocKind::BlogPost,
+        _ => return Err(ApiError::bad_param("type", "must be page or blogpost")),
+    };
+    let update = UpdateDocument {
+        id: update.id,
+        status: update.status,
+        title: update.title,
+        body: update.body.storage,
+        version: update.version,
+    };
+    if update.id != id {
+        return Err(ApiError::bad_param("id", "does not match the path"));
+    }
+    if update.body.representation != "storage" {
+        return Err(ApiError::bad_param(
+            "body.storage.representation",
+            "must be storage",
+        ));
+    }
+    let updated = write_version(&state, kind, numeric, update)?;
+    let store = state.store();
+    Ok(Json(super::v1::document_json(&state, &store, &updated)).into_response())
+}
+
+/// Makes the update the document's current version, keeping the one it replaces, and
+/// announces it; returns the document as it is now.
+fn write_version(
+    state: &Arc<AppState>,
+    kind: DocKind,
+    id: u64,
+    update: UpdateDocument,
+) -> Result<Document, ApiError> {
     if update.body.value.len() > MAX_BODY || update.title.trim().is_empty() {
         return Err(ApiError::BadRequest("Invalid request body".into()));
     }
@@ -68,32 +147,27 @@ pub(crate) async fn update_document(
             DocKind::Page => &mut store.pages,
             DocKind::BlogPost => &mut store.blogposts,
         };
-        let doc = docs.get_mut(&numeric).ok_or(ApiError::NotFound)?;
+        let doc = docs.get_mut(&id).ok_or(ApiError::NotFound)?;
         if update.version.number != doc.version.number + 1 {
             return Err(ApiError::Conflict(format!(
                 "Version must be incremented on update. Current version is: {}",
                 doc.version.number
             )));
         }
-        doc.version = Version {
+        let version = Version {
             number: update.version.number,
             created_at: Utc::now(),
             message: update.version.message.clone(),
             minor_edit: false,
             author_id: author.clone(),
         };
-        doc.body = update.body.value.clone();
+        doc.new_version(version, update.body.value.clone());
         doc.title = update.title.clone();
         doc.status = update.status.clone();
         Ok(doc.clone())
     })?;
     let store = state.store();
     let event = model::forge_event(&store, &updated, "updated");
-    super::forge::ForgeEmitter::emit(&state, event);
-    let options = DocOptions {
-        body: true,
-        version: true,
-        base: Some(state.base()),
-    };
-    Ok(Json(model::document(&store, &updated, options)).into_response())
+    super::forge::ForgeEmitter::emit(state, event);
+    Ok(updated)
 }

@@ -14,10 +14,17 @@ pub(crate) const COLUMNS: &str = "f.id, f.detector, f.category, f.severity, f.co
     f.fingerprint, f.space_key, f.content_type, f.page_id, f.page_version, f.comment_id, \
     f.attachment_id, f.attachment_title, f.path, f.sheet, f.cell, f.pdf_page, f.line, \
     f.start_offset, f.end_offset, f.status, f.first_seen_at, f.last_seen_at, f.resolved_at, \
-    f.last_scan_id, f.region, p.title AS page_title, p.web_link";
+    f.last_scan_id, f.region, p.title AS page_title, p.web_link, \
+    CAST(CASE WHEN f.content_type <> 'history' THEN 0 \
+      WHEN EXISTS (SELECT 1 FROM findings cur WHERE cur.item_id = f.item_id \
+        AND cur.fingerprint = f.fingerprint AND cur.detector = f.detector \
+        AND cur.status = 'open' AND cur.content_type IN ('page', 'blogpost')) THEN 0 \
+      ELSE 1 END AS BIGINT) AS in_history_only";
 
 /// Findings with their page's title and link: the FROM clause of every query that reads
-/// [`COLUMNS`].
+/// [`COLUMNS`]. `in_history_only` is computed per row served, one probe of the
+/// `findings_by_value_in_item` index (migration 0010): the history item's id is its page's,
+/// so the page's current body is found by the same `item_id`.
 pub(crate) const FROM: &str = "findings f LEFT JOIN content_pages p ON p.page_id = f.page_id";
 
 /// The id of the item a finding sits in, as `ContentRef::item_id` computes it for the item.
@@ -25,7 +32,9 @@ pub(crate) fn item_id_of(location: &Location) -> &str {
     let own = match location.content_type {
         ContentType::Comment => location.comment_id.as_deref(),
         ContentType::Attachment => location.attachment_id.as_deref(),
-        ContentType::Page | ContentType::BlogPost | ContentType::File => None,
+        ContentType::Page | ContentType::BlogPost | ContentType::File | ContentType::History => {
+            None
+        }
     };
     own.unwrap_or(&location.page_id)
 }
@@ -507,6 +516,7 @@ pub(crate) fn record_from_row(row: &AnyRow) -> Result<FindingRecord, StoreError>
     let content_type: String = row.try_get("content_type")?;
     let status: String = row.try_get("status")?;
     let resolved_at: Option<i64> = row.try_get("resolved_at")?;
+    let in_history_only: i64 = row.try_get("in_history_only")?;
     let location = Location {
         space_key: row.try_get("space_key")?,
         content_type: parse_word(&content_type, ContentType::parse, "findings.content_type")?,
@@ -544,6 +554,7 @@ pub(crate) fn record_from_row(row: &AnyRow) -> Result<FindingRecord, StoreError>
         last_scan_id: row.try_get("last_scan_id")?,
         page_title: row.try_get("page_title")?,
         web_link: row.try_get("web_link")?,
+        in_history_only: in_history_only != 0,
     })
 }
 

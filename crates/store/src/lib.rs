@@ -17,6 +17,7 @@ mod connect;
 mod connect_tenants;
 mod error;
 mod findings;
+mod history;
 mod model;
 mod ocr_cache;
 mod pages;

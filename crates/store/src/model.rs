@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use dlp_domain::{Category, ContentRef, ContentType, Finding, Severity};
+use dlp_domain::{Category, ContentRef, ContentType, Finding, HistoryDepth, Severity};
 
 use super::StoreError;
 
@@ -121,6 +121,9 @@ pub struct NewScan {
     pub since: Option<DateTime<Utc>>,
     /// The rule pack that classifies it.
     pub rules_digest: Option<String>,
+    /// How far back the crawl reads the older versions of pages and blog posts; `None` for
+    /// current content only.
+    pub history: Option<HistoryDepth>,
 }
 
 impl Default for NewScan {
@@ -135,6 +138,7 @@ impl Default for NewScan {
             parent_id: None,
             since: None,
             rules_digest: None,
+            history: None,
         }
     }
 }
@@ -155,6 +159,10 @@ pub struct ScanRecord {
     pub parent_id: Option<String>,
     pub since: Option<DateTime<Utc>>,
     pub rules_digest: Option<String>,
+    /// How far back older versions of pages and blog posts are read: a number of versions
+    /// before the current one, or `all`; absent for current content only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub history: Option<HistoryDepth>,
     /// Why the scan failed (a safe message).
     pub error: Option<String>,
 }
@@ -320,6 +328,11 @@ pub struct FindingRecord {
     pub page_title: Option<String>,
     /// Where a person opens that page on the site (Confluence's `_links.webui`).
     pub web_link: Option<String>,
+    /// For a finding in a page's older versions (content type history): whether its value
+    /// is gone from the page's current body, i.e. the page has no open finding of the same
+    /// rule and value. Read with the finding, so it is right whatever was scanned last.
+    /// Always false for other findings.
+    pub in_history_only: bool,
 }
 
 /// Which findings to list; every field narrows. Pages are ordered by finding id: pass the

@@ -33,7 +33,10 @@ impl Store {
             ContentType::Page | ContentType::BlogPost => {
                 ("page_id = $1", vec![removal.content_id.as_str()])
             }
-            ContentType::Comment | ContentType::Attachment | ContentType::File => (
+            ContentType::Comment
+            | ContentType::Attachment
+            | ContentType::File
+            | ContentType::History => (
                 "content_type = $1 AND item_id = $2",
                 vec![removal.content_type.as_str(), removal.content_id.as_str()],
             ),

@@ -190,7 +190,7 @@ pub(crate) async fn load_scan(
 }
 
 pub(crate) const SCAN_COLUMNS: &str = "id, kind, site, space_key, actor, status, started_at, finished_at, \
-    mode, all_spaces, parent_id, since_at, rules_digest, error";
+    mode, all_spaces, parent_id, since_at, rules_digest, history, error";
 
 pub(crate) fn scan_from_row(row: &AnyRow) -> Result<ScanRecord, StoreError> {
     let kind: String = row.try_get("kind")?;
@@ -199,6 +199,14 @@ pub(crate) fn scan_from_row(row: &AnyRow) -> Result<ScanRecord, StoreError> {
     let since: Option<i64> = row.try_get("since_at")?;
     let status: String = row.try_get("status")?;
     let finished_at: Option<i64> = row.try_get("finished_at")?;
+    let history: Option<String> = row.try_get("history")?;
+    let history = history
+        .map(|h| {
+            dlp_domain::HistoryDepth::parse(&h).ok_or(StoreError::Corrupt {
+                column: "scans.history",
+            })
+        })
+        .transpose()?;
     Ok(ScanRecord {
         id: row.try_get("id")?,
         kind: parse_word(&kind, ScanKind::parse, "scans.kind")?,
@@ -217,6 +225,7 @@ pub(crate) fn scan_from_row(row: &AnyRow) -> Result<ScanRecord, StoreError> {
             .map(|ms| from_millis(ms, "scans.since_at"))
             .transpose()?,
         rules_digest: row.try_get("rules_digest")?,
+        history,
         error: row.try_get("error")?,
     })
 }
@@ -260,8 +269,8 @@ pub(crate) async fn insert_scan(
     let now = now_millis();
     sqlx::query(
         "INSERT INTO scans (id, kind, site, space_key, actor, status, started_at, mode, \
-           all_spaces, parent_id, since_at, rules_digest) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+           all_spaces, parent_id, since_at, rules_digest, history) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
     )
     .bind(id.as_str())
     .bind(new.kind.as_str())
@@ -275,6 +284,7 @@ pub(crate) async fn insert_scan(
     .bind(new.parent_id.as_deref())
     .bind(new.since.map(|t| t.timestamp_millis()))
     .bind(new.rules_digest.as_deref())
+    .bind(new.history.map(|h| h.to_string()))
     .execute(&mut *conn)
     .await
     .map_err(StoreError::from)
@@ -293,6 +303,7 @@ pub(crate) async fn insert_scan(
             "mode": new.mode,
             "all_spaces": new.all_spaces,
             "parent_id": new.parent_id,
+            "history": new.history,
         }),
     };
     audit::insert(conn, now, &event).await?;

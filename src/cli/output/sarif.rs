@@ -160,6 +160,8 @@ fn artifact_uri(l: &Location) -> String {
     );
     match l.content_type {
         ContentType::Page | ContentType::BlogPost | ContentType::File => {}
+        // The page's older versions; the version is in `properties.location`.
+        ContentType::History => uri.push_str("/history"),
         ContentType::Comment => {
             uri.push_str("/comments/");
             uri.push_str(&encode(l.comment_id.as_deref().unwrap_or_default(), false));
