@@ -168,3 +168,31 @@ pub async fn all_pages(server: &TestServer, token: &str, query: &str, limit: u32
     assert_eq!(ids.len(), n, "a finding came twice");
     items
 }
+
+/// Polls the findings of a page for one detector until the first appears (60 s at most).
+pub async fn wait_for_finding(
+    server: &TestServer,
+    token: &str,
+    page_id: &str,
+    detector: &str,
+    what: impl Fn() -> String,
+) -> serde_json::Value {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        let page = server
+            .json(
+                &format!("/api/v1/findings?page_id={page_id}&detector={detector}"),
+                token,
+            )
+            .await;
+        if let Some(finding) = page["items"].as_array().and_then(|i| i.first()) {
+            return finding.clone();
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the finding never appeared: {}",
+            what()
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+}

@@ -372,26 +372,12 @@ async fn a_page_edited_in_confluence_is_scanned_through_its_forge_event() {
         .unwrap();
     assert_eq!(written.status(), StatusCode::OK);
 
-    let deadline = std::time::Instant::now() + Duration::from_secs(60);
-    loop {
-        let page = server
-            .json(
-                &format!("/api/v1/findings?page_id={home}&detector=aws-access-key-id"),
-                &reader,
-            )
-            .await;
-        if let Some(finding) = page["items"].as_array().unwrap().first() {
-            assert_eq!(finding["location"]["page_version"], version + 1);
-            assert!(!finding.to_string().contains("AKIAQYLPMN5HHHFPZAM2"));
-            break;
-        }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the edit's finding never appeared; simulator: {:?}",
-            sim.stats()
-        );
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    let finding = wait_for_finding(&server, &reader, home, "aws-access-key-id", || {
+        format!("simulator: {:?}", sim.stats())
+    })
+    .await;
+    assert_eq!(finding["location"]["page_version"], version + 1);
+    assert!(!finding.to_string().contains("AKIAQYLPMN5HHHFPZAM2"));
     let stats = sim.stats();
     assert_eq!((stats.webhooks_delivered, stats.webhooks_failed), (1, 0));
     server.stop().await;

@@ -203,3 +203,74 @@ async fn a_data_center_event_is_verified_queued_deduplicated_and_resolved() {
     assert_too_large(&server, too_large).await;
     server.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_page_edited_on_data_center_is_scanned_through_its_signed_webhook() {
+    // The simulator is a Data Center: v1 only, a PAT, and a webhook signed with its secret.
+    let sim = spawn_flavor(
+        dlp_simulator::Flavor::data_center(),
+        dlp_simulator::Faults::default(),
+    )
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut settings = settings_dc(dir.path(), &sim.site_url());
+    settings.webhooks = WebhookSettings {
+        datacenter: Some(DataCenterWebhookSettings {
+            secret: SECRET.to_string().into(),
+            max_age_secs: 300,
+        }),
+        ..WebhookSettings::default()
+    };
+    let server = spawn_server(settings).await;
+    let reader = server.token("triage", &["findings:read"]).await;
+    sim.add_datacenter_target(dlp_simulator::DataCenterTarget {
+        url: format!("{}/webhooks/datacenter", server.base)
+            .parse()
+            .unwrap(),
+        secret: SECRET.into(),
+    });
+
+    let home = "65601";
+    let url = format!("{}/rest/api/content/{home}", sim.site_url());
+    let client = reqwest::Client::new();
+    let current: Value = client
+        .get(format!("{url}?expand=version"))
+        .bearer_auth(PAT)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let version = current["version"]["number"].as_u64().unwrap();
+    let written = client
+        .put(&url)
+        .bearer_auth(PAT)
+        .json(&json!({
+            "id": home, "type": "page", "title": current["title"],
+            "body": {"storage": {"representation": "storage",
+                     "value": "<p>Deploy with aws_access_key_id = AKIAQYLPMN5HHHFPZAM2 for now.</p>"}},
+            "version": {"number": version + 1},
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(written.status(), StatusCode::OK);
+
+    let finding = wait_for_finding(&server, &reader, home, "aws-access-key-id", || {
+        format!("simulator: {:?}", sim.stats())
+    })
+    .await;
+    assert_eq!(finding["location"]["page_version"], version + 1);
+    assert!(!finding.to_string().contains("AKIAQYLPMN5HHHFPZAM2"));
+    let stats = sim.stats();
+    assert_eq!((stats.webhooks_delivered, stats.webhooks_failed), (1, 0));
+    // The worker read the page through v1 under the context path, with the PAT.
+    assert!(
+        stats
+            .requests_by_route
+            .contains_key("GET /confluence/rest/api/content/{id}"),
+        "{stats:?}"
+    );
+    assert_eq!(stats.unauthorized, 0);
+}

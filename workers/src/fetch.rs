@@ -42,11 +42,16 @@ fn client(deps: &WorkerDeps) -> Result<&dlp_confluence::ConfluenceClient, FetchE
     deps.client.as_ref().ok_or(FetchError::NoClient)
 }
 
-/// A body that did not travel with the job (too large, or the job came from a webhook).
+/// A body that did not travel with the job (too large, or the job came from a webhook): a
+/// page's, a blog post's, or a comment's.
 pub(super) async fn body(deps: &WorkerDeps, item: &ContentRef) -> Result<String, FetchError> {
     let client = client(deps)?;
     let body = match item.content_type {
         ContentType::BlogPost => client.blog_post(&item.page_id).await?.body,
+        ContentType::Comment => {
+            let id = item.comment_id.as_deref().ok_or(FetchError::NoBody)?;
+            client.comment(id).await?.body
+        }
         _ => client.page(&item.page_id).await?.body,
     };
     body.storage.map(|s| s.value).ok_or(FetchError::NoBody)
@@ -89,17 +94,6 @@ pub(super) async fn comments(
         );
     }
     Ok(comments.into_iter().map(|c| comment_item(of, c)).collect())
-}
-
-/// One comment's body, for a job that did not carry it (a webhook about the comment).
-pub(super) async fn comment(deps: &WorkerDeps, item: &ContentRef) -> Result<String, FetchError> {
-    let id = item.comment_id.as_deref().ok_or(FetchError::NoBody)?;
-    let comment = client(deps)?.comment(id).await?;
-    comment
-        .body
-        .storage
-        .map(|s| s.value)
-        .ok_or(FetchError::NoBody)
 }
 
 /// An attachment's download link and file name, for a job that names the attachment only.

@@ -183,23 +183,8 @@ pub fn error_chain(e: &dyn std::error::Error) -> String {
 async fn process(job: &ScanJob, deps: &Arc<WorkerDeps>) -> Result<Processed, Failure> {
     let digest = deps.classifier.engine().digest().to_owned();
     match &job.work {
-        Work::Body { item, body } => {
-            if is_current(deps, item, &digest).await? {
-                return Ok(unchanged(item, &digest));
-            }
-            let body = match body {
-                Some(sealed) => deps
-                    .sealer
-                    .open(sealed)
-                    .map_err(|e| Failure::Permanent(e.to_string()))?,
-                None => fetch::body(deps, item).await?,
-            };
-            let item = item.clone();
-            let classified_body = off_runtime(deps, move |deps| {
-                let segments = storage_segments(&body, deps)?;
-                Ok(classified(vec![result(deps, &item, &digest, &segments)]))
-            });
-            classified_body.await?
+        Work::Body { item, body } | Work::Comment { item, body } => {
+            storage_item(deps, item, body.as_ref(), digest).await
         }
         Work::Comments { item, container } => {
             let comments = fetch::comments(deps, *container, item).await?;
@@ -249,24 +234,6 @@ async fn process(job: &ScanJob, deps: &Arc<WorkerDeps>) -> Result<Processed, Fai
             current_version,
             depth,
         } => history(deps, item, *container, *current_version, *depth, &digest).await,
-        Work::Comment { item, body } => {
-            if is_current(deps, item, &digest).await? {
-                return Ok(unchanged(item, &digest));
-            }
-            let body = match body {
-                Some(sealed) => deps
-                    .sealer
-                    .open(sealed)
-                    .map_err(|e| Failure::Permanent(e.to_string()))?,
-                None => fetch::comment(deps, item).await?,
-            };
-            let item = item.clone();
-            off_runtime(deps, move |deps| {
-                let segments = storage_segments(&body, deps)?;
-                Ok(classified(vec![result(deps, &item, &digest, &segments)]))
-            })
-            .await?
-        }
         Work::Attachment {
             item,
             download_link,
@@ -298,6 +265,31 @@ async fn process(job: &ScanJob, deps: &Arc<WorkerDeps>) -> Result<Processed, Fai
             attachment_outcome(deps, item, &digest, bytes).await
         }
     }
+}
+
+/// A page's, blog post's or comment's storage body: carried sealed, or fetched.
+async fn storage_item(
+    deps: &Arc<WorkerDeps>,
+    item: &ContentRef,
+    sealed: Option<&dlp_jobs::Sealed>,
+    digest: String,
+) -> Result<Processed, Failure> {
+    if is_current(deps, item, &digest).await? {
+        return Ok(unchanged(item, &digest));
+    }
+    let body = match sealed {
+        Some(sealed) => deps
+            .sealer
+            .open(sealed)
+            .map_err(|e| Failure::Permanent(e.to_string()))?,
+        None => fetch::body(deps, item).await?,
+    };
+    let item = item.clone();
+    off_runtime(deps, move |deps| {
+        let segments = storage_segments(&body, deps)?;
+        Ok(classified(vec![result(deps, &item, &digest, &segments)]))
+    })
+    .await?
 }
 
 async fn attachment_outcome(

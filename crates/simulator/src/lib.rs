@@ -21,6 +21,7 @@
 //! ```
 
 mod auth;
+mod dc_hooks;
 mod disk;
 mod errors;
 mod faults;
@@ -46,6 +47,7 @@ use tokio::task::JoinHandle;
 use url::Url;
 
 pub use auth::SimulatorAuth;
+pub use dc_hooks::DataCenterTarget;
 pub use faults::{Faults, RandomFaults, ServerErrorBurst};
 pub use forge::ForgeTarget;
 pub use gate::SimulatorStats;
@@ -138,6 +140,7 @@ pub(crate) struct AppState {
     pub gate: Gate,
     pub media: MediaHost,
     pub forge: forge::ForgeEmitter,
+    pub dc_hooks: dc_hooks::DataCenterEmitter,
 }
 
 impl AppState {
@@ -242,6 +245,7 @@ pub async fn spawn(
         gate: Gate::new(config.auth, &config.faults, config.latency, config.quota),
         media: MediaHost::new(media_url.as_str().trim_end_matches('/').to_string()),
         forge: forge::ForgeEmitter::new(),
+        dc_hooks: dc_hooks::DataCenterEmitter::new(),
     });
 
     let (stop, _) = watch::channel(false);
@@ -290,6 +294,12 @@ impl SimulatorHandle {
     /// does (the signing key is made now, if it was not yet: a moment's work).
     pub fn add_forge_target(&self, target: ForgeTarget) {
         self.state.forge.add_target(target);
+    }
+
+    /// Registers a Data Center webhook: every page or blog post update is POSTed to it,
+    /// signed with `X-Hub-Signature` under its secret.
+    pub fn add_datacenter_target(&self, target: DataCenterTarget) {
+        self.state.dc_hooks.add_target(target);
     }
 
     pub fn stats(&self) -> SimulatorStats {

@@ -169,5 +169,6 @@ fn write_version(
     let store = state.store();
     let event = model::forge_event(&store, &updated, "updated");
     super::forge::ForgeEmitter::emit(state, event);
+    super::dc_hooks::DataCenterEmitter::emit_update(state, &store, &updated);
     Ok(updated)
 }
