@@ -322,6 +322,7 @@ async fn list_documents(
         .filter(|d| d.space_id == space_id && status.contains(&d.status))
         .filter(|d| !root_only || d.parent_id.is_none())
         .filter(|d| title.is_none_or(|t| d.title == t))
+        .map(|d| &**d)
         .collect();
     sort_items(&mut docs, &sort, doc_sort_fields);
     let scope = format!("{label}:{space_id}");

@@ -4,6 +4,7 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use axum::body::Bytes;
 use chrono::{DateTime, Utc};
@@ -164,10 +165,12 @@ impl std::fmt::Debug for Attachment {
 #[derive(Debug, Default, Clone)]
 pub struct Store {
     pub spaces: BTreeMap<u64, Space>,
-    pub pages: BTreeMap<u64, Document>,
-    pub blogposts: BTreeMap<u64, Document>,
-    pub comments: BTreeMap<u64, Comment>,
-    pub attachments: BTreeMap<u64, Attachment>,
+    // Behind `Arc`s: a write copies the store (copy on write, see `AppState::write`), and a
+    // copy must cost a pointer per item, not every body, or writes slow down as they pile up.
+    pub pages: BTreeMap<u64, Arc<Document>>,
+    pub blogposts: BTreeMap<u64, Arc<Document>>,
+    pub comments: BTreeMap<u64, Arc<Comment>>,
+    pub attachments: BTreeMap<u64, Arc<Attachment>>,
     attachments_by_file: HashMap<String, u64>,
 }
 
@@ -198,8 +201,8 @@ impl Store {
 
     pub fn document(&self, kind: DocKind, id: u64) -> Option<&Document> {
         match kind {
-            DocKind::Page => self.pages.get(&id),
-            DocKind::BlogPost => self.blogposts.get(&id),
+            DocKind::Page => self.pages.get(&id).map(|d| &**d),
+            DocKind::BlogPost => self.blogposts.get(&id).map(|d| &**d),
         }
     }
 
@@ -211,6 +214,7 @@ impl Store {
         self.attachments_by_file
             .get(file_id)
             .and_then(|id| self.attachments.get(id))
+            .map(|a| &**a)
     }
 
     fn load_space(&mut self, dir: &Path) -> Result<(), SimulatorError> {
@@ -232,8 +236,8 @@ impl Store {
                 let doc = disk::load_document(kind, space_id, &json)?;
                 claim(&mut ids, doc.id, &json)?;
                 match kind {
-                    DocKind::Page => self.pages.insert(doc.id, doc),
-                    DocKind::BlogPost => self.blogposts.insert(doc.id, doc),
+                    DocKind::Page => self.pages.insert(doc.id, Arc::new(doc)),
+                    DocKind::BlogPost => self.blogposts.insert(doc.id, Arc::new(doc)),
                 };
             }
         }
@@ -260,7 +264,7 @@ impl Store {
             let comment = disk::load_comment(&json)?;
             self.check_container(comment.container, space_id, &json)?;
             claim(&mut ids, comment.id, &json)?;
-            self.comments.insert(comment.id, comment);
+            self.comments.insert(comment.id, Arc::new(comment));
         }
         for reply in self.comments.values() {
             let Some(parent) = reply.parent else { continue };
@@ -293,7 +297,7 @@ impl Store {
             {
                 return Err(disk::invalid(&json, "fileId is not unique"));
             }
-            self.attachments.insert(attachment.id, attachment);
+            self.attachments.insert(attachment.id, Arc::new(attachment));
         }
         Ok(())
     }

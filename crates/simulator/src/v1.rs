@@ -362,15 +362,18 @@ pub async fn get_content(
 
 fn find<'a>(store: &'a Store, id: &str) -> Option<Hit<'a>> {
     if let Some(n) = id.strip_prefix("att") {
-        return store.attachments.get(&n.parse().ok()?).map(Hit::Attachment);
+        return store
+            .attachments
+            .get(&n.parse().ok()?)
+            .map(|a| Hit::Attachment(a));
     }
     let n: u64 = id.parse().ok()?;
     store
         .pages
         .get(&n)
         .or_else(|| store.blogposts.get(&n))
-        .map(Hit::Document)
-        .or_else(|| store.comments.get(&n).map(Hit::Comment))
+        .map(|d| Hit::Document(d))
+        .or_else(|| store.comments.get(&n).map(|c| Hit::Comment(c)))
 }
 
 fn container_of(store: &Store, id: &str) -> Result<(DocKind, u64), ApiError> {

@@ -147,7 +147,7 @@ fn write_version(
             DocKind::Page => &mut store.pages,
             DocKind::BlogPost => &mut store.blogposts,
         };
-        let doc = docs.get_mut(&id).ok_or(ApiError::NotFound)?;
+        let doc = Arc::make_mut(docs.get_mut(&id).ok_or(ApiError::NotFound)?);
         if update.version.number != doc.version.number + 1 {
             return Err(ApiError::Conflict(format!(
                 "Version must be incremented on update. Current version is: {}",

@@ -70,6 +70,7 @@ pub(super) async fn list_comments(
                 .as_ref()
                 .is_none_or(|i| resolution.contains(&i.resolution_status))
         })
+        .map(|c| &**c)
         .collect();
     sort_items(&mut comments, &sort, comment_sort_fields);
     let label = path_segment(location);
@@ -148,6 +149,7 @@ pub(super) async fn list_children(
         .comments
         .values()
         .filter(|c| c.parent == Some(parent) && c.status == "current")
+        .map(|c| &**c)
         .collect();
     sort_items(&mut replies, &sort, comment_sort_fields);
     let label = path_segment(location);
