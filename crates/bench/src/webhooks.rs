@@ -61,6 +61,10 @@ pub struct WebhookReport {
     pub recorded_p99: Duration,
 }
 
+/// Edits whose finding is awaited: (page id, version) -> when the write was answered, by the
+/// monotonic clock (for latency) and the wall clock (to compare with the server's stamp).
+type Pending = Arc<Mutex<HashMap<(String, u64), (Instant, SystemTime)>>>;
+
 const APP_ID: &str = "ari:cloud:ecosystem::app/dlp-bench";
 const POLL: Duration = Duration::from_millis(50);
 
@@ -194,7 +198,7 @@ async fn measure(
         app_id: APP_ID.into(),
     });
     // (page id, version) -> when its write was answered.
-    let pending: Arc<Mutex<HashMap<(String, u64), (Instant, SystemTime)>>> = Arc::default();
+    let pending: Pending = Arc::default();
     // (when the edit was answered, its latency)
     let latencies: Arc<Mutex<Vec<(Instant, Duration)>>> = Arc::default();
     let done = Arc::new(std::sync::atomic::AtomicBool::new(false));
@@ -315,7 +319,7 @@ async fn measure(
 /// however many arrive between two polls, matched to the edits waiting for them.
 async fn poll(
     api: Client,
-    pending: Arc<Mutex<HashMap<(String, u64), (Instant, SystemTime)>>>,
+    pending: Pending,
     latencies: Arc<Mutex<Vec<(Instant, Duration)>>>,
     recorded: Arc<Mutex<Vec<Duration>>>,
     done: Arc<std::sync::atomic::AtomicBool>,
