@@ -53,6 +53,8 @@ pub struct WebhookReport {
     pub max: Duration,
     pub delivered: u64,
     pub failed: u64,
+    /// The slowest answer `serve` gave to an event's POST (Confluence expects 3 s at most).
+    pub answer_max: Duration,
     /// When the worker process was killed, if it was.
     pub killed_at: Option<Duration>,
     /// From each write's answer to the finding's `first_seen`, the server's stamp (its
@@ -169,6 +171,7 @@ async fn run_async(options: &WebhookBenchOptions) -> anyhow::Result<WebhookRepor
         max: sorted.last().copied().unwrap_or_default(),
         delivered: stats.webhooks_delivered,
         failed: stats.webhooks_failed,
+        answer_max: Duration::from_millis(stats.webhook_answer_max_ms),
         killed_at,
         recorded_p50: crate::api::load::percentile(&recorded, 0.50),
         recorded_p99: crate::api::load::percentile(&recorded, 0.99),
@@ -389,7 +392,8 @@ impl WebhookReport {
         let ms = |d: Duration| d.as_secs_f64() * 1000.0;
         format!(
             "**Webhook to finding, {}**{}: {} edits at {}/s for {} s; {} findings seen \
-             ({} not seen within {} s of the last edit); events delivered {}, failed {}\n\n\
+             ({} not seen within {} s of the last edit); events delivered {}, failed {}; \
+             slowest answer to an event {} ms\n\n\
              | measured to | p50 ms | p99 ms | max ms |\n| --- | ---: | ---: | ---: |\n\
              | the poller seeing it over REST | {:.0} | {:.0} | {:.0} |\n\
              | the server's stamp (`first_seen`) | {:.0} | {:.0} | |\n",
@@ -408,6 +412,7 @@ impl WebhookReport {
             options.grace.as_secs(),
             self.delivered,
             self.failed,
+            self.answer_max.as_millis(),
             ms(self.p50),
             ms(self.p99),
             ms(self.max),

@@ -76,8 +76,9 @@ impl DataCenterEmitter {
             let state = state.clone();
             let body = body.clone();
             tokio::spawn(async move {
-                let delivered = state.dc_hooks.deliver(&target, event, &body).await;
+                let (delivered, slowest) = state.dc_hooks.deliver(&target, event, &body).await;
                 state.gate.record(|s| {
+                    s.webhook_answer_max_ms = s.webhook_answer_max_ms.max(slowest);
                     if delivered {
                         s.webhooks_delivered += 1;
                     } else {
@@ -88,18 +89,21 @@ impl DataCenterEmitter {
         }
     }
 
-    async fn deliver(&self, target: &DataCenterTarget, event: &str, body: &[u8]) -> bool {
+    /// Whether the event was taken, and the slowest answer (ms) among the attempts.
+    async fn deliver(&self, target: &DataCenterTarget, event: &str, body: &[u8]) -> (bool, u64) {
         let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(target.secret.as_bytes()) else {
-            return false;
+            return (false, 0);
         };
         mac.update(body);
         let signature = format!("sha256={}", hex::encode(mac.finalize().into_bytes()));
         // One request id for every attempt: a retry is the same delivery.
         let request_id = uuid::Uuid::new_v4().to_string();
+        let mut slowest = 0;
         for attempt in 0..ATTEMPTS {
             if attempt > 0 {
                 tokio::time::sleep(Duration::from_millis(100 << attempt)).await;
             }
+            let asked = std::time::Instant::now();
             let sent = self
                 .http
                 .post(target.url.clone())
@@ -110,11 +114,12 @@ impl DataCenterEmitter {
                 .body(body.to_vec())
                 .send()
                 .await;
+            slowest = slowest.max(asked.elapsed().as_millis() as u64);
             if sent.is_ok_and(|r| r.status().is_success()) {
-                return true;
+                return (true, slowest);
             }
         }
-        false
+        (false, slowest)
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Vec<DataCenterTarget>> {

@@ -80,8 +80,9 @@ impl ForgeEmitter {
             let state = state.clone();
             let event = event.clone();
             tokio::spawn(async move {
-                let delivered = state.forge.deliver(&target, &event).await;
+                let (delivered, slowest) = state.forge.deliver(&target, &event).await;
                 state.gate.record(|s| {
+                    s.webhook_answer_max_ms = s.webhook_answer_max_ms.max(slowest);
                     if delivered {
                         s.webhooks_delivered += 1;
                     } else {
@@ -92,12 +93,15 @@ impl ForgeEmitter {
         }
     }
 
-    async fn deliver(&self, target: &ForgeTarget, event: &Value) -> bool {
+    /// Whether the event was taken, and the slowest answer (ms) among the attempts.
+    async fn deliver(&self, target: &ForgeTarget, event: &Value) -> (bool, u64) {
+        let mut slowest = 0;
         for attempt in 0..ATTEMPTS {
             if attempt > 0 {
                 tokio::time::sleep(Duration::from_millis(100 << attempt)).await;
             }
             let token = self.token(&target.app_id);
+            let asked = std::time::Instant::now();
             let sent = self
                 .http
                 .post(target.url.clone())
@@ -105,11 +109,12 @@ impl ForgeEmitter {
                 .json(event)
                 .send()
                 .await;
+            slowest = slowest.max(asked.elapsed().as_millis() as u64);
             if sent.is_ok_and(|r| r.status().is_success()) {
-                return true;
+                return (true, slowest);
             }
         }
-        false
+        (false, slowest)
     }
 
     fn token(&self, app_id: &str) -> String {

@@ -44,6 +44,9 @@ pub struct SimulatorStats {
     /// after every retry.
     pub webhooks_delivered: u64,
     pub webhooks_failed: u64,
+    /// The slowest answer a receiver gave to a webhook POST, in ms (Confluence expects one
+    /// within 3 s).
+    pub webhook_answer_max_ms: u64,
 }
 
 pub struct Gate {
