@@ -16,6 +16,7 @@ use url::Url;
 
 use super::client::{ConfluenceClient, Container, V1_MAX_LIMIT, numeric_id};
 use super::config::Flavor;
+use super::cql::cql_quote;
 use super::error::ConfluenceError;
 use super::models::{Attachment, BlogPost, Comment, Page, Space};
 use super::pagination::Paginated;
@@ -60,20 +61,6 @@ impl<'de> Deserialize<'de> for Content {
         };
         read(value).map_err(D::Error::custom)
     }
-}
-
-/// A CQL string literal: double-quoted, with quotes and backslashes escaped.
-pub(crate) fn cql_quote(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + 2);
-    out.push('"');
-    for c in text.chars() {
-        if matches!(c, '"' | '\\') {
-            out.push('\\');
-        }
-        out.push(c);
-    }
-    out.push('"');
-    out
 }
 
 impl ConfluenceClient {
@@ -390,11 +377,5 @@ mod tests {
             serde_json::from_value::<Content>(serde_json::json!({"id": "3", "type": "space"}))
                 .is_err()
         );
-    }
-
-    #[test]
-    fn cql_strings_are_quoted() {
-        assert_eq!(cql_quote("ENG"), "\"ENG\"");
-        assert_eq!(cql_quote("a\"b\\c"), "\"a\\\"b\\\\c\"");
     }
 }

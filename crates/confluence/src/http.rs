@@ -149,7 +149,7 @@ impl Inner {
 
     /// A path relative to `_links.base`, made relative to the origin: a path already under
     /// the context (or protocol-relative) is taken as it is.
-    pub(crate) fn under_context(&self, link: &str) -> String {
+    fn under_context(&self, link: &str) -> String {
         let context = self.context.as_str();
         let already = link.starts_with("//")
             || context.is_empty()

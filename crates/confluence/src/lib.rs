@@ -40,7 +40,7 @@ mod retry;
 pub use client::{ConfluenceClient, Container};
 pub use config::{Auth, ClientConfig, Flavor, MAX_PAGE_LIMIT};
 pub use content::{CQL_BODY_LIMIT, Content};
-pub use cql::{ChangedContent, CqlSearch, changed_since_cql};
+pub use cql::changed_since_cql;
 pub use download::MAX_REDIRECTS;
 pub use error::ConfluenceError;
 pub use http::count_requests;
