@@ -124,8 +124,12 @@ impl JobQueue {
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
             .busy_timeout(Duration::from_secs(30));
+        // One connection, for the store's reason (`dlp_store` opens SQLite's writer the same
+        // way): nearly every queue statement writes, and writers queued for this connection
+        // are served in order, where writers waiting on SQLite's lock retry at random.
         let pool = SqlitePoolOptions::new()
-            .max_connections(4)
+            .max_connections(1)
+            .acquire_timeout(Duration::from_secs(30))
             .connect_with(options)
             .await
             .map_err(err)?;

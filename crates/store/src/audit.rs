@@ -81,7 +81,7 @@ impl Store {
     /// Appends an event to the audit trail and returns its id. `detail` must hold no
     /// sensitive value: ids, counts, safe messages.
     pub async fn record_audit(&self, event: &NewAuditEvent) -> Result<i64, StoreError> {
-        let mut conn = self.pool.acquire().await?;
+        let mut conn = self.writer.acquire().await?;
         insert(&mut conn, now_millis(), event).await
     }
 

@@ -54,22 +54,61 @@ fn is_in_memory(rest: &str) -> bool {
         || query.split('&').any(|pair| pair == "mode=memory")
 }
 
-/// Opens the pool; for SQLite first creates the file (and its directory) and switches it to
+/// The store's connections: `pool` for reads, `writer` for writes. On PostgreSQL they are
+/// one pool.
+pub(crate) struct Pools {
+    pub pool: AnyPool,
+    pub writer: AnyPool,
+}
+
+/// Opens the pools; for SQLite first creates the file (and its directory) and switches it to
 /// WAL, so that readers never block the one writer.
 ///
 /// WAL is set once here and not per pooled connection because changing the journal mode needs
 /// an exclusive lock that the busy timeout does not wait for; the mode is stored in the file.
-pub(crate) async fn open_pool(
+///
+/// SQLite writes through a pool of one connection. SQLite has one writer at a time anyway,
+/// and writers that wait for its lock inside SQLite sleep and retry (up to 100 ms a try)
+/// with no order among them: at a hundred webhook events a second a few writers waited
+/// seconds while later ones went first. Waiting for the one pooled connection instead is a
+/// fair queue in this process, and the busy timeout is left to the other processes.
+pub(crate) async fn open_pools(
     url: &str,
     backend: Backend,
     options: &StoreOptions,
-) -> Result<AnyPool, StoreError> {
+) -> Result<Pools, StoreError> {
     sqlx::any::install_default_drivers();
-    let mut pool = AnyPoolOptions::new().max_connections(options.max_connections.max(1));
-    if backend == Backend::Sqlite {
-        prepare_sqlite_file(url, options.busy_timeout).await?;
-        let busy_ms = options.busy_timeout.as_millis();
-        pool = pool.after_connect(move |conn, _meta| {
+    if backend == Backend::Postgres {
+        let pool = AnyPoolOptions::new()
+            .max_connections(options.max_connections.max(1))
+            .connect(url)
+            .await
+            .map_err(hide_url)?;
+        return Ok(Pools {
+            writer: pool.clone(),
+            pool,
+        });
+    }
+    prepare_sqlite_file(url, options.busy_timeout).await?;
+    let pool = sqlite_pool_options(options.max_connections.max(1), options.busy_timeout)
+        .connect(url)
+        .await
+        .map_err(hide_url)?;
+    let writer = sqlite_pool_options(1, options.busy_timeout)
+        // A write waits for the writer ahead of it, however long: as long as SQLite's own
+        // lock would have let it wait.
+        .acquire_timeout(options.busy_timeout)
+        .connect(url)
+        .await
+        .map_err(hide_url)?;
+    Ok(Pools { pool, writer })
+}
+
+fn sqlite_pool_options(max_connections: u32, busy_timeout: Duration) -> AnyPoolOptions {
+    let busy_ms = busy_timeout.as_millis();
+    AnyPoolOptions::new()
+        .max_connections(max_connections)
+        .after_connect(move |conn, _meta| {
             Box::pin(async move {
                 conn.execute(AssertSqlSafe(format!("PRAGMA busy_timeout = {busy_ms}")))
                     .await?;
@@ -85,9 +124,7 @@ pub(crate) async fn open_pool(
                 conn.execute("PRAGMA optimize = 0x10002").await?;
                 Ok(())
             })
-        });
-    }
-    pool.connect(url).await.map_err(hide_url)
+        })
 }
 
 async fn prepare_sqlite_file(url: &str, busy_timeout: Duration) -> Result<(), StoreError> {
@@ -160,9 +197,11 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("nested/deeper/dlp.db");
         let url = format!("sqlite://{}", file.display());
-        let pool = open_pool(&url, Backend::Sqlite, &StoreOptions::default())
+        let Pools { pool, writer } = open_pools(&url, Backend::Sqlite, &StoreOptions::default())
             .await
             .unwrap();
+        assert_eq!(writer.options().get_max_connections(), 1);
+        writer.close().await;
         assert!(file.exists());
         let mode: String = sqlx::query_scalar("PRAGMA journal_mode")
             .fetch_one(&pool)

@@ -65,7 +65,7 @@ impl Store {
         .bind(base_url)
         .bind(sealed_shared_secret)
         .bind(now)
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await?;
         Ok(())
     }

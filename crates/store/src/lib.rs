@@ -65,7 +65,11 @@ pub enum Backend {
 /// A handle on the store; cheap to clone (a connection pool inside).
 #[derive(Clone)]
 pub struct Store {
+    /// Reads.
     pool: AnyPool,
+    /// Writes: every transaction that writes and every statement that does (see
+    /// `connect::open_pools` for why SQLite's is one connection).
+    writer: AnyPool,
     backend: Backend,
 }
 
@@ -87,8 +91,12 @@ impl Store {
 
     pub async fn connect_with(url: &str, options: &StoreOptions) -> Result<Store, StoreError> {
         let backend = connect::backend_of(url)?;
-        let pool = connect::open_pool(url, backend, options).await?;
-        let store = Store { pool, backend };
+        let connect::Pools { pool, writer } = connect::open_pools(url, backend, options).await?;
+        let store = Store {
+            pool,
+            writer,
+            backend,
+        };
         store.migrate().await?;
         Ok(store)
     }
@@ -104,13 +112,14 @@ impl Store {
             Backend::Sqlite => &SQLITE_MIGRATIONS,
             Backend::Postgres => &POSTGRES_MIGRATIONS,
         };
-        migrator.run(&self.pool).await?;
+        migrator.run(&self.writer).await?;
         Ok(())
     }
 
     /// Closes every connection; waits for the ones in use to come back.
     pub async fn close(&self) {
         self.pool.close().await;
+        self.writer.close().await;
     }
 
     /// Opens a transaction that will write.
@@ -121,8 +130,8 @@ impl Store {
     /// front, where the busy timeout makes concurrent writers queue instead.
     async fn begin_write(&self) -> Result<Transaction<'static, Any>, StoreError> {
         let tx = match self.backend {
-            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
-            Backend::Postgres => self.pool.begin().await?,
+            Backend::Sqlite => self.writer.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres => self.writer.begin().await?,
         };
         Ok(tx)
     }

@@ -50,7 +50,7 @@ impl Store {
         .bind(engine)
         .bind(sealed)
         .bind(now_millis())
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await?;
         Ok(())
     }

@@ -30,7 +30,7 @@ impl Store {
             .bind(i64::try_from(api_requests).unwrap_or(i64::MAX))
             .bind(scan_id)
             .bind(item_key)
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await?;
         }
         self.complete_if_drained(scan_id).await

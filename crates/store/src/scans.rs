@@ -43,7 +43,7 @@ impl Store {
         item_key: &str,
         label: &str,
     ) -> Result<bool, StoreError> {
-        let mut conn = self.pool.acquire().await?;
+        let mut conn = self.writer.acquire().await?;
         insert_item(&mut conn, scan_id, item_key, label).await
     }
 

@@ -27,7 +27,7 @@ impl Store {
         .bind(holder)
         .bind(now.saturating_add(ttl_ms))
         .bind(now)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&self.writer)
         .await?;
         Ok(row.is_some())
     }
@@ -37,7 +37,7 @@ impl Store {
         sqlx::query("DELETE FROM leases WHERE name = $1 AND holder = $2")
             .bind(name)
             .bind(holder)
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await?;
         Ok(())
     }
@@ -68,7 +68,7 @@ impl Store {
         .bind(tick_ms)
         .bind(scan_id)
         .bind(now_millis())
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await?;
         Ok(())
     }

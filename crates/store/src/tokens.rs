@@ -52,7 +52,7 @@ impl Store {
         .bind(token.token_hash.as_str())
         .bind(token.scopes.join(" "))
         .bind(now_millis())
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await;
         match inserted {
             Ok(_) => Ok(()),
@@ -91,7 +91,7 @@ impl Store {
         sqlx::query("UPDATE api_tokens SET last_used_at = $1 WHERE name = $2")
             .bind(now_millis())
             .bind(name)
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await?;
         Ok(())
     }
@@ -103,7 +103,7 @@ impl Store {
         )
         .bind(now_millis())
         .bind(name)
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await?;
         Ok(done.rows_affected() > 0)
     }

@@ -88,7 +88,7 @@ impl Store {
         source: &str,
         delivery_id: &str,
     ) -> Result<bool, StoreError> {
-        let mut conn = self.pool.acquire().await?;
+        let mut conn = self.writer.acquire().await?;
         claim(&mut conn, source, delivery_id).await
     }
 
@@ -96,7 +96,7 @@ impl Store {
     pub async fn prune_deliveries(&self, keep_ms: i64) -> Result<(), StoreError> {
         sqlx::query("DELETE FROM webhook_deliveries WHERE received_at < $1")
             .bind(now_millis().saturating_sub(keep_ms))
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await?;
         Ok(())
     }
@@ -111,7 +111,7 @@ impl Store {
         sqlx::query("DELETE FROM webhook_deliveries WHERE source = $1 AND delivery_id = $2")
             .bind(source)
             .bind(delivery_id)
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await?;
         Ok(())
     }
