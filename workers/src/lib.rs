@@ -332,9 +332,12 @@ fn attachment_processed(
         ContentType::File => item.page_id.clone(),
         _ => item.attachment_title.clone().unwrap_or_default(),
     };
-    let dlp_extract::Extraction { segments, problems } =
-        dlp_extract::attachment_segments(&bytes, &name, &deps.attachment_limits, deps.ocr.as_ref());
-    drop(bytes);
+    let dlp_extract::Extraction { segments, problems } = dlp_extract::attachment_segments_owned(
+        bytes,
+        &name,
+        &deps.attachment_limits,
+        deps.ocr.as_ref(),
+    );
     if problems.is_empty() {
         return classified(vec![result(deps, item, digest, &segments)]);
     }

@@ -38,13 +38,16 @@ pub mod storage;
 mod table_text;
 pub mod text;
 
-pub use attachment::{AttachmentLimits, Extraction, attachment_segments, attachment_segments_as};
+pub use attachment::{
+    AttachmentLimits, Extraction, attachment_segments, attachment_segments_as,
+    attachment_segments_owned,
+};
 pub use image::OcrCache;
 pub use ocr::{NoOcr, Ocr, OcrLine, OcrText, OcrWord, ocr_to_segments};
 pub use segments::{SegmentBuilder, joined_text};
 pub use sniff::{Format, sniff};
 pub use storage::{StorageLimits, storage_segments};
-pub use text::text_segments;
+pub use text::{text_segments, text_segments_owned};
 
 #[cfg(test)]
 pub(crate) use segments::assert_consistent;

@@ -92,6 +92,20 @@ impl SegmentBuilder {
     /// start), keeping their positions relative to each other: an archive entry's table
     /// cells stay as far apart as in the entry.
     pub fn append(&mut self, segments: Vec<Segment>) {
+        if self.segments.is_empty() {
+            // Nothing to shift them by: take the vector itself rather than a second one as
+            // large (a text of many table cells has hundreds of thousands of segments). They
+            // come from a builder, so their offsets and lines need no clamping.
+            if let Some(last) = segments.last() {
+                self.end = last.offset + last.text.len();
+                let newlines = bytecount::count(last.text.as_bytes(), b'\n');
+                self.end_line = last
+                    .line
+                    .saturating_add(u32::try_from(newlines).unwrap_or(u32::MAX));
+            }
+            self.segments = segments;
+            return;
+        }
         let (base, base_line) = self.next_position();
         for s in segments {
             self.push_at(
@@ -112,7 +126,7 @@ impl SegmentBuilder {
         origin: SegmentOrigin,
         context: Option<String>,
     ) {
-        let newlines = text.bytes().filter(|&b| b == b'\n').count();
+        let newlines = bytecount::count(text.as_bytes(), b'\n');
         self.end = offset + text.len();
         self.end_line = line.saturating_add(u32::try_from(newlines).unwrap_or(u32::MAX));
         self.segments.push(Segment {

@@ -312,6 +312,11 @@ fn looks_like_text(bytes: &[u8]) -> bool {
     if controls * 100 > sample.len() {
         return false;
     }
+    // The standard library's check first: several times faster than walking the chunks, and
+    // nearly every text sample is valid whole.
+    if std::str::from_utf8(sample).is_ok() {
+        return true;
+    }
     let invalid: usize = sample
         .utf8_chunks()
         .map(|chunk| chunk.invalid().len())

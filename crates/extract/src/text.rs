@@ -36,15 +36,51 @@ const MAX_TABLE_CELLS: usize = 250_000;
 /// offset and line number is the one in the file. A single line longer than a chunk is kept
 /// whole rather than split, so no value is cut in two.
 pub fn text_segments(bytes: &[u8], file_name: &str, origin: SegmentOrigin) -> Vec<Segment> {
-    let decoded = decode(bytes);
-    let text = normalise_line_breaks(&decoded);
-    let (tables, sheet_names) = match delimited::table(&text, file_name, MAX_TABLE_CELLS) {
+    let text = normalise_line_breaks(decode(bytes));
+    let placed = place(&text, file_name, origin);
+    let mut builder = SegmentBuilder::new();
+    for piece in placed {
+        let segment = text[piece.span.clone()].to_owned();
+        piece.push_into(&mut builder, segment);
+    }
+    builder.finish()
+}
+
+/// [`text_segments`] of bytes the caller gives up. Each step reuses or frees what the step
+/// before it held, and the segments are cut off the end of the text one by one, its freed
+/// tail handed back as they go: a large file is in memory little more than once (its bytes
+/// become its text, its text becomes its segments), not four times (its bytes, their lossy
+/// decoding, the line breaks normalised, the segments).
+pub fn text_segments_owned(bytes: Vec<u8>, file_name: &str, origin: SegmentOrigin) -> Vec<Segment> {
+    /// Spare capacity the text may keep before it is shrunk (memory handed back).
+    const SLACK: usize = 8 << 20;
+    let mut text = normalise_line_breaks_owned(decode_owned(bytes));
+    let placed = place(&text, file_name, origin);
+    let mut cut: Vec<String> = Vec::with_capacity(placed.len());
+    for piece in placed.iter().rev() {
+        text.truncate(piece.span.end);
+        cut.push(text.split_off(piece.span.start));
+        if text.capacity() - text.len() > SLACK {
+            text.shrink_to_fit();
+        }
+    }
+    drop(text);
+    let mut builder = SegmentBuilder::new();
+    for (piece, segment) in placed.into_iter().zip(cut.into_iter().rev()) {
+        piece.push_into(&mut builder, segment);
+    }
+    builder.finish()
+}
+
+/// Where each segment of `text` lies, in text order, without copying any of it.
+fn place(text: &str, file_name: &str, origin: SegmentOrigin) -> Vec<Placed> {
+    let (tables, sheet_names) = match delimited::table(text, file_name, MAX_TABLE_CELLS) {
         Some(table) => (vec![table], false),
-        None => (markdown_tables(&text, MAX_TABLE_CELLS), true),
+        None => (markdown_tables(text, MAX_TABLE_CELLS), true),
     };
     let mut out = Placer {
-        builder: SegmentBuilder::new(),
-        text: &text,
+        placed: Vec::new(),
+        text,
         lines: LineCounter::default(),
     };
     let mut at = 0;
@@ -58,12 +94,26 @@ pub fn text_segments(bytes: &[u8], file_name: &str, origin: SegmentOrigin) -> Ve
         at = table.region.end;
     }
     out.plain(at..text.len(), &origin);
-    out.builder.finish()
+    out.placed
 }
 
-/// Places segments at their positions in the text.
+/// A segment's place in the text: its bytes, the line it starts on, and what it is.
+struct Placed {
+    span: Range<usize>,
+    line: u32,
+    origin: SegmentOrigin,
+    context: Option<String>,
+}
+
+impl Placed {
+    fn push_into(self, builder: &mut SegmentBuilder, text: String) {
+        builder.push_at(self.span.start, self.line, text, self.origin, self.context);
+    }
+}
+
+/// Finds the places of segments in the text, in order.
 struct Placer<'a> {
-    builder: SegmentBuilder,
+    placed: Vec<Placed>,
     text: &'a str,
     lines: LineCounter,
 }
@@ -87,7 +137,7 @@ impl Placer<'_> {
             } else {
                 cut_point(rest).map_or(rest, |newline| &rest[..newline])
             };
-            self.push(start, chunk.to_owned(), origin.clone(), None);
+            self.push(start..start + chunk.len(), origin.clone(), None);
             start += chunk.len() + 1;
             rest = rest.get(chunk.len() + 1..).unwrap_or("");
         }
@@ -113,19 +163,18 @@ impl Placer<'_> {
                 cell: Some(a1(cell.row, cell.column)),
                 ..origin.clone()
             };
-            self.push(cell.span.start, text.to_owned(), cell_origin, context);
+            self.push(cell.span.clone(), cell_origin, context);
         }
     }
 
-    fn push(
-        &mut self,
-        offset: usize,
-        text: String,
-        origin: SegmentOrigin,
-        context: Option<String>,
-    ) {
-        let line = self.lines.line_at(self.text, offset);
-        self.builder.push_at(offset, line, text, origin, context);
+    fn push(&mut self, span: Range<usize>, origin: SegmentOrigin, context: Option<String>) {
+        let line = self.lines.line_at(self.text, span.start);
+        self.placed.push(Placed {
+            span,
+            line,
+            origin,
+            context,
+        });
     }
 }
 
@@ -138,10 +187,7 @@ struct LineCounter {
 
 impl LineCounter {
     fn line_at(&mut self, text: &str, offset: usize) -> u32 {
-        let counted = text.as_bytes()[self.at..offset]
-            .iter()
-            .filter(|&&b| b == b'\n')
-            .count();
+        let counted = bytecount::count(&text.as_bytes()[self.at..offset], b'\n');
         self.newlines = self
             .newlines
             .saturating_add(u32::try_from(counted).unwrap_or(u32::MAX));
@@ -170,7 +216,7 @@ fn cut_point(text: &str) -> Option<usize> {
 
 fn decode(bytes: &[u8]) -> Cow<'_, str> {
     if let Some(rest) = bytes.strip_prefix(b"\xEF\xBB\xBF") {
-        return String::from_utf8_lossy(rest);
+        return lossy(rest);
     }
     if let Some(rest) = bytes.strip_prefix(b"\xFF\xFE") {
         return Cow::Owned(decode_utf16(rest, u16::from_le_bytes));
@@ -178,7 +224,55 @@ fn decode(bytes: &[u8]) -> Cow<'_, str> {
     if let Some(rest) = bytes.strip_prefix(b"\xFE\xFF") {
         return Cow::Owned(decode_utf16(rest, u16::from_be_bytes));
     }
-    String::from_utf8_lossy(bytes)
+    lossy(bytes)
+}
+
+/// The bytes as UTF-8, invalid sequences replaced. Checked first with the standard library's
+/// validation, several times faster than the lossy decoder's walk on the valid text that
+/// nearly every file is.
+fn lossy(bytes: &[u8]) -> Cow<'_, str> {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => Cow::Borrowed(text),
+        Err(_) => Cow::Owned(replace_invalid(bytes)),
+    }
+}
+
+/// `String::from_utf8_lossy` of invalid bytes, in a string of exactly its size: the standard
+/// one starts at the input's size and grows by doubling at the first replacement character
+/// that does not fit, so a large file with a few stray bytes was held at three times its size.
+fn replace_invalid(bytes: &[u8]) -> String {
+    let replacement = char::REPLACEMENT_CHARACTER.len_utf8();
+    let size: usize = bytes
+        .utf8_chunks()
+        .map(|c| {
+            c.valid().len()
+                + if c.invalid().is_empty() {
+                    0
+                } else {
+                    replacement
+                }
+        })
+        .sum();
+    let mut text = String::with_capacity(size);
+    for chunk in bytes.utf8_chunks() {
+        text.push_str(chunk.valid());
+        if !chunk.invalid().is_empty() {
+            text.push(char::REPLACEMENT_CHARACTER);
+        }
+    }
+    text
+}
+
+/// [`decode`], reusing the bytes' buffer when they are valid UTF-8 and freeing it as soon as
+/// their decoding is made when they are not.
+fn decode_owned(mut bytes: Vec<u8>) -> String {
+    if bytes.starts_with(b"\xFF\xFE") || bytes.starts_with(b"\xFE\xFF") {
+        return decode(&bytes).into_owned();
+    }
+    if bytes.starts_with(b"\xEF\xBB\xBF") {
+        bytes.drain(..3);
+    }
+    String::from_utf8(bytes).unwrap_or_else(|invalid| replace_invalid(invalid.as_bytes()))
 }
 
 fn decode_utf16(bytes: &[u8], unit: fn([u8; 2]) -> u16) -> String {
@@ -192,21 +286,37 @@ fn decode_utf16(bytes: &[u8], unit: fn([u8; 2]) -> u16) -> String {
         .collect()
 }
 
-fn normalise_line_breaks(text: &str) -> Cow<'_, str> {
-    if !text.contains('\r') {
-        return Cow::Borrowed(text);
+fn normalise_line_breaks(text: Cow<'_, str>) -> Cow<'_, str> {
+    match text {
+        Cow::Borrowed(text) if !text.contains('\r') => Cow::Borrowed(text),
+        other => Cow::Owned(normalise_line_breaks_owned(other.into_owned())),
     }
-    let mut out = String::with_capacity(text.len());
-    let mut pieces = text.split('\r');
-    if let Some(first) = pieces.next() {
-        out.push_str(first);
+}
+
+/// `\r\n` and a lone `\r` become `\n`, in the string's own buffer: the text only shrinks, and
+/// only ASCII bytes move, so what is left is UTF-8 still.
+fn normalise_line_breaks_owned(text: String) -> String {
+    let Some(first) = memchr::memchr(b'\r', text.as_bytes()) else {
+        return text;
+    };
+    let mut bytes = text.into_bytes();
+    let mut write = first;
+    let mut read = first;
+    while read < bytes.len() {
+        let b = bytes[read];
+        read += 1;
+        if b == b'\r' {
+            bytes[write] = b'\n';
+            if bytes.get(read) == Some(&b'\n') {
+                read += 1;
+            }
+        } else {
+            bytes[write] = b;
+        }
+        write += 1;
     }
-    for piece in pieces {
-        out.push('\n');
-        // "\r\n" is one break: the "\n" is already pushed for the "\r".
-        out.push_str(piece.strip_prefix('\n').unwrap_or(piece));
-    }
-    Cow::Owned(out)
+    bytes.truncate(write);
+    String::from_utf8(bytes).unwrap_or_else(|invalid| replace_invalid(invalid.as_bytes()))
 }
 
 #[cfg(test)]
@@ -416,5 +526,58 @@ mod tests {
         assert_consistent(&segments);
         let email = segments.last().unwrap();
         assert_eq!((email.offset, email.line), (17 + 11, 4));
+    }
+
+    #[test]
+    fn owned_bytes_give_the_segments_borrowed_bytes_give() {
+        let utf16: Vec<u8> = b"\xFF\xFE"
+            .iter()
+            .copied()
+            .chain("a\r\nb".encode_utf16().flat_map(u16::to_le_bytes))
+            .collect();
+        let long_lines = "line with 4111111111111111\r\n".repeat(5000);
+        let inputs: Vec<&[u8]> = vec![
+            b"",
+            b"\xEF\xBB\xBF",
+            b"plain ascii, no break",
+            b"\xEF\xBB\xBFone\r\ntwo\rthree\r\n\r",
+            b"caf\xE9\r\ncard 4111111111111111\r",
+            b"\r\r\n\n\r",
+            &utf16,
+            b"| Name | SSN |\r\n|---|:-:|\r\n| Ada | 078-05-1120 |\r\n\r\nafter\r\n",
+            b"name,ssn\r\nAda,078-05-1120\r\n",
+            long_lines.as_bytes(),
+        ];
+        for input in inputs {
+            let borrowed = text_segments(input, "notes.txt", SegmentOrigin::default());
+            let owned = text_segments_owned(input.to_vec(), "notes.txt", SegmentOrigin::default());
+            assert_eq!(owned, borrowed, "{:?}", String::from_utf8_lossy(input));
+            assert_consistent(&owned);
+        }
+    }
+
+    #[test]
+    fn invalid_bytes_are_replaced_as_the_standard_library_does() {
+        for bytes in [
+            &b"caf\xE9"[..],
+            b"\xF0\x9F\x98",
+            b"ok \xC3\x28 \xE2\x82 \xFF\xFE end",
+            b"\x80\x80\x80",
+        ] {
+            let text = replace_invalid(bytes);
+            assert_eq!(text, String::from_utf8_lossy(bytes));
+            assert_eq!(text.capacity(), text.len(), "sized exactly");
+        }
+    }
+
+    #[test]
+    fn a_pipe_table_needs_a_separator_row_of_pipes_and_dashes() {
+        let tables = |text: &str| markdown_tables(text, usize::MAX).len();
+        assert_eq!(tables("| a | b |\n|---|---|\n| 1 | 2 |\n"), 1);
+        assert_eq!(tables("a | b\n--- | ---\n1 | 2\n"), 1);
+        // A setext heading's underline, and a separator row with other text in it.
+        assert_eq!(tables("| a |\n---\n"), 0);
+        assert_eq!(tables("| a | b |\n|---|-x-|\n"), 0);
+        assert_eq!(tables("| a | b |\n|---|---|---|\n"), 0);
     }
 }
