@@ -8,6 +8,7 @@
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
+use dlp_cache::{CacheLimits, ClassificationCache, Front, MemoryFront, RedisFront};
 use dlp_confluence::{Auth, ClientConfig, ConfluenceClient};
 use dlp_engine::{Classifier, Engine, EngineOptions, RulePack};
 use dlp_extract::image::{CachedOcr, ImageLimits, TesseractOcr};
@@ -36,6 +37,8 @@ pub enum AppError {
     Store(#[from] dlp_store::StoreError),
     #[error("job queue")]
     Queue(#[from] QueueError),
+    #[error("classification cache")]
+    Cache(#[from] dlp_cache::CacheError),
 }
 
 /// The parts of a running process, wired once.
@@ -88,6 +91,7 @@ impl App {
             sealer.clone(),
             tokio::runtime::Handle::current(),
         )));
+        let cache = Arc::new(classification_cache(&settings, &store).await?);
         let workers = Arc::new(WorkerDeps {
             store: store.clone(),
             classifier,
@@ -101,6 +105,7 @@ impl App {
                 ..AttachmentLimits::default()
             },
             ocr,
+            cache,
         });
         let pool = PoolOptions {
             name: format!("confluence-dlp-{}-{}", hostname(), std::process::id()),
@@ -216,6 +221,25 @@ pub fn rule_file(path: &std::path::Path) -> Result<RulePack, AppError> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| AppError::Rules(format!("cannot read rule file {}: {e}", path.display())))?;
     RulePack::from_toml_str(&path.display().to_string(), &text).map_err(|e| rules(&e))
+}
+
+/// The cache in Redis when the deployment has one (every process shares it), else in this
+/// process; the store behind it either way.
+async fn classification_cache(
+    settings: &Settings,
+    store: &Store,
+) -> Result<ClassificationCache, AppError> {
+    let limits = CacheLimits {
+        max_entries: settings.cache.max_entries.max(1),
+        max_age: Duration::from_secs(settings.cache.max_age_secs.max(1)),
+    };
+    let front = match &settings.redis_url {
+        Some(url) => Front::Redis(
+            RedisFront::connect(url.expose_secret(), &settings.cache.redis_prefix, limits).await?,
+        ),
+        None => Front::Memory(MemoryFront::new(limits)),
+    };
+    Ok(ClassificationCache::new(front, store.clone()))
 }
 
 fn classifier(settings: &Settings, keys: &Keys) -> Result<Classifier, AppError> {

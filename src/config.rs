@@ -54,6 +54,31 @@ pub struct Settings {
     pub scheduler: SchedulerSettings,
     /// Confluence's webhooks, received by the API role (`/webhooks/...`).
     pub webhooks: WebhookSettings,
+    /// The classification cache that redactor lookups ask (`[cache]`).
+    pub cache: CacheSettings,
+}
+
+/// The classification cache: in Redis when `REDIS_URL` is set (shared by every process),
+/// else in this process; bounded either way.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CacheSettings {
+    /// Most verdicts, and most known values, kept: the oldest go first.
+    pub max_entries: usize,
+    /// How long an entry is served before the store is asked again.
+    pub max_age_secs: u64,
+    /// Redis key prefix, one per deployment sharing a Redis.
+    pub redis_prefix: String,
+}
+
+impl Default for CacheSettings {
+    fn default() -> Self {
+        CacheSettings {
+            max_entries: 100_000,
+            max_age_secs: 7 * 24 * 3600,
+            redis_prefix: "confluence-dlp:cache:v1".into(),
+        }
+    }
 }
 
 /// The webhook receivers. Each is off until configured: an unconfigured receiver answers 404,
@@ -249,6 +274,7 @@ impl Default for Settings {
             schedules: Vec::new(),
             scheduler: SchedulerSettings::default(),
             webhooks: WebhookSettings::default(),
+            cache: CacheSettings::default(),
         }
     }
 }

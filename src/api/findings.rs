@@ -256,6 +256,28 @@ pub async fn patch(
         .set_finding_status(&change)
         .await?
         .ok_or(NOT_FOUND)?;
+    // What redactors are told changes with the triage (a false positive is no longer
+    // redacted, a reopened value is again), here and in every item holding the value. The
+    // change is in the store already: a cache that cannot be told makes the call fail, and
+    // the caller's retry (the same change again) tells it.
+    let finding = &record.finding;
+    let location = &finding.location;
+    let item_id = match location.content_type {
+        dlp_domain::ContentType::Comment => location.comment_id.clone(),
+        dlp_domain::ContentType::Attachment => location.attachment_id.clone(),
+        _ => None,
+    }
+    .unwrap_or_else(|| location.page_id.clone());
+    state
+        .app
+        .workers
+        .cache
+        .forget(&[item_id], std::slice::from_ref(&finding.fingerprint))
+        .await
+        .map_err(|e| {
+            tracing::warn!(error = %e, "a triage could not reach the classification cache");
+            ApiError::Unavailable("the classification cache did not take the change; retry".into())
+        })?;
     Ok(Json(record.into()))
 }
 

@@ -16,6 +16,7 @@ pub mod extract;
 pub mod findings;
 pub mod health;
 pub mod index;
+pub mod lookup;
 pub mod metrics;
 pub mod openapi;
 pub mod rate_limit;
@@ -227,6 +228,7 @@ pub fn router_and_document(state: Arc<ApiState>) -> (Router, utoipa::openapi::Op
         .routes(routes!(scans::cancel))
         .routes(routes!(audit::list))
         .routes(routes!(audit::export))
+        .routes(routes!(lookup::content))
         .routes(routes!(openapi::document))
         .split_for_parts();
     let (probes, probes_doc) = OpenApiRouter::new()

@@ -30,6 +30,7 @@ use super::error::ErrorBody;
         (name = "findings", description = "Findings, their triage and full-text search"),
         (name = "scans", description = "Starting, following and cancelling scans"),
         (name = "audit", description = "The audit trail"),
+        (name = "lookup", description = "What the scans know of an item, for redactors"),
         (name = "probes", description = "Liveness, readiness and metrics (no token)"),
     )
 )]

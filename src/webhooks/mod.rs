@@ -258,7 +258,7 @@ impl ContentEvent {
 
     /// The job that scans what changed, fetched by the worker: a page's or blog post's body,
     /// a comment, an attachment (looked up by id first: events carry no download link).
-    fn work(&self) -> Option<(Work, String)> {
+    pub(crate) fn work(&self) -> Option<(Work, String)> {
         let item = ContentRef {
             space_key: self.space_key.clone(),
             content_type: self.content_type,
@@ -386,18 +386,58 @@ async fn take(app: &App, source: &str, delivery: &str, event: &ContentEvent) -> 
         audit(app, source, "webhook.recorded", event, None).await;
         return taken(StatusCode::ACCEPTED, "recorded", None);
     };
+    let actor = format!("webhook:{source}");
+    match queue_content(app, source, delivery, event, (work, label), &actor).await {
+        Queued::Accepted { scan_id } => taken(StatusCode::ACCEPTED, "queued", Some(&scan_id)),
+        Queued::Duplicate => taken(StatusCode::OK, "duplicate", None),
+        Queued::Coalesced => taken(StatusCode::OK, "coalesced", None),
+        Queued::NoSite => {
+            tracing::warn!(
+                source,
+                "a webhook arrived but no Confluence site is configured"
+            );
+            not_recorded()
+        }
+        Queued::StoreDown(e) => unavailable(&e),
+        Queued::PushFailed => not_recorded(),
+    }
+}
+
+/// What became of a request to scan one content item.
+pub(crate) enum Queued {
+    Accepted {
+        scan_id: String,
+    },
+    /// This delivery was taken before.
+    Duplicate,
+    /// A job for the same content and version is queued already.
+    Coalesced,
+    NoSite,
+    StoreDown(dlp_store::StoreError),
+    /// The queue refused the job; the claims were given back.
+    PushFailed,
+}
+
+/// Takes an event about one content item as a scan of its own with one job: claimed in the
+/// store (by delivery and by content version, so duplicates coalesce), then pushed to the
+/// durable queue. Webhooks and redactor lookups that ask for a scan come through here.
+pub(crate) async fn queue_content(
+    app: &App,
+    source: &str,
+    delivery: &str,
+    event: &ContentEvent,
+    (work, label): (Work, String),
+    actor: &str,
+) -> Queued {
+    let store = &app.store;
     let Some(site) = app.confluence.as_ref().map(|c| c.site().to_string()) else {
-        tracing::warn!(
-            source,
-            "a webhook arrived but no Confluence site is configured"
-        );
-        return not_recorded();
+        return Queued::NoSite;
     };
     let scan = NewScan {
         kind: ScanKind::Space,
         site: Some(site),
         space_key: Some(event.space_key.clone()),
-        actor: format!("webhook:{source}"),
+        actor: actor.to_owned(),
         mode: ScanMode::Event,
         rules_digest: Some(app.rules_digest().to_owned()),
         ..NewScan::default()
@@ -411,13 +451,16 @@ async fn take(app: &App, source: &str, delivery: &str, event: &ContentEvent) -> 
         scan: &scan,
         item_key: &item_key,
         label: &label,
-        audit: audit_event(source, "webhook.queued", event, None),
+        audit: NewAuditEvent {
+            actor: actor.to_owned(),
+            ..audit_event(source, "webhook.queued", event, None)
+        },
     };
     let scan_id = match store.take_event(&intake).await {
-        Ok(dlp_store::Intake::Duplicate) => return taken(StatusCode::OK, "duplicate", None),
-        Ok(dlp_store::Intake::Coalesced) => return taken(StatusCode::OK, "coalesced", None),
+        Ok(dlp_store::Intake::Duplicate) => return Queued::Duplicate,
+        Ok(dlp_store::Intake::Coalesced) => return Queued::Coalesced,
         Ok(dlp_store::Intake::Accepted { scan_id }) => scan_id,
-        Err(e) => return unavailable(&e),
+        Err(e) => return Queued::StoreDown(e),
     };
     let job = ScanJob {
         scan_id: scan_id.clone(),
@@ -428,11 +471,11 @@ async fn take(app: &App, source: &str, delivery: &str, event: &ContentEvent) -> 
     // Acknowledged only once the job is in the durable queue: a crash after the answer
     // loses nothing; a failure before it gives the claims back for the sender's retry.
     match app.queue.push(job, app.settings.workers.max_attempts).await {
-        Ok(()) => taken(StatusCode::ACCEPTED, "queued", Some(&scan_id)),
+        Ok(()) => Queued::Accepted { scan_id },
         Err(e) => {
             let _ = store.release_intake(&intake, &scan_id).await;
-            tracing::warn!(error = %e, source, "a webhook could not be queued; the sender will retry");
-            not_recorded()
+            tracing::warn!(error = %e, source, "a content scan could not be queued");
+            Queued::PushFailed
         }
     }
 }

@@ -28,6 +28,7 @@ const ROUTES: &[(&str, &str)] = &[
     ("post", "/api/v1/scans/{id}/cancel"),
     ("get", "/api/v1/audit"),
     ("get", "/api/v1/audit/export"),
+    ("post", "/api/v1/lookup/content"),
     ("post", "/webhooks/forge"),
     ("post", "/webhooks/datacenter"),
     ("post", "/webhooks/connect"),
@@ -294,6 +295,42 @@ async fn the_document_names_every_route_and_every_answer_conforms_to_it() {
         &format!("/api/v1/findings/{fid}"),
         one,
         Some(json!({"status": "accepted_risk"})),
+        StatusCode::BAD_REQUEST,
+    )
+    .await;
+    let lookup = "/api/v1/lookup/content";
+    let on_page = page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["location"]["content_type"] == "page")
+        .expect("a finding in a page body");
+    let known = c
+        .call(
+            Method::POST,
+            lookup,
+            lookup,
+            Some(json!({
+                "content_id": on_page["location"]["page_id"],
+                "version": on_page["location"]["page_version"],
+            })),
+            StatusCode::OK,
+        )
+        .await;
+    assert_eq!(known["status"], "known", "{known}");
+    c.call(
+        Method::POST,
+        lookup,
+        lookup,
+        Some(json!({"content_id": "999999999"})),
+        StatusCode::OK,
+    )
+    .await;
+    c.call(
+        Method::POST,
+        lookup,
+        lookup,
+        Some(json!({"content_id": "../1"})),
         StatusCode::BAD_REQUEST,
     )
     .await;

@@ -34,6 +34,8 @@ pub struct WorkerDeps {
     pub storage_limits: StorageLimits,
     pub attachment_limits: AttachmentLimits,
     pub ocr: Box<dyn Ocr>,
+    /// Told what each job classified, once it is recorded, for redactor lookups.
+    pub cache: Arc<dlp_cache::ClassificationCache>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -122,6 +124,11 @@ pub async fn execute(
         .map_err(|e| {
             JobError::Transient(format!("cannot record the outcome: {}", error_chain(&e)))
         })?;
+    // After the store, which stays the truth: a cache that cannot be written costs a lookup
+    // a trip to the store, not the job (the store answers, and the entry is written then).
+    if let Err(e) = deps.cache.record(&processed.results).await {
+        tracing::warn!(item = %job.item_key, error = %e, "the classification cache was not updated");
+    }
     // Only once their findings are in: a version marked first and then lost with a failed
     // record would never be read again. A late retry whose result was not applied (a newer
     // one is recorded) marks nothing either.

@@ -5,6 +5,7 @@
 pub mod api;
 pub mod corpus;
 pub mod crawl;
+pub mod lookup;
 mod peers;
 pub mod webhooks;
 

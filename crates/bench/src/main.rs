@@ -40,6 +40,12 @@ struct WebhookArgs {
     /// Edits per second.
     #[arg(long, default_value_t = 100)]
     rate: u64,
+    /// After the burst, redactor lookups of the pages edited at this many a second (cache
+    /// hits: each page is looked up once first).
+    #[arg(long)]
+    lookup_rate: Option<u64>,
+    #[arg(long, default_value_t = 10)]
+    lookup_secs: u64,
     #[arg(long, default_value_t = 60)]
     secs: u64,
     /// A PostgreSQL server (a database of the benchmark's own is made and dropped); without
@@ -201,6 +207,10 @@ fn webhooks(args: WebhookArgs) -> ExitCode {
         kill_worker_after: args
             .kill_worker_after_secs
             .map(std::time::Duration::from_secs_f64),
+        lookups: args.lookup_rate.map(|rate| dlp_bench::lookup::LookupLoad {
+            rate: rate.max(1),
+            secs: args.lookup_secs.max(1),
+        }),
     };
     printed(dlp_bench::webhooks::run(&options), |r| r.markdown(&options))
 }

@@ -41,6 +41,8 @@ pub struct WebhookBenchOptions {
     /// once, as a supervisor would: no edit's finding may be lost. PostgreSQL + Redis only
     /// (the embedded backends are one process's).
     pub kill_worker_after: Option<Duration>,
+    /// After the burst, redactor lookups of the pages edited, at this load.
+    pub lookups: Option<crate::lookup::LookupLoad>,
 }
 
 #[derive(Debug, Clone)]
@@ -61,7 +63,17 @@ pub struct WebhookReport {
     /// commit follows within the transaction): latency without the poller's own delays.
     pub recorded_p50: Duration,
     pub recorded_p99: Duration,
+    pub lookups: Option<crate::lookup::LookupReport>,
 }
+
+/// Latencies, edits seen, when the worker was killed, the server's stamps, lookups.
+type Measured = (
+    Vec<Duration>,
+    usize,
+    Option<Duration>,
+    Vec<Duration>,
+    Option<crate::lookup::LookupReport>,
+);
 
 /// Edits whose finding is awaited: (page id, version) -> when the write was answered, by the
 /// monotonic clock (for latency) and the wall clock (to compare with the server's stamp).
@@ -156,7 +168,7 @@ async fn run_async(options: &WebhookBenchOptions) -> anyhow::Result<WebhookRepor
     if let Some(db) = database {
         db.drop_it().await?;
     }
-    let (latencies, seen_all, killed_at, mut recorded) = result?;
+    let (latencies, seen_all, killed_at, mut recorded, lookups) = result?;
     recorded.sort();
     let stats = sim.stats();
     let mut sorted = latencies;
@@ -175,6 +187,7 @@ async fn run_async(options: &WebhookBenchOptions) -> anyhow::Result<WebhookRepor
         killed_at,
         recorded_p50: crate::api::load::percentile(&recorded, 0.50),
         recorded_p99: crate::api::load::percentile(&recorded, 0.99),
+        lookups,
     })
 }
 
@@ -184,7 +197,7 @@ async fn measure(
     sim: &dlp_simulator::SimulatorHandle,
     env: &ServeEnv,
     dir: &std::path::Path,
-) -> anyhow::Result<(Vec<Duration>, usize, Option<Duration>, Vec<Duration>)> {
+) -> anyhow::Result<Measured> {
     let token = env.create_token("bench")?;
     let log = dir.join("serve.log");
     let (served, mut worker) = match options.kill_worker_after {
@@ -298,6 +311,17 @@ async fn measure(
             lost - recorded_late
         );
     }
+    // The pages edited, each classified at version 2, looked up as a redactor would.
+    let lookups = match options.lookups {
+        Some(load) => {
+            let token = env.create_token_with("bench-lookup", "lookup")?;
+            let items: Vec<(String, u64)> = (0..edits)
+                .map(|i| ((FIRST_ID + i as u64).to_string(), 2))
+                .collect();
+            Some(crate::lookup::run(&served.addr, &token, &items, load).await?)
+        }
+        None => None,
+    };
     if let Some(mut child) = worker {
         let _ = child.kill();
         let _ = child.wait();
@@ -315,7 +339,7 @@ async fn measure(
     let latencies: Vec<Duration> = timeline.into_iter().map(|(_, l)| l).collect();
     let seen = latencies.len();
     let recorded = recorded.lock().await.clone();
-    Ok((latencies, seen, killed_at, recorded))
+    Ok((latencies, seen, killed_at, recorded, lookups))
 }
 
 /// Open AWS-key findings in the order first seen, walked by cursor so that none is skipped
@@ -418,7 +442,11 @@ impl WebhookReport {
             ms(self.max),
             ms(self.recorded_p50),
             ms(self.recorded_p99),
-        )
+        ) + &self
+            .lookups
+            .as_ref()
+            .map(crate::lookup::LookupReport::markdown)
+            .unwrap_or_default()
     }
 }
 

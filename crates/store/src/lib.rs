@@ -28,6 +28,7 @@ mod scans;
 mod schedules;
 mod tokens;
 mod triage;
+mod verdicts;
 mod webhooks;
 
 use sqlx::AnyPool;
@@ -51,6 +52,7 @@ pub use removal::ContentRemoval;
 pub use scan_life::CRAWL_ITEM_PREFIX;
 pub use tokens::{ApiTokenRecord, NewApiToken};
 pub use triage::StatusChange;
+pub use verdicts::{KnownValueRow, StoredVerdict};
 pub use webhooks::{EventIntake, Intake};
 
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("../../migrations/sqlite");

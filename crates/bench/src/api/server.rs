@@ -50,16 +50,14 @@ impl ServeEnv {
 
     /// `confluence-dlp token create --name NAME --scope findings:read`: the token.
     pub fn create_token(&self, name: &str) -> anyhow::Result<String> {
+        self.create_token_with(name, "findings:read")
+    }
+
+    /// A token with one scope.
+    pub fn create_token_with(&self, name: &str, scope: &str) -> anyhow::Result<String> {
         let out = self
             .command()
-            .args([
-                "token",
-                "create",
-                "--name",
-                name,
-                "--scope",
-                "findings:read",
-            ])
+            .args(["token", "create", "--name", name, "--scope", scope])
             .stdin(Stdio::null())
             .output()
             .with_context(|| format!("running {}", self.bin.display()))?;
