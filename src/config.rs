@@ -219,6 +219,9 @@ pub struct ApiSettings {
     pub request_timeout_secs: u64,
     /// Larger request bodies get a 413 before they are read.
     pub max_body_bytes: usize,
+    /// How long a verified token is taken without asking the store again: the longest a
+    /// revoked token still works in a process that saw it just before. 0 asks every time.
+    pub token_cache_secs: u64,
 }
 
 impl Default for ApiSettings {
@@ -228,6 +231,7 @@ impl Default for ApiSettings {
             burst: 50,
             request_timeout_secs: 30,
             max_body_bytes: 64 * 1024,
+            token_cache_secs: 2,
         }
     }
 }

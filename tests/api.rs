@@ -136,11 +136,7 @@ async fn token_commands_print_the_token_once_and_revoke_it() {
     );
     let revoked = cli(&["token", "revoke", "siem"]);
     assert!(revoked.status.success());
-    assert_error(
-        server.get("/api/v1/findings", Some(&token)).await,
-        StatusCode::UNAUTHORIZED,
-    )
-    .await;
+    assert_refused_once_revoked(&server, "/api/v1/findings", &token).await;
     assert!(
         !cli(&["token", "revoke", "siem"]).status.success(),
         "revoking twice is an error"

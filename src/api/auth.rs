@@ -5,8 +5,9 @@
 //! ([`TokenHasher`]); a request's token is hashed and looked up by that hash, so no secret is
 //! compared in application code and a token never reaches a log or the database.
 
-use std::sync::Arc;
-use std::time::Duration;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, header};
@@ -151,15 +152,18 @@ pub async fn authenticate(
     next: Next,
 ) -> Result<Response, ApiError> {
     let token = bearer(request.headers())?;
-    let record = lookup(&state, token).await?;
+    let (hash, record) = lookup(&state, token).await?;
     state.limiter.check(&record.name)?;
     if record
         .last_used_at
         .is_none_or(|t| (chrono::Utc::now() - t).to_std().unwrap_or_default() > TOUCH_INTERVAL)
     {
         // Bookkeeping, not authentication: a failure to write it is logged, the request goes on.
-        if let Err(e) = state.app.store.touch_api_token(&record.name).await {
-            tracing::warn!(token = %record.name, error = %e, "cannot record a token's last use");
+        match state.app.store.touch_api_token(&record.name).await {
+            Ok(_) => state.tokens.touched(&hash),
+            Err(e) => {
+                tracing::warn!(token = %record.name, error = %e, "cannot record a token's last use")
+            }
         }
     }
     // Scopes unknown to this version (a newer one wrote them) grant nothing.
@@ -195,24 +199,78 @@ fn bearer(headers: &HeaderMap) -> Result<&str, ApiError> {
     Ok(token.trim())
 }
 
-async fn lookup(state: &ApiState, token: &str) -> Result<ApiTokenRecord, ApiError> {
+/// The token's keyed hash and its record.
+async fn lookup(state: &ApiState, token: &str) -> Result<(String, ApiTokenRecord), ApiError> {
     const UNKNOWN: ApiError = ApiError::Unauthenticated("unknown or revoked token");
     // Not one of ours: no need to ask the store.
     if !token.starts_with(TOKEN_PREFIX) || token.len() > 128 {
         return Err(UNKNOWN);
     }
-    match state
-        .app
-        .store
-        .api_token_by_hash(&state.app.token_hasher.hash(token))
-        .await?
-    {
-        Some(record) if !record.is_revoked() => Ok(record),
+    let hash = state.app.token_hasher.hash(token);
+    if let Some(record) = state.tokens.get(&hash) {
+        return Ok((hash, record));
+    }
+    match state.app.store.api_token_by_hash(&hash).await? {
+        Some(record) if !record.is_revoked() => {
+            state.tokens.put(&hash, &record);
+            Ok((hash, record))
+        }
         Some(record) => {
             tracing::info!(token = %record.name, "request with a revoked token");
             Err(UNKNOWN)
         }
         None => Err(UNKNOWN),
+    }
+}
+
+/// Tokens verified lately, by keyed hash, so that a client making thousands of requests a
+/// second (a redactor) costs the store one read per token every `ttl`, not one per request.
+/// Only valid tokens are kept; a revoked one is refused by every process within `ttl`.
+pub struct TokenCache {
+    ttl: Duration,
+    entries: Mutex<HashMap<String, (Instant, ApiTokenRecord)>>,
+}
+
+/// Tokens kept at most; past it the map starts afresh (a deployment has a handful).
+const TOKEN_CACHE_MAX: usize = 10_000;
+
+impl TokenCache {
+    pub fn new(ttl: Duration) -> Self {
+        TokenCache {
+            ttl,
+            entries: Mutex::new(HashMap::new()),
+        }
+    }
+
+    fn get(&self, hash: &str) -> Option<ApiTokenRecord> {
+        if self.ttl.is_zero() {
+            return None;
+        }
+        let entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        entries
+            .get(hash)
+            .filter(|(at, _)| at.elapsed() < self.ttl)
+            .map(|(_, record)| record.clone())
+    }
+
+    fn put(&self, hash: &str, record: &ApiTokenRecord) {
+        if self.ttl.is_zero() {
+            return;
+        }
+        let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        if entries.len() >= TOKEN_CACHE_MAX {
+            entries.clear();
+        }
+        entries.insert(hash.to_owned(), (Instant::now(), record.clone()));
+    }
+
+    /// The token's last use was just written: the copy here says so, or every request
+    /// until it expires would write it again.
+    fn touched(&self, hash: &str) {
+        let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some((_, record)) = entries.get_mut(hash) {
+            record.last_used_at = Some(chrono::Utc::now());
+        }
     }
 }
 

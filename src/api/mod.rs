@@ -44,6 +44,8 @@ use crate::config::Settings;
 pub struct ApiState {
     pub app: Arc<App>,
     pub limiter: rate_limit::TokenLimiter,
+    /// Tokens verified lately ([`auth::TokenCache`]).
+    pub tokens: auth::TokenCache,
     pub metrics: metrics::Metrics,
     /// This process's search index, fed from the store by [`index::follow`].
     pub search: Arc<dlp_search::FindingIndex>,
@@ -116,6 +118,7 @@ impl Server {
         let webhooks = crate::webhooks::Receivers::from_settings(&app.settings.webhooks)
             .map_err(ServeError::Webhooks)?;
         let state = Arc::new(ApiState {
+            tokens: auth::TokenCache::new(Duration::from_secs(app.settings.api.token_cache_secs)),
             app,
             limiter,
             metrics: metrics::Metrics::new(),

@@ -62,8 +62,7 @@ async fn missing_unknown_and_revoked_tokens_are_401_and_a_wrong_scope_is_403() {
     assert!(!format!("{tokens:?}").contains(&reader));
 
     assert!(server.app.store.revoke_api_token("reader").await.unwrap());
-    let revoked = server.get(path, Some(&reader)).await;
-    assert_error(revoked, StatusCode::UNAUTHORIZED).await;
+    assert_refused_once_revoked(&server, path, &reader).await;
     server.stop().await;
 }
 

@@ -196,3 +196,25 @@ pub async fn wait_for_finding(
         tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     }
 }
+
+/// Waits for a revoked token to be refused at `path`: at once, or once the API's copy of it
+/// lapses (`api.token_cache_secs`), never later; and refused from then on.
+pub async fn assert_refused_once_revoked(server: &TestServer, path: &str, token: &str) {
+    let revoked_at = std::time::Instant::now();
+    let window = std::time::Duration::from_secs(server.app.settings.api.token_cache_secs);
+    loop {
+        let r = server.get(path, Some(token)).await;
+        if r.status() == StatusCode::UNAUTHORIZED {
+            assert_error(r, StatusCode::UNAUTHORIZED).await;
+            break;
+        }
+        assert!(
+            revoked_at.elapsed() <= window + std::time::Duration::from_millis(500),
+            "a revoked token still works after {:?}",
+            revoked_at.elapsed()
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let again = server.get(path, Some(token)).await;
+    assert_error(again, StatusCode::UNAUTHORIZED).await;
+}
