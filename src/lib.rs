@@ -14,6 +14,7 @@ pub mod ingest;
 pub mod jobs;
 pub mod keys;
 pub mod metrics;
+pub mod redact;
 pub mod scan;
 pub mod scheduler;
 pub mod webhooks;

@@ -20,6 +20,7 @@ pub mod lookup;
 pub mod metrics;
 pub mod openapi;
 pub mod rate_limit;
+pub mod redact;
 pub mod scans;
 
 use std::future::Future;
@@ -232,6 +233,7 @@ pub fn router_and_document(state: Arc<ApiState>) -> (Router, utoipa::openapi::Op
         .routes(routes!(audit::list))
         .routes(routes!(audit::export))
         .routes(routes!(lookup::content))
+        .routes(routes!(redact::text))
         .routes(routes!(openapi::document))
         .split_for_parts();
     let (probes, probes_doc) = OpenApiRouter::new()

@@ -32,6 +32,121 @@ async fn lookup_ok(server: &TestServer, token: &str, body: Value) -> Value {
 
 /// `first_source`: where the first lookup is answered from. The scan ran with an App of its
 /// own: an in-process cache went with it (the store answers), Redis is shared (it answers).
+async fn redact(server: &TestServer, token: &str, body: Value) -> reqwest::Response {
+    server
+        .client
+        .post(format!("{}/api/v1/redact", server.base))
+        .bearer_auth(token)
+        .json(&body)
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn redacted(server: &TestServer, token: &str, body: Value) -> Value {
+    let response = redact(server, token, body).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    response.json().await.unwrap()
+}
+
+/// `/redact` after the sample space's scan: values the engine finds, and values the scan found
+/// before that come bare or reformatted, in every format; benign text untouched.
+async fn check_redact(server: &TestServer) {
+    let redactor = server.token("redactor-2", &["lookup"]).await;
+    let reader = server.token("reader-2", &["findings:read"]).await;
+    let r = redact(server, &reader, json!({"text": "x"})).await;
+    assert_error(r, StatusCode::FORBIDDEN).await;
+
+    // Planted in the sample space (samples/spaces/ENG/expected.json).
+    let secret = "g2Gnwcg6V5lRQ2NhyTvd4QAs+mZZzSZY1dbvfy0a"; // an AWS secret key, found by its context
+    let ssn = "071-07-5029";
+    let card = "4799472115175950";
+    let pat = "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";
+    let text = format!(
+        "Rotate \"{secret}\" today. SSN on file: 071 07 5029. Card 4799-4721-1517-5950 expires. \
+         Key AKIACSNCMFN5TBERFPSF is old."
+    );
+    let answer = redacted(server, &redactor, json!({"text": text})).await;
+    let out = answer["text"].as_str().unwrap();
+    for raw in [
+        secret,
+        "071 07 5029",
+        "4799-4721-1517-5950",
+        "AKIACSNCMFN5TBERFPSF",
+    ] {
+        assert!(!out.contains(raw), "{raw} survived: {out}");
+    }
+    assert!(
+        out.starts_with("Rotate \"") && out.contains(" today. SSN on file: "),
+        "{out}"
+    );
+    let redactions = answer["redactions"].as_array().unwrap();
+    let known_secret = redactions
+        .iter()
+        .find(|r| r["detector"] == "aws-secret-access-key")
+        .expect("the bare secret, known from the scan");
+    assert_eq!(known_secret["known"], true, "{answer}");
+    assert_eq!(
+        &text[known_secret["start"].as_u64().unwrap() as usize
+            ..known_secret["end"].as_u64().unwrap() as usize],
+        secret
+    );
+    assert!(!answer.to_string().contains(ssn) && !answer.to_string().contains(card));
+
+    // Markdown escaping, and the other styles.
+    let md = format!("token: `{}`", pat.replace('_', "\\_"));
+    let answer = redacted(
+        server,
+        &redactor,
+        json!({"text": md, "format": "markdown", "style": "label"}),
+    )
+    .await;
+    let out = answer["text"].as_str().unwrap();
+    assert!(out.contains("[REDACTED:github-classic-pat]"), "{out}");
+    assert!(
+        !out.contains("ZWEH0cFxgoUvzOEM8z7O4ALZIAYioc2HnLIO"),
+        "{out}"
+    );
+    let twice = format!("{secret} and again {secret}");
+    let answer = redacted(server, &redactor, json!({"text": twice, "style": "token"})).await;
+    let out = answer["text"].as_str().unwrap();
+    let tokens: Vec<&str> = out.split(" and again ").collect();
+    assert_eq!(tokens.len(), 2);
+    assert_eq!(tokens[0], tokens[1], "one value, one token: {out}");
+    assert!(tokens[0].starts_with("[SECRET-"), "{out}");
+
+    // JSON: string values rewritten, the document still JSON, the path of each redaction given.
+    let doc =
+        json!({"content": [{"type": "text", "text": format!("creds: {secret}")}], "count": 3});
+    let answer = redacted(
+        server,
+        &redactor,
+        json!({"text": doc.to_string(), "format": "json"}),
+    )
+    .await;
+    let out: Value = serde_json::from_str(answer["text"].as_str().unwrap()).expect("still JSON");
+    assert_eq!(out["count"], 3);
+    assert_eq!(out["content"][0]["type"], "text");
+    assert!(!out.to_string().contains(secret));
+    assert_eq!(
+        answer["redactions"][0]["path"], "/content/0/text",
+        "{answer}"
+    );
+    let r = redact(
+        server,
+        &redactor,
+        json!({"text": "{not json", "format": "json"}),
+    )
+    .await;
+    assert_error(r, StatusCode::BAD_REQUEST).await;
+
+    // Benign text, numbers and identifiers included, comes back as it went.
+    let benign = "The Q3 review moved to 2025-10-14; build 1234567 passed on host build-agent-07.";
+    let answer = redacted(server, &redactor, json!({"text": benign})).await;
+    assert_eq!(answer["text"], benign);
+    assert_eq!(answer["redactions"], json!([]));
+}
+
 async fn check_lookups(
     server: &TestServer,
     sim: &dlp_simulator::SimulatorHandle,
@@ -215,6 +330,7 @@ async fn lookups_answer_from_the_store_then_the_cache_on_sqlite() {
     let server = spawn_server(settings).await;
     assert_eq!(server.app.workers.cache.kind(), "memory");
     check_lookups(&server, &sim, "store").await;
+    check_redact(&server).await;
     server.stop().await;
 }
 
@@ -237,5 +353,6 @@ async fn lookups_answer_from_the_store_then_redis_on_postgres(
     let server = spawn_server(settings).await;
     assert_eq!(server.app.workers.cache.kind(), "redis");
     check_lookups(&server, &sim, "cache").await;
+    check_redact(&server).await;
     server.stop().await;
 }

@@ -29,6 +29,7 @@ const ROUTES: &[(&str, &str)] = &[
     ("get", "/api/v1/audit"),
     ("get", "/api/v1/audit/export"),
     ("post", "/api/v1/lookup/content"),
+    ("post", "/api/v1/redact"),
     ("post", "/webhooks/forge"),
     ("post", "/webhooks/datacenter"),
     ("post", "/webhooks/connect"),
@@ -331,6 +332,23 @@ async fn the_document_names_every_route_and_every_answer_conforms_to_it() {
         lookup,
         lookup,
         Some(json!({"content_id": "../1"})),
+        StatusCode::BAD_REQUEST,
+    )
+    .await;
+    let redact = "/api/v1/redact";
+    c.call(
+        Method::POST,
+        redact,
+        redact,
+        Some(json!({"text": "card 4111 1111 1111 1111", "style": "label"})),
+        StatusCode::OK,
+    )
+    .await;
+    c.call(
+        Method::POST,
+        redact,
+        redact,
+        Some(json!({"text": "{", "format": "json"})),
         StatusCode::BAD_REQUEST,
     )
     .await;

@@ -33,6 +33,21 @@ pub struct LookupReport {
     /// the client's figure is the client, on the same two cores, and the loopback.
     pub server_p50_at_most: Option<f64>,
     pub server_p99_at_most: Option<f64>,
+    pub redact: Option<RedactReport>,
+}
+
+/// `POST /api/v1/redact` on one page-sized text, at a steady rate.
+#[derive(Debug, Clone)]
+pub struct RedactReport {
+    pub text_bytes: usize,
+    pub rate: u64,
+    pub sent: usize,
+    pub failed: usize,
+    /// Redactions in each answer (the same text every time).
+    pub redactions: usize,
+    pub p50: Duration,
+    pub p99: Duration,
+    pub max: Duration,
 }
 
 impl LookupReport {
@@ -51,7 +66,19 @@ impl LookupReport {
             self.max.as_secs_f64() * 1e3,
             bound(self.server_p50_at_most),
             bound(self.server_p99_at_most),
-        )
+        ) + &self.redact.as_ref().map(|r| format!(
+            "\n**`/redact` on a {} KB page** ({} redactions each: values the engine finds, and \
+             known values bare): {} requests at {}/s, {} failed\n\n| p50 | p99 | max |\n\
+             | ---: | ---: | ---: |\n| {:.3} ms | {:.3} ms | {:.3} ms |\n",
+            r.text_bytes / 1000,
+            r.redactions,
+            r.sent,
+            r.rate,
+            r.failed,
+            r.p50.as_secs_f64() * 1e3,
+            r.p99.as_secs_f64() * 1e3,
+            r.max.as_secs_f64() * 1e3,
+        )).unwrap_or_default()
     }
 }
 
@@ -172,6 +199,7 @@ pub async fn run(
         max: latencies.last().copied().unwrap_or_default(),
         server_p50_at_most: bucket_quantile(&before, &after, 0.50),
         server_p99_at_most: bucket_quantile(&before, &after, 0.99),
+        redact: None,
     })
 }
 
@@ -191,4 +219,91 @@ async fn ask(
     let status = response.status().as_u16();
     let body = response.json().await.unwrap_or(Value::Null);
     Ok((status, body))
+}
+
+/// A page of about `bytes` of prose with `secrets` in it, bare (no `aws_...=` before them):
+/// only what the scans found before marks them.
+pub fn page_text(bytes: usize, secrets: &[String]) -> String {
+    const PROSE: &str = "The payments team rotates credentials every quarter and records the \
+        change in the runbook. Build 4521 passed on agent build-07 after the 2025-10-14 review. ";
+    let mut text = String::with_capacity(bytes + 256);
+    let mut i = 0;
+    while text.len() < bytes {
+        text.push_str(PROSE);
+        if i % 25 == 0
+            && let Some(secret) = secrets.get(i / 25)
+        {
+            text.push_str("Old key: ");
+            text.push_str(secret);
+            text.push_str(". ");
+        }
+        i += 1;
+    }
+    text
+}
+
+/// `rate` redactions of `text` a second for `secs`, open loop.
+pub async fn redact_load(
+    addr: &str,
+    token: &str,
+    text: &str,
+    rate: u64,
+    secs: u64,
+) -> anyhow::Result<RedactReport> {
+    let http = reqwest::Client::builder()
+        .timeout(Duration::from_secs(10))
+        .build()?;
+    let url = format!("http://{addr}/api/v1/redact");
+    let body = serde_json::to_vec(&json!({"text": text}))?;
+    let first: Value = http
+        .post(&url)
+        .bearer_auth(token)
+        .header("content-type", "application/json")
+        .body(body.clone())
+        .send()
+        .await?
+        .json()
+        .await?;
+    let redactions = first["redactions"].as_array().map_or(0, Vec::len);
+    let total = usize::try_from(rate * secs)?;
+    let interval = Duration::from_secs_f64(1.0 / rate.max(1) as f64);
+    let started = Instant::now();
+    let mut tasks = Vec::with_capacity(total);
+    for i in 0..total {
+        tokio::time::sleep_until((started + interval.mul_f64(i as f64)).into()).await;
+        let (http, url, token, body) = (http.clone(), url.clone(), token.to_owned(), body.clone());
+        tasks.push(tokio::spawn(async move {
+            let sent = Instant::now();
+            let ok = match http
+                .post(&url)
+                .bearer_auth(&token)
+                .header("content-type", "application/json")
+                .body(body)
+                .send()
+                .await
+            {
+                Ok(r) => r.status().is_success() && r.bytes().await.is_ok(),
+                Err(_) => false,
+            };
+            (sent.elapsed(), ok)
+        }));
+    }
+    let mut latencies = Vec::with_capacity(total);
+    let mut failed = 0;
+    for task in tasks {
+        let (latency, ok) = task.await.context("a redact task")?;
+        latencies.push(latency);
+        failed += usize::from(!ok);
+    }
+    latencies.sort();
+    Ok(RedactReport {
+        text_bytes: text.len(),
+        rate,
+        sent: total,
+        failed,
+        redactions,
+        p50: crate::api::load::percentile(&latencies, 0.50),
+        p99: crate::api::load::percentile(&latencies, 0.99),
+        max: latencies.last().copied().unwrap_or_default(),
+    })
 }

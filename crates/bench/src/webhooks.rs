@@ -318,7 +318,13 @@ async fn measure(
             let items: Vec<(String, u64)> = (0..edits)
                 .map(|i| ((FIRST_ID + i as u64).to_string(), 2))
                 .collect();
-            Some(crate::lookup::run(&served.addr, &token, &items, load).await?)
+            let mut report = crate::lookup::run(&served.addr, &token, &items, load).await?;
+            // A 50 KB page holding twenty of the keys the edits pasted, bare.
+            let secrets: Vec<String> = (0..20).map(|i| aws_key(i * 7)).collect();
+            let text = crate::lookup::page_text(50_000, &secrets);
+            report.redact =
+                Some(crate::lookup::redact_load(&served.addr, &token, &text, 50, 10).await?);
+            Some(report)
         }
         None => None,
     };

@@ -1,0 +1,385 @@
+//! Redacting text before it reaches a model: what the engine finds in it, and every value a
+//! scan found before (known by its keyed fingerprint in the classification cache), also when
+//! it comes reformatted: a card number with spaces or dashes, a key in quotes, an escaped
+//! Markdown or JSON string. A value a scan confirmed by its context (a secret after
+//! `aws_secret_access_key =`) is redacted wherever it shows up bare, where the engine alone
+//! would not report it.
+//!
+//! `POST /api/v1/redact` serves it; the MCP proxy will call it on every tool result. Nothing
+//! here logs or returns a raw value: a redaction carries its masked form, and an error says
+//! what failed, never what the text held.
+
+use std::collections::{BTreeMap, HashSet};
+
+use dlp_cache::ClassificationCache;
+use dlp_domain::{Category, ContentRef, ContentType, Segment, SegmentOrigin};
+use dlp_engine::{Classifier, Normalization};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// What the text is; JSON is rewritten in its string values only and stays valid JSON.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Format {
+    #[default]
+    Text,
+    /// Confluence storage XHTML: read as text (values sit in its text nodes).
+    Storage,
+    Markdown,
+    Json,
+}
+
+/// What a value is replaced with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Style {
+    /// Its masked form (`****1111`).
+    #[default]
+    Mask,
+    /// `[REDACTED:detector]`.
+    Label,
+    /// `[SECRET-3f2a9c]`: the same value gives the same token, so a model can still tell two
+    /// values apart without seeing either.
+    Token,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct Redaction {
+    /// Byte offsets in the text given (for JSON: in the string value at `path`).
+    pub start: usize,
+    pub end: usize,
+    /// For JSON, the JSON pointer of the string value.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+    pub detector: String,
+    pub category: Category,
+    pub masked: String,
+    /// Recognised as a value a scan found before.
+    pub known: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct Redacted {
+    pub text: String,
+    pub redactions: Vec<Redaction>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum RedactError {
+    #[error("the text is not valid JSON")]
+    NotJson,
+    #[error("the classification cache did not answer")]
+    Cache(#[from] dlp_cache::CacheError),
+}
+
+/// Shortest run that is looked up as a possibly known value: shorter ones are words.
+const MIN_TOKEN: usize = 8;
+const MAX_TOKEN: usize = 512;
+/// Fewest digits in a digit group looked up as a known number (an SSN has 9).
+const MIN_DIGITS: usize = 9;
+const MAX_DIGITS: usize = 19;
+
+pub async fn redact(
+    classifier: &Classifier,
+    cache: &ClassificationCache,
+    text: &str,
+    format: Format,
+    style: Style,
+) -> Result<Redacted, RedactError> {
+    if format != Format::Json {
+        let (text, redactions) = redact_text(classifier, cache, text, format, style, None).await?;
+        return Ok(Redacted { text, redactions });
+    }
+    let mut value: Value = serde_json::from_str(text).map_err(|_| RedactError::NotJson)?;
+    let mut redactions = Vec::new();
+    let mut strings = Vec::new();
+    collect_strings(&mut value, String::new(), &mut strings);
+    for (pointer, string) in strings {
+        let (redacted, found) = redact_text(
+            classifier,
+            cache,
+            string,
+            Format::Text,
+            style,
+            Some(&pointer),
+        )
+        .await?;
+        *string = redacted;
+        redactions.extend(found);
+    }
+    Ok(Redacted {
+        text: value.to_string(),
+        redactions,
+    })
+}
+
+/// Every string value (object keys stay: they name fields, not data), with its JSON pointer.
+fn collect_strings<'a>(value: &'a mut Value, at: String, out: &mut Vec<(String, &'a mut String)>) {
+    match value {
+        Value::String(s) => out.push((at, s)),
+        Value::Array(items) => {
+            for (i, item) in items.iter_mut().enumerate() {
+                collect_strings(item, format!("{at}/{i}"), out);
+            }
+        }
+        Value::Object(map) => {
+            for (key, item) in map.iter_mut() {
+                let key = key.replace('~', "~0").replace('/', "~1");
+                collect_strings(item, format!("{at}/{key}"), out);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// A span to replace: where, and what it is.
+struct Span {
+    start: usize,
+    end: usize,
+    detector: String,
+    category: Category,
+    masked: String,
+    fingerprint: String,
+    known: bool,
+}
+
+async fn redact_text(
+    classifier: &Classifier,
+    cache: &ClassificationCache,
+    text: &str,
+    format: Format,
+    style: Style,
+    path: Option<&str>,
+) -> Result<(String, Vec<Redaction>), RedactError> {
+    let mut spans: Vec<Span> = classifier
+        .classify(&request_item(), &[segment(text)])
+        .into_iter()
+        .filter_map(|f| {
+            Some(Span {
+                start: f.location.start?,
+                end: f.location.end?,
+                detector: f.detector,
+                category: f.category,
+                masked: f.masked,
+                fingerprint: f.fingerprint,
+                known: false,
+            })
+        })
+        .collect();
+    spans.extend(known_spans(classifier, cache, text, format, &spans).await?);
+    spans.sort_by_key(|s| (s.start, std::cmp::Reverse(s.end)));
+    // Overlaps keep the first (and longest) span: one replacement per stretch of text.
+    let mut kept: Vec<Span> = Vec::with_capacity(spans.len());
+    for span in spans {
+        if kept.last().is_none_or(|last| span.start >= last.end) {
+            kept.push(span);
+        }
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut at = 0;
+    for span in &kept {
+        out.push_str(&text[at..span.start]);
+        out.push_str(&replacement(span, style));
+        at = span.end;
+    }
+    out.push_str(&text[at..]);
+    let redactions = kept
+        .into_iter()
+        .map(|s| Redaction {
+            start: s.start,
+            end: s.end,
+            path: path.map(str::to_owned),
+            detector: s.detector,
+            category: s.category,
+            masked: s.masked,
+            known: s.known,
+        })
+        .collect();
+    Ok((out, redactions))
+}
+
+fn replacement(span: &Span, style: Style) -> String {
+    match style {
+        Style::Mask => span.masked.clone(),
+        Style::Label => format!("[REDACTED:{}]", span.detector),
+        Style::Token => format!(
+            "[{}-{}]",
+            span.category.as_str().to_ascii_uppercase(),
+            &span.fingerprint[..span.fingerprint.len().min(6)]
+        ),
+    }
+}
+
+/// Values in `text` that a scan found before, by fingerprint, where the engine found nothing.
+async fn known_spans(
+    classifier: &Classifier,
+    cache: &ClassificationCache,
+    text: &str,
+    format: Format,
+    found: &[Span],
+) -> Result<Vec<Span>, RedactError> {
+    let fingerprinter = classifier.fingerprinter();
+    let covered = |start: usize, end: usize| found.iter().any(|s| s.start < end && start < s.end);
+    // fingerprint -> the candidate spans it came from
+    let mut asked: BTreeMap<String, Vec<(usize, usize)>> = BTreeMap::new();
+    for (start, end) in candidates(text, format) {
+        if covered(start, end) {
+            continue;
+        }
+        let raw = &text[start..end];
+        let value: String = match format {
+            // `\_` and `\*` are Markdown's escapes, not part of the value.
+            Format::Markdown => raw.replace('\\', ""),
+            _ => raw.to_owned(),
+        };
+        let digits = value.bytes().filter(u8::is_ascii_digit).count();
+        let normalizations: &[Normalization] = if value
+            .bytes()
+            .all(|b| b.is_ascii_digit() || b == b' ' || b == b'-')
+        {
+            &[Normalization::Digits, Normalization::Alphanumeric]
+        } else if digits == 0 && !value.contains('@') {
+            // Words and identifiers without a digit: not shaped like a value a scan keeps.
+            continue;
+        } else {
+            &[
+                Normalization::AsIs,
+                Normalization::Lowercase,
+                Normalization::Alphanumeric,
+            ]
+        };
+        for n in normalizations {
+            asked
+                .entry(fingerprinter.fingerprint(*n, &value))
+                .or_default()
+                .push((start, end));
+        }
+    }
+    if asked.is_empty() {
+        return Ok(Vec::new());
+    }
+    let fingerprints: Vec<String> = asked.keys().cloned().collect();
+    let known = cache.known(&fingerprints).await?;
+    let mut spans = Vec::new();
+    let mut taken = HashSet::new();
+    for (fingerprint, value) in &known {
+        for &(start, end) in asked.get(fingerprint).into_iter().flatten() {
+            if taken.insert((start, end)) {
+                spans.push(Span {
+                    start,
+                    end,
+                    detector: value.detector.clone(),
+                    category: value.category,
+                    masked: dlp_engine::mask(&text[start..end]),
+                    fingerprint: fingerprint.clone(),
+                    known: true,
+                });
+            }
+        }
+    }
+    Ok(spans)
+}
+
+/// Stretches that may hold a value: digit groups (digits with spaces or dashes between, as a
+/// card number or an SSN is written) and runs of token characters (keys, tokens, e-mail
+/// addresses; quotes and brackets around them are not part of them).
+fn candidates(text: &str, format: Format) -> Vec<(usize, usize)> {
+    let bytes = text.as_bytes();
+    let token_byte = |b: u8| {
+        b.is_ascii_alphanumeric()
+            || matches!(
+                b,
+                b'+' | b'/' | b'=' | b'_' | b'-' | b'.' | b'@' | b':' | b'~'
+            )
+            || (format == Format::Markdown && b == b'\\')
+    };
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        if !token_byte(bytes[i]) {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < bytes.len() && token_byte(bytes[i]) {
+            i += 1;
+        }
+        // Trailing punctuation ends a sentence, not a value.
+        let mut end = i;
+        while end > start && matches!(bytes[end - 1], b'.' | b':' | b'-') {
+            end -= 1;
+        }
+        if (MIN_TOKEN..=MAX_TOKEN).contains(&(end - start)) {
+            out.push((start, end));
+        }
+    }
+    // Digit groups: a digit, then digits, spaces and dashes, ending in a digit.
+    let mut i = 0;
+    while i < bytes.len() {
+        if !bytes[i].is_ascii_digit() {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        let mut last_digit = i;
+        let mut digits = 0;
+        while i < bytes.len() && (bytes[i].is_ascii_digit() || matches!(bytes[i], b' ' | b'-')) {
+            if bytes[i].is_ascii_digit() {
+                digits += 1;
+                last_digit = i;
+            }
+            i += 1;
+        }
+        if (MIN_DIGITS..=MAX_DIGITS).contains(&digits)
+            && text[start..=last_digit].contains([' ', '-'])
+        {
+            out.push((start, last_digit + 1));
+        }
+    }
+    out
+}
+
+fn request_item() -> ContentRef {
+    ContentRef {
+        space_key: String::new(),
+        content_type: ContentType::Page,
+        page_id: "redact".into(),
+        page_version: None,
+        comment_id: None,
+        attachment_id: None,
+        attachment_title: None,
+    }
+}
+
+fn segment(text: &str) -> Segment {
+    Segment {
+        text: text.to_owned(),
+        offset: 0,
+        line: 1,
+        origin: SegmentOrigin::default(),
+        context: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn candidates_are_value_shaped_stretches() {
+        let text = "key \"AKIAQWERTYUIOPASDFGH\", card 4111 1111-1111 1111. ssn 078 05 1120 end.";
+        let found: Vec<&str> = candidates(text, Format::Text)
+            .into_iter()
+            .map(|(s, e)| &text[s..e])
+            .collect();
+        assert!(found.contains(&"AKIAQWERTYUIOPASDFGH"), "{found:?}");
+        assert!(found.contains(&"4111 1111-1111 1111"), "{found:?}");
+        assert!(found.contains(&"078 05 1120"), "{found:?}");
+        let md = r"token ghp\_abc123def456";
+        let found: Vec<&str> = candidates(md, Format::Markdown)
+            .into_iter()
+            .map(|(s, e)| &md[s..e])
+            .collect();
+        assert!(found.contains(&r"ghp\_abc123def456"), "{found:?}");
+    }
+}
