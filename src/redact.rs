@@ -226,12 +226,12 @@ async fn known_spans(
         if covered(start, end) {
             continue;
         }
-        let raw = &text[start..end];
-        let value: String = match format {
-            // `\_` and `\*` are Markdown's escapes, not part of the value.
-            Format::Markdown => raw.replace('\\', ""),
-            _ => raw.to_owned(),
-        };
+        // A value wrapped across lines is read without the break; `\_` and `\*` are
+        // Markdown's escapes, not part of the value.
+        let value: String = text[start..end]
+            .chars()
+            .filter(|c| !c.is_ascii_whitespace() && !(format == Format::Markdown && *c == '\\'))
+            .collect();
         let digits = value.bytes().filter(u8::is_ascii_digit).count();
         let normalizations: &[Normalization] = if value
             .bytes()
@@ -294,6 +294,7 @@ fn candidates(text: &str, format: Format) -> Vec<(usize, usize)> {
             || (format == Format::Markdown && b == b'\\')
     };
     let mut out = Vec::new();
+    let mut runs: Vec<(usize, usize)> = Vec::new();
     let mut i = 0;
     while i < bytes.len() {
         if !token_byte(bytes[i]) {
@@ -310,6 +311,23 @@ fn candidates(text: &str, format: Format) -> Vec<(usize, usize)> {
             end -= 1;
         }
         if (MIN_TOKEN..=MAX_TOKEN).contains(&(end - start)) {
+            out.push((start, end));
+        }
+        if end > start {
+            runs.push((start, end));
+        }
+    }
+    // A value wrapped across lines (a long key in a narrow cell, a PEM body): two runs with
+    // one line break and indentation between them, read as one.
+    for pair in runs.windows(2) {
+        let ((start, first_end), (second_start, end)) = (pair[0], pair[1]);
+        let gap = &bytes[first_end..second_start];
+        let one_break = gap.iter().filter(|&&b| b == b'\n').count() == 1
+            && gap
+                .iter()
+                .all(|b| matches!(b, b' ' | b'\t' | b'\r' | b'\n'));
+        let long_enough = first_end - start >= 4 && end - second_start >= 4;
+        if one_break && long_enough && end - start <= MAX_TOKEN {
             out.push((start, end));
         }
     }
@@ -381,5 +399,14 @@ mod tests {
             .map(|(s, e)| &md[s..e])
             .collect();
         assert!(found.contains(&r"ghp\_abc123def456"), "{found:?}");
+        let wrapped = "secret: g2Gnwcg6V5lRQ2NhyTvd\n    4QAs+mZZzSZY1dbvfy0a\nnext";
+        let found: Vec<&str> = candidates(wrapped, Format::Text)
+            .into_iter()
+            .map(|(s, e)| &wrapped[s..e])
+            .collect();
+        assert!(
+            found.contains(&"g2Gnwcg6V5lRQ2NhyTvd\n    4QAs+mZZzSZY1dbvfy0a"),
+            "{found:?}"
+        );
     }
 }

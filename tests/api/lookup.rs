@@ -93,6 +93,19 @@ async fn check_redact(server: &TestServer) {
     );
     assert!(!answer.to_string().contains(ssn) && !answer.to_string().contains(card));
 
+    // A secret wrapped across lines, as in a narrow table cell.
+    let wrapped = format!("secret:\n  {}\n  {}\nend", &secret[..20], &secret[20..]);
+    let answer = redacted(server, &redactor, json!({"text": wrapped})).await;
+    let out = answer["text"].as_str().unwrap();
+    assert!(
+        !out.contains(&secret[..20]) && !out.contains(&secret[20..]),
+        "{out}"
+    );
+    assert!(
+        out.starts_with("secret:\n  ") && out.ends_with("\nend"),
+        "{out}"
+    );
+
     // Markdown escaping, and the other styles.
     let md = format!("token: `{}`", pat.replace('_', "\\_"));
     let answer = redacted(
