@@ -230,7 +230,7 @@ async fn known_spans(
         // Markdown's escapes, not part of the value.
         let value: String = text[start..end]
             .chars()
-            .filter(|c| !c.is_ascii_whitespace() && !(format == Format::Markdown && *c == '\\'))
+            .filter(|c| !(c.is_ascii_whitespace() || (format == Format::Markdown && *c == '\\')))
             .collect();
         let digits = value.bytes().filter(u8::is_ascii_digit).count();
         let normalizations: &[Normalization] = if value
