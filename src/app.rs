@@ -234,9 +234,14 @@ async fn classification_cache(
         max_age: Duration::from_secs(settings.cache.max_age_secs.max(1)),
     };
     let front = match &settings.redis_url {
-        Some(url) => Front::Redis(
-            RedisFront::connect(url.expose_secret(), &settings.cache.redis_prefix, limits).await?,
-        ),
+        Some(url) => {
+            let prefix = settings
+                .cache
+                .redis_prefix
+                .clone()
+                .unwrap_or_else(|| format!("{}:cache:v1", settings.workers.queue));
+            Front::Redis(RedisFront::connect(url.expose_secret(), &prefix, limits).await?)
+        }
         None => Front::Memory(MemoryFront::new(limits)),
     };
     Ok(ClassificationCache::new(front, store.clone()))

@@ -67,8 +67,9 @@ pub struct CacheSettings {
     pub max_entries: usize,
     /// How long an entry is served before the store is asked again.
     pub max_age_secs: u64,
-    /// Redis key prefix, one per deployment sharing a Redis.
-    pub redis_prefix: String,
+    /// Redis key prefix; unset, the queue's name and `:cache:v1`, so that deployments that
+    /// share a Redis (each with its own queue) keep their caches apart.
+    pub redis_prefix: Option<String>,
 }
 
 impl Default for CacheSettings {
@@ -76,7 +77,7 @@ impl Default for CacheSettings {
         CacheSettings {
             max_entries: 100_000,
             max_age_secs: 7 * 24 * 3600,
-            redis_prefix: "confluence-dlp:cache:v1".into(),
+            redis_prefix: None,
         }
     }
 }

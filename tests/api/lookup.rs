@@ -357,8 +357,7 @@ async fn lookups_answer_from_the_store_then_redis_on_postgres(
     let mut settings = settings(dir.path(), &sim.site_url());
     settings.database_url = Some(db.to_url_lossy().to_string().into());
     settings.redis_url = Some(redis_url().into());
-    // Under the queue's name, so that the guard deletes the cache's keys too.
-    settings.cache.redis_prefix = format!("{}:cache", settings.workers.queue);
+    // The cache's keys are under the queue's name (its default prefix): the guard deletes them.
     let _cleanup = RedisQueueGuard {
         queue: settings.workers.queue.clone(),
     };
