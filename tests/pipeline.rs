@@ -9,7 +9,6 @@ use common::*;
 use confluence_dlp::app::App;
 use confluence_dlp::scan::{ScanOutcome, ScanRequest, ScanTarget, run_scan};
 use dlp_simulator::{Faults, ServerErrorBurst};
-use sqlx::ConnectOptions;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 
 fn space_request() -> ScanRequest {
@@ -145,11 +144,7 @@ async fn full_scan_of_the_sample_space_on_redis_and_postgres(
     let sim = spawn_simulator(Faults::default()).await;
     let dir = tempfile::tempdir().unwrap();
     let mut settings = settings(dir.path(), &sim.site_url());
-    settings.database_url = Some(db.to_url_lossy().to_string().into());
-    settings.redis_url = Some(redis_url().into());
-    let _cleanup = RedisQueueGuard {
-        queue: settings.workers.queue.clone(),
-    };
+    let _cleanup = on_postgres_and_redis(&mut settings, &db);
     let outcome = scan(&settings).await;
     report("redis+postgres", &outcome);
     assert_eq!(outcome.queue, "redis");

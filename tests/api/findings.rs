@@ -3,7 +3,6 @@
 
 use reqwest::StatusCode;
 use serde_json::Value;
-use sqlx::ConnectOptions;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 
 use crate::common::*;
@@ -193,11 +192,7 @@ async fn findings_are_paged_filtered_and_summarised_on_postgres_and_redis(
     let sim = spawn_simulator(dlp_simulator::Faults::default()).await;
     let dir = tempfile::tempdir().unwrap();
     let mut settings = settings(dir.path(), &sim.site_url());
-    settings.database_url = Some(db.to_url_lossy().to_string().into());
-    settings.redis_url = Some(redis_url().into());
-    let _cleanup = RedisQueueGuard {
-        queue: settings.workers.queue.clone(),
-    };
+    let _cleanup = on_postgres_and_redis(&mut settings, &db);
     let outcome = scan_sample_space(&settings).await;
     let server = spawn_server(settings).await;
     let ready = server.json_unauthenticated("/readyz").await;

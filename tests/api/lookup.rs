@@ -7,7 +7,6 @@ use std::time::Duration;
 
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use sqlx::ConnectOptions;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 
 use crate::common::*;
@@ -355,12 +354,7 @@ async fn lookups_answer_from_the_store_then_redis_on_postgres(
     let sim = spawn_simulator(dlp_simulator::Faults::default()).await;
     let dir = tempfile::tempdir().unwrap();
     let mut settings = settings(dir.path(), &sim.site_url());
-    settings.database_url = Some(db.to_url_lossy().to_string().into());
-    settings.redis_url = Some(redis_url().into());
-    // The cache's keys are under the queue's name (its default prefix): the guard deletes them.
-    let _cleanup = RedisQueueGuard {
-        queue: settings.workers.queue.clone(),
-    };
+    let _cleanup = on_postgres_and_redis(&mut settings, &db);
     scan_sample_space(&settings).await;
     let server = spawn_server(settings).await;
     assert_eq!(server.app.workers.cache.kind(), "redis");

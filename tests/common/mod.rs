@@ -255,6 +255,21 @@ impl Drop for RedisQueueGuard {
     }
 }
 
+/// Points `settings` at the test's own PostgreSQL database and at the tests' Redis. The guard
+/// it returns deletes the queue's keys when dropped, and the classification cache's with them
+/// (they sit under the queue's name).
+pub fn on_postgres_and_redis(
+    settings: &mut Settings,
+    db: &sqlx::postgres::PgConnectOptions,
+) -> RedisQueueGuard {
+    use sqlx::ConnectOptions as _;
+    settings.database_url = Some(db.to_url_lossy().to_string().into());
+    settings.redis_url = Some(redis_url().into());
+    RedisQueueGuard {
+        queue: settings.workers.queue.clone(),
+    }
+}
+
 /// Writes a new version of a sample page through the simulator's own write API, as a person
 /// editing it would: v2 `PUT /wiki/api/v2/pages/{id}` on Cloud, v1
 /// `PUT {context}/rest/api/content/{id}` on Data Center. `body` becomes the current body.
