@@ -388,3 +388,46 @@ async fn writes_keep_older_versions_and_both_apis_serve_them() {
         StatusCode::NOT_FOUND
     );
 }
+
+/// What an MCP server (mcp-atlassian, in Data Center mode) asks of the site beyond a scanner:
+/// comments through their rendered view, and a plain-text CQL search.
+#[tokio::test]
+async fn data_center_serves_the_views_and_text_searches_mcp_servers_read() {
+    let dc = Sim::with(SimulatorConfig {
+        root: samples(),
+        auth: SimulatorAuth::default(),
+        faults: Faults::default(),
+        latency: Duration::ZERO,
+        quota: None,
+        flavor: dlp_simulator::Flavor::data_center(),
+    })
+    .await;
+    let comments = dc
+        .json(&format!(
+            "{}/rest/api/content/65750/child/comment?expand=body.view.value,version&depth=all",
+            dc.site
+        ))
+        .await;
+    let results = comments["results"].as_array().unwrap();
+    assert!(!results.is_empty(), "{comments}");
+    for c in results {
+        let view = c["body"]["view"]["value"]
+            .as_str()
+            .expect("body.view.value");
+        assert!(!view.is_empty());
+        assert_eq!(c["body"]["view"]["representation"], "view");
+    }
+    let found = dc
+        .json(&format!(
+            "{}/rest/api/search?cql=siteSearch%20~%20%22laptop%22&limit=10",
+            dc.site
+        ))
+        .await;
+    let ids: Vec<&str> = found["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|r| r["content"]["id"].as_str())
+        .collect();
+    assert!(ids.contains(&"65750"), "{found}");
+}

@@ -1,7 +1,8 @@
 //! `GET /wiki/rest/api/search?cql=...`: the v1 CQL search, for what v2 cannot do (content
 //! modified since a time, which incremental scans need). The subset of CQL a scanner uses:
-//! clauses joined by `AND` over `space`, `type` (`=` or `IN (...)`) and `lastmodified`
-//! (`>`, `>=`, `<`, `<=`, with `"yyyy-MM-dd HH:mm"` or `"yyyy-MM-dd"`), then an optional
+//! clauses joined by `AND` over `space`, `type` (`=` or `IN (...)`), `lastmodified`
+//! (`>`, `>=`, `<`, `<=`, with `"yyyy-MM-dd HH:mm"` or `"yyyy-MM-dd"`) and the full-text
+//! `text ~`, `siteSearch ~` and `title ~` (what MCP servers send for a plain search), then an optional
 //! `ORDER BY lastmodified [ASC|DESC]`. Anything else is a 400, as Cloud answers CQL it cannot
 //! parse. Results carry `content` (id, type, status, title, version, `_links.webui`, and with
 //! `expand=content.container` the page or blog post an attachment or comment is on); `next`
@@ -31,6 +32,8 @@ struct Cql {
     types: Option<Vec<String>>,
     after: Option<(DateTime<Utc>, bool)>,
     before: Option<(DateTime<Utc>, bool)>,
+    /// `text ~ "..."` / `siteSearch ~ "..."`: every word must occur in the title or body.
+    words: Vec<String>,
     descending: bool,
 }
 
@@ -165,7 +168,21 @@ fn parse(cql: &str) -> Result<Cql, ApiError> {
                 ));
                 i += 3;
             }
-            _ => return Err(invalid("this simulator knows space, type and lastmodified")),
+            ("text" | "sitesearch" | "title", "~") => {
+                let phrase = unquote(t.get(i + 2).ok_or_else(|| invalid("a value is missing"))?);
+                q.words.extend(
+                    phrase
+                        .split(|c: char| !c.is_alphanumeric())
+                        .filter(|w| !w.is_empty())
+                        .map(str::to_lowercase),
+                );
+                i += 3;
+            }
+            _ => {
+                return Err(invalid(
+                    "this simulator knows space, type, lastmodified and text ~",
+                ));
+            }
         }
         match word(i).as_deref() {
             None => break,
@@ -221,23 +238,43 @@ pub(crate) fn matching<'a>(
         })
     };
     let space_of = |(kind, id): (DocKind, u64)| store.document(kind, id).map(|d| d.space_id);
+    // Full-text search, as far as a scanner's tests need it: each word anywhere in the title
+    // or the storage body, case aside.
+    let has_words = |title: &str, body: &str| {
+        q.words.is_empty() || {
+            let text = format!("{title} {body}").to_lowercase();
+            q.words.iter().all(|w| text.contains(w.as_str()))
+        }
+    };
     let mut out = Vec::new();
     for d in store.pages.values().chain(store.blogposts.values()) {
         let at = d.version.created_at;
-        if wants(type_word(d.kind)) && in_time(at) && space_ok(d.space_id) && d.status == "current"
+        if wants(type_word(d.kind))
+            && in_time(at)
+            && space_ok(d.space_id)
+            && d.status == "current"
+            && has_words(&d.title, &d.body)
         {
             out.push((at, d.id, Hit::Document(d)));
         }
     }
     for a in store.attachments.values() {
         let at = a.version.created_at;
-        if wants("attachment") && in_time(at) && space_of(a.container).is_some_and(space_ok) {
+        if wants("attachment")
+            && in_time(at)
+            && space_of(a.container).is_some_and(space_ok)
+            && has_words(&a.title, "")
+        {
             out.push((at, a.id, Hit::Attachment(a)));
         }
     }
     for c in store.comments.values() {
         let at = c.version.created_at.max(c.created_at);
-        if wants("comment") && in_time(at) && space_of(c.container).is_some_and(space_ok) {
+        if wants("comment")
+            && in_time(at)
+            && space_of(c.container).is_some_and(space_ok)
+            && has_words(&c.title, &c.body)
+        {
             out.push((at, c.id, Hit::Comment(c)));
         }
     }
@@ -369,12 +406,37 @@ mod tests {
         for bad in [
             "",
             "space",
-            "title ~ x",
+            "creator = x",
+            "text ~",
             "space = ENG OR type = page",
             "lastmodified > \"soon\"",
             "type in (page",
         ] {
             assert!(parse(bad).is_err(), "{bad:?}");
         }
+    }
+
+    #[test]
+    fn text_searches_match_every_word_in_title_or_body() {
+        let root =
+            std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../samples/spaces");
+        let store = Store::load(&root).expect("sample space loads");
+        let ids = |cql: &str| -> Vec<u64> {
+            let mut ids: Vec<u64> = matching(&store, cql)
+                .unwrap()
+                .into_iter()
+                .filter(|(_, _, hit)| matches!(hit, Hit::Document(_)))
+                .map(|(_, id, _)| id)
+                .collect();
+            ids.sort();
+            ids
+        };
+        assert_eq!(
+            ids(r#"type = page AND space = ENG AND text ~ "laptop""#),
+            [65750, 65857]
+        );
+        assert_eq!(ids(r#"siteSearch ~ "LAPTOP""#), [65750, 65857]);
+        assert!(ids(r#"text ~ "laptop zebra-unicorn""#).is_empty());
+        assert!(ids(r#"space = ENG"#).len() > 2);
     }
 }

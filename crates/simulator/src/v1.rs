@@ -37,6 +37,9 @@ const MAX_LIMIT_WITH_BODY: usize = 50;
 #[derive(Default, Clone, Copy)]
 struct Expand {
     body: bool,
+    /// `body.view`: the rendered body, which MCP servers read comments through. The simulator
+    /// renders nothing: the view is the storage XHTML, which holds the same text.
+    view: bool,
     version: bool,
     space: bool,
     container: bool,
@@ -49,6 +52,10 @@ impl Expand {
         for part in params.get("expand").unwrap_or_default().split(',') {
             match part.trim() {
                 "body.storage" | "body" => e.body = true,
+                "body.view" | "body.view.value" => {
+                    e.body = true;
+                    e.view = true;
+                }
                 "version" => e.version = true,
                 "space" => e.space = true,
                 "container" => e.container = true,
@@ -73,8 +80,12 @@ fn version_json(v: &Version) -> Value {
            "minorEdit": v.minor_edit, "by": {"type": "known", "userKey": v.author_id}})
 }
 
-fn body_json(value: &str) -> Value {
-    json!({"storage": {"value": value, "representation": "storage"}})
+fn body_json(value: &str, view: bool) -> Value {
+    let mut body = json!({"storage": {"value": value, "representation": "storage"}});
+    if view {
+        body["view"] = json!({"value": value, "representation": "view"});
+    }
+    body
 }
 
 fn space_json(state: &AppState, s: &Space) -> Value {
@@ -117,7 +128,7 @@ fn content_json(state: &AppState, store: &Store, hit: Hit<'_>, e: Expand) -> Val
                 "_links": {"webui": document_webui(state, store, d),
                            "self": format!("{}/rest/api/content/{}", state.base(), d.id)}});
             if e.body {
-                v["body"] = body_json(&d.body);
+                v["body"] = body_json(&d.body, e.view);
             }
             if e.version {
                 v["version"] = version_json(&d.version);
@@ -152,7 +163,7 @@ fn content_json(state: &AppState, store: &Store, hit: Hit<'_>, e: Expand) -> Val
                 "_links": {"webui": format!("/pages/viewpage.action?pageId={}&focusedCommentId={}",
                                             c.container.1, c.id)}});
             if e.body {
-                v["body"] = body_json(&c.body);
+                v["body"] = body_json(&c.body, e.view);
             }
             if e.version {
                 v["version"] = version_json(&c.version);
