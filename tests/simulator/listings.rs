@@ -402,6 +402,21 @@ async fn data_center_serves_the_views_and_text_searches_mcp_servers_read() {
         flavor: dlp_simulator::Flavor::data_center(),
     })
     .await;
+    let page = dc
+        .json(&format!(
+            "{}/rest/api/content/65750?expand=body.storage,version,history",
+            dc.site
+        ))
+        .await;
+    assert_eq!(
+        page["_expandable"]["space"], "/rest/api/space/ENG",
+        "{page}"
+    );
+    assert!(page["history"]["createdDate"].is_string(), "{page}");
+    assert_eq!(
+        page["history"]["lastUpdated"]["number"],
+        page["version"]["number"]
+    );
     let comments = dc
         .json(&format!(
             "{}/rest/api/content/65750/child/comment?expand=body.view.value,version&depth=all",

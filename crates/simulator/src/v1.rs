@@ -44,6 +44,8 @@ struct Expand {
     space: bool,
     container: bool,
     ancestors: bool,
+    /// `history`: who created the content and when (MCP servers show it).
+    history: bool,
 }
 
 impl Expand {
@@ -60,6 +62,7 @@ impl Expand {
                 "space" => e.space = true,
                 "container" => e.container = true,
                 "ancestors" => e.ancestors = true,
+                "history" => e.history = true,
                 _ => {}
             }
         }
@@ -133,10 +136,22 @@ fn content_json(state: &AppState, store: &Store, hit: Hit<'_>, e: Expand) -> Val
             if e.version {
                 v["version"] = version_json(&d.version);
             }
-            if e.space
-                && let Some(space) = store.space_of(d)
-            {
-                v["space"] = space_json(state, space);
+            if let Some(space) = store.space_of(d) {
+                if e.space {
+                    v["space"] = space_json(state, space);
+                } else {
+                    // What was not expanded is named under `_expandable`, as both flavours do:
+                    // clients follow it (mcp-atlassian reads the space key from it).
+                    v["_expandable"] = json!({"space": format!("/rest/api/space/{}", space.key)});
+                }
+            }
+            if e.history {
+                v["history"] = json!({
+                    "latest": true,
+                    "createdDate": timestamp(&d.created_at),
+                    "createdBy": {"type": "known", "userKey": d.author_id},
+                    "lastUpdated": version_json(&d.version),
+                });
             }
             if e.ancestors {
                 v["ancestors"] = json!(
