@@ -75,6 +75,19 @@ impl Sim {
         Sim { handle, http, site }
     }
 
+    /// The sample spaces served as a Data Center under `/confluence`.
+    pub(crate) async fn data_center() -> Sim {
+        Sim::with(SimulatorConfig {
+            root: samples(),
+            auth: SimulatorAuth::default(),
+            faults: Faults::default(),
+            latency: std::time::Duration::ZERO,
+            quota: None,
+            flavor: dlp_simulator::Flavor::data_center(),
+        })
+        .await
+    }
+
     pub(crate) async fn open() -> Sim {
         Sim::start(SimulatorAuth::default(), Faults::default()).await
     }

@@ -345,15 +345,7 @@ async fn writes_keep_older_versions_and_both_apis_serve_them() {
     );
 
     // Data Center: the v1 write, and the historical read under the context path.
-    let dc = Sim::with(SimulatorConfig {
-        root: samples(),
-        auth: SimulatorAuth::default(),
-        faults: Faults::default(),
-        latency: Duration::ZERO,
-        quota: None,
-        flavor: dlp_simulator::Flavor::data_center(),
-    })
-    .await;
+    let dc = Sim::data_center().await;
     let content = format!("{}/rest/api/content/66379", dc.site);
     let write = dc
         .http
@@ -393,15 +385,7 @@ async fn writes_keep_older_versions_and_both_apis_serve_them() {
 /// comments through their rendered view, and a plain-text CQL search.
 #[tokio::test]
 async fn data_center_serves_the_views_and_text_searches_mcp_servers_read() {
-    let dc = Sim::with(SimulatorConfig {
-        root: samples(),
-        auth: SimulatorAuth::default(),
-        faults: Faults::default(),
-        latency: Duration::ZERO,
-        quota: None,
-        flavor: dlp_simulator::Flavor::data_center(),
-    })
-    .await;
+    let dc = Sim::data_center().await;
     let page = dc
         .json(&format!(
             "{}/rest/api/content/65750?expand=body.storage,version,history",

@@ -14,8 +14,6 @@ use sha2::Sha256;
 use super::AppState;
 use super::store::{DocKind, Document, Store};
 
-const ATTEMPTS: u32 = 5;
-
 /// Where events go, and the secret the webhook was configured with in Confluence's admin.
 #[derive(Clone, PartialEq, Eq)]
 pub struct DataCenterTarget {
@@ -98,28 +96,16 @@ impl DataCenterEmitter {
         let signature = format!("sha256={}", hex::encode(mac.finalize().into_bytes()));
         // One request id for every attempt: a retry is the same delivery.
         let request_id = uuid::Uuid::new_v4().to_string();
-        let mut slowest = 0;
-        for attempt in 0..ATTEMPTS {
-            if attempt > 0 {
-                tokio::time::sleep(Duration::from_millis(100 << attempt)).await;
-            }
-            let asked = std::time::Instant::now();
-            let sent = self
-                .http
+        super::delivery::deliver(|| {
+            self.http
                 .post(target.url.clone())
                 .header("content-type", "application/json")
                 .header("X-Hub-Signature", &signature)
                 .header("X-Event-Key", event)
                 .header("X-Request-Id", &request_id)
                 .body(body.to_vec())
-                .send()
-                .await;
-            slowest = slowest.max(asked.elapsed().as_millis() as u64);
-            if sent.is_ok_and(|r| r.status().is_success()) {
-                return (true, slowest);
-            }
-        }
-        (false, slowest)
+        })
+        .await
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Vec<DataCenterTarget>> {

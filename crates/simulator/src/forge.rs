@@ -16,7 +16,6 @@ use std::sync::Arc;
 use super::AppState;
 
 const KEY_ID: &str = "simulator-forge-1";
-const ATTEMPTS: u32 = 5;
 
 /// Where events go: a remote's URL (`https://dlp.example/webhooks/forge`) and the app id
 /// its tokens are for.
@@ -95,26 +94,13 @@ impl ForgeEmitter {
 
     /// Whether the event was taken, and the slowest answer (ms) among the attempts.
     async fn deliver(&self, target: &ForgeTarget, event: &Value) -> (bool, u64) {
-        let mut slowest = 0;
-        for attempt in 0..ATTEMPTS {
-            if attempt > 0 {
-                tokio::time::sleep(Duration::from_millis(100 << attempt)).await;
-            }
-            let token = self.token(&target.app_id);
-            let asked = std::time::Instant::now();
-            let sent = self
-                .http
+        super::delivery::deliver(|| {
+            self.http
                 .post(target.url.clone())
-                .bearer_auth(token)
+                .bearer_auth(self.token(&target.app_id))
                 .json(event)
-                .send()
-                .await;
-            slowest = slowest.max(asked.elapsed().as_millis() as u64);
-            if sent.is_ok_and(|r| r.status().is_success()) {
-                return (true, slowest);
-            }
-        }
-        (false, slowest)
+        })
+        .await
     }
 
     fn token(&self, app_id: &str) -> String {

@@ -22,6 +22,7 @@
 
 mod auth;
 mod dc_hooks;
+mod delivery;
 mod disk;
 mod errors;
 mod faults;
