@@ -56,6 +56,8 @@ pub struct Settings {
     pub webhooks: WebhookSettings,
     /// The classification cache that redactor lookups ask (`[cache]`).
     pub cache: CacheSettings,
+    /// The MCP redacting proxy (`[mcp_proxy]`, `confluence-dlp mcp-proxy`).
+    pub mcp_proxy: crate::mcp::McpProxySettings,
 }
 
 /// The classification cache: in Redis when `REDIS_URL` is set (shared by every process),
@@ -280,6 +282,7 @@ impl Default for Settings {
             scheduler: SchedulerSettings::default(),
             webhooks: WebhookSettings::default(),
             cache: CacheSettings::default(),
+            mcp_proxy: Default::default(),
         }
     }
 }

@@ -4,7 +4,7 @@
 //! is the composition root every command builds through; `ingest` (the crawler, later webhooks
 //! and the scheduler) turns content into jobs for `dlp_jobs`; the job handlers live in
 //! `dlp_workers` (fetch, extract, classify, record); `scan` runs a whole scan from start to
-//! summary.
+//! summary; `mcp` is the redacting proxy in front of an MCP server.
 
 pub mod api;
 pub mod app;
@@ -13,6 +13,7 @@ pub mod config;
 pub mod ingest;
 pub mod jobs;
 pub mod keys;
+pub mod mcp;
 pub mod metrics;
 pub mod redact;
 pub mod scan;

@@ -5,11 +5,11 @@
 //! `aws_secret_access_key =`) is redacted wherever it shows up bare, where the engine alone
 //! would not report it.
 //!
-//! `POST /api/v1/redact` serves it; the MCP proxy will call it on every tool result. Nothing
+//! `POST /api/v1/redact` serves it, and the MCP proxy (`crate::mcp`) runs it on every tool result. Nothing
 //! here logs or returns a raw value: a redaction carries its masked form, and an error says
 //! what failed, never what the text held.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 
 use dlp_cache::ClassificationCache;
 use dlp_domain::{Category, ContentRef, ContentType, Segment, SegmentOrigin};
@@ -87,25 +87,29 @@ pub async fn redact(
     style: Style,
 ) -> Result<Redacted, RedactError> {
     if format != Format::Json {
-        let (text, redactions) = redact_text(classifier, cache, text, format, style, None).await?;
-        return Ok(Redacted { text, redactions });
+        let mut out = scan(classifier, vec![(text.to_owned(), format)])
+            .resolve(cache, style)
+            .await?;
+        return Ok(out.pop().unwrap_or_else(|| Redacted {
+            text: String::new(),
+            redactions: Vec::new(),
+        }));
     }
     let mut value: Value = serde_json::from_str(text).map_err(|_| RedactError::NotJson)?;
-    let mut redactions = Vec::new();
     let mut strings = Vec::new();
     collect_strings(&mut value, String::new(), &mut strings);
-    for (pointer, string) in strings {
-        let (redacted, found) = redact_text(
-            classifier,
-            cache,
-            string,
-            Format::Text,
-            style,
-            Some(&pointer),
-        )
-        .await?;
-        *string = redacted;
-        redactions.extend(found);
+    let texts = strings
+        .iter()
+        .map(|(_, s)| (s.to_string(), Format::Text))
+        .collect();
+    let done = scan(classifier, texts).resolve(cache, style).await?;
+    let mut redactions = Vec::new();
+    for ((pointer, string), redacted) in strings.into_iter().zip(done) {
+        *string = redacted.text;
+        redactions.extend(redacted.redactions.into_iter().map(|mut r| {
+            r.path = Some(pointer.clone());
+            r
+        }));
     }
     Ok(Redacted {
         text: value.to_string(),
@@ -143,59 +147,145 @@ struct Span {
     known: bool,
 }
 
-async fn redact_text(
-    classifier: &Classifier,
-    cache: &ClassificationCache,
-    text: &str,
-    format: Format,
-    style: Style,
-    path: Option<&str>,
-) -> Result<(String, Vec<Redaction>), RedactError> {
-    let mut spans: Vec<Span> = classifier
-        .classify(&request_item(), &[segment(text)])
+/// Texts the engine has read, with the fingerprints of their value-shaped stretches still to
+/// be asked of the cache. The engine's half is CPU work with no I/O ([`scan`]), so a caller
+/// with a deadline can run it on a blocking thread; the cache is then asked once for all the
+/// texts together ([`Scan::resolve`]): a tool result of a hundred strings is one round trip.
+pub struct Scan {
+    texts: Vec<ScannedText>,
+}
+
+struct ScannedText {
+    text: String,
+    spans: Vec<Span>,
+    /// fingerprint -> the candidate stretches it came from
+    asked: BTreeMap<String, Vec<(usize, usize)>>,
+}
+
+/// Runs the engine on every text and fingerprints its candidates.
+pub fn scan(classifier: &Classifier, texts: Vec<(String, Format)>) -> Scan {
+    let texts = texts
         .into_iter()
-        .filter_map(|f| {
-            Some(Span {
-                start: f.location.start?,
-                end: f.location.end?,
-                detector: f.detector,
-                category: f.category,
-                masked: f.masked,
-                fingerprint: f.fingerprint,
-                known: false,
-            })
+        .map(|(text, format)| {
+            let spans: Vec<Span> = classifier
+                .classify(&request_item(), &[segment(&text)])
+                .into_iter()
+                .filter_map(|f| {
+                    Some(Span {
+                        start: f.location.start?,
+                        end: f.location.end?,
+                        detector: f.detector,
+                        category: f.category,
+                        masked: f.masked,
+                        fingerprint: f.fingerprint,
+                        known: false,
+                    })
+                })
+                .collect();
+            let asked = candidate_fingerprints(classifier, &text, format, &spans);
+            ScannedText { text, spans, asked }
         })
         .collect();
-    spans.extend(known_spans(classifier, cache, text, format, &spans).await?);
-    spans.sort_by_key(|s| (s.start, std::cmp::Reverse(s.end)));
-    // Overlaps keep the first (and longest) span: one replacement per stretch of text.
-    let mut kept: Vec<Span> = Vec::with_capacity(spans.len());
-    for span in spans {
-        if kept.last().is_none_or(|last| span.start >= last.end) {
-            kept.push(span);
+    Scan { texts }
+}
+
+impl Scan {
+    /// Asks the cache which candidates are known values, then rewrites every text.
+    pub async fn resolve(
+        self,
+        cache: &ClassificationCache,
+        style: Style,
+    ) -> Result<Vec<Redacted>, RedactError> {
+        let fingerprints: Vec<String> = self
+            .texts
+            .iter()
+            .flat_map(|t| t.asked.keys())
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .cloned()
+            .collect();
+        let known = if fingerprints.is_empty() {
+            Default::default()
+        } else {
+            cache.known(&fingerprints).await?
+        };
+        Ok(self
+            .texts
+            .into_iter()
+            .map(|t| t.rewrite(&known, style))
+            .collect())
+    }
+}
+
+impl ScannedText {
+    fn rewrite(
+        self,
+        known: &std::collections::HashMap<String, dlp_cache::KnownValue>,
+        style: Style,
+    ) -> Redacted {
+        let ScannedText {
+            text,
+            mut spans,
+            asked,
+        } = self;
+        let mut taken = HashSet::new();
+        for (fingerprint, stretches) in &asked {
+            let Some(value) = known.get(fingerprint) else {
+                continue;
+            };
+            for &(start, end) in stretches {
+                if taken.insert((start, end)) {
+                    spans.push(Span {
+                        start,
+                        end,
+                        detector: value.detector.clone(),
+                        category: value.category,
+                        masked: dlp_engine::mask(&text[start..end]),
+                        fingerprint: fingerprint.clone(),
+                        known: true,
+                    });
+                }
+            }
+        }
+        if spans.is_empty() {
+            return Redacted {
+                text,
+                redactions: Vec::new(),
+            };
+        }
+        spans.sort_by_key(|s| (s.start, std::cmp::Reverse(s.end)));
+        // Overlaps keep the first (and longest) span: one replacement per stretch of text.
+        let mut kept: Vec<Span> = Vec::with_capacity(spans.len());
+        for span in spans {
+            if kept.last().is_none_or(|last| span.start >= last.end) {
+                kept.push(span);
+            }
+        }
+        let mut out = String::with_capacity(text.len());
+        let mut at = 0;
+        for span in &kept {
+            out.push_str(&text[at..span.start]);
+            out.push_str(&replacement(span, style));
+            at = span.end;
+        }
+        out.push_str(&text[at..]);
+        let redactions = kept
+            .into_iter()
+            .map(|s| Redaction {
+                start: s.start,
+                end: s.end,
+                path: None,
+                detector: s.detector,
+                category: s.category,
+                masked: s.masked,
+                known: s.known,
+            })
+            .collect();
+        Redacted {
+            text: out,
+            redactions,
         }
     }
-    let mut out = String::with_capacity(text.len());
-    let mut at = 0;
-    for span in &kept {
-        out.push_str(&text[at..span.start]);
-        out.push_str(&replacement(span, style));
-        at = span.end;
-    }
-    out.push_str(&text[at..]);
-    let redactions = kept
-        .into_iter()
-        .map(|s| Redaction {
-            start: s.start,
-            end: s.end,
-            path: path.map(str::to_owned),
-            detector: s.detector,
-            category: s.category,
-            masked: s.masked,
-            known: s.known,
-        })
-        .collect();
-    Ok((out, redactions))
 }
 
 fn replacement(span: &Span, style: Style) -> String {
@@ -210,17 +300,17 @@ fn replacement(span: &Span, style: Style) -> String {
     }
 }
 
-/// Values in `text` that a scan found before, by fingerprint, where the engine found nothing.
-async fn known_spans(
+/// The fingerprints of the stretches of `text` shaped like a value a scan may have found
+/// before, where the engine found nothing; each under every normalization a scan may have
+/// fingerprinted it with.
+fn candidate_fingerprints(
     classifier: &Classifier,
-    cache: &ClassificationCache,
     text: &str,
     format: Format,
     found: &[Span],
-) -> Result<Vec<Span>, RedactError> {
+) -> BTreeMap<String, Vec<(usize, usize)>> {
     let fingerprinter = classifier.fingerprinter();
     let covered = |start: usize, end: usize| found.iter().any(|s| s.start < end && start < s.end);
-    // fingerprint -> the candidate spans it came from
     let mut asked: BTreeMap<String, Vec<(usize, usize)>> = BTreeMap::new();
     for (start, end) in candidates(text, format) {
         if covered(start, end) {
@@ -255,29 +345,7 @@ async fn known_spans(
                 .push((start, end));
         }
     }
-    if asked.is_empty() {
-        return Ok(Vec::new());
-    }
-    let fingerprints: Vec<String> = asked.keys().cloned().collect();
-    let known = cache.known(&fingerprints).await?;
-    let mut spans = Vec::new();
-    let mut taken = HashSet::new();
-    for (fingerprint, value) in &known {
-        for &(start, end) in asked.get(fingerprint).into_iter().flatten() {
-            if taken.insert((start, end)) {
-                spans.push(Span {
-                    start,
-                    end,
-                    detector: value.detector.clone(),
-                    category: value.category,
-                    masked: dlp_engine::mask(&text[start..end]),
-                    fingerprint: fingerprint.clone(),
-                    known: true,
-                });
-            }
-        }
-    }
-    Ok(spans)
+    asked
 }
 
 /// Stretches that may hold a value: digit groups (digits with spaces or dashes between, as a

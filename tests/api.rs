@@ -4,7 +4,8 @@
 //!
 //! Here: probes, the token commands and the process; `api/auth.rs`: authentication, bad input
 //! and rate limits; `api/findings.rs`: the findings routes over a scan, on both backends;
-//! `api/lookup.rs`: redactor lookups and the classification cache; `api/scans.rs`: scans
+//! `api/lookup.rs`: redactor lookups and the classification cache; `api/mcp.rs`: the MCP
+//! proxy; `api/scans.rs`: scans
 //! started over HTTP, cancels, the audit routes and the scheduler;
 //! `api/webhooks.rs`: Confluence's webhooks (Forge), `api/webhooks_datacenter.rs` and
 //! `api/webhooks_connect.rs`: the Data Center and Connect receivers.
@@ -18,6 +19,8 @@ mod findings;
 mod helpers;
 #[path = "api/lookup.rs"]
 mod lookup;
+#[path = "api/mcp.rs"]
+mod mcp;
 #[path = "api/openapi.rs"]
 mod openapi;
 #[path = "api/scans.rs"]

@@ -35,16 +35,22 @@ pub enum Scope {
     ScansWrite,
     AuditRead,
     Lookup,
+    /// Call tools through the MCP proxy over HTTP.
+    Mcp,
+    /// Decide MCP tool calls that wait for approval.
+    McpApprove,
     Admin,
 }
 
 impl Scope {
-    pub const ALL: [Scope; 6] = [
+    pub const ALL: [Scope; 8] = [
         Scope::FindingsRead,
         Scope::FindingsWrite,
         Scope::ScansWrite,
         Scope::AuditRead,
         Scope::Lookup,
+        Scope::Mcp,
+        Scope::McpApprove,
         Scope::Admin,
     ];
 
@@ -55,6 +61,8 @@ impl Scope {
             Scope::ScansWrite => "scans:write",
             Scope::AuditRead => "audit:read",
             Scope::Lookup => "lookup",
+            Scope::Mcp => "mcp",
+            Scope::McpApprove => "mcp:approve",
             Scope::Admin => "admin",
         }
     }
@@ -91,7 +99,7 @@ pub enum TokenError {
     #[error("a token name is 1 to 64 letters, digits, '-', '_' or '.'")]
     BadName,
     #[error(
-        "unknown scope {0:?}; scopes: findings:read, findings:write, scans:write, audit:read, lookup, admin"
+        "unknown scope {0:?}; scopes: findings:read, findings:write, scans:write, audit:read, lookup, mcp, mcp:approve, admin"
     )]
     UnknownScope(String),
     #[error("give at least one --scope")]
@@ -179,7 +187,7 @@ pub async fn authenticate(
     Ok(next.run(request).await)
 }
 
-fn bearer(headers: &HeaderMap) -> Result<&str, ApiError> {
+pub(crate) fn bearer(headers: &HeaderMap) -> Result<&str, ApiError> {
     let value = headers
         .get(header::AUTHORIZATION)
         .ok_or(ApiError::Unauthenticated(
@@ -201,18 +209,35 @@ fn bearer(headers: &HeaderMap) -> Result<&str, ApiError> {
 
 /// The token's keyed hash and its record.
 async fn lookup(state: &ApiState, token: &str) -> Result<(String, ApiTokenRecord), ApiError> {
+    verify(
+        &state.app.store,
+        &state.app.token_hasher,
+        &state.tokens,
+        token,
+    )
+    .await
+}
+
+/// A live token's keyed hash and record, from `cache` or the store; for every listener that
+/// takes API tokens (the API, the MCP proxy over HTTP).
+pub(crate) async fn verify(
+    store: &Store,
+    hasher: &TokenHasher,
+    cache: &TokenCache,
+    token: &str,
+) -> Result<(String, ApiTokenRecord), ApiError> {
     const UNKNOWN: ApiError = ApiError::Unauthenticated("unknown or revoked token");
     // Not one of ours: no need to ask the store.
     if !token.starts_with(TOKEN_PREFIX) || token.len() > 128 {
         return Err(UNKNOWN);
     }
-    let hash = state.app.token_hasher.hash(token);
-    if let Some(record) = state.tokens.get(&hash) {
+    let hash = hasher.hash(token);
+    if let Some(record) = cache.get(&hash) {
         return Ok((hash, record));
     }
-    match state.app.store.api_token_by_hash(&hash).await? {
+    match store.api_token_by_hash(&hash).await? {
         Some(record) if !record.is_revoked() => {
-            state.tokens.put(&hash, &record);
+            cache.put(&hash, &record);
             Ok((hash, record))
         }
         Some(record) => {

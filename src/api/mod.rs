@@ -17,6 +17,7 @@ pub mod findings;
 pub mod health;
 pub mod index;
 pub mod lookup;
+pub mod mcp;
 pub mod metrics;
 pub mod openapi;
 pub mod rate_limit;
@@ -234,6 +235,8 @@ pub fn router_and_document(state: Arc<ApiState>) -> (Router, utoipa::openapi::Op
         .routes(routes!(audit::export))
         .routes(routes!(lookup::content))
         .routes(routes!(redact::text))
+        .routes(routes!(mcp::list))
+        .routes(routes!(mcp::decide))
         .routes(routes!(openapi::document))
         .split_for_parts();
     let (probes, probes_doc) = OpenApiRouter::new()

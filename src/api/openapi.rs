@@ -31,6 +31,7 @@ use super::error::ErrorBody;
         (name = "scans", description = "Starting, following and cancelling scans"),
         (name = "audit", description = "The audit trail"),
         (name = "lookup", description = "What the scans know of an item, for redactors"),
+        (name = "mcp", description = "MCP tool calls waiting for approval at the MCP proxy"),
         (name = "probes", description = "Liveness, readiness and metrics (no token)"),
     )
 )]

@@ -46,6 +46,9 @@ pub enum Command {
     Token(serve::TokenArgs),
     /// Serve sample spaces from disk over the Confluence Cloud REST API (for tests and demos).
     Simulate(SimulateArgs),
+    /// Put the MCP redacting proxy between an AI client (stdio, or --listen for HTTP) and an
+    /// upstream MCP server (the command after `--`, or --upstream-url).
+    McpProxy(crate::mcp::ProxyArgs),
     /// Apply database migrations and exit.
     Migrate,
     /// List the detection rules, or test a rule file's examples.
@@ -227,6 +230,12 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Token(args) => serve::token_command(settings, args).await,
         Command::Simulate(args) => simulate(args).await,
         Command::Rules(args) => rules::command(&settings, args),
+        Command::McpProxy(args) => {
+            let app = std::sync::Arc::new(crate::app::App::build(settings).await?);
+            let result = crate::mcp::run(app.clone(), args).await;
+            app.close().await;
+            result.map(|()| ExitCode::SUCCESS)
+        }
         Command::Migrate => {
             let store = crate::app::open_store(&settings).await?;
             eprintln!("migrations applied ({:?})", store.backend());

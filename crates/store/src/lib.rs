@@ -18,6 +18,7 @@ mod connect_tenants;
 mod error;
 mod findings;
 mod history;
+mod mcp_approvals;
 mod model;
 mod ocr_cache;
 mod pages;
@@ -41,6 +42,7 @@ pub use changes::FindingChange;
 pub use connect::StoreOptions;
 pub use connect_tenants::ConnectTenant;
 pub use error::StoreError;
+pub use mcp_approvals::{Approval, ApprovalStatus, NewApproval};
 pub use model::{
     AuditEvent, AuditQuery, FindingFilter, FindingRecord, FindingSort, FindingStatus,
     FindingSummary, ItemResult, ItemStatus, ItemVerdict, JobOutcome, NewAuditEvent, NewScan,

@@ -1,0 +1,550 @@
+//! The MCP proxy against an upstream MCP server of the test's own (real MCP over in-memory
+//! pipes, rmcp on both sides), in front of a server whose store holds the sample space's
+//! scan: redaction of every shape a result can take, write tools, policies, approvals over
+//! the API, failures that fail closed, and the audit trail. `mcp_e2e.rs` runs the real
+//! mcp-atlassian.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use base64::Engine as _;
+use confluence_dlp::mcp::settings::ToolPolicy;
+use confluence_dlp::mcp::{Auditor, McpProxySettings, Proxy, ProxyCore};
+use reqwest::StatusCode;
+use rmcp::model::{
+    CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, ErrorCode,
+    ListResourcesResult, ListToolsResult, PaginatedRequestParams, ProtocolVersion,
+    ReadResourceRequestParams, ReadResourceResponse, ReadResourceResult, Resource,
+    ResourceContents, ServerCapabilities, ServerConfig, Tool,
+};
+use rmcp::service::{RequestContext, RunningService};
+use rmcp::{
+    ClientLifecycleMode, ClientServiceExt, ErrorData, RoleClient, RoleServer, ServerHandler,
+    ServiceExt,
+};
+use serde_json::{Value, json};
+
+use crate::common::*;
+use crate::helpers::*;
+
+/// Planted in the sample space (samples/spaces/ENG/expected.json). The secret is found by
+/// its context there; bare, only the cache knows it.
+pub const SECRET: &str = "g2Gnwcg6V5lRQ2NhyTvd4QAs+mZZzSZY1dbvfy0a";
+const AWS_KEY: &str = "AKIACSNCMFN5TBERFPSF";
+const BENIGN: &str =
+    "The Q3 review moved to 2025-10-14; build 1234567 passed on host build-agent-07.";
+
+fn sample_file(attachment: &str, name: &str) -> Vec<u8> {
+    std::fs::read(
+        sample_space()
+            .join("attachments/files")
+            .join(attachment)
+            .join(name),
+    )
+    .unwrap()
+}
+
+fn b64(bytes: &[u8]) -> String {
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
+/// A PNG with nothing written on it.
+fn blank_png() -> Vec<u8> {
+    let img = image::RgbImage::from_pixel(64, 32, image::Rgb([255, 255, 255]));
+    let mut out = std::io::Cursor::new(Vec::new());
+    img.write_to(&mut out, image::ImageFormat::Png).unwrap();
+    out.into_inner()
+}
+
+/// The page the upstream returns: a secret wrapped across lines, an SSN with spaces, a key,
+/// and benign text; as mcp-atlassian does, as JSON text and as structured content.
+fn page() -> Value {
+    json!({
+        "id": "65601",
+        "title": "Runbook",
+        "content": format!(
+            "Rotate the key:\n    {}\n    {}\nSSN on file: 071 07 5029. Old key {AWS_KEY}.\n{BENIGN}",
+            &SECRET[..20], &SECRET[20..]
+        ),
+        "labels": ["ops", "runbook"],
+    })
+}
+
+#[derive(Clone, Default)]
+struct Upstream {
+    calls: Arc<Mutex<Vec<String>>>,
+}
+
+impl Upstream {
+    fn called(&self, tool: &str) -> usize {
+        self.calls
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|c| *c == tool)
+            .count()
+    }
+}
+
+fn tool(name: &'static str) -> Tool {
+    Tool::new(name, "a test tool", Arc::new(serde_json::Map::new()))
+}
+
+impl ServerHandler for Upstream {
+    fn get_info(&self) -> ServerConfig {
+        ServerConfig::new(
+            ServerCapabilities::builder()
+                .enable_tools()
+                .enable_resources()
+                .build(),
+        )
+        .with_instructions("Confluence tools")
+    }
+
+    async fn list_tools(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ListToolsResult, ErrorData> {
+        Ok(ListToolsResult::with_all_items(
+            [
+                "get_page",
+                "get_images",
+                "get_resources",
+                "get_audio",
+                "update_page",
+                "delete_page",
+                "publish_page",
+                "get_status",
+                "fail",
+                "slow",
+                "big_page",
+            ]
+            .into_iter()
+            .map(tool)
+            .collect(),
+        ))
+    }
+
+    async fn call_tool(
+        &self,
+        request: CallToolRequestParams,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<CallToolResponse, ErrorData> {
+        self.calls.lock().unwrap().push(request.name.to_string());
+        let result = match request.name.as_ref() {
+            "get_page" | "get_status" => {
+                let page = page();
+                let mut r = CallToolResult::success(vec![ContentBlock::text(
+                    serde_json::to_string_pretty(&page).unwrap(),
+                )]);
+                r.structured_content = Some(page);
+                r
+            }
+            "get_images" => CallToolResult::success(vec![
+                ContentBlock::image(
+                    b64(&sample_file("att66540", "receipt-scan.png")),
+                    "image/png",
+                ),
+                ContentBlock::image(b64(&blank_png()), "image/png"),
+            ]),
+            "get_resources" => CallToolResult::success(vec![
+                ContentBlock::embedded_text("confluence://page/65601", format!("key {AWS_KEY}")),
+                ContentBlock::resource(ResourceContents::BlobResourceContents {
+                    uri: "confluence://attachment/att66435".into(),
+                    mime_type: Some("application/pdf".into()),
+                    blob: b64(&sample_file("att66435", "enrollment-form.pdf")),
+                    meta: None,
+                }),
+            ]),
+            "get_audio" => CallToolResult::success(vec![ContentBlock::audio(
+                b64(b"RIFF....WAVE"),
+                "audio/wav",
+            )]),
+            "update_page" | "delete_page" | "publish_page" => {
+                CallToolResult::success(vec![ContentBlock::text("done")])
+            }
+            "fail" => {
+                return Err(ErrorData::new(
+                    ErrorCode::INVALID_PARAMS,
+                    format!("cannot save a body holding {AWS_KEY}"),
+                    None,
+                ));
+            }
+            "slow" => {
+                tokio::time::sleep(Duration::from_secs(5)).await;
+                CallToolResult::success(vec![ContentBlock::text("late")])
+            }
+            "big_page" => CallToolResult::success(vec![ContentBlock::text(
+                format!("{BENIGN} {SECRET}\n").repeat(40_000),
+            )]),
+            _ => return Err(ErrorData::invalid_params("no such tool", None)),
+        };
+        Ok(result.into())
+    }
+
+    async fn list_resources(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ListResourcesResult, ErrorData> {
+        Ok(ListResourcesResult::with_all_items(vec![Resource::new(
+            "confluence://page/65601",
+            format!("Runbook {AWS_KEY}"),
+        )]))
+    }
+
+    async fn read_resource(
+        &self,
+        request: ReadResourceRequestParams,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ReadResourceResponse, ErrorData> {
+        Ok(ReadResourceResult::new(vec![ResourceContents::text(
+            format!("{BENIGN}\nsecret = {SECRET}"),
+            request.uri,
+        )])
+        .into())
+    }
+}
+
+/// A proxy in front of `upstream`, all in this process; returns the client's session.
+pub async fn proxy_client(
+    server: &TestServer,
+    upstream: impl ServerHandler,
+    settings: McpProxySettings,
+    lifecycle: ClientLifecycleMode,
+) -> (
+    RunningService<RoleClient, ()>,
+    RunningService<RoleClient, ()>,
+) {
+    let (up_a, up_b) = tokio::io::duplex(1 << 20);
+    tokio::spawn(async move {
+        if let Ok(s) = upstream.serve(up_b).await {
+            let _ = s.waiting().await;
+        }
+    });
+    let to_upstream = ().serve(up_a).await.expect("upstream handshake");
+    let (auditor, _writer) = Auditor::start(server.app.store.clone());
+    let core = Arc::new(ProxyCore {
+        upstream: to_upstream.peer().clone(),
+        upstream_info: to_upstream.peer_info().map(|i| (*i).clone()),
+        deps: server.app.workers.clone(),
+        settings,
+        auditor,
+    });
+    let (down_a, down_b) = tokio::io::duplex(1 << 20);
+    tokio::spawn(async move {
+        if let Ok(s) = Proxy::new(core).serve(down_b).await {
+            let _ = s.waiting().await;
+        }
+    });
+    let client = ().serve_with_lifecycle(down_a, lifecycle).await.expect("client handshake");
+    (client, to_upstream)
+}
+
+fn policies() -> McpProxySettings {
+    let mut s = McpProxySettings::default();
+    s.tools.insert("delete_page".into(), ToolPolicy::Block);
+    s.tools.insert("publish_page".into(), ToolPolicy::Approval);
+    s.tools.insert("get_status".into(), ToolPolicy::Allow);
+    s.approval_timeout_secs = 20;
+    s.call_timeout_secs = 1;
+    s
+}
+
+async fn call(client: &RunningService<RoleClient, ()>, tool: &str, args: Value) -> CallToolResult {
+    let mut params = CallToolRequestParams::new(tool.to_owned());
+    if let Value::Object(map) = args {
+        params = params.with_arguments(map);
+    }
+    client.call_tool(params).await.expect("a tool result")
+}
+
+/// No planted value in any form anywhere in `v`, serialised.
+fn assert_clean(v: &impl serde::Serialize) {
+    let text = serde_json::to_string(v).unwrap();
+    for raw in [
+        SECRET,
+        &SECRET[..20],
+        &SECRET[20..],
+        AWS_KEY,
+        "071 07 5029",
+        "071-07-5029",
+    ] {
+        assert!(!text.contains(raw), "{raw} reached the client: {text}");
+    }
+}
+
+fn text_of(result: &CallToolResult) -> String {
+    result
+        .content
+        .iter()
+        .filter_map(|c| c.as_text().map(|t| t.text.clone()))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+async fn check_proxy(server: &TestServer, lifecycle: ClientLifecycleMode) {
+    let upstream = Upstream::default();
+    let (client, _up) = proxy_client(server, upstream.clone(), policies(), lifecycle).await;
+
+    let tools: Vec<String> = client
+        .list_all_tools()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|t| t.name.to_string())
+        .collect();
+    assert!(tools.contains(&"get_page".to_owned()), "{tools:?}");
+    assert!(
+        !tools.contains(&"delete_page".to_owned()),
+        "a blocked tool is offered: {tools:?}"
+    );
+
+    // The page: redacted in content[0].text (still JSON) and in structuredContent alike.
+    let page = call(&client, "get_page", json!({"page_id": "65601"})).await;
+    assert_ne!(page.is_error, Some(true));
+    assert_clean(&page);
+    let text: Value = serde_json::from_str(&text_of(&page)).expect("still JSON text");
+    let content = text["content"].as_str().unwrap();
+    assert!(content.ends_with(BENIGN), "benign text changed: {content}");
+    assert!(content.contains("[SECRET-"), "{content}");
+    assert_eq!(text["labels"], json!(["ops", "runbook"]));
+    assert_eq!(
+        page.structured_content.as_ref().unwrap()["content"],
+        content
+    );
+
+    // `allow`: as the upstream sent it.
+    let raw = call(&client, "get_status", json!({})).await;
+    assert!(text_of(&raw).contains(AWS_KEY));
+
+    // Images: the receipt with a card number (OCR) withheld; a blank one passes untouched.
+    let images = call(&client, "get_images", json!({})).await;
+    assert_clean(&images);
+    assert!(
+        text_of(&images).contains("withheld") && text_of(&images).contains("credit-card"),
+        "{images:?}"
+    );
+    assert!(!serde_json::to_string(&images).unwrap().contains("5217"));
+    let blank = images
+        .content
+        .iter()
+        .find_map(|c| c.as_image())
+        .expect("blank image passes");
+    assert_eq!(blank.data, b64(&blank_png()));
+
+    // Embedded resources: text redacted, the PDF with an SSN withheld.
+    let resources = call(&client, "get_resources", json!({})).await;
+    assert_clean(&resources);
+    let json = serde_json::to_string(&resources).unwrap();
+    assert!(
+        !json.contains("369-12-6632") && !json.contains("JVBER"),
+        "{json}"
+    );
+    assert!(json.contains("confluence://attachment/att66435"), "{json}");
+    let audio = call(&client, "get_audio", json!({})).await;
+    assert!(
+        text_of(&audio).contains("audio cannot be checked"),
+        "{audio:?}"
+    );
+
+    // resources/list and resources/read.
+    let listed = client.list_all_resources().await.unwrap();
+    assert_clean(&listed);
+    let read = client
+        .read_resource(ReadResourceRequestParams::new("confluence://page/65601"))
+        .await
+        .unwrap();
+    assert_clean(&read);
+    assert!(serde_json::to_string(&read).unwrap().contains(BENIGN));
+
+    // Write tools: a planted value in the arguments blocks the call before the upstream.
+    let body = format!("<p>creds {AWS_KEY}</p>");
+    let blocked = call(
+        &client,
+        "update_page",
+        json!({"page_id": "1", "content": body}),
+    )
+    .await;
+    assert_eq!(blocked.is_error, Some(true));
+    assert!(
+        text_of(&blocked).contains("aws-access-key-id"),
+        "{blocked:?}"
+    );
+    assert_clean(&blocked);
+    let reformatted = call(
+        &client,
+        "update_page",
+        json!({"content": format!("card {}", "4799 4721 1517 5950")}),
+    )
+    .await;
+    assert_eq!(reformatted.is_error, Some(true), "a known card, spaced");
+    assert_eq!(upstream.called("update_page"), 0);
+    let fine = call(
+        &client,
+        "update_page",
+        json!({"page_id": "1", "content": BENIGN}),
+    )
+    .await;
+    assert_ne!(fine.is_error, Some(true));
+    assert_eq!(upstream.called("update_page"), 1);
+    let deleted = call(&client, "delete_page", json!({"page_id": "1"})).await;
+    assert_eq!(deleted.is_error, Some(true));
+    assert_eq!(upstream.called("delete_page"), 0);
+
+    // Failures fail closed: an upstream error's message is redacted; a late answer is an error.
+    let failed = client
+        .call_tool(CallToolRequestParams::new("fail"))
+        .await
+        .unwrap_err();
+    let message = failed.to_string();
+    assert!(
+        !message.contains(AWS_KEY) && message.contains("cannot save a body"),
+        "{message}"
+    );
+    let slow = call(&client, "slow", json!({})).await;
+    assert_eq!(slow.is_error, Some(true));
+    assert!(
+        text_of(&slow).contains("did not answer in time"),
+        "{slow:?}"
+    );
+
+    // Approval: waits for a person over the API; approved goes on, denied does not.
+    let approver = server
+        .token(
+            &format!("approver-{}", uuid::Uuid::new_v4().simple()),
+            &["mcp:approve"],
+        )
+        .await;
+    for (decision, runs) in [("approve", true), ("deny", false)] {
+        let before = upstream.called("publish_page");
+        let pending = tokio::spawn({
+            let peer = client.peer().clone();
+            async move {
+                peer.call_tool(CallToolRequestParams::new("publish_page"))
+                    .await
+                    .unwrap()
+            }
+        });
+        let id = wait_for_pending_approval(server, &approver).await;
+        let r = server
+            .client
+            .post(format!("{}/api/v1/mcp/approvals/{id}", server.base))
+            .bearer_auth(&approver)
+            .json(&json!({"decision": decision, "reason": "checked"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::OK);
+        let result = tokio::time::timeout(Duration::from_secs(10), pending)
+            .await
+            .expect("the call goes on within the poll interval")
+            .unwrap();
+        assert_eq!(
+            result.is_error != Some(true),
+            runs,
+            "{decision}: {result:?}"
+        );
+        assert_eq!(upstream.called("publish_page"), before + usize::from(runs));
+        // The first word stands.
+        let again = server
+            .client
+            .post(format!("{}/api/v1/mcp/approvals/{id}", server.base))
+            .bearer_auth(&approver)
+            .json(&json!({"decision": "approve"}))
+            .send()
+            .await
+            .unwrap();
+        assert_error(again, StatusCode::CONFLICT).await;
+    }
+    let _ = client.cancel().await;
+}
+
+async fn wait_for_pending_approval(server: &TestServer, token: &str) -> String {
+    for _ in 0..100 {
+        let list = server.json("/api/v1/mcp/approvals", token).await;
+        if let Some(a) = list["items"].as_array().and_then(|i| i.first()) {
+            assert_eq!(a["tool"], "publish_page");
+            return a["id"].as_str().unwrap().to_owned();
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("no approval was asked for");
+}
+
+/// The audit trail has every call, with detectors and the action, and no value.
+async fn check_audit(server: &TestServer) {
+    let auditor = server.token("mcp-auditor", &["audit:read"]).await;
+    let mut events = Vec::new();
+    for _ in 0..50 {
+        let page = server
+            .json("/api/v1/audit?action=mcp.&limit=1000", &auditor)
+            .await;
+        events = page["items"].as_array().unwrap().clone();
+        if events.iter().any(|e| e["action"] == "mcp.approval_decided") && events.len() > 20 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_clean(&events);
+    let find = |tool: &str, action: &str| {
+        events
+            .iter()
+            .find(|e| e["subject"] == tool && e["detail"]["action"] == action)
+            .unwrap_or_else(|| panic!("no {action} event for {tool}: {events:#?}"))
+            .clone()
+    };
+    let page = find("get_page", "redacted");
+    assert_eq!(page["action"], "mcp.call");
+    let detectors = page["detail"]["detectors"].as_array().unwrap();
+    assert!(
+        detectors.contains(&json!("aws-secret-access-key")),
+        "{page}"
+    );
+    assert!(page["detail"]["known"].as_u64().unwrap() >= 1, "{page}");
+    assert!(page["detail"]["args_digest"].as_str().unwrap().len() >= 16);
+    assert!(page["detail"]["latency_ms"].as_f64().unwrap() > 0.0);
+    assert!(page["actor"].as_str().unwrap().starts_with("mcp:"));
+    find("update_page", "blocked");
+    find("delete_page", "blocked");
+    find("get_status", "allowed");
+    find("publish_page", "denied");
+    find("slow", "failed");
+    find("confluence://page/65601", "redacted");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_proxy_redacts_blocks_and_audits_on_sqlite() {
+    let sim = spawn_simulator(dlp_simulator::Faults::default()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let settings = settings(dir.path(), &sim.site_url());
+    scan_sample_space(&settings).await;
+    let server = spawn_server(settings).await;
+    // 2025-11-25, with the initialize handshake; then 2026-07-28, without one.
+    check_proxy(&server, ClientLifecycleMode::Initialize).await;
+    check_audit(&server).await;
+    check_proxy(
+        &server,
+        ClientLifecycleMode::Discover {
+            preferred_versions: vec![ProtocolVersion::V_2026_07_28],
+        },
+    )
+    .await;
+
+    // A result that cannot be redacted in time is withheld, never passed.
+    let mut hurried = policies();
+    hurried.redact_timeout_ms = 1;
+    let (client, _up) = proxy_client(
+        &server,
+        Upstream::default(),
+        hurried,
+        ClientLifecycleMode::Initialize,
+    )
+    .await;
+    let big = call(&client, "big_page", json!({})).await;
+    assert_eq!(big.is_error, Some(true));
+    assert!(text_of(&big).contains("in time"), "{}", text_of(&big));
+    assert_clean(&big);
+    server.stop().await;
+}
