@@ -64,8 +64,29 @@ fn data_center_router(state: Arc<AppState>) -> Router {
             &at("/download/attachments/{container_id}/{filename}"),
             get(v1::download),
         )
-        .fallback(not_found)
+        .fallback(data_center_not_found)
+        .layer(middleware::map_response(super::errors::data_center_errors))
         .with_state(state)
+}
+
+/// Unknown paths under Data Center's REST root are API requests (counted, faulted,
+/// authenticated) answered with its JSON 404; others get a plain 404, as its web UI would.
+async fn data_center_not_found(
+    State(state): Shared,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Response {
+    if uri.path().starts_with(&format!("{}/rest/", state.context)) {
+        if let Err(error) = state
+            .gate
+            .admit(&format!("{method} {UNMATCHED_ROUTE}"), &headers)
+        {
+            return error.into_response();
+        }
+        return ApiError::NotFound.into_response();
+    }
+    (StatusCode::NOT_FOUND, "Not Found").into_response()
 }
 
 fn cloud_router(state: Arc<AppState>) -> Router {
