@@ -3,6 +3,7 @@
 
 mod harness;
 
+mod data_center_reads;
 mod gateway;
 mod listings;
 mod sample;

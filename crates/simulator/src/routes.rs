@@ -56,6 +56,22 @@ fn data_center_router(state: Arc<AppState>) -> Router {
             &at("/rest/api/content/{id}/child/attachment"),
             get(v1::child_attachments),
         )
+        .route(
+            &at("/rest/api/content/{id}/child/page"),
+            get(v1::child_pages),
+        )
+        .route(
+            &at("/rest/api/content/{id}/history"),
+            get(v1::content_history),
+        )
+        .route(&at("/rest/api/content/{id}/label"), get(v1::labels))
+        .route(&at("/rest/api/content/{id}/property"), get(v1::properties))
+        .route(
+            &at("/rest/api/content/{id}/restriction/byOperation"),
+            get(v1::restrictions_by_operation),
+        )
+        .route(&at("/rest/api/user"), get(v1::get_user))
+        .route(&at("/rest/api/user/current"), get(v1::current_user))
         .route(&at("/rest/api/search"), get(super::search::search))
         .route_layer(middleware::from_fn_with_state(state.clone(), api_gate));
     Router::new()
