@@ -4,6 +4,7 @@
 mod harness;
 
 mod data_center_reads;
+mod data_center_writes;
 mod gateway;
 mod listings;
 mod sample;

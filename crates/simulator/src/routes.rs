@@ -42,7 +42,15 @@ fn data_center_router(state: Arc<AppState>) -> Router {
     let api = Router::new()
         .route(&at("/rest/api/space"), get(v1::list_spaces))
         .route(&at("/rest/api/space/{key}"), get(v1::get_space))
-        .route(&at("/rest/api/content"), get(v1::list_content))
+        .route(
+            &at("/rest/api/content"),
+            get(v1::list_content).post(v1::create_content),
+        )
+        // atlassian-python-api creates content at `rest/api/content/`; DC takes both forms.
+        .route(
+            &at("/rest/api/content/"),
+            axum::routing::post(v1::create_content),
+        )
         .route(&at("/rest/api/content/search"), get(v1::content_search))
         .route(
             &at("/rest/api/content/{id}"),

@@ -1,7 +1,8 @@
 //! The v1 REST API, under the site's context path: all of it that a scanner reads on Data
 //! Center (spaces, content listings by space and type, content by id, a page's comments and
-//! attachments, CQL content search, downloads served directly), what MCP servers read
-//! beside ([`meta`]: child pages, history, labels, properties, restrictions; [`users`]), and on Cloud only the CQL content search
+//! attachments, CQL content search, downloads served directly), what MCP servers read and
+//! write beside ([`meta`]: child pages, history, labels, properties, restrictions; [`users`];
+//! [`create`]: new pages and comments), and on Cloud only the CQL content search
 //! (`/wiki/rest/api/content/search`), which v2 has no equivalent for.
 //!
 //! v1 answers are content objects ([`content`]). Lists page by `start` on Data Center and by
@@ -25,11 +26,14 @@ use super::search::{Hit, matching};
 use super::store::{CommentLocation, DocKind, Store};
 
 mod content;
+mod create;
 mod meta;
 mod users;
 use content::space_json;
 pub(crate) use content::{Expand, content_json, document_json};
+pub use create::create_content;
 pub use meta::{child_pages, content_history, labels, properties, restrictions_by_operation};
+pub(crate) use users::WRITER;
 pub use users::{current_user, get_user};
 
 type Shared = State<Arc<AppState>>;
