@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what building and testing confluence-dlp needs on Debian/Ubuntu, when it is missing,
 # and starts Redis and PostgreSQL when they are not running. Safe to run again.
-# Usage: scripts/setup.sh [build|services]   (default: both)
+# Usage: scripts/setup.sh [build|services|mcp]   (default: all three)
 set -euo pipefail
 what="${1:-all}"
 SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
@@ -43,5 +43,20 @@ if [ "$what" = all ] || [ "$what" = services ]; then
   if ! PGPASSWORD=postgres psql -h 127.0.0.1 -U postgres -d postgres -Atqc 'select 1' >/dev/null 2>&1; then
     (cd / && $SUDO -u postgres psql -qc "ALTER USER postgres PASSWORD 'postgres'" >/dev/null 2>&1) ||
       (cd / && su postgres -c "psql -qc \"ALTER USER postgres PASSWORD 'postgres'\"" >/dev/null)
+  fi
+fi
+
+if [ "$what" = all ] || [ "$what" = mcp ]; then
+  # The MCP end-to-end test drives the real mcp-atlassian server (Data Center mode) against the
+  # simulator. It lives in its own venv so its pinned dependencies never meet the system's; the
+  # version is pinned because the simulator's routes were checked against exactly its requests.
+  mcp_venv="${DLP_MCP_VENV:-$HOME/.cache/confluence-dlp/mcp-atlassian-venv}"
+  mcp_pin="mcp-atlassian==0.23.1"
+  if [ "$("$mcp_venv/bin/python" -c 'import importlib.metadata as m; print(m.version("mcp-atlassian"))' 2>/dev/null)" != "${mcp_pin#*==}" ]; then
+    need_pkg python3
+    # Debian splits ensurepip into python3-venv; without it `python3 -m venv` fails.
+    python3 -c 'import ensurepip, venv' 2>/dev/null || need_pkg python3-venv
+    [ -x "$mcp_venv/bin/python" ] || python3 -m venv "$mcp_venv"
+    "$mcp_venv/bin/python" -m pip install -q "$mcp_pin"
   fi
 fi

@@ -120,6 +120,31 @@ impl Sim {
         response.json().await.expect("json body")
     }
 
+    /// Status and JSON body of a path under the site (Data Center: under its context path).
+    pub(crate) async fn answer(&self, path_and_query: &str) -> (StatusCode, Value) {
+        let response = self.get(path_and_query).await;
+        let status = response.status();
+        (status, response.json().await.expect("json body"))
+    }
+
+    /// POST (or PUT) `body` as JSON to a path under the site; status and JSON answer.
+    pub(crate) async fn send_json(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: &Value,
+    ) -> (StatusCode, Value) {
+        let response = self
+            .http
+            .request(method, format!("{}{path}", self.site))
+            .json(body)
+            .send()
+            .await
+            .expect("request");
+        let status = response.status();
+        (status, response.json().await.expect("json body"))
+    }
+
     /// JSON of an API path, e.g. `/spaces?keys=ENG`; the answer must be 200.
     pub(crate) async fn api(&self, path: &str) -> Value {
         self.json(&format!("/wiki/api/v2{path}")).await
@@ -186,6 +211,15 @@ pub(crate) fn ids_of(items: &[Value]) -> Vec<String> {
         .collect();
     ids.sort();
     ids
+}
+
+/// Data Center's v1 error body: `{"statusCode", "data", "message", "reason"}`.
+pub(crate) fn assert_dc_error(body: &Value, status: u16, reason: &str) {
+    assert_eq!(body["statusCode"], status, "{body}");
+    assert_eq!(body["reason"], reason, "{body}");
+    assert!(body["message"].is_string(), "{body}");
+    assert_eq!(body["data"]["successful"], false, "{body}");
+    assert!(body.get("errors").is_none(), "no Cloud shape on DC: {body}");
 }
 
 pub(crate) fn assert_cloud_error(body: &Value, status: u16, code: &str) {

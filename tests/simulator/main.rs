@@ -3,6 +3,8 @@
 
 mod harness;
 
+mod data_center_reads;
+mod data_center_writes;
 mod gateway;
 mod listings;
 mod sample;

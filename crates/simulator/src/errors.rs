@@ -1,12 +1,15 @@
 //! Error answers in Cloud's v2 shape:
-//! `{"errors":[{"status":404,"code":"NOT_FOUND","title":"Not Found","detail":null}]}`.
-//! Messages describe the parameter at fault and never echo what the caller sent.
+//! `{"errors":[{"status":404,"code":"NOT_FOUND","title":"Not Found","detail":null}]}`, or on
+//! Data Center in its v1 shape (`{"statusCode":404,"data":{...},"message":"...","reason":"Not
+//! Found"}`, see [`data_center_errors`]). Messages describe the parameter at fault and never
+//! echo what the caller sent.
 
 use axum::Json;
+use axum::body::Body;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::{Duration, Utc};
-use serde_json::json;
+use serde_json::{Value, json};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ApiError {
@@ -70,11 +73,47 @@ impl ApiError {
     }
 }
 
+impl ApiError {
+    /// Data Center's v1 error body. `data` is what DC sends beside the message: its clients
+    /// (atlassian-python-api) read `message` and `reason`, and some check `data.errors`.
+    pub fn data_center_body(&self) -> Value {
+        let (status, _, title) = self.parts();
+        let message = match self {
+            ApiError::NotFound => {
+                "No content found with the given id, or the path names no resource".to_string()
+            }
+            _ => title,
+        };
+        json!({
+            "statusCode": status.as_u16(),
+            "data": {"authorized": !matches!(self, ApiError::Unauthorized), "valid": true,
+                     "allowedInReadOnlyMode": true, "errors": [], "successful": false},
+            "message": message,
+            "reason": status.canonical_reason().unwrap_or("Error"),
+        })
+    }
+}
+
+/// Response middleware of the Data Center router: an error answered in Cloud's shape is
+/// answered in Data Center's instead, headers (Retry-After, WWW-Authenticate) kept. Every
+/// handler returns [`ApiError`] and stays flavour-blind; the error rides along in the
+/// response's extensions until here.
+pub async fn data_center_errors(response: Response) -> Response {
+    let Some(error) = response.extensions().get::<ApiError>().cloned() else {
+        return response;
+    };
+    let (mut parts, _) = response.into_parts();
+    parts.headers.remove(header::CONTENT_LENGTH);
+    parts.extensions.remove::<ApiError>();
+    Response::from_parts(parts, Body::from(error.data_center_body().to_string()))
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let (status, code, title) = self.parts();
         let body = json!({"errors": [{"status": status.as_u16(), "code": code, "title": title, "detail": null}]});
         let mut response = (status, Json(body)).into_response();
+        response.extensions_mut().insert(self.clone());
         let headers = response.headers_mut();
         match self {
             ApiError::RateLimited { .. } | ApiError::QuotaSpent { .. } => {

@@ -42,7 +42,15 @@ fn data_center_router(state: Arc<AppState>) -> Router {
     let api = Router::new()
         .route(&at("/rest/api/space"), get(v1::list_spaces))
         .route(&at("/rest/api/space/{key}"), get(v1::get_space))
-        .route(&at("/rest/api/content"), get(v1::list_content))
+        .route(
+            &at("/rest/api/content"),
+            get(v1::list_content).post(v1::create_content),
+        )
+        // atlassian-python-api creates content at `rest/api/content/`; DC takes both forms.
+        .route(
+            &at("/rest/api/content/"),
+            axum::routing::post(v1::create_content),
+        )
         .route(&at("/rest/api/content/search"), get(v1::content_search))
         .route(
             &at("/rest/api/content/{id}"),
@@ -56,6 +64,22 @@ fn data_center_router(state: Arc<AppState>) -> Router {
             &at("/rest/api/content/{id}/child/attachment"),
             get(v1::child_attachments),
         )
+        .route(
+            &at("/rest/api/content/{id}/child/page"),
+            get(v1::child_pages),
+        )
+        .route(
+            &at("/rest/api/content/{id}/history"),
+            get(v1::content_history),
+        )
+        .route(&at("/rest/api/content/{id}/label"), get(v1::labels))
+        .route(&at("/rest/api/content/{id}/property"), get(v1::properties))
+        .route(
+            &at("/rest/api/content/{id}/restriction/byOperation"),
+            get(v1::restrictions_by_operation),
+        )
+        .route(&at("/rest/api/user"), get(v1::get_user))
+        .route(&at("/rest/api/user/current"), get(v1::current_user))
         .route(&at("/rest/api/search"), get(super::search::search))
         .route_layer(middleware::from_fn_with_state(state.clone(), api_gate));
     Router::new()
@@ -64,8 +88,29 @@ fn data_center_router(state: Arc<AppState>) -> Router {
             &at("/download/attachments/{container_id}/{filename}"),
             get(v1::download),
         )
-        .fallback(not_found)
+        .fallback(data_center_not_found)
+        .layer(middleware::map_response(super::errors::data_center_errors))
         .with_state(state)
+}
+
+/// Unknown paths under Data Center's REST root are API requests (counted, faulted,
+/// authenticated) answered with its JSON 404; others get a plain 404, as its web UI would.
+async fn data_center_not_found(
+    State(state): Shared,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Response {
+    if uri.path().starts_with(&format!("{}/rest/", state.context)) {
+        if let Err(error) = state
+            .gate
+            .admit(&format!("{method} {UNMATCHED_ROUTE}"), &headers)
+        {
+            return error.into_response();
+        }
+        return ApiError::NotFound.into_response();
+    }
+    (StatusCode::NOT_FOUND, "Not Found").into_response()
 }
 
 fn cloud_router(state: Arc<AppState>) -> Router {

@@ -4,9 +4,9 @@
 //! (`>`, `>=`, `<`, `<=`, with `"yyyy-MM-dd HH:mm"` or `"yyyy-MM-dd"`) and the full-text
 //! `text ~`, `siteSearch ~` and `title ~` (what MCP servers send for a plain search), then an optional
 //! `ORDER BY lastmodified [ASC|DESC]`. Anything else is a 400, as Cloud answers CQL it cannot
-//! parse. Results carry `content` (id, type, status, title, version, `_links.webui`, and with
-//! `expand=content.container` the page or blog post an attachment or comment is on); `next`
-//! is relative to `_links.base`, as in every v1 answer.
+//! parse. Results carry `content` as v1 content requests answer it, expanded by the request's
+//! `content.*` expansions (`content.version`, `content.history`, `content.space`,
+//! `content.container`, ...); `next` is relative to `_links.base`, as in every v1 answer.
 
 use std::sync::Arc;
 
@@ -19,9 +19,9 @@ use serde_json::{Value, json};
 
 use super::AppState;
 use super::errors::ApiError;
-use super::model::webui;
 use super::paging::Params;
 use super::store::{Attachment, Comment, DocKind, Document, Store};
+use super::v1::{Expand, content_json};
 
 const DEFAULT_LIMIT: usize = 25;
 const MAX_LIMIT: usize = 250;
@@ -285,47 +285,60 @@ pub(crate) fn matching<'a>(
     Ok(out)
 }
 
-/// One `/rest/api/search` result: the content under `content`, beside search metadata.
+/// One `/rest/api/search` result: the content under `content` (as v1 writes it, expanded by
+/// the request's `content.*` expansions), beside what the search adds: the title, an excerpt
+/// of the text, the link, the space as `resultGlobalContainer`, and when it last changed.
+/// MCP servers show the excerpt as the hit's text and the space from `content.space` or
+/// `content._expandable.space`.
 fn search_result(
+    state: &AppState,
     store: &Store,
     hit: Hit<'_>,
     at: DateTime<Utc>,
-    base: &str,
-    container: bool,
+    e: Expand,
 ) -> Value {
-    let container_json = |(kind, id): (DocKind, u64)| {
-        store.document(kind, id).map(|d| {
-            json!({"id": d.id.to_string(), "type": type_word(d.kind), "title": d.title,
-                   "_links": {"webui": webui(store, d)}})
-        })
+    let content = content_json(state, store, hit, e);
+    let (title, body, container) = match hit {
+        Hit::Document(d) => (&d.title, d.body.as_str(), (d.kind, d.id)),
+        Hit::Comment(c) => (&c.title, c.body.as_str(), c.container),
+        Hit::Attachment(a) => (&a.title, "", a.container),
     };
-    match hit {
-        Hit::Document(d) => {
-            let link = webui(store, d);
-            json!({
-                "content": {"id": d.id.to_string(), "type": type_word(d.kind), "status": d.status,
-                            "title": d.title, "version": {"number": d.version.number, "when": at},
-                            "_links": {"webui": link}},
-                "title": d.title, "url": link, "lastModified": at, "entityType": "content",
-                "_links": {"base": base}
-            })
-        }
-        Hit::Attachment(a) => {
-            let mut content = json!({"id": format!("att{}", a.id), "type": "attachment", "status": a.status,
-                "title": a.title, "version": {"number": a.version.number, "when": at}});
-            if container {
-                content["container"] = container_json(a.container).unwrap_or(Value::Null);
+    let space = store
+        .document(container.0, container.1)
+        .and_then(|d| store.space_of(d));
+    let mut out = json!({
+        "content": content, "title": title, "excerpt": excerpt(body),
+        "url": content["_links"]["webui"], "lastModified": at,
+        "friendlyLastModified": at.format("%b %d, %Y").to_string(), "entityType": "content",
+    });
+    if let Some(space) = space {
+        let display = if state.is_data_center() {
+            format!("/display/{}", space.key)
+        } else {
+            format!("/spaces/{}", space.key)
+        };
+        out["resultGlobalContainer"] = json!({"title": space.name, "displayUrl": display});
+    }
+    out
+}
+
+/// The first words of a storage body as plain text, the length of Confluence's excerpts.
+fn excerpt(storage: &str) -> String {
+    let mut text = String::new();
+    let mut in_tag = false;
+    for c in storage.chars() {
+        match c {
+            '<' => {
+                in_tag = true;
+                text.push(' ');
             }
-            json!({"content": content, "title": a.title, "lastModified": at, "entityType": "content"})
-        }
-        Hit::Comment(c) => {
-            let mut content = json!({"id": c.id.to_string(), "type": "comment", "status": c.status, "title": c.title});
-            if container {
-                content["container"] = container_json(c.container).unwrap_or(Value::Null);
-            }
-            json!({"content": content, "title": c.title, "lastModified": at, "entityType": "content"})
+            '>' => in_tag = false,
+            c if !in_tag => text.push(c),
+            _ => {}
         }
     }
+    let words: Vec<&str> = text.split_whitespace().take(40).collect();
+    words.join(" ")
 }
 
 pub(crate) fn type_word(kind: DocKind) -> &'static str {
@@ -360,7 +373,7 @@ pub async fn search(
             .ok_or_else(|| ApiError::bad_param("cursor", "is not a valid cursor"))?,
     };
     let expand = params.get("expand").unwrap_or_default();
-    let container = expand.split(',').any(|e| e.trim() == "content.container");
+    let content_expand = Expand::from_list(expand, "content.");
     let base = state.base();
     let all = matching(&store, &cql_text)?;
     let total = all.len();
@@ -368,7 +381,7 @@ pub async fn search(
         .into_iter()
         .skip(start)
         .take(limit)
-        .map(|(at, _, hit)| search_result(&store, hit, at, &base, container))
+        .map(|(at, _, hit)| search_result(&state, &store, hit, at, content_expand))
         .collect();
     let mut links = json!({"base": base, "context": state.context});
     if start + page.len() < total {

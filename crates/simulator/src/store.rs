@@ -206,6 +206,11 @@ impl Store {
         }
     }
 
+    /// The id new content gets: above every id in use, as ids are one sequence.
+    pub fn next_id(&self) -> u64 {
+        self.all_ids().into_iter().max().unwrap_or(0) + 1
+    }
+
     pub fn space_of(&self, doc: &Document) -> Option<&Space> {
         self.spaces.get(&doc.space_id)
     }

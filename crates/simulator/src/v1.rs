@@ -1,13 +1,13 @@
 //! The v1 REST API, under the site's context path: all of it that a scanner reads on Data
 //! Center (spaces, content listings by space and type, content by id, a page's comments and
-//! attachments, CQL content search, downloads served directly), and on Cloud only the CQL
-//! content search (`/wiki/rest/api/content/search`), which v2 has no equivalent for.
+//! attachments, CQL content search, downloads served directly), what MCP servers read and
+//! write beside ([`meta`]: child pages, history, labels, properties, restrictions; [`users`];
+//! [`create`]: new pages and comments), and on Cloud only the CQL content search
+//! (`/wiki/rest/api/content/search`), which v2 has no equivalent for.
 //!
-//! v1 answers are content objects with what `expand` asked for (`body.storage`, `version`,
-//! `space`, `container`, `ancestors`); `extensions` and `_links` always come. Lists page by
-//! `start` on Data Center and by `cursor` on Cloud's search, with `_links.next` relative to
-//! `_links.base`. Expanding bodies lowers the most a call returns (50, else 100), as both
-//! products restrict expanded answers.
+//! v1 answers are content objects ([`content`]). Lists page by `start` on Data Center and by
+//! `cursor` on Cloud's search, with `_links.next` relative to `_links.base`. Expanding bodies
+//! lowers the most a call returns (50, else 100), as both products restrict expanded answers.
 
 use std::sync::Arc;
 
@@ -21,10 +21,20 @@ use serde_json::{Value, json};
 
 use super::AppState;
 use super::errors::ApiError;
-use super::model::{download_link, encode_path_segment, timestamp, webui};
 use super::paging::Params;
-use super::search::{Hit, matching, type_word};
-use super::store::{CommentLocation, DocKind, Document, Space, Store, Version};
+use super::search::{Hit, matching};
+use super::store::{CommentLocation, DocKind, Store};
+
+mod content;
+mod create;
+mod meta;
+mod users;
+use content::space_json;
+pub(crate) use content::{Expand, content_json, document_json};
+pub use create::create_content;
+pub use meta::{child_pages, content_history, labels, properties, restrictions_by_operation};
+pub(crate) use users::WRITER;
+pub use users::{current_user, get_user};
 
 type Shared = State<Arc<AppState>>;
 type ApiResult = Result<Response, ApiError>;
@@ -32,197 +42,6 @@ type ApiResult = Result<Response, ApiError>;
 const DEFAULT_LIMIT: usize = 25;
 const MAX_LIMIT: usize = 100;
 const MAX_LIMIT_WITH_BODY: usize = 50;
-
-/// What a request's `expand` asked for.
-#[derive(Default, Clone, Copy)]
-struct Expand {
-    body: bool,
-    /// `body.view`: the rendered body, which MCP servers read comments through. The simulator
-    /// renders nothing: the view is the storage XHTML, which holds the same text.
-    view: bool,
-    version: bool,
-    space: bool,
-    container: bool,
-    ancestors: bool,
-    /// `history`: who created the content and when (MCP servers show it).
-    history: bool,
-}
-
-impl Expand {
-    fn parse(params: &Params) -> Expand {
-        let mut e = Expand::default();
-        for part in params.get("expand").unwrap_or_default().split(',') {
-            match part.trim() {
-                "body.storage" | "body" => e.body = true,
-                "body.view" | "body.view.value" => {
-                    e.body = true;
-                    e.view = true;
-                }
-                "version" => e.version = true,
-                "space" => e.space = true,
-                "container" => e.container = true,
-                "ancestors" => e.ancestors = true,
-                "history" => e.history = true,
-                _ => {}
-            }
-        }
-        e
-    }
-
-    fn max_limit(self) -> usize {
-        if self.body {
-            MAX_LIMIT_WITH_BODY
-        } else {
-            MAX_LIMIT
-        }
-    }
-}
-
-fn version_json(v: &Version) -> Value {
-    json!({"number": v.number, "when": timestamp(&v.created_at), "message": v.message,
-           "minorEdit": v.minor_edit, "by": {"type": "known", "userKey": v.author_id}})
-}
-
-fn body_json(value: &str, view: bool) -> Value {
-    let mut body = json!({"storage": {"value": value, "representation": "storage"}});
-    if view {
-        body["view"] = json!({"value": value, "representation": "view"});
-    }
-    body
-}
-
-fn space_json(state: &AppState, s: &Space) -> Value {
-    json!({"id": s.id, "key": s.key, "name": s.name, "type": s.kind, "status": s.status,
-           "_links": {"webui": format!("/display/{}", s.key), "base": state.base()}})
-}
-
-/// A page's or blog post's web link: Cloud's `/spaces/...` form, Data Center's viewpage.
-fn document_webui(state: &AppState, store: &Store, d: &Document) -> String {
-    if state.is_data_center() {
-        format!("/pages/viewpage.action?pageId={}", d.id)
-    } else {
-        webui(store, d)
-    }
-}
-
-fn document_ref(state: &AppState, store: &Store, kind: DocKind, id: u64) -> Value {
-    store.document(kind, id).map_or(Value::Null, |d| {
-        json!({"id": d.id.to_string(), "type": type_word(d.kind), "status": d.status,
-               "title": d.title, "_links": {"webui": document_webui(state, store, d)}})
-    })
-}
-
-/// One content object as v1 writes it.
-/// A page or blog post as v1 answers a write: with its body and version.
-pub(crate) fn document_json(state: &AppState, store: &Store, doc: &Document) -> Value {
-    let expand = Expand {
-        body: true,
-        version: true,
-        ..Expand::default()
-    };
-    content_json(state, store, Hit::Document(doc), expand)
-}
-
-fn content_json(state: &AppState, store: &Store, hit: Hit<'_>, e: Expand) -> Value {
-    let mut out = match hit {
-        Hit::Document(d) => {
-            let mut v = json!({"id": d.id.to_string(), "type": type_word(d.kind),
-                "status": d.status, "title": d.title,
-                "_links": {"webui": document_webui(state, store, d),
-                           "self": format!("{}/rest/api/content/{}", state.base(), d.id)}});
-            if e.body {
-                v["body"] = body_json(&d.body, e.view);
-            }
-            if e.version {
-                v["version"] = version_json(&d.version);
-            }
-            if let Some(space) = store.space_of(d) {
-                if e.space {
-                    v["space"] = space_json(state, space);
-                } else {
-                    // What was not expanded is named under `_expandable`, as both flavours do:
-                    // clients follow it (mcp-atlassian reads the space key from it).
-                    v["_expandable"] = json!({"space": format!("/rest/api/space/{}", space.key)});
-                }
-            }
-            if e.history {
-                v["history"] = json!({
-                    "latest": true,
-                    "createdDate": timestamp(&d.created_at),
-                    "createdBy": {"type": "known", "userKey": d.author_id},
-                    "lastUpdated": version_json(&d.version),
-                });
-            }
-            if e.ancestors {
-                v["ancestors"] = json!(
-                    d.parent_id
-                        .map(|p| vec![document_ref(state, store, DocKind::Page, p)])
-                        .unwrap_or_default()
-                );
-            }
-            v
-        }
-        Hit::Comment(c) => {
-            let location = match c.location {
-                CommentLocation::Footer => "footer",
-                CommentLocation::Inline => "inline",
-            };
-            let mut extensions = json!({"location": location});
-            if let Some(anchor) = c.inline.as_ref().filter(|_| location == "inline") {
-                extensions["inlineProperties"] = json!({"markerRef": anchor.marker_ref,
-                    "originalSelection": anchor.original_selection});
-                extensions["resolution"] = json!({"status": anchor.resolution_status});
-            }
-            let mut v = json!({"id": c.id.to_string(), "type": "comment", "status": c.status,
-                "title": c.title, "extensions": extensions,
-                "_links": {"webui": format!("/pages/viewpage.action?pageId={}&focusedCommentId={}",
-                                            c.container.1, c.id)}});
-            if e.body {
-                v["body"] = body_json(&c.body, e.view);
-            }
-            if e.version {
-                v["version"] = version_json(&c.version);
-            }
-            if e.container {
-                v["container"] = document_ref(state, store, c.container.0, c.container.1);
-            }
-            if e.ancestors {
-                // The parent chain, root first, as v1 lists a reply's ancestors.
-                let mut chain = Vec::new();
-                let mut parent = c.parent;
-                while let Some(p) = parent.filter(|_| chain.len() < 64) {
-                    chain.push(json!({"id": p.to_string(), "type": "comment"}));
-                    parent = store.comments.get(&p).and_then(|pc| pc.parent);
-                }
-                chain.reverse();
-                v["ancestors"] = Value::Array(chain);
-            }
-            v
-        }
-        Hit::Attachment(a) => {
-            let mut v = json!({"id": format!("att{}", a.id), "type": "attachment",
-                "status": a.status, "title": a.title,
-                "metadata": {"mediaType": a.media_type, "comment": a.comment},
-                "extensions": {"mediaType": a.media_type, "fileSize": a.bytes.len(),
-                               "comment": a.comment},
-                "_links": {"download": download_link(a),
-                           "webui": format!("/pages/viewpageattachments.action?pageId={}&preview=%2F{}%2F{}%2F{}",
-                                            a.container.1, a.container.1, a.id,
-                                            encode_path_segment(&a.title))}});
-            if e.version {
-                v["version"] = version_json(&a.version);
-            }
-            if e.container {
-                v["container"] = document_ref(state, store, a.container.0, a.container.1);
-            }
-            v
-        }
-    };
-    if let Some(links) = out.get_mut("_links") {
-        links["base"] = Value::String(state.base());
-    }
-    out
-}
 
 /// Where a request starts in its list: `start`, or Cloud's opaque `cursor`.
 fn start_of(params: &Params) -> Result<usize, ApiError> {
@@ -244,7 +63,7 @@ fn start_of(params: &Params) -> Result<usize, ApiError> {
 
 /// One page of a v1 list: `{results, start, limit, size, _links}`, `next` relative to the
 /// base and carrying the request's own parameters.
-fn page_of(
+pub(crate) fn page_of(
     state: &AppState,
     params: &Params,
     path: &str,

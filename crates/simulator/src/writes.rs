@@ -141,7 +141,7 @@ fn write_version(
     if update.body.value.len() > MAX_BODY || update.title.trim().is_empty() {
         return Err(ApiError::BadRequest("Invalid request body".into()));
     }
-    let author = "712020:simulator-writer".to_string();
+    let author = super::v1::WRITER.to_string();
     let updated = state.write(|store| {
         let docs = match kind {
             DocKind::Page => &mut store.pages,
