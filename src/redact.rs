@@ -11,6 +11,8 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 
+mod markdown;
+
 use dlp_cache::ClassificationCache;
 use dlp_domain::{Category, ContentRef, ContentType, Segment, SegmentOrigin};
 use dlp_engine::{Classifier, Normalization};
@@ -167,8 +169,17 @@ pub fn scan(classifier: &Classifier, texts: Vec<(String, Format)>) -> Scan {
     let texts = texts
         .into_iter()
         .map(|(text, format)| {
-            let spans: Vec<Span> = classifier
-                .classify(&request_item(), &[segment(&text)])
+            // Markdown is read without its markup, and what is found there mapped back.
+            let view = match format {
+                Format::Markdown => markdown::view(&text),
+                _ => None,
+            };
+            let (read, read_format) = match &view {
+                Some((v, _)) => (v.as_str(), Format::Text),
+                None => (text.as_str(), format),
+            };
+            let mut spans: Vec<Span> = classifier
+                .classify(&request_item(), &[segment(read)])
                 .into_iter()
                 .filter_map(|f| {
                     Some(Span {
@@ -182,7 +193,22 @@ pub fn scan(classifier: &Classifier, texts: Vec<(String, Format)>) -> Scan {
                     })
                 })
                 .collect();
-            let asked = candidate_fingerprints(classifier, &text, format, &spans);
+            let mut asked = candidate_fingerprints(classifier, read, read_format, &spans);
+            if let Some((_, map)) = &view {
+                spans.retain_mut(|s| match markdown::to_text(map, s.start, s.end) {
+                    Some((start, end)) => {
+                        (s.start, s.end) = (start, end);
+                        true
+                    }
+                    None => false,
+                });
+                for stretches in asked.values_mut() {
+                    *stretches = stretches
+                        .iter()
+                        .filter_map(|&(s, e)| markdown::to_text(map, s, e))
+                        .collect();
+                }
+            }
             ScannedText { text, spans, asked }
         })
         .collect();
@@ -380,6 +406,14 @@ fn candidates(text: &str, format: Format) -> Vec<(usize, usize)> {
         }
         if (MIN_TOKEN..=MAX_TOKEN).contains(&(end - start)) {
             out.push((start, end));
+            // `NAME=value` and `name:value` runs: the value alone is what a scan kept.
+            if let Some(at) = bytes[start..end]
+                .iter()
+                .rposition(|b| matches!(b, b'=' | b':'))
+                && end - (start + at + 1) >= MIN_TOKEN
+            {
+                out.push((start + at + 1, end));
+            }
         }
         if end > start {
             runs.push((start, end));
@@ -467,6 +501,12 @@ mod tests {
             .map(|(s, e)| &md[s..e])
             .collect();
         assert!(found.contains(&r"ghp\_abc123def456"), "{found:?}");
+        let assigned = "export DB_PASSWORD=hunter2hunter2x";
+        let found: Vec<&str> = candidates(assigned, Format::Text)
+            .into_iter()
+            .map(|(s, e)| &assigned[s..e])
+            .collect();
+        assert!(found.contains(&"hunter2hunter2x"), "{found:?}");
         let wrapped = "secret: g2Gnwcg6V5lRQ2NhyTvd\n    4QAs+mZZzSZY1dbvfy0a\nnext";
         let found: Vec<&str> = candidates(wrapped, Format::Text)
             .into_iter()

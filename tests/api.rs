@@ -21,6 +21,8 @@ mod helpers;
 mod lookup;
 #[path = "api/mcp.rs"]
 mod mcp;
+#[path = "api/mcp_e2e.rs"]
+mod mcp_e2e;
 #[path = "api/openapi.rs"]
 mod openapi;
 #[path = "api/scans.rs"]

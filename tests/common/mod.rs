@@ -100,6 +100,12 @@ pub struct Planted {
     /// The extractor this value needs (pdf, docx, xlsx, zip, ocr); informational.
     #[serde(default)]
     pub needs: Option<String>,
+    /// Where it sits: prose, table, code, comment, attachment...
+    #[serde(default)]
+    pub placement: String,
+    /// A detector of a later round finds it: not expected of this one.
+    #[serde(default)]
+    pub future: bool,
 }
 
 #[derive(Debug, Deserialize, Clone)]
@@ -108,6 +114,8 @@ pub struct Lookalike {
     pub looks_like: String,
     pub content_type: String,
     pub page_id: String,
+    #[serde(default)]
+    pub placement: String,
 }
 
 impl Expected {
