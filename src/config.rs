@@ -424,6 +424,9 @@ impl Settings {
                 }
             }
         }
+        if let Some(v) = get("DLP_MCP_UPSTREAM_AUTHORIZATION") {
+            self.mcp_proxy.upstream_authorization = Some(secret(v));
+        }
         if let Some(v) = get("DLP_MIN_CONFIDENCE") {
             self.rules.min_confidence = parse("DLP_MIN_CONFIDENCE", &v)?;
         }

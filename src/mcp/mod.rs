@@ -69,8 +69,12 @@ pub async fn connect_upstream(settings: &McpProxySettings) -> anyhow::Result<Ups
         // the process uses.
         let _ = rustls::crypto::ring::default_provider().install_default();
         let mut config = StreamableHttpClientTransportConfig::with_uri(url.as_str());
-        if let Some(token) = &settings.upstream_token {
-            config = config.auth_header(token.expose_secret().to_owned());
+        if let Some(value) = &settings.upstream_authorization {
+            let mut value = axum::http::HeaderValue::from_str(value.expose_secret())
+                .context("upstream_authorization is not a valid header value")?;
+            value.set_sensitive(true);
+            config.custom_headers =
+                std::collections::HashMap::from([(axum::http::header::AUTHORIZATION, value)]);
         }
         ().serve(StreamableHttpClientTransport::from_config(config))
             .await

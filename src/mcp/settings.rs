@@ -53,8 +53,10 @@ pub struct McpProxySettings {
     pub upstream_command: Vec<String>,
     /// The upstream over streamable HTTP (`http://127.0.0.1:9000/mcp`), instead of a command.
     pub upstream_url: Option<String>,
-    /// Bearer token for `upstream_url`.
-    pub upstream_token: Option<SecretString>,
+    /// The `Authorization` header sent to `upstream_url`, whole: `Bearer …` for an OAuth
+    /// token, `Token …` for a Data Center PAT in mcp-atlassian's multi-user mode
+    /// (`DLP_MCP_UPSTREAM_AUTHORIZATION`).
+    pub upstream_authorization: Option<SecretString>,
     /// Pass the upstream command's stderr through (its log can quote what it read).
     pub upstream_stderr: bool,
     /// Policy of tools not named in `tools`.
@@ -83,7 +85,7 @@ impl Default for McpProxySettings {
         McpProxySettings {
             upstream_command: Vec::new(),
             upstream_url: None,
-            upstream_token: None,
+            upstream_authorization: None,
             upstream_stderr: false,
             default_policy: ToolPolicy::Redact,
             tools: BTreeMap::new(),

@@ -524,6 +524,7 @@ async fn the_proxy_redacts_blocks_and_audits_on_sqlite() {
     // 2025-11-25, with the initialize handshake; then 2026-07-28, without one.
     check_proxy(&server, ClientLifecycleMode::Initialize).await;
     check_audit(&server).await;
+    check_approval_refusals(&server).await;
     check_proxy(
         &server,
         ClientLifecycleMode::Discover {
@@ -546,5 +547,60 @@ async fn the_proxy_redacts_blocks_and_audits_on_sqlite() {
     assert_eq!(big.is_error, Some(true));
     assert!(text_of(&big).contains("in time"), "{}", text_of(&big));
     assert_clean(&big);
+    server.stop().await;
+}
+
+/// The approvals routes refuse what they should: a token without the scope, an unknown id,
+/// a decision that is not one.
+async fn check_approval_refusals(server: &TestServer) {
+    let reader = server.token("mcp-reader", &["findings:read"]).await;
+    let approver = server.token("mcp-approver", &["mcp:approve"]).await;
+    let r = server.get("/api/v1/mcp/approvals", Some(&reader)).await;
+    assert_error(r, StatusCode::FORBIDDEN).await;
+    let r = server
+        .get("/api/v1/mcp/approvals?status=maybe", Some(&approver))
+        .await;
+    assert_error(r, StatusCode::BAD_REQUEST).await;
+    let decide = |id: &str, body: Value| {
+        server
+            .client
+            .post(format!("{}/api/v1/mcp/approvals/{id}", server.base))
+            .bearer_auth(&approver)
+            .json(&body)
+            .send()
+    };
+    let r = decide("no-such-id", json!({"decision": "approve"}))
+        .await
+        .unwrap();
+    assert_error(r, StatusCode::NOT_FOUND).await;
+    let r = decide("no-such-id", json!({"decision": "maybe"}))
+        .await
+        .unwrap();
+    assert_error(r, StatusCode::BAD_REQUEST).await;
+    let r = decide("no-such-id", json!({"verdict": "approve"}))
+        .await
+        .unwrap();
+    assert_error(r, StatusCode::BAD_REQUEST).await;
+    let all = server
+        .json("/api/v1/mcp/approvals?status=all", &approver)
+        .await;
+    assert!(all["items"].is_array());
+}
+
+#[sqlx::test(migrations = false)]
+async fn the_proxy_redacts_and_waits_for_approval_on_postgres_and_redis(
+    _pool: sqlx::postgres::PgPoolOptions,
+    db: sqlx::postgres::PgConnectOptions,
+) {
+    let sim = spawn_simulator(dlp_simulator::Faults::default()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut settings = settings(dir.path(), &sim.site_url());
+    let _cleanup = on_postgres_and_redis(&mut settings, &db);
+    scan_sample_space(&settings).await;
+    let server = spawn_server(settings).await;
+    assert_eq!(server.app.workers.cache.kind(), "redis");
+    check_proxy(&server, ClientLifecycleMode::Initialize).await;
+    check_audit(&server).await;
+    check_approval_refusals(&server).await;
     server.stop().await;
 }

@@ -265,3 +265,208 @@ async fn mcp_atlassian_through_the_proxy_leaks_no_planted_value() {
     assert!(!trail.contains(&card) && !trail.contains(crate::mcp::SECRET));
     store.close().await;
 }
+
+/// A free port on loopback, for a peer that cannot be told to take port 0.
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Reads a child's stderr until a line starts with `prefix`; returns the rest of that line.
+async fn line_after(
+    lines: &mut tokio::io::Lines<tokio::io::BufReader<tokio::process::ChildStderr>>,
+    prefix: &str,
+) -> String {
+    tokio::time::timeout(std::time::Duration::from_secs(90), async {
+        let mut seen = Vec::new();
+        while let Some(line) = lines.next_line().await.unwrap() {
+            if let Some(at) = line.find(prefix) {
+                return line[at + prefix.len()..].trim().to_owned();
+            }
+            seen.push(line);
+        }
+        panic!("the process exited before printing {prefix:?}: {seen:#?}");
+    })
+    .await
+    .unwrap_or_else(|_| panic!("no {prefix:?} within 90 s"))
+}
+
+/// Both sides over streamable HTTP: mcp-atlassian serves `/mcp` on a port, the proxy
+/// reaches it by URL and serves its own `/mcp` to clients with an API token of scope `mcp`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_proxy_speaks_streamable_http_on_both_sides() {
+    use rmcp::transport::StreamableHttpClientTransport;
+    use rmcp::transport::streamable_http_client::StreamableHttpClientTransportConfig;
+    use tokio::io::AsyncBufReadExt;
+
+    let sim = spawn_flavor(dlp_simulator::Flavor::data_center(), Default::default()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let settings = settings_dc(dir.path(), &sim.site_url());
+    scan_sample_space(&settings).await;
+
+    let port = free_port();
+    let mut upstream = tokio::process::Command::new(mcp_atlassian());
+    upstream
+        .args(["--transport", "streamable-http", "--host", "127.0.0.1"])
+        .args(["--port", &port.to_string()])
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("HOME", std::env::var("HOME").unwrap_or_default())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .kill_on_drop(true);
+    for (name, value) in upstream_env(&sim.site_url()) {
+        upstream.env(name, value);
+    }
+    let _upstream = upstream.spawn().unwrap();
+    let upstream_url = format!("http://127.0.0.1:{port}/mcp");
+    // Ready when it answers on its port.
+    for _ in 0..300 {
+        if tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .is_ok()
+        {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+
+    let cli = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_confluence-dlp"))
+            .args(args)
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("DLP_DATA_DIR", dir.path())
+            .env("DLP_SERVER_KEY", SERVER_KEY)
+            .output()
+            .unwrap()
+    };
+    let token_of = |out: std::process::Output| {
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout)
+            .unwrap()
+            .lines()
+            .last()
+            .unwrap()
+            .trim()
+            .to_owned()
+    };
+    let agent = token_of(cli(&[
+        "token", "create", "--name", "agent", "--scope", "mcp",
+    ]));
+    let reader = token_of(cli(&[
+        "token",
+        "create",
+        "--name",
+        "reader",
+        "--scope",
+        "findings:read",
+    ]));
+
+    let mut proxy = tokio::process::Command::new(env!("CARGO_BIN_EXE_confluence-dlp"))
+        .args([
+            "mcp-proxy",
+            "--listen",
+            "127.0.0.1:0",
+            "--upstream-url",
+            &upstream_url,
+        ])
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("OMP_THREAD_LIMIT", "1")
+        .env("DLP_DATA_DIR", dir.path())
+        .env("DLP_SERVER_KEY", SERVER_KEY)
+        // mcp-atlassian over HTTP takes each request's credentials, a PAT as `Token …`.
+        .env("DLP_MCP_UPSTREAM_AUTHORIZATION", format!("Token {PAT}"))
+        .stderr(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let mut lines = tokio::io::BufReader::new(proxy.stderr.take().unwrap()).lines();
+    let endpoint = format!(
+        "http://{}",
+        line_after(&mut lines, "listening on http://").await
+    );
+
+    // No token, or a token without the scope: refused before any MCP is spoken.
+    let init = json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+        "protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}}});
+    let http = reqwest::Client::new();
+    let post = |token: Option<&str>| {
+        let mut r = http
+            .post(&endpoint)
+            .header("accept", "application/json, text/event-stream")
+            .json(&init);
+        if let Some(t) = token {
+            r = r.bearer_auth(t);
+        }
+        r.send()
+    };
+    assert_eq!(
+        post(None).await.unwrap().status(),
+        reqwest::StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        post(Some(&reader)).await.unwrap().status(),
+        reqwest::StatusCode::FORBIDDEN
+    );
+
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let transport = StreamableHttpClientTransport::from_config(
+        StreamableHttpClientTransportConfig::with_uri(endpoint.as_str()).auth_header(agent),
+    );
+    let client = ().serve(transport).await.expect("MCP over HTTP with a token");
+    let expected = Expected::load();
+    let mut all = String::new();
+    for page in ["65750", "66410", "66475"] {
+        let result = call(&client, "confluence_get_page", json!({"page_id": page})).await;
+        assert_ne!(result.is_error, Some(true), "{result:?}");
+        all.push_str(&readable(&result));
+    }
+    for planted in expected.planted.iter().filter(|p| {
+        !p.future
+            && ["65750", "66410", "66475"].contains(&p.page_id.as_str())
+            && p.content_type == "page"
+    }) {
+        assert!(
+            !squeezed(&all).contains(&squeezed(&planted.value)),
+            "{} leaked",
+            planted.detector
+        );
+    }
+    let _ = client.cancel().await;
+    let pid = proxy.id().unwrap().to_string();
+    assert!(
+        std::process::Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let status = tokio::time::timeout(std::time::Duration::from_secs(30), proxy.wait())
+        .await
+        .expect("the proxy exits on SIGTERM")
+        .unwrap();
+    assert!(status.success(), "{status:?}");
+    let store = open_store(&settings).await.unwrap();
+    let events = store
+        .audit_events(&AuditQuery {
+            action: Some("mcp.call".into()),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(events.len(), 3, "{events:#?}");
+    assert!(
+        events.iter().all(|e| e.actor.starts_with("mcp:agent/")),
+        "{events:#?}"
+    );
+    store.close().await;
+}

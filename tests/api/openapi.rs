@@ -30,6 +30,8 @@ const ROUTES: &[(&str, &str)] = &[
     ("get", "/api/v1/audit/export"),
     ("post", "/api/v1/lookup/content"),
     ("post", "/api/v1/redact"),
+    ("get", "/api/v1/mcp/approvals"),
+    ("post", "/api/v1/mcp/approvals/{id}"),
     ("post", "/webhooks/forge"),
     ("post", "/webhooks/datacenter"),
     ("post", "/webhooks/connect"),
@@ -352,6 +354,57 @@ async fn the_document_names_every_route_and_every_answer_conforms_to_it() {
         StatusCode::BAD_REQUEST,
     )
     .await;
+    // An approval the MCP proxy would have asked for, decided once.
+    server
+        .app
+        .store
+        .create_approval(&dlp_store::NewApproval {
+            id: "a1".into(),
+            client: "claude-code".into(),
+            tool: "confluence_update_page".into(),
+            args_digest: "0".repeat(64),
+            detectors: vec![],
+            expires_at: chrono::Utc::now() + chrono::Duration::minutes(5),
+        })
+        .await
+        .unwrap();
+    let approvals = "/api/v1/mcp/approvals";
+    let pending = c
+        .call(get.clone(), approvals, approvals, None, StatusCode::OK)
+        .await;
+    assert_eq!(pending["items"][0]["id"], "a1", "{pending}");
+    c.call(
+        get.clone(),
+        "/api/v1/mcp/approvals?status=soon",
+        approvals,
+        None,
+        StatusCode::BAD_REQUEST,
+    )
+    .await;
+    let decide = "/api/v1/mcp/approvals/{id}";
+    for (id, body, status) in [
+        (
+            "a1",
+            json!({"decision": "deny", "reason": "not today"}),
+            StatusCode::OK,
+        ),
+        ("a1", json!({"decision": "approve"}), StatusCode::CONFLICT),
+        ("zz", json!({"decision": "approve"}), StatusCode::NOT_FOUND),
+        (
+            "a1",
+            json!({"decision": "perhaps"}),
+            StatusCode::BAD_REQUEST,
+        ),
+    ] {
+        c.call(
+            Method::POST,
+            &format!("/api/v1/mcp/approvals/{id}"),
+            decide,
+            Some(body),
+            status,
+        )
+        .await;
+    }
 
     c.call(
         get.clone(),

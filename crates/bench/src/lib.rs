@@ -6,6 +6,7 @@ pub mod api;
 pub mod corpus;
 pub mod crawl;
 pub mod lookup;
+pub mod mcp;
 mod peers;
 pub mod webhooks;
 

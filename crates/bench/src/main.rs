@@ -33,6 +33,27 @@ enum Command {
     /// Page edit to queryable finding through the Forge webhook, at a steady rate of edits:
     /// p50, p99, and edits whose finding never appeared.
     Webhooks(WebhookArgs),
+    /// The MCP proxy in front of mcp-atlassian on the Data Center simulator: added latency
+    /// per tool call on a 50 KB page against mcp-atlassian straight, and recall over the
+    /// sample space with and without the scan's fingerprints.
+    Mcp(McpArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct McpArgs {
+    /// The confluence-dlp binary (default: $CARGO_TARGET_DIR or target, /release/confluence-dlp).
+    #[arg(long)]
+    bin: Option<PathBuf>,
+    /// mcp-atlassian (default: the venv scripts/setup.sh mcp makes).
+    #[arg(long)]
+    mcp_atlassian: Option<PathBuf>,
+    #[arg(long, default_value = "samples/spaces/ENG")]
+    space: PathBuf,
+    /// Calls of each client, alternating.
+    #[arg(long, default_value_t = 300)]
+    rounds: usize,
+    #[arg(long, default_value_t = 50_000)]
+    page_bytes: usize,
 }
 
 #[derive(Debug, clap::Args)]
@@ -166,6 +187,7 @@ fn main() -> ExitCode {
         Some(Command::Api(args)) => api(args),
         Some(Command::Crawl(args)) => crawl(args),
         Some(Command::Webhooks(args)) => webhooks(args),
+        Some(Command::Mcp(args)) => mcp(args),
         None => engine(cli.engine),
     }
 }
@@ -213,6 +235,31 @@ fn webhooks(args: WebhookArgs) -> ExitCode {
         }),
     };
     printed(dlp_bench::webhooks::run(&options), |r| r.markdown(&options))
+}
+
+fn mcp(args: McpArgs) -> ExitCode {
+    let venv = std::env::var_os("DLP_MCP_VENV")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            PathBuf::from(std::env::var_os("HOME").unwrap_or_default())
+                .join(".cache/confluence-dlp/mcp-atlassian-venv")
+        });
+    let options = dlp_bench::mcp::McpBenchOptions {
+        bin: release_binary(args.bin),
+        mcp_atlassian: args
+            .mcp_atlassian
+            .unwrap_or_else(|| venv.join("bin/mcp-atlassian")),
+        space: args.space,
+        rounds: args.rounds.max(1),
+        page_bytes: args.page_bytes,
+    };
+    let report = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(anyhow::Error::from)
+        .and_then(|rt| rt.block_on(dlp_bench::mcp::run(&options)));
+    printed(report, |r| r.markdown())
 }
 
 fn crawl(args: CrawlArgs) -> ExitCode {
