@@ -244,7 +244,8 @@ async fn classification_cache(
         }
         None => Front::Memory(MemoryFront::new(limits)),
     };
-    Ok(ClassificationCache::new(front, store.clone()))
+    Ok(ClassificationCache::new(front, store.clone())
+        .with_near_cache(Duration::from_millis(settings.cache.near_cache_ms)))
 }
 
 fn classifier(settings: &Settings, keys: &Keys) -> Result<Classifier, AppError> {

@@ -72,6 +72,10 @@ pub struct CacheSettings {
     /// Redis key prefix; unset, the queue's name and `:cache:v1`, so that deployments that
     /// share a Redis (each with its own queue) keep their caches apart.
     pub redis_prefix: Option<String>,
+    /// With Redis: how long a process keeps what it read from it (0: not at all). A lookup
+    /// of a hot item then needs no round trip; an invalidation made by another process
+    /// reaches this one within it (until then it over-redacts, never under).
+    pub near_cache_ms: u64,
 }
 
 impl Default for CacheSettings {
@@ -80,6 +84,7 @@ impl Default for CacheSettings {
             max_entries: 100_000,
             max_age_secs: 7 * 24 * 3600,
             redis_prefix: None,
+            near_cache_ms: 1000,
         }
     }
 }

@@ -183,7 +183,14 @@ pub enum Front {
 pub struct ClassificationCache {
     front: Front,
     store: Store,
+    /// With Redis: what this process read from it lately, for `near_ttl`, so that a hot item
+    /// costs no round trip. Another process's invalidation reaches it within that time; until
+    /// then it answers as before (a dropped verdict or value over-redacts, never under).
+    near: Option<MemoryFront>,
 }
+
+/// Entries of the near cache in front of Redis.
+const NEAR_ENTRIES: usize = 10_000;
 
 impl std::fmt::Debug for ClassificationCache {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -195,7 +202,23 @@ impl std::fmt::Debug for ClassificationCache {
 
 impl ClassificationCache {
     pub fn new(front: Front, store: Store) -> Self {
-        ClassificationCache { front, store }
+        ClassificationCache {
+            front,
+            store,
+            near: None,
+        }
+    }
+
+    /// Keeps what is read from Redis in this process for `ttl` (zero: never). No effect on the
+    /// in-process front, which is near already.
+    pub fn with_near_cache(mut self, ttl: Duration) -> Self {
+        self.near = (matches!(self.front, Front::Redis(_)) && !ttl.is_zero()).then(|| {
+            MemoryFront::new(CacheLimits {
+                max_entries: NEAR_ENTRIES,
+                max_age: ttl,
+            })
+        });
+        self
     }
 
     /// `memory` or `redis`, for the health and metrics pages.
@@ -252,7 +275,13 @@ impl ClassificationCache {
                 front.put(verdicts, values);
                 Ok(())
             }
-            Front::Redis(front) => front.put(verdicts, values).await,
+            Front::Redis(front) => {
+                front.put(verdicts, values).await?;
+                if let Some(near) = &self.near {
+                    near.put(verdicts, values);
+                }
+                Ok(())
+            }
         }
     }
 
@@ -266,7 +295,19 @@ impl ClassificationCache {
     ) -> Result<Lookup, CacheError> {
         let cached = match &self.front {
             Front::Memory(front) => front.verdict(content_id),
-            Front::Redis(front) => front.verdict(content_id).await?,
+            Front::Redis(front) => {
+                let near = self.near.as_ref().and_then(|n| n.verdict(content_id));
+                match near {
+                    Some(v) if v.answers(version, rules_digest) => Some(v),
+                    _ => {
+                        let read = front.verdict(content_id).await?;
+                        if let (Some(near), Some(v)) = (&self.near, &read) {
+                            near.put(std::slice::from_ref(v), &[]);
+                        }
+                        read
+                    }
+                }
+            }
         };
         if let Some(verdict) = cached
             && verdict.answers(version, rules_digest)
@@ -299,7 +340,26 @@ impl ClassificationCache {
     ) -> Result<HashMap<String, KnownValue>, CacheError> {
         let mut known = match &self.front {
             Front::Memory(front) => front.values(fingerprints),
-            Front::Redis(front) => front.values(fingerprints).await?,
+            Front::Redis(front) => {
+                let mut known = self
+                    .near
+                    .as_ref()
+                    .map(|n| n.values(fingerprints))
+                    .unwrap_or_default();
+                let far: Vec<String> = fingerprints
+                    .iter()
+                    .filter(|f| !known.contains_key(*f))
+                    .cloned()
+                    .collect();
+                if !far.is_empty() {
+                    let read = front.values(&far).await?;
+                    if let Some(near) = &self.near {
+                        near.put(&[], &read.values().cloned().collect::<Vec<_>>());
+                    }
+                    known.extend(read);
+                }
+                known
+            }
         };
         let missing: Vec<String> = fingerprints
             .iter()
@@ -339,7 +399,12 @@ impl ClassificationCache {
                 front.forget(content_ids, fingerprints);
                 Ok(())
             }
-            Front::Redis(front) => front.forget(content_ids, fingerprints).await,
+            Front::Redis(front) => {
+                if let Some(near) = &self.near {
+                    near.forget(content_ids, fingerprints);
+                }
+                front.forget(content_ids, fingerprints).await
+            }
         }
     }
 }

@@ -281,3 +281,68 @@ async fn the_cache_holds_at_most_its_entries() {
         assert_eq!(source, Source::Cache, "{kind}");
     }
 }
+
+#[tokio::test]
+async fn the_near_cache_answers_without_redis_and_lets_another_process_invalidate_in_time() {
+    let fx = Fixture::new().await;
+    let item = page("300", 1);
+    let results = fx
+        .classify(&item, vec![finding(&item, "aws-access-key-id", "fp-n", 0)])
+        .await;
+    let url = std::env::var("REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379/".into());
+    let prefix = format!("dlp-cache-test-{}", uuid::Uuid::new_v4().simple());
+    let process = |ttl| {
+        let (url, prefix, store) = (url.clone(), prefix.clone(), fx.store.clone());
+        async move {
+            let front = RedisFront::connect(&url, &prefix, limits(100))
+                .await
+                .unwrap();
+            ClassificationCache::new(Front::Redis(front), store).with_near_cache(ttl)
+        }
+    };
+    let here = process(Duration::from_millis(300)).await;
+    let there = process(Duration::from_millis(300)).await;
+    here.record(&results).await.unwrap();
+    assert!(here.near.is_some());
+    // Read once, through Redis: kept near.
+    known(there.verdict("300", Some(1), DIGEST).await.unwrap());
+    assert_eq!(there.known(&["fp-n".into()]).await.unwrap().len(), 1);
+    // Another process drops the value (a false positive): Redis forgets at once; this
+    // process still over-redacts from its near copy, for at most its time.
+    here.forget(&["300".into()], &["fp-n".into()])
+        .await
+        .unwrap();
+    assert_eq!(
+        here.known(&["fp-n".into()]).await.unwrap().len(),
+        1,
+        "the store still has it"
+    );
+    assert_eq!(
+        there.near.as_ref().unwrap().values(&["fp-n".into()]).len(),
+        1
+    );
+    tokio::time::sleep(Duration::from_millis(350)).await;
+    assert!(
+        there
+            .near
+            .as_ref()
+            .unwrap()
+            .values(&["fp-n".into()])
+            .is_empty()
+    );
+    assert!(there.near.as_ref().unwrap().verdict("300").is_none());
+    // A verdict near but of an older version does not answer a newer one: Redis is asked.
+    known(there.verdict("300", Some(1), DIGEST).await.unwrap());
+    let newer = page("300", 2);
+    let results = fx
+        .classify(
+            &newer,
+            vec![finding(&newer, "aws-access-key-id", "fp-n2", 0)],
+        )
+        .await;
+    here.record(&results).await.unwrap();
+    let (verdict, source) = known(there.verdict("300", Some(2), DIGEST).await.unwrap());
+    assert_eq!((verdict.version, source), (Some(2), Source::Cache));
+    // Zero keeps nothing near.
+    assert!(process(Duration::ZERO).await.near.is_none());
+}
