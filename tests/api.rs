@@ -89,16 +89,7 @@ async fn health_readiness_and_metrics_need_no_token() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn token_commands_print_the_token_once_and_revoke_it() {
     let dir = tempfile::tempdir().unwrap();
-    let cli = |args: &[&str]| {
-        std::process::Command::new(env!("CARGO_BIN_EXE_confluence-dlp"))
-            .args(args)
-            .env_clear()
-            .env("PATH", std::env::var("PATH").unwrap_or_default())
-            .env("DLP_DATA_DIR", dir.path())
-            .env("DLP_SERVER_KEY", SERVER_KEY)
-            .output()
-            .unwrap()
-    };
+    let cli = |args: &[&str]| run_cli(dir.path(), args);
     let created = cli(&[
         "token",
         "create",

@@ -218,3 +218,16 @@ pub async fn assert_refused_once_revoked(server: &TestServer, path: &str, token:
     let again = server.get(path, Some(token)).await;
     assert_error(again, StatusCode::UNAUTHORIZED).await;
 }
+
+/// Runs the built binary with `args` over the data directory `dir` (the test server key, no
+/// other environment but PATH).
+pub fn run_cli(dir: &std::path::Path, args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_confluence-dlp"))
+        .args(args)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("DLP_DATA_DIR", dir)
+        .env("DLP_SERVER_KEY", crate::common::SERVER_KEY)
+        .output()
+        .unwrap()
+}

@@ -334,16 +334,7 @@ async fn the_proxy_speaks_streamable_http_on_both_sides() {
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
 
-    let cli = |args: &[&str]| {
-        std::process::Command::new(env!("CARGO_BIN_EXE_confluence-dlp"))
-            .args(args)
-            .env_clear()
-            .env("PATH", std::env::var("PATH").unwrap_or_default())
-            .env("DLP_DATA_DIR", dir.path())
-            .env("DLP_SERVER_KEY", SERVER_KEY)
-            .output()
-            .unwrap()
-    };
+    let cli = |args: &[&str]| run_cli(dir.path(), args);
     let token_of = |out: std::process::Output| {
         assert!(
             out.status.success(),

@@ -54,6 +54,11 @@ pub struct McpReport {
     pub leaked_with_scan: Vec<String>,
     pub leaked_engine_only: Vec<String>,
     pub known_redactions: u64,
+    /// Attachments holding planted values (not of a later round) that mcp-atlassian hands
+    /// over whole, and of them those each proxy let through.
+    pub attachments_shown: usize,
+    pub attachments_passed_with_scan: Vec<String>,
+    pub attachments_passed_engine_only: Vec<String>,
 }
 
 impl McpReport {
@@ -76,7 +81,10 @@ impl McpReport {
              | Recall over the sample space (pages, blog posts, comments) | planted values caught |\n|---|---:|\n\
              | proxy, with the scan's fingerprints | {} |\n\
              | proxy, engine alone (empty store) | {} |\n\n\
-             Redactions recognised from the scan's fingerprints alone: {}. Let through with the scan: {:?}; engine alone: {:?}\n",
+             | Attachments with planted values, downloaded whole | withheld |\n|---|---:|\n\
+             | proxy, with the scan's fingerprints | {} of {} |\n\
+             | proxy, engine alone | {} of {} |\n\n\
+             Redactions recognised from the scan's fingerprints alone: {}. Let through with the scan: {:?} {:?}; engine alone: {:?} {:?}\n",
             self.page_bytes / 1000,
             self.rounds,
             ms(self.direct.0),
@@ -89,9 +97,15 @@ impl McpReport {
             ms(self.proxy_own.1),
             caught(&self.leaked_with_scan),
             caught(&self.leaked_engine_only),
+            self.attachments_shown - self.attachments_passed_with_scan.len(),
+            self.attachments_shown,
+            self.attachments_shown - self.attachments_passed_engine_only.len(),
+            self.attachments_shown,
             self.known_redactions,
             self.leaked_with_scan,
+            self.attachments_passed_with_scan,
             self.leaked_engine_only,
+            self.attachments_passed_engine_only,
         )
     }
 }
@@ -206,6 +220,41 @@ pub async fn run(options: &McpBenchOptions) -> anyhow::Result<McpReport> {
             report.leaked_engine_only.push(name.clone());
         }
     }
+    // Attachments: mcp-atlassian hands each one over whole, as a blob at
+    // attachment:///{page}/{file name}; a proxy withholds those it finds a value in.
+    let holders: BTreeSet<String> = expected["planted"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|p| p["future"] != true && p["content_type"] == "attachment")
+        .filter_map(|p| {
+            Some(format!(
+                "{}/{}",
+                p["page_id"].as_str()?,
+                p["attachment_title"].as_str()?
+            ))
+        })
+        .collect();
+    let mut blobs = [BTreeSet::new(), BTreeSet::new(), BTreeSet::new()];
+    for id in content_ids(&options.space)? {
+        let args = json!({"content_id": id});
+        for (i, client) in [&direct, &proxied, &engine_only].into_iter().enumerate() {
+            let r = call(client, "confluence_download_content_attachments", &args).await?;
+            blobs[i].extend(blob_uris(&r));
+        }
+    }
+    let shown: Vec<&String> = holders.iter().filter(|h| blobs[0].contains(*h)).collect();
+    report.attachments_shown = shown.len();
+    report.attachments_passed_with_scan = shown
+        .iter()
+        .filter(|h| blobs[1].contains(**h))
+        .map(|h| h.to_string())
+        .collect();
+    report.attachments_passed_engine_only = shown
+        .iter()
+        .filter(|h| blobs[2].contains(**h))
+        .map(|h| h.to_string())
+        .collect();
     for client in [direct, proxied, engine_only] {
         let _ = client.cancel().await;
     }
@@ -265,6 +314,20 @@ async fn call(client: &Client, tool: &str, args: &Value) -> anyhow::Result<CallT
         .call_tool(CallToolRequestParams::new(tool.to_owned()).with_arguments(map))
         .await
         .with_context(|| tool.to_owned())
+}
+
+/// `{page}/{file name}` of every blob resource a result carries.
+fn blob_uris(r: &CallToolResult) -> Vec<String> {
+    let value = serde_json::to_value(r).unwrap_or_default();
+    value["content"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|c| c["resource"]["blob"].is_string())
+        .filter_map(|c| c["resource"]["uri"].as_str())
+        .filter_map(|u| u.strip_prefix("attachment:///"))
+        .map(str::to_owned)
+        .collect()
 }
 
 fn readable(r: &CallToolResult) -> String {
