@@ -73,6 +73,8 @@ fn page() -> Value {
 #[derive(Clone, Default)]
 struct Upstream {
     calls: Arc<Mutex<Vec<String>>>,
+    /// The arguments of every call, as they arrived.
+    arguments: Arc<Mutex<Vec<Value>>>,
 }
 
 impl Upstream {
@@ -132,6 +134,10 @@ impl ServerHandler for Upstream {
         _context: RequestContext<RoleServer>,
     ) -> Result<CallToolResponse, ErrorData> {
         self.calls.lock().unwrap().push(request.name.to_string());
+        self.arguments
+            .lock()
+            .unwrap()
+            .push(Value::Object(request.arguments.clone().unwrap_or_default()));
         let result = match request.name.as_ref() {
             "get_page" | "get_status" => {
                 let page = page();
@@ -533,6 +539,39 @@ async fn the_proxy_redacts_blocks_and_audits_on_sqlite() {
     )
     .await;
 
+    // `sensitive_arguments = "redact"`: the call goes on with the values replaced.
+    let mut lenient = policies();
+    lenient.sensitive_arguments = confluence_dlp::mcp::settings::ArgumentPolicy::Redact;
+    lenient.approval_timeout_secs = 1;
+    let upstream = Upstream::default();
+    let (client, _up) = proxy_client(
+        &server,
+        upstream.clone(),
+        lenient,
+        ClientLifecycleMode::Initialize,
+    )
+    .await;
+    let body = format!("<p>{BENIGN} key {AWS_KEY}</p>");
+    let sent = call(
+        &client,
+        "update_page",
+        json!({"page_id": "7", "content": body}),
+    )
+    .await;
+    assert_ne!(sent.is_error, Some(true), "{sent:?}");
+    let arrived = upstream.arguments.lock().unwrap().last().cloned().unwrap();
+    assert_eq!(arrived["page_id"], "7");
+    let content = arrived["content"].as_str().unwrap();
+    assert!(
+        !content.contains(AWS_KEY) && content.contains(BENIGN),
+        "{content}"
+    );
+    // Nobody decides in time: the call is refused and the approval expires.
+    let expired = call(&client, "publish_page", json!({})).await;
+    assert_eq!(expired.is_error, Some(true));
+    assert!(text_of(&expired).contains("expired"), "{expired:?}");
+    assert_eq!(upstream.called("publish_page"), 0);
+
     // A result that cannot be redacted in time is withheld, never passed.
     let mut hurried = policies();
     hurried.redact_timeout_ms = 1;
@@ -547,6 +586,30 @@ async fn the_proxy_redacts_blocks_and_audits_on_sqlite() {
     assert_eq!(big.is_error, Some(true));
     assert!(text_of(&big).contains("in time"), "{}", text_of(&big));
     assert_clean(&big);
+
+    // An upstream that goes away: an error, at once, not a hang or a raw answer.
+    let (client, up) = proxy_client(
+        &server,
+        Upstream::default(),
+        policies(),
+        ClientLifecycleMode::Initialize,
+    )
+    .await;
+    let _ = up.cancel().await;
+    let gone = tokio::time::timeout(
+        Duration::from_secs(10),
+        client.call_tool(CallToolRequestParams::new("get_page")),
+    )
+    .await
+    .expect("an answer, not a hang");
+    let message = match gone {
+        Err(e) => e.to_string(),
+        Ok(r) => {
+            assert_eq!(r.is_error, Some(true), "{r:?}");
+            text_of(&r)
+        }
+    };
+    assert!(!message.contains(AWS_KEY), "{message}");
     server.stop().await;
 }
 
