@@ -338,6 +338,7 @@ fn candidate_fingerprints(
     let fingerprinter = classifier.fingerprinter();
     let covered = |start: usize, end: usize| found.iter().any(|s| s.start < end && start < s.end);
     let mut asked: BTreeMap<String, Vec<(usize, usize)>> = BTreeMap::new();
+    let mut memo: std::collections::HashMap<String, String> = Default::default();
     for (start, end) in candidates(text, format) {
         if covered(start, end) {
             continue;
@@ -364,11 +365,24 @@ fn candidate_fingerprints(
                 Normalization::Alphanumeric,
             ]
         };
-        for n in normalizations {
-            asked
-                .entry(fingerprinter.fingerprint(*n, &value))
-                .or_default()
-                .push((start, end));
+        // One HMAC per distinct normalised text: a page repeats its dates and ids, and a
+        // value already lowercase is the same text under two normalizations.
+        let mut texts: Vec<String> = normalizations.iter().map(|n| n.apply(&value)).collect();
+        texts.sort_unstable();
+        texts.dedup();
+        for normalized in texts {
+            let fingerprint = match memo.get(&normalized) {
+                Some(fp) => fp.clone(),
+                None => {
+                    let fp = fingerprinter.fingerprint_normalized(&normalized);
+                    memo.insert(normalized, fp.clone());
+                    fp
+                }
+            };
+            let stretches = asked.entry(fingerprint).or_default();
+            if stretches.last() != Some(&(start, end)) {
+                stretches.push((start, end));
+            }
         }
     }
     asked

@@ -149,8 +149,10 @@ async fn serve_client(
     match listen {
         Some(addr) => serve_http(app, core, addr).await,
         None => {
+            // Non-blocking pipes when the client started us on FIFOs (as MCP clients do): no
+            // hand-off to a blocking thread for each read and write of a message.
             let session = Proxy::new(core)
-                .serve(rmcp::transport::stdio())
+                .serve(rmcp::transport::stdio_pipes())
                 .await
                 .context("the MCP client did not complete the handshake")?;
             session.waiting().await?;

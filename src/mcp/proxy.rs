@@ -23,7 +23,7 @@ use serde_json::Value;
 
 use super::approval::wait_for_decision;
 use super::audit::{Action, Auditor, CallRecord};
-use super::scrub::{Report, scrub};
+use super::scrub::{Report, ScrubError, scrub};
 use super::settings::{ArgumentPolicy, BinaryPolicy, McpProxySettings, ToolPolicy};
 
 /// Everything a session of the proxy shares with the others.
@@ -75,20 +75,21 @@ impl ProxyCore {
     ) -> Result<(T, Report), Withheld> {
         let mut value =
             serde_json::to_value(result).map_err(|e| Withheld::Unreadable(e.to_string()))?;
-        let size = serde_json::to_vec(&value)
-            .map(|v| v.len())
-            .unwrap_or(usize::MAX);
-        if size > self.settings.max_result_bytes {
-            return Err(Withheld::TooLarge);
-        }
         let deadline = Duration::from_millis(self.settings.redact_timeout_ms.max(1));
         let report = match tokio::time::timeout(
             deadline,
-            scrub(&self.deps, &mut value, self.settings.style, binaries),
+            scrub(
+                &self.deps,
+                &mut value,
+                self.settings.style,
+                binaries,
+                self.settings.max_result_bytes,
+            ),
         )
         .await
         {
             Err(_) => return Err(Withheld::Timeout),
+            Ok(Err(ScrubError::TooLarge)) => return Err(Withheld::TooLarge),
             Ok(Err(e)) => {
                 tracing::warn!(error = %e, "an MCP result could not be redacted; withheld");
                 return Err(Withheld::Unreadable(

@@ -48,6 +48,8 @@ pub enum ScrubError {
     Redact(#[from] RedactError),
     #[error("the redaction stopped unexpectedly")]
     Panicked,
+    #[error("the result is larger than the proxy checks")]
+    TooLarge,
 }
 
 /// Keys whose string values name the result's structure, not its data.
@@ -57,8 +59,8 @@ const STRUCTURAL: [&str; 2] = ["type", "mimeType"];
 enum Leaf {
     /// A string; the index of its text in the batch.
     Text(usize),
-    /// A string holding JSON; its own leaves follow it.
-    Json { pretty: bool, leaves: usize },
+    /// A string holding JSON, as parsed by the first walk; its own leaves follow it.
+    Json { pretty: bool, parsed: Value },
     /// A binary payload at this object; the index of its verdict.
     Binary(usize),
 }
@@ -74,6 +76,8 @@ struct Binary {
 #[derive(Default)]
 struct Plan {
     leaves: Vec<Leaf>,
+    /// Bytes of every string and payload met.
+    bytes: usize,
     texts: Vec<(String, Format)>,
     memo: HashMap<String, usize>,
     binaries: Vec<Binary>,
@@ -107,6 +111,7 @@ impl Plan {
                 }
                 // After the object's other fields, in both walks.
                 if let Some(binary) = binary {
+                    self.bytes += binary.base64.len();
                     self.leaves.push(Leaf::Binary(self.binaries.len()));
                     self.binaries.push(binary);
                 }
@@ -116,16 +121,16 @@ impl Plan {
     }
 
     fn string(&mut self, s: &str) {
+        self.bytes += s.len();
         if let Some(nested) = json_in(s) {
-            let at = self.leaves.len();
             self.leaves.push(Leaf::Json {
                 pretty: s.contains('\n'),
-                leaves: 0,
+                parsed: Value::Null,
             });
+            let at = self.leaves.len() - 1;
             self.collect(&nested);
-            let count = self.leaves.len() - at - 1;
-            if let Leaf::Json { leaves, .. } = &mut self.leaves[at] {
-                *leaves = count;
+            if let Leaf::Json { parsed, .. } = &mut self.leaves[at] {
+                *parsed = nested;
             }
         } else {
             self.text(s);
@@ -179,9 +184,13 @@ pub async fn scrub(
     value: &mut Value,
     style: Style,
     binaries: BinaryPolicy,
+    max_bytes: usize,
 ) -> Result<Report, ScrubError> {
     let mut plan = Plan::default();
     plan.collect(value);
+    if plan.bytes > max_bytes {
+        return Err(ScrubError::TooLarge);
+    }
     if plan.texts.is_empty() && plan.binaries.is_empty() {
         return Ok(Report::default());
     }
@@ -231,7 +240,7 @@ pub async fn scrub(
             })
         })
         .collect();
-    let mut leaves = leaves.iter();
+    let mut leaves = leaves.into_iter();
     apply(value, &mut leaves, &redacted, &verdicts, &mut report);
     Ok(report)
 }
@@ -304,9 +313,9 @@ fn binary_item() -> dlp_domain::ContentRef {
 }
 
 /// The second walk: the same order as [`Plan::collect`], writing what the batch made.
-fn apply<'a>(
+fn apply(
     value: &mut Value,
-    leaves: &mut std::slice::Iter<'a, Leaf>,
+    leaves: &mut std::vec::IntoIter<Leaf>,
     redacted: &[Redacted],
     verdicts: &[BinaryVerdict],
     report: &mut Report,
@@ -328,9 +337,9 @@ fn apply<'a>(
             }
             if binary {
                 match leaves.next() {
-                    Some(Leaf::Binary(i)) if verdicts[*i].is_none() => {}
+                    Some(Leaf::Binary(i)) if verdicts[i].is_none() => {}
                     Some(Leaf::Binary(i)) => {
-                        let reason = verdicts[*i].as_deref().unwrap_or_default();
+                        let reason = verdicts[i].as_deref().unwrap_or_default();
                         withhold(map, reason);
                         report.withheld += 1;
                     }
@@ -349,14 +358,14 @@ fn apply<'a>(
 
 fn apply_string(
     s: &mut String,
-    leaves: &mut std::slice::Iter<'_, Leaf>,
+    leaves: &mut std::vec::IntoIter<Leaf>,
     redacted: &[Redacted],
     verdicts: &[BinaryVerdict],
     report: &mut Report,
 ) {
     match leaves.next() {
         Some(Leaf::Text(i)) => {
-            let done = &redacted[*i];
+            let done = &redacted[i];
             if done.redactions.is_empty() {
                 return;
             }
@@ -367,19 +376,14 @@ fn apply_string(
             }
             *s = done.text.clone();
         }
-        Some(Leaf::Json { pretty, .. }) => {
-            let Some(mut nested) = json_in(s) else {
-                // Parsed in the first walk: cannot fail now. Were it to, nothing passes.
-                *s = "[confluence-dlp withheld this text]".into();
-                return;
-            };
+        Some(Leaf::Json { pretty, mut parsed }) => {
             let before = report.clone();
-            apply(&mut nested, leaves, redacted, verdicts, report);
+            apply(&mut parsed, leaves, redacted, verdicts, report);
             if *report != before {
-                let text = if *pretty {
-                    serde_json::to_string_pretty(&nested)
+                let text = if pretty {
+                    serde_json::to_string_pretty(&parsed)
                 } else {
-                    serde_json::to_string(&nested)
+                    serde_json::to_string(&parsed)
                 };
                 *s = text.unwrap_or_else(|_| "[confluence-dlp withheld this text]".into());
             }

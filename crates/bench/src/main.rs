@@ -54,6 +54,10 @@ struct McpArgs {
     rounds: usize,
     #[arg(long, default_value_t = 50_000)]
     page_bytes: usize,
+    /// A config file for the proxies, e.g. `[mcp_proxy]` with `default_policy = "allow"` to
+    /// measure the hop alone.
+    #[arg(long)]
+    proxy_config: Option<PathBuf>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -252,6 +256,7 @@ fn mcp(args: McpArgs) -> ExitCode {
         space: args.space,
         rounds: args.rounds.max(1),
         page_bytes: args.page_bytes,
+        proxy_config: args.proxy_config,
     };
     let report = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)

@@ -36,10 +36,21 @@ pub struct McpBenchOptions {
     pub space: PathBuf,
     pub rounds: usize,
     pub page_bytes: usize,
+    /// A config file for the proxies (`DLP_CONFIG`), e.g. `default_policy = "allow"` to
+    /// measure the hop alone.
+    pub proxy_config: Option<PathBuf>,
 }
 
 const PAT: &str = "bench-personal-access-token";
 const BIG_PAGE: &str = "990001";
+/// Planted in the sample space, and found there by its scan; written bare on the 50 KB page.
+/// The AWS secret is a secret by its context only (`aws_secret_access_key =` in the sample).
+const BARE: [&str; 4] = [
+    "AKIACSNCMFN5TBERFPSF",
+    "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",
+    "071-07-5029",
+    "g2Gnwcg6V5lRQ2NhyTvd4QAs+mZZzSZY1dbvfy0a",
+];
 const KEY: &str = "4f1c7e9a0b2d3c5e6f708192a3b4c5d6e7f8091a2b3c4d5e6f708192a3b4c5d6";
 
 #[derive(Debug, Default)]
@@ -59,6 +70,11 @@ pub struct McpReport {
     pub attachments_shown: usize,
     pub attachments_passed_with_scan: Vec<String>,
     pub attachments_passed_engine_only: Vec<String>,
+    /// Values written bare on the 50 KB page (no keyword before them), and of them those each
+    /// proxy let through.
+    pub bare: Vec<String>,
+    pub bare_passed_with_scan: Vec<String>,
+    pub bare_passed_engine_only: Vec<String>,
 }
 
 impl McpReport {
@@ -81,6 +97,9 @@ impl McpReport {
              | Recall over the sample space (pages, blog posts, comments) | planted values caught |\n|---|---:|\n\
              | proxy, with the scan's fingerprints | {} |\n\
              | proxy, engine alone (empty store) | {} |\n\n\
+             | {} values written bare on the 50 KB page | let through |\n|---|---:|\n\
+             | proxy, with the scan's fingerprints | {:?} |\n\
+             | proxy, engine alone | {:?} |\n\n\
              | Attachments with planted values, downloaded whole | withheld |\n|---|---:|\n\
              | proxy, with the scan's fingerprints | {} of {} |\n\
              | proxy, engine alone | {} of {} |\n\n\
@@ -97,6 +116,9 @@ impl McpReport {
             ms(self.proxy_own.1),
             caught(&self.leaked_with_scan),
             caught(&self.leaked_engine_only),
+            self.bare.len(),
+            self.bare_passed_with_scan,
+            self.bare_passed_engine_only,
             self.attachments_shown - self.attachments_passed_with_scan.len(),
             self.attachments_shown,
             self.attachments_shown - self.attachments_passed_engine_only.len(),
@@ -173,6 +195,27 @@ pub async fn run(options: &McpBenchOptions) -> anyhow::Result<McpReport> {
     through.sort();
     report.direct = (percentile(&straight, 0.5), percentile(&straight, 0.99));
     report.proxied = (percentile(&through, 0.5), percentile(&through, 0.99));
+
+    // The bare values of the 50 KB page, through each proxy.
+    let mut bare = [String::new(), String::new()];
+    for (i, client) in [&proxied, &engine_only].into_iter().enumerate() {
+        bare[i] = squeezed(&readable(
+            &call(client, "confluence_get_page", &page).await?,
+        ));
+    }
+    for value in BARE {
+        report.bare.push(value.to_owned());
+        if bare[0].contains(&squeezed(value)) {
+            report
+                .bare_passed_with_scan
+                .push(value[..6].to_owned() + "…");
+        }
+        if bare[1].contains(&squeezed(value)) {
+            report
+                .bare_passed_engine_only
+                .push(value[..6].to_owned() + "…");
+        }
+    }
 
     // Recall.
     let expected: Value =
@@ -259,7 +302,7 @@ pub async fn run(options: &McpBenchOptions) -> anyhow::Result<McpReport> {
         let _ = client.cancel().await;
     }
     tokio::time::sleep(Duration::from_millis(500)).await;
-    let (own, known) = audit(&scanned).await?;
+    let (own, known) = audit(&scanned, 10, options.rounds).await?;
     report.proxy_own = own;
     report.known_redactions = known;
     Ok(report)
@@ -284,6 +327,9 @@ fn proxy_command(
         .args(["--transport", "stdio"]);
     upstream_env(&mut c, site);
     c.env("DLP_DATA_DIR", data_dir).env("DLP_SERVER_KEY", KEY);
+    if let Some(config) = &options.proxy_config {
+        c.env("DLP_CONFIG", config);
+    }
     c
 }
 
@@ -368,7 +414,11 @@ fn scan(bin: &Path, data_dir: &Path, site: &str) -> anyhow::Result<()> {
 
 /// The proxy's own time per call (p50, p99) and its redactions known from the scan, from its
 /// audit trail in the store.
-async fn audit(data_dir: &Path) -> anyhow::Result<((Duration, Duration), u64)> {
+async fn audit(
+    data_dir: &Path,
+    warmup: usize,
+    rounds: usize,
+) -> anyhow::Result<((Duration, Duration), u64)> {
     sqlx::any::install_default_drivers();
     let url = format!("sqlite://{}?mode=ro", data_dir.join("dlp.sqlite").display());
     let pool = sqlx::AnyPool::connect(&url).await?;
@@ -380,9 +430,13 @@ async fn audit(data_dir: &Path) -> anyhow::Result<((Duration, Duration), u64)> {
     pool.close().await;
     let mut own = Vec::new();
     let mut known = 0;
-    for (detail,) in rows {
+    for (i, (detail,)) in rows.into_iter().enumerate() {
         let d: Value = serde_json::from_str(&detail)?;
-        if let Some(ms) = d["proxy_ms"].as_f64() {
+        // The latency phase's calls come first, in order; the recall calls (OCR of every
+        // image attachment among them) after.
+        if (warmup..warmup + rounds).contains(&i)
+            && let Some(ms) = d["proxy_ms"].as_f64()
+        {
             own.push(Duration::from_secs_f64(ms / 1000.0));
         }
         known += d["known"].as_u64().unwrap_or(0);
@@ -436,11 +490,7 @@ fn add_big_page(space: &Path, bytes: usize) -> anyhow::Result<()> {
         space.join(format!("pages/{BIG_PAGE}.json")),
         serde_json::to_vec_pretty(&page)?,
     )?;
-    let secrets = [
-        "AKIACSNCMFN5TBERFPSF".to_owned(),
-        "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".to_owned(),
-        "071-07-5029".to_owned(),
-    ];
+    let secrets: Vec<String> = BARE.iter().map(|s| s.to_string()).collect();
     let text = crate::lookup::page_text(bytes, &secrets);
     let body: String = text
         .split(". ")
