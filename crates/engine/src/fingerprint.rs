@@ -21,9 +21,8 @@ pub enum FingerprintError {
 
 /// Computes fingerprints under one secret key. `Debug` never shows the key.
 pub struct Fingerprinter {
-    key: SecretSlice<u8>,
-    /// The HMAC keyed once: each fingerprint clones it instead of deriving the key's pads again
-    /// (half the work of a short value's fingerprint).
+    /// The HMAC keyed once (the key itself is not kept): each fingerprint clones it instead of
+    /// deriving the key's pads again, half the work of a short value's fingerprint.
     keyed: HmacSha256,
 }
 
@@ -41,7 +40,7 @@ impl Fingerprinter {
         }
         let keyed = HmacSha256::new_from_slice(key.expose_secret())
             .expect("HMAC accepts keys of any length");
-        Ok(Fingerprinter { key, keyed })
+        Ok(Fingerprinter { keyed })
     }
 
     /// Hex HMAC-SHA256 of `value` after `normalization`.
