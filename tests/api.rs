@@ -23,6 +23,8 @@ mod lookup;
 mod mcp;
 #[path = "api/mcp_e2e.rs"]
 mod mcp_e2e;
+#[path = "api/mcp_upstream.rs"]
+mod mcp_upstream;
 #[path = "api/openapi.rs"]
 mod openapi;
 #[path = "api/scans.rs"]

@@ -204,7 +204,7 @@ async fn mcp_atlassian_through_the_proxy_leaks_no_planted_value() {
         (
             "confluence_create_page",
             // Bare, out of its context: only the scan's fingerprint knows it for a secret.
-            json!({"space_key": "ENG", "title": "Keys", "content": format!("rotate to {}", crate::mcp::SECRET)}),
+            json!({"space_key": "ENG", "title": "Keys", "content": format!("rotate to {}", crate::mcp_upstream::SECRET)}),
         ),
         (
             "confluence_add_comment",
@@ -262,7 +262,7 @@ async fn mcp_atlassian_through_the_proxy_leaks_no_planted_value() {
         "the bare secret was not recognised from the scan"
     );
     let trail = serde_json::to_string(&events).unwrap();
-    assert!(!trail.contains(&card) && !trail.contains(crate::mcp::SECRET));
+    assert!(!trail.contains(&card) && !trail.contains(crate::mcp_upstream::SECRET));
     store.close().await;
 }
 
