@@ -16,6 +16,7 @@ pub mod keys;
 pub mod mcp;
 pub mod metrics;
 pub mod redact;
+pub mod remediate;
 pub mod scan;
 pub mod scheduler;
 pub mod webhooks;

@@ -72,6 +72,19 @@ impl Severity {
     }
 }
 
+/// Who can read a page: anyone, including anonymous users (`public`); every licensed user of
+/// the site (`site`); the members of its space (`space`); or only those its restrictions name
+/// (`restricted`). Ordered from the narrowest to the widest audience.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "lowercase")]
+pub enum Exposure {
+    Restricted,
+    Space,
+    Site,
+    Public,
+}
+
 /// What kind of Confluence content a finding sits in (`location.content_type`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
