@@ -58,6 +58,8 @@ pub struct Settings {
     pub cache: CacheSettings,
     /// The MCP redacting proxy (`[mcp_proxy]`, `confluence-dlp mcp-proxy`).
     pub mcp_proxy: crate::mcp::McpProxySettings,
+    /// What to do about findings (`[[remediation.policies]]`).
+    pub remediation: crate::remediate::RemediationSettings,
 }
 
 /// The classification cache: in Redis when `REDIS_URL` is set (shared by every process),
@@ -288,6 +290,7 @@ impl Default for Settings {
             webhooks: WebhookSettings::default(),
             cache: CacheSettings::default(),
             mcp_proxy: Default::default(),
+            remediation: Default::default(),
         }
     }
 }
@@ -439,6 +442,12 @@ impl Settings {
     }
 
     pub fn validate(&self) -> Result<(), ConfigError> {
+        crate::remediate::policy::validate(&self.remediation.policies).map_err(|e| {
+            ConfigError::Invalid {
+                name: "remediation.policies",
+                reason: e.to_string(),
+            }
+        })?;
         if self.workers.concurrency == 0 {
             return Err(ConfigError::Invalid {
                 name: "workers.concurrency",
@@ -594,6 +603,28 @@ mod tests {
         assert_eq!(dc.secret.expose_secret(), "dc-hook-secret");
         assert_eq!(dc.max_age_secs, 300);
         assert!(!printed.contains("dc-hook-secret"), "{printed}");
+    }
+
+    #[test]
+    fn remediation_policies_are_read_and_checked_at_start() {
+        let text = r#"
+            [[remediation.policies]]
+            name = "public-secrets"
+            match = { categories = ["secret"], exposure = ["public"] }
+            actions = ["notify", "redact_in_place"]
+            mode = "approve"
+        "#;
+        let s: Settings = toml::from_str(text).unwrap();
+        assert_eq!(s.remediation.policies.len(), 1);
+        s.validate().unwrap();
+        let twice: Settings = toml::from_str(&format!("{text}\n{text}")).unwrap();
+        assert!(matches!(
+            twice.validate(),
+            Err(ConfigError::Invalid {
+                name: "remediation.policies",
+                ..
+            })
+        ));
     }
 
     #[test]

@@ -2,3 +2,10 @@
 //! audited and undoable. [`policy`] decides which actions a finding calls for.
 
 pub mod policy;
+
+/// `[remediation]`: the policies, checked when the process starts (`Settings::validate`).
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RemediationSettings {
+    pub policies: Vec<policy::Policy>,
+}
