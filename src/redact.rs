@@ -174,10 +174,7 @@ pub fn scan(classifier: &Classifier, texts: Vec<(String, Format)>) -> Scan {
                 Format::Markdown => markdown::view(&text),
                 _ => None,
             };
-            let (read, read_format) = match &view {
-                Some((v, _)) => (v.as_str(), Format::Text),
-                None => (text.as_str(), format),
-            };
+            let read = view.as_ref().map_or(text.as_str(), |(v, _)| v.as_str());
             let mut spans: Vec<Span> = classifier
                 .classify(&request_item(), &[segment(read)])
                 .into_iter()
@@ -193,7 +190,7 @@ pub fn scan(classifier: &Classifier, texts: Vec<(String, Format)>) -> Scan {
                     })
                 })
                 .collect();
-            let mut asked = candidate_fingerprints(classifier, read, read_format, &spans);
+            let mut asked = candidate_fingerprints(classifier, read, &spans);
             if let Some((_, map)) = &view {
                 spans.retain_mut(|s| match markdown::to_text(map, s.start, s.end) {
                     Some((start, end)) => {
@@ -332,22 +329,21 @@ fn replacement(span: &Span, style: Style) -> String {
 fn candidate_fingerprints(
     classifier: &Classifier,
     text: &str,
-    format: Format,
     found: &[Span],
 ) -> BTreeMap<String, Vec<(usize, usize)>> {
     let fingerprinter = classifier.fingerprinter();
     let covered = |start: usize, end: usize| found.iter().any(|s| s.start < end && start < s.end);
     let mut asked: BTreeMap<String, Vec<(usize, usize)>> = BTreeMap::new();
     let mut memo: std::collections::HashMap<String, String> = Default::default();
-    for (start, end) in candidates(text, format) {
+    for (start, end) in candidates(text) {
         if covered(start, end) {
             continue;
         }
-        // A value wrapped across lines is read without the break; `\_` and `\*` are
-        // Markdown's escapes, not part of the value.
+        // A value wrapped across lines is read without the break. (Markdown's escapes are
+        // gone already: it is read through its view.)
         let value: String = text[start..end]
             .chars()
-            .filter(|c| !(c.is_ascii_whitespace() || (format == Format::Markdown && *c == '\\')))
+            .filter(|c| !c.is_ascii_whitespace())
             .collect();
         let digits = value.bytes().filter(u8::is_ascii_digit).count();
         let normalizations: &[Normalization] = if value
@@ -391,7 +387,7 @@ fn candidate_fingerprints(
 /// Stretches that may hold a value: digit groups (digits with spaces or dashes between, as a
 /// card number or an SSN is written) and runs of token characters (keys, tokens, e-mail
 /// addresses; quotes and brackets around them are not part of them).
-fn candidates(text: &str, format: Format) -> Vec<(usize, usize)> {
+fn candidates(text: &str) -> Vec<(usize, usize)> {
     let bytes = text.as_bytes();
     let token_byte = |b: u8| {
         b.is_ascii_alphanumeric()
@@ -399,7 +395,6 @@ fn candidates(text: &str, format: Format) -> Vec<(usize, usize)> {
                 b,
                 b'+' | b'/' | b'=' | b'_' | b'-' | b'.' | b'@' | b':' | b'~'
             )
-            || (format == Format::Markdown && b == b'\\')
     };
     let mut out = Vec::new();
     let mut runs: Vec<(usize, usize)> = Vec::new();
@@ -502,27 +497,31 @@ mod tests {
     #[test]
     fn candidates_are_value_shaped_stretches() {
         let text = "key \"AKIAQWERTYUIOPASDFGH\", card 4111 1111-1111 1111. ssn 078 05 1120 end.";
-        let found: Vec<&str> = candidates(text, Format::Text)
+        let found: Vec<&str> = candidates(text)
             .into_iter()
             .map(|(s, e)| &text[s..e])
             .collect();
         assert!(found.contains(&"AKIAQWERTYUIOPASDFGH"), "{found:?}");
         assert!(found.contains(&"4111 1111-1111 1111"), "{found:?}");
         assert!(found.contains(&"078 05 1120"), "{found:?}");
+        // Markdown is read through its view: the escaped token is one candidate there, and
+        // maps back to the escaped stretch of the text.
         let md = r"token ghp\_abc123def456";
-        let found: Vec<&str> = candidates(md, Format::Markdown)
+        let (view, map) = markdown::view(md).unwrap();
+        let found: Vec<&str> = candidates(&view)
             .into_iter()
+            .filter_map(|(s, e)| markdown::to_text(&map, s, e))
             .map(|(s, e)| &md[s..e])
             .collect();
         assert!(found.contains(&r"ghp\_abc123def456"), "{found:?}");
         let assigned = "export DB_PASSWORD=hunter2hunter2x";
-        let found: Vec<&str> = candidates(assigned, Format::Text)
+        let found: Vec<&str> = candidates(assigned)
             .into_iter()
             .map(|(s, e)| &assigned[s..e])
             .collect();
         assert!(found.contains(&"hunter2hunter2x"), "{found:?}");
         let wrapped = "secret: g2Gnwcg6V5lRQ2NhyTvd\n    4QAs+mZZzSZY1dbvfy0a\nnext";
-        let found: Vec<&str> = candidates(wrapped, Format::Text)
+        let found: Vec<&str> = candidates(wrapped)
             .into_iter()
             .map(|(s, e)| &wrapped[s..e])
             .collect();

@@ -12,15 +12,17 @@ use dlp_store::{ApprovalStatus, NewApproval, Store, StoreError};
 /// How often a waiting call reads its approval; a person's click reaches it within this.
 const POLL: Duration = Duration::from_millis(200);
 
-/// Writes the approval, then waits for its decision; an approval nobody decided in
-/// `timeout` ends as [`ApprovalStatus::Expired`].
+/// Writes the approval, then waits for its decision; an approval nobody decided by its
+/// `expires_at` ends as [`ApprovalStatus::Expired`].
 pub async fn wait_for_decision(
     store: &Store,
-    mut new: NewApproval,
-    timeout: Duration,
+    new: NewApproval,
 ) -> Result<ApprovalStatus, StoreError> {
-    new.expires_at =
-        Utc::now() + chrono::Duration::from_std(timeout).unwrap_or(chrono::Duration::MAX);
+    // A year at most: tokio's clock cannot add much more to now.
+    let timeout = (new.expires_at - Utc::now())
+        .to_std()
+        .unwrap_or_default()
+        .min(Duration::from_secs(365 * 24 * 3600));
     let approval = store.create_approval(&new).await?;
     tracing::info!(
         approval = %approval.id, tool = %approval.tool, client = %approval.client,

@@ -254,16 +254,20 @@ impl Proxy {
         if policy == ToolPolicy::Approval {
             let id = uuid::Uuid::new_v4().to_string();
             record.approval_id = Some(id.clone());
+            let timeout = Duration::from_secs(core.settings.approval_timeout_secs);
             let new = NewApproval {
                 id,
                 client: record.client.clone(),
                 tool: tool.to_owned(),
                 args_digest: record.args_digest.clone().unwrap_or_default(),
                 detectors: record.arguments.detectors.iter().cloned().collect(),
-                expires_at: chrono::Utc::now(),
+                // A timeout past chrono's range waits until its end, not a panic.
+                expires_at: chrono::Duration::from_std(timeout)
+                    .ok()
+                    .and_then(|d| chrono::Utc::now().checked_add_signed(d))
+                    .unwrap_or(chrono::DateTime::<chrono::Utc>::MAX_UTC),
             };
-            let timeout = Duration::from_secs(core.settings.approval_timeout_secs);
-            let status = match wait_for_decision(&core.deps.store, new, timeout).await {
+            let status = match wait_for_decision(&core.deps.store, new).await {
                 Ok(status) => status,
                 Err(e) => {
                     tracing::warn!(error = %e, "an approval could not be asked for");
