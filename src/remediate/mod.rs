@@ -2,6 +2,7 @@
 //! audited and undoable. [`policy`] decides which actions a finding calls for.
 
 pub mod policy;
+pub mod storage_view;
 
 /// `[remediation]`: the policies, checked when the process starts (`Settings::validate`).
 #[derive(Debug, Clone, Default, serde::Deserialize)]

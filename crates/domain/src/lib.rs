@@ -85,6 +85,28 @@ pub enum Exposure {
     Public,
 }
 
+impl Exposure {
+    pub const ALL: [Exposure; 4] = [
+        Exposure::Restricted,
+        Exposure::Space,
+        Exposure::Site,
+        Exposure::Public,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Exposure::Restricted => "restricted",
+            Exposure::Space => "space",
+            Exposure::Site => "site",
+            Exposure::Public => "public",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|e| e.as_str() == s)
+    }
+}
+
 /// What kind of Confluence content a finding sits in (`location.content_type`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

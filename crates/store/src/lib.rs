@@ -16,13 +16,16 @@ mod changes;
 mod connect;
 mod connect_tenants;
 mod error;
+mod exposure;
 mod findings;
 mod history;
 mod mcp_approvals;
 mod model;
 mod ocr_cache;
 mod pages;
+mod quarantine;
 mod record;
+mod remediations;
 mod removal;
 mod scan_life;
 mod scans;
@@ -42,14 +45,17 @@ pub use changes::FindingChange;
 pub use connect::StoreOptions;
 pub use connect_tenants::ConnectTenant;
 pub use error::StoreError;
+pub use exposure::PageExposure;
 pub use mcp_approvals::{Approval, ApprovalStatus, NewApproval};
 pub use model::{
     AuditEvent, AuditQuery, FindingFilter, FindingRecord, FindingSort, FindingStatus,
     FindingSummary, ItemResult, ItemStatus, ItemVerdict, JobOutcome, NewAuditEvent, NewScan,
-    RecordSummary, ScanItemRow, ScanKind, ScanMode, ScanProgress, ScanQuery, ScanRecord,
-    ScanStatus, severity_rank,
+    RecordSummary, RemediationState, ScanItemRow, ScanKind, ScanMode, ScanProgress, ScanQuery,
+    ScanRecord, ScanStatus, severity_rank,
 };
 pub use pages::PageInfo;
+pub use quarantine::QuarantinedAttachment;
+pub use remediations::{NewRemediation, Remediation, RemediationQuery, RemediationTarget};
 pub use removal::ContentRemoval;
 pub use scan_life::CRAWL_ITEM_PREFIX;
 pub use tokens::{ApiTokenRecord, NewApiToken};

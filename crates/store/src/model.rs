@@ -56,6 +56,22 @@ macro_rules! stored_words {
 }
 
 stored_words! {
+    /// Where a remediation stands. `planned` waits for a decision (or, for a dry run, stays
+    /// there: it is only shown); `approved` waits for a worker (and its `not_before`);
+    /// `done` was written and awaits verification; `verified` is done and re-scanned clean.
+    RemediationState {
+        Planned = "planned",
+        Approved = "approved",
+        Rejected = "rejected",
+        Running = "running",
+        Done = "done",
+        Verified = "verified",
+        Failed = "failed",
+        Undone = "undone",
+    }
+}
+
+stored_words! {
     /// What a scan walks: a Confluence space, or local paths (`confluence-dlp scan PATH`).
     ScanKind { Space = "space", Paths = "paths" }
 }
