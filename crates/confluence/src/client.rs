@@ -243,19 +243,7 @@ impl ConfluenceClient {
         &self,
         path_and_query: &str,
     ) -> Result<T, ConfluenceError> {
-        let path_and_query = path_and_query.trim();
-        let context = self.inner.context.as_str();
-        let allowed = if context.is_empty() {
-            path_and_query.starts_with("/rest/")
-        } else {
-            path_and_query
-                .strip_prefix(context)
-                .is_some_and(|rest| rest.starts_with('/') && !rest.starts_with("//"))
-        };
-        if !allowed {
-            return Err(ConfluenceError::InvalidPath);
-        }
-        let url = self.inner.resolve_next_link(path_and_query)?;
+        let url = self.site_path(path_and_query)?;
         self.get_one(&url, "resource").await
     }
 

@@ -43,6 +43,26 @@ pub enum ConfluenceError {
     #[error("Confluence resource not found (404 Not Found)")]
     NotFound,
 
+    /// A write that lost a race (409 Conflict): the version it names is no longer the current
+    /// one plus one, or the resource changed under it. Read again and decide again.
+    #[error(
+        "Confluence refused the write as stale (409 Conflict): the content changed since it was read"
+    )]
+    Conflict,
+
+    /// The operation does not exist on this Confluence flavour (e.g. data classification on
+    /// Data Center); no request was made.
+    #[error("not supported by Confluence {flavor}: {what}")]
+    Unsupported {
+        what: &'static str,
+        flavor: &'static str,
+    },
+
+    /// A write was refused as malformed (400 Bad Request): the body or the target is not one
+    /// Confluence takes (e.g. deleting a page's current version). Not retried.
+    #[error("Confluence refused the request as invalid (400 Bad Request)")]
+    BadRequest,
+
     /// No space with this key is visible: it does not exist, or the credentials cannot read
     /// it (Confluence does not say which). Space keys are configuration, not content.
     #[error("no space with key {key:?} is visible to {who}: it does not exist, or {who} cannot read it{hint}",
@@ -148,6 +168,8 @@ impl ConfluenceError {
             ConfluenceError::Unauthorized | ConfluenceError::CredentialsRequired => Some(401),
             ConfluenceError::Forbidden => Some(403),
             ConfluenceError::NotFound | ConfluenceError::SpaceNotFound { .. } => Some(404),
+            ConfluenceError::Conflict => Some(409),
+            ConfluenceError::BadRequest => Some(400),
             ConfluenceError::RateLimited { .. } => Some(429),
             ConfluenceError::UnexpectedStatus { status }
             | ConfluenceError::Server { status, .. } => Some(*status),

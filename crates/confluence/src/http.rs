@@ -192,11 +192,21 @@ impl Inner {
         timeout: Duration,
         accept: &'static str,
     ) -> Result<Response, reqwest::Error> {
-        let mut request = self
+        let request = self
             .http
             .get(url.clone())
             .timeout(timeout)
             .header(ACCEPT, accept);
+        self.send_request(url, request).await
+    }
+
+    /// Sends a prepared request to `url` (any method): the one place where the budget, the
+    /// counters, the credentials and the quota headers are handled, for reads and writes alike.
+    pub(crate) async fn send_request(
+        &self,
+        url: &Url,
+        mut request: reqwest::RequestBuilder,
+    ) -> Result<Response, reqwest::Error> {
         let site = self.is_site(url);
         if site {
             self.budget.acquire().await;

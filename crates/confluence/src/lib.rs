@@ -36,6 +36,7 @@ mod models;
 mod pagination;
 mod quota;
 mod retry;
+mod write;
 
 pub use client::{ConfluenceClient, Container};
 pub use config::{Auth, ClientConfig, Flavor, MAX_PAGE_LIMIT};
@@ -49,6 +50,7 @@ pub use models::{
     Version,
 };
 pub use pagination::Paginated;
+pub use write::{CommentLocation, WriteMethod};
 
 /// The path under which Confluence Cloud serves its wiki, REST APIs and downloads.
 /// `_links.next` already starts with it; `downloadLink` is relative to it.

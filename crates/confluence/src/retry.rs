@@ -8,7 +8,11 @@
 //!   clones of the client hold back, not only the worker that was told.
 //! - 5xx (but 501/505, which will not change), connect errors, timeouts, broken bodies:
 //!   jittered exponential backoff.
-//! - Any other status fails at once.
+//! - Any other status fails at once (409, a write against a stale version, as `Conflict`).
+//!
+//! Writes that are not idempotent (POST) are retried on 429 only: a 5xx or a broken
+//! connection may come after the server applied the write, and a second attempt would apply
+//! it twice. A 429 is answered before the request is handled, so it is always safe to repeat.
 //!
 //! Every retry is logged with status, attempt and wait, and with the request's path only
 //! (never its query, which for signed media URLs holds tokens).
@@ -58,6 +62,21 @@ impl Inner {
     pub(crate) async fn retrying<T, F, Fut>(
         &self,
         label: &str,
+        attempt: F,
+    ) -> Result<T, ConfluenceError>
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Result<T, Failure>>,
+    {
+        self.retrying_as(label, true, attempt).await
+    }
+
+    /// [`Inner::retrying`], saying whether the request may be repeated after a 5xx or a
+    /// transport failure (`idempotent`: GET, PUT, DELETE) or only after a 429 (POST).
+    pub(crate) async fn retrying_as<T, F, Fut>(
+        &self,
+        label: &str,
+        idempotent: bool,
         mut attempt: F,
     ) -> Result<T, ConfluenceError>
     where
@@ -85,6 +104,7 @@ impl Inner {
                     401 => return Err(ConfluenceError::Unauthorized),
                     403 => return Err(ConfluenceError::Forbidden),
                     404 => return Err(ConfluenceError::NotFound),
+                    409 => return Err(ConfluenceError::Conflict),
                     429 => {
                         let wait = server_wait.unwrap_or_else(|| self.backoff(attempts));
                         if !can_retry || wait > self.cfg.max_retry_after {
@@ -105,7 +125,7 @@ impl Inner {
                         self.budget.pause_until(Instant::now() + wait);
                     }
                     code @ 500..=599 => {
-                        if !can_retry || matches!(code, 501 | 505) {
+                        if !can_retry || !idempotent || matches!(code, 501 | 505) {
                             return Err(ConfluenceError::Server {
                                 status: code,
                                 attempts,
@@ -130,7 +150,7 @@ impl Inner {
                     let err = err.without_url();
                     let transient =
                         err.is_timeout() || err.is_connect() || err.is_request() || err.is_body();
-                    if !transient || !can_retry {
+                    if !transient || !can_retry || !idempotent {
                         return Err(if err.is_timeout() {
                             ConfluenceError::Timeout { attempts }
                         } else {

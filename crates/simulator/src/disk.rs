@@ -207,6 +207,7 @@ pub(super) fn load_comment(json: &Path) -> Result<Comment, SimulatorError> {
         created_at: parse_time(&raw.created_at, json)?,
         version: version(raw.version, json)?,
         body: read_body(json)?,
+        history: Vec::new(),
     })
 }
 

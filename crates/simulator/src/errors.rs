@@ -18,6 +18,10 @@ pub enum ApiError {
     Unauthorized,
     /// A write against a stale version.
     Conflict(String),
+    #[allow(dead_code)] // TEMP: used by the permission routes (next step)
+    /// Authenticated, but not allowed to do this (e.g. change space permissions without
+    /// being a space admin).
+    Forbidden(String),
     RateLimited {
         retry_after_secs: u32,
     },
@@ -46,6 +50,7 @@ impl ApiError {
                 title.clone(),
             ),
             ApiError::Conflict(title) => (StatusCode::CONFLICT, "CONFLICT", title.clone()),
+            ApiError::Forbidden(title) => (StatusCode::FORBIDDEN, "FORBIDDEN", title.clone()),
             ApiError::Unauthorized => (
                 StatusCode::UNAUTHORIZED,
                 "UNAUTHORIZED",
@@ -86,7 +91,7 @@ impl ApiError {
         };
         json!({
             "statusCode": status.as_u16(),
-            "data": {"authorized": !matches!(self, ApiError::Unauthorized), "valid": true,
+            "data": {"authorized": !matches!(self, ApiError::Unauthorized | ApiError::Forbidden(_)), "valid": true,
                      "allowedInReadOnlyMode": true, "errors": [], "successful": false},
             "message": message,
             "reason": status.canonical_reason().unwrap_or("Error"),

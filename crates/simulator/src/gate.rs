@@ -47,6 +47,9 @@ pub struct SimulatorStats {
     /// The slowest answer a receiver gave to a webhook POST, in ms (Confluence expects one
     /// within 3 s).
     pub webhook_answer_max_ms: u64,
+    /// Writes the simulator accepted and applied (content, restrictions, permissions,
+    /// attachments, versions, classification); refused ones are not counted.
+    pub writes: u64,
 }
 
 pub struct Gate {

@@ -21,6 +21,7 @@
 //! ```
 
 mod auth;
+mod comment_writes;
 mod dc_hooks;
 mod delivery;
 mod disk;
@@ -153,17 +154,19 @@ impl AppState {
             .clone()
     }
 
-    /// Applies a change to a copy of the content and makes the copy current; returns what
-    /// `change` returns. Writes are one at a time.
-    pub fn write<T>(&self, change: impl FnOnce(&mut Store) -> T) -> T {
+    /// Applies a change that may be refused: the copy becomes current only when `change`
+    /// succeeds, and each accepted write is counted in the stats.
+    pub fn try_write<T, E>(&self, change: impl FnOnce(&mut Store) -> Result<T, E>) -> Result<T, E> {
         let mut content = self
             .content
             .write()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
         let mut next = Store::clone(&content);
-        let out = change(&mut next);
+        let out = change(&mut next)?;
         *content = Arc::new(next);
-        out
+        drop(content);
+        self.gate.record(|s| s.writes += 1);
+        Ok(out)
     }
 
     /// `_links.base` of every response: the site with its context path.

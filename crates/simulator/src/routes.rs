@@ -154,12 +154,18 @@ fn cloud_router(state: Arc<AppState>) -> Router {
             get(|s: Shared, p, q, u| list_comments(BlogPost, Inline, s, p, q, u)),
         )
         .route(
+            "/wiki/api/v2/footer-comments",
+            axum::routing::post(super::comment_writes::create_footer_comment),
+        )
+        .route(
             "/wiki/api/v2/footer-comments/{id}",
-            get(|s: Shared, p, q| get_comment(Footer, s, p, q)),
+            get(|s: Shared, p, q| get_comment(Footer, s, p, q))
+                .put(|s: Shared, p, b| super::comment_writes::update_comment(Footer, s, p, b)),
         )
         .route(
             "/wiki/api/v2/inline-comments/{id}",
-            get(|s: Shared, p, q| get_comment(Inline, s, p, q)),
+            get(|s: Shared, p, q| get_comment(Inline, s, p, q))
+                .put(|s: Shared, p, b| super::comment_writes::update_comment(Inline, s, p, b)),
         )
         .route(
             "/wiki/api/v2/footer-comments/{id}/children",

@@ -112,6 +112,17 @@ pub struct Comment {
     pub created_at: DateTime<Utc>,
     pub version: Version,
     pub body: String,
+    /// Older versions and their bodies, oldest first, as a document keeps them.
+    pub history: Vec<(Version, String)>,
+}
+
+impl Comment {
+    /// Makes `version` with `body` the current one, keeping the one it replaces.
+    pub fn new_version(&mut self, version: Version, body: String) {
+        let old_version = std::mem::replace(&mut self.version, version);
+        let old_body = std::mem::replace(&mut self.body, body);
+        self.history.push((old_version, old_body));
+    }
 }
 
 #[derive(Clone)]
@@ -209,6 +220,19 @@ impl Store {
     /// The id new content gets: above every id in use, as ids are one sequence.
     pub fn next_id(&self) -> u64 {
         self.all_ids().into_iter().max().unwrap_or(0) + 1
+    }
+
+    /// The pages above a page, root first (none for a blog post); a loop in the parents ends
+    /// the walk rather than the process.
+    pub fn page_ancestors(&self, doc: &Document) -> Vec<u64> {
+        let mut chain = Vec::new();
+        let mut parent = doc.parent_id;
+        while let Some(id) = parent.filter(|id| chain.len() < 256 && !chain.contains(id)) {
+            chain.push(id);
+            parent = self.pages.get(&id).and_then(|p| p.parent_id);
+        }
+        chain.reverse();
+        chain
     }
 
     pub fn space_of(&self, doc: &Document) -> Option<&Space> {

@@ -81,6 +81,7 @@ pub(crate) struct UpdateContent {
     kind: String,
     #[serde(default = "current")]
     status: String,
+    #[serde(default)]
     title: String,
     body: UpdateContentBody,
     version: UpdateVersion,
@@ -98,12 +99,21 @@ struct UpdateContentBody {
 pub(crate) async fn update_content(
     State(state): State<Arc<AppState>>,
     Path(id): Path<String>,
-    body: Result<Json<UpdateContent>, axum::extract::rejection::JsonRejection>,
+    body: Result<Json<serde_json::Value>, axum::extract::rejection::JsonRejection>,
 ) -> Result<Response, ApiError> {
-    let Json(update) = body.map_err(|_| ApiError::BadRequest("Invalid request body".into()))?;
+    let Json(raw) = body.map_err(|_| ApiError::BadRequest("Invalid request body".into()))?;
     let numeric: u64 = id
         .parse()
         .map_err(|_| ApiError::bad_param("id", "is not a valid id"))?;
+    // A comment's update names less (no title) and answers as a comment.
+    if raw.get("type").and_then(|t| t.as_str()) == Some("comment") {
+        if raw.get("id").and_then(|i| i.as_str()) != Some(id.as_str()) {
+            return Err(ApiError::bad_param("id", "does not match the path"));
+        }
+        return super::comment_writes::update_comment_v1(&state, numeric, &raw);
+    }
+    let update: UpdateContent = serde_json::from_value(raw)
+        .map_err(|_| ApiError::BadRequest("Invalid request body".into()))?;
     let kind = match update.kind.as_str() {
         "page" => DocKind::Page,
         "blogpost" => DocKind::BlogPost,
@@ -142,7 +152,7 @@ fn write_version(
         return Err(ApiError::BadRequest("Invalid request body".into()));
     }
     let author = super::v1::WRITER.to_string();
-    let updated = state.write(|store| {
+    let updated = state.try_write(|store| {
         let docs = match kind {
             DocKind::Page => &mut store.pages,
             DocKind::BlogPost => &mut store.blogposts,

@@ -158,11 +158,13 @@ pub(crate) fn content_json(state: &AppState, store: &Store, hit: Hit<'_>, e: Exp
                 v["children"] = attachment_children(state, store, d);
             }
             if e.ancestors {
-                v["ancestors"] = json!(
-                    d.parent_id
-                        .map(|p| vec![document_ref(state, store, DocKind::Page, p)])
-                        .unwrap_or_default()
-                );
+                // Every page above, root first, as v1 lists a page's ancestors.
+                let chain: Vec<Value> = store
+                    .page_ancestors(d)
+                    .into_iter()
+                    .map(|p| document_ref(state, store, DocKind::Page, p))
+                    .collect();
+                v["ancestors"] = Value::Array(chain);
             }
             v
         }

@@ -89,9 +89,9 @@ pub async fn create_content(
         ));
     }
     let created = match new.kind.as_str() {
-        "page" => state.write(|store| new_document(store, DocKind::Page, &new))?,
-        "blogpost" => state.write(|store| new_document(store, DocKind::BlogPost, &new))?,
-        "comment" => state.write(|store| new_comment(store, &new))?,
+        "page" => state.try_write(|store| new_document(store, DocKind::Page, &new))?,
+        "blogpost" => state.try_write(|store| new_document(store, DocKind::BlogPost, &new))?,
+        "comment" => state.try_write(|store| new_comment(store, &new))?,
         _ => {
             return Err(ApiError::bad_param(
                 "type",
@@ -251,6 +251,7 @@ fn new_comment(store: &mut Store, new: &NewContent) -> Result<Created, ApiError>
         created_at: version.created_at,
         version,
         body: new.body.storage.value.clone(),
+        history: Vec::new(),
     };
     store.comments.insert(id, Arc::new(comment));
     Ok(Created::Comment(id))
