@@ -257,6 +257,8 @@ async fn slack_refusals_and_silence_are_channel_errors_without_the_url() {
 
 #[derive(Debug, Clone, Default)]
 struct Mail {
+    /// The PLAIN login, decoded: `\0user\0password`.
+    auth: Option<String>,
     from: String,
     rcpt: Vec<String>,
     data: String,
@@ -267,9 +269,12 @@ enum Sink {
     Accept,
     /// Answers RCPT with 550.
     Refuse,
+    /// Answers AUTH with 535.
+    RefuseLogin,
 }
 
-/// A tiny SMTP server: greeting, EHLO, MAIL, RCPT, DATA, QUIT; records each message.
+/// A tiny SMTP server: greeting, EHLO, AUTH PLAIN, MAIL, RCPT, DATA, QUIT; records each
+/// message.
 async fn smtp_sink(mode: Sink) -> (u16, Arc<Mutex<Vec<Mail>>>) {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let port = listener.local_addr().unwrap().port();
@@ -286,7 +291,18 @@ async fn smtp_sink(mode: Sink) -> (u16, Arc<Mutex<Vec<Mail>>>) {
                 while let Ok(Some(line)) = lines.next_line().await {
                     let upper = line.to_ascii_uppercase();
                     let reply: &[u8] = if upper.starts_with("EHLO") || upper.starts_with("HELO") {
-                        b"250-sink\r\n250 8BITMIME\r\n"
+                        b"250-sink\r\n250-AUTH PLAIN\r\n250 8BITMIME\r\n"
+                    } else if let Some(login) = line.strip_prefix("AUTH PLAIN ") {
+                        use base64::Engine as _;
+                        let decoded = base64::engine::general_purpose::STANDARD
+                            .decode(login.trim())
+                            .unwrap_or_default();
+                        mail.auth = Some(String::from_utf8_lossy(&decoded).into_owned());
+                        if mode == Sink::RefuseLogin {
+                            b"535 5.7.8 authentication failed\r\n"
+                        } else {
+                            b"235 2.7.0 accepted\r\n"
+                        }
                     } else if upper.starts_with("MAIL FROM:") {
                         mail.from = line[10..].trim().to_owned();
                         b"250 OK\r\n"
@@ -504,6 +520,38 @@ async fn a_silent_smtp_server_times_out_and_an_absent_one_fails() {
         .send(&notice(&findings), None)
         .await;
     assert!(matches!(report.email, Outcome::Failed(_)), "{report:?}");
+}
+
+#[tokio::test]
+async fn the_server_is_logged_in_to_and_a_refused_login_does_not_show_the_password() {
+    let findings = scanned();
+    let with_login = |port| {
+        let mut settings = email_settings(port);
+        let smtp = settings.smtp.as_mut().unwrap();
+        smtp.username = Some("dlp".into());
+        smtp.password = Some(SecretString::from("smtp-pass-789"));
+        settings
+    };
+    let (port, mails) = smtp_sink(Sink::Accept).await;
+    let report = Notifier::new(&with_login(port))
+        .unwrap()
+        .send(&notice(&findings), None)
+        .await;
+    assert_eq!(report.email, Outcome::Sent);
+    let auth = mails.lock().unwrap()[0].auth.clone();
+    assert_eq!(auth.as_deref(), Some("\0dlp\0smtp-pass-789"));
+
+    let (port, mails) = smtp_sink(Sink::RefuseLogin).await;
+    let report = Notifier::new(&with_login(port))
+        .unwrap()
+        .send(&notice(&findings), None)
+        .await;
+    let Outcome::Failed(error) = &report.email else {
+        panic!("{report:?}")
+    };
+    assert!(error.contains("535"), "{error}");
+    assert!(!error.contains("smtp-pass-789"), "{error}");
+    assert!(mails.lock().unwrap().is_empty());
 }
 
 // ---------------------------------------------------------------- notices
