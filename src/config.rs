@@ -58,7 +58,7 @@ pub struct Settings {
     pub cache: CacheSettings,
     /// The MCP redacting proxy (`[mcp_proxy]`, `confluence-dlp mcp-proxy`).
     pub mcp_proxy: crate::mcp::McpProxySettings,
-    /// What to do about findings (`[[remediation.policies]]`).
+    /// What to do about findings (`[[remediation.policies]]`, `[remediation.notify]`).
     pub remediation: crate::remediate::RemediationSettings,
 }
 
@@ -435,6 +435,22 @@ impl Settings {
         if let Some(v) = get("DLP_MCP_UPSTREAM_AUTHORIZATION") {
             self.mcp_proxy.upstream_authorization = Some(secret(v));
         }
+        let notify = &mut self.remediation.notify;
+        if let Some(v) = get("DLP_SLACK_WEBHOOK_URL") {
+            notify.slack_webhook_url = Some(secret(v));
+        }
+        if let Some(v) = get("DLP_SMTP_PASSWORD") {
+            // A password alone says nothing of the server it is for.
+            match &mut notify.smtp {
+                Some(smtp) => smtp.password = Some(secret(v)),
+                None => {
+                    return Err(ConfigError::Invalid {
+                        name: "DLP_SMTP_PASSWORD",
+                        reason: "set, but [remediation.notify.smtp] is not configured".into(),
+                    });
+                }
+            }
+        }
         if let Some(v) = get("DLP_MIN_CONFIDENCE") {
             self.rules.min_confidence = parse("DLP_MIN_CONFIDENCE", &v)?;
         }
@@ -448,6 +464,7 @@ impl Settings {
                 reason: e.to_string(),
             }
         })?;
+        self.remediation.notify.validate()?;
         if self.workers.concurrency == 0 {
             return Err(ConfigError::Invalid {
                 name: "workers.concurrency",
