@@ -34,6 +34,7 @@ mod error;
 mod http;
 mod models;
 mod pagination;
+mod permissions;
 mod quota;
 mod retry;
 mod write;
@@ -50,6 +51,7 @@ pub use models::{
     Version,
 };
 pub use pagination::Paginated;
+pub use permissions::{ContentRestrictions, Principal, SpacePermission};
 pub use write::{CommentLocation, WriteMethod};
 
 /// The path under which Confluence Cloud serves its wiki, REST APIs and downloads.

@@ -150,7 +150,6 @@ impl ConfluenceClient {
     }
 
     /// Sends a write whose answer is not read (a 204, or a body nobody needs).
-    #[allow(dead_code)] // TEMP: used by the next step
     pub(crate) async fn write_ignoring_answer(
         &self,
         method: WriteMethod,

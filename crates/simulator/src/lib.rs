@@ -20,10 +20,13 @@
 //! # Ok(()) }
 //! ```
 
+mod access;
+mod access_routes;
 mod auth;
 mod comment_writes;
 mod dc_hooks;
 mod delivery;
+mod digest;
 mod disk;
 mod errors;
 mod faults;
@@ -32,7 +35,9 @@ mod gate;
 mod media;
 mod model;
 mod paging;
+mod permissions;
 mod quota;
+mod restrictions;
 mod routes;
 mod search;
 mod store;
@@ -308,6 +313,20 @@ impl SimulatorHandle {
 
     pub fn stats(&self) -> SimulatorStats {
         self.state.gate.stats()
+    }
+
+    /// A stable SHA-256 (hex) of everything writable: documents' and comments' bodies,
+    /// versions and history, attachments, restrictions, space permissions and
+    /// classification. Reads never change it; every accepted write does.
+    pub fn state_digest(&self) -> String {
+        digest::state_digest(&self.state.store())
+    }
+
+    /// Names the credential of a space admin: it is accepted beside the configured ones, and
+    /// from then on space-permission writes are refused (403, in the flavour's error shape)
+    /// to any other. Unset (the default), whoever is admitted may change them, as before.
+    pub fn set_space_admin(&self, admin: Option<SimulatorAuth>) {
+        self.state.gate.set_space_admin(admin);
     }
 
     /// Stop accepting connections and wait for in-flight requests to finish.

@@ -74,10 +74,7 @@ fn data_center_router(state: Arc<AppState>) -> Router {
         )
         .route(&at("/rest/api/content/{id}/label"), get(v1::labels))
         .route(&at("/rest/api/content/{id}/property"), get(v1::properties))
-        .route(
-            &at("/rest/api/content/{id}/restriction/byOperation"),
-            get(v1::restrictions_by_operation),
-        )
+        .merge(super::access_routes::data_center(&ctx))
         .route(&at("/rest/api/user"), get(v1::get_user))
         .route(&at("/rest/api/user/current"), get(v1::current_user))
         .route(&at("/rest/api/search"), get(super::search::search))
@@ -189,6 +186,7 @@ fn cloud_router(state: Arc<AppState>) -> Router {
             "/wiki/rest/api/content/search",
             get(super::v1::content_search),
         )
+        .merge(super::access_routes::cloud())
         .route_layer(middleware::from_fn_with_state(state.clone(), api_gate));
     Router::new()
         .merge(api)
