@@ -37,6 +37,7 @@ mod pagination;
 mod permissions;
 mod quota;
 mod retry;
+mod versions;
 mod write;
 
 pub use client::{ConfluenceClient, Container};

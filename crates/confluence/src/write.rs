@@ -45,7 +45,6 @@ impl WriteMethod {
 }
 
 /// What a write sends.
-#[allow(dead_code)] // TEMP: multipart is used by attachment uploads (next step)
 pub(crate) enum Payload {
     None,
     Json(Vec<u8>),

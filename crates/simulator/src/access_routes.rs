@@ -1,5 +1,6 @@
 //! Registration of the routes that read and change who may see what ([`crate::permissions`],
-//! [`crate::restrictions`]), so that `routes.rs` keeps one line per flavour for them.
+//! [`crate::restrictions`]) and of attachment and version writes
+//! ([`crate::attachments_write`]), so that `routes.rs` keeps one line per flavour for them.
 
 use std::sync::Arc;
 
@@ -7,7 +8,7 @@ use axum::Router;
 use axum::routing::{delete, get, post, put};
 
 use super::AppState;
-use super::{permissions, restrictions};
+use super::{attachments_write, permissions, restrictions};
 
 /// v2 and v1 routes under Cloud's `/wiki`.
 pub fn cloud() -> Router<Arc<AppState>> {
@@ -31,6 +32,10 @@ pub fn cloud() -> Router<Arc<AppState>> {
         .route(
             "/wiki/rest/api/space/{key}/permission/{id}",
             delete(permissions::v1_remove),
+        )
+        .route(
+            "/wiki/rest/api/content/{id}/child/attachment",
+            post(attachments_write::upload),
         )
         .merge(content_restrictions("/wiki"))
 }
@@ -58,5 +63,13 @@ fn content_restrictions(ctx: &str) -> Router<Arc<AppState>> {
         .route(
             &format!("{ctx}/rest/api/content/{{id}}/restriction"),
             put(restrictions::replace).delete(restrictions::remove_all),
+        )
+        .route(
+            &format!("{ctx}/rest/api/content/{{id}}/version"),
+            post(attachments_write::restore_version),
+        )
+        .route(
+            &format!("{ctx}/rest/api/content/{{id}}/version/{{n}}"),
+            delete(attachments_write::delete_version),
         )
 }

@@ -22,6 +22,7 @@
 
 mod access;
 mod access_routes;
+mod attachments_write;
 mod auth;
 mod comment_writes;
 mod dc_hooks;

@@ -54,7 +54,9 @@ fn data_center_router(state: Arc<AppState>) -> Router {
         .route(&at("/rest/api/content/search"), get(v1::content_search))
         .route(
             &at("/rest/api/content/{id}"),
-            get(v1::get_content).put(super::writes::update_content),
+            get(v1::get_content)
+                .put(super::writes::update_content)
+                .delete(super::attachments_write::delete_content),
         )
         .route(
             &at("/rest/api/content/{id}/child/comment"),
@@ -62,7 +64,7 @@ fn data_center_router(state: Arc<AppState>) -> Router {
         )
         .route(
             &at("/rest/api/content/{id}/child/attachment"),
-            get(v1::child_attachments),
+            get(v1::child_attachments).post(super::attachments_write::upload),
         )
         .route(
             &at("/rest/api/content/{id}/child/page"),
@@ -180,7 +182,10 @@ fn cloud_router(state: Arc<AppState>) -> Router {
             "/wiki/api/v2/blogposts/{id}/attachments",
             get(|s: Shared, p, q, u| list_attachments(BlogPost, s, p, q, u)),
         )
-        .route("/wiki/api/v2/attachments/{id}", get(get_attachment))
+        .route(
+            "/wiki/api/v2/attachments/{id}",
+            get(get_attachment).delete(super::attachments_write::delete_v2),
+        )
         .route("/wiki/rest/api/search", get(super::search::search))
         .route(
             "/wiki/rest/api/content/search",

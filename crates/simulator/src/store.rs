@@ -245,6 +245,20 @@ impl Store {
         chain
     }
 
+    /// Adds an attachment, indexed by its file id as loaded ones are.
+    pub fn insert_attachment(&mut self, attachment: Attachment) {
+        self.attachments_by_file
+            .insert(attachment.file_id.clone(), attachment.id);
+        self.attachments.insert(attachment.id, Arc::new(attachment));
+    }
+
+    /// Removes an attachment and its file id; `None` when there is no such attachment.
+    pub fn remove_attachment(&mut self, id: u64) -> Option<Arc<Attachment>> {
+        let removed = self.attachments.remove(&id)?;
+        self.attachments_by_file.remove(&removed.file_id);
+        Some(removed)
+    }
+
     pub fn space_of(&self, doc: &Document) -> Option<&Space> {
         self.spaces.get(&doc.space_id)
     }

@@ -30,7 +30,7 @@ mod create;
 mod meta;
 mod users;
 use content::space_json;
-pub(crate) use content::{Expand, content_json, document_json};
+pub(crate) use content::{Expand, content_json, document_json, version_json};
 pub use create::create_content;
 pub use meta::{child_pages, content_history, labels, properties};
 pub(crate) use users::{WRITER, known_accounts, user_json};

@@ -5,3 +5,4 @@ mod harness;
 
 mod content;
 mod exposure;
+mod files;
