@@ -55,7 +55,6 @@ impl Restrictions {
 }
 
 /// A classification level, as Cloud's organisation defines them.
-#[allow(dead_code)] // TEMP: read by the classification routes (step 4)
 pub struct Level {
     pub id: &'static str,
     pub name: &'static str,
@@ -96,7 +95,6 @@ pub const LEVELS: [Level; 4] = [
     },
 ];
 
-#[allow(dead_code)] // TEMP: step 4
 pub fn level_by_id(id: &str) -> Option<&'static Level> {
     LEVELS.iter().find(|l| l.id == id)
 }

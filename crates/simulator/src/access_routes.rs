@@ -1,6 +1,6 @@
 //! Registration of the routes that read and change who may see what ([`crate::permissions`],
 //! [`crate::restrictions`]) and of attachment and version writes
-//! ([`crate::attachments_write`]), so that `routes.rs` keeps one line per flavour for them.
+//! ([`crate::attachments_write`]) and classification ([`crate::classification`]), so that `routes.rs` keeps one line per flavour for them.
 
 use std::sync::Arc;
 
@@ -8,7 +8,8 @@ use axum::Router;
 use axum::routing::{delete, get, post, put};
 
 use super::AppState;
-use super::{attachments_write, permissions, restrictions};
+use super::store::DocKind;
+use super::{attachments_write, classification, permissions, restrictions};
 
 /// v2 and v1 routes under Cloud's `/wiki`.
 pub fn cloud() -> Router<Arc<AppState>> {
@@ -36,6 +37,20 @@ pub fn cloud() -> Router<Arc<AppState>> {
         .route(
             "/wiki/rest/api/content/{id}/child/attachment",
             post(attachments_write::upload),
+        )
+        .route(
+            "/wiki/api/v2/classification-levels",
+            get(classification::levels),
+        )
+        .route(
+            "/wiki/api/v2/pages/{id}/classification-level",
+            get(|s, p| classification::get_level(DocKind::Page, s, p))
+                .put(|s, p, b| classification::put_level(DocKind::Page, s, p, b)),
+        )
+        .route(
+            "/wiki/api/v2/blogposts/{id}/classification-level",
+            get(|s, p| classification::get_level(DocKind::BlogPost, s, p))
+                .put(|s, p, b| classification::put_level(DocKind::BlogPost, s, p, b)),
         )
         .merge(content_restrictions("/wiki"))
 }

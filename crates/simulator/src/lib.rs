@@ -5,7 +5,11 @@
 //! as Cloud does. Pages and blog posts can be written (`PUT`, versioned; Data Center's v1 `PUT`
 //! too), each write keeps the version it replaces (served with `?version=N`, v1
 //! `status=historical&version=N`), and each is sent as a signed Forge event to the receivers
-//! registered with it.
+//! registered with it. Remediation's writes are simulated too: comments' versions, new footer
+//! comments, restrictions and space permissions (loaded from a space's `permissions.json`;
+//! changes refused to anyone but the credential named by [`SimulatorHandle::set_space_admin`]),
+//! attachment uploads and deletes, version deletes and restores, and Cloud's data
+//! classification. [`SimulatorHandle::state_digest`] fingerprints all of it.
 //!
 //! It answers like Cloud (`/work/shared/confluence/openapi-v2.json` plus the live-behaviour
 //! notes), not like any one client wants: cursors are opaque, `_links.next` is the only way to
@@ -24,6 +28,7 @@ mod access;
 mod access_routes;
 mod attachments_write;
 mod auth;
+mod classification;
 mod comment_writes;
 mod dc_hooks;
 mod delivery;

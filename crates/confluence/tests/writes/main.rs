@@ -6,3 +6,4 @@ mod harness;
 mod content;
 mod exposure;
 mod files;
+mod labels;
