@@ -71,6 +71,52 @@ def write(space: Space, out: Path) -> None:
             dump(root / folders[item.kind] / f"{item.id}.json", item.meta)
             (root / folders[item.kind] / f"{item.id}.xhtml").write_text(item.body, encoding="utf-8")
     dump(root / "expected.json", expected(space.items))
+    dump(root / "permissions.json", permissions(space, home))
+
+
+def permissions(space: Space, home: Item) -> dict:
+    """Who may see the space and its pages: the exposure remediation reasons about. Everyone
+    signed in reads the space, administrators administer it, anonymous users read it too (the
+    space is public), and the People Ops subtree is restricted to its team, so that a page's
+    exposure depends on its ancestors. Group ids are fixed, as Cloud's are UUIDs."""
+    people_ops = next(i for i in space.items if i.kind == "page" and i.meta["title"] == "People Ops")
+    payroll = next(i for i in space.items if i.kind == "page" and i.meta["title"] == "Payroll Corrections")
+    admin = home.meta["authorId"]
+    hr_lead = people_ops.meta["authorId"]
+    group = lambda name: {"type": "group", "name": name}  # noqa: E731
+    grants = [
+        (group("confluence-users"), "read", "space"),
+        (group("confluence-users"), "create", "page"),
+        (group("confluence-users"), "create", "blogpost"),
+        (group("confluence-users"), "create", "comment"),
+        (group("confluence-users"), "create", "attachment"),
+        (group("administrators"), "read", "space"),
+        (group("administrators"), "administer", "space"),
+        (group("administrators"), "restrict_content", "space"),
+        ({"type": "user", "accountId": admin}, "read", "space"),
+        ({"type": "user", "accountId": admin}, "administer", "space"),
+        ({"type": "anonymous"}, "read", "space"),
+    ]
+    return {
+        "groups": [
+            {"id": "5c1d2a0e-0b53-4c8f-9d3e-0a1b2c3d4e01", "name": "confluence-users"},
+            {"id": "5c1d2a0e-0b53-4c8f-9d3e-0a1b2c3d4e02", "name": "administrators"},
+            {"id": "5c1d2a0e-0b53-4c8f-9d3e-0a1b2c3d4e03", "name": "people-ops"},
+        ],
+        "spacePermissions": [
+            {"id": str(1000 + n), "subject": subject, "operation": {"key": key, "target": target}}
+            for n, (subject, key, target) in enumerate(grants, start=1)
+        ],
+        "restrictions": [
+            {"contentId": people_ops.id,
+             "read": {"users": [hr_lead], "groups": ["people-ops"]},
+             "update": {"users": [hr_lead], "groups": []}},
+            {"contentId": payroll.id,
+             "read": {"users": [], "groups": ["people-ops"]},
+             "update": {"users": [], "groups": ["people-ops"]}},
+        ],
+        "classification": {"spaceDefault": "Internal", "content": {payroll.id: "Confidential"}},
+    }
 
 
 def expected(items: list[Item]) -> dict:

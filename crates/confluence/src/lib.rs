@@ -21,10 +21,18 @@
 //! v1 endpoints that v2 lacks (restrictions, CQL search) can be read with
 //! [`ConfluenceClient::get_json`], which shares the credentials, budget and retries.
 //!
+//! It also writes, for remediation: new versions of pages, blog posts and comments, footer
+//! comments, restrictions and space permissions ([`permissions`]), attachments and versions
+//! ([`versions`]), and Cloud's data classification ([`classification`]). Writes go through
+//! the same site check, credentials, budget and 429 handling as reads; a POST is never
+//! repeated after a 5xx or a broken connection, and a stale version is
+//! [`ConfluenceError::Conflict`].
+//!
 //! Pagination follows `_links.next` as the server wrote it ([`Paginated`]), batch by batch, so
 //! the crawler can enqueue work without holding a whole space in memory.
 
 mod budget;
+mod classification;
 mod client;
 mod config;
 mod content;
@@ -34,10 +42,13 @@ mod error;
 mod http;
 mod models;
 mod pagination;
+mod permissions;
 mod quota;
 mod retry;
+mod versions;
 mod write;
 
+pub use classification::ClassificationLevel;
 pub use client::{ConfluenceClient, Container};
 pub use config::{Auth, ClientConfig, Flavor, MAX_PAGE_LIMIT};
 pub use content::{CQL_BODY_LIMIT, Content};
@@ -50,6 +61,7 @@ pub use models::{
     Version,
 };
 pub use pagination::Paginated;
+pub use permissions::{ContentRestrictions, Principal, SpacePermission};
 pub use write::{CommentLocation, WriteMethod};
 
 /// The path under which Confluence Cloud serves its wiki, REST APIs and downloads.

@@ -45,7 +45,6 @@ impl WriteMethod {
 }
 
 /// What a write sends.
-#[allow(dead_code)] // TEMP: multipart is used by attachment uploads (next step)
 pub(crate) enum Payload {
     None,
     Json(Vec<u8>),
@@ -150,7 +149,6 @@ impl ConfluenceClient {
     }
 
     /// Sends a write whose answer is not read (a 204, or a body nobody needs).
-    #[allow(dead_code)] // TEMP: used by the next step
     pub(crate) async fn write_ignoring_answer(
         &self,
         method: WriteMethod,

@@ -299,7 +299,7 @@ pub(super) fn invalid(file: &Path, reason: &str) -> SimulatorError {
     }
 }
 
-fn read_json<T: DeserializeOwned>(file: &Path) -> Result<T, SimulatorError> {
+pub(super) fn read_json<T: DeserializeOwned>(file: &Path) -> Result<T, SimulatorError> {
     let text = fs::read_to_string(file).map_err(|source| SimulatorError::Io {
         path: file.to_path_buf(),
         source,

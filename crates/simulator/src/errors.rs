@@ -18,7 +18,6 @@ pub enum ApiError {
     Unauthorized,
     /// A write against a stale version.
     Conflict(String),
-    #[allow(dead_code)] // TEMP: used by the permission routes (next step)
     /// Authenticated, but not allowed to do this (e.g. change space permissions without
     /// being a space admin).
     Forbidden(String),

@@ -54,6 +54,9 @@ pub struct SimulatorStats {
 
 pub struct Gate {
     auth: SimulatorAuth,
+    /// The credential of a space admin, when one is configured: it passes the gate too, and
+    /// only it may change space permissions. `None`: anyone admitted may.
+    space_admin: std::sync::RwLock<Option<SimulatorAuth>>,
     /// Time every API request takes before it is answered (a real site's latency).
     latency: std::time::Duration,
     quota: Option<QuotaMeter>,
@@ -73,6 +76,7 @@ impl Gate {
     ) -> Self {
         Gate {
             auth,
+            space_admin: std::sync::RwLock::new(None),
             latency,
             quota: quota.map(QuotaMeter::new),
             injector: FaultInjector::new(faults),
@@ -90,14 +94,41 @@ impl Gate {
     }
 
     pub fn admits(&self, headers: &HeaderMap) -> bool {
-        self.auth.admits(headers)
+        self.auth.admits(headers) || self.admin_admits(headers)
+    }
+
+    pub fn set_space_admin(&self, admin: Option<SimulatorAuth>) {
+        *self
+            .space_admin
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner()) = admin;
+    }
+
+    /// Whether the request may change space permissions: always when no admin credential is
+    /// configured, else only with it.
+    pub fn is_space_admin(&self, headers: &HeaderMap) -> bool {
+        let admin = self
+            .space_admin
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        admin.as_ref().is_none_or(|a| a.admits(headers))
+    }
+
+    fn admin_admits(&self, headers: &HeaderMap) -> bool {
+        let admin = self
+            .space_admin
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        admin
+            .as_ref()
+            .is_some_and(|a| a.requires_credentials() && a.admits(headers))
     }
 
     /// Count an API request to `route` and decide whether it may reach its handler.
     pub fn admit(&self, route: &str, headers: &HeaderMap) -> Result<(), ApiError> {
         let n = self.sequence.fetch_add(1, Ordering::SeqCst) + 1;
         let fault = self.injector.decide(n);
-        let authorised = self.auth.admits(headers);
+        let authorised = self.admits(headers);
         let mut stats = self.lock();
         stats.api_requests += 1;
         *stats

@@ -5,7 +5,11 @@
 //! as Cloud does. Pages and blog posts can be written (`PUT`, versioned; Data Center's v1 `PUT`
 //! too), each write keeps the version it replaces (served with `?version=N`, v1
 //! `status=historical&version=N`), and each is sent as a signed Forge event to the receivers
-//! registered with it.
+//! registered with it. Remediation's writes are simulated too: comments' versions, new footer
+//! comments, restrictions and space permissions (loaded from a space's `permissions.json`;
+//! changes refused to anyone but the credential named by [`SimulatorHandle::set_space_admin`]),
+//! attachment uploads and deletes, version deletes and restores, and Cloud's data
+//! classification. [`SimulatorHandle::state_digest`] fingerprints all of it.
 //!
 //! It answers like Cloud (`/work/shared/confluence/openapi-v2.json` plus the live-behaviour
 //! notes), not like any one client wants: cursors are opaque, `_links.next` is the only way to
@@ -20,10 +24,15 @@
 //! # Ok(()) }
 //! ```
 
+mod access;
+mod access_routes;
+mod attachments_write;
 mod auth;
+mod classification;
 mod comment_writes;
 mod dc_hooks;
 mod delivery;
+mod digest;
 mod disk;
 mod errors;
 mod faults;
@@ -32,7 +41,9 @@ mod gate;
 mod media;
 mod model;
 mod paging;
+mod permissions;
 mod quota;
+mod restrictions;
 mod routes;
 mod search;
 mod store;
@@ -308,6 +319,20 @@ impl SimulatorHandle {
 
     pub fn stats(&self) -> SimulatorStats {
         self.state.gate.stats()
+    }
+
+    /// A stable SHA-256 (hex) of everything writable: documents' and comments' bodies,
+    /// versions and history, attachments, restrictions, space permissions and
+    /// classification. Reads never change it; every accepted write does.
+    pub fn state_digest(&self) -> String {
+        digest::state_digest(&self.state.store())
+    }
+
+    /// Names the credential of a space admin: it is accepted beside the configured ones, and
+    /// from then on space-permission writes are refused (403, in the flavour's error shape)
+    /// to any other. Unset (the default), whoever is admitted may change them, as before.
+    pub fn set_space_admin(&self, admin: Option<SimulatorAuth>) {
+        self.state.gate.set_space_admin(admin);
     }
 
     /// Stop accepting connections and wait for in-flight requests to finish.

@@ -54,7 +54,9 @@ fn data_center_router(state: Arc<AppState>) -> Router {
         .route(&at("/rest/api/content/search"), get(v1::content_search))
         .route(
             &at("/rest/api/content/{id}"),
-            get(v1::get_content).put(super::writes::update_content),
+            get(v1::get_content)
+                .put(super::writes::update_content)
+                .delete(super::attachments_write::delete_content),
         )
         .route(
             &at("/rest/api/content/{id}/child/comment"),
@@ -62,7 +64,7 @@ fn data_center_router(state: Arc<AppState>) -> Router {
         )
         .route(
             &at("/rest/api/content/{id}/child/attachment"),
-            get(v1::child_attachments),
+            get(v1::child_attachments).post(super::attachments_write::upload),
         )
         .route(
             &at("/rest/api/content/{id}/child/page"),
@@ -74,10 +76,7 @@ fn data_center_router(state: Arc<AppState>) -> Router {
         )
         .route(&at("/rest/api/content/{id}/label"), get(v1::labels))
         .route(&at("/rest/api/content/{id}/property"), get(v1::properties))
-        .route(
-            &at("/rest/api/content/{id}/restriction/byOperation"),
-            get(v1::restrictions_by_operation),
-        )
+        .merge(super::access_routes::data_center(&ctx))
         .route(&at("/rest/api/user"), get(v1::get_user))
         .route(&at("/rest/api/user/current"), get(v1::current_user))
         .route(&at("/rest/api/search"), get(super::search::search))
@@ -183,12 +182,16 @@ fn cloud_router(state: Arc<AppState>) -> Router {
             "/wiki/api/v2/blogposts/{id}/attachments",
             get(|s: Shared, p, q, u| list_attachments(BlogPost, s, p, q, u)),
         )
-        .route("/wiki/api/v2/attachments/{id}", get(get_attachment))
+        .route(
+            "/wiki/api/v2/attachments/{id}",
+            get(get_attachment).delete(super::attachments_write::delete_v2),
+        )
         .route("/wiki/rest/api/search", get(super::search::search))
         .route(
             "/wiki/rest/api/content/search",
             get(super::v1::content_search),
         )
+        .merge(super::access_routes::cloud())
         .route_layer(middleware::from_fn_with_state(state.clone(), api_gate));
     Router::new()
         .merge(api)

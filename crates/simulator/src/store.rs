@@ -10,6 +10,7 @@ use axum::body::Bytes;
 use chrono::{DateTime, Utc};
 
 use super::SimulatorError;
+use super::access::{Group, Restrictions, SpacePermission};
 use super::disk;
 
 /// Pages and blog posts: the two kinds of content that hold comments and attachments.
@@ -183,6 +184,15 @@ pub struct Store {
     pub comments: BTreeMap<u64, Arc<Comment>>,
     pub attachments: BTreeMap<u64, Arc<Attachment>>,
     attachments_by_file: HashMap<String, u64>,
+    /// Groups by name, with their Cloud ids ([`crate::access`]).
+    pub groups: Vec<Group>,
+    /// Each space's permissions, by space id.
+    pub space_permissions: BTreeMap<u64, Vec<SpacePermission>>,
+    /// Read and update restrictions, by page or blog post id; absent means none.
+    pub restrictions: BTreeMap<u64, Restrictions>,
+    /// Classification level ids by content id, and each space's default level.
+    pub classification: BTreeMap<u64, String>,
+    pub space_classification: BTreeMap<u64, String>,
 }
 
 impl Store {
@@ -233,6 +243,20 @@ impl Store {
         }
         chain.reverse();
         chain
+    }
+
+    /// Adds an attachment, indexed by its file id as loaded ones are.
+    pub fn insert_attachment(&mut self, attachment: Attachment) {
+        self.attachments_by_file
+            .insert(attachment.file_id.clone(), attachment.id);
+        self.attachments.insert(attachment.id, Arc::new(attachment));
+    }
+
+    /// Removes an attachment and its file id; `None` when there is no such attachment.
+    pub fn remove_attachment(&mut self, id: u64) -> Option<Arc<Attachment>> {
+        let removed = self.attachments.remove(&id)?;
+        self.attachments_by_file.remove(&removed.file_id);
+        Some(removed)
     }
 
     pub fn space_of(&self, doc: &Document) -> Option<&Space> {
@@ -328,7 +352,7 @@ impl Store {
             }
             self.attachments.insert(attachment.id, Arc::new(attachment));
         }
-        Ok(())
+        super::access::load(self, dir, space_id)
     }
 
     fn all_ids(&self) -> HashSet<u64> {

@@ -30,10 +30,10 @@ mod create;
 mod meta;
 mod users;
 use content::space_json;
-pub(crate) use content::{Expand, content_json, document_json};
+pub(crate) use content::{Expand, content_json, document_json, version_json};
 pub use create::create_content;
-pub use meta::{child_pages, content_history, labels, properties, restrictions_by_operation};
-pub(crate) use users::WRITER;
+pub use meta::{child_pages, content_history, labels, properties};
+pub(crate) use users::{WRITER, known_accounts, user_json};
 pub use users::{current_user, get_user};
 
 type Shared = State<Arc<AppState>>;
@@ -205,7 +205,7 @@ pub async fn get_content(
     Ok(Json(content_json(&state, &store, hit, expand)).into_response())
 }
 
-fn find<'a>(store: &'a Store, id: &str) -> Option<Hit<'a>> {
+pub(crate) fn find<'a>(store: &'a Store, id: &str) -> Option<Hit<'a>> {
     if let Some(n) = id.strip_prefix("att") {
         return store
             .attachments

@@ -4,3 +4,6 @@
 mod harness;
 
 mod content;
+mod exposure;
+mod files;
+mod labels;

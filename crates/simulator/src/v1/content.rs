@@ -72,7 +72,7 @@ impl Expand {
     }
 }
 
-pub(super) fn version_json(state: &AppState, v: &Version) -> Value {
+pub(crate) fn version_json(state: &AppState, v: &Version) -> Value {
     json!({"number": v.number, "when": timestamp(&v.created_at), "message": v.message,
            "minorEdit": v.minor_edit, "by": users::user_json(&state.base(), &v.author_id)})
 }

@@ -1,13 +1,14 @@
 //! What Data Center's v1 keeps about content beside its body, as far as MCP servers read it:
 //! a page's child pages, its history (which clients read the next version number from
-//! before an update), labels, content properties and restrictions. The samples have no
-//! labels, properties or restrictions, so those lists are empty, in the shapes DC gives; an
+//! before an update), labels and content properties (restrictions are in
+//! [`crate::restrictions`]). The samples have no labels or properties, so those lists are
+//! empty, in the shapes DC gives; an
 //! unknown id is a 404 everywhere, as on DC.
 
 use axum::Json;
 use axum::extract::{Path, RawQuery};
 use axum::response::IntoResponse;
-use serde_json::{Value, json};
+use serde_json::json;
 
 use super::content::history_json;
 use super::{ApiResult, Expand, Shared, container_of, content_json, find, page_of};
@@ -85,29 +86,4 @@ fn empty_list(state: &crate::AppState, id: &str, what: &str, q: Option<&str>) ->
     let params = Params::parse(q);
     let path = format!("/rest/api/content/{id}/{what}");
     page_of(state, &params, &path, Vec::new(), super::MAX_LIMIT)
-}
-
-/// `GET /rest/api/content/{id}/restriction/byOperation`: who may read and update the
-/// content beyond the space's permissions: nobody is singled out, so both lists are empty.
-pub async fn restrictions_by_operation(
-    axum::extract::State(state): Shared,
-    Path(id): Path<String>,
-) -> ApiResult {
-    find(&state.store(), &id).ok_or(ApiError::NotFound)?;
-    let base = state.base();
-    let empty = || json!({"results": [], "start": 0, "limit": 200, "size": 0});
-    let operation = |op: &str| -> Value {
-        json!({
-            "operation": op,
-            "restrictions": {"user": empty(), "group": empty()},
-            "_expandable": {"content": format!("/rest/api/content/{id}")},
-            "_links": {"self": format!("{base}/rest/api/content/{id}/restriction/byOperation/{op}")},
-        })
-    };
-    Ok(Json(json!({
-        "read": operation("read"),
-        "update": operation("update"),
-        "_links": {"base": base, "context": state.context},
-    }))
-    .into_response())
 }

@@ -46,7 +46,7 @@ pub(crate) fn user_json(base: &str, account_id: &str) -> Value {
 }
 
 /// Every account the content names (authors of content and of its versions), and the writer.
-fn known_accounts(store: &Store) -> BTreeSet<&str> {
+pub(crate) fn known_accounts(store: &Store) -> BTreeSet<&str> {
     let mut ids: BTreeSet<&str> = BTreeSet::from([WRITER]);
     for s in store.spaces.values() {
         ids.insert(&s.author_id);
