@@ -18,6 +18,8 @@ mod browser;
 mod common;
 #[path = "api/console.rs"]
 mod console;
+#[path = "api/console_remediations.rs"]
+mod console_remediations;
 #[path = "api/findings.rs"]
 mod findings;
 #[path = "api/helpers.rs"]

@@ -336,7 +336,8 @@ async fn drive(browser: &Browser, server: &TestServer, token: &str) {
     let actions = browser.texts("#audit-table tbody tr td:nth-child(3)").await;
     assert!(actions.iter().any(|a| a == "scan.started"), "{actions:?}");
 
-    // Remediations: a list, or the API's own refusal, never a blank or broken view.
+    // Remediations: a list, or the API's own refusal, never a blank or broken view; then the
+    // panel against the contract, with the API's answers stubbed in the page.
     browser
         .find("a[data-view=remediations]")
         .await
@@ -350,6 +351,7 @@ async fn drive(browser: &Browser, server: &TestServer, token: &str) {
         )
         .await;
     assert!(!shown.as_str().unwrap().is_empty());
+    crate::console_remediations::check_panel(browser).await;
 
     // A token the server stops accepting sends the person back to the login, saying why.
     c.execute(
