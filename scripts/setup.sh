@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what building and testing confluence-dlp needs on Debian/Ubuntu, when it is missing,
 # and starts Redis and PostgreSQL when they are not running. Safe to run again.
-# Usage: scripts/setup.sh [build|services|mcp]   (default: all three)
+# Usage: scripts/setup.sh [build|services|mcp|browser]   (default: all four)
 set -euo pipefail
 what="${1:-all}"
 SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
@@ -59,4 +59,10 @@ if [ "$what" = all ] || [ "$what" = mcp ]; then
     [ -x "$mcp_venv/bin/python" ] || python3 -m venv "$mcp_venv"
     "$mcp_venv/bin/python" -m pip install -q "$mcp_pin"
   fi
+fi
+
+if [ "$what" = all ] || [ "$what" = browser ]; then
+  # The console's test (tests/api/console.rs) drives Debian's headless Chromium through
+  # chromedriver; both come from the distribution, never a browser build of their own.
+  need_pkg chromium chromium-driver
 fi

@@ -8,11 +8,18 @@
 //! proxy; `api/scans.rs`: scans
 //! started over HTTP, cancels, the audit routes and the scheduler;
 //! `api/webhooks.rs`: Confluence's webhooks (Forge), `api/webhooks_datacenter.rs` and
-//! `api/webhooks_connect.rs`: the Data Center and Connect receivers.
+//! `api/webhooks_connect.rs`: the Data Center and Connect receivers; `api/console.rs`: the
+//! console at `/`, over HTTP and in a headless Chromium (`api/browser.rs`).
 
 #[path = "api/auth.rs"]
 mod auth;
+#[path = "api/browser.rs"]
+mod browser;
 mod common;
+#[path = "api/console.rs"]
+mod console;
+#[path = "api/console_remediations.rs"]
+mod console_remediations;
 #[path = "api/findings.rs"]
 mod findings;
 #[path = "api/helpers.rs"]

@@ -254,7 +254,9 @@ pub fn router_and_document(state: Arc<ApiState>) -> (Router, utoipa::openapi::Op
     // their own body limit: the API's (64 KiB by default) wrapped around them as well would
     // refuse events the receivers take.
     let webhooks = webhooks.layer(RequestBodyLimitLayer::new(crate::webhooks::MAX_BODY_BYTES));
+    // The console's page and files: public, outside the OpenAPI document (they are not API).
     let router = probes
+        .merge(crate::console::router())
         .merge(api)
         .layer(RequestBodyLimitLayer::new(settings.max_body_bytes))
         .merge(webhooks)
