@@ -193,6 +193,39 @@ pub fn confluence_client(settings: &Settings) -> Result<Option<ConfluenceClient>
             .into(),
     })?;
     let auth = Auth::resolve(c.email.as_deref(), c.api_token.as_ref(), c.pat.as_ref())?;
+    client_for(settings, site, auth).map(Some)
+}
+
+/// A client of the configured site acting as its space administrator
+/// (`[remediation.space_admin]`); `None` when no such credential is configured.
+pub fn space_admin_client(settings: &Settings) -> Result<Option<ConfluenceClient>, AppError> {
+    let admin = &settings.remediation.space_admin;
+    let Some(site) = settings.confluence.site.as_deref() else {
+        return Ok(None);
+    };
+    if !admin.is_set() {
+        return Ok(None);
+    }
+    let site = Url::parse(site).map_err(|_| ConfigError::Invalid {
+        name: "confluence.site (CONFLUENCE_SITE, --site)",
+        reason: "not a URL".into(),
+    })?;
+    let auth = Auth::resolve(
+        admin.email.as_deref(),
+        admin.api_token.as_ref(),
+        admin.pat.as_ref(),
+    )
+    .map_err(|_| ConfigError::Invalid {
+        name: "remediation.space_admin",
+        reason: "set DLP_SPACE_ADMIN_EMAIL with DLP_SPACE_ADMIN_API_TOKEN (Cloud), or \
+                     DLP_SPACE_ADMIN_PAT (Data Center), not both"
+            .into(),
+    })?;
+    client_for(settings, site, auth).map(Some)
+}
+
+fn client_for(settings: &Settings, site: Url, auth: Auth) -> Result<ConfluenceClient, AppError> {
+    let c = &settings.confluence;
     let mut config = ClientConfig::new(site, auth);
     config.flavor = c.flavor;
     config.page_limit = c.page_limit;
@@ -200,7 +233,7 @@ pub fn confluence_client(settings: &Settings) -> Result<Option<ConfluenceClient>
     config.max_retries = c.max_retries;
     config.request_timeout = Duration::from_secs(c.request_timeout_secs);
     config.max_download_bytes = c.max_download_bytes;
-    Ok(Some(ConfluenceClient::new(config)?))
+    Ok(ConfluenceClient::new(config)?)
 }
 
 /// The built-in rule pack with the configured rule files over it (same id overrides).

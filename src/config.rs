@@ -451,6 +451,16 @@ impl Settings {
                 }
             }
         }
+        let admin = &mut self.remediation.space_admin;
+        if let Some(v) = get("DLP_SPACE_ADMIN_EMAIL") {
+            admin.email = Some(v);
+        }
+        if let Some(v) = get("DLP_SPACE_ADMIN_API_TOKEN") {
+            admin.api_token = Some(secret(v));
+        }
+        if let Some(v) = get("DLP_SPACE_ADMIN_PAT") {
+            admin.pat = Some(secret(v));
+        }
         if let Some(v) = get("DLP_MIN_CONFIDENCE") {
             self.rules.min_confidence = parse("DLP_MIN_CONFIDENCE", &v)?;
         }

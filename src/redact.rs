@@ -311,6 +311,67 @@ impl ScannedText {
     }
 }
 
+/// A stretch of a text that holds a value: one the engine found, or one shaped like a value
+/// whose fingerprint a caller asked about (what a scan found there before, perhaps confirmed by
+/// context the stretch lacks now).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Located {
+    pub start: usize,
+    pub end: usize,
+    pub fingerprint: String,
+    pub masked: String,
+    /// Its fingerprint is one of those asked about.
+    pub target: bool,
+}
+
+/// Every value in `text`, and every value-shaped stretch whose fingerprint is in `targets`,
+/// in order, without overlaps (the first and longest stretch wins).
+pub(crate) fn locate(
+    classifier: &Classifier,
+    text: &str,
+    targets: &HashSet<String>,
+) -> Vec<Located> {
+    let Some(scanned) = scan(classifier, vec![(text.to_owned(), Format::Text)])
+        .texts
+        .pop()
+    else {
+        return Vec::new();
+    };
+    let mut found: Vec<Located> = scanned
+        .spans
+        .into_iter()
+        .map(|s| Located {
+            start: s.start,
+            end: s.end,
+            target: targets.contains(&s.fingerprint),
+            fingerprint: s.fingerprint,
+            masked: s.masked,
+        })
+        .collect();
+    for (fingerprint, stretches) in scanned.asked {
+        if !targets.contains(&fingerprint) {
+            continue;
+        }
+        for (start, end) in stretches {
+            found.push(Located {
+                start,
+                end,
+                fingerprint: fingerprint.clone(),
+                masked: dlp_engine::mask(&text[start..end]),
+                target: true,
+            });
+        }
+    }
+    found.sort_by_key(|l| (l.start, std::cmp::Reverse(l.end)));
+    let mut kept: Vec<Located> = Vec::with_capacity(found.len());
+    for l in found {
+        if kept.last().is_none_or(|last| l.start >= last.end) {
+            kept.push(l);
+        }
+    }
+    kept
+}
+
 fn replacement(span: &Span, style: Style) -> String {
     match style {
         Style::Mask => span.masked.clone(),

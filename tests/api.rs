@@ -34,6 +34,8 @@ mod mcp_e2e;
 mod mcp_upstream;
 #[path = "api/openapi.rs"]
 mod openapi;
+#[path = "api/remediation.rs"]
+mod remediation;
 #[path = "api/scans.rs"]
 mod scans;
 #[path = "api/webhooks.rs"]

@@ -39,11 +39,13 @@ pub enum Scope {
     Mcp,
     /// Decide MCP tool calls that wait for approval.
     McpApprove,
+    /// Plan remediations, approve, reject and undo them.
+    Remediate,
     Admin,
 }
 
 impl Scope {
-    pub const ALL: [Scope; 8] = [
+    pub const ALL: [Scope; 9] = [
         Scope::FindingsRead,
         Scope::FindingsWrite,
         Scope::ScansWrite,
@@ -51,6 +53,7 @@ impl Scope {
         Scope::Lookup,
         Scope::Mcp,
         Scope::McpApprove,
+        Scope::Remediate,
         Scope::Admin,
     ];
 
@@ -63,6 +66,7 @@ impl Scope {
             Scope::Lookup => "lookup",
             Scope::Mcp => "mcp",
             Scope::McpApprove => "mcp:approve",
+            Scope::Remediate => "remediate",
             Scope::Admin => "admin",
         }
     }

@@ -12,7 +12,7 @@ use axum::Json;
 use axum::extract::{Extension, Path, State};
 use base64::Engine as _;
 use chrono::{DateTime, Utc};
-use dlp_domain::{Category, ContentType, Finding, Severity};
+use dlp_domain::{Category, ContentType, Exposure, Finding, Severity};
 use dlp_search::{SearchFilters, SearchQuery, SearchSort};
 use dlp_store::{
     FindingFilter, FindingRecord, FindingSort, FindingStatus, FindingSummary, StatusChange,
@@ -58,8 +58,14 @@ pub struct FindingsQuery {
 /// A finding as the API serves it.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct FindingView {
+    /// `severity` is raised by the page's exposure (a secret anonymous users can read is
+    /// critical); `detected_severity` is the engine's.
     #[serde(flatten)]
     pub finding: Finding,
+    pub detected_severity: Severity,
+    /// Who can read the page: `public`, `site`, `space` or `restricted`; `null` until the
+    /// page's permissions have been read.
+    pub exposure: Option<Exposure>,
     pub status: FindingStatus,
     pub first_seen: DateTime<Utc>,
     pub last_seen: DateTime<Utc>,
@@ -75,10 +81,19 @@ pub struct FindingView {
     pub in_history_only: bool,
 }
 
-impl From<FindingRecord> for FindingView {
-    fn from(r: FindingRecord) -> Self {
+impl FindingView {
+    /// The finding as served: with who can read its page, and its severity raised by that
+    /// (`detected_severity` keeps the engine's).
+    pub fn new(r: FindingRecord, exposure: Option<Exposure>) -> Self {
+        let mut finding = r.finding;
+        let detected_severity = finding.severity;
+        if let Some(e) = exposure {
+            finding.severity = e.raise(finding.severity, finding.category);
+        }
         FindingView {
-            finding: r.finding,
+            finding,
+            detected_severity,
+            exposure,
             status: r.status,
             first_seen: r.first_seen_at,
             last_seen: r.last_seen_at,
@@ -89,6 +104,27 @@ impl From<FindingRecord> for FindingView {
             in_history_only: r.in_history_only,
         }
     }
+}
+
+/// Findings as served, with their pages' exposure (one store call for all of them).
+pub async fn views(
+    store: &dlp_store::Store,
+    records: Vec<FindingRecord>,
+) -> Result<Vec<FindingView>, ApiError> {
+    let pages: Vec<&str> = records
+        .iter()
+        .map(|r| r.finding.location.page_id.as_str())
+        .collect();
+    let exposures = store.page_exposures(&pages).await?;
+    Ok(records
+        .into_iter()
+        .map(|r| {
+            let e = exposures
+                .get(&r.finding.location.page_id)
+                .map(|e| e.exposure);
+            FindingView::new(r, e)
+        })
+        .collect())
 }
 
 /// `GET /findings/{id}`: the finding and its history.
@@ -160,7 +196,7 @@ pub async fn list(
         None
     };
     Ok(Json(FindingPage {
-        items: records.into_iter().map(FindingView::from).collect(),
+        items: views(&state.app.store, records).await?,
         next_cursor,
     }))
 }
@@ -168,7 +204,7 @@ pub async fn list(
 #[utoipa::path(get, path = "/api/v1/findings/summary", tag = "findings",
     params(FindingsQuery),
     responses(
-        (status = 200, description = "Counts of the matching findings", body = FindingSummary),
+        (status = 200, description = "Counts of the matching findings", body = SummaryView),
         Refusals,
     ),
     security(("bearer" = ["findings:read"])))]
@@ -176,7 +212,7 @@ pub async fn summary(
     State(state): State<Arc<ApiState>>,
     Extension(caller): Extension<Caller>,
     ApiQuery(query): ApiQuery<FindingsQuery>,
-) -> Result<Json<FindingSummary>, ApiError> {
+) -> Result<Json<SummaryView>, ApiError> {
     caller.require(Scope::FindingsRead)?;
     if query.limit.is_some() || query.cursor.is_some() || query.sort.is_some() || query.q.is_some()
     {
@@ -184,9 +220,28 @@ pub async fn summary(
             "the summary takes filters only, not q, limit, cursor or sort".into(),
         ));
     }
-    Ok(Json(
-        state.app.store.finding_summary(&filter_of(&query)?).await?,
-    ))
+    let filter = filter_of(&query)?;
+    let store = &state.app.store;
+    let summary = store.finding_summary(&filter).await?;
+    let by_exposure = store
+        .open_findings_by_exposure(filter.space_key.as_deref())
+        .await?
+        .into_iter()
+        .map(|(e, n)| (e.map_or("unknown", Exposure::as_str).to_owned(), n))
+        .collect();
+    Ok(Json(SummaryView {
+        summary,
+        by_exposure,
+    }))
+}
+
+/// The counts, and the open findings by the exposure of their page (in the space filtered
+/// on, or in all): `public`, `site`, `space`, `restricted`, or `unknown` until read.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct SummaryView {
+    #[serde(flatten)]
+    pub summary: FindingSummary,
+    pub by_exposure: std::collections::BTreeMap<String, u64>,
 }
 
 /// The body of `PATCH /findings/{id}`.
@@ -278,7 +333,12 @@ pub async fn patch(
             tracing::warn!(error = %e, "a triage could not reach the classification cache");
             ApiError::Unavailable("the classification cache did not take the change; retry".into())
         })?;
-    Ok(Json(record.into()))
+    Ok(Json(
+        views(&state.app.store, vec![record])
+            .await?
+            .pop()
+            .ok_or(NOT_FOUND)?,
+    ))
 }
 
 const NOT_FOUND: ApiError = ApiError::NotFound("no finding with that id");
@@ -328,7 +388,7 @@ pub async fn get(
         })
         .collect();
     Ok(Json(FindingDetail {
-        view: record.into(),
+        view: views(store, vec![record]).await?.pop().ok_or(NOT_FOUND)?,
         history: FindingHistory { events, scans },
     }))
 }
@@ -397,7 +457,7 @@ async fn search(
         })?;
     let records = state.app.store.findings_by_ids(&page.ids).await?;
     Ok(FindingPage {
-        items: records.into_iter().map(FindingView::from).collect(),
+        items: views(&state.app.store, records).await?,
         next_cursor: page.next_cursor,
     })
 }

@@ -22,6 +22,7 @@ pub mod metrics;
 pub mod openapi;
 pub mod rate_limit;
 pub mod redact;
+pub mod remediations;
 pub mod scans;
 
 use std::future::Future;
@@ -187,6 +188,12 @@ impl Server {
                 signal,
             ))
         });
+        let remediator = self.roles.workers.then(|| {
+            tokio::spawn(crate::remediate::worker::run(
+                app.clone(),
+                stopped(pool_stopped.clone()),
+            ))
+        });
         let indexer = tokio::spawn(index::follow(
             app.store.clone(),
             self.state.search.clone(),
@@ -201,7 +208,12 @@ impl Server {
         // apalis notices the stop at its next heartbeat; a pool that takes longer than a few
         // heartbeats is dropped, and its jobs are handed out again once their heartbeat lapses.
         let patience = Duration::from_secs(app.settings.workers.heartbeat_secs.max(1) * 3);
-        for mut task in pool.into_iter().chain(scheduler).chain([indexer]) {
+        for mut task in pool
+            .into_iter()
+            .chain(scheduler)
+            .chain(remediator)
+            .chain([indexer])
+        {
             if tokio::time::timeout(patience, &mut task).await.is_err() {
                 task.abort();
             }
@@ -237,6 +249,12 @@ pub fn router_and_document(state: Arc<ApiState>) -> (Router, utoipa::openapi::Op
         .routes(routes!(redact::text))
         .routes(routes!(mcp::list))
         .routes(routes!(mcp::decide))
+        .routes(routes!(remediations::list))
+        .routes(routes!(remediations::get))
+        .routes(routes!(remediations::approve))
+        .routes(routes!(remediations::reject))
+        .routes(routes!(remediations::undo))
+        .routes(routes!(remediations::plan))
         .routes(routes!(openapi::document))
         .split_for_parts();
     let (probes, probes_doc) = OpenApiRouter::new()

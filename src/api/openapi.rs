@@ -32,6 +32,7 @@ use super::error::ErrorBody;
         (name = "audit", description = "The audit trail"),
         (name = "lookup", description = "What the scans know of an item, for redactors"),
         (name = "mcp", description = "MCP tool calls waiting for approval at the MCP proxy"),
+        (name = "remediations", description = "Planned changes to Confluence: approve, reject, undo"),
         (name = "probes", description = "Liveness, readiness and metrics (no token)"),
     )
 )]

@@ -1,17 +1,81 @@
 //! Remediation (issue 17): what to do about findings, planned, approved, executed, verified,
-//! audited and undoable. [`policy`] decides which actions a finding calls for; [`notify`]
-//! carries out the Notify action.
+//! audited and undoable.
+//!
+//! - [`policy`] decides which actions a finding calls for; [`exposure`] who can read its page,
+//!   which raises its severity and which policies match on.
+//! - [`plan`] turns open findings into stored plans, each drafted by [`actions`] from what
+//!   Confluence holds now: masked before/after snippets, permissions before and after.
+//! - [`lifecycle`] is a person's word on a plan (approve, reject, undo).
+//! - [`notify`] tells people (Slack, e-mail); [`notify_plan`] is the Notify action built on it.
+//! - [`worker`] claims approved plans and runs them through [`execute`]: idempotent writes,
+//!   verification by reading back and scanning, undo from the snapshot kept.
+//! - [`storage_view`] and [`content`] read and rewrite storage bodies so that only a value's
+//!   own characters change; [`access`] reads and changes restrictions, space permissions and
+//!   classification levels.
 
+pub mod access;
+pub mod actions;
+pub mod content;
+pub mod execute;
+pub mod exposure;
+pub mod lifecycle;
 pub mod notify;
+pub mod notify_plan;
+pub mod plan;
 pub mod policy;
 pub mod storage_view;
+pub mod worker;
 
-/// `[remediation]`: the policies and where notices go, checked when the process starts
-/// (`Settings::validate`).
-#[derive(Debug, Clone, Default, serde::Deserialize)]
+use secrecy::SecretString;
+
+/// `[remediation]`: the policies, checked when the process starts (`Settings::validate`),
+/// and how the worker runs them.
+#[derive(Debug, Clone, serde::Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct RemediationSettings {
     pub policies: Vec<policy::Policy>,
     /// `[remediation.notify]`: Slack and e-mail.
     pub notify: notify::NotifySettings,
+    /// Groups every user of the site is in: a space they may view is readable site-wide.
+    pub site_wide_groups: Vec<String>,
+    /// A space administrator's credential, for `remove_space_access` only: Confluence lets
+    /// only space admins change space permissions (and no app at all on Cloud). Kept apart
+    /// from the scanning credential, which needs no such right.
+    pub space_admin: SpaceAdminSettings,
+    /// How often an idle worker looks for approved remediations.
+    pub poll_ms: u64,
+    /// How long a worker holds a remediation before another may take it over.
+    pub lease_secs: u64,
+    /// Attempts before a remediation that keeps failing transiently is `failed`.
+    pub max_attempts: u32,
+}
+
+impl Default for RemediationSettings {
+    fn default() -> Self {
+        RemediationSettings {
+            policies: Vec::new(),
+            notify: notify::NotifySettings::default(),
+            site_wide_groups: vec!["confluence-users".into(), "users".into()],
+            space_admin: SpaceAdminSettings::default(),
+            poll_ms: 1000,
+            lease_secs: 300,
+            max_attempts: 5,
+        }
+    }
+}
+
+/// `[remediation.space_admin]`, or `DLP_SPACE_ADMIN_EMAIL` + `DLP_SPACE_ADMIN_API_TOKEN`
+/// (Cloud) / `DLP_SPACE_ADMIN_PAT` (Data Center).
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SpaceAdminSettings {
+    pub email: Option<String>,
+    pub api_token: Option<SecretString>,
+    pub pat: Option<SecretString>,
+}
+
+impl SpaceAdminSettings {
+    pub fn is_set(&self) -> bool {
+        self.email.is_some() || self.api_token.is_some() || self.pat.is_some()
+    }
 }

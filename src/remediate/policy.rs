@@ -77,6 +77,31 @@ pub struct Policy {
     /// Seconds between planning and executing, for `auto` (time for an owner to fix it first).
     #[serde(default)]
     pub delay_secs: u64,
+    /// For `restrict_page`: who may still read or edit the page.
+    #[serde(default)]
+    pub restrict_to: RestrictTo,
+    /// For `remove_space_access`: the audiences that lose access to the space: `anonymous`
+    /// and group names. Empty means anonymous users only.
+    #[serde(default)]
+    pub revoke: Vec<String>,
+    /// For `classify`: the name of the classification level to set.
+    #[serde(default)]
+    pub classification: Option<String>,
+    /// For `notify`: also post a comment on the page (masked previews only).
+    #[serde(default)]
+    pub comment: bool,
+}
+
+/// The audience a restricted page keeps.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RestrictTo {
+    /// Group names (Data Center) or ids (Cloud).
+    pub groups: Vec<String>,
+    /// Account ids (Cloud) or user keys (Data Center).
+    pub users: Vec<String>,
+    /// Restrict editing too, not only reading.
+    pub edit: bool,
 }
 
 /// A finding as the policies see it: with its page's labels and exposure.
@@ -97,6 +122,48 @@ pub enum PolicyError {
     NoAction(String),
     #[error("remediation policy {0:?}: min_confidence must be between 0 and 1")]
     Confidence(String),
+    #[error("remediation policy {0:?} restricts pages: name who keeps access in restrict_to")]
+    NoAudience(String),
+    #[error("remediation policy {0:?} classifies pages: name the level in classification")]
+    NoLevel(String),
+}
+
+impl ActionKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ActionKind::Notify => "notify",
+            ActionKind::Classify => "classify",
+            ActionKind::RestrictPage => "restrict_page",
+            ActionKind::RemoveSpaceAccess => "remove_space_access",
+            ActionKind::RedactInPlace => "redact_in_place",
+            ActionKind::QuarantineAttachment => "quarantine_attachment",
+            ActionKind::PurgeHistory => "purge_history",
+        }
+    }
+
+    pub fn parse(word: &str) -> Option<ActionKind> {
+        [
+            ActionKind::Notify,
+            ActionKind::Classify,
+            ActionKind::RestrictPage,
+            ActionKind::RemoveSpaceAccess,
+            ActionKind::RedactInPlace,
+            ActionKind::QuarantineAttachment,
+            ActionKind::PurgeHistory,
+        ]
+        .into_iter()
+        .find(|a| a.as_str() == word)
+    }
+}
+
+impl Mode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Mode::DryRun => "dry_run",
+            Mode::Approve => "approve",
+            Mode::Auto => "auto",
+        }
+    }
 }
 
 impl Policy {
@@ -140,6 +207,20 @@ pub fn validate(policies: &[Policy]) -> Result<(), PolicyError> {
             .is_some_and(|c| !(0.0..=1.0).contains(&c))
         {
             return Err(PolicyError::Confidence(p.name.clone()));
+        }
+        let has = |a: ActionKind| p.actions.contains(&a);
+        if has(ActionKind::RestrictPage)
+            && p.restrict_to.groups.is_empty()
+            && p.restrict_to.users.is_empty()
+        {
+            return Err(PolicyError::NoAudience(p.name.clone()));
+        }
+        if has(ActionKind::Classify)
+            && p.classification
+                .as_deref()
+                .is_none_or(|c| c.trim().is_empty())
+        {
+            return Err(PolicyError::NoLevel(p.name.clone()));
         }
     }
     Ok(())

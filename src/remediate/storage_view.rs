@@ -235,48 +235,51 @@ impl StorageView {
         (out, replaced)
     }
 
-    /// A short stretch of the view around `span`, for a person to see what changes: at most
-    /// `around` characters either side, cut at character boundaries, on one line.
+    /// A short stretch of the view around `span` ([`context`]).
     pub fn context(&self, span: Range<usize>, around: usize) -> (String, String) {
-        let text = &self.text;
-        let mut start = span.start.saturating_sub(around);
-        while !text.is_char_boundary(start) {
-            start -= 1;
-        }
-        let mut end = (span.end + around).min(text.len());
-        while !text.is_char_boundary(end) {
-            end += 1;
-        }
-        let one_line = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
-        let before = &text[start..span.start];
-        let after = &text[span.end..end];
-        let before = if start > 0 {
-            format!("…{}", one_line(before).trim_start())
-        } else {
-            one_line(before)
-        };
-        let after = if end < text.len() {
-            format!("{}…", one_line(after).trim_end())
-        } else {
-            one_line(after)
-        };
-        // Whitespace at the seams is kept as one space, so the value does not glue to a word.
-        let pad_before = if span.start > start && text[..span.start].ends_with(char::is_whitespace)
-        {
-            " "
-        } else {
-            ""
-        };
-        let pad_after = if end > span.end && text[span.end..].starts_with(char::is_whitespace) {
-            " "
-        } else {
-            ""
-        };
-        (
-            format!("{}{pad_before}", before.trim_end()),
-            format!("{pad_after}{}", after.trim_start()),
-        )
+        context(&self.text, span, around)
     }
+}
+
+/// The text either side of `span`, for a person to see what changes: at most `around` bytes
+/// either side, cut at character boundaries, on one line, marked `…` where it was cut.
+pub fn context(text: &str, span: Range<usize>, around: usize) -> (String, String) {
+    let mut start = span.start.saturating_sub(around);
+    while !text.is_char_boundary(start) {
+        start -= 1;
+    }
+    let mut end = (span.end + around).min(text.len());
+    while !text.is_char_boundary(end) {
+        end += 1;
+    }
+    let one_line = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
+    let before = &text[start..span.start];
+    let after = &text[span.end..end];
+    let before = if start > 0 {
+        format!("…{}", one_line(before).trim_start())
+    } else {
+        one_line(before)
+    };
+    let after = if end < text.len() {
+        format!("{}…", one_line(after).trim_end())
+    } else {
+        one_line(after)
+    };
+    // Whitespace at the seams is kept as one space, so the value does not glue to a word.
+    let pad_before = if span.start > start && text[..span.start].ends_with(char::is_whitespace) {
+        " "
+    } else {
+        ""
+    };
+    let pad_after = if end > span.end && text[span.end..].starts_with(char::is_whitespace) {
+        " "
+    } else {
+        ""
+    };
+    (
+        format!("{}{pad_before}", before.trim_end()),
+        format!("{pad_after}{}", after.trim_start()),
+    )
 }
 
 /// Where the tag starting at `at` ends (just past its `>`), skipping `>` in quoted attribute

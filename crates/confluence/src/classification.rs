@@ -79,4 +79,22 @@ impl ConfluenceClient {
         self.write_ignoring_answer(WriteMethod::Put, &url, &payload)
             .await
     }
+
+    /// Takes a page's or blog post's own level away, so its space's default applies again:
+    /// `POST /wiki/api/v2/{pages|blogposts}/{id}/classification-level/reset` with
+    /// `{status: current}`.
+    pub async fn reset_content_classification(
+        &self,
+        kind: Container,
+        id: &str,
+    ) -> Result<(), ConfluenceError> {
+        self.cloud_only("data classification")?;
+        let id = numeric_id(id)?;
+        let url = self
+            .inner
+            .api_url(&[v2_kind(kind), id, "classification-level", "reset"]);
+        let payload = Payload::Json(json!({"status": "current"}).to_string().into_bytes());
+        self.write_ignoring_answer(WriteMethod::Post, &url, &payload)
+            .await
+    }
 }

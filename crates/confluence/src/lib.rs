@@ -40,6 +40,7 @@ mod cql;
 mod download;
 mod error;
 mod http;
+mod labels;
 mod models;
 mod pagination;
 mod permissions;

@@ -43,6 +43,9 @@ pub struct Version {
     pub author_id: Option<String>,
     #[serde(default, deserialize_with = "lenient::null_default")]
     pub minor_edit: bool,
+    /// What the writer said of the version: remediation marks its own writes here.
+    #[serde(default, deserialize_with = "lenient::null_default")]
+    pub message: String,
 }
 
 /// One representation of a body. `Debug` prints the representation and the length only.

@@ -105,6 +105,23 @@ impl Exposure {
     pub fn parse(s: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|e| e.as_str() == s)
     }
+
+    /// A finding's severity once it is known who can read it: a secret or a card number that
+    /// anonymous users can read is critical, one every user of the site can read is a level
+    /// worse than detected, and personal data one level worse than detected when public. A
+    /// space's own members, or a restricted audience, change nothing.
+    pub fn raise(self, severity: Severity, category: Category) -> Severity {
+        let step = |s: Severity, by: usize| {
+            let at = Severity::ALL.iter().position(|x| *x == s).unwrap_or(0);
+            Severity::ALL[(at + by).min(Severity::ALL.len() - 1)]
+        };
+        let credential_like = matches!(category, Category::Secret | Category::Pci);
+        match (self, credential_like) {
+            (Exposure::Public, true) => Severity::Critical,
+            (Exposure::Public, false) | (Exposure::Site, true) => step(severity, 1),
+            _ => severity,
+        }
+    }
 }
 
 /// What kind of Confluence content a finding sits in (`location.content_type`).

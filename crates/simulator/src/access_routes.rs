@@ -52,6 +52,14 @@ pub fn cloud() -> Router<Arc<AppState>> {
             get(|s, p| classification::get_level(DocKind::BlogPost, s, p))
                 .put(|s, p, b| classification::put_level(DocKind::BlogPost, s, p, b)),
         )
+        .route(
+            "/wiki/api/v2/pages/{id}/classification-level/reset",
+            post(|s, p| classification::reset_level(DocKind::Page, s, p)),
+        )
+        .route(
+            "/wiki/api/v2/blogposts/{id}/classification-level/reset",
+            post(|s, p| classification::reset_level(DocKind::BlogPost, s, p)),
+        )
         .merge(content_restrictions("/wiki"))
 }
 

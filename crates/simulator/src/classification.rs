@@ -78,3 +78,18 @@ pub(crate) async fn put_level(
     })?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
+
+/// `POST /wiki/api/v2/{pages|blogposts}/{id}/classification-level/reset`: the content's own
+/// level goes; its space's default (if any) applies again.
+pub(crate) async fn reset_level(
+    kind: DocKind,
+    State(state): Shared,
+    Path(id): Path<String>,
+) -> ApiResult {
+    let (id, _) = content_id(kind, &state, &id)?;
+    state.try_write(|store| {
+        store.classification.remove(&id);
+        Ok::<_, ApiError>(())
+    })?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}

@@ -63,6 +63,9 @@ pub struct Gate {
     injector: FaultInjector,
     sequence: AtomicU64,
     stats: Mutex<SimulatorStats>,
+    /// Edits another user saves just before the next write to a page or blog post arrives
+    /// ([`crate::SimulatorHandle::edit_before_next_write`]): a concurrent edit, on cue.
+    interlopers: Mutex<std::collections::HashMap<u64, String>>,
 }
 
 pub const UNMATCHED_ROUTE: &str = "(unmatched)";
@@ -81,6 +84,7 @@ impl Gate {
             quota: quota.map(QuotaMeter::new),
             injector: FaultInjector::new(faults),
             sequence: AtomicU64::new(0),
+            interlopers: Mutex::default(),
             stats: Mutex::default(),
         }
     }
@@ -95,6 +99,21 @@ impl Gate {
 
     pub fn admits(&self, headers: &HeaderMap) -> bool {
         self.auth.admits(headers) || self.admin_admits(headers)
+    }
+
+    pub fn interlope(&self, id: u64, body: String) {
+        self.interlopers
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .insert(id, body);
+    }
+
+    /// The edit waiting for the next write to `id`, taken.
+    pub fn take_interloper(&self, id: u64) -> Option<String> {
+        self.interlopers
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .remove(&id)
     }
 
     pub fn set_space_admin(&self, admin: Option<SimulatorAuth>) {

@@ -328,6 +328,13 @@ impl SimulatorHandle {
         digest::state_digest(&self.state.store())
     }
 
+    /// Has another user save `body` as a new version of page or blog post `id` just before the
+    /// next write to it is handled: that write then carries a stale version number and gets
+    /// Confluence's 409, as when two people save at once.
+    pub fn edit_before_next_write(&self, id: u64, body: impl Into<String>) {
+        self.state.gate.interlope(id, body.into());
+    }
+
     /// Names the credential of a space admin: it is accepted beside the configured ones, and
     /// from then on space-permission writes are refused (403, in the flavour's error shape)
     /// to any other. Unset (the default), whoever is admitted may change them, as before.

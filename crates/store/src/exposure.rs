@@ -86,15 +86,18 @@ impl Store {
         Ok(out)
     }
 
-    /// Open findings counted by the exposure of their page (`None`: not known yet).
+    /// Open findings (of one space, or all) counted by the exposure of their page (`None`:
+    /// not known yet).
     pub async fn open_findings_by_exposure(
         &self,
+        space_key: Option<&str>,
     ) -> Result<Vec<(Option<Exposure>, u64)>, StoreError> {
         let rows = sqlx::query(
             "SELECT e.exposure AS exposure, COUNT(*) AS n FROM findings f \
              LEFT JOIN page_exposure e ON e.page_id = f.page_id \
-             WHERE f.status = 'open' GROUP BY e.exposure",
+             WHERE f.status = 'open' AND ($1 IS NULL OR f.space_key = $1) GROUP BY e.exposure",
         )
+        .bind(space_key)
         .fetch_all(&self.pool)
         .await?;
         rows.iter()

@@ -59,6 +59,7 @@ stored_words! {
     /// Where a remediation stands. `planned` waits for a decision (or, for a dry run, stays
     /// there: it is only shown); `approved` waits for a worker (and its `not_before`);
     /// `done` was written and awaits verification; `verified` is done and re-scanned clean.
+    /// `undoing` waits for a worker to take the change back.
     RemediationState {
         Planned = "planned",
         Approved = "approved",
@@ -67,6 +68,7 @@ stored_words! {
         Done = "done",
         Verified = "verified",
         Failed = "failed",
+        Undoing = "undoing",
         Undone = "undone",
     }
 }

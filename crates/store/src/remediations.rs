@@ -194,9 +194,10 @@ impl Store {
         self.remediation(id).await
     }
 
-    /// Claims the oldest remediation due to run: approved and past its `not_before`, or
-    /// running under a lease that lapsed (its worker died). The claim is a compare-and-set on
-    /// the state and lease, so of several workers exactly one gets a row.
+    /// Claims the oldest remediation with work due: approved and past its `not_before` (it
+    /// becomes `running`), asked to be undone (it stays `undoing`), or either under a lease
+    /// that lapsed (its worker died). The claim is a compare-and-set on the state and lease,
+    /// so of several workers exactly one gets a row.
     pub async fn claim_remediation(
         &self,
         lease: std::time::Duration,
@@ -206,7 +207,9 @@ impl Store {
             let candidate = sqlx::query(
                 "SELECT id, state, lease_until FROM remediations \
                  WHERE (state = 'approved' AND (not_before IS NULL OR not_before <= $1)) \
-                 OR (state = 'running' AND lease_until < $1) \
+                 OR (state = 'undoing' AND lease_until IS NULL \
+                     AND (not_before IS NULL OR not_before <= $1)) \
+                 OR (state IN ('running', 'undoing') AND lease_until < $1) \
                  ORDER BY updated_at LIMIT 1",
             )
             .bind(now)
@@ -219,8 +222,13 @@ impl Store {
             let state: String = row.try_get("state")?;
             let lease_until: Option<i64> = row.try_get("lease_until")?;
             let until = now + i64::try_from(lease.as_millis()).unwrap_or(i64::MAX / 2);
+            let next = if state == "approved" {
+                "running"
+            } else {
+                state.as_str()
+            };
             let claimed = sqlx::query(
-                "UPDATE remediations SET state = 'running', lease_until = $2, \
+                "UPDATE remediations SET state = $6, lease_until = $2, \
                  attempts = attempts + 1, updated_at = $3 \
                  WHERE id = $1 AND state = $4 AND ((lease_until IS NULL AND $5 IS NULL) \
                  OR lease_until = $5)",
@@ -230,6 +238,7 @@ impl Store {
             .bind(now)
             .bind(state.as_str())
             .bind(lease_until)
+            .bind(next)
             .execute(&self.writer)
             .await?
             .rows_affected();

@@ -54,6 +54,7 @@ fn policies() -> Vec<Policy> {
         scope = { spaces = ["HR"], labels = ["payroll"], exclude_pages = ["42"] }
         match = { categories = ["pii"], min_severity = "high", min_confidence = 0.8 }
         actions = ["restrict_page"]
+        restrict_to = { groups = ["hr-team"] }
         delay_secs = 3600
         "#,
     )
