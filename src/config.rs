@@ -475,6 +475,20 @@ impl Settings {
             }
         })?;
         self.remediation.notify.validate()?;
+        let admin = &self.remediation.space_admin;
+        if admin.is_set() {
+            dlp_confluence::Auth::resolve(
+                admin.email.as_deref(),
+                admin.api_token.as_ref(),
+                admin.pat.as_ref(),
+            )
+            .map_err(|_| ConfigError::Invalid {
+                name: "remediation.space_admin",
+                reason: "set DLP_SPACE_ADMIN_EMAIL with DLP_SPACE_ADMIN_API_TOKEN (Cloud), or \
+                         DLP_SPACE_ADMIN_PAT (Data Center), not both and not half"
+                    .into(),
+            })?;
+        }
         if self.workers.concurrency == 0 {
             return Err(ConfigError::Invalid {
                 name: "workers.concurrency",
@@ -630,6 +644,19 @@ mod tests {
         assert_eq!(dc.secret.expose_secret(), "dc-hook-secret");
         assert_eq!(dc.max_age_secs, 300);
         assert!(!printed.contains("dc-hook-secret"), "{printed}");
+    }
+
+    #[test]
+    fn a_half_set_space_admin_credential_is_refused_at_start() {
+        let mut s = Settings::default();
+        s.apply_env(|k| (k == "DLP_SPACE_ADMIN_EMAIL").then(|| "admin@acme.com".to_string()))
+            .unwrap();
+        let err = s.validate().unwrap_err().to_string();
+        assert!(err.contains("remediation.space_admin"), "{err}");
+        s.apply_env(|k| (k == "DLP_SPACE_ADMIN_API_TOKEN").then(|| "t0ken".to_string()))
+            .unwrap();
+        s.validate().unwrap();
+        assert!(!format!("{s:?}").contains("t0ken"), "a secret printed");
     }
 
     #[test]

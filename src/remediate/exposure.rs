@@ -75,6 +75,28 @@ pub async fn refresh(
     }
 }
 
+/// Reads again the exposure of every page whose exposure is known (the pages with
+/// findings that were planned for); answers how many were read.
+pub async fn refresh_known(app: &App) -> usize {
+    let Some(client) = app.confluence.as_ref() else {
+        return 0;
+    };
+    let pages = match app.store.exposed_pages().await {
+        Ok(pages) => pages,
+        Err(e) => {
+            tracing::warn!(error = %e, "exposure: the store did not answer");
+            return 0;
+        }
+    };
+    let mut read = 0;
+    for (page, space) in pages {
+        if refresh(app, client, &page, &space).await.is_some() {
+            read += 1;
+        }
+    }
+    read
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

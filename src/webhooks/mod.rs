@@ -367,8 +367,17 @@ async fn receive_forge(
 }
 
 /// Steps 2 to 4 of the module's list, for a verified event.
-async fn take(app: &App, source: &str, delivery: &str, event: &ContentEvent) -> Response {
+async fn take(app: &Arc<App>, source: &str, delivery: &str, event: &ContentEvent) -> Response {
     let store = &app.store;
+    if event.action.is_none() && event.name.contains("permission") {
+        // Who can read what may have changed: the exposure of every page with findings is
+        // read again, off the request path (Confluence expects a quick answer).
+        let app = app.clone();
+        tokio::spawn(async move {
+            let n = crate::remediate::exposure::refresh_known(&app).await;
+            tracing::info!(pages = n, "exposure read again after a permission change");
+        });
+    }
     let work = event
         .action
         .filter(|a| *a == EventAction::Changed)

@@ -32,6 +32,12 @@ const ROUTES: &[(&str, &str)] = &[
     ("post", "/api/v1/redact"),
     ("get", "/api/v1/mcp/approvals"),
     ("post", "/api/v1/mcp/approvals/{id}"),
+    ("get", "/api/v1/remediations"),
+    ("get", "/api/v1/remediations/{id}"),
+    ("post", "/api/v1/remediations/plan"),
+    ("post", "/api/v1/remediations/{id}/approve"),
+    ("post", "/api/v1/remediations/{id}/reject"),
+    ("post", "/api/v1/remediations/{id}/undo"),
     ("post", "/webhooks/forge"),
     ("post", "/webhooks/datacenter"),
     ("post", "/webhooks/connect"),
@@ -439,6 +445,51 @@ async fn the_document_names_every_route_and_every_answer_conforms_to_it() {
         assert!(validator.is_valid(&event), "{event}");
     }
     c.seen.insert(("get".into(), "/api/v1/audit/export".into()));
+    // Remediations: no policy is configured here, so a plan plans nothing; an unknown id is
+    // a 404 for every decision (the conversations with plans are in api/remediation.rs).
+    c.call(
+        Method::POST,
+        "/api/v1/remediations/plan",
+        "/api/v1/remediations/plan",
+        Some(json!({"page_id": "66269"})),
+        StatusCode::OK,
+    )
+    .await;
+    c.call(
+        Method::POST,
+        "/api/v1/remediations/plan",
+        "/api/v1/remediations/plan",
+        Some(json!({"page_id": "not a page"})),
+        StatusCode::BAD_REQUEST,
+    )
+    .await;
+    c.call(
+        get.clone(),
+        "/api/v1/remediations?state=planned&limit=5",
+        "/api/v1/remediations",
+        None,
+        StatusCode::OK,
+    )
+    .await;
+    let unknown = uuid::Uuid::new_v4();
+    c.call(
+        get.clone(),
+        &format!("/api/v1/remediations/{unknown}"),
+        "/api/v1/remediations/{id}",
+        None,
+        StatusCode::NOT_FOUND,
+    )
+    .await;
+    for verb in ["approve", "reject", "undo"] {
+        c.call(
+            Method::POST,
+            &format!("/api/v1/remediations/{unknown}/{verb}"),
+            &format!("/api/v1/remediations/{{id}}/{verb}"),
+            Some(json!({"reason": "checking"})),
+            StatusCode::NOT_FOUND,
+        )
+        .await;
+    }
     // No receiver is configured here: each route answers 404 in the error shape (the
     // conversations with configured ones are in api/webhooks*.rs, checked against this
     // document).

@@ -48,6 +48,7 @@ fn policies(cloud: bool) -> confluence_dlp::remediate::RemediationSettings {
         mode = "approve"
         restrict_to = {{ groups = ["{people_ops}"] }}
         classification = "Restricted"
+        comment = true
 
         [[policies]]
         name = "hr-watch"
@@ -443,6 +444,28 @@ async fn scenario(flavor: Flavor) {
     assert_eq!(b.run(&id).await["state"], "undone");
     assert!(anonymous(&client.space_permissions(&space).await.unwrap()));
 
+    // Notify: no Slack or mail is configured here (their own tests have peers); the page gets
+    // a comment with the masked previews, never a value.
+    let notify = planned(&notes, "notify", None);
+    let id = notify["id"].as_str().unwrap().to_owned();
+    b.decide(&id, "approve").await;
+    let told = b.run(&id).await;
+    assert_eq!(told["state"], "verified", "{told:#}");
+    let comment_id = told["result"]["comment"]["comment_id"].as_str().unwrap();
+    let posted = client
+        .comment(comment_id)
+        .await
+        .unwrap()
+        .body
+        .storage
+        .unwrap()
+        .value;
+    assert!(posted.contains("confluence-dlp"), "{posted}");
+    for (raw, masked) in &raw_notes {
+        assert!(!posted.contains(raw.as_str()), "the notice holds a value");
+        assert!(posted.contains(masked.as_str()), "{posted}");
+    }
+
     // Every step is in the audit trail.
     let audit = b
         .server
@@ -507,5 +530,96 @@ async fn space_access_needs_a_space_admin_credential() {
         .await
         .unwrap();
     assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+    server.stop().await;
+}
+
+/// A permission webhook reads exposure again: once anonymous access is gone from the space,
+/// the findings of a page that was public show who can read it now.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_permission_webhook_refreshes_exposure() {
+    use confluence_dlp::config::{DataCenterWebhookSettings, WebhookSettings};
+    use hmac::{Hmac, Mac};
+    const SECRET: &str = "dc-webhook-secret";
+    let sim = spawn_flavor(Flavor::Cloud, Faults::default()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut settings = settings(dir.path(), &sim.site_url());
+    scan_sample_space(&settings).await;
+    settings.remediation = policies(true);
+    // Cloud names groups by id: this one is confluence-users, which every user is in.
+    settings
+        .remediation
+        .site_wide_groups
+        .push("5c1d2a0e-0b53-4c8f-9d3e-0a1b2c3d4e01".into());
+    settings.webhooks = WebhookSettings {
+        datacenter: Some(DataCenterWebhookSettings {
+            secret: SECRET.to_string().into(),
+            max_age_secs: 300,
+        }),
+        ..WebhookSettings::default()
+    };
+    let server = spawn_server(settings).await;
+    let token = server
+        .token("secops", &["remediate", "findings:read"])
+        .await;
+    let plan = server
+        .client
+        .post(format!("{}/api/v1/remediations/plan", server.base))
+        .bearer_auth(&token)
+        .json(&json!({"page_id": NOTES}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(plan.status(), StatusCode::OK);
+    let exposure = || async {
+        server
+            .json(&format!("/api/v1/findings?page_id={NOTES}"), &token)
+            .await["items"][0]["exposure"]
+            .clone()
+    };
+    assert_eq!(exposure().await, "public");
+    // Someone takes anonymous access away in Confluence.
+    let client = server.app.confluence.as_ref().unwrap();
+    let space = client.space_by_key("ENG").await.unwrap();
+    let permissions = client.space_permissions(&space).await.unwrap();
+    let anonymous = permissions
+        .iter()
+        .find(|p| p.principal == dlp_confluence::Principal::Anonymous)
+        .unwrap();
+    client
+        .remove_space_permission(&space, anonymous)
+        .await
+        .unwrap();
+    let body = serde_json::to_vec(&json!({
+        "timestamp": chrono::Utc::now().timestamp_millis(),
+        "event": "space_permissions_updated",
+        "userKey": "8a7f808a7a0f1b2c017a0f1b2c5e0000",
+        "space": {"key": "ENG"},
+    }))
+    .unwrap();
+    let mut mac = <Hmac<sha2::Sha256> as Mac>::new_from_slice(SECRET.as_bytes()).unwrap();
+    mac.update(&body);
+    let answer = server
+        .client
+        .post(format!("{}/webhooks/datacenter", server.base))
+        .header("content-type", "application/json")
+        .header("X-Hub-Signature", hex::encode(mac.finalize().into_bytes()))
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), StatusCode::ACCEPTED);
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        let now = exposure().await;
+        if now != "public" {
+            assert_eq!(now, "site", "confluence-users may still read the space");
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "exposure not read again"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
     server.stop().await;
 }

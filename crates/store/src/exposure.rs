@@ -86,6 +86,16 @@ impl Store {
         Ok(out)
     }
 
+    /// Every page whose exposure is known, with its space.
+    pub async fn exposed_pages(&self) -> Result<Vec<(String, String)>, StoreError> {
+        let rows = sqlx::query("SELECT page_id, space_key FROM page_exposure ORDER BY page_id")
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|r| Ok((r.try_get("page_id")?, r.try_get("space_key")?)))
+            .collect()
+    }
+
     /// Open findings (of one space, or all) counted by the exposure of their page (`None`:
     /// not known yet).
     pub async fn open_findings_by_exposure(
