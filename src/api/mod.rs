@@ -11,6 +11,7 @@
 
 pub mod audit;
 pub mod auth;
+pub mod cursor;
 pub mod error;
 pub mod extract;
 pub mod findings;

@@ -7,7 +7,6 @@ use std::sync::Arc;
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Extension, Path, State};
-use base64::Engine as _;
 use dlp_store::{Remediation, RemediationQuery, RemediationState};
 use serde::{Deserialize, Serialize};
 
@@ -247,23 +246,9 @@ fn checked_id(id: &str) -> Result<&str, ApiError> {
 }
 
 fn encode_cursor(last: &Remediation) -> String {
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!(
-        "{CURSOR_TAG}{}:{}",
-        last.created_at.timestamp_millis(),
-        last.id
-    ))
+    super::cursor::encode(CURSOR_TAG, last.created_at.timestamp_millis(), &last.id)
 }
 
 fn decode_cursor(cursor: &str) -> Result<(i64, String), ApiError> {
-    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode(cursor)
-        .map_err(|_| ApiError::InvalidCursor)?;
-    let text = String::from_utf8(bytes).map_err(|_| ApiError::InvalidCursor)?;
-    let rest = text
-        .strip_prefix(CURSOR_TAG)
-        .ok_or(ApiError::InvalidCursor)?;
-    let (at, id) = rest.split_once(':').ok_or(ApiError::InvalidCursor)?;
-    let at: i64 = at.parse().map_err(|_| ApiError::InvalidCursor)?;
-    uuid::Uuid::parse_str(id).map_err(|_| ApiError::InvalidCursor)?;
-    Ok((at, id.to_owned()))
+    super::cursor::decode(CURSOR_TAG, cursor)
 }

@@ -10,7 +10,6 @@ use std::sync::Arc;
 use axum::Json;
 use axum::extract::{Extension, Path, State};
 use axum::http::StatusCode;
-use base64::Engine as _;
 use chrono::{DateTime, Utc};
 use dlp_store::{ScanItemRow, ScanMode, ScanProgress, ScanQuery, ScanRecord, ScanStatus};
 use serde::{Deserialize, Serialize};
@@ -324,44 +323,16 @@ fn space_key(key: &str) -> Result<String, ApiError> {
 }
 
 fn encode_cursor(last: &ScanRecord) -> String {
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!(
-        "{CURSOR_TAG}{}:{}",
-        last.started_at.timestamp_millis(),
-        last.id
-    ))
+    super::cursor::encode(CURSOR_TAG, last.started_at.timestamp_millis(), &last.id)
 }
 
 fn decode_cursor(cursor: &str) -> Result<(i64, String), ApiError> {
-    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode(cursor)
-        .map_err(|_| ApiError::InvalidCursor)?;
-    let text = String::from_utf8(bytes).map_err(|_| ApiError::InvalidCursor)?;
-    let rest = text
-        .strip_prefix(CURSOR_TAG)
-        .ok_or(ApiError::InvalidCursor)?;
-    let (at, id) = rest.split_once(':').ok_or(ApiError::InvalidCursor)?;
-    let at: i64 = at.parse().map_err(|_| ApiError::InvalidCursor)?;
-    uuid::Uuid::parse_str(id).map_err(|_| ApiError::InvalidCursor)?;
-    Ok((at, id.to_owned()))
+    super::cursor::decode(CURSOR_TAG, cursor)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn cursors_round_trip_and_foreign_ones_are_refused() {
-        let text = format!("{CURSOR_TAG}1700000000000:{}", uuid::Uuid::new_v4());
-        let cursor = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&text);
-        let (at, _) = decode_cursor(&cursor).unwrap();
-        assert_eq!(at, 1_700_000_000_000);
-        for bad in ["", "!!", "czE6", "czE6eDp5"] {
-            assert!(
-                matches!(decode_cursor(bad), Err(ApiError::InvalidCursor)),
-                "{bad}"
-            );
-        }
-    }
 
     #[test]
     fn space_keys_are_words() {
