@@ -2,8 +2,9 @@
 //! and the page itself in a headless Chromium over a real scan of the sample space, checked
 //! against what the API answers.
 //!
-//! `DLP_UPDATE_SCREENSHOT=1` also writes the browser's view to docs/console.png (the README's
-//! picture); without it the test writes nothing into the tree.
+//! The remediation panel is checked in `console_remediations.rs`: against fixtures from here,
+//! and against the real API there, whose test also writes the README's picture
+//! (`DLP_UPDATE_SCREENSHOT=1`, docs/console.png); without it no test writes into the tree.
 
 use std::time::Duration;
 
@@ -303,9 +304,6 @@ async fn drive(browser: &Browser, server: &TestServer, token: &str) {
         finding["history"]["scans"].as_array().unwrap().len()
     );
     assert!(!scans.is_empty());
-    if std::env::var_os("DLP_UPDATE_SCREENSHOT").is_some() {
-        write_screenshot(browser).await;
-    }
     browser.find("#drawer-close").await.click().await.unwrap();
 
     // Scans and the audit trail have rows.
@@ -337,7 +335,7 @@ async fn drive(browser: &Browser, server: &TestServer, token: &str) {
     assert!(actions.iter().any(|a| a == "scan.started"), "{actions:?}");
 
     // Remediations: a list, or the API's own refusal, never a blank or broken view; then the
-    // panel against the contract, with the API's answers stubbed in the page.
+    // panel over fixtures for what the sample space cannot show (a hostile title, undoing).
     browser
         .find("a[data-view=remediations]")
         .await
@@ -385,9 +383,10 @@ async fn drive(browser: &Browser, server: &TestServer, token: &str) {
     );
 }
 
-/// The README's picture: the findings with a finding's detail open.
-async fn write_screenshot(browser: &Browser) {
-    // The drawer's relative times and fonts settle within a frame or two.
+/// The README's picture, written by `console_remediations`'s test once planning has read every
+/// page's exposure: the findings, with who can read each.
+pub async fn write_screenshot(browser: &Browser) {
+    // Relative times and fonts settle within a frame or two.
     tokio::time::sleep(Duration::from_millis(300)).await;
     let png = tokio::time::timeout(WAIT, browser.client.screenshot())
         .await

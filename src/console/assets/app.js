@@ -8,7 +8,7 @@ import { initLogin, showLogin } from "./login.js";
 import { refreshCounts } from "./header.js";
 import { initFindings, showFindings } from "./findings.js";
 import { closeDrawer, initDrawer } from "./detail.js";
-import { initRemediations, showRemediations } from "./remediations.js";
+import { hideRemediations, initRemediations, showRemediations } from "./remediations.js";
 import { hideScans, initScans, showScans } from "./scans.js";
 import { initAudit, showAudit } from "./audit.js";
 
@@ -29,6 +29,7 @@ function route() {
   const name = currentView();
   closeDrawer();
   hideScans();
+  hideRemediations();
   for (const section of $$("section.view")) section.hidden = section.dataset.view !== name;
   for (const tab of $$(".tabs a")) {
     if (tab.dataset.view === name) tab.setAttribute("aria-current", "page");
@@ -47,6 +48,7 @@ function signOut(message) {
   token.clear();
   closeDrawer();
   hideScans();
+  hideRemediations();
   showLogin(message);
 }
 

@@ -12,6 +12,8 @@ export function openDrawer(title) {
   const drawer = $("#drawer");
   fill($("#drawer-title"), title);
   const body = fill($("#drawer-body"), h("p", { class: "muted" }, "Loading…"));
+  // Whatever the drawer showed before (a remediation it follows) is not shown any more.
+  for (const key of Object.keys(body.dataset)) delete body.dataset[key];
   drawer.hidden = false;
   return body;
 }
@@ -120,7 +122,12 @@ export async function openFinding(id, { onChanged } = {}) {
     h("div", { class: "preview mono", id: "drawer-preview" }, f.masked),
     h("h3", null, "Finding"),
     kv([
-      ["Severity", severity(f.severity)],
+      [
+        "Severity",
+        f.detected_severity && f.detected_severity !== f.severity
+          ? [severity(f.severity), h("span", { class: "small muted" }, ` raised from ${f.detected_severity} by its exposure`)]
+          : severity(f.severity),
+      ],
       ["Category", f.category],
       ["Confidence", typeof f.confidence === "number" ? f.confidence.toFixed(2) : null],
       ["Status", pill(f.status)],

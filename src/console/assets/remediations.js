@@ -1,5 +1,7 @@
 // Remediation plans: the list by state, a plan's diff and permissions, and the decisions a
-// person with the `remediate` scope takes on it (approve, reject, undo).
+// person with the `remediate` scope takes on it (approve, reject, undo). The work itself is
+// the server's worker's: while a plan is on its way (approved, running, done awaiting
+// verification, undoing) the list and the open plan are read again until it settles.
 
 import { api, describe } from "./api.js";
 import { $, clickableRow, emptyRow, fill, h, kv, outLink } from "./dom.js";
@@ -8,15 +10,36 @@ import { changes, permissions } from "./diff.js";
 import { openDrawer } from "./detail.js";
 
 const PAGE = 100;
+const REFRESH_MS = 2000;
+/** States the worker still moves on its own. */
+const MOVING = ["approved", "running", "done", "undoing"];
 let cursor = null;
 let generation = 0;
+let visible = false;
+let timer = null;
+// The open remediation's own refresh.
+let drawerTimer = null;
 
-/** Which decisions a state allows; the server checks again and answers 409 otherwise. */
+/**
+ * Which decisions a remediation allows, as the server decides them (it checks again and
+ * answers 409 otherwise): a dry run's plan is never approved; only a change that was made,
+ * and that Confluence can take back (not purge_history, not notify), is undone.
+ */
 const DECISIONS = {
-  approve: { label: "Approve", states: ["planned"] },
-  reject: { label: "Reject", states: ["planned", "approved"], danger: true },
-  undo: { label: "Undo", states: ["done", "verified"], danger: true },
+  approve: { label: "Approve", allows: (r) => r.state === "planned" && r.mode !== "dry_run" },
+  reject: { label: "Reject", danger: true, allows: (r) => ["planned", "approved"].includes(r.state) },
+  undo: {
+    label: "Undo",
+    danger: true,
+    allows: (r) => ["done", "verified", "failed"].includes(r.state) && reversible(r) && r.result != null,
+  },
 };
+
+/** Whether the action can be taken back; the plan says so (older plans: the action's kind). */
+function reversible(r) {
+  if (typeof r.plan?.reversible === "boolean") return r.plan.reversible;
+  return !["purge_history", "notify"].includes(r.action);
+}
 
 function query(append) {
   const query = { limit: PAGE, cursor: append ? cursor : null };
@@ -37,7 +60,7 @@ function targetText(t) {
 function row(r) {
   const tr = h(
     "tr",
-    { dataset: { id: r.id } },
+    { dataset: { id: r.id, state: r.state } },
     h("td", null, pill(r.state)),
     h("td", { class: "mono" }, r.action),
     h("td", null, r.mode?.replaceAll("_", " ")),
@@ -73,8 +96,12 @@ async function load(append) {
   cursor = page.next_cursor;
   const n = body.querySelectorAll("tr[data-id]").length;
   if (!n) body.append(emptyRow(table, "No remediation in this state."));
-  status.textContent = `${n} plan${n === 1 ? "" : "s"} shown${cursor ? ", more below" : ""}`;
+  const moving = body.querySelectorAll(MOVING.map((m) => `tr[data-state="${m}"]`).join(", ")).length;
+  status.textContent =
+    `${n} plan${n === 1 ? "" : "s"} shown${cursor ? ", more below" : ""}` + (moving ? ` · ${moving} in progress` : "");
   more.hidden = !cursor;
+  clearTimeout(timer);
+  if (moving && visible && !append) timer = setTimeout(() => visible && load(false), REFRESH_MS);
 }
 
 function decisions(r) {
@@ -82,7 +109,7 @@ function decisions(r) {
   const message = h("p", { role: "status", class: "small", id: "decision-message" });
   const buttons = [];
   const allow = () => {
-    for (const b of buttons) b.disabled = !DECISIONS[b.dataset.decision].states.includes(r.state);
+    for (const b of buttons) b.disabled = !DECISIONS[b.dataset.decision].allows(r);
   };
   const decide = async (verb) => {
     for (const b of buttons) b.disabled = true;
@@ -101,12 +128,20 @@ function decisions(r) {
     buttons.push(h("button", { type: "button", class: d.danger ? "danger" : null, dataset: { decision: verb }, onclick: () => decide(verb) }, d.label));
   }
   allow();
-  return [h("div", { class: "actions" }, reason, buttons), message];
+  const notes = [];
+  if (r.mode === "dry_run") notes.push("A dry run: this plan is shown, never carried out.");
+  if (!reversible(r)) notes.push("Cannot be undone: Confluence keeps no way back once it is done.");
+  return [
+    h("div", { class: "actions" }, reason, buttons),
+    message,
+    notes.map((n) => h("p", { class: "small muted" }, n)),
+  ];
 }
 
 function show(r, notice) {
   const t = r.target || {};
   const body = openDrawer(`${r.action.replaceAll("_", " ")} · ${targetText(t)}`);
+  body.dataset.remediation = r.id;
   const plan = r.plan || {};
   fill(
     body,
@@ -121,23 +156,58 @@ function show(r, notice) {
       ["Page", t.page_id],
       ["Link", t.web_link ? outLink(t.web_link, "Open in Confluence ↗") : null],
       ["Base version", plan.base_version],
+      ["Reversible", reversible(r) ? "yes" : "no"],
       ["Not before", r.not_before ? exact(r.not_before) : null],
       ["Decided by", r.decided_by],
+      ["Decided", r.decided_at ? exact(r.decided_at) : null],
+      ["Reason", r.reason],
+      ["Attempts", r.attempts ? r.attempts : null],
       ["Created", exact(r.created_at)],
       ["Updated", exact(r.updated_at)],
       ["Findings", (r.finding_ids || []).join(", ")],
     ]),
-    r.error ? h("p", { class: "error" }, r.error) : null,
+    r.error ? h("p", { class: "error", id: "remediation-error" }, r.error) : null,
     h("h3", null, "Decision"),
     decisions(r),
     h("h3", null, "Changes"),
     changes(plan.changes),
     permissions(plan.permissions_before, plan.permissions_after),
-    r.result ? [h("h3", null, "Result"), h("pre", { class: "json" }, JSON.stringify(r.result, null, 2))] : null,
+    r.result ? [h("h3", null, "Result"), h("pre", { class: "json", id: "remediation-result" }, JSON.stringify(r.result, null, 2))] : null,
   );
+  follow(r);
+}
+
+/** While the worker moves the open remediation, reads it again and redraws it when it changed. */
+function follow(r) {
+  clearTimeout(drawerTimer);
+  if (!MOVING.includes(r.state)) return;
+  drawerTimer = setTimeout(async () => {
+    if (!stillShown(r.id)) return;
+    let now;
+    try {
+      now = await api(`/remediations/${encodeURIComponent(r.id)}`);
+    } catch {
+      return follow(r);
+    }
+    if (!stillShown(r.id)) return;
+    if (now.state !== r.state || now.updated_at !== r.updated_at) {
+      // A reason being typed survives the drawer being drawn again.
+      const typed = $("#decision-reason")?.value;
+      show(now, `Now ${now.state}.`);
+      if (typed) $("#decision-reason").value = typed;
+      if (visible) load(false);
+    } else {
+      follow(r);
+    }
+  }, REFRESH_MS);
+}
+
+function stillShown(id) {
+  return !$("#drawer").hidden && $("#drawer-body").dataset.remediation === id;
 }
 
 export async function openRemediation(id) {
+  clearTimeout(drawerTimer);
   const body = openDrawer("Remediation");
   try {
     show(await api(`/remediations/${encodeURIComponent(id)}`));
@@ -156,4 +226,13 @@ export function initRemediations() {
   $("#rem-more").addEventListener("click", () => load(true));
 }
 
-export const showRemediations = () => load(false);
+export function showRemediations() {
+  visible = true;
+  load(false);
+}
+
+export function hideRemediations() {
+  visible = false;
+  clearTimeout(timer);
+  clearTimeout(drawerTimer);
+}
