@@ -195,6 +195,12 @@ impl Server {
                 stopped(pool_stopped.clone()),
             ))
         });
+        let exposure = self.roles.workers.then(|| {
+            tokio::spawn(crate::remediate::exposure_follow::follow(
+                app.clone(),
+                stopped(pool_stopped.clone()),
+            ))
+        });
         let indexer = tokio::spawn(index::follow(
             app.store.clone(),
             self.state.search.clone(),
@@ -213,6 +219,7 @@ impl Server {
             .into_iter()
             .chain(scheduler)
             .chain(remediator)
+            .chain(exposure)
             .chain([indexer])
         {
             if tokio::time::timeout(patience, &mut task).await.is_err() {

@@ -103,12 +103,23 @@ fn is_view(p: &SpacePermission) -> bool {
     p.operation == "read" && p.target == "space"
 }
 
-/// Reads who can read `page_id` and stores its exposure; `None` when Confluence did not say
-/// (the page keeps its last known exposure).
+/// Reads who can read `page_id`: its space's audience, narrowed by restrictions.
 pub async fn read_audience(
     app: &App,
     client: &ConfluenceClient,
     page_id: &str,
+    space_key: &str,
+) -> Result<Audience, ConfluenceError> {
+    let mut audience = space_audience(app, client, space_key).await?;
+    audience.restricted_by = restricted_by(client, page_id).await?;
+    Ok(audience)
+}
+
+/// Who may view a space: anonymous users, groups, and which of those are site-wide. Read once
+/// for all the pages of a space.
+pub async fn space_audience(
+    app: &App,
+    client: &ConfluenceClient,
     space_key: &str,
 ) -> Result<Audience, ConfluenceError> {
     let space = client.space_by_key(space_key).await?;
@@ -135,17 +146,25 @@ pub async fn read_audience(
     audience.groups.dedup();
     audience.site_wide.sort();
     audience.site_wide.dedup();
-    // The nearest restriction wins: the page's own, then its parent's, up to the root.
+    Ok(audience)
+}
+
+/// The page, or its nearest ancestor, whose read restriction limits who reads it. Ancestors
+/// that cannot be listed are left out: the page then reads as less restricted than it may
+/// be, which overstates its exposure rather than hiding it.
+pub async fn restricted_by(
+    client: &ConfluenceClient,
+    page_id: &str,
+) -> Result<Option<String>, ConfluenceError> {
     let mut chain = client.ancestors(page_id).await.unwrap_or_default();
     chain.push(page_id.to_owned());
     for id in chain.iter().rev() {
         let restrictions = client.content_restrictions(id).await?;
         if !restrictions.read.is_empty() {
-            audience.restricted_by = Some(id.clone());
-            break;
+            return Ok(Some(id.clone()));
         }
     }
-    Ok(audience)
+    Ok(None)
 }
 
 pub(crate) async fn draft_restriction(

@@ -2,7 +2,8 @@
 //! audited and undoable.
 //!
 //! - [`policy`] decides which actions a finding calls for; [`exposure`] who can read its page,
-//!   which raises its severity and which policies match on.
+//!   which raises its severity and which policies match on, read again after each scan
+//!   ([`exposure_follow`]) and permission webhook.
 //! - [`plan`] turns open findings into stored plans, each drafted by [`actions`] from what
 //!   Confluence holds now: masked before/after snippets, permissions before and after.
 //! - [`lifecycle`] is a person's word on a plan (approve, reject, undo).
@@ -18,6 +19,7 @@ pub mod actions;
 pub mod content;
 pub mod execute;
 pub mod exposure;
+pub mod exposure_follow;
 pub mod lifecycle;
 pub mod notify;
 pub mod notify_plan;

@@ -623,3 +623,65 @@ async fn a_permission_webhook_refreshes_exposure() {
     }
     server.stop().await;
 }
+
+/// A scan the service runs refreshes exposure: once it completes, its pages' findings show
+/// who can read them, with no plan made.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_completed_scan_refreshes_exposure() {
+    let sim = spawn_flavor(Flavor::Cloud, Faults::default()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let server = spawn_server(settings(dir.path(), &sim.site_url())).await;
+    let token = server
+        .token("operator", &["scans:write", "findings:read"])
+        .await;
+    let started: Value = server
+        .client
+        .post(format!("{}/api/v1/scans", server.base))
+        .bearer_auth(&token)
+        .json(&json!({"space_key": "ENG"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let id = started["id"].as_str().unwrap().to_owned();
+    let deadline = std::time::Instant::now() + Duration::from_secs(240);
+    loop {
+        let scan = server.json(&format!("/api/v1/scans/{id}"), &token).await;
+        if scan["status"] != "running" {
+            assert_eq!(scan["status"], "completed", "{scan}");
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "the scan never ended");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let exposure_of = |page: &'static str| {
+        let server = &server;
+        let token = &token;
+        async move {
+            server
+                .json(&format!("/api/v1/findings?page_id={page}"), token)
+                .await["items"][0]["exposure"]
+                .clone()
+        }
+    };
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while exposure_of(NOTES).await.is_null() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "exposure not read after the scan"
+        );
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    assert_eq!(exposure_of(NOTES).await, "public");
+    assert_eq!(exposure_of(PAYROLL).await, "restricted");
+    let summary = server
+        .json("/api/v1/findings/summary?status=open", &token)
+        .await;
+    assert!(
+        summary["by_exposure"]["public"].as_u64().unwrap() > 0,
+        "{summary}"
+    );
+    server.stop().await;
+}

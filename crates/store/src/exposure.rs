@@ -86,6 +86,38 @@ impl Store {
         Ok(out)
     }
 
+    /// Spaces whose scans completed after `after_ms` (a time in ms), with the latest such
+    /// finish: a follower reads exposure again for what those scans found.
+    pub async fn spaces_scanned_since(
+        &self,
+        after_ms: i64,
+    ) -> Result<Vec<(String, i64)>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT space_key, MAX(finished_at) AS finished FROM scans \
+             WHERE status = 'completed' AND finished_at > $1 AND space_key IS NOT NULL \
+             GROUP BY space_key",
+        )
+        .bind(after_ms)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| Ok((r.try_get("space_key")?, r.try_get("finished")?)))
+            .collect()
+    }
+
+    /// The pages (and blog posts) of a space with open findings on them or their comments
+    /// and attachments.
+    pub async fn open_finding_pages(&self, space_key: &str) -> Result<Vec<String>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT DISTINCT page_id FROM findings WHERE status = 'open' AND space_key = $1 \
+             AND content_type <> 'file' ORDER BY page_id",
+        )
+        .bind(space_key)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(|r| Ok(r.try_get("page_id")?)).collect()
+    }
+
     /// Every page whose exposure is known, with its space.
     pub async fn exposed_pages(&self) -> Result<Vec<(String, String)>, StoreError> {
         let rows = sqlx::query("SELECT page_id, space_key FROM page_exposure ORDER BY page_id")
