@@ -123,7 +123,8 @@ pub(crate) async fn draft(
         _ => return Err("the action does not apply to this content".into()),
     };
     if let Some(plan) = drafted.plan.as_object_mut() {
-        plan.insert("reversible".into(), reversible(action.as_str()).into());
+        let reversible = reversible(action.as_str(), drafted.content_type);
+        plan.insert("reversible".into(), reversible.into());
     }
     Ok(drafted)
 }

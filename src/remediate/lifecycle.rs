@@ -35,13 +35,15 @@ impl Decision {
     }
 }
 
-/// Whether Confluence lets this action be taken back: a deleted historical version and a
-/// message sent are gone for good.
-pub fn reversible(action: &str) -> bool {
-    !matches!(
-        ActionKind::parse(action),
-        Some(ActionKind::PurgeHistory | ActionKind::Notify) | None
-    )
+/// Whether Confluence lets this action on this kind of content be taken back: a deleted
+/// historical version and a message sent are gone for good, and a comment's earlier version
+/// cannot be read back to restore it.
+pub fn reversible(action: &str, content_type: &str) -> bool {
+    match ActionKind::parse(action) {
+        Some(ActionKind::PurgeHistory | ActionKind::Notify) | None => false,
+        Some(ActionKind::RedactInPlace) => content_type != "comment",
+        Some(_) => true,
+    }
 }
 
 pub async fn decide(
@@ -66,7 +68,7 @@ pub async fn decide(
         }
         Decision::Reject => (&[S::Planned, S::Approved], S::Rejected),
         Decision::Undo => {
-            if !reversible(&current.action) {
+            if !reversible(&current.action, &current.target.content_type) {
                 return Err(DecideError::Conflict(format!(
                     "{} cannot be undone: Confluence keeps no way back",
                     current.action

@@ -305,6 +305,15 @@ async fn scenario(flavor: Flavor) {
             "the comment still holds a value"
         );
     }
+    assert_eq!(comment["plan"]["reversible"], false);
+    let undo = b
+        .post(&format!("/api/v1/remediations/{id}/undo"), json!({}))
+        .await;
+    assert_eq!(
+        undo.status(),
+        StatusCode::CONFLICT,
+        "a comment has no version to go back to"
+    );
 
     // Restrict the page, then put its restrictions back exactly.
     let restrict = planned(&notes, "restrict_page", None);

@@ -71,6 +71,12 @@ impl ConfluenceClient {
             .v1_url(&["content", id, "restriction", "byOperation"]);
         let raw: ByOperation = self.get_one(&url, "restrictions").await?;
         let dc = self.inner.flavor == Flavor::DataCenter;
+        if raw.truncated() {
+            return Err(ConfluenceError::Unsupported {
+                what: "content restrictions naming more users or groups than one answer holds",
+                flavor: if dc { "datacenter" } else { "cloud" },
+            });
+        }
         Ok(ContentRestrictions {
             read: raw.read.map(|op| op.principals(dc)).unwrap_or_default(),
             update: raw.update.map(|op| op.principals(dc)).unwrap_or_default(),
@@ -403,6 +409,45 @@ struct Named {
 struct Listed {
     #[serde(default)]
     results: Vec<Value>,
+    /// How many there are in all, where the answer says (`size` counts this page on some
+    /// versions): with `_links.next`, the only signs that the list goes on.
+    #[serde(default)]
+    size: Option<u64>,
+    #[serde(default)]
+    limit: Option<u64>,
+    #[serde(default, rename = "_links")]
+    links: Option<Value>,
+}
+
+impl Listed {
+    /// Whether Confluence left principals out of this answer. A snapshot missing some would
+    /// take their access away when it is restored, so such a list is not used at all.
+    fn truncated(&self) -> bool {
+        let next = self
+            .links
+            .as_ref()
+            .is_some_and(|l| l.get("next").is_some_and(|n| !n.is_null()));
+        let full = self
+            .limit
+            .is_some_and(|limit| limit > 0 && self.results.len() as u64 >= limit);
+        let more = self
+            .size
+            .is_some_and(|size| size > self.results.len() as u64);
+        next || full || more
+    }
+}
+
+impl ByOperation {
+    fn truncated(&self) -> bool {
+        [&self.read, &self.update].into_iter().flatten().any(|op| {
+            op.restrictions.as_ref().is_some_and(|n| {
+                [&n.user, &n.group]
+                    .into_iter()
+                    .flatten()
+                    .any(Listed::truncated)
+            })
+        })
+    }
 }
 
 impl Operation {
@@ -550,5 +595,34 @@ impl DcPermission {
             operation: self.operation.operation_key,
             target: self.operation.target_type,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn listed(answer: Value) -> Listed {
+        serde_json::from_value(answer).unwrap()
+    }
+
+    #[test]
+    fn a_restriction_list_that_goes_on_is_not_taken_as_whole() {
+        let whole =
+            listed(json!({"results": [{"accountId": "a"}], "start": 0, "limit": 200, "size": 1}));
+        assert!(!whole.truncated());
+        let full = listed(
+            json!({"results": [{"accountId": "a"}, {"accountId": "b"}], "limit": 2, "size": 2}),
+        );
+        assert!(full.truncated(), "a full page may have a next one");
+        let more = listed(json!({"results": [{"accountId": "a"}], "limit": 100, "size": 7}));
+        assert!(more.truncated());
+        let next = listed(json!({"results": [], "_links": {"next": "/rest/api/...&start=100"}}));
+        assert!(next.truncated());
+        let raw: ByOperation = serde_json::from_value(json!({
+            "read": {"restrictions": {"user": {"results": [], "limit": 100, "size": 250}}},
+        }))
+        .unwrap();
+        assert!(raw.truncated());
     }
 }
