@@ -24,6 +24,7 @@ use crate::ingest::CrawlDeps;
 use crate::jobs::ServiceHandler;
 use crate::keys::{Keys, TokenHasher};
 use crate::metrics::ProcessMetrics;
+use crate::remediate::live::{LivePolicies, PolicySet};
 
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
@@ -58,6 +59,9 @@ pub struct App {
     pub crawl: Arc<CrawlDeps>,
     /// What this process counts of its own work (jobs, Confluence's answers).
     pub metrics: Arc<ProcessMetrics>,
+    /// The remediation policies in force: `settings.remediation`'s at start, then whatever
+    /// `serve`'s reloader put in ([`App::policies`]).
+    live_policies: LivePolicies,
 }
 
 impl std::fmt::Debug for App {
@@ -126,7 +130,9 @@ impl App {
             max_attempts: settings.workers.max_attempts,
             rules_digest: workers.classifier.engine().digest().to_owned(),
         });
+        let live_policies = LivePolicies::new(PolicySet::from_settings(&settings.remediation));
         Ok(App {
+            live_policies,
             settings,
             store,
             queue,
@@ -137,6 +143,18 @@ impl App {
             crawl,
             metrics: Arc::new(ProcessMetrics::new()),
         })
+    }
+
+    /// The remediation policies (and notify settings) in force now. Take it once per plan or
+    /// action and use that snapshot throughout: a reload in between must not mix two
+    /// versions of the file.
+    pub fn policies(&self) -> Arc<PolicySet> {
+        self.live_policies.current()
+    }
+
+    /// Where a reload puts a new set ([`crate::remediate::reload`]).
+    pub fn live_policies(&self) -> &LivePolicies {
+        &self.live_policies
     }
 
     /// The handler a worker pool runs jobs with.

@@ -58,8 +58,30 @@ pub struct Settings {
     pub cache: CacheSettings,
     /// The MCP redacting proxy (`[mcp_proxy]`, `confluence-dlp mcp-proxy`).
     pub mcp_proxy: crate::mcp::McpProxySettings,
-    /// What to do about findings (`[[remediation.policies]]`, `[remediation.notify]`).
+    /// What to do about findings (`[[remediation.policies]]`, `[remediation.notify]`). The
+    /// policies and notify settings here are those of the start; the ones in force are
+    /// `App::policies()`, which `serve` reloads from `config_file`.
     pub remediation: crate::remediate::RemediationSettings,
+    /// The file these settings were loaded from (`--config`, `DLP_CONFIG`), and what it held
+    /// then: what `serve` re-reads for the remediation policies. Never in the file itself.
+    #[serde(skip)]
+    pub config_file: Option<ConfigFile>,
+}
+
+/// The config file a process started with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigFile {
+    pub path: PathBuf,
+    /// SHA-256 of the bytes read at start: a reload is due when the file no longer hashes
+    /// to it.
+    pub sha256: [u8; 32],
+}
+
+impl ConfigFile {
+    pub fn hash(bytes: &[u8]) -> [u8; 32] {
+        use sha2::Digest;
+        sha2::Sha256::digest(bytes).into()
+    }
 }
 
 /// The classification cache: in Redis when `REDIS_URL` is set (shared by every process),
@@ -291,6 +313,7 @@ impl Default for Settings {
             cache: CacheSettings::default(),
             mcp_proxy: Default::default(),
             remediation: Default::default(),
+            config_file: None,
         }
     }
 }
@@ -346,18 +369,40 @@ impl Settings {
     }
 
     fn from_file(path: &Path) -> Result<Self, ConfigError> {
-        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+        let bytes = std::fs::read(path).map_err(|source| ConfigError::Read {
             path: path.to_owned(),
             source,
         })?;
+        let mut settings = Self::from_bytes(path, &bytes)?;
+        settings.config_file = Some(ConfigFile {
+            path: path.to_owned(),
+            sha256: ConfigFile::hash(&bytes),
+        });
+        Ok(settings)
+    }
+
+    /// What a config file's bytes say, with the environment over it: the same steps as
+    /// [`Settings::load`], for bytes already read (a reload hashes what it parses).
+    pub fn from_config_bytes(path: &Path, bytes: &[u8]) -> Result<Self, ConfigError> {
+        let mut settings = Self::from_bytes(path, bytes)?;
+        settings.apply_env(|name| std::env::var(name).ok().filter(|v| !v.is_empty()))?;
+        Ok(settings)
+    }
+
+    fn from_bytes(path: &Path, bytes: &[u8]) -> Result<Self, ConfigError> {
+        let parse_error = |message: String| ConfigError::Parse {
+            path: path.to_owned(),
+            message,
+        };
+        let text = std::str::from_utf8(bytes)
+            .map_err(|e| parse_error(format!("not UTF-8 at byte {}", e.valid_up_to())))?;
         // toml's message can quote the offending line, which may hold a secret: keep only
         // the position.
-        toml::from_str(&text).map_err(|e| ConfigError::Parse {
-            path: path.to_owned(),
-            message: match e.span() {
+        toml::from_str(text).map_err(|e| {
+            parse_error(match e.span() {
                 Some(span) => format!("syntax or type error at byte {}", span.start),
                 None => "syntax or type error".to_owned(),
-            },
+            })
         })
     }
 
@@ -468,13 +513,7 @@ impl Settings {
     }
 
     pub fn validate(&self) -> Result<(), ConfigError> {
-        crate::remediate::policy::validate(&self.remediation.policies).map_err(|e| {
-            ConfigError::Invalid {
-                name: "remediation.policies",
-                reason: e.to_string(),
-            }
-        })?;
-        self.remediation.notify.validate()?;
+        self.validate_reloadable()?;
         let admin = &self.remediation.space_admin;
         if admin.is_set() {
             dlp_confluence::Auth::resolve(
@@ -528,6 +567,18 @@ impl Settings {
             });
         }
         Ok(())
+    }
+
+    /// The checks of what `serve` reloads without a restart (the remediation policies and
+    /// notify settings): at start as part of [`Settings::validate`], and on every reload.
+    pub fn validate_reloadable(&self) -> Result<(), ConfigError> {
+        crate::remediate::policy::validate(&self.remediation.policies).map_err(|e| {
+            ConfigError::Invalid {
+                name: "remediation.policies",
+                reason: e.to_string(),
+            }
+        })?;
+        self.remediation.notify.validate()
     }
 
     /// Creates the data directory, readable by its owner only (0700): it holds the server key,

@@ -9,7 +9,8 @@
 //! started over HTTP, cancels, the audit routes and the scheduler;
 //! `api/webhooks.rs`: Confluence's webhooks (Forge), `api/webhooks_datacenter.rs` and
 //! `api/webhooks_connect.rs`: the Data Center and Connect receivers; `api/console.rs`: the
-//! console at `/`, over HTTP and in a headless Chromium (`api/browser.rs`).
+//! console at `/`, over HTTP and in a headless Chromium (`api/browser.rs`);
+//! `api/remediation_reload.rs`: the remediation policies reloaded without a restart.
 
 #[path = "api/auth.rs"]
 mod auth;
@@ -36,6 +37,8 @@ mod mcp_upstream;
 mod openapi;
 #[path = "api/remediation.rs"]
 mod remediation;
+#[path = "api/remediation_reload.rs"]
+mod remediation_reload;
 #[path = "api/scans.rs"]
 mod scans;
 #[path = "api/webhooks.rs"]

@@ -8,6 +8,8 @@
 //! [`Server::build`] binds the listener (port 0 in tests) and wires everything from the
 //! [`App`]; [`Server::run_until_stopped`] serves until a shutdown signal, then stops
 //! accepting, finishes the requests in flight, stops the pool and closes the store and queue.
+//! Beside the API it runs the pool, the scheduler, the remediation worker, the index follower
+//! and the remediation policies' reloader.
 
 pub mod audit;
 pub mod auth;
@@ -201,6 +203,11 @@ impl Server {
                 stopped(pool_stopped.clone()),
             ))
         });
+        // Plans are made by the API, so every process that serves it follows the policies.
+        let reloader = tokio::spawn(crate::remediate::reload::run(
+            app.clone(),
+            stopped(pool_stopped.clone()),
+        ));
         let indexer = tokio::spawn(index::follow(
             app.store.clone(),
             self.state.search.clone(),
@@ -220,7 +227,7 @@ impl Server {
             .chain(scheduler)
             .chain(remediator)
             .chain(exposure)
-            .chain([indexer])
+            .chain([reloader, indexer])
         {
             if tokio::time::timeout(patience, &mut task).await.is_err() {
                 task.abort();

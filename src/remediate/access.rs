@@ -353,18 +353,15 @@ where
     Ok(before)
 }
 
-fn policy_of<'a>(app: &'a App, rem: &Remediation) -> Result<&'a Policy, RunError> {
-    app.settings
-        .remediation
-        .policies
-        .iter()
-        .find(|p| p.name == rem.policy)
-        .ok_or_else(|| {
-            RunError::Permanent(format!(
-                "policy {:?} is no longer configured; plan again",
-                rem.policy
-            ))
-        })
+/// The policy of a remediation's name as it is now: a plan keeps its mode (stored with it),
+/// but what it restricts to, revokes or classifies as is read from the policies in force.
+fn policy_of(app: &App, rem: &Remediation) -> Result<Policy, RunError> {
+    app.policies().get(&rem.policy).cloned().ok_or_else(|| {
+        RunError::Permanent(format!(
+            "policy {:?} is no longer configured; plan again",
+            rem.policy
+        ))
+    })
 }
 
 pub(crate) async fn restrict(
@@ -381,7 +378,7 @@ pub(crate) async fn restrict(
     .await?;
     let before = restrictions_of(&before)
         .ok_or_else(|| RunError::Permanent("the snapshot is damaged".into()))?;
-    let after = restricted(&before, policy);
+    let after = restricted(&before, &policy);
     client.set_content_restrictions(page, &after).await?;
     Ok(json!({"before": restrictions_json(&before), "after": restrictions_json(&after)}))
 }

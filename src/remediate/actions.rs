@@ -9,6 +9,7 @@ use serde_json::{Value, json};
 
 use super::content::BodyRef;
 use super::lifecycle::reversible;
+use super::live::PolicySet;
 use super::plan::{TargetKey, masks, still_there};
 use super::policy::{ActionKind, Policy};
 use super::{access, notify_plan};
@@ -27,9 +28,11 @@ pub(crate) struct Drafted {
 }
 
 /// The plan of `action` on `target` for `records`; `Err` says why there is nothing to plan.
+/// `set` is the planning run's snapshot of the policies, which `policy` is one of.
 pub(crate) async fn draft(
     app: &App,
     client: &ConfluenceClient,
+    set: &PolicySet,
     policy: &Policy,
     action: ActionKind,
     target: &TargetKey,
@@ -119,7 +122,9 @@ pub(crate) async fn draft(
         (ActionKind::Classify, TargetKey::Page(id)) => {
             page(access::draft_classification(client, policy, id).await?)
         }
-        (ActionKind::Notify, TargetKey::Page(_)) => page(notify_plan::draft(app, policy, records)),
+        (ActionKind::Notify, TargetKey::Page(_)) => {
+            page(notify_plan::draft(&set.notify, policy, records))
+        }
         _ => return Err("the action does not apply to this content".into()),
     };
     if let Some(plan) = drafted.plan.as_object_mut() {

@@ -13,6 +13,8 @@
 //! - [`storage_view`] and [`content`] read and rewrite storage bodies so that only a value's
 //!   own characters change; [`access`] reads and changes restrictions, space permissions and
 //!   classification levels.
+//! - [`live`] holds the policies in force, which [`reload`] replaces when the config file
+//!   changes (or on SIGHUP), without a restart.
 
 pub mod access;
 pub mod actions;
@@ -21,17 +23,19 @@ pub mod execute;
 pub mod exposure;
 pub mod exposure_follow;
 pub mod lifecycle;
+pub mod live;
 pub mod notify;
 pub mod notify_plan;
 pub mod plan;
 pub mod policy;
+pub mod reload;
 pub mod storage_view;
 pub mod worker;
 
 use secrecy::SecretString;
 
-/// `[remediation]`: the policies, checked when the process starts (`Settings::validate`),
-/// and how the worker runs them.
+/// `[remediation]`: the policies, checked when the process starts (`Settings::validate`)
+/// and on every reload, and how the worker runs them.
 #[derive(Debug, Clone, serde::Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct RemediationSettings {
@@ -50,6 +54,9 @@ pub struct RemediationSettings {
     pub lease_secs: u64,
     /// Attempts before a remediation that keeps failing transiently is `failed`.
     pub max_attempts: u32,
+    /// How often `serve` looks whether its config file changed, to reload the policies and
+    /// notify settings (0: only on SIGHUP). Read at start: changing it needs a restart.
+    pub reload_secs: u64,
 }
 
 impl Default for RemediationSettings {
@@ -62,6 +69,7 @@ impl Default for RemediationSettings {
             poll_ms: 1000,
             lease_secs: 300,
             max_attempts: 5,
+            reload_secs: 5,
         }
     }
 }

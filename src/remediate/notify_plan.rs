@@ -9,12 +9,11 @@ use dlp_store::{FindingRecord, Remediation};
 use serde_json::{Value, json};
 
 use super::execute::RunError;
-use super::notify::{About, Notice, Notifier, Stage};
+use super::notify::{About, Notice, Notifier, NotifySettings, Stage};
 use super::policy::{ActionKind, Policy};
 use crate::app::App;
 
-pub(crate) fn draft(app: &App, policy: &Policy, records: &[&FindingRecord]) -> Value {
-    let n = &app.settings.remediation.notify;
+pub(crate) fn draft(n: &NotifySettings, policy: &Policy, records: &[&FindingRecord]) -> Value {
     let mut channels = Vec::new();
     if n.slack_webhook_url.is_some() {
         channels.push("slack");
@@ -45,8 +44,10 @@ pub(crate) async fn send(
     rem: &Remediation,
     records: &[&FindingRecord],
 ) -> Result<Value, RunError> {
-    let settings = &app.settings.remediation;
-    let policy = settings.policies.iter().find(|p| p.name == rem.policy);
+    // The policies and channels in force now: a notice planned before a reload goes where
+    // the file says today (a policy since removed leaves only its name on the notice).
+    let settings = app.policies();
+    let policy = settings.get(&rem.policy);
     let findings: Vec<Finding> = records.iter().map(|r| r.finding.clone()).collect();
     let actions: Vec<ActionKind> = policy.map(|p| p.actions.clone()).unwrap_or_default();
     let title = rem.target.title.clone().unwrap_or_default();
@@ -64,7 +65,7 @@ pub(crate) async fn send(
     );
     let notifier =
         Notifier::new(&settings.notify).map_err(|e| RunError::Permanent(e.to_string()))?;
-    let editor = last_editor(app, client, &rem.target.page_id).await;
+    let editor = last_editor(&settings.notify, client, &rem.target.page_id).await;
     let report = notifier.send(&notice, editor.as_deref()).await;
     let mut result = serde_json::to_value(&report).unwrap_or_default();
     if policy.is_some_and(|p| p.comment) {
@@ -95,8 +96,11 @@ pub(crate) async fn send(
 }
 
 /// The e-mail address of the page's last editor, when the settings can tell it.
-async fn last_editor(app: &App, client: &ConfluenceClient, page_id: &str) -> Option<String> {
-    let n = &app.settings.remediation.notify;
+async fn last_editor(
+    n: &NotifySettings,
+    client: &ConfluenceClient,
+    page_id: &str,
+) -> Option<String> {
     if !n.notify_last_editor {
         return None;
     }

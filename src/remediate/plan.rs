@@ -97,7 +97,9 @@ pub(crate) enum TargetKey {
 
 pub async fn plan(app: &App, scope: &PlanScope, actor: &str) -> Result<PlanReport, PlanError> {
     let client = app.confluence.as_ref().ok_or(PlanError::NoSite)?;
-    let policies = &app.settings.remediation.policies;
+    // One snapshot for the whole run: a reload meanwhile applies to the next plan.
+    let set = app.policies();
+    let policies = &set.policies;
     let mut report = PlanReport::default();
     let findings = open_findings(app, scope).await?;
     if findings.is_empty() || policies.is_empty() {
@@ -154,13 +156,14 @@ pub async fn plan(app: &App, scope: &PlanScope, actor: &str) -> Result<PlanRepor
             page_id: first.page_id.clone(),
             reason,
         };
-        let drafted = match actions::draft(app, client, policy, action, &target, &records).await {
-            Ok(d) => d,
-            Err(reason) => {
-                report.skipped.push(skip(reason));
-                continue;
-            }
-        };
+        let drafted =
+            match actions::draft(app, client, &set, policy, action, &target, &records).await {
+                Ok(d) => d,
+                Err(reason) => {
+                    report.skipped.push(skip(reason));
+                    continue;
+                }
+            };
         let mut ids: Vec<String> = records.iter().map(|r| r.finding.id.clone()).collect();
         ids.sort();
         ids.dedup();
