@@ -36,6 +36,8 @@ mod mcp_upstream;
 mod openapi;
 #[path = "api/remediation.rs"]
 mod remediation;
+#[path = "api/remediation_native.rs"]
+mod remediation_native;
 #[path = "api/scans.rs"]
 mod scans;
 #[path = "api/webhooks.rs"]

@@ -9,6 +9,8 @@
 //! - [`notify`] tells people (Slack, e-mail); [`notify_plan`] is the Notify action built on it.
 //! - [`worker`] claims approved plans and runs them through [`execute`]: idempotent writes,
 //!   verification by reading back and scanning, undo from the snapshot kept.
+//! - [`native`] redacts through Confluence Cloud's own redaction where the site has Atlassian
+//!   Guard Premium, and says when the storage path must do it instead.
 //! - [`storage_view`] and [`content`] read and rewrite storage bodies so that only a value's
 //!   own characters change; [`access`] reads and changes restrictions, space permissions and
 //!   classification levels.
@@ -19,6 +21,7 @@ pub mod content;
 pub mod execute;
 pub mod exposure;
 pub mod lifecycle;
+pub mod native;
 pub mod notify;
 pub mod notify_plan;
 pub mod plan;
@@ -48,6 +51,10 @@ pub struct RemediationSettings {
     pub lease_secs: u64,
     /// Attempts before a remediation that keeps failing transiently is `failed`.
     pub max_attempts: u32,
+    /// `auto` | `never` | `always`: whether pages and blog posts on Cloud are redacted by
+    /// Confluence's own redaction (Atlassian Guard Premium) rather than by writing a new
+    /// version of the storage body ([`native`]).
+    pub native_redaction: native::NativeMode,
 }
 
 impl Default for RemediationSettings {
@@ -60,6 +67,7 @@ impl Default for RemediationSettings {
             poll_ms: 1000,
             lease_secs: 300,
             max_attempts: 5,
+            native_redaction: native::NativeMode::Auto,
         }
     }
 }
