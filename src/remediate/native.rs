@@ -267,7 +267,7 @@ mod tests {
         let (text, nodes) = text_of(&doc);
         assert_eq!(text, "key AKIAWKB3 é\nnext\n");
         let start = text.find("AKIA").unwrap();
-        let spans = [start..start + 8];
+        let spans: Vec<Range<usize>> = std::iter::once(start..start + 8).collect();
         let asked = redactions(&text, &nodes, &spans, "r");
         assert_eq!(asked.len(), 2);
         assert_eq!(
@@ -283,7 +283,8 @@ mod tests {
             {"type": "text", "text": "😀 AKIA"}]}]});
         let (text, nodes) = text_of(&doc);
         let start = text.find("AKIA").unwrap();
-        let asked = redactions(&text, &nodes, &[start..start + 4], "r");
+        let spans: Vec<Range<usize>> = std::iter::once(start..start + 4).collect();
+        let asked = redactions(&text, &nodes, &spans, "r");
         assert_eq!((asked[0].from, asked[0].to), (3, 7));
     }
 }

@@ -456,15 +456,15 @@ pub fn decode_run(raw: &str, cdata: bool) -> Vec<(char, Range<usize>)> {
     while let Some((at, c)) = chars.next() {
         if c == '&' && !cdata {
             let rest = &raw[at + 1..];
-            if let Some(len) = rest.find(';').filter(|&n| n > 0 && n <= 32) {
-                if let Some(decoded) = entity(&rest[..len]) {
-                    let range = at..at + len + 2;
-                    out.extend(decoded.chars().map(|d| (d, range.clone())));
-                    while chars.peek().is_some_and(|(n, _)| *n < range.end) {
-                        chars.next();
-                    }
-                    continue;
+            if let Some(len) = rest.find(';').filter(|&n| n > 0 && n <= 32)
+                && let Some(decoded) = entity(&rest[..len])
+            {
+                let range = at..at + len + 2;
+                out.extend(decoded.chars().map(|d| (d, range.clone())));
+                while chars.peek().is_some_and(|(n, _)| *n < range.end) {
+                    chars.next();
                 }
+                continue;
             }
         }
         out.push((c, at..at + c.len_utf8()));

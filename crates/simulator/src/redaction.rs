@@ -216,15 +216,12 @@ fn check(adf: &adf::Adf, storage: &str, n: usize, p: &Pointer) -> Result<Planned
     let (from, to) = (p.from.unwrap_or(0), p.to.unwrap_or(at));
     let (Ok(first), Ok(end)) = (starts.binary_search(&from), starts.binary_search(&to)) else {
         return Err(ApiError::bad_param(
-            &format!("{field}"),
+            &field,
             "has offsets outside the text node or inside a character",
         ));
     };
     if from >= to {
-        return Err(ApiError::bad_param(
-            &format!("{field}"),
-            "must have from below to",
-        ));
+        return Err(ApiError::bad_param(&field, "must have from below to"));
     }
     let base = origin.body.start;
     let body = base + chars[first].1.start..base + chars[end - 1].1.end;

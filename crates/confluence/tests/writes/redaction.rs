@@ -129,7 +129,13 @@ async fn bad_pointers_and_offsets_are_refused() {
         redaction(&pointer, 5, 2),
     ] {
         let refused = c
-            .redact_native(Container::Page, KEYED, &version, &[bad.clone()], false)
+            .redact_native(
+                Container::Page,
+                KEYED,
+                &version,
+                std::slice::from_ref(&bad),
+                false,
+            )
             .await;
         assert!(
             matches!(refused, Err(ConfluenceError::BadRequest)),
