@@ -37,6 +37,8 @@ mod mcp_upstream;
 mod openapi;
 #[path = "api/remediation.rs"]
 mod remediation;
+#[path = "api/remediation_native.rs"]
+mod remediation_native;
 #[path = "api/remediation_reload.rs"]
 mod remediation_reload;
 #[path = "api/scans.rs"]

@@ -170,6 +170,9 @@ fn marker(rem: &Remediation) -> String {
     format!("[dlp:{}]", rem.id)
 }
 
+/// Redacts natively where the site and the settings allow ([`super::native`]), then masks in
+/// the storage body whatever is left (all of it, when native redaction was not used; values
+/// outside the ADF's text, such as in a macro's parameters, when it was).
 async fn redact(
     app: &App,
     client: &ConfluenceClient,
@@ -177,6 +180,37 @@ async fn redact(
     records: &[&FindingRecord],
 ) -> Result<Value, RunError> {
     let body_ref = body_ref(rem)?;
+    match super::native::redact(app, client, rem, records, &body_ref).await? {
+        super::native::Native::Done(native) => {
+            let rest = redact_storage(app, client, rem, records, &body_ref, Some(&native)).await?;
+            if rest["new_version"].is_null() {
+                return Ok(native);
+            }
+            // Both wrote: undo goes back to the version before the native redaction.
+            let mut merged = native;
+            merged["new_version"] = rest["new_version"].clone();
+            merged["storage"] = rest;
+            Ok(merged)
+        }
+        super::native::Native::Skipped(why) => {
+            let mut result = redact_storage(app, client, rem, records, &body_ref, None).await?;
+            result["path"] = "storage".into();
+            result["native_skipped"] = why.into();
+            Ok(result)
+        }
+    }
+}
+
+/// The storage path: a new version with each value masked in the storage body. `prior` is
+/// what the native step recorded, kept in the checkpoint so a crash does not lose it.
+async fn redact_storage(
+    app: &App,
+    client: &ConfluenceClient,
+    rem: &Remediation,
+    records: &[&FindingRecord],
+    body_ref: &BodyRef,
+    prior: Option<&Value>,
+) -> Result<Value, RunError> {
     let (targets, masks) = (targets(records), masks(records));
     let mark = marker(rem);
     let mut detectors: Vec<&str> = records
@@ -204,8 +238,12 @@ async fn redact(
             );
         }
         let (storage, n) = masking.masked_body(&body.storage, &masks);
+        let mut checkpoint = prior.cloned().unwrap_or_else(|| json!({}));
+        if prior.is_none() {
+            checkpoint["base_version"] = body.version.into();
+        }
         app.store
-            .checkpoint_remediation(&rem.id, &json!({"base_version": body.version}))
+            .checkpoint_remediation(&rem.id, &checkpoint)
             .await?;
         let message = format!(
             "confluence-dlp masked {n} sensitive value(s) ({}) under policy {:?} {mark}",

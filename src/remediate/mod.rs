@@ -10,6 +10,8 @@
 //! - [`notify`] tells people (Slack, e-mail); [`notify_plan`] is the Notify action built on it.
 //! - [`worker`] claims approved plans and runs them through [`execute`]: idempotent writes,
 //!   verification by reading back and scanning, undo from the snapshot kept.
+//! - [`native`] redacts through Confluence Cloud's own redaction where the site has Atlassian
+//!   Guard Premium, and says when the storage path must do it instead.
 //! - [`storage_view`] and [`content`] read and rewrite storage bodies so that only a value's
 //!   own characters change; [`access`] reads and changes restrictions, space permissions and
 //!   classification levels.
@@ -24,6 +26,7 @@ pub mod exposure;
 pub mod exposure_follow;
 pub mod lifecycle;
 pub mod live;
+pub mod native;
 pub mod notify;
 pub mod notify_plan;
 pub mod plan;
@@ -57,6 +60,10 @@ pub struct RemediationSettings {
     /// How often `serve` looks whether its config file changed, to reload the policies and
     /// notify settings (0: only on SIGHUP). Read at start: changing it needs a restart.
     pub reload_secs: u64,
+    /// `auto` | `never` | `always`: whether pages and blog posts on Cloud are redacted by
+    /// Confluence's own redaction (Atlassian Guard Premium) rather than by writing a new
+    /// version of the storage body ([`native`]).
+    pub native_redaction: native::NativeMode,
 }
 
 impl Default for RemediationSettings {
@@ -70,6 +77,7 @@ impl Default for RemediationSettings {
             lease_secs: 300,
             max_attempts: 5,
             reload_secs: 5,
+            native_redaction: native::NativeMode::Auto,
         }
     }
 }

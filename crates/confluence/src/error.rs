@@ -58,6 +58,11 @@ pub enum ConfluenceError {
         flavor: &'static str,
     },
 
+    /// The site's plan does not include the feature (403 naming the licence, e.g. native
+    /// redaction without Atlassian Guard Premium). The caller may fall back to another way.
+    #[error("this Confluence site is not licensed for {what} (403 Forbidden)")]
+    NotLicensed { what: &'static str },
+
     /// A write was refused as malformed (400 Bad Request): the body or the target is not one
     /// Confluence takes (e.g. deleting a page's current version). Not retried.
     #[error("Confluence refused the request as invalid (400 Bad Request)")]
@@ -166,7 +171,7 @@ impl ConfluenceError {
     pub fn status(&self) -> Option<u16> {
         match self {
             ConfluenceError::Unauthorized | ConfluenceError::CredentialsRequired => Some(401),
-            ConfluenceError::Forbidden => Some(403),
+            ConfluenceError::Forbidden | ConfluenceError::NotLicensed { .. } => Some(403),
             ConfluenceError::NotFound | ConfluenceError::SpaceNotFound { .. } => Some(404),
             ConfluenceError::Conflict => Some(409),
             ConfluenceError::BadRequest => Some(400),

@@ -23,7 +23,8 @@
 //!
 //! It also writes, for remediation: new versions of pages, blog posts and comments, footer
 //! comments, restrictions and space permissions ([`permissions`]), attachments and versions
-//! ([`versions`]), and Cloud's data classification ([`classification`]). Writes go through
+//! ([`versions`]), Cloud's data classification ([`classification`]), and Cloud's native
+//! redaction where the site has Atlassian Guard Premium ([`redaction`]). Writes go through
 //! the same site check, credentials, budget and 429 handling as reads; a POST is never
 //! repeated after a 5xx or a broken connection, and a stale version is
 //! [`ConfluenceError::Conflict`].
@@ -45,6 +46,7 @@ mod models;
 mod pagination;
 mod permissions;
 mod quota;
+mod redaction;
 mod retry;
 mod versions;
 mod write;
@@ -63,6 +65,7 @@ pub use models::{
 };
 pub use pagination::Paginated;
 pub use permissions::{ContentRestrictions, Principal, SpacePermission};
+pub use redaction::{NativeRedacted, NativeRedaction};
 pub use write::{CommentLocation, WriteMethod};
 
 /// The path under which Confluence Cloud serves its wiki, REST APIs and downloads.

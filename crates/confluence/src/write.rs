@@ -21,6 +21,9 @@ use super::http::{Inner, read_capped};
 use super::models::{Comment, Version};
 use super::retry::Failure;
 
+/// The most of a refusal's body read to tell why the write was refused.
+const REFUSAL_LIMIT: u64 = 16 * 1024;
+
 /// The HTTP methods a write uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum WriteMethod {
@@ -72,6 +75,20 @@ impl Inner {
         url: &Url,
         payload: &Payload,
     ) -> Result<Vec<u8>, ConfluenceError> {
+        self.write_api_reading_refusals(method, url, payload, |_| None)
+            .await
+    }
+
+    /// [`Inner::write_api`], reading the body of a 403 into `refusal`, which may name a more
+    /// precise error than [`ConfluenceError::Forbidden`] (a feature the site is not licensed
+    /// for, say). The body is only looked at, never kept or quoted.
+    pub(crate) async fn write_api_reading_refusals(
+        &self,
+        method: WriteMethod,
+        url: &Url,
+        payload: &Payload,
+        refusal: fn(&[u8]) -> Option<ConfluenceError>,
+    ) -> Result<Vec<u8>, ConfluenceError> {
         self.ensure_site(url)?;
         let (timeout, limit) = (self.cfg.request_timeout, self.cfg.max_response_bytes);
         self.retrying_as(url.path(), method.idempotent(), || async move {
@@ -101,6 +118,14 @@ impl Inner {
             let status = response.status();
             if status == reqwest::StatusCode::BAD_REQUEST {
                 return Err(Failure::Fatal(ConfluenceError::BadRequest));
+            }
+            if status == reqwest::StatusCode::FORBIDDEN {
+                let headers = response.headers().clone();
+                let body = read_capped(response, REFUSAL_LIMIT)
+                    .await
+                    .unwrap_or_default();
+                return Err(refusal(&body)
+                    .map_or_else(|| Failure::from_status(status, &headers), Failure::Fatal));
             }
             if !status.is_success() {
                 return Err(Failure::from_status(status, response.headers()));

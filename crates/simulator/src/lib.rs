@@ -9,7 +9,9 @@
 //! comments, restrictions and space permissions (loaded from a space's `permissions.json`;
 //! changes refused to anyone but the credential named by [`SimulatorHandle::set_space_admin`]),
 //! attachment uploads and deletes, version deletes and restores, and Cloud's data
-//! classification. [`SimulatorHandle::state_digest`] fingerprints all of it.
+//! classification, and native redaction where the site has Guard Premium
+//! ([`SimulatorHandle::set_guard_premium`]; pages and blog posts are served as ADF too, with
+//! `body-format=atlas_doc_format`). [`SimulatorHandle::state_digest`] fingerprints all of it.
 //!
 //! It answers like Cloud (`/work/shared/confluence/openapi-v2.json` plus the live-behaviour
 //! notes), not like any one client wants: cursors are opaque, `_links.next` is the only way to
@@ -26,6 +28,7 @@
 
 mod access;
 mod access_routes;
+mod adf;
 mod attachments_write;
 mod auth;
 mod classification;
@@ -43,6 +46,7 @@ mod model;
 mod paging;
 mod permissions;
 mod quota;
+mod redaction;
 mod restrictions;
 mod routes;
 mod search;
@@ -154,6 +158,8 @@ pub(crate) struct AppState {
     pub media: MediaHost,
     pub forge: forge::ForgeEmitter,
     pub dc_hooks: dc_hooks::DataCenterEmitter,
+    /// Whether the site has Atlassian Guard Premium: native redaction (Cloud) answers then.
+    guard_premium: std::sync::atomic::AtomicBool,
 }
 
 impl AppState {
@@ -183,6 +189,11 @@ impl AppState {
     /// `_links.base` of every response: the site with its context path.
     pub fn base(&self) -> String {
         format!("{}{}", self.site_origin, self.context)
+    }
+
+    pub fn guard_premium(&self) -> bool {
+        self.guard_premium
+            .load(std::sync::atomic::Ordering::Relaxed)
     }
 
     pub fn is_data_center(&self) -> bool {
@@ -261,6 +272,7 @@ pub async fn spawn(
         media: MediaHost::new(media_url.as_str().trim_end_matches('/').to_string()),
         forge: forge::ForgeEmitter::new(),
         dc_hooks: dc_hooks::DataCenterEmitter::new(),
+        guard_premium: std::sync::atomic::AtomicBool::new(false),
     });
 
     let (stop, _) = watch::channel(false);
@@ -340,6 +352,16 @@ impl SimulatorHandle {
     /// to any other. Unset (the default), whoever is admitted may change them, as before.
     pub fn set_space_admin(&self, admin: Option<SimulatorAuth>) {
         self.state.gate.set_space_admin(admin);
+    }
+
+    /// Gives the site Atlassian Guard Premium (or takes it away): with it, Cloud's native
+    /// redaction (`POST /wiki/api/v2/{pages|blogposts}/{id}/redact`) redacts; without it (the
+    /// default) it answers 403 "... requires Atlassian Guard Premium". Data Center has no such
+    /// endpoint either way.
+    pub fn set_guard_premium(&self, on: bool) {
+        self.state
+            .guard_premium
+            .store(on, std::sync::atomic::Ordering::Relaxed);
     }
 
     /// Stop accepting connections and wait for in-flight requests to finish.

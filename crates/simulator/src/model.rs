@@ -40,6 +40,8 @@ impl From<&Version> for VersionJson {
 pub struct BodyJson {
     #[serde(skip_serializing_if = "Option::is_none")]
     storage: Option<BodyType>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    atlas_doc_format: Option<BodyType>,
 }
 
 #[derive(Serialize)]
@@ -54,6 +56,18 @@ impl BodyJson {
             storage: wanted.then(|| BodyType {
                 representation: "storage",
                 value: value.to_string(),
+            }),
+            atlas_doc_format: None,
+        }
+    }
+
+    /// The storage body as ADF: `value` is the document as a JSON string, as Cloud sends it.
+    pub fn adf(storage: &str) -> Self {
+        BodyJson {
+            storage: None,
+            atlas_doc_format: Some(BodyType {
+                representation: "atlas_doc_format",
+                value: super::adf::from_storage(storage).doc.to_string(),
             }),
         }
     }
@@ -186,6 +200,13 @@ struct PageTree {
 struct PageOwner {
     owner_id: Option<String>,
     last_owner_id: Option<String>,
+}
+
+impl DocumentJson {
+    pub fn with_body(mut self, body: BodyJson) -> Self {
+        self.body = body;
+        self
+    }
 }
 
 pub struct DocOptions {

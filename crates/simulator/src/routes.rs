@@ -137,6 +137,14 @@ fn cloud_router(state: Arc<AppState>) -> Router {
                 .put(|s: Shared, p, b| super::writes::update_document(BlogPost, s, p, b)),
         )
         .route(
+            "/wiki/api/v2/pages/{id}/redact",
+            axum::routing::post(|s: Shared, p, b| super::redaction::redact(Page, s, p, b)),
+        )
+        .route(
+            "/wiki/api/v2/blogposts/{id}/redact",
+            axum::routing::post(|s: Shared, p, b| super::redaction::redact(BlogPost, s, p, b)),
+        )
+        .route(
             "/wiki/api/v2/pages/{id}/footer-comments",
             get(|s: Shared, p, q, u| list_comments(Page, Footer, s, p, q, u)),
         )
@@ -412,7 +420,9 @@ async fn get_document(
     let store = state.store();
     let params = Params::parse(query.as_deref());
     let id = numeric_id(&id, "id")?;
-    let body = body_format(&params, &SINGLE_BODY_FORMATS)?;
+    // ADF is served for a page or blog post read by id (what native redaction points into).
+    let adf = params.get("body-format") == Some("atlas_doc_format");
+    let body = adf || body_format(&params, &SINGLE_BODY_FORMATS)?;
     let allowed: &[&str] = match kind {
         DocKind::Page => &[
             "current",
@@ -441,11 +451,15 @@ async fn get_document(
         None => doc.clone(),
     };
     let options = DocOptions {
-        body,
+        body: body && !adf,
         version: include_version,
         base: Some(state.base()),
     };
-    Ok(Json(model::document(&store, &doc, options)).into_response())
+    let mut json = model::document(&store, &doc, options);
+    if adf {
+        json = json.with_body(model::BodyJson::adf(&doc.body));
+    }
+    Ok(Json(json).into_response())
 }
 
 /// The orders of comment and attachment lists.

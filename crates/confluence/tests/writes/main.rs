@@ -7,3 +7,4 @@ mod content;
 mod exposure;
 mod files;
 mod labels;
+mod redaction;
