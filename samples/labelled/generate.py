@@ -15,7 +15,7 @@ from pathlib import Path
 
 sys.dont_write_bytecode = True  # keep the samples tree free of __pycache__
 
-from labelgen import cards_health, configs, logs, prose, records  # noqa: E402
+from labelgen import cards_health, configs, logs, prose, records, round2  # noqa: E402
 from labelgen.doc import Corpus  # noqa: E402
 from labelgen.rand import Rand  # noqa: E402
 from labelgen.secrets import BLOCK_KINDS, CONNECTION_KINDS, LINE_KINDS  # noqa: E402
@@ -96,6 +96,10 @@ def build() -> Corpus:
         cards_health.clinical_notes(corpus, r, i + 1, n=6)
     for i in range(2):
         cards_health.icd_reference(corpus, r, i + 1)
+    # The classes of error of round two (issue 18): last, so that every file above keeps its
+    # bytes.
+    for i in range(2):
+        round2.vendor_contacts(corpus, r, i + 1)
     return corpus
 
 

@@ -10,7 +10,7 @@
 //! them) never pays for a whole search.
 
 use super::keywords::KeywordSet;
-use super::score::starts_word;
+use super::score::context_word_at;
 
 /// A segment is searched whole once the windows searched in it add up to this fraction of
 /// it. Searching a window of a few dozen bytes costs several times more per byte than the
@@ -168,7 +168,7 @@ impl SegmentWords {
             self.header.bits.iter_mut().for_each(|w| *w = 0);
             if let Some(context) = context {
                 search.for_each_hit(context.as_bytes(), |hit| {
-                    if starts_word(context, hit.start) {
+                    if context_word_at(context, hit.start) {
                         self.header.insert(hit.pattern);
                     }
                 });
@@ -186,7 +186,7 @@ impl SegmentWords {
                 for range in [before, after] {
                     if let Some(window) = text.as_bytes().get(range.clone()) {
                         search.for_each_hit(window, |hit| {
-                            if starts_word(text, range.start + hit.start) {
+                            if context_word_at(text, range.start + hit.start) {
                                 note(hit.pattern);
                             }
                         });
@@ -213,7 +213,7 @@ impl SegmentWords {
         self.indexed = true;
         self.hits.clear();
         search.for_each_hit(text.as_bytes(), |hit| {
-            if starts_word(text, hit.start) {
+            if context_word_at(text, hit.start) {
                 self.hits.push(Hit {
                     start: hit.start,
                     end: hit.end,

@@ -539,7 +539,11 @@ impl Engine {
         if suspect {
             confidence -= self.opts.suspect_penalty;
         }
-        if self.placeholders.in_value(value) {
+        let filled_in = rule
+            .spec
+            .validator
+            .map_or(value, |v| v.placeholder_part(value));
+        if self.placeholders.in_value(filled_in) {
             confidence -= self.opts.placeholder_penalty;
         }
         // Rounded so that 0.7 - 0.2 is 0.5 and not 0.49999999999999994: thresholds in rule

@@ -225,9 +225,50 @@ pub(crate) fn starts_word(text: &str, at: usize) -> bool {
     prev.is_lowercase() && first.is_some_and(char::is_uppercase)
 }
 
+/// Whether a context word found at `at` stands as a word of the text around a value: it
+/// starts a word, and it is not part of an address. A word inside an e-mail address or a
+/// URL names a mailbox or a site (`billing@samplefoods.com`, `https://dummy-lane.ie/`); it
+/// says nothing of the value next to it.
+pub(crate) fn context_word_at(text: &str, at: usize) -> bool {
+    starts_word(text, at) && !in_address(text.as_bytes(), at)
+}
+
+/// Whether the token holding byte `at` (letters, digits and the punctuation of addresses,
+/// at most 256 bytes either way) is an e-mail address or a URL.
+fn in_address(bytes: &[u8], at: usize) -> bool {
+    let is_token = |b: &&u8| {
+        b.is_ascii_alphanumeric()
+            || matches!(**b, b'.' | b'-' | b'_' | b'%' | b'+' | b'@' | b'/' | b':')
+    };
+    let back = bytes[..at]
+        .iter()
+        .rev()
+        .take(256)
+        .take_while(is_token)
+        .count();
+    let ahead = bytes[at..].iter().take(256).take_while(is_token).count();
+    let token = &bytes[at - back..at + ahead];
+    token.contains(&b'@') || token.windows(3).any(|w| w == b"://")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn words_inside_addresses_are_not_context() {
+        let text = "orders go to billing@samplefoods.com; see https://dummy-lane.ie/x; a sample";
+        let at = |w: &str| text.find(w).unwrap();
+        assert!(!context_word_at(text, at("samplefoods")));
+        assert!(!context_word_at(text, at("dummy")));
+        assert!(context_word_at(text, text.rfind("sample").unwrap()));
+        assert!(context_word_at(text, at("orders")));
+        let dotted = "spring.datasource.password=hunter2";
+        assert!(!in_address(
+            dotted.as_bytes(),
+            dotted.find("password").unwrap()
+        ));
+    }
 
     #[test]
     fn entropy_of_known_strings() {

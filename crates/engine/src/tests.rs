@@ -567,3 +567,37 @@ fn a_value_group_that_is_the_whole_match_is_found_without_captures() {
         }
     }
 }
+
+/// A word of another address is no context: `samplefoods.com` names a company, and its
+/// "sample" does not make the address on the next line a stand-in. Checked on a fresh scratch
+/// (context words read window by window) and on one that just read dense text (context words
+/// taken from the keyword pass).
+#[test]
+fn words_inside_other_addresses_are_not_context() {
+    let engine = Engine::builtin();
+    let text = "- Chloe Petrova handles the account: cpetrova@example-health.org.\n\
+                - Chloe Moreau handles the account: chloe.moreau@samplefoods.com.\n";
+    let dense: String = (0..400)
+        .map(|i| format!("user{i}@acme-corp.com, "))
+        .collect();
+    let mut scratch = Scratch::default();
+    for warm in [false, true] {
+        if warm {
+            engine.find_with(&one(&dense), &mut scratch);
+        }
+        let found: Vec<String> = engine
+            .find_with(&one(text), &mut scratch)
+            .iter()
+            .filter(|m| &*m.rule_id == "email")
+            .map(|m| m.value().to_owned())
+            .collect();
+        assert_eq!(
+            found,
+            [
+                "cpetrova@example-health.org",
+                "chloe.moreau@samplefoods.com"
+            ],
+            "warm scratch: {warm}"
+        );
+    }
+}

@@ -83,6 +83,17 @@ impl Validator {
         }
     }
 
+    /// The part of a value where a stand-in word (`example`, `test`, `your-`) says the value
+    /// is not real. In an address that is the mailbox: whether a domain is one nobody owns is
+    /// this validator's to say (RFC 2606 and 6761 list them), and `example-health.org` or
+    /// `samplefoods.com` belong to someone.
+    pub fn placeholder_part(self, value: &str) -> &str {
+        match self {
+            Validator::EmailDomain => value.rsplit_once('@').map_or(value, |(local, _)| local),
+            _ => value,
+        }
+    }
+
     pub fn check(self, value: &str) -> Verdict {
         match self {
             Validator::Luhn => luhn_card(value),
@@ -569,6 +580,18 @@ pub(crate) mod tests {
         assert_eq!(
             Validator::EmailDomain.check("jane@notexample.com"),
             Verdict::Valid
+        );
+        for real in [
+            "m.okafor@example-health.org",
+            "ops@examples.io",
+            "j.ruiz@test-kitchen.es",
+            "a@mail.example.co",
+        ] {
+            assert_eq!(Validator::EmailDomain.check(real), Verdict::Valid, "{real}");
+        }
+        assert_eq!(
+            Validator::EmailDomain.placeholder_part("your-name@example-health.org"),
+            "your-name"
         );
     }
 
