@@ -100,6 +100,8 @@ def build() -> Corpus:
     # bytes.
     for i in range(2):
         round2.vendor_contacts(corpus, r, i + 1)
+    for i in range(2):
+        round2.declined_payments(corpus, r, i + 1)
     return corpus
 
 

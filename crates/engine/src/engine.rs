@@ -83,6 +83,8 @@ pub struct Engine {
     allow: Vec<Regex>,
     opts: EngineOptions,
     digest: String,
+    /// For rules with `near`: the rule id, and the id and window of the rule it needs.
+    companions: Vec<(Arc<str>, Arc<str>, usize)>,
 }
 
 impl std::fmt::Debug for Engine {
@@ -205,6 +207,20 @@ impl Engine {
         );
         let placeholders =
             score::Placeholders::new().map_err(|e| automaton_error("placeholder", e))?;
+        let mut companions = Vec::new();
+        for r in &rules {
+            let Some(near) = &r.spec.near else { continue };
+            let Some(anchor) = rules.iter().find(|a| a.spec.id == near.rule) else {
+                return Err(option_error(
+                    "near",
+                    format!(
+                        "rule {} needs rule {}, which is not in the pack",
+                        r.spec.id, near.rule
+                    ),
+                ));
+            };
+            companions.push((Arc::clone(&r.id), Arc::clone(&anchor.id), near.window));
+        }
         Ok(Engine {
             rules,
             groups,
@@ -214,6 +230,7 @@ impl Engine {
             allow,
             opts,
             digest: hex::encode(digest.finalize()),
+            companions,
         })
     }
 
@@ -275,9 +292,37 @@ impl Engine {
             finish_segment((index, segment), &mut out, first, &mut scratch.order);
         }
         keep_best_per_span(&mut out, &mut scratch.order);
+        self.keep_with_companions(&mut out);
         gather_values(segments, &mut out);
         scratch.last_found = out.len();
         out
+    }
+
+    /// Drops the matches of a rule with `near` that stand near no match of the rule they
+    /// need. Runs after overlaps are settled, on what will be reported: a card number that
+    /// failed its checksum was never a match, so nothing stands next to it.
+    fn keep_with_companions(&self, out: &mut Vec<Match>) {
+        if self.companions.is_empty() {
+            return;
+        }
+        let near = |m: &Match, anchor: &Arc<str>, window: usize| {
+            out.iter().any(|a| {
+                Arc::ptr_eq(&a.rule_id, anchor)
+                    && a.start <= m.end.saturating_add(window)
+                    && m.start <= a.end.saturating_add(window)
+            })
+        };
+        let keep: Vec<bool> = out
+            .iter()
+            .map(|m| {
+                self.companions
+                    .iter()
+                    .find(|(id, _, _)| Arc::ptr_eq(id, &m.rule_id))
+                    .is_none_or(|(_, anchor, window)| near(m, anchor, *window))
+            })
+            .collect();
+        let mut keep = keep.into_iter();
+        out.retain(|_| keep.next().unwrap_or(true));
     }
 
     /// Every rule's regexes over every whole segment, with no prefilter: slow, and the
@@ -301,6 +346,7 @@ impl Engine {
             finish_segment((index, segment), &mut out, first, &mut order);
         }
         keep_best_per_span(&mut out, &mut order);
+        self.keep_with_companions(&mut out);
         gather_values(segments, &mut out);
         out
     }

@@ -218,11 +218,22 @@ impl RulePack {
     pub fn check_examples(&self, opts: &EngineOptions) -> Result<Vec<ExampleFailure>, RuleError> {
         let mut failures = Vec::new();
         for rule in &self.rules {
-            let single = RulePack {
-                rules: vec![RuleSpec {
+            // A rule that must stand near another's value is checked with that rule beside it;
+            // only its own matches count.
+            let mut rules = vec![RuleSpec {
+                disabled: false,
+                ..rule.clone()
+            }];
+            if let Some(near) = &rule.near
+                && let Some(anchor) = self.rules.iter().find(|r| r.id == near.rule)
+            {
+                rules.push(RuleSpec {
                     disabled: false,
-                    ..rule.clone()
-                }],
+                    ..anchor.clone()
+                });
+            }
+            let single = RulePack {
+                rules,
                 disabled: BTreeSet::new(),
             };
             let opts = EngineOptions {

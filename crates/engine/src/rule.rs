@@ -63,6 +63,11 @@ pub struct RuleSpec {
     pub suspect_values: Vec<String>,
     #[serde(default)]
     pub context: ContextSpec,
+    /// Reported only within `window` bytes of a value another rule reported (validated): a
+    /// card's expiry or CVV is sensitive next to a card number, not next to a number that
+    /// fails the card's checksum.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub near: Option<NearSpec>,
     #[serde(default)]
     pub examples: Vec<String>,
     #[serde(default)]
@@ -84,6 +89,16 @@ pub enum Prefilter {
     Keywords,
     /// The segment holds a run of at least `min_digits` digits (numbers have no keyword).
     Digits,
+}
+
+/// The value a rule's matches must stand near.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NearSpec {
+    /// The other rule's id.
+    pub rule: String,
+    /// Bytes between the two values, either way, in the item's text.
+    pub window: usize,
 }
 
 /// Words near a value that change how sure we are about it.
@@ -310,6 +325,7 @@ mod tests {
             ignore_values: vec![],
             suspect_values: vec![],
             context: ContextSpec::default(),
+            near: None,
             examples: vec!["demo_abcdefgh".into()],
             negative_examples: vec!["demo_abc".into()],
             disabled: false,

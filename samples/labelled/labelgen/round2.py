@@ -33,3 +33,22 @@ def vendor_contacts(corpus, r: Rand, index: int) -> None:
         mailbox = r.choice(["someone", "vendor.contact", "first.last", "accounts"])
         d.line("- Forms show ", L(f"{mailbox}@{r.choice(RESERVED)}", "pii", "reserved-domain-email"),
                " where the supplier's address goes.")
+
+
+def declined_payments(corpus, r: Rand, index: int) -> None:
+    """Expiry dates and CVVs are card data next to a card number that validates; next to a
+    mistyped one (it fails the Luhn check) they are dates and three digits."""
+    from . import lookalikes as lk
+    from .cards_health import BRAND_NAMES, _card
+
+    d = corpus.doc(f"prose/declined-payments-{index:02d}.md")
+    d.line(f"# Declined payments, batch {index}").blank()
+    for _ in range(4):
+        brand, card = _card(r)
+        d.line("- Retried the ", BRAND_NAMES[brand], " card ", card, " valid thru ",
+               P(pp.expiry(r), "pci", "card-expiry"), " and security code ", P(pp.cvv(r, "visa"), "pci", "card-cvv"), ".")
+    d.blank().line("## Typed wrong by the customer").blank()
+    for _ in range(4):
+        d.line("- Rejected as mistyped: card ", L(lk.luhn_invalid_card(r), "pci", "luhn-invalid-card"),
+               " valid thru ", L(pp.expiry(r), "pci", "expiry-next-to-invalid-card"),
+               " and security code ", L(pp.cvv(r, "visa"), "pci", "cvv-next-to-invalid-card"), ".")
