@@ -102,6 +102,8 @@ def build() -> Corpus:
         round2.vendor_contacts(corpus, r, i + 1)
     for i in range(2):
         round2.declined_payments(corpus, r, i + 1)
+    for i in range(2):
+        round2.account_references(corpus, r, i + 1)
     return corpus
 
 

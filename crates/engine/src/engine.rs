@@ -534,6 +534,11 @@ impl Engine {
         if self.allow.iter().any(|re| re.is_match(value)) {
             return None;
         }
+        if rule.spec.prefilter == crate::rule::Prefilter::Digits
+            && inside_identifier(text.as_bytes(), span.clone())
+        {
+            return None;
+        }
         let normalized = rule.normalization.canonical(value);
         if rule
             .ignore
@@ -637,6 +642,24 @@ fn next_char(text: &str, at: usize) -> usize {
         .chars()
         .next()
         .map_or(at + 1, |c| at + c.len_utf8())
+}
+
+/// Whether a number lies inside a longer identifier: joined by `-`, `.` or `/` to more
+/// letters or digits on either side (`ACC-4539578763621486-77`, `orders/4539578763621486`,
+/// `INV.123456789.2`). Sixteen digits cut out of an account reference are not a card, nor nine
+/// of them an SSN; a number written with its own separators (`4539-5787-6362-1486`) is the
+/// whole match, so nothing of it is outside.
+fn inside_identifier(bytes: &[u8], span: std::ops::Range<usize>) -> bool {
+    let joined = |sep: Option<&u8>, next: Option<&u8>| {
+        matches!(sep, Some(b'-' | b'.' | b'/')) && next.is_some_and(u8::is_ascii_alphanumeric)
+    };
+    let before = span
+        .start
+        .checked_sub(1)
+        .map(|i| (bytes.get(i), i.checked_sub(1)));
+    let glued_before = before.is_some_and(|(sep, i)| joined(sep, i.and_then(|i| bytes.get(i))));
+    let glued_after = joined(bytes.get(span.end), bytes.get(span.end + 1));
+    glued_before || glued_after
 }
 
 #[cfg(test)]

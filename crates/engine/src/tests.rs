@@ -601,3 +601,33 @@ fn words_inside_other_addresses_are_not_context() {
         );
     }
 }
+
+/// Digits cut out of a longer identifier are not the number they look like; the same digits
+/// on their own, or written with their own separators, are.
+#[test]
+fn numbers_inside_longer_identifiers_are_not_reported() {
+    let engine = Engine::builtin();
+    let found = |text: &str| -> Vec<String> {
+        engine
+            .find(&one(text))
+            .iter()
+            .map(|m| format!("{}={}", m.rule_id, m.value()))
+            .collect()
+    };
+    for inside in [
+        "Ledger entry ACC-4539578763621486-77 settled",
+        "see https://shop.acme-corp.com/orders/4539578763621486 for it",
+        "ticket HR-550669113-656 closed (SSN on file)",
+        "invoice INV.4539578763621486.2 paid by card",
+    ] {
+        assert!(found(inside).is_empty(), "{inside}: {:?}", found(inside));
+    }
+    assert_eq!(
+        found("Card 4539-5787-6362-1486 on file."),
+        ["credit-card=4539-5787-6362-1486"]
+    );
+    assert_eq!(
+        found("card on file: 4539578763621486."),
+        ["credit-card=4539578763621486"]
+    );
+}

@@ -52,3 +52,24 @@ def declined_payments(corpus, r: Rand, index: int) -> None:
         d.line("- Rejected as mistyped: card ", L(lk.luhn_invalid_card(r), "pci", "luhn-invalid-card"),
                " valid thru ", L(pp.expiry(r), "pci", "expiry-next-to-invalid-card"),
                " and security code ", L(pp.cvv(r, "visa"), "pci", "cvv-next-to-invalid-card"), ".")
+
+
+def account_references(corpus, r: Rand, index: int) -> None:
+    """A number cut out of a longer identifier is not that number: sixteen digits of an
+    account reference are no card, nine of a ticket id no SSN. The same numbers standing on
+    their own are found."""
+    from .cards_health import _card
+
+    d = corpus.doc(f"prose/account-references-{index:02d}.md")
+    d.line(f"# Settlement references, batch {index}").blank()
+    for _ in range(4):
+        prefix = r.choice(["ACC", "SETL", "REF", "TXN"])
+        _, card = _card(r, "visa")
+        digits = card.value.replace(" ", "").replace("-", "")
+        ref = f"{prefix}-{digits}-{r.digits(2)}"
+        d.line("- Ledger entry ", L(ref, "pci", "card-digits-inside-reference"), " was settled overnight.")
+        d.line("- The customer's card on file is ", card, ".")
+    for _ in range(2):
+        ssn = pp.ssn(r)
+        d.line("- Ticket ", L(f"HR-{ssn.replace('-', '').replace(' ', '')}-{r.digits(3)}", "pii", "ssn-digits-inside-ticket"),
+               " was closed; the employee's SSN ", P(ssn, "pii", "us-ssn"), " is in the HR system.")
