@@ -21,6 +21,8 @@ mod common;
 mod console;
 #[path = "api/console_remediations.rs"]
 mod console_remediations;
+#[path = "api/exposure.rs"]
+mod exposure;
 #[path = "api/findings.rs"]
 mod findings;
 #[path = "api/helpers.rs"]

@@ -103,18 +103,6 @@ fn is_view(p: &SpacePermission) -> bool {
     p.operation == "read" && p.target == "space"
 }
 
-/// Reads who can read `page_id`: its space's audience, narrowed by restrictions.
-pub async fn read_audience(
-    app: &App,
-    client: &ConfluenceClient,
-    page_id: &str,
-    space_key: &str,
-) -> Result<Audience, ConfluenceError> {
-    let mut audience = space_audience(app, client, space_key).await?;
-    audience.restricted_by = restricted_by(client, page_id).await?;
-    Ok(audience)
-}
-
 /// Who may view a space: anonymous users, groups, and which of those are site-wide. Read once
 /// for all the pages of a space.
 pub async fn space_audience(

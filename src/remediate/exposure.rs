@@ -3,6 +3,8 @@
 //! subtree). Read from Confluence when a scan finds something on a page and when a
 //! permission webhook says it changed; stored per page and shown with its findings.
 
+use std::collections::{BTreeMap, HashMap};
+
 use dlp_confluence::ConfluenceClient;
 use dlp_domain::Exposure;
 use serde::Serialize;
@@ -47,32 +49,57 @@ impl Audience {
     }
 }
 
-/// Reads the exposure of `page_id` from Confluence and stores it. When Confluence does not
-/// answer, the last exposure stored stands (`None` if there is none).
-pub async fn refresh(
+/// Reads the exposure of `pages` (all in `space`) from Confluence and stores it: the
+/// space's permissions once, then each page's restrictions and its ancestors'. A page
+/// Confluence does not answer for keeps the last exposure stored (none if there is none).
+/// Answers the exposure of each page known, and how many were read now.
+pub async fn refresh_pages(
     app: &App,
     client: &ConfluenceClient,
-    page_id: &str,
-    space_key: &str,
-) -> Option<Exposure> {
-    match super::access::read_audience(app, client, page_id, space_key).await {
-        Ok(audience) => {
-            let exposure = audience.exposure();
-            if let Err(e) = app
-                .store
-                .set_page_exposure(page_id, space_key, exposure, &audience.detail())
-                .await
-            {
-                tracing::warn!(page_id, error = %e, "exposure not stored");
-            }
-            Some(exposure)
-        }
+    space: &str,
+    pages: &[String],
+) -> (HashMap<String, Exposure>, usize) {
+    let mut known = HashMap::new();
+    let mut read = 0;
+    let base = match super::access::space_audience(app, client, space).await {
+        Ok(audience) => Some(audience),
         Err(e) => {
-            tracing::warn!(page_id, error = %e, "exposure not read; the last one known stands");
-            let known = app.store.page_exposures(&[page_id]).await.ok()?;
-            known.get(page_id).map(|k| k.exposure)
+            tracing::warn!(space, error = %e, "space permissions not read; last exposures stand");
+            None
         }
+    };
+    let mut unread: Vec<&str> = Vec::new();
+    for page in pages {
+        let Some(base) = &base else {
+            unread.push(page);
+            continue;
+        };
+        let mut audience = base.clone();
+        match super::access::restricted_by(client, page).await {
+            Ok(by) => audience.restricted_by = by,
+            Err(e) => {
+                tracing::debug!(page, error = %e, "restrictions not read; last exposure stands");
+                unread.push(page);
+                continue;
+            }
+        }
+        let exposure = audience.exposure();
+        if let Err(e) = app
+            .store
+            .set_page_exposure(page, space, exposure, &audience.detail())
+            .await
+        {
+            tracing::warn!(page, error = %e, "exposure not stored");
+        }
+        known.insert(page.clone(), exposure);
+        read += 1;
     }
+    if !unread.is_empty()
+        && let Ok(stored) = app.store.page_exposures(&unread).await
+    {
+        known.extend(stored.into_iter().map(|(page, e)| (page, e.exposure)));
+    }
+    (known, read)
 }
 
 /// Reads again the exposure of every page whose exposure is known (the pages with
@@ -88,11 +115,13 @@ pub async fn refresh_known(app: &App) -> usize {
             return 0;
         }
     };
-    let mut read = 0;
+    let mut by_space: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for (page, space) in pages {
-        if refresh(app, client, &page, &space).await.is_some() {
-            read += 1;
-        }
+        by_space.entry(space).or_default().push(page);
+    }
+    let mut read = 0;
+    for (space, pages) in by_space {
+        read += refresh_pages(app, client, &space, &pages).await.1;
     }
     read
 }

@@ -6,9 +6,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use dlp_domain::Exposure;
-
-use super::access;
+use super::exposure::refresh_pages;
 use crate::app::App;
 
 /// How often the follower looks for scans that completed.
@@ -49,43 +47,12 @@ pub async fn refresh_space(
     client: &dlp_confluence::ConfluenceClient,
     space: &str,
 ) -> usize {
-    let pages = match app.store.open_finding_pages(space).await {
-        Ok(pages) => pages,
+    match app.store.open_finding_pages(space).await {
+        Ok(pages) if !pages.is_empty() => refresh_pages(app, client, space, &pages).await.1,
+        Ok(_) => 0,
         Err(e) => {
             tracing::warn!(space, error = %e, "exposure: the store did not answer");
-            return 0;
-        }
-    };
-    if pages.is_empty() {
-        return 0;
-    }
-    let base = match access::space_audience(app, client, space).await {
-        Ok(audience) => audience,
-        Err(e) => {
-            tracing::warn!(space, error = %e, "exposure: space permissions not read");
-            return 0;
-        }
-    };
-    let mut read = 0;
-    for page in pages {
-        let mut audience = base.clone();
-        match access::restricted_by(client, &page).await {
-            Ok(by) => audience.restricted_by = by,
-            // A page deleted since the scan, or a read that failed: its last exposure stands.
-            Err(e) => {
-                tracing::debug!(page, error = %e, "exposure: restrictions not read");
-                continue;
-            }
-        }
-        let exposure: Exposure = audience.exposure();
-        if app
-            .store
-            .set_page_exposure(&page, space, exposure, &audience.detail())
-            .await
-            .is_ok()
-        {
-            read += 1;
+            0
         }
     }
-    read
 }

@@ -4,7 +4,7 @@
 //! stay plans, an approval policy's wait for a person, an automatic one's are approved at
 //! once (to run after the policy's delay).
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use chrono::Utc;
 use dlp_confluence::ConfluenceClient;
@@ -107,16 +107,20 @@ pub async fn plan(app: &App, scope: &PlanScope, actor: &str) -> Result<PlanRepor
         return Ok(report);
     }
     // Exposure first: it raises severity and policies match on it.
-    let mut pages: BTreeMap<&str, &str> = BTreeMap::new();
+    let mut by_space: BTreeMap<&str, BTreeSet<String>> = BTreeMap::new();
     for f in &findings {
-        pages.insert(&f.finding.location.page_id, &f.finding.location.space_key);
+        let l = &f.finding.location;
+        by_space
+            .entry(&l.space_key)
+            .or_default()
+            .insert(l.page_id.clone());
     }
     let mut exposures: HashMap<String, Exposure> = HashMap::new();
-    for (page, space) in pages {
-        if let Some(e) = exposure::refresh(app, client, page, space).await {
-            exposures.insert(page.to_owned(), e);
-            report.exposures_read += 1;
-        }
+    for (space, pages) in by_space {
+        let pages: Vec<String> = pages.into_iter().collect();
+        let (known, read) = exposure::refresh_pages(app, client, space, &pages).await;
+        exposures.extend(known);
+        report.exposures_read += read as u64;
     }
     let labels = page_labels(client, policies, &findings).await;
     // Each finding's policy, then its actions grouped by what they act on.

@@ -161,7 +161,7 @@ impl Store {
         rows.iter().map(remediation_from_row).collect()
     }
 
-    /// Moves a remediation from one of `from` (at most three states) to `to`, with who decided and why; `None` when
+    /// Moves a remediation from one of `from` to `to`, with who decided and why; `None` when
     /// it is in none of `from` (someone else moved it first: the first word stands).
     pub async fn decide_remediation(
         &self,
@@ -171,23 +171,26 @@ impl Store {
         by: &str,
         reason: Option<&str>,
     ) -> Result<Option<Remediation>, StoreError> {
+        if from.is_empty() {
+            return Ok(None);
+        }
         let now = now_millis();
-        let from: Vec<&str> = from.iter().map(|s| s.as_str()).collect();
-        let changed = sqlx::query(
+        let marks: Vec<String> = (0..from.len()).map(|i| format!("${}", i + 6)).collect();
+        let sql = format!(
             "UPDATE remediations SET state = $2, decided_by = $3, decided_at = $4, reason = $5, \
-             updated_at = $4, error = NULL WHERE id = $1 AND state IN ($6, $7, $8)",
-        )
-        .bind(id)
-        .bind(to.as_str())
-        .bind(by)
-        .bind(now)
-        .bind(reason)
-        .bind(from.first().copied().unwrap_or(""))
-        .bind(from.get(1).copied().unwrap_or(""))
-        .bind(from.get(2).copied().unwrap_or(""))
-        .execute(&self.writer)
-        .await?
-        .rows_affected();
+             updated_at = $4, error = NULL WHERE id = $1 AND state IN ({})",
+            marks.join(", ")
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(id)
+            .bind(to.as_str())
+            .bind(by)
+            .bind(now)
+            .bind(reason);
+        for state in from {
+            query = query.bind(state.as_str());
+        }
+        let changed = query.execute(&self.writer).await?.rows_affected();
         if changed == 0 {
             return Ok(None);
         }
