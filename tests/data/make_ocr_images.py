@@ -6,6 +6,9 @@ PDF with poppler's pdftoppm (the project has no font rasteriser of its own).
 
 ocr-credentials.png  700 x 120: three lines of 11-point text at 150 dpi, with an AWS-key-like
                      token and a test card number; the OCR unit tests read it.
+ocr-small-addresses.png  960 x 300: an admin console's user list in 7-point text at 96 dpi (9 px,
+                     the size of a UI font in a screenshot), with e-mail addresses among names,
+                     dates and counts; the OCR unit tests read every address from it.
 ocr-screenshot.png   1280 x 800: a wiki-like page (header bar, sidebar, body text, a table of
                      values) with 7 to 8-point text at 151 dpi, the size of text in a
                      screenshot; the OCR benchmark (examples/ocr_bench.rs) reads it.
@@ -112,6 +115,30 @@ def screenshot() -> None:
     render("ocr-screenshot.png", ops, 151, (0, 0, 1280, 800))
 
 
+def small_addresses() -> None:
+    # 960 x 300 pixels at 96 dpi is 720 x 225 points.
+    top = 792
+    ops = [rect(0, top - 20, 720, 20, 0.25),
+           text(8, top - 14, "Admin console   Users   Groups   Audit log", 8, "F2", 1)]
+    for x, head in [(10, "Name"), (150, "E-mail"), (400, "Last login"), (520, "Groups"), (620, "Status")]:
+        ops.append(text(x, top - 38, head, 7, "F2"))
+    rows = [
+        ("Priya Raman", "priya.raman@northwind-health.org", "2026-11-02 09:14", "12", "active"),
+        ("Marcus Okafor", "m.okafor@contoso-logistics.co.uk", "2026-10-28 17:40", "3", "active"),
+        ("Jun Smith", "j_smith42@fabrikam.io", "2026-09-30 08:05", "7", "locked"),
+        ("Ana Souza", "ana.souza@lumen-varejo.com.br", "2026-11-01 12:31", "5", "active"),
+        ("Lars Eriksen", "lars.eriksen@fjordline-shipping.no", "2026-08-17 21:02", "2", "invited"),
+        ("Mei Tanaka", "tanaka.mei@kyoto-biolabs.jp", "2026-11-03 07:55", "9", "active"),
+    ]
+    for r, row in enumerate(rows):
+        y = top - 56 - 16 * r
+        for x, cell in zip([10, 150, 400, 520, 620], row):
+            ops.append(text(x, y, cell, 7))
+    ops.append(text(10, top - 170, "6 users  -  export as CSV  -  page 1 of 1", 6.5, grey=0.4))
+    render("ocr-small-addresses.png", ops, 96, (0, 0, 960, 300))
+
+
 if __name__ == "__main__":
     credentials()
     screenshot()
+    small_addresses()

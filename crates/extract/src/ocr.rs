@@ -28,11 +28,11 @@ pub struct OcrLine {
 }
 
 impl OcrLine {
-    /// The line's text: its words joined by single spaces.
+    /// The line's text: its words joined by single spaces, except around an address's `@`.
     pub fn text(&self) -> String {
         let mut out = String::new();
         for (i, w) in self.words.iter().enumerate() {
-            if i > 0 {
+            if i > 0 && !split_address(&self.words[i - 1].text, &w.text) {
                 out.push(' ');
             }
             out.push_str(&w.text);
@@ -59,6 +59,31 @@ impl OcrLine {
             width: right - left,
             height: bottom - top,
         })
+    }
+}
+
+/// Whether two neighbouring words are the halves of one e-mail address that OCR cut at its
+/// `@`: Tesseract reads the narrow gap beside a small `@` as a space (`j_smith42 @fabrikam.io`,
+/// `priya.raman@ northwind.org`). Only when the half after the `@` is a domain, with a dot, so
+/// that a mention (`ping @jsmith`) stays two words.
+fn split_address(before: &str, after: &str) -> bool {
+    let local_char = |c: char| c.is_ascii_alphanumeric() || "._%+-".contains(c);
+    let domain = |d: &str| {
+        d.contains('.')
+            && d.starts_with(|c: char| c.is_ascii_alphanumeric())
+            && d.chars()
+                .all(|c| c.is_ascii_alphanumeric() || ".-,;)".contains(c))
+    };
+    // The address's own part of the word before: what follows its last other character.
+    let local = |word: &str| {
+        word.rsplit(|c: char| !local_char(c))
+            .next()
+            .is_some_and(|l| !l.is_empty())
+    };
+    match (before.strip_suffix('@'), after.strip_prefix('@')) {
+        (None, Some(domain_part)) => local(before) && domain(domain_part),
+        (Some(head), None) => local(head) && domain(after),
+        _ => false,
     }
 }
 
@@ -119,6 +144,27 @@ mod tests {
             width,
             height,
         }
+    }
+
+    #[test]
+    fn an_address_cut_at_its_at_sign_is_one_word_again() {
+        let line = |words: &[&str]| {
+            OcrLine {
+                words: words.iter().map(|t| word(t, 0, 0, 10, 10)).collect(),
+            }
+            .text()
+        };
+        assert_eq!(
+            line(&["Escalation:", "j_smith42", "@fabrikam.io"]),
+            "Escalation: j_smith42@fabrikam.io"
+        );
+        assert_eq!(
+            line(&["priya.raman@", "northwind-health.org", "ext"]),
+            "priya.raman@northwind-health.org ext"
+        );
+        assert_eq!(line(&["ping", "@jsmith", "today"]), "ping @jsmith today");
+        assert_eq!(line(&["meet", "@", "10.30"]), "meet @ 10.30");
+        assert_eq!(line(&["a", "b"]), "a b");
     }
 
     #[test]

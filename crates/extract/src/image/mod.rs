@@ -2,6 +2,7 @@
 //! PDFs, read by Tesseract.
 //!
 //! - [`prepare`]: the limits, checked on the header before decoding; decoding, grey, enlarging.
+//! - [`text_size`]: how tall the characters are, which decides the enlarging.
 //! - [`engine`]: the Tesseract C API, with a recognition deadline and word boxes.
 //! - [`TesseractOcr`]: the [`Ocr`](super::Ocr) the extractors call, over a pool of engines.
 //! - [`CachedOcr`]: the same, remembering results by image content in an [`OcrCache`] (the
@@ -11,6 +12,7 @@ mod cached;
 mod engine;
 pub(crate) mod prepare;
 mod tesseract;
+mod text_size;
 
 use std::time::Duration;
 

@@ -4,6 +4,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use super::*;
+use crate::image::prepare::PREPROCESS_REVISION;
 use crate::image::tesseract::tests::{credentials_png, ocr};
 use crate::{OcrLine, OcrWord};
 
@@ -91,7 +92,8 @@ fn the_same_bytes_are_recognised_once_and_kept_under_their_hash() {
     let (hash, engine) = entries.keys().next().unwrap();
     assert_eq!(hash, &hex::encode(Sha256::digest(&png)));
     assert!(
-        engine.starts_with("tesseract 5.") && engine.ends_with("eng preprocess 1"),
+        engine.starts_with("tesseract 5.")
+            && engine.ends_with(&format!("eng preprocess {PREPROCESS_REVISION}")),
         "{engine}"
     );
 }

@@ -71,6 +71,41 @@ fn reads_a_key_and_a_card_number_with_boxes_in_the_original_pixels() {
     }
 }
 
+/// A user list in a 9 px UI font (tests/data/make_ocr_images.py): at that size Tesseract
+/// loses the dots and `@` of addresses while it reads the names beside them, unless the image
+/// is enlarged first. Every row's address must come back as one address-shaped word, whose
+/// box points into the original 960 x 300 pixels.
+#[test]
+fn reads_every_address_in_small_screenshot_text() {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../tests/data/ocr-small-addresses.png"
+    );
+    let png = std::fs::read(path).expect("tests/data/ocr-small-addresses.png");
+    let text = ocr().recognize(&png, Format::Png).unwrap();
+    let lines: Vec<String> = text.lines.iter().map(OcrLine::text).collect();
+    let address = |word: &str| {
+        word.split_once('@').is_some_and(|(local, domain)| {
+            local.len() > 2 && domain.contains('.') && !domain.ends_with('.')
+        })
+    };
+    let addresses: Vec<&str> = lines
+        .iter()
+        .flat_map(|l| l.split(' '))
+        .filter(|w| address(w))
+        .collect();
+    assert_eq!(addresses.len(), 6, "{lines:#?}");
+    for exact in [
+        "ana.souza@lumen-varejo.com.br",
+        "tanaka.mei@kyoto-biolabs.jp",
+    ] {
+        assert!(addresses.contains(&exact), "{addresses:?}");
+    }
+    for word in text.lines.iter().flat_map(|l| &l.words) {
+        assert!(word.left + word.width <= 960 && word.top + word.height <= 300);
+    }
+}
+
 #[test]
 fn reads_the_sample_spaces_receipt_scan() {
     let path = concat!(

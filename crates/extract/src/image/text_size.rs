@@ -1,0 +1,217 @@
+//! How tall an image's characters are, measured before OCR so that small text can be
+//! enlarged. Tesseract's line recogniser rescales each line it finds, but it finds and
+//! binarises the lines at the size it is given: at glyphs of five or six pixels (a screenshot
+//! in a 9-11 px UI font) the stroke of a `.` or the loop of an `@` is one grey pixel and is
+//! lost, and `ana.souza@lumen.com` comes back as `ana souza@lumen com` while the longer words
+//! around it are still read.
+//!
+//! The measure is the median height of the connected blobs of ink that have a character's
+//! proportions, found from runs of ink row by row (union-find over runs, no per-pixel state
+//! beyond one row): a few milliseconds for a full-HD screenshot.
+
+use image::GrayImage;
+
+/// Ink differs from the background by at least this much (of 255). Anti-aliased edges of
+/// small text are paler than their core; the core is what counts.
+const INK_CONTRAST: u8 = 80;
+/// Blobs this short are dots, noise or the tittles of an `i`; taller ones are not glyphs of
+/// text anyone would read as small.
+const GLYPH_HEIGHTS: std::ops::RangeInclusive<u32> = 3..=64;
+/// Fewer blobs than this are not enough text to say anything about its size.
+const MIN_GLYPHS: usize = 12;
+
+/// The median height in pixels of the image's character-like blobs of ink, or `None` when it
+/// holds too few of them to tell.
+pub(crate) fn median_glyph_height(image: &GrayImage) -> Option<u32> {
+    let background = most_common_value(image);
+    let (width, height) = image.dimensions();
+    let width = width as usize;
+    let raw = image.as_raw();
+
+    let mut blobs = Blobs::default();
+    let mut previous: Vec<Run> = Vec::new();
+    let mut current: Vec<Run> = Vec::new();
+    for y in 0..height {
+        let row = &raw[y as usize * width..(y as usize + 1) * width];
+        current.clear();
+        let mut x = 0;
+        while x < width {
+            if !is_ink(row[x], background) {
+                x += 1;
+                continue;
+            }
+            let start = x;
+            while x < width && is_ink(row[x], background) {
+                x += 1;
+            }
+            let blob = blobs.add(y, start as u32, x as u32);
+            current.push(Run {
+                start,
+                end: x,
+                blob,
+            });
+        }
+        // Runs touching (diagonals included) a run of the row above are one blob.
+        let mut above = 0;
+        for run in &current {
+            while above < previous.len() && previous[above].end < run.start {
+                above += 1;
+            }
+            let mut k = above;
+            while k < previous.len() && previous[k].start <= run.end {
+                blobs.join(run.blob, previous[k].blob);
+                k += 1;
+            }
+        }
+        std::mem::swap(&mut previous, &mut current);
+    }
+    blobs.median_glyph_height()
+}
+
+fn is_ink(value: u8, background: u8) -> bool {
+    value.abs_diff(background) >= INK_CONTRAST
+}
+
+fn most_common_value(image: &GrayImage) -> u8 {
+    let mut histogram = [0u32; 256];
+    for &v in image.as_raw() {
+        histogram[usize::from(v)] += 1;
+    }
+    let mut best = 0;
+    for (value, &count) in histogram.iter().enumerate() {
+        if count > histogram[best] {
+            best = value;
+        }
+    }
+    u8::try_from(best).unwrap_or(u8::MAX)
+}
+
+#[derive(Clone, Copy)]
+struct Run {
+    start: usize,
+    end: usize,
+    blob: usize,
+}
+
+/// Union-find over runs, each root holding its blob's bounding box.
+#[derive(Default)]
+struct Blobs {
+    parent: Vec<usize>,
+    boxes: Vec<[u32; 4]>,
+}
+
+impl Blobs {
+    fn add(&mut self, y: u32, start: u32, end: u32) -> usize {
+        let id = self.parent.len();
+        self.parent.push(id);
+        self.boxes.push([start, y, end, y + 1]);
+        id
+    }
+
+    fn root(&mut self, mut id: usize) -> usize {
+        while self.parent[id] != id {
+            self.parent[id] = self.parent[self.parent[id]];
+            id = self.parent[id];
+        }
+        id
+    }
+
+    fn join(&mut self, a: usize, b: usize) {
+        let (a, b) = (self.root(a), self.root(b));
+        if a == b {
+            return;
+        }
+        let (keep, gone) = if a < b { (a, b) } else { (b, a) };
+        self.parent[gone] = keep;
+        let [l, t, r, bottom] = self.boxes[gone];
+        let merged = &mut self.boxes[keep];
+        merged[0] = merged[0].min(l);
+        merged[1] = merged[1].min(t);
+        merged[2] = merged[2].max(r);
+        merged[3] = merged[3].max(bottom);
+    }
+
+    fn median_glyph_height(mut self) -> Option<u32> {
+        let mut heights = Vec::new();
+        for id in 0..self.parent.len() {
+            if self.root(id) != id {
+                continue;
+            }
+            let [left, top, right, bottom] = self.boxes[id];
+            let (w, h) = (right - left, bottom - top);
+            // A character is about as wide as tall, give or take a ligature or an `m`; rules,
+            // borders and filled boxes are far wider or far taller.
+            if GLYPH_HEIGHTS.contains(&h) && w <= h * 2 && h <= w * 8 {
+                heights.push(h);
+            }
+        }
+        if heights.len() < MIN_GLYPHS {
+            return None;
+        }
+        let middle = heights.len() / 2;
+        Some(*heights.select_nth_unstable(middle).1)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use image::Luma;
+
+    /// A white image with `count` dark boxes `w` x `h`, spaced like letters on lines.
+    fn letters(count: u32, w: u32, h: u32) -> GrayImage {
+        let mut image = GrayImage::from_pixel(800, 400, Luma([250]));
+        for i in 0..count {
+            let (x0, y0) = (10 + (i % 40) * (w + 3), 10 + (i / 40) * (h * 2));
+            for y in y0..y0 + h {
+                for x in x0..x0 + w {
+                    image.put_pixel(x, y, Luma([40]));
+                }
+            }
+        }
+        image
+    }
+
+    #[test]
+    fn the_median_height_of_letter_shaped_blobs() {
+        assert_eq!(median_glyph_height(&letters(60, 4, 6)), Some(6));
+        assert_eq!(median_glyph_height(&letters(60, 12, 20)), Some(20));
+    }
+
+    #[test]
+    fn rules_boxes_and_specks_are_not_letters() {
+        let mut image = letters(0, 1, 1);
+        for x in 0..800 {
+            image.put_pixel(x, 200, Luma([0]));
+        }
+        for y in 0..400 {
+            image.put_pixel(5, y, Luma([0]));
+        }
+        assert_eq!(
+            median_glyph_height(&image),
+            None,
+            "a cross is one tall blob"
+        );
+        assert_eq!(median_glyph_height(&letters(5, 4, 6)), None, "too few");
+    }
+
+    #[test]
+    fn light_text_on_a_dark_background_is_ink_too() {
+        let mut image = letters(60, 5, 8);
+        for p in image.pixels_mut() {
+            p.0[0] = 255 - p.0[0];
+        }
+        assert_eq!(median_glyph_height(&image), Some(8));
+    }
+
+    #[test]
+    fn diagonal_strokes_join_into_one_blob() {
+        let mut image = GrayImage::from_pixel(200, 100, Luma([255]));
+        for n in 0..20u32 {
+            for i in 0..7 {
+                image.put_pixel(5 + n * 9 + i, 10 + i, Luma([0]));
+            }
+        }
+        assert_eq!(median_glyph_height(&image), Some(7));
+    }
+}
