@@ -238,10 +238,7 @@ def rrn(r: Rand, checked: bool = True) -> str:
     """Before October 2020 the last digit is the check digit; after, it is random (and then
     drawn here so that it is not the check digit)."""
     def make():
-        if checked:
-            year, sex = r.int(1950, 2015), None
-        else:
-            year, sex = r.int(2020, 2025), None
+        year = r.int(1950, 2015) if checked else r.int(2021, 2025)
         sex = r.choice("12") if year < 2000 else r.choice("34")
         twelve = f"{year % 100:02d}{r.int(1, 12):02d}{r.int(1, 28):02d}{sex}{r.digits(5)}"
         check = rrn_digit(twelve)
@@ -329,7 +326,10 @@ def europe_staff(corpus, r: Rand, index: int) -> None:
 
 def apac_kyc_log(corpus, r: Rand, index: int) -> None:
     d = corpus.doc(f"logs/apac-kyc-{index:02d}.log")
-    stamp = lambda: f"2026-11-{r.int(10, 28)}T{r.int(0, 23):02d}:{r.int(0, 59):02d}:{r.int(0, 59):02d}Z"  # noqa: E731
+
+    def stamp() -> str:
+        return f"2026-11-{r.int(10, 28)}T{r.int(0, 23):02d}:{r.int(0, 59):02d}:{r.int(0, 59):02d}Z"
+
     for _ in range(2):
         d.line(f"{stamp()} INFO kyc.match country=SG nric=", P(nric(r), "pii", "sg-nric"), " result=pass")
     d.line(f"{stamp()} INFO kyc.match country=SG holder ", P(nric(r), "pii", "sg-nric"), " result=pass")
