@@ -17,9 +17,12 @@
 //! - `score`: entropy, context windows, placeholders, where a word starts;
 //! - `validate`: checksums and ranges (Luhn, SSN, NPI, GitHub CRC32, e-mail domains);
 //! - `checksum`, `structure`: check digits of identifiers, shapes of JWTs and PEM blocks;
+//! - `ids_latam`, `ids_europe`, `ids_apac`, `calendar`: national identifiers' check digits
+//!   and the birth dates inside them;
 //! - `suppress`: findings reviewers have judged harmless (fingerprint, value, space, page);
 //! - `mask`, `fingerprint`: what of a value may be kept.
 
+mod calendar;
 mod checksum;
 mod compiled;
 mod context;
@@ -27,6 +30,9 @@ mod digit_runs;
 mod engine;
 mod fingerprint;
 mod gate;
+mod ids_apac;
+mod ids_europe;
+mod ids_latam;
 mod keywords;
 mod mask;
 mod matches;

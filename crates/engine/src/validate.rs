@@ -8,7 +8,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{checksum, structure};
+use super::{checksum, ids_apac, ids_europe, ids_latam, structure};
 
 /// A named check that a rule's value must pass (`validator = "luhn"` in a rule file).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -42,6 +42,28 @@ pub enum Validator {
     Jwt,
     /// PEM-armoured block: matching BEGIN/END labels around a base64 body.
     Pem,
+    /// Brazilian CPF: two mod-11 check digits.
+    BrCpf,
+    /// Brazilian CNPJ, numeric or alphanumeric (2026): two weighted mod-11 check digits.
+    BrCnpj,
+    /// Mexican CURP: structure, birth date and check digit over RENAPO's 37-symbol alphabet.
+    MxCurp,
+    /// Spanish DNI or NIE: mod-23 control letter.
+    EsDni,
+    /// Italian codice fiscale: check letter, omocodia, month and day.
+    ItCodiceFiscale,
+    /// Dutch BSN: the eleven test (last digit weighted -1).
+    NlBsn,
+    /// Singapore NRIC/FIN: weighted check letter per series (S, T, F, G, M).
+    SgNric,
+    /// Australian tax file number: weighted mod 11.
+    AuTfn,
+    /// Australian Medicare card number: weighted check digit at position nine.
+    AuMedicare,
+    /// Korean resident registration number issued before October 2020: date and check digit.
+    KrRrn,
+    /// Korean resident registration number of any date: birth date only.
+    KrRrnDate,
 }
 
 impl Validator {
@@ -61,6 +83,17 @@ impl Validator {
             Validator::FrNir => "fr-nir",
             Validator::Jwt => "jwt",
             Validator::Pem => "pem",
+            Validator::BrCpf => "br-cpf",
+            Validator::BrCnpj => "br-cnpj",
+            Validator::MxCurp => "mx-curp",
+            Validator::EsDni => "es-dni",
+            Validator::ItCodiceFiscale => "it-codice-fiscale",
+            Validator::NlBsn => "nl-bsn",
+            Validator::SgNric => "sg-nric",
+            Validator::AuTfn => "au-tfn",
+            Validator::AuMedicare => "au-medicare",
+            Validator::KrRrn => "kr-rrn",
+            Validator::KrRrnDate => "kr-rrn-date",
         }
     }
 
@@ -74,12 +107,26 @@ impl Validator {
             | Validator::Nhs
             | Validator::CaSin
             | Validator::Aadhaar
-            | Validator::AbaRouting => Normalization::Digits,
+            | Validator::AbaRouting
+            | Validator::BrCpf
+            | Validator::NlBsn
+            | Validator::AuTfn
+            | Validator::AuMedicare
+            | Validator::KrRrn
+            | Validator::KrRrnDate => Normalization::Digits,
             Validator::EmailDomain => Normalization::Lowercase,
-            Validator::Iban | Validator::FrNir => Normalization::Alphanumeric,
-            Validator::GithubCrc32 | Validator::Dea | Validator::Jwt | Validator::Pem => {
-                Normalization::AsIs
-            }
+            Validator::Iban
+            | Validator::FrNir
+            | Validator::BrCnpj
+            | Validator::EsDni
+            | Validator::ItCodiceFiscale
+            | Validator::SgNric => Normalization::Alphanumeric,
+            // A CURP may hold Ñ, which the alphanumeric spelling would drop.
+            Validator::GithubCrc32
+            | Validator::Dea
+            | Validator::Jwt
+            | Validator::Pem
+            | Validator::MxCurp => Normalization::AsIs,
         }
     }
 
@@ -110,6 +157,17 @@ impl Validator {
             Validator::FrNir => checksum::fr_nir(value),
             Validator::Jwt => structure::jwt(value),
             Validator::Pem => structure::pem(value),
+            Validator::BrCpf => ids_latam::br_cpf(value),
+            Validator::BrCnpj => ids_latam::br_cnpj(value),
+            Validator::MxCurp => ids_latam::mx_curp(value),
+            Validator::EsDni => ids_europe::es_dni(value),
+            Validator::ItCodiceFiscale => ids_europe::it_codice_fiscale(value),
+            Validator::NlBsn => ids_europe::nl_bsn(value),
+            Validator::SgNric => ids_apac::sg_nric(value),
+            Validator::AuTfn => ids_apac::au_tfn(value),
+            Validator::AuMedicare => ids_apac::au_medicare(value),
+            Validator::KrRrn => ids_apac::kr_rrn(value),
+            Validator::KrRrnDate => ids_apac::kr_rrn_date(value),
         }
     }
 }
