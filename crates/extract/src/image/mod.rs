@@ -2,7 +2,8 @@
 //! PDFs, read by Tesseract.
 //!
 //! - [`prepare`]: the limits, checked on the header before decoding; decoding, grey, enlarging.
-//! - [`text_size`]: how tall the characters are, which decides the enlarging.
+//! - [`text_size`]: how tall the characters are, which decides the enlarging, and whether
+//!   there are any: a picture without character shapes is not given to Tesseract.
 //! - [`engine`]: the Tesseract C API, with a recognition deadline and word boxes.
 //! - [`TesseractOcr`]: the [`Ocr`](super::Ocr) the extractors call, over a pool of engines.
 //! - [`CachedOcr`]: the same, remembering results by image content in an [`OcrCache`] (the

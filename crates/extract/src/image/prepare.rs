@@ -6,7 +6,7 @@ use std::io::Cursor;
 use image::{DynamicImage, GrayImage, ImageError, ImageFormat, ImageReader, Limits};
 
 use super::ImageLimits;
-use super::text_size::median_glyph_height;
+use super::text_size::{TextShapes, text_shapes};
 use crate::{ExtractError, Format};
 
 /// Images shorter than this are enlarged 2x before OCR: a crop of one or a few lines, a badge,
@@ -37,6 +37,8 @@ pub(crate) struct PreparedImage {
     /// Each original pixel is `scale` x `scale` pixels here; boxes are divided by it to point
     /// into the original.
     pub scale: u32,
+    /// The character shapes of the original, before enlarging.
+    pub shapes: TextShapes,
 }
 
 /// Checks the limits and prepares `bytes` (sniffed as `format`) for OCR.
@@ -83,8 +85,9 @@ pub(crate) fn prepare_with(
         .decode()
         .map_err(|e| decode_error(e, limits, "the image data is corrupt or truncated"))?;
     let grey = grey_on_white(decoded);
+    let shapes = text_shapes(&grey);
     let small = height < upscale_below_height
-        || median_glyph_height(&grey).is_some_and(|h| h < SMALL_GLYPH_HEIGHT);
+        || shapes.median_height.is_some_and(|h| h < SMALL_GLYPH_HEIGHT);
     let scale = if small && pixels.saturating_mul(4) <= limits.max_pixels {
         2
     } else {
@@ -100,7 +103,11 @@ pub(crate) fn prepare_with(
             image::imageops::FilterType::Triangle,
         )
     };
-    Ok(PreparedImage { pixels, scale })
+    Ok(PreparedImage {
+        pixels,
+        scale,
+        shapes,
+    })
 }
 
 fn image_format(format: Format) -> Result<ImageFormat, ExtractError> {

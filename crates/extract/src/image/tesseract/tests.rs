@@ -217,6 +217,32 @@ fn a_blank_image_has_no_lines() {
     );
 }
 
+/// A logo-like picture (filled shapes, no character-sized marks) is not given to Tesseract:
+/// it would read nothing in it, after as long a layout analysis as a page of text takes.
+#[test]
+fn a_picture_without_text_shapes_is_not_recognised() {
+    let picture = GrayImage::from_fn(1600, 1000, |x, y| {
+        let (dx, dy) = (i64::from(x) - 800, i64::from(y) - 500);
+        ::image::Luma([if dx * dx + dy * dy < 350 * 350 {
+            30
+        } else {
+            240
+        }])
+    });
+    let mut png = Vec::new();
+    picture
+        .write_to(&mut Cursor::new(&mut png), ImageFormat::Png)
+        .unwrap();
+    let ocr = ocr();
+    assert_eq!(
+        ocr.recognize(&png, Format::Png).unwrap(),
+        OcrText::default()
+    );
+    assert_eq!(ocr.recognitions(), 0);
+    ocr.recognize(&credentials_png(), Format::Png).unwrap();
+    assert_eq!(ocr.recognitions(), 1, "three lines of text are read");
+}
+
 #[test]
 fn boxes_shrink_back_outwards_and_stay_inside() {
     let word = RawWord {
