@@ -110,6 +110,9 @@ def build() -> Corpus:
         ids.europe_staff(corpus, r, i + 1)
         ids.apac_kyc_log(corpus, r, i + 1)
         ids.travel_desk(corpus, r, i + 1)
+    for i in range(2):
+        round2.dotted_property_passwords(corpus, r, i + 1)
+        round2.code_reading_values(corpus, r, i + 1)
     return corpus
 
 

@@ -73,3 +73,69 @@ def account_references(corpus, r: Rand, index: int) -> None:
         ssn = pp.ssn(r)
         d.line("- Ticket ", L(f"HR-{ssn.replace('-', '').replace(' ', '')}-{r.digits(3)}", "pii", "ssn-digits-inside-ticket"),
                " was closed; the employee's SSN ", P(ssn, "pii", "us-ssn"), " is in the HR system.")
+
+
+# Words people build passwords from when a policy asks for something memorable.
+_PASS_WORDS = ["harbor", "violet", "granite", "maple", "comet", "saffron", "glacier", "orchid",
+               "copper", "meadow", "falcon", "ember", "tundra", "lantern", "cobalt", "willow"]
+_LEET = {"a": "4", "e": "3", "i": "1", "o": "0", "s": "5", "t": "7"}
+
+
+def _dotted_password(r: Rand) -> str:
+    """Two or three words joined by dots, with letters swapped for digits and a tail: what a
+    person types as `Gr4nite.Maple.19`, and a code reference never looks like."""
+    words = r.sample(_PASS_WORDS, r.int(2, 3))
+    out = []
+    for w in words:
+        w = w.capitalize() if r.chance(0.7) else w
+        hits = [i for i, c in enumerate(w) if c.lower() in _LEET]
+        i = r.choice(hits)
+        out.append(w[:i] + _LEET[w[i].lower()] + w[i + 1:])
+    return ".".join(out) + r.choice(["", r.digits(2), "!", "#" + r.digits(1)])
+
+
+def dotted_property_passwords(corpus, r: Rand, index: int) -> None:
+    """Passwords under dotted property keys, in .properties, YAML and INI layouts, next to
+    dotted keys whose values name where the password is kept."""
+    d = corpus.doc(f"configs/service-{index:02d}.properties")
+    d.line("# Copied from the staging host while debugging the pool; rotate after use.")
+    for key in r.sample(["spring.datasource.password", "spring.datasource.hikari.password",
+                         "db.master.password", "app.mail.smtp.password", "ldap.bind.password",
+                         "spring.rabbitmq.password", "keystore.password", "quartz.jdbc.password"], 4):
+        sep = r.choice(["=", " = ", ": ", ":"])
+        d.line(key, sep, P(_dotted_password(r), "secret", "password"))
+    d.line("spring.datasource.url=jdbc:postgresql://db-", r.digits(2), ".acme-corp.internal:5432/orders")
+    for key, ref in [("db.replica.password", "config.db.replica_password"),
+                     ("app.cache.password", "settings.CACHE_PASSWORD"),
+                     ("sftp.password", "vault.secrets.sftp_password")]:
+        d.line(key, "=", L(ref, "secret", "password-code-reference"))
+    y = corpus.doc(f"configs/datasource-{index:02d}.yaml")
+    y.line("spring:").line("  datasource:").line("    username: orders_app")
+    y.line("    password: ", P(_dotted_password(r), "secret", "password"))
+    y.line("  rabbitmq:").line("    password: ", L("${RABBIT_PASSWORD}", "secret", "password-placeholder"))
+    i = corpus.doc(f"configs/replication-{index:02d}.ini")
+    i.line("[master]").line("host = db-", r.digits(2), ".acme-corp.internal")
+    i.line("master.password = ", P(_dotted_password(r), "secret", "password"))
+    i.line("[replica]").line("replica.password = ", L("env.REPLICA_PASSWORD", "secret", "password-code-reference"))
+
+
+def code_reading_values(corpus, r: Rand, index: int) -> None:
+    """Code that handles passwords without holding one: the value is an expression (a
+    reference, an index, a call, a macro, a template). A literal assigned in the same code is
+    a password."""
+    d = corpus.doc(f"code/credentials-{index:02d}.rs")
+    d.line("fn connect(args: &[String], cfg: &Config) -> Result<Pool, Error> {")
+    for expr in r.sample(["&args[3]", "cfg.db.password.clone()", "format!(\"{}{}\", a, b)",
+                          "std::env::var(\"DB_PASSWORD\")?", "secrets::read(\"db\")?",
+                          "prompt_password(\"DB password: \")?", "&matches.value_of(\"pass\")"], 4):
+        var = r.choice(["password", "db_password", "admin_password", "owner_password"])
+        d.line("    let ", var, " = ", L(expr, "secret", "password-code-expression"), ";")
+    d.line("    // TODO remove before merging: the staging pool's password")
+    d.line("    let password = \"", P(_dotted_password(r).replace(".", "-"), "secret", "password"), "\";")
+    d.line("    Pool::connect(&cfg.url, password)")
+    d.line("}")
+    p = corpus.doc(f"code/login-{index:02d}.py")
+    for expr in r.sample(["request.form['password']", "getpass.getpass()", "os.environ['SMTP_PASSWORD']",
+                          "kwargs.get('password')", "self._vault.read(path)['password']"], 3):
+        p.line("password = ", L(expr, "secret", "password-code-expression"))
+    p.line("ADMIN_PASSWORD = '", P(_dotted_password(r), "secret", "password"), "'  # temporary, see INC-", r.digits(4))
