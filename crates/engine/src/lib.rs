@@ -17,16 +17,22 @@
 //! - `score`: entropy, context windows, placeholders, where a word starts;
 //! - `validate`: checksums and ranges (Luhn, SSN, NPI, GitHub CRC32, e-mail domains);
 //! - `checksum`, `structure`: check digits of identifiers, shapes of JWTs and PEM blocks;
+//! - `decoders`: rules that read a structure (a Kubernetes Secret's base64 `data`, a
+//!   Terraform state's sensitive values) where its marker occurs; `k8s_secret`, `tfstate` read
+//!   those structures, `json_spans` reads JSON keeping where each value lies;
 //! - `suppress`: findings reviewers have judged harmless (fingerprint, value, space, page);
 //! - `mask`, `fingerprint`: what of a value may be kept.
 
 mod checksum;
 mod compiled;
 mod context;
+mod decoders;
 mod digit_runs;
 mod engine;
 mod fingerprint;
 mod gate;
+mod json_spans;
+mod k8s_secret;
 mod keywords;
 mod mask;
 mod matches;
@@ -38,6 +44,7 @@ mod score;
 mod shape;
 mod structure;
 mod suppress;
+mod tfstate;
 mod validate;
 
 #[cfg(test)]
@@ -50,7 +57,9 @@ pub use mask::mask;
 pub use matches::Match;
 pub use pack::{ExampleFailure, RulePack};
 pub use prefilter::{HitsAt, Scratch, prefilter_words};
-pub use rule::{ContextSpec, MAX_CONTEXT_WINDOW, Prefilter, RuleError, RuleProblem, RuleSpec};
+pub use rule::{
+    ContextSpec, Decoder, MAX_CONTEXT_WINDOW, Prefilter, RuleError, RuleProblem, RuleSpec,
+};
 pub use shape::KeywordsInMatches;
 pub use suppress::{SuppressionError, Suppressions};
 pub use validate::{Normalization, Validator, Verdict};

@@ -76,6 +76,19 @@ impl Match {
         }
     }
 
+    /// A match found in text decoded from `span` of `seg` (a Secret's base64 value), moved to
+    /// stand at that span. It keeps its value, the decoded one: that is what is masked and
+    /// fingerprinted, so a key reads and counts the same decoded or in plain text.
+    pub(super) fn moved_to(mut self, seg: &Segment, span: &Range<usize>) -> Match {
+        debug_assert!(self.values.is_some(), "gathered in the decoded text");
+        self.start = span.start;
+        self.end = span.end;
+        self.line = seg.line;
+        self.origin = None;
+        self.segment = 0;
+        self
+    }
+
     /// Where in its item the value was read (an archive member, a cell, a PDF page).
     pub fn origin(&self) -> &SegmentOrigin {
         static NOWHERE: SegmentOrigin = SegmentOrigin {
@@ -215,7 +228,8 @@ pub(super) fn keep_best_per_span(matches: &mut Vec<Match>, order: &mut Vec<(Key,
 }
 
 /// Copies the values of `matches` out of `segments` (the segments the engine was given)
-/// into one shared buffer, and gives each match its segment's origin.
+/// into one shared buffer, and gives each match its segment's origin. A match that holds its
+/// value already (found in decoded text, [`Match::moved_to`]) keeps it.
 pub(super) fn gather_values(segments: &[Segment], matches: &mut [Match]) {
     if matches.is_empty() {
         return;
@@ -224,6 +238,9 @@ pub(super) fn gather_values(segments: &[Segment], matches: &mut [Match]) {
     let spans: Vec<Range<usize>> = matches
         .iter()
         .map(|m| {
+            if m.values.is_some() {
+                return m.value_at.clone();
+            }
             let at = all.len();
             all.push_str(&segments[m.segment].text[m.value_at.clone()]);
             at..all.len()
@@ -232,8 +249,10 @@ pub(super) fn gather_values(segments: &[Segment], matches: &mut [Match]) {
     let all: Arc<str> = Arc::from(all);
     let mut origin: Option<(usize, Arc<SegmentOrigin>)> = None;
     for (m, span) in matches.iter_mut().zip(spans) {
-        m.values = Some(Arc::clone(&all));
-        m.value_at = span;
+        if m.values.is_none() {
+            m.values = Some(Arc::clone(&all));
+            m.value_at = span;
+        }
         // Matches are in text order, so one segment's come together.
         let shared = match &origin {
             Some((segment, shared)) if *segment == m.segment => Arc::clone(shared),

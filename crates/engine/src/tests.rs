@@ -3,6 +3,7 @@
 //! built-in pack as a whole is tested in `builtin_pack`.
 
 mod builtin_pack;
+mod structured;
 
 use secrecy::SecretSlice;
 

@@ -42,6 +42,8 @@ pub enum Validator {
     Jwt,
     /// PEM-armoured block: matching BEGIN/END labels around a base64 body.
     Pem,
+    /// Docker's `auth`: base64 of `user:password`, the password no stand-in.
+    DockerAuth,
 }
 
 impl Validator {
@@ -61,6 +63,7 @@ impl Validator {
             Validator::FrNir => "fr-nir",
             Validator::Jwt => "jwt",
             Validator::Pem => "pem",
+            Validator::DockerAuth => "docker-auth",
         }
     }
 
@@ -77,9 +80,11 @@ impl Validator {
             | Validator::AbaRouting => Normalization::Digits,
             Validator::EmailDomain => Normalization::Lowercase,
             Validator::Iban | Validator::FrNir => Normalization::Alphanumeric,
-            Validator::GithubCrc32 | Validator::Dea | Validator::Jwt | Validator::Pem => {
-                Normalization::AsIs
-            }
+            Validator::GithubCrc32
+            | Validator::Dea
+            | Validator::Jwt
+            | Validator::Pem
+            | Validator::DockerAuth => Normalization::AsIs,
         }
     }
 
@@ -110,6 +115,7 @@ impl Validator {
             Validator::FrNir => checksum::fr_nir(value),
             Validator::Jwt => structure::jwt(value),
             Validator::Pem => structure::pem(value),
+            Validator::DockerAuth => structure::docker_auth(value),
         }
     }
 }

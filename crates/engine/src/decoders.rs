@@ -1,0 +1,232 @@
+//! Rules that read a structure rather than match a value (`decoder = ...` in a rule file):
+//! a Kubernetes Secret, whose `data` values are base64 that only decoding shows, and a
+//! Terraform state, which marks its own sensitive values.
+//!
+//! A decoder rule's `pattern` is a marker (`kind: Secret`), looked for only where one of its
+//! `keywords` occurs: text without the marker costs one keyword search, and the structure is
+//! read only in a segment that holds it. What a structure yields is a value located in the
+//! segment, like any match:
+//!
+//! - a Secret's `data` value is decoded and the decoded text classified by every rule of the
+//!   engine (with its key as context, as a column header is); each finding is located at the
+//!   whole base64 token and carries the decoded value, so its masked preview and fingerprint
+//!   are those of the secret itself. Whatever the rules found on the base64 text is replaced:
+//!   the decoding says what it is. A scalar under a key that names a secret and that no rule
+//!   recognises is the decoder rule's own finding, judged like a value of its (required
+//!   context, entropy, placeholders). Decoded text is never decoded again: the depth is one,
+//!   and a `.dockerconfigjson`'s `auth` (base64 itself) is the `docker-config-auth` rule's to
+//!   decode, as in any other text.
+//! - a state's sensitive values are judged as values of the decoder rule where they stand.
+
+use std::ops::Range;
+
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use dlp_domain::Segment;
+use regex_automata::Input;
+
+use super::compiled::CompiledRule;
+use super::context::SegmentWords;
+use super::engine::Engine;
+use super::k8s_secret;
+use super::matches::{Match, gather_values};
+use super::rule::Decoder;
+use super::tfstate;
+
+/// Decoded bytes classified per segment at most, over all its Secrets' values.
+const MAX_DECODED: usize = 1 << 20;
+
+/// A decoded value longer than this, or of several lines, is a file (a kubeconfig, a
+/// credentials file, a key): the rules judge its content, and the decoder rule does not
+/// report it whole.
+const MAX_SCALAR: usize = 256;
+
+/// Bytes either side of a keyword hit where the marker is looked for.
+const MARKER_REACH: usize = 128;
+
+/// The decoder rules of an engine.
+pub(super) struct Decoders {
+    rules: Vec<CompiledRule>,
+    /// Every rule's keywords, ASCII case-insensitive; pattern `i` is a keyword of rule
+    /// `owner[i]`.
+    markers: Option<AhoCorasick>,
+    owner: Vec<usize>,
+}
+
+impl Decoders {
+    pub(super) fn new(rules: Vec<CompiledRule>) -> Result<Self, aho_corasick::BuildError> {
+        let (mut words, mut owner) = (Vec::new(), Vec::new());
+        for (i, rule) in rules.iter().enumerate() {
+            for word in &rule.spec.keywords {
+                words.push(word.as_str());
+                owner.push(i);
+            }
+        }
+        let markers = if words.is_empty() {
+            None
+        } else {
+            Some(
+                AhoCorasickBuilder::new()
+                    .ascii_case_insensitive(true)
+                    .match_kind(MatchKind::LeftmostFirst)
+                    .build(&words)?,
+            )
+        };
+        Ok(Decoders {
+            rules,
+            markers,
+            owner,
+        })
+    }
+
+    pub(super) fn rules(&self) -> &[CompiledRule] {
+        &self.rules
+    }
+
+    /// Adds the findings of the decoder rules whose marker `segment` holds to `out`, where
+    /// `out[first..]` are the segment's other matches. `exhaustive` classifies decoded text
+    /// with [`Engine::find_exhaustive`]'s search, so that the two agree.
+    pub(super) fn decode(
+        &self,
+        engine: &Engine,
+        segment: &Segment,
+        out: &mut Vec<Match>,
+        first: usize,
+        exhaustive: bool,
+    ) {
+        let marked = self.marked(&segment.text);
+        for (i, rule) in self.rules.iter().enumerate().take(64) {
+            if marked & (1 << i) == 0 {
+                continue;
+            }
+            match rule.spec.decoder {
+                Some(Decoder::KubernetesSecret) => {
+                    kubernetes_secret(rule, engine, segment, out, first, exhaustive);
+                }
+                Some(Decoder::TerraformState) => terraform_state(rule, engine, segment, out),
+                None => {}
+            }
+        }
+    }
+
+    /// Which rules' markers occur in `text`, bit `i` for rule `i`: a bit set rather than a
+    /// list, as text without a marker must cost no allocation. Rules past the 64th (a pack
+    /// has one per structure) are never marked.
+    fn marked(&self, text: &str) -> u64 {
+        let mut marked = 0u64;
+        let Some(markers) = &self.markers else {
+            return marked;
+        };
+        let all = low_bits(self.rules.len());
+        for hit in markers.find_iter(text) {
+            let r = self.owner[hit.pattern().as_usize()];
+            if r >= 64 || marked & (1 << r) != 0 {
+                continue;
+            }
+            let window = hit.start().saturating_sub(MARKER_REACH)
+                ..hit.end().saturating_add(MARKER_REACH).min(text.len());
+            let input = Input::new(text).span(window);
+            if self.rules[r]
+                .patterns
+                .iter()
+                .any(|p| p.regex.is_match(input.clone()))
+            {
+                marked |= 1 << r;
+            }
+            if marked == all {
+                break;
+            }
+        }
+        marked
+    }
+}
+
+/// The low `n` bits set (all of them for 64 or more).
+fn low_bits(n: usize) -> u64 {
+    if n >= 64 { !0 } else { (1 << n) - 1 }
+}
+
+/// A Secret's `data` values, decoded and classified.
+fn kubernetes_secret(
+    rule: &CompiledRule,
+    engine: &Engine,
+    segment: &Segment,
+    out: &mut Vec<Match>,
+    first: usize,
+    exhaustive: bool,
+) {
+    let mut budget = MAX_DECODED;
+    let mut decoded = Vec::new();
+    for entry in k8s_secret::data_entries(&segment.text) {
+        let Some(bytes) = k8s_secret::decode(&entry.encoded) else {
+            continue;
+        };
+        // Binary data (a keystore, a DER key) has no text for the rules to read.
+        let Ok(text) = String::from_utf8(bytes) else {
+            continue;
+        };
+        let Some(left) = budget.checked_sub(text.len()) else {
+            break;
+        };
+        budget = left;
+        decoded.push((entry, text));
+    }
+    if decoded.is_empty() {
+        return;
+    }
+    let tokens: Vec<Range<usize>> = decoded
+        .iter()
+        .map(|(e, _)| segment.offset + e.value.start..segment.offset + e.value.end)
+        .collect();
+    let inside_a_token = |m: &Match| tokens.iter().any(|t| t.start <= m.start && m.end <= t.end);
+    let theirs = out.split_off(first);
+    out.extend(theirs.into_iter().filter(|m| !inside_a_token(m)));
+
+    for ((entry, text), token) in decoded.into_iter().zip(tokens) {
+        let inner = Segment {
+            text,
+            offset: 0,
+            line: 1,
+            origin: Default::default(),
+            context: Some(entry.key),
+        };
+        let found = if exhaustive {
+            engine.find_exhaustive_at(std::slice::from_ref(&inner), false)
+        } else {
+            engine.find_at(std::slice::from_ref(&inner), &mut Default::default(), false)
+        };
+        if found.is_empty() {
+            out.extend(secret_value(rule, engine, inner).map(|m| m.moved_to(segment, &token)));
+        } else {
+            out.extend(found.into_iter().map(|m| m.moved_to(segment, &token)));
+        }
+    }
+}
+
+/// The decoded scalar itself, as a value of the decoder rule, under its key as context.
+fn secret_value(rule: &CompiledRule, engine: &Engine, decoded: Segment) -> Option<Match> {
+    // `echo 'pw' | base64` encodes the newline too.
+    let scalar = decoded.text.trim();
+    if scalar.is_empty() || scalar.len() > MAX_SCALAR || scalar.contains('\n') {
+        return None;
+    }
+    let scalar = Segment {
+        text: scalar.to_owned(),
+        ..decoded
+    };
+    let whole = 0..scalar.text.len();
+    let mut words = SegmentWords::default();
+    let mut found = engine.judge(rule, false, &scalar, whole, &mut words)?;
+    gather_values(
+        std::slice::from_ref(&scalar),
+        std::slice::from_mut(&mut found),
+    );
+    Some(found)
+}
+
+/// A state's sensitive values, judged where they stand.
+fn terraform_state(rule: &CompiledRule, engine: &Engine, segment: &Segment, out: &mut Vec<Match>) {
+    let mut words = SegmentWords::default();
+    for span in tfstate::sensitive_values(&segment.text) {
+        out.extend(engine.judge(rule, false, segment, span, &mut words));
+    }
+}
