@@ -40,6 +40,9 @@ const MAX_DECODED: usize = 1 << 20;
 /// report it whole.
 const MAX_SCALAR: usize = 256;
 
+/// Largest run of segments joined into one text to read a structure across them.
+const MAX_RUN: usize = 32 << 20;
+
 /// Bytes either side of a keyword hit where the marker is looked for.
 const MARKER_REACH: usize = 128;
 
@@ -82,27 +85,79 @@ impl Decoders {
         &self.rules
     }
 
-    /// Adds the findings of the decoder rules whose marker `segment` holds to `out`, where
-    /// `out[first..]` are the segment's other matches. `exhaustive` classifies decoded text
-    /// with [`Engine::find_exhaustive`]'s search, so that the two agree.
+    /// Adds to `out` (the matches of every segment, each segment done) the findings of the
+    /// decoder rules whose marker some segment holds. A structure is read from the run of
+    /// segments around it that join up in the item's text: a file is cut into segments of
+    /// 64 KiB on line breaks, and a state of megabytes is one object across them. `exhaustive`
+    /// classifies decoded text with [`Engine::find_exhaustive`]'s search, so that the two agree.
     pub(super) fn decode(
         &self,
         engine: &Engine,
-        segment: &Segment,
+        segments: &[Segment],
         out: &mut Vec<Match>,
-        first: usize,
         exhaustive: bool,
     ) {
-        let marked = self.marked(&segment.text);
+        let mut marked = 0;
+        for segment in segments {
+            marked |= self.marked(&segment.text);
+        }
+        if marked == 0 {
+            return;
+        }
+        let mut first = 0;
+        while first < segments.len() {
+            let mut end = first + 1;
+            let mut run_marked = self.marked(&segments[first].text);
+            while end < segments.len() && joins(&segments[end - 1], &segments[end]) {
+                run_marked |= self.marked(&segments[end].text);
+                end += 1;
+            }
+            let size: usize = segments[first..end].iter().map(|s| s.text.len() + 1).sum();
+            if run_marked != 0 && size <= MAX_RUN {
+                self.read(
+                    engine,
+                    &Run::new(segments, first..end),
+                    run_marked,
+                    out,
+                    exhaustive,
+                );
+            } else if run_marked != 0 {
+                // Too large to copy into one text: each marked segment alone.
+                for i in first..end {
+                    let marked = self.marked(&segments[i].text);
+                    if marked != 0 {
+                        self.read(
+                            engine,
+                            &Run::new(segments, i..i + 1),
+                            marked,
+                            out,
+                            exhaustive,
+                        );
+                    }
+                }
+            }
+            first = end;
+        }
+    }
+
+    /// Runs the decoders of the `marked` rules over `run`.
+    fn read(
+        &self,
+        engine: &Engine,
+        run: &Run<'_>,
+        marked: u64,
+        out: &mut Vec<Match>,
+        exhaustive: bool,
+    ) {
         for (i, rule) in self.rules.iter().enumerate().take(64) {
             if marked & (1 << i) == 0 {
                 continue;
             }
             match rule.spec.decoder {
                 Some(Decoder::KubernetesSecret) => {
-                    kubernetes_secret(rule, engine, segment, out, first, exhaustive);
+                    kubernetes_secret(rule, engine, run, out, exhaustive);
                 }
-                Some(Decoder::TerraformState) => terraform_state(rule, engine, segment, out),
+                Some(Decoder::TerraformState) => terraform_state(rule, engine, run, out),
                 None => {}
             }
         }
@@ -145,18 +200,76 @@ fn low_bits(n: usize) -> u64 {
     if n >= 64 { !0 } else { (1 << n) - 1 }
 }
 
+/// Whether `next` continues `previous` in the item's text: the next cut of one text, joined
+/// by the line break between them.
+fn joins(previous: &Segment, next: &Segment) -> bool {
+    next.offset == previous.offset + previous.text.len() + 1
+        && next.origin == previous.origin
+        && previous.context.is_none()
+        && next.context.is_none()
+}
+
+/// Segments that join up, and their text as one: the item's text over their bytes.
+struct Run<'a> {
+    segments: &'a [Segment],
+    /// Index of the first in the `find` call's segments.
+    first: usize,
+    text: std::borrow::Cow<'a, str>,
+}
+
+impl<'a> Run<'a> {
+    fn new(all: &'a [Segment], range: Range<usize>) -> Self {
+        let segments = &all[range.clone()];
+        let text = match segments {
+            [one] => one.text.as_str().into(),
+            _ => segments
+                .iter()
+                .map(|s| s.text.as_str())
+                .collect::<Vec<_>>()
+                .join("\n")
+                .into(),
+        };
+        Run {
+            segments,
+            first: range.start,
+            text,
+        }
+    }
+
+    /// Where the run starts in the item's text.
+    fn offset(&self) -> usize {
+        self.segments[0].offset
+    }
+
+    /// The segment (its index in the `find` call's segments, and it) that holds `span` of
+    /// the run's text, and the span within it; `None` if the span crosses a cut.
+    fn segment_of(&self, span: &Range<usize>) -> Option<((usize, &'a Segment), Range<usize>)> {
+        let at = self.offset() + span.start;
+        let i = self
+            .segments
+            .partition_point(|s| s.offset <= at)
+            .checked_sub(1)?;
+        let segment = &self.segments[i];
+        let start = at - segment.offset;
+        let end = start + span.len();
+        (end <= segment.text.len()).then_some(((self.first + i, segment), start..end))
+    }
+}
+
 /// A Secret's `data` values, decoded and classified.
 fn kubernetes_secret(
     rule: &CompiledRule,
     engine: &Engine,
-    segment: &Segment,
+    run: &Run<'_>,
     out: &mut Vec<Match>,
-    first: usize,
     exhaustive: bool,
 ) {
     let mut budget = MAX_DECODED;
     let mut decoded = Vec::new();
-    for entry in k8s_secret::data_entries(&segment.text) {
+    for entry in k8s_secret::data_entries(&run.text) {
+        let Some(at) = run.segment_of(&entry.value) else {
+            continue;
+        };
         let Some(bytes) = k8s_secret::decode(&entry.encoded) else {
             continue;
         };
@@ -168,20 +281,18 @@ fn kubernetes_secret(
             break;
         };
         budget = left;
-        decoded.push((entry, text));
+        decoded.push((entry, at, text));
     }
     if decoded.is_empty() {
         return;
     }
-    let tokens: Vec<Range<usize>> = decoded
-        .iter()
-        .map(|(e, _)| segment.offset + e.value.start..segment.offset + e.value.end)
-        .collect();
-    let inside_a_token = |m: &Match| tokens.iter().any(|t| t.start <= m.start && m.end <= t.end);
-    let theirs = out.split_off(first);
-    out.extend(theirs.into_iter().filter(|m| !inside_a_token(m)));
+    let token =
+        |e: &k8s_secret::DataEntry| run.offset() + e.value.start..run.offset() + e.value.end;
+    let tokens: Vec<Range<usize>> = decoded.iter().map(|(e, _, _)| token(e)).collect();
+    // What the rules found on the base64 text is the decoding's to say.
+    out.retain(|m| !tokens.iter().any(|t| t.start <= m.start && m.end <= t.end));
 
-    for ((entry, text), token) in decoded.into_iter().zip(tokens) {
+    for ((entry, (at, _), text), token) in decoded.into_iter().zip(tokens) {
         let inner = Segment {
             text,
             offset: 0,
@@ -195,9 +306,9 @@ fn kubernetes_secret(
             engine.find_at(std::slice::from_ref(&inner), &mut Default::default(), false)
         };
         if found.is_empty() {
-            out.extend(secret_value(rule, engine, inner).map(|m| m.moved_to(segment, &token)));
+            out.extend(secret_value(rule, engine, inner).map(|m| m.moved_to(at, &token)));
         } else {
-            out.extend(found.into_iter().map(|m| m.moved_to(segment, &token)));
+            out.extend(found.into_iter().map(|m| m.moved_to(at, &token)));
         }
     }
 }
@@ -224,9 +335,19 @@ fn secret_value(rule: &CompiledRule, engine: &Engine, decoded: Segment) -> Optio
 }
 
 /// A state's sensitive values, judged where they stand.
-fn terraform_state(rule: &CompiledRule, engine: &Engine, segment: &Segment, out: &mut Vec<Match>) {
+fn terraform_state(rule: &CompiledRule, engine: &Engine, run: &Run<'_>, out: &mut Vec<Match>) {
     let mut words = SegmentWords::default();
-    for span in tfstate::sensitive_values(&segment.text) {
-        out.extend(engine.judge(rule, false, segment, span, &mut words));
+    let mut judged_in = None;
+    for span in tfstate::sensitive_values(&run.text) {
+        let Some(((index, segment), span)) = run.segment_of(&span) else {
+            continue;
+        };
+        // A segment's context words are looked up once, for the values of that segment.
+        if judged_in != Some(index) {
+            words.reset();
+            judged_in = Some(index);
+        }
+        let found = engine.judge(rule, false, segment, span, &mut words);
+        out.extend(found.map(|m| m.placed_in((index, segment))));
     }
 }

@@ -324,10 +324,10 @@ impl Engine {
             scratch.candidates.drain_in_order(|region| {
                 self.scan_target(region, segment, groups, words, &mut out)
             });
-            if decode {
-                self.decoders.decode(self, segment, &mut out, first, false);
-            }
             finish_segment((index, segment), &mut out, first, &mut scratch.order);
+        }
+        if decode {
+            self.decoders.decode(self, segments, &mut out, false);
         }
         keep_best_per_span(&mut out, &mut scratch.order);
         self.keep_with_companions(&mut out);
@@ -385,10 +385,10 @@ impl Engine {
                 };
                 self.scan_region(region, segment, None, &mut words, &mut out);
             }
-            if decode {
-                self.decoders.decode(self, segment, &mut out, first, true);
-            }
             finish_segment((index, segment), &mut out, first, &mut order);
+        }
+        if decode {
+            self.decoders.decode(self, segments, &mut out, true);
         }
         keep_best_per_span(&mut out, &mut order);
         self.keep_with_companions(&mut out);

@@ -76,16 +76,27 @@ impl Match {
         }
     }
 
-    /// A match found in text decoded from `span` of `seg` (a Secret's base64 value), moved to
-    /// stand at that span. It keeps its value, the decoded one: that is what is masked and
-    /// fingerprinted, so a key reads and counts the same decoded or in plain text.
-    pub(super) fn moved_to(mut self, seg: &Segment, span: &Range<usize>) -> Match {
+    /// A match found in text decoded from `span` of the item's text (a Secret's base64 value,
+    /// in the `index`th segment), moved to stand at that span. It keeps its value, the decoded
+    /// one: that is what is masked and fingerprinted, so a key reads and counts the same
+    /// decoded or in plain text.
+    pub(super) fn moved_to(mut self, at: (usize, &Segment), span: &Range<usize>) -> Match {
         debug_assert!(self.values.is_some(), "gathered in the decoded text");
         self.start = span.start;
         self.end = span.end;
-        self.line = seg.line;
         self.origin = None;
-        self.segment = 0;
+        self.placed_in(at)
+    }
+
+    /// The match, known to lie in the `index`th segment, with its segment and line set: for a
+    /// match added once the segments are done ([`finish_segment`] sets them for the rest).
+    pub(super) fn placed_in(mut self, (index, segment): (usize, &Segment)) -> Match {
+        let before = &segment.text.as_bytes()[..self.start - segment.offset];
+        let newlines = memchr::memchr_iter(b'\n', before).count();
+        self.line = segment
+            .line
+            .saturating_add(u32::try_from(newlines).unwrap_or(u32::MAX));
+        self.segment = index;
         self
     }
 

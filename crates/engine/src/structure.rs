@@ -79,7 +79,7 @@ pub fn pem(value: &str) -> Verdict {
 
 /// The `auth` of a Docker `config.json` (`auths.<registry>.auth`): base64 of
 /// `username:password`, as `docker login` writes it. The password is the secret, so one that is
-/// empty, a stand-in (`changeme`, `<password>`, `${REGISTRY_PASSWORD}`) or a run of one
+/// empty, a stand-in (`changeme`, `REPLACE_ME`, `<password>`, `${REGISTRY_PASSWORD}`) or a run of one
 /// character leaves nothing to report; the engine's placeholder check reads only the base64.
 pub fn docker_auth(value: &str) -> Verdict {
     const PADDING_OPTIONAL: GeneralPurpose = GeneralPurpose::new(
@@ -101,6 +101,9 @@ pub fn docker_auth(value: &str) -> Verdict {
     }
     let lower = password.to_ascii_lowercase();
     let stand_in = PLACEHOLDER_MARKERS.iter().any(|m| lower.contains(m))
+        || ["replace", "change_me", "fixme", "todo"]
+            .iter()
+            .any(|m| lower.contains(m))
         || ["${", "{{", "<", "$("]
             .iter()
             .any(|m| password.starts_with(m))
@@ -150,6 +153,8 @@ mod tests {
             "user:changeme",
             "user:<password>",
             "user:${REGISTRY_PASSWORD}",
+            "jenkins:REPLACE_ME",
+            "user:CHANGE_ME_LATER",
             "user:password",
             "user:********",
             "user:",

@@ -284,3 +284,23 @@ fn disabling_the_secret_rule_stops_the_decoding() {
             .contains(&"kubernetes-secret-value")
     );
 }
+
+#[test]
+fn a_state_cut_into_segments_is_read_across_them() {
+    // A file is cut into segments on line breaks; the state is one object across the cut.
+    let head = "{\n  \"version\": 4,\n  \"terraform_version\": \"1.8.1\",\n  \"outputs\": {";
+    let tail = "    \"token\": {\"value\": \"Hk29sLm4Qx7Wv3Tz\", \"sensitive\": true}\n  },\n  \"resources\": []\n}";
+    let segments = vec![seg(head, 100, 7), seg(tail, 100 + head.len() + 1, 11)];
+    let engine = Engine::builtin();
+    let found = engine.find(&segments);
+    assert_eq!(found, engine.find_exhaustive(&segments));
+    assert_eq!(found.len(), 1);
+    let m = &found[0];
+    assert_eq!(m.value(), "Hk29sLm4Qx7Wv3Tz");
+    assert_eq!(&*m.rule_id, "terraform-state-sensitive");
+    let at = 100 + head.len() + 1 + tail.find("Hk29").unwrap();
+    assert_eq!((m.start, m.line), (at, 11));
+    // Segments that do not join (a gap between them) are separate texts.
+    let apart = vec![seg(head, 100, 7), seg(tail, 100 + head.len() + 5, 13)];
+    assert!(engine.find(&apart).is_empty());
+}
