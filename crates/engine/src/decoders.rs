@@ -49,8 +49,11 @@ const MARKER_REACH: usize = 128;
 /// The decoder rules of an engine.
 pub(super) struct Decoders {
     rules: Vec<CompiledRule>,
-    /// Every rule's keywords, ASCII case-insensitive; pattern `i` is a keyword of rule
-    /// `owner[i]`.
+    /// Every rule's keywords, as written; pattern `i` is a keyword of rule `owner[i]`. Not
+    /// ASCII case-insensitive as a regex rule's keywords are: a structure's marker is written
+    /// one way (Kubernetes kinds are case-sensitive, `terraform_version` is a fixed key), and
+    /// `secret` in any case is on every other page of a wiki. This search of every segment
+    /// is the whole cost of decoder rules on text without their structure.
     markers: Option<AhoCorasick>,
     owner: Vec<usize>,
 }
@@ -69,7 +72,6 @@ impl Decoders {
         } else {
             Some(
                 AhoCorasickBuilder::new()
-                    .ascii_case_insensitive(true)
                     .match_kind(MatchKind::LeftmostFirst)
                     .build(&words)?,
             )

@@ -259,11 +259,7 @@ impl Engine {
 
     /// Ids of the rules this engine runs, in pack order.
     pub fn detector_ids(&self) -> Vec<&str> {
-        self.rules
-            .iter()
-            .chain(self.decoders.rules())
-            .map(|r| r.spec.id.as_str())
-            .collect()
+        self.rules().map(|r| r.id.as_str()).collect()
     }
 
     /// The rules this engine runs.

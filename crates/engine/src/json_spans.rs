@@ -77,30 +77,36 @@ impl Node {
 }
 
 /// The JSON value that begins at byte `start` of `text` (after blanks), read from at most
-/// `limit` bytes; `None` if there is none or it is malformed.
-pub fn parse_at(text: &str, start: usize, limit: usize) -> Option<Node> {
+/// `limit` bytes (`None` if there is none or it is malformed), and how many bytes it read.
+fn read_at(text: &str, start: usize, limit: usize) -> (Option<Node>, usize) {
     let end = start.saturating_add(limit).min(text.len());
     let mut reader = Reader {
         text,
         bytes: &text.as_bytes()[..end],
         at: start,
     };
-    reader.value(0)
+    let node = reader.value(0);
+    (node, reader.at - start)
 }
 
 /// The innermost object holding byte `marker` that `accept` takes, read from one of the `{`
-/// nearest before it (each read from at most `limit` bytes).
+/// nearest before it. Each read takes at most `limit` bytes, and all of them together at most
+/// `budget` (which they use up): a text of many markers in malformed JSON is not read again
+/// and again to its end.
 pub fn object_around(
     text: &str,
     marker: usize,
     limit: usize,
+    budget: &mut usize,
     accept: impl Fn(&Node) -> bool,
 ) -> Option<Node> {
     let mut before = &text.as_bytes()[..marker.min(text.len())];
     for _ in 0..MAX_STARTS {
         let open = memchr::memrchr(b'{', before)?;
         before = &before[..open];
-        let Some(node) = parse_at(text, open, limit) else {
+        let (node, read) = read_at(text, open, limit.min(*budget));
+        *budget = budget.saturating_sub(read);
+        let Some(node) = node else {
             continue;
         };
         if node.span.end > marker && accept(&node) {
@@ -108,6 +114,12 @@ pub fn object_around(
         }
     }
     None
+}
+
+/// What reading the JSON objects of a text may cost: a few times the text, as every byte
+/// may be read once from each of a few starts.
+pub fn budget_for(text: &str) -> usize {
+    text.len().saturating_mul(4).max(1 << 20)
 }
 
 struct Reader<'a> {
@@ -276,6 +288,10 @@ impl Reader<'_> {
 mod tests {
     use super::*;
 
+    fn parse_at(text: &str, start: usize, limit: usize) -> Option<Node> {
+        read_at(text, start, limit).0
+    }
+
     #[test]
     fn strings_keep_their_span_and_decode_escapes() {
         let text = r#"note {"a": "x\"y\u00e9", "b": [1, true, null, {"c": "d"}]} tail"#;
@@ -308,8 +324,14 @@ mod tests {
     fn the_object_around_a_marker_is_found_past_objects_before_it() {
         let text = r#"see {"metadata": {"name": "x"}, "kind": "Secret", "data": {}} and {"#;
         let marker = text.find("\"kind\"").unwrap();
-        let object = object_around(text, marker, 1 << 20, |n| n.get("kind").is_some()).unwrap();
-        assert_eq!(object.span.start, 4);
-        assert!(object_around(text, marker, 1 << 20, |n| n.get("nope").is_some()).is_none());
+        let budget = &mut budget_for(text);
+        let object = object_around(text, marker, 1 << 20, budget, |n| n.get("kind").is_some());
+        assert_eq!(object.unwrap().span.start, 4);
+        assert!(
+            object_around(text, marker, 1 << 20, budget, |n| n.get("nope").is_some()).is_none()
+        );
+        let spent = &mut 10;
+        assert!(object_around(text, marker, 1 << 20, spent, |n| n.get("kind").is_some()).is_none());
+        assert_eq!(*spent, 0, "a read past the budget fails and uses it up");
     }
 }

@@ -18,7 +18,7 @@ use super::json_spans::{self, Node};
 /// a blob of megabytes is a binary, not a credential to read.
 pub const MAX_ENCODED: usize = 64 * 1024;
 
-/// Entries read from one segment at most: a generated file of thousands of Secrets still
+/// Entries read from one text at most: a generated file of thousands of Secrets still
 /// costs a bounded amount of decoding and classification.
 pub const MAX_ENTRIES: usize = 512;
 
@@ -67,27 +67,59 @@ pub fn data_entries(text: &str) -> Vec<DataEntry> {
     entries
 }
 
-/// A mapping of the YAML being read: its keys' column, the key of its parent it stands
-/// under, and what makes it matter.
-struct Mapping {
+/// Data entries held until the end of the text, at most: their Secret's `kind` may come
+/// after them, and a ConfigMap's `data` looks the same until then.
+const MAX_PENDING: usize = 4 * MAX_ENTRIES;
+
+/// A mapping of the YAML still open (its lines may follow): only what says whether its values
+/// are a Secret's data. Closed mappings are forgotten, so memory follows the nesting depth,
+/// not the length of the text.
+struct Open {
+    id: usize,
+    /// The column of its keys.
     indent: usize,
-    parent: Option<usize>,
-    under: String,
-    last_key: String,
+    /// Whether its latest key is `data` (a mapping opened below it holds data values).
+    at_data: bool,
+    /// Whether it has `kind: Secret`.
     secret: bool,
-    entries: Vec<DataEntry>,
+    /// For a mapping of data values, the id of the mapping whose `data` it is.
+    data_of: Option<usize>,
 }
 
 /// A block scalar (`key: |`) being read: lines deeper than `indent` are its content.
 struct Block {
     indent: usize,
-    /// The entry it fills, when it is a data value.
+    /// The entry it fills, when it is a data value, with the id of its mapping's owner.
     entry: Option<(usize, DataEntry)>,
 }
 
+/// What the reader has seen so far.
+#[derive(Default)]
+struct Seen {
+    /// Ids of the mappings that had `kind: Secret`, in closing order.
+    secrets: Vec<usize>,
+    /// Data values, with the id of the mapping whose `data` they are.
+    pending: Vec<(usize, DataEntry)>,
+}
+
+impl Seen {
+    fn close(&mut self, open: Open) {
+        if open.secret {
+            self.secrets.push(open.id);
+        }
+    }
+
+    fn entry(&mut self, owner: usize, entry: DataEntry) {
+        if self.pending.len() < MAX_PENDING {
+            self.pending.push((owner, entry));
+        }
+    }
+}
+
 fn yaml_entries(text: &str) -> Vec<DataEntry> {
-    let mut mappings: Vec<Mapping> = Vec::new();
-    let mut open: Vec<usize> = Vec::new();
+    let mut open: Vec<Open> = Vec::new();
+    let mut seen = Seen::default();
+    let mut next_id = 0;
     let mut block: Option<Block> = None;
     let mut at = 0;
     for line in text.split_inclusive('\n') {
@@ -110,15 +142,15 @@ fn yaml_entries(text: &str) -> Vec<DataEntry> {
                 }
                 continue;
             }
-            if let Some((m, entry)) = block.take().and_then(|b| b.entry) {
-                mappings[m].entries.push(entry);
+            if let Some((owner, entry)) = block.take().and_then(|b| b.entry) {
+                seen.entry(owner, entry);
             }
         }
         if content.is_empty() || content.starts_with('#') {
             continue;
         }
         if content.starts_with("---") || content.starts_with("...") {
-            open.clear();
+            open.drain(..).rev().for_each(|m| seen.close(m));
             continue;
         }
         let (item, column, rest) = match content.strip_prefix('-') {
@@ -128,73 +160,74 @@ fn yaml_entries(text: &str) -> Vec<DataEntry> {
             }
             _ => (false, column, content),
         };
-        let Some((key, value_at)) = key_of(rest) else {
-            while open.last().is_some_and(|&m| mappings[m].indent >= column) {
-                open.pop();
-            }
+        let key = key_of(rest);
+        // A line closes the mappings deeper than it; an item, and a line that is no
+        // `key: value`, also the one at its own column.
+        let closes =
+            |m: &Open| m.indent > column || (m.indent == column && (item || key.is_none()));
+        while open.last().is_some_and(closes) {
+            seen.close(open.pop().expect("a last mapping"));
+        }
+        let Some((key, value_at)) = key else {
             continue;
         };
-        while open
-            .last()
-            .is_some_and(|&m| mappings[m].indent > column || (item && mappings[m].indent == column))
-        {
-            open.pop();
+        if open.last().is_none_or(|m| m.indent != column) {
+            let data_of = open.last().filter(|m| m.at_data).map(|m| m.id);
+            open.push(Open {
+                id: next_id,
+                indent: column,
+                at_data: false,
+                secret: false,
+                data_of,
+            });
+            next_id += 1;
         }
-        let m = match open.last() {
-            Some(&m) if mappings[m].indent == column => m,
-            parent => {
-                let under = parent.map_or(String::new(), |&p| mappings[p].last_key.clone());
-                mappings.push(Mapping {
-                    indent: column,
-                    parent: parent.copied(),
-                    under,
-                    last_key: String::new(),
-                    secret: false,
-                    entries: Vec::new(),
-                });
-                open.push(mappings.len() - 1);
-                mappings.len() - 1
-            }
-        };
-        key.clone_into(&mut mappings[m].last_key);
+        let mapping = open.last_mut().expect("a mapping at this column");
+        mapping.at_data = key == "data";
         let value_start = start + (line.len() - rest.len()) + value_at;
         let (value, block_scalar) = scalar(&text[value_start..start + line.len()]);
         let value = value_start + value.start..value_start + value.end;
         if key == "kind" && &text[value.clone()] == "Secret" {
-            mappings[m].secret = true;
+            mapping.secret = true;
         }
-        let data = mappings[m].under == "data";
+        let owner = mapping.data_of;
         if block_scalar {
-            let entry = data.then(|| DataEntry {
-                key: key.to_owned(),
-                value: value.end..value.end,
-                encoded: String::new(),
-            });
             block = Some(Block {
                 indent: column,
-                entry: entry.map(|e| (m, e)),
+                entry: owner.map(|owner| {
+                    let entry = DataEntry {
+                        key: key.to_owned(),
+                        value: value.end..value.end,
+                        encoded: String::new(),
+                    };
+                    (owner, entry)
+                }),
             });
-        } else if data && !value.is_empty() {
+        } else if let Some(owner) = owner
+            && !value.is_empty()
+        {
             let encoded = text[value.clone()].to_owned();
-            mappings[m].entries.push(DataEntry {
-                key: key.to_owned(),
-                value,
-                encoded,
-            });
+            let key = key.to_owned();
+            seen.entry(
+                owner,
+                DataEntry {
+                    key,
+                    value,
+                    encoded,
+                },
+            );
         }
     }
-    if let Some((m, entry)) = block.and_then(|b| b.entry) {
-        mappings[m].entries.push(entry);
+    if let Some((owner, entry)) = block.and_then(|b| b.entry) {
+        seen.entry(owner, entry);
     }
-    let mut entries = Vec::new();
-    for m in 0..mappings.len() {
-        let in_secret = mappings[m].parent.is_some_and(|p| mappings[p].secret);
-        if in_secret && !mappings[m].entries.is_empty() {
-            entries.append(&mut mappings[m].entries);
-        }
-    }
-    entries.retain(|e| !e.encoded.is_empty());
-    entries
+    open.drain(..).rev().for_each(|m| seen.close(m));
+    seen.secrets.sort_unstable();
+    seen.pending
+        .into_iter()
+        .filter(|(owner, e)| !e.encoded.is_empty() && seen.secrets.binary_search(owner).is_ok())
+        .map(|(_, e)| e)
+        .collect()
 }
 
 /// The key of a mapping line and where its value starts, or `None` if the line is no
@@ -244,6 +277,7 @@ fn scalar(value: &str) -> (Range<usize>, bool) {
 /// The `data` of JSON manifests: each `"kind": "Secret"` read as the object around it.
 fn json_entries(text: &str, entries: &mut Vec<DataEntry>) {
     let mut done = 0;
+    let budget = &mut json_spans::budget_for(text);
     for (at, _) in text.match_indices("\"Secret\"") {
         if at < done || entries.len() >= MAX_ENTRIES {
             continue;
@@ -255,7 +289,8 @@ fn json_entries(text: &str, entries: &mut Vec<DataEntry>) {
             n.get("kind").and_then(Node::as_str) == Some("Secret")
                 && n.get("kind").is_some_and(|k| k.span.start == at + 1)
         };
-        let Some(secret) = json_spans::object_around(text, kind, MAX_JSON, is_secret) else {
+        let Some(secret) = json_spans::object_around(text, kind, MAX_JSON, budget, is_secret)
+        else {
             continue;
         };
         done = secret.span.end;
@@ -364,6 +399,22 @@ items:
         assert_eq!(decode("aHVudGVyMg=*"), None);
         assert_eq!(decode("a"), None);
         assert_eq!(decode(&"QUFB".repeat(MAX_ENCODED)), None);
+    }
+
+    #[test]
+    fn megabytes_of_yaml_are_read_in_one_pass_and_entries_are_bounded() {
+        let mut text = String::from("kind: Secret\ndata:\n");
+        for i in 0..200_000 {
+            text.push_str(&format!("  k{i}: dmFsdWU=\n"));
+        }
+        for _ in 0..200_000 {
+            text.push_str("a: 1\n b: 2\n");
+        }
+        let started = std::time::Instant::now();
+        let entries = data_entries(&text);
+        assert_eq!(entries.len(), MAX_ENTRIES);
+        let took = started.elapsed();
+        assert!(took < std::time::Duration::from_secs(5), "{took:?}");
     }
 
     #[test]

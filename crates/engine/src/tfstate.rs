@@ -23,6 +23,7 @@ const MAX_VALUES: usize = 1024;
 pub fn sensitive_values(text: &str) -> Vec<Range<usize>> {
     let mut spans = Vec::new();
     let mut done = 0;
+    let budget = &mut json_spans::budget_for(text);
     for (at, _) in text.match_indices("\"terraform_version\"") {
         if at < done {
             continue;
@@ -31,7 +32,8 @@ pub fn sensitive_values(text: &str) -> Vec<Range<usize>> {
             n.get("terraform_version").and_then(Node::as_str).is_some()
                 && (n.get("resources").is_some() || n.get("outputs").is_some())
         };
-        let Some(state) = json_spans::object_around(text, at + 1, MAX_STATE, is_state) else {
+        let Some(state) = json_spans::object_around(text, at + 1, MAX_STATE, budget, is_state)
+        else {
             continue;
         };
         done = state.span.end;
