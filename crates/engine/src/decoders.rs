@@ -319,7 +319,10 @@ fn kubernetes_secret(
 fn secret_value(rule: &CompiledRule, engine: &Engine, decoded: Segment) -> Option<Match> {
     // `echo 'pw' | base64` encodes the newline too.
     let scalar = decoded.text.trim();
-    if scalar.is_empty() || scalar.len() > MAX_SCALAR || scalar.contains('\n') {
+    // JSON on one line (a registry login under `registry-credentials`) is a structure whose
+    // content the rules judge, like a file.
+    let structured = scalar.starts_with(['{', '[']);
+    if scalar.is_empty() || scalar.len() > MAX_SCALAR || scalar.contains('\n') || structured {
         return None;
     }
     let scalar = Segment {

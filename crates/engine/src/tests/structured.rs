@@ -144,6 +144,13 @@ fn a_docker_config_inside_a_secret_is_decoded_twice() {
         [],
         "a placeholder password, and the JSON as a whole is no scalar to report"
     );
+    assert_eq!(
+        found(&format!(
+            "kind: Secret\ndata:\n  registry-credentials: {stand_in}\n"
+        )),
+        [],
+        "not even under a key that names a secret"
+    );
 }
 
 #[test]
