@@ -6,8 +6,10 @@
 //! `sensitive_attributes` is a list of paths into the instance's `attributes`. Terraform writes
 //! a path as a list of steps, `{"type": "get_attr", "value": "password"}` and
 //! `{"type": "index", "value": {"value": 0, "type": "number"}}`; some writers give bare steps
-//! (`["connection", 0, "token"]`), and `terraform show -json` gives a mirror of the attributes
-//! with `true` at each sensitive value (`{"password": true}`). All three are read.
+//! (`["connection", 0, "token"]`), and a mirror of the attributes with `true` at each sensitive
+//! value (`{"password": true}`) is what `terraform show -json` writes as `sensitive_values`
+//! beside a resource's `values` (under `values.root_module`, and its `child_modules`). All of
+//! them are read.
 
 use std::ops::Range;
 
@@ -18,6 +20,9 @@ const MAX_STATE: usize = 16 << 20;
 
 /// Values reported from one state at most.
 const MAX_VALUES: usize = 1024;
+
+/// Modules nested deeper than this in `show -json` are not read.
+const MAX_MODULE_DEPTH: usize = 16;
 
 /// The spans (string contents) of the sensitive values of every state in `text`.
 pub fn sensitive_values(text: &str) -> Vec<Range<usize>> {
@@ -30,7 +35,9 @@ pub fn sensitive_values(text: &str) -> Vec<Range<usize>> {
         }
         let is_state = |n: &Node| {
             n.get("terraform_version").and_then(Node::as_str).is_some()
-                && (n.get("resources").is_some() || n.get("outputs").is_some())
+                && ["resources", "outputs", "values"]
+                    .iter()
+                    .any(|key| n.get(key).is_some())
         };
         let Some(state) = json_spans::object_around(text, at + 1, MAX_STATE, budget, is_state)
         else {
@@ -45,11 +52,11 @@ pub fn sensitive_values(text: &str) -> Vec<Range<usize>> {
 }
 
 fn state_values(state: &Node, spans: &mut Vec<Range<usize>>) {
-    for (_, output) in state.get("outputs").map_or(&[][..], Node::members) {
-        if output.get("sensitive").map(|s| &s.value) == Some(&Value::Bool(true))
-            && let Some(value) = output.get("value")
-        {
-            value.strings(MAX_VALUES, spans);
+    outputs(state, spans);
+    if let Some(values) = state.get("values") {
+        outputs(values, spans);
+        if let Some(root) = values.get("root_module") {
+            module_values(root, 0, spans);
         }
     }
     let resources = state.get("resources").map_or(&[][..], Node::as_array);
@@ -57,23 +64,50 @@ fn state_values(state: &Node, spans: &mut Vec<Range<usize>>) {
         .iter()
         .flat_map(|r| r.get("instances").map_or(&[][..], Node::as_array));
     for instance in instances {
-        let (Some(attributes), Some(sensitive)) = (
-            instance.get("attributes"),
-            instance.get("sensitive_attributes"),
-        ) else {
-            continue;
-        };
-        match &sensitive.value {
-            Value::Array(paths) => {
-                for path in paths {
-                    if let Some(node) = follow(attributes, path) {
-                        node.strings(MAX_VALUES, spans);
-                    }
+        if let Some(attributes) = instance.get("attributes") {
+            marked(attributes, instance.get("sensitive_attributes"), spans);
+        }
+    }
+}
+
+/// The values of outputs marked sensitive, in a state or in `show -json`'s `values`.
+fn outputs(holder: &Node, spans: &mut Vec<Range<usize>>) {
+    for (_, output) in holder.get("outputs").map_or(&[][..], Node::members) {
+        if output.get("sensitive").map(|s| &s.value) == Some(&Value::Bool(true))
+            && let Some(value) = output.get("value")
+        {
+            value.strings(MAX_VALUES, spans);
+        }
+    }
+}
+
+/// The resources of a module of `show -json` (`values`, with `sensitive_values` as a mirror),
+/// and of its child modules, nested at most [`MAX_MODULE_DEPTH`].
+fn module_values(module: &Node, depth: usize, spans: &mut Vec<Range<usize>>) {
+    for resource in module.get("resources").map_or(&[][..], Node::as_array) {
+        if let Some(values) = resource.get("values") {
+            marked(values, resource.get("sensitive_values"), spans);
+        }
+    }
+    if depth < MAX_MODULE_DEPTH {
+        for child in module.get("child_modules").map_or(&[][..], Node::as_array) {
+            module_values(child, depth + 1, spans);
+        }
+    }
+}
+
+/// The attributes `sensitive` marks: a list of paths, or a mirror of the attributes.
+fn marked(attributes: &Node, sensitive: Option<&Node>, spans: &mut Vec<Range<usize>>) {
+    match sensitive.map(|s| &s.value) {
+        Some(Value::Array(paths)) => {
+            for path in paths {
+                if let Some(node) = follow(attributes, path) {
+                    node.strings(MAX_VALUES, spans);
                 }
             }
-            Value::Object(_) => mirrored(attributes, sensitive, spans),
-            _ => {}
         }
+        Some(Value::Object(_)) => mirrored(attributes, sensitive.expect("an object"), spans),
+        _ => {}
     }
 }
 
@@ -165,6 +199,20 @@ mod tests {
                 "s3-Mirr0r-Val"
             ]
         );
+    }
+
+    #[test]
+    fn show_json_values_with_their_sensitive_mirror() {
+        let text = r#"{"format_version": "1.0", "terraform_version": "1.9.8",
+ "values": {
+  "outputs": {"token": {"sensitive": true, "value": "tok-Q2v9Lm4X"},
+              "url": {"sensitive": false, "value": "https://x"}},
+  "root_module": {
+   "resources": [{"address": "a.b", "values": {"password": "Pw-7hGk2LqZ", "name": "b"},
+                  "sensitive_values": {"password": true}}],
+   "child_modules": [{"resources": [{"values": {"keys": ["k-1aB2c3D4", "k-5eF6g7H8"]},
+                                     "sensitive_values": {"keys": [true, false]}}]}]}}}"#;
+        assert_eq!(values(text), ["tok-Q2v9Lm4X", "Pw-7hGk2LqZ", "k-1aB2c3D4"]);
     }
 
     #[test]
