@@ -4,8 +4,8 @@
 //!
 //! A decoder rule's `pattern` is a marker (`kind: Secret`), looked for only where one of its
 //! `keywords` occurs: text without the marker costs one keyword search, and the structure is
-//! read only in a segment that holds it. What a structure yields is a value located in the
-//! segment, like any match:
+//! read only where a segment holds it (with the segments it joins up with, a file being cut
+//! into several). What a structure yields is a value located in a segment, like any match:
 //!
 //! - a Secret's `data` value is decoded and the decoded text classified by every rule of the
 //!   engine (with its key as context, as a column header is); each finding is located at the
@@ -32,7 +32,7 @@ use super::matches::{Match, gather_values};
 use super::rule::Decoder;
 use super::tfstate;
 
-/// Decoded bytes classified per segment at most, over all its Secrets' values.
+/// Decoded bytes classified per text read at most, over all its Secrets' values.
 const MAX_DECODED: usize = 1 << 20;
 
 /// A decoded value longer than this, or of several lines, is a file (a kubeconfig, a
