@@ -10,7 +10,6 @@ stand-ins (`changeme`, `<password>`), settings that are no secret, outputs marke
 
 import base64
 import json
-import string
 
 from . import secrets as sx
 from .doc import L, P
@@ -22,12 +21,11 @@ def _b64(text: str) -> str:
 
 
 def _aws_key_id(r: Rand) -> str:
-    # AWS documents the ID as AKIA and sixteen base32 characters.
-    return r.fresh(lambda: "AKIA" + r.chars(string.ascii_uppercase + "234567", 16))
+    return sx.make(r, "aws-access-key-id")
 
 
 def _password(r: Rand) -> str:
-    return r.fresh(lambda: sx._password(r))
+    return sx.make(r, "password")
 
 
 def _service(r: Rand) -> str:
