@@ -15,7 +15,7 @@ from pathlib import Path
 
 sys.dont_write_bytecode = True  # keep the samples tree free of __pycache__
 
-from labelgen import cards_health, configs, ids, logs, prose, records, round2  # noqa: E402
+from labelgen import cards_health, configs, decode, ids, logs, prose, records, round2  # noqa: E402
 from labelgen.doc import Corpus  # noqa: E402
 from labelgen.rand import Rand  # noqa: E402
 from labelgen.secrets import BLOCK_KINDS, CONNECTION_KINDS, LINE_KINDS  # noqa: E402
@@ -113,6 +113,13 @@ def build() -> Corpus:
     for i in range(2):
         round2.dotted_property_passwords(corpus, r, i + 1)
         round2.code_reading_values(corpus, r, i + 1)
+    # Secrets that only a structure shows (decoder rules): last, for the same reason.
+    for i in range(2):
+        decode.kubernetes_page(corpus, r, i + 1)
+    for i in range(2):
+        decode.docker_howto(corpus, r, i + 1)
+    for i in range(2):
+        decode.tfstate_incident(corpus, r, i + 1)
     return corpus
 
 

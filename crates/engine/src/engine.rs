@@ -19,6 +19,7 @@ use sha2::{Digest, Sha256};
 
 use super::compiled::{CompiledPattern, CompiledRule, compile};
 use super::context::{ContextWords, SegmentWords};
+use super::decoders::Decoders;
 use super::gate::{GroupGate, GroupScratch, PatternGate, RuleGroup, Trigger};
 use super::matches::{Match, finish_segment, gather_values, keep_best_per_span};
 use super::pack::RulePack;
@@ -31,7 +32,7 @@ use dlp_domain::Segment;
 
 /// Bump when engine code changes what a rule set detects, so that the digest (and with it
 /// every cached classification) changes too.
-const ENGINE_REVISION: &str = "confluence-dlp classify engine r3 (candidate regions)";
+const ENGINE_REVISION: &str = "confluence-dlp classify engine r4 (decoder rules)";
 
 /// Regions up to this many bytes are gated before the meta regex runs there. On a larger
 /// region the gate saves little set-up and reads every byte, where the meta regex skips to
@@ -85,6 +86,9 @@ pub struct Engine {
     digest: String,
     /// For rules with `near`: the rule id, and the id and window of the rule it needs.
     companions: Vec<(Arc<str>, Arc<str>, usize)>,
+    /// Rules that read a structure (a Kubernetes Secret, a Terraform state) where their
+    /// marker occurs; not candidates of the keyword pass.
+    decoders: Decoders,
 }
 
 impl std::fmt::Debug for Engine {
@@ -148,6 +152,7 @@ impl Engine {
                 .flat_map(|s| [s.context.raise.as_slice(), s.context.lower.as_slice()]),
         );
         let mut rules = Vec::with_capacity(specs.len());
+        let mut decoder_specs = Vec::new();
         for spec in specs {
             spec.check()?;
             let json = serde_json::to_vec(&spec).map_err(|e| {
@@ -158,8 +163,19 @@ impl Engine {
             })?;
             digest.update([0]);
             digest.update(&json);
-            rules.push(compile(spec, rules.len(), &context_words)?);
+            if spec.decoder.is_some() {
+                decoder_specs.push(spec);
+            } else {
+                rules.push(compile(spec, rules.len(), &context_words)?);
+            }
         }
+        // After every other rule in the order that breaks ties: a provider's own rule names a
+        // value better than a structure's generic one.
+        let decoders = decoder_specs
+            .into_iter()
+            .map(|spec| compile(spec, rules.len(), &context_words))
+            .collect::<Result<Vec<_>, _>>()?;
+        let decoders = Decoders::new(decoders).map_err(|e| automaton_error("marker", e))?;
         let json = serde_json::to_vec(&opts).map_err(|e| option_error("options", e.to_string()))?;
         digest.update([0]);
         digest.update(&json);
@@ -231,6 +247,7 @@ impl Engine {
             opts,
             digest: hex::encode(digest.finalize()),
             companions,
+            decoders,
         })
     }
 
@@ -242,12 +259,15 @@ impl Engine {
 
     /// Ids of the rules this engine runs, in pack order.
     pub fn detector_ids(&self) -> Vec<&str> {
-        self.rules.iter().map(|r| r.spec.id.as_str()).collect()
+        self.rules().map(|r| r.id.as_str()).collect()
     }
 
     /// The rules this engine runs.
     pub fn rules(&self) -> impl Iterator<Item = &RuleSpec> {
-        self.rules.iter().map(|r| &r.spec)
+        self.rules
+            .iter()
+            .chain(self.decoders.rules())
+            .map(|r| &r.spec)
     }
 
     /// Hex SHA-256 of the compiled rule set and options: equal digests classify alike, so an
@@ -267,6 +287,17 @@ impl Engine {
 
     /// As [`Engine::find`], reusing `scratch` across calls.
     pub fn find_with(&self, segments: &[Segment], scratch: &mut Scratch) -> Vec<Match> {
+        self.find_at(segments, scratch, true)
+    }
+
+    /// As [`Engine::find_with`]; with `decode` false, decoder rules do not run (on text they
+    /// decoded: one level deep).
+    pub(super) fn find_at(
+        &self,
+        segments: &[Segment],
+        scratch: &mut Scratch,
+        decode: bool,
+    ) -> Vec<Match> {
         let mut out = Vec::with_capacity(scratch.last_found);
         for (index, segment) in segments.iter().enumerate() {
             let first = out.len();
@@ -290,6 +321,9 @@ impl Engine {
                 self.scan_target(region, segment, groups, words, &mut out)
             });
             finish_segment((index, segment), &mut out, first, &mut scratch.order);
+        }
+        if decode {
+            self.decoders.decode(self, segments, &mut out, false);
         }
         keep_best_per_span(&mut out, &mut scratch.order);
         self.keep_with_companions(&mut out);
@@ -329,6 +363,10 @@ impl Engine {
     /// reference [`Engine::find`] must agree with. Tests and the benchmark compare the two,
     /// so a keyword list or reach that loses a match shows up as a difference.
     pub fn find_exhaustive(&self, segments: &[Segment]) -> Vec<Match> {
+        self.find_exhaustive_at(segments, true)
+    }
+
+    pub(super) fn find_exhaustive_at(&self, segments: &[Segment], decode: bool) -> Vec<Match> {
         let mut out = Vec::new();
         let (mut words, mut order) = (SegmentWords::default(), Vec::new());
         for (index, segment) in segments.iter().enumerate() {
@@ -344,6 +382,9 @@ impl Engine {
                 self.scan_region(region, segment, None, &mut words, &mut out);
             }
             finish_segment((index, segment), &mut out, first, &mut order);
+        }
+        if decode {
+            self.decoders.decode(self, segments, &mut out, true);
         }
         keep_best_per_span(&mut out, &mut order);
         self.keep_with_companions(&mut out);
@@ -520,8 +561,9 @@ impl Engine {
         }
     }
 
-    /// Decides whether a value the regex found is reported, and how sure we are.
-    fn judge(
+    /// Decides whether a value the regex found is reported, and how sure we are. Decoder
+    /// rules judge the values they read with it too.
+    pub(super) fn judge(
         &self,
         rule: &CompiledRule,
         needs_context: bool,

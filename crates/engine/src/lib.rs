@@ -19,6 +19,9 @@
 //! - `checksum`, `structure`: check digits of identifiers, shapes of JWTs and PEM blocks;
 //! - `ids_latam`, `ids_europe`, `ids_apac`, `calendar`: national identifiers' check digits
 //!   and the birth dates inside them;
+//! - `decoders`: rules that read a structure (a Kubernetes Secret's base64 `data`, a
+//!   Terraform state's sensitive values) where its marker occurs; `k8s_secret`, `tfstate` read
+//!   those structures, `json_spans` reads JSON keeping where each value lies;
 //! - `suppress`: findings reviewers have judged harmless (fingerprint, value, space, page);
 //! - `mask`, `fingerprint`: what of a value may be kept.
 
@@ -26,6 +29,7 @@ mod calendar;
 mod checksum;
 mod compiled;
 mod context;
+mod decoders;
 mod digit_runs;
 mod engine;
 mod fingerprint;
@@ -33,6 +37,8 @@ mod gate;
 mod ids_apac;
 mod ids_europe;
 mod ids_latam;
+mod json_spans;
+mod k8s_secret;
 mod keywords;
 mod mask;
 mod matches;
@@ -44,6 +50,7 @@ mod score;
 mod shape;
 mod structure;
 mod suppress;
+mod tfstate;
 mod validate;
 
 #[cfg(test)]
@@ -56,7 +63,9 @@ pub use mask::mask;
 pub use matches::Match;
 pub use pack::{ExampleFailure, RulePack};
 pub use prefilter::{HitsAt, Scratch, prefilter_words};
-pub use rule::{ContextSpec, MAX_CONTEXT_WINDOW, Prefilter, RuleError, RuleProblem, RuleSpec};
+pub use rule::{
+    ContextSpec, Decoder, MAX_CONTEXT_WINDOW, Prefilter, RuleError, RuleProblem, RuleSpec,
+};
 pub use shape::KeywordsInMatches;
 pub use suppress::{SuppressionError, Suppressions};
 pub use validate::{Normalization, Validator, Verdict};

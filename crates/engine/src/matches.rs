@@ -76,6 +76,30 @@ impl Match {
         }
     }
 
+    /// A match found in text decoded from `span` of the item's text (a Secret's base64 value,
+    /// in the `index`th segment), moved to stand at that span. It keeps its value, the decoded
+    /// one: that is what is masked and fingerprinted, so a key reads and counts the same
+    /// decoded or in plain text.
+    pub(super) fn moved_to(mut self, at: (usize, &Segment), span: &Range<usize>) -> Match {
+        debug_assert!(self.values.is_some(), "gathered in the decoded text");
+        self.start = span.start;
+        self.end = span.end;
+        self.origin = None;
+        self.placed_in(at)
+    }
+
+    /// The match, known to lie in the `index`th segment, with its segment and line set: for a
+    /// match added once the segments are done ([`finish_segment`] sets them for the rest).
+    pub(super) fn placed_in(mut self, (index, segment): (usize, &Segment)) -> Match {
+        let before = &segment.text.as_bytes()[..self.start - segment.offset];
+        let newlines = memchr::memchr_iter(b'\n', before).count();
+        self.line = segment
+            .line
+            .saturating_add(u32::try_from(newlines).unwrap_or(u32::MAX));
+        self.segment = index;
+        self
+    }
+
     /// Where in its item the value was read (an archive member, a cell, a PDF page).
     pub fn origin(&self) -> &SegmentOrigin {
         static NOWHERE: SegmentOrigin = SegmentOrigin {
@@ -215,7 +239,8 @@ pub(super) fn keep_best_per_span(matches: &mut Vec<Match>, order: &mut Vec<(Key,
 }
 
 /// Copies the values of `matches` out of `segments` (the segments the engine was given)
-/// into one shared buffer, and gives each match its segment's origin.
+/// into one shared buffer, and gives each match its segment's origin. A match that holds its
+/// value already (found in decoded text, [`Match::moved_to`]) keeps it.
 pub(super) fn gather_values(segments: &[Segment], matches: &mut [Match]) {
     if matches.is_empty() {
         return;
@@ -224,6 +249,9 @@ pub(super) fn gather_values(segments: &[Segment], matches: &mut [Match]) {
     let spans: Vec<Range<usize>> = matches
         .iter()
         .map(|m| {
+            if m.values.is_some() {
+                return m.value_at.clone();
+            }
             let at = all.len();
             all.push_str(&segments[m.segment].text[m.value_at.clone()]);
             at..all.len()
@@ -232,8 +260,10 @@ pub(super) fn gather_values(segments: &[Segment], matches: &mut [Match]) {
     let all: Arc<str> = Arc::from(all);
     let mut origin: Option<(usize, Arc<SegmentOrigin>)> = None;
     for (m, span) in matches.iter_mut().zip(spans) {
-        m.values = Some(Arc::clone(&all));
-        m.value_at = span;
+        if m.values.is_none() {
+            m.values = Some(Arc::clone(&all));
+            m.value_at = span;
+        }
         // Matches are in text order, so one segment's come together.
         let shared = match &origin {
             Some((segment, shared)) if *segment == m.segment => Arc::clone(shared),

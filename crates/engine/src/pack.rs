@@ -43,6 +43,7 @@ const BUILTIN_FILES: &[(&str, &str)] = &[
     builtin!("private-keys.toml"),
     builtin!("jwt.toml"),
     builtin!("connection-strings.toml"),
+    builtin!("structured-secrets.toml"),
     builtin!("passwords.toml"),
     builtin!("payment-cards.toml"),
     builtin!("us-ssn.toml"),

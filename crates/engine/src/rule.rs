@@ -68,6 +68,11 @@ pub struct RuleSpec {
     /// fails the card's checksum.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub near: Option<NearSpec>,
+    /// A rule that reads a structure rather than matching a value: `pattern` is the marker
+    /// that says a segment holds one (`kind: Secret`), and the decoder finds the values (see
+    /// `decoders`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub decoder: Option<Decoder>,
     #[serde(default)]
     pub examples: Vec<String>,
     #[serde(default)]
@@ -89,6 +94,18 @@ pub enum Prefilter {
     Keywords,
     /// The segment holds a run of at least `min_digits` digits (numbers have no keyword).
     Digits,
+}
+
+/// The structures a decoder rule reads; what each reports is in `rules/README.md`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Decoder {
+    /// A Kubernetes Secret (YAML or JSON): its `data` values are base64-decoded and the
+    /// decoded text classified by every rule.
+    KubernetesSecret,
+    /// A Terraform state file: output values marked sensitive and the attributes listed in
+    /// an instance's `sensitive_attributes`.
+    TerraformState,
 }
 
 /// The value a rule's matches must stand near.
@@ -273,6 +290,18 @@ impl RuleSpec {
             (Prefilter::Keywords, Some(0)) => return fail(RuleProblem::NoMinDigits),
             (Prefilter::Keywords, _) => {}
         }
+        if self.decoder.is_some()
+            && (self.keywords.is_empty()
+                || self.prefilter != Prefilter::Keywords
+                || self.near.is_some()
+                || self.contextual_pattern.is_some())
+        {
+            return fail(RuleProblem::Shape(
+                "a decoder rule needs keywords (its marker's literals), and no digit prefilter, \
+                 near or contextual_pattern"
+                    .into(),
+            ));
+        }
         let needs_raise = self.context.required || self.contextual_pattern.is_some();
         if needs_raise && self.context.raise.is_empty() {
             return fail(RuleProblem::RequiredWithoutRaise);
@@ -326,6 +355,7 @@ mod tests {
             suspect_values: vec![],
             context: ContextSpec::default(),
             near: None,
+            decoder: None,
             examples: vec!["demo_abcdefgh".into()],
             negative_examples: vec!["demo_abc".into()],
             disabled: false,

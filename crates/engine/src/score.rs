@@ -7,7 +7,7 @@ use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 /// `test` also hits real words that contain it (`contest@...`); for a DLP scanner a missed
 /// sample value costs less than a reviewer drowning in fixtures, and the effect is a
 /// confidence penalty, not a drop.
-const PLACEHOLDER_MARKERS: [&str; 12] = [
+pub(super) const PLACEHOLDER_MARKERS: [&str; 12] = [
     "xxxx",
     "<your",
     "your-",

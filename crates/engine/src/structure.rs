@@ -1,10 +1,13 @@
 //! Validators for secrets that have a structure a regex can only approximate: a JWT whose
 //! header is JSON naming an algorithm, a PEM block whose labels agree and whose body is
-//! base64. Look-alikes (three dotted words, a truncated key in a how-to) fail here.
+//! base64, a Docker `auth` that decodes to a user and a password. Look-alikes (three dotted
+//! words, a truncated key in a how-to, `user:changeme`) fail here.
 
 use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
 
+use super::score::PLACEHOLDER_MARKERS;
 use super::validate::Verdict;
 
 /// The header of a JWT (`header.payload.signature`) is base64url JSON with an `alg`; the
@@ -74,6 +77,47 @@ pub fn pem(value: &str) -> Verdict {
     }
 }
 
+/// The `auth` of a Docker `config.json` (`auths.<registry>.auth`): base64 of
+/// `username:password`, as `docker login` writes it. The password is the secret, so one that is
+/// empty, a stand-in (`changeme`, `REPLACE_ME`, `<password>`, `${REGISTRY_PASSWORD}`) or a run of one
+/// character leaves nothing to report; the engine's placeholder check reads only the base64.
+pub fn docker_auth(value: &str) -> Verdict {
+    const PADDING_OPTIONAL: GeneralPurpose = GeneralPurpose::new(
+        &base64::alphabet::STANDARD,
+        GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent),
+    );
+    let Ok(bytes) = PADDING_OPTIONAL.decode(value) else {
+        return Verdict::Invalid;
+    };
+    let Ok(text) = std::str::from_utf8(&bytes) else {
+        return Verdict::Invalid;
+    };
+    let Some((user, password)) = text.split_once(':') else {
+        return Verdict::Invalid;
+    };
+    let printable = |s: &str| !s.is_empty() && !s.chars().any(char::is_control);
+    if !printable(user) || !printable(password) || password.len() < 4 {
+        return Verdict::Invalid;
+    }
+    let lower = password.to_ascii_lowercase();
+    let stand_in = PLACEHOLDER_MARKERS.iter().any(|m| lower.contains(m))
+        || ["replace", "change_me", "fixme", "todo"]
+            .iter()
+            .any(|m| lower.contains(m))
+        || ["${", "{{", "<", "$("]
+            .iter()
+            .any(|m| password.starts_with(m))
+        || ["password", "secret", "token", "pass"].contains(&lower.as_str())
+        || password
+            .chars()
+            .all(|c| c == password.chars().next().unwrap_or('*'));
+    if stand_in {
+        Verdict::Invalid
+    } else {
+        Verdict::Valid
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -89,6 +133,42 @@ mod tests {
         // {"alg":"none"}
         let none = "eyJhbGciOiJub25lIn0.eyJzdWIiOiIxMjM0NTY3ODkwIn0.";
         assert_eq!(jwt(none), Verdict::Suspect);
+    }
+
+    #[test]
+    fn docker_auth_needs_a_user_and_a_real_password() {
+        let auth = |s: &str| docker_auth(&STANDARD.encode(s));
+        assert_eq!(auth("ci-bot:Kq8vT2mXw9Lr"), Verdict::Valid);
+        assert_eq!(
+            auth("_json_key:{\"type\": \"service_account\"}"),
+            Verdict::Valid
+        );
+        // Padding left off, as some tools write it.
+        let unpadded = STANDARD
+            .encode("deploy:R7tYp3Lk")
+            .trim_end_matches('=')
+            .to_owned();
+        assert_eq!(docker_auth(&unpadded), Verdict::Valid);
+        for stand_in in [
+            "user:changeme",
+            "user:<password>",
+            "user:${REGISTRY_PASSWORD}",
+            "jenkins:REPLACE_ME",
+            "user:CHANGE_ME_LATER",
+            "user:password",
+            "user:********",
+            "user:",
+            ":Kq8vT2mXw9Lr",
+            "no-colon-here",
+            "user:abc",
+        ] {
+            assert_eq!(auth(stand_in), Verdict::Invalid, "{stand_in}");
+        }
+        assert_eq!(docker_auth("not base64!"), Verdict::Invalid);
+        assert_eq!(
+            docker_auth(&STANDARD.encode([0xff, 0x3a, 0xfe, 0x41])),
+            Verdict::Invalid
+        );
     }
 
     #[test]

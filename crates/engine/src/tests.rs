@@ -4,6 +4,7 @@
 
 mod builtin_pack;
 mod national_ids;
+mod structured;
 
 use secrecy::SecretSlice;
 

@@ -64,6 +64,8 @@ pub enum Validator {
     KrRrn,
     /// Korean resident registration number of any date: birth date only.
     KrRrnDate,
+    /// Docker's `auth`: base64 of `user:password`, the password no stand-in.
+    DockerAuth,
 }
 
 impl Validator {
@@ -94,6 +96,7 @@ impl Validator {
             Validator::AuMedicare => "au-medicare",
             Validator::KrRrn => "kr-rrn",
             Validator::KrRrnDate => "kr-rrn-date",
+            Validator::DockerAuth => "docker-auth",
         }
     }
 
@@ -126,7 +129,8 @@ impl Validator {
             | Validator::Dea
             | Validator::Jwt
             | Validator::Pem
-            | Validator::MxCurp => Normalization::AsIs,
+            | Validator::MxCurp
+            | Validator::DockerAuth => Normalization::AsIs,
         }
     }
 
@@ -168,6 +172,7 @@ impl Validator {
             Validator::AuMedicare => ids_apac::au_medicare(value),
             Validator::KrRrn => ids_apac::kr_rrn(value),
             Validator::KrRrnDate => ids_apac::kr_rrn_date(value),
+            Validator::DockerAuth => structure::docker_auth(value),
         }
     }
 }
