@@ -17,6 +17,7 @@
 //! - `score`: entropy, context windows, placeholders, where a word starts;
 //! - `validate`: checksums and ranges (Luhn, SSN, NPI, GitHub CRC32, e-mail domains);
 //! - `checksum`, `structure`: check digits of identifiers, shapes of JWTs and PEM blocks;
+//! - `token_checks`: what providers build into their tokens (Grafana CRC32, Discord ids);
 //! - `suppress`: findings reviewers have judged harmless (fingerprint, value, space, page);
 //! - `mask`, `fingerprint`: what of a value may be kept.
 
@@ -38,6 +39,7 @@ mod score;
 mod shape;
 mod structure;
 mod suppress;
+mod token_checks;
 mod validate;
 
 #[cfg(test)]

@@ -8,7 +8,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{checksum, structure};
+use super::{checksum, structure, token_checks};
 
 /// A named check that a rule's value must pass (`validator = "luhn"` in a rule file).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -42,6 +42,12 @@ pub enum Validator {
     Jwt,
     /// PEM-armoured block: matching BEGIN/END labels around a base64 body.
     Pem,
+    /// Grafana service account token: the hex suffix is the little-endian CRC32 of the rest.
+    GrafanaCrc32,
+    /// Discord bot token: the first part is the bot's user id in base64.
+    DiscordBotToken,
+    /// Token whose body from `eyJ` on is a base64 JSON object.
+    Base64Json,
 }
 
 impl Validator {
@@ -61,6 +67,9 @@ impl Validator {
             Validator::FrNir => "fr-nir",
             Validator::Jwt => "jwt",
             Validator::Pem => "pem",
+            Validator::GrafanaCrc32 => "grafana-crc32",
+            Validator::DiscordBotToken => "discord-bot-token",
+            Validator::Base64Json => "base64-json",
         }
     }
 
@@ -77,9 +86,13 @@ impl Validator {
             | Validator::AbaRouting => Normalization::Digits,
             Validator::EmailDomain => Normalization::Lowercase,
             Validator::Iban | Validator::FrNir => Normalization::Alphanumeric,
-            Validator::GithubCrc32 | Validator::Dea | Validator::Jwt | Validator::Pem => {
-                Normalization::AsIs
-            }
+            Validator::GithubCrc32
+            | Validator::Dea
+            | Validator::Jwt
+            | Validator::Pem
+            | Validator::GrafanaCrc32
+            | Validator::DiscordBotToken
+            | Validator::Base64Json => Normalization::AsIs,
         }
     }
 
@@ -110,6 +123,9 @@ impl Validator {
             Validator::FrNir => checksum::fr_nir(value),
             Validator::Jwt => structure::jwt(value),
             Validator::Pem => structure::pem(value),
+            Validator::GrafanaCrc32 => token_checks::grafana_checksum(value),
+            Validator::DiscordBotToken => token_checks::discord_bot_token(value),
+            Validator::Base64Json => token_checks::base64_json(value),
         }
     }
 }
