@@ -61,7 +61,8 @@ TOKENS = {
     "grafana-cloud-token": _grafana_cloud,
     "dynatrace-api-token": lambda r: f"dt0c01.{r.chars(UPPER_ALNUM, 24)}.{r.chars(UPPER_ALNUM, 64)}",
     "honeycomb-ingest-key": lambda r: "hcaik_01" + r.chars(ULID, 56),
-    "flutterwave-secret-key": lambda r: f"FLWSECK-{r.hex(32)}-X",
+    # Newer Flutterwave secret keys carry a second, 13-character group before the `-X`.
+    "flutterwave-secret-key": lambda r: f"FLWSECK-{r.hex(32)}-{r.hex(11) + r.chars('ghijklmnopqrstuvwxyz', 2) + '-' if r.chance(0.5) else ''}X",
     "plaid-access-token": lambda r: f"access-production-{r.uuid()}",
     "telegram-bot-token": lambda r: f"{r.choice('1234567')}{r.digits(9)}:AA{r.chars(URLSAFE, 33)}",
     "discord-webhook-url": lambda r: f"https://discord.com/api/webhooks/{r.choice('12')}{r.digits(18)}/{r.chars(URLSAFE, 68)}",
