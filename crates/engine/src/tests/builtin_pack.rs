@@ -250,3 +250,22 @@ Grafana dashboard uid a1b2c3d4e5; glsa_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx_00000000
     let ids: Vec<_> = found.iter().map(|m| &*m.rule_id).collect();
     assert!(ids.is_empty(), "{ids:?}");
 }
+
+/// Paystack's live secret keys have Stripe's `sk_live_` prefix: with Paystack named nearby the
+/// key is Paystack's, otherwise it stays a Stripe key.
+#[test]
+fn a_live_key_is_paystacks_only_where_paystack_is_named() {
+    let key = "sk_live_5b0e9c2f7a41d8e36c9a0f4b2d7e1c8a3f6b9d04";
+    let ids = |text: &str| -> Vec<String> {
+        Engine::builtin()
+            .find(&one(text))
+            .iter()
+            .map(|m| m.rule_id.to_string())
+            .collect()
+    };
+    assert_eq!(
+        ids(&format!("PAYSTACK_SECRET_KEY={key}")),
+        ["paystack-secret-key"]
+    );
+    assert_eq!(ids(&format!("SECRET_KEY={key}")), ["stripe-secret-key"]);
+}
