@@ -15,7 +15,7 @@ from pathlib import Path
 
 sys.dont_write_bytecode = True  # keep the samples tree free of __pycache__
 
-from labelgen import cards_health, configs, decode, ids, logs, prose, records, round2  # noqa: E402
+from labelgen import cards_health, configs, decode, ids, logs, prose, records, round2, sec1  # noqa: E402
 from labelgen.doc import Corpus  # noqa: E402
 from labelgen.rand import Rand  # noqa: E402
 from labelgen.secrets import BLOCK_KINDS, CONNECTION_KINDS, LINE_KINDS  # noqa: E402
@@ -120,6 +120,12 @@ def build() -> Corpus:
         decode.docker_howto(corpus, r, i + 1)
     for i in range(2):
         decode.tfstate_incident(corpus, r, i + 1)
+    # Provider tokens of cloud, CI/CD, monitoring, payment and messaging services.
+    for i in range(2):
+        sec1.platform_handover(corpus, r, i + 1)
+        sec1.ci_pipeline(corpus, r, i + 1)
+        sec1.alert_routing(corpus, r, i + 1)
+        sec1.rotation_log(corpus, r, i + 1)
     return corpus
 
 

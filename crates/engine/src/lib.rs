@@ -22,6 +22,7 @@
 //! - `decoders`: rules that read a structure (a Kubernetes Secret's base64 `data`, a
 //!   Terraform state's sensitive values) where its marker occurs; `k8s_secret`, `tfstate` read
 //!   those structures, `json_spans` reads JSON keeping where each value lies;
+//! - `token_checks`: what providers build into their tokens (Grafana CRC32, Discord ids);
 //! - `suppress`: findings reviewers have judged harmless (fingerprint, value, space, page);
 //! - `mask`, `fingerprint`: what of a value may be kept.
 
@@ -51,6 +52,7 @@ mod shape;
 mod structure;
 mod suppress;
 mod tfstate;
+mod token_checks;
 mod validate;
 
 #[cfg(test)]

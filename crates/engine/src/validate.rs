@@ -8,7 +8,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{checksum, ids_apac, ids_europe, ids_latam, structure};
+use super::{checksum, ids_apac, ids_europe, ids_latam, structure, token_checks};
 
 /// A named check that a rule's value must pass (`validator = "luhn"` in a rule file).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -66,6 +66,12 @@ pub enum Validator {
     KrRrnDate,
     /// Docker's `auth`: base64 of `user:password`, the password no stand-in.
     DockerAuth,
+    /// Grafana service account token: the hex suffix is the little-endian CRC32 of the rest.
+    GrafanaCrc32,
+    /// Discord bot token: the first part is the bot's user id in base64.
+    DiscordBotToken,
+    /// Token whose body from `eyJ` on is a base64 JSON object.
+    Base64Json,
 }
 
 impl Validator {
@@ -97,6 +103,9 @@ impl Validator {
             Validator::KrRrn => "kr-rrn",
             Validator::KrRrnDate => "kr-rrn-date",
             Validator::DockerAuth => "docker-auth",
+            Validator::GrafanaCrc32 => "grafana-crc32",
+            Validator::DiscordBotToken => "discord-bot-token",
+            Validator::Base64Json => "base64-json",
         }
     }
 
@@ -130,7 +139,10 @@ impl Validator {
             | Validator::Jwt
             | Validator::Pem
             | Validator::MxCurp
-            | Validator::DockerAuth => Normalization::AsIs,
+            | Validator::DockerAuth
+            | Validator::GrafanaCrc32
+            | Validator::DiscordBotToken
+            | Validator::Base64Json => Normalization::AsIs,
         }
     }
 
@@ -173,6 +185,9 @@ impl Validator {
             Validator::KrRrn => ids_apac::kr_rrn(value),
             Validator::KrRrnDate => ids_apac::kr_rrn_date(value),
             Validator::DockerAuth => structure::docker_auth(value),
+            Validator::GrafanaCrc32 => token_checks::grafana_checksum(value),
+            Validator::DiscordBotToken => token_checks::discord_bot_token(value),
+            Validator::Base64Json => token_checks::base64_json(value),
         }
     }
 }

@@ -188,3 +188,84 @@ fn dense_segments_find_context_words_in_the_keyword_pass_alike() {
     assert_eq!(all, engine.find_exhaustive(&segments));
     assert!(all.len() >= 300, "{}", all.len());
 }
+
+/// A provider's token in a wiki page is reported under the provider's own rule by the whole
+/// pack, not by a generic label rule or a broader provider rule that also matches it (Paystack's
+/// `sk_live_` keys against Stripe's, a Slack-style webhook against a URL rule).
+#[test]
+fn provider_examples_are_named_by_their_own_rule_in_the_whole_pack() {
+    let pack = RulePack::builtin();
+    let engine = Engine::builtin();
+    let provider_files = [
+        "rules/cloud-providers.toml",
+        "rules/infrastructure-tools.toml",
+        "rules/ci-cd.toml",
+        "rules/developer-tools.toml",
+        "rules/monitoring.toml",
+        "rules/payments.toml",
+        "rules/messaging.toml",
+    ];
+    let mut misnamed = Vec::new();
+    let mut checked = 0;
+    for rule in pack
+        .rules()
+        .iter()
+        .filter(|r| provider_files.contains(&r.source.as_str()))
+    {
+        checked += 1;
+        for example in &rule.examples {
+            let found = engine.find(&one(example));
+            if !found.iter().any(|m| *m.rule_id == *rule.id) {
+                let ids: Vec<_> = found.iter().map(|m| m.rule_id.to_string()).collect();
+                misnamed.push(format!("{}: {ids:?}", rule.id));
+            }
+        }
+    }
+    assert!(checked >= 100, "{checked} provider rules");
+    assert!(misnamed.is_empty(), "{misnamed:#?}");
+}
+
+/// The placeholders, identifiers and hashes that sit next to provider names in runbooks and
+/// CI docs: ids, commit hashes, digests and test-mode keys are not tokens.
+#[test]
+fn builtin_pack_is_quiet_on_a_provider_setup_page() {
+    let page = r#"
+CI setup (CircleCI, Jenkins, SonarQube). Last green build on CircleCI: commit 9c1f0e4b7d2a8c6e5f3b1a0d9e8c7b6a5f4e3d2c.
+CIRCLE_TOKEN=${CIRCLE_TOKEN}; SONAR_TOKEN=$SONAR_TOKEN; -Dsonar.login=$(SONAR_LOGIN)
+git checkout release/2.14 && ./gradlew build
+Hetzner image sha256 4f2d9c81b7e6a5f3c2d1e0f9a8b7c6d5e4f3a2b1c0d9e8f7a6b5c4d3e2f1a0b9
+OPSGENIE_TEAM_ID=6b1f2c3d-4e5f-4a7b-8c9d-0e1f2a3b4c5d, VERCEL_ORG_ID=team_Q3mV8xK2pL7nR4tW9yZ1bC6d
+PAGERDUTY_SERVICE_ID=PX7Q2LM, LAUNCHDARKLY_MOBILE_KEY=mob-5c1d2e3f-4a5b-4c6d-8e7f-9a0b1c2d3e4f
+PAYSTACK_SECRET_KEY=sk_test_3f9c2a7e1b4d8f6a0c5e9b2d7f1a4c8e6b3d0f5a
+FLW_SECRET_KEY=FLWSECK_TEST-1f7c3a9e5b2d8f4a6c0e1b7d3f9a5c2e-X
+access-sandbox-0f8e7d6c-5b4a-4c3d-9e2f-1a0b9c8d7e6f; pk.eyJ1IjoiYWNtZSJ9...
+TELEGRAM_BOT_TOKEN=<bot id>:<token>; DISCORD_WEBHOOK=https://discord.com/api/webhooks/<id>/<token>
+ngrok config add-authtoken <your-authtoken>; tailscale up --authkey=tskey-auth-<key>
+VAULT_TOKEN=hvs.<root token>; TF_TOKEN_app_terraform_io=<org>.atlasv1.<token>
+API-GATEWAY-PRODUCTION is the ingress name; see path/to/pattern.yaml and the checkbox.
+Transaction key: <16 characters>. LINE channel id 1657483920. Box folder 98273645123.
+Grafana dashboard uid a1b2c3d4e5; glsa_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx_00000000
+"#;
+    let found = Engine::builtin().find(&one(page));
+    let ids: Vec<_> = found.iter().map(|m| &*m.rule_id).collect();
+    assert!(ids.is_empty(), "{ids:?}");
+}
+
+/// Paystack's live secret keys have Stripe's `sk_live_` prefix: with Paystack named nearby the
+/// key is Paystack's, otherwise it stays a Stripe key.
+#[test]
+fn a_live_key_is_paystacks_only_where_paystack_is_named() {
+    let key = "sk_live_5b0e9c2f7a41d8e36c9a0f4b2d7e1c8a3f6b9d04";
+    let ids = |text: &str| -> Vec<String> {
+        Engine::builtin()
+            .find(&one(text))
+            .iter()
+            .map(|m| m.rule_id.to_string())
+            .collect()
+    };
+    assert_eq!(
+        ids(&format!("PAYSTACK_SECRET_KEY={key}")),
+        ["paystack-secret-key"]
+    );
+    assert_eq!(ids(&format!("SECRET_KEY={key}")), ["stripe-secret-key"]);
+}
