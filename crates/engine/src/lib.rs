@@ -16,7 +16,8 @@
 //! - `context`: context words near a value, looked up in one search of the segment;
 //! - `score`: entropy, context windows, placeholders, where a word starts;
 //! - `validate`: checksums and ranges (Luhn, SSN, NPI, GitHub CRC32, e-mail domains);
-//! - `checksum`, `structure`: check digits of identifiers, shapes of JWTs and PEM blocks;
+//! - `checksum`, `structure`: check digits of identifiers, shapes of JWTs, PEM blocks and API keys;
+//! - `password_hash`, `obfuscated`: password hashes by their scheme, reversibly stored passwords;
 //! - `suppress`: findings reviewers have judged harmless (fingerprint, value, space, page);
 //! - `mask`, `fingerprint`: what of a value may be kept.
 
@@ -30,7 +31,9 @@ mod gate;
 mod keywords;
 mod mask;
 mod matches;
+mod obfuscated;
 mod pack;
+mod password_hash;
 mod prefilter;
 mod regions;
 mod rule;

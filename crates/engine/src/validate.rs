@@ -8,7 +8,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{checksum, structure};
+use super::{checksum, obfuscated, password_hash, structure};
 
 /// A named check that a rule's value must pass (`validator = "luhn"` in a rule file).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -42,6 +42,14 @@ pub enum Validator {
     Jwt,
     /// PEM-armoured block: matching BEGIN/END labels around a base64 body.
     Pem,
+    /// Password hash: the fields its scheme fixes (cost, rounds, lengths, padding bits).
+    PasswordHash,
+    /// Cisco type 7 password: an offset and hex pairs that decode to printable text.
+    CiscoType7,
+    /// Group Policy Preferences `cpassword`: base64 of whole AES blocks.
+    GppCpassword,
+    /// Elasticsearch API key: base64 of `<id>:<key>`.
+    ElasticApiKey,
 }
 
 impl Validator {
@@ -61,6 +69,10 @@ impl Validator {
             Validator::FrNir => "fr-nir",
             Validator::Jwt => "jwt",
             Validator::Pem => "pem",
+            Validator::PasswordHash => "password-hash",
+            Validator::CiscoType7 => "cisco-type7",
+            Validator::GppCpassword => "gpp-cpassword",
+            Validator::ElasticApiKey => "elastic-api-key",
         }
     }
 
@@ -77,9 +89,14 @@ impl Validator {
             | Validator::AbaRouting => Normalization::Digits,
             Validator::EmailDomain => Normalization::Lowercase,
             Validator::Iban | Validator::FrNir => Normalization::Alphanumeric,
-            Validator::GithubCrc32 | Validator::Dea | Validator::Jwt | Validator::Pem => {
-                Normalization::AsIs
-            }
+            Validator::GithubCrc32
+            | Validator::Dea
+            | Validator::Jwt
+            | Validator::Pem
+            | Validator::PasswordHash
+            | Validator::CiscoType7
+            | Validator::GppCpassword
+            | Validator::ElasticApiKey => Normalization::AsIs,
         }
     }
 
@@ -110,6 +127,10 @@ impl Validator {
             Validator::FrNir => checksum::fr_nir(value),
             Validator::Jwt => structure::jwt(value),
             Validator::Pem => structure::pem(value),
+            Validator::PasswordHash => password_hash::check(value),
+            Validator::CiscoType7 => obfuscated::cisco_type7(value),
+            Validator::GppCpassword => obfuscated::gpp_cpassword(value),
+            Validator::ElasticApiKey => structure::elastic_api_key(value),
         }
     }
 }
