@@ -48,8 +48,8 @@ fn rule_counts_per_category_and_every_rule_is_prefiltered() {
         "rule_counts: total {} secret {secret} pii {pii} pci {pci} phi {phi}",
         pack.rules().len()
     );
-    assert!(pack.rules().len() >= 120);
-    assert!(secret >= 80 && pii >= 25 && pci >= 4 && phi >= 5);
+    assert!(pack.rules().len() >= 250);
+    assert!(secret >= 210 && pii >= 25 && pci >= 4 && phi >= 5);
     for rule in pack.rules() {
         assert!(
             !rule.keywords.is_empty() || rule.prefilter == Prefilter::Digits,
