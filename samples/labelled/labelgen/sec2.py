@@ -257,6 +257,8 @@ def network_config(corpus, r: Rand, index: int) -> None:
     d.line("enable secret 9 ", P(cisco_type9(r), "secret", "cisco-type9-hash"))
     d.line("username netops privilege 15 password 7 ", P(cisco_type7(r), "secret", "cisco-type7"))
     d.line("tacacs-server host 10.0.0.5 key 7 ", P(cisco_type7(r), "secret", "cisco-type7"))
+    d.line("snmp-server community ", P(r.alnum(14), "secret", "snmp-community"), " RO 10")
+    d.line("snmp-server community ", L("public", "secret", "default-snmp-community"), " RO")
     offset = r.int(16, 52)
     d.line("! restored from a damaged backup, does not decode:")
     d.line("username legacy password 7 ", L(f"{offset:02d}" + r.hex(20).upper(), "secret", "cisco-type7-bad-offset"))
