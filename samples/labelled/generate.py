@@ -15,7 +15,7 @@ from pathlib import Path
 
 sys.dont_write_bytecode = True  # keep the samples tree free of __pycache__
 
-from labelgen import cards_health, configs, decode, ids, logs, prose, records, round2, sec1  # noqa: E402
+from labelgen import cards_health, configs, decode, ids, logs, prose, records, round2, sec1, sec2  # noqa: E402
 from labelgen.doc import Corpus  # noqa: E402
 from labelgen.rand import Rand  # noqa: E402
 from labelgen.secrets import BLOCK_KINDS, CONNECTION_KINDS, LINE_KINDS  # noqa: E402
@@ -126,6 +126,15 @@ def build() -> Corpus:
         sec1.ci_pipeline(corpus, r, i + 1)
         sec1.alert_routing(corpus, r, i + 1)
         sec1.rotation_log(corpus, r, i + 1)
+    # Password hashes, credential dumps and files, database and identity-provider credentials.
+    for i in range(2):
+        sec2.incident_dump(corpus, r, i + 1)
+        sec2.htpasswd_runbook(corpus, r, i + 1)
+        sec2.appsettings(corpus, r, i + 1)
+        sec2.credential_files_howto(corpus, r, i + 1)
+        sec2.user_table_dump(corpus, r, i + 1)
+        sec2.network_config(corpus, r, i + 1)
+        sec2.data_platform_env(corpus, r, i + 1)
     return corpus
 
 

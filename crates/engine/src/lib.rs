@@ -23,6 +23,8 @@
 //!   Terraform state's sensitive values) where its marker occurs; `k8s_secret`, `tfstate` read
 //!   those structures, `json_spans` reads JSON keeping where each value lies;
 //! - `token_checks`: what providers build into their tokens (Grafana CRC32, Discord ids);
+//! - `checksum`, `structure`: check digits of identifiers, shapes of JWTs, PEM blocks and API keys;
+//! - `password_hash`, `obfuscated`: password hashes by their scheme, reversibly stored passwords;
 //! - `suppress`: findings reviewers have judged harmless (fingerprint, value, space, page);
 //! - `mask`, `fingerprint`: what of a value may be kept.
 
@@ -43,7 +45,9 @@ mod k8s_secret;
 mod keywords;
 mod mask;
 mod matches;
+mod obfuscated;
 mod pack;
+mod password_hash;
 mod prefilter;
 mod regions;
 mod rule;

@@ -118,6 +118,34 @@ pub fn docker_auth(value: &str) -> Verdict {
     }
 }
 
+/// An Elasticsearch API key as sent in `Authorization: ApiKey <credentials>`: base64 of
+/// `<id>:<api_key>`, both URL-safe random strings (an id of 20 characters, a key of 22 in
+/// every version so far; a little room either side).
+pub fn elastic_api_key(value: &str) -> Verdict {
+    let Ok(bytes) = STANDARD.decode(value) else {
+        return Verdict::Invalid;
+    };
+    let Ok(text) = std::str::from_utf8(&bytes) else {
+        return Verdict::Invalid;
+    };
+    let Some((id, key)) = text.split_once(':') else {
+        return Verdict::Invalid;
+    };
+    let url_safe = |s: &str| {
+        s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    };
+    if (16..=32).contains(&id.len())
+        && (20..=64).contains(&key.len())
+        && url_safe(id)
+        && url_safe(key)
+    {
+        Verdict::Valid
+    } else {
+        Verdict::Invalid
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -169,6 +197,21 @@ mod tests {
             docker_auth(&STANDARD.encode([0xff, 0x3a, 0xfe, 0x41])),
             Verdict::Invalid
         );
+    }
+
+    #[test]
+    fn elastic_api_key_is_base64_of_id_and_key() {
+        let good = STANDARD.encode("VuaCfGcBCdbkQm-e5aOx:ui2lp2axTNmsyakw9tvNnw");
+        assert_eq!(elastic_api_key(&good), Verdict::Valid);
+        assert_eq!(
+            elastic_api_key(&STANDARD.encode("id:api_key")),
+            Verdict::Invalid
+        );
+        assert_eq!(
+            elastic_api_key(&STANDARD.encode("VuaCfGcBCdbkQm-e5aOxui2lp2axTNmsyakw9tvNnw")),
+            Verdict::Invalid
+        );
+        assert_eq!(elastic_api_key("not base64"), Verdict::Invalid);
     }
 
     #[test]

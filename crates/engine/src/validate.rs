@@ -8,7 +8,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{checksum, ids_apac, ids_europe, ids_latam, structure, token_checks};
+use super::{checksum, ids_apac, ids_europe, ids_latam, obfuscated, password_hash, structure, token_checks};
 
 /// A named check that a rule's value must pass (`validator = "luhn"` in a rule file).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -72,6 +72,14 @@ pub enum Validator {
     DiscordBotToken,
     /// Token whose body from `eyJ` on is a base64 JSON object.
     Base64Json,
+    /// Password hash: the fields its scheme fixes (cost, rounds, lengths, padding bits).
+    PasswordHash,
+    /// Cisco type 7 password: an offset and hex pairs that decode to printable text.
+    CiscoType7,
+    /// Group Policy Preferences `cpassword`: base64 of whole AES blocks.
+    GppCpassword,
+    /// Elasticsearch API key: base64 of `<id>:<key>`.
+    ElasticApiKey,
 }
 
 impl Validator {
@@ -106,6 +114,10 @@ impl Validator {
             Validator::GrafanaCrc32 => "grafana-crc32",
             Validator::DiscordBotToken => "discord-bot-token",
             Validator::Base64Json => "base64-json",
+            Validator::PasswordHash => "password-hash",
+            Validator::CiscoType7 => "cisco-type7",
+            Validator::GppCpassword => "gpp-cpassword",
+            Validator::ElasticApiKey => "elastic-api-key",
         }
     }
 
@@ -142,7 +154,11 @@ impl Validator {
             | Validator::DockerAuth
             | Validator::GrafanaCrc32
             | Validator::DiscordBotToken
-            | Validator::Base64Json => Normalization::AsIs,
+            | Validator::Base64Json
+            | Validator::PasswordHash
+            | Validator::CiscoType7
+            | Validator::GppCpassword
+            | Validator::ElasticApiKey => Normalization::AsIs,
         }
     }
 
@@ -188,6 +204,10 @@ impl Validator {
             Validator::GrafanaCrc32 => token_checks::grafana_checksum(value),
             Validator::DiscordBotToken => token_checks::discord_bot_token(value),
             Validator::Base64Json => token_checks::base64_json(value),
+            Validator::PasswordHash => password_hash::check(value),
+            Validator::CiscoType7 => obfuscated::cisco_type7(value),
+            Validator::GppCpassword => obfuscated::gpp_cpassword(value),
+            Validator::ElasticApiKey => structure::elastic_api_key(value),
         }
     }
 }
