@@ -17,6 +17,7 @@
 //! - `score`: entropy, context windows, placeholders, where a word starts;
 //! - `validate`: checksums and ranges (Luhn, SSN, NPI, GitHub CRC32, e-mail domains);
 //! - `checksum`, `structure`: check digits of identifiers, shapes of JWTs and PEM blocks;
+//! - `phone`: telephone numbers against libphonenumber's metadata, fiction ranges;
 //! - `suppress`: findings reviewers have judged harmless (fingerprint, value, space, page);
 //! - `mask`, `fingerprint`: what of a value may be kept.
 
@@ -31,6 +32,7 @@ mod keywords;
 mod mask;
 mod matches;
 mod pack;
+mod phone;
 mod prefilter;
 mod regions;
 mod rule;
