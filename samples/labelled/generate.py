@@ -15,7 +15,7 @@ from pathlib import Path
 
 sys.dont_write_bytecode = True  # keep the samples tree free of __pycache__
 
-from labelgen import cards_health, configs, logs, prose, records, round2  # noqa: E402
+from labelgen import cards_health, configs, logs, phone, prose, records, round2  # noqa: E402
 from labelgen.doc import Corpus  # noqa: E402
 from labelgen.rand import Rand  # noqa: E402
 from labelgen.secrets import BLOCK_KINDS, CONNECTION_KINDS, LINE_KINDS  # noqa: E402
@@ -104,6 +104,12 @@ def build() -> Corpus:
         round2.declined_payments(corpus, r, i + 1)
     for i in range(2):
         round2.account_references(corpus, r, i + 1)
+    # Telephone numbers of many countries (libphonenumber-validated rules), last for the same
+    # reason.
+    for i in range(3):
+        phone.team_directory(corpus, r, i + 1)
+    for i in range(2):
+        phone.code_lookalikes(corpus, r, i + 1)
     return corpus
 
 
