@@ -15,7 +15,9 @@ from pathlib import Path
 
 sys.dont_write_bytecode = True  # keep the samples tree free of __pycache__
 
-from labelgen import cards_health, configs, decode, ids, logs, prose, records, round2, sec1, sec2  # noqa: E402
+from labelgen import (  # noqa: E402
+    cards_health, configs, decode, ids, logs, phone, prose, records, round2, sec1, sec2,
+)
 from labelgen.doc import Corpus  # noqa: E402
 from labelgen.rand import Rand  # noqa: E402
 from labelgen.secrets import BLOCK_KINDS, CONNECTION_KINDS, LINE_KINDS  # noqa: E402
@@ -135,6 +137,12 @@ def build() -> Corpus:
         sec2.user_table_dump(corpus, r, i + 1)
         sec2.network_config(corpus, r, i + 1)
         sec2.data_platform_env(corpus, r, i + 1)
+    # Telephone numbers of many countries (libphonenumber-validated rules), last for the same
+    # reason.
+    for i in range(3):
+        phone.team_directory(corpus, r, i + 1)
+    for i in range(2):
+        phone.code_lookalikes(corpus, r, i + 1)
     return corpus
 
 

@@ -83,6 +83,12 @@ pub fn pattern_gate(source: &str, whole_match: bool) -> Option<PatternGate> {
 /// the card number make about 2 MB.
 const GROUP_GATE_LIMIT: usize = 4 << 20;
 
+/// Most patterns a group's dense DFA is tried for. The national phone rules (two patterns
+/// for each of 19 countries, digit groups of every length) determinize for seconds before
+/// they pass the size limit; so many patterns go straight to the lazy DFA, which builds only
+/// the states their regions (digits next to a telephone word) visit.
+const GROUP_DENSE_PATTERNS: usize = 24;
+
 /// The search of a group's patterns together, reporting each pattern that matches anywhere in
 /// a region (`MatchKind::All`).
 #[derive(Debug)]
@@ -124,10 +130,11 @@ impl GroupGate {
             .dfa_size_limit(Some(GROUP_GATE_LIMIT))
             .determinize_size_limit(Some(4 * GROUP_GATE_LIMIT));
         let thompson = regex_automata::nfa::thompson::Config::new().shrink(true);
-        if let Ok(dfa) = dense::Builder::new()
-            .configure(config)
-            .thompson(thompson)
-            .build_many(&sources)
+        if sources.len() <= GROUP_DENSE_PATTERNS
+            && let Ok(dfa) = dense::Builder::new()
+                .configure(config)
+                .thompson(thompson)
+                .build_many(&sources)
         {
             return Some(GroupGate::Dense(dfa));
         }

@@ -25,6 +25,7 @@
 //! - `token_checks`: what providers build into their tokens (Grafana CRC32, Discord ids);
 //! - `checksum`, `structure`: check digits of identifiers, shapes of JWTs, PEM blocks and API keys;
 //! - `password_hash`, `obfuscated`: password hashes by their scheme, reversibly stored passwords;
+//! - `phone`: telephone numbers against libphonenumber's metadata, fiction ranges;
 //! - `suppress`: findings reviewers have judged harmless (fingerprint, value, space, page);
 //! - `mask`, `fingerprint`: what of a value may be kept.
 
@@ -48,6 +49,7 @@ mod matches;
 mod obfuscated;
 mod pack;
 mod password_hash;
+mod phone;
 mod prefilter;
 mod regions;
 mod rule;

@@ -6,13 +6,20 @@
 //! confidence of those instead of dropping them, so a real card that happens to look tidy is
 //! still reported.
 
+use std::fmt;
+use std::str::FromStr;
+
 use serde::{Deserialize, Serialize};
 
-use super::{checksum, ids_apac, ids_europe, ids_latam, obfuscated, password_hash, structure, token_checks};
+use super::phone::{self, Region};
+use super::{
+    checksum, ids_apac, ids_europe, ids_latam, obfuscated, password_hash, structure, token_checks,
+};
 
 /// A named check that a rule's value must pass (`validator = "luhn"` in a rule file).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
+/// Written as its name, and a phone number's as `phone` (international: the number carries its
+/// country code) or `phone:DE` (written nationally in that region).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Validator {
     /// Luhn mod-10 over the digits of the value (payment cards).
     Luhn,
@@ -80,45 +87,58 @@ pub enum Validator {
     GppCpassword,
     /// Elasticsearch API key: base64 of `<id>:<key>`.
     ElasticApiKey,
+    /// Telephone number in libphonenumber's ranges, not reserved for fiction, not a service
+    /// line: with its country code (`None`), or written nationally in a region.
+    Phone(Option<Region>),
 }
 
+/// Validators without a parameter, by the name a rule file gives them.
+const NAMED: [(&str, Validator); 34] = [
+    ("luhn", Validator::Luhn),
+    ("ssn", Validator::Ssn),
+    ("npi", Validator::Npi),
+    ("github-crc32", Validator::GithubCrc32),
+    ("email-domain", Validator::EmailDomain),
+    ("iban", Validator::Iban),
+    ("nhs", Validator::Nhs),
+    ("ca-sin", Validator::CaSin),
+    ("aadhaar", Validator::Aadhaar),
+    ("dea", Validator::Dea),
+    ("aba-routing", Validator::AbaRouting),
+    ("fr-nir", Validator::FrNir),
+    ("jwt", Validator::Jwt),
+    ("pem", Validator::Pem),
+    ("br-cpf", Validator::BrCpf),
+    ("br-cnpj", Validator::BrCnpj),
+    ("mx-curp", Validator::MxCurp),
+    ("es-dni", Validator::EsDni),
+    ("it-codice-fiscale", Validator::ItCodiceFiscale),
+    ("nl-bsn", Validator::NlBsn),
+    ("sg-nric", Validator::SgNric),
+    ("au-tfn", Validator::AuTfn),
+    ("au-medicare", Validator::AuMedicare),
+    ("kr-rrn", Validator::KrRrn),
+    ("kr-rrn-date", Validator::KrRrnDate),
+    ("docker-auth", Validator::DockerAuth),
+    ("grafana-crc32", Validator::GrafanaCrc32),
+    ("discord-bot-token", Validator::DiscordBotToken),
+    ("base64-json", Validator::Base64Json),
+    ("password-hash", Validator::PasswordHash),
+    ("cisco-type7", Validator::CiscoType7),
+    ("gpp-cpassword", Validator::GppCpassword),
+    ("elastic-api-key", Validator::ElasticApiKey),
+    ("phone", Validator::Phone(None)),
+];
+
 impl Validator {
+    /// The validator's name, without a phone region.
     pub fn as_str(self) -> &'static str {
-        match self {
-            Validator::Luhn => "luhn",
-            Validator::Ssn => "ssn",
-            Validator::Npi => "npi",
-            Validator::GithubCrc32 => "github-crc32",
-            Validator::EmailDomain => "email-domain",
-            Validator::Iban => "iban",
-            Validator::Nhs => "nhs",
-            Validator::CaSin => "ca-sin",
-            Validator::Aadhaar => "aadhaar",
-            Validator::Dea => "dea",
-            Validator::AbaRouting => "aba-routing",
-            Validator::FrNir => "fr-nir",
-            Validator::Jwt => "jwt",
-            Validator::Pem => "pem",
-            Validator::BrCpf => "br-cpf",
-            Validator::BrCnpj => "br-cnpj",
-            Validator::MxCurp => "mx-curp",
-            Validator::EsDni => "es-dni",
-            Validator::ItCodiceFiscale => "it-codice-fiscale",
-            Validator::NlBsn => "nl-bsn",
-            Validator::SgNric => "sg-nric",
-            Validator::AuTfn => "au-tfn",
-            Validator::AuMedicare => "au-medicare",
-            Validator::KrRrn => "kr-rrn",
-            Validator::KrRrnDate => "kr-rrn-date",
-            Validator::DockerAuth => "docker-auth",
-            Validator::GrafanaCrc32 => "grafana-crc32",
-            Validator::DiscordBotToken => "discord-bot-token",
-            Validator::Base64Json => "base64-json",
-            Validator::PasswordHash => "password-hash",
-            Validator::CiscoType7 => "cisco-type7",
-            Validator::GppCpassword => "gpp-cpassword",
-            Validator::ElasticApiKey => "elastic-api-key",
-        }
+        let same_kind = |v: &Validator| std::mem::discriminant(v) == std::mem::discriminant(&self);
+        NAMED
+            .iter()
+            .find(|(_, v)| same_kind(v))
+            .map(|(name, _)| *name)
+            .expect("every validator has a name")
     }
 
     /// The normalisation a value checked by this validator gets when no rule says otherwise:
@@ -137,7 +157,8 @@ impl Validator {
             | Validator::AuTfn
             | Validator::AuMedicare
             | Validator::KrRrn
-            | Validator::KrRrnDate => Normalization::Digits,
+            | Validator::KrRrnDate
+            | Validator::Phone(_) => Normalization::Digits,
             Validator::EmailDomain => Normalization::Lowercase,
             Validator::Iban
             | Validator::FrNir
@@ -208,7 +229,56 @@ impl Validator {
             Validator::CiscoType7 => obfuscated::cisco_type7(value),
             Validator::GppCpassword => obfuscated::gpp_cpassword(value),
             Validator::ElasticApiKey => structure::elastic_api_key(value),
+            Validator::Phone(region) => phone::check(value, region),
         }
+    }
+}
+
+impl fmt::Display for Validator {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Validator::Phone(Some(region)) => write!(f, "phone:{region}"),
+            _ => f.write_str(self.as_str()),
+        }
+    }
+}
+
+impl FromStr for Validator {
+    type Err = String;
+
+    fn from_str(name: &str) -> Result<Self, String> {
+        if let Some(code) = name.strip_prefix("phone:") {
+            return code
+                .parse()
+                .map(|region| Validator::Phone(Some(region)))
+                .map_err(|()| {
+                    format!("unknown phone region `{code}` (an upper-case CLDR code: DE, US)")
+                });
+        }
+        NAMED
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|&(_, v)| v)
+            .ok_or_else(|| {
+                let names: Vec<_> = NAMED.iter().map(|(n, _)| *n).collect();
+                format!(
+                    "unknown validator `{name}`, expected one of {}, phone:<REGION>",
+                    names.join(", ")
+                )
+            })
+    }
+}
+
+impl Serialize for Validator {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for Validator {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let name = String::deserialize(deserializer)?;
+        name.parse().map_err(serde::de::Error::custom)
     }
 }
 
@@ -691,6 +761,39 @@ pub(crate) mod tests {
             Validator::EmailDomain.placeholder_part("your-name@example-health.org"),
             "your-name"
         );
+    }
+
+    #[test]
+    fn validators_read_and_write_their_names() {
+        for name in [
+            "luhn",
+            "github-crc32",
+            "fr-nir",
+            "phone",
+            "phone:DE",
+            "phone:US",
+        ] {
+            let v: Validator = name.parse().unwrap();
+            assert_eq!(v.to_string(), name);
+            let json = serde_json::to_string(&v).unwrap();
+            assert_eq!(serde_json::from_str::<Validator>(&json).unwrap(), v);
+        }
+        assert_eq!(Validator::Phone(None).as_str(), "phone");
+        assert_eq!("phone:FR".parse::<Validator>().unwrap().as_str(), "phone");
+        for bad in [
+            "crc64",
+            "phone:",
+            "phone:de",
+            "phone:XX",
+            "Luhn",
+            "phone:DE:x",
+        ] {
+            let err = bad.parse::<Validator>().unwrap_err();
+            assert!(
+                err.contains(bad.trim_start_matches("phone:")),
+                "{bad}: {err}"
+            );
+        }
     }
 
     #[test]

@@ -32,8 +32,40 @@ def email(r: Rand, first: str, last: str) -> str:
     return r.fresh(lambda: f"{first.lower()}.{last.lower()}{r.int(1, 1999)}@{r.choice(PUBLIC_DOMAINS)}")
 
 
+# Area codes in service (NANPA), in the US and Canada: an unassigned code reaches no one.
+NANP_AREAS = [int(a) for a in """
+201 202 203 205 206 207 208 209 210 212 213 214 215 216 217 218 219 224 225 228 229 231 234 239
+240 248 251 252 253 254 256 260 262 267 269 270 272 276 281 301 302 303 304 305 307 308 309 310
+312 313 314 315 316 317 318 319 320 321 323 325 330 331 334 336 337 339 347 351 352 360 361 385
+386 401 402 404 405 406 407 408 409 410 412 413 414 415 416 417 419 423 424 425 430 432 434 435
+440 442 443 469 470 475 478 479 480 484 501 502 503 504 505 507 508 509 510 512 513 514 515 516
+517 518 520 530 540 541 551 559 561 562 563 567 570 571 573 574 575 580 585 586 601 602 603 604
+605 606 607 608 609 610 612 614 615 616 617 618 619 620 623 626 630 631 636 641 646 647 650 651
+660 661 662 678 682 701 702 703 704 706 707 708 712 713 714 715 716 717 718 719 720 724 727 731
+732 734 740 754 757 760 762 763 765 770 772 773 774 775 781 785 786 801 802 803 804 805 806 808
+810 812 813 814 815 816 817 818 828 830 831 832 843 845 847 848 850 856 857 858 859 860 862 863
+864 865 870 901 903 904 906 907 908 909 910 912 913 914 915 916 917 918 919 920 925 928 931 936
+937 940 941 947 949 951 952 954 956 970 971 972 973 978 979 980 985 989""".split()]
+
+
+def _fr_significant(lead: str, rest: str) -> str:
+    """The digit after a French number's first one, moved into the blocks ARCEP assigns:
+    04 1-9 (geographic), 06 0-8 without 63 9x and 69 0-4/6/7, 07 3-9 (mobile)."""
+    d = int(rest[0])
+    if lead == "4":
+        d = 1 + d % 9
+    elif lead == "7":
+        d = 3 + d % 7
+    elif lead == "6" and d == 9 and rest[1] not in "589":
+        d = 8
+    elif lead == "6" and d == 3 and rest[1] == "9":
+        d = 4
+    return str(d) + rest[1:]
+
+
 def _us_number(r: Rand) -> tuple[str, str, str]:
-    area = f"{r.int(2, 9)}{r.int(0, 8)}{r.int(0, 9)}"
+    drawn = int(f"{r.int(2, 9)}{r.int(0, 8)}{r.int(0, 9)}")
+    area = str(drawn if drawn in NANP_AREAS else NANP_AREAS[drawn % len(NANP_AREAS)])
     exchange = f"{r.int(2, 9)}{r.digits(2)}"
     if exchange == "555":
         exchange = "556"
@@ -48,7 +80,7 @@ def phone(r: Rand, style: str) -> str:
             return r.choice([f"({a}) {e}-{n}", f"{a}-{e}-{n}", f"{a}.{e}.{n}", f"+1 {a} {e} {n}"])
         if style == "uk":
             if r.chance(0.5):
-                mid = r.choice(["7700", "7711", "7825", "7944", "7412"])
+                mid = r.choice(["7400", "7711", "7825", "7944", "7412"])
                 rest = r.digits(6)
                 if mid == "7700" and rest.startswith("900"):
                     rest = "8" + rest[1:]
@@ -58,14 +90,14 @@ def phone(r: Rand, style: str) -> str:
             return r.choice([f"030 {r.digits(8)}", f"+49 89 {r.digits(7)}", f"0151 {r.digits(8)}", f"+49 170 {r.digits(7)}", f"(069) {r.digits(6)}-{r.digits(2)}"])
         if style == "fr":
             lead = r.choice(["1", "4", "6", "7"])
-            pairs = " ".join(r.digits(2) for _ in range(4))
+            pairs = _fr_significant(lead, " ".join(r.digits(2) for _ in range(4)))
             return r.choice([f"0{lead} {pairs}", f"+33 {lead} {pairs}", f"0{lead}.{pairs.replace(' ', '.')}"])
         if style == "in":
             n = r.choice("6789") + r.digits(9)
             return r.choice([f"+91 {n[:5]} {n[5:]}", f"+91-{n}", f"0{n[:5]} {n[5:]}"])
         # e164
         a, e, n = _us_number(r)
-        return r.choice([f"+1{a}{e}{n}", f"+4479{r.digits(8)}", f"+49151{r.digits(8)}", f"+336{r.digits(8)}", f"+919{r.digits(9)}", f"+6141{r.digits(7)}"])
+        return r.choice([f"+1{a}{e}{n}", f"+4479{r.digits(8)}", f"+49151{r.digits(8)}", f"+336{_fr_significant('6', r.digits(8))}", f"+919{r.digits(9)}", f"+6141{r.digits(7)}"])
     return r.fresh(make)
 
 

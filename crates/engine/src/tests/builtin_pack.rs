@@ -89,6 +89,53 @@ Mail noreply@example.com; see https://docs.acme-corp.com/setup#step-3.
     assert!(ids.is_empty(), "{ids:?}");
 }
 
+/// Source code is full of digit groups next to the words a phone rule listens for (a
+/// `RefCell`, a `call`, a `mobile` build): Unicode tables, decimal arrays, versions,
+/// timestamps, addresses, dates, ids and ioctl constants. No phone rule reports any of them.
+#[test]
+fn no_phone_number_in_source_code_look_alikes() {
+    let code = r#"
+// Emoji ranges the mobile keyboard renders; call sites in keyboard.rs.
+const EMOJI: &[(u32, u32)] = &[(0x1F600, 0x1F64F), (0x1F300, 0x1F5FF), (0x0600, 0x06FF)];
+static CELL_CLASSES: [u8; 6] = [48, 57, 65, 90, 97, 122]; // cell widths
+int phone_digits[] = { 0300, 0345, 0660, 0669 };
+let cell = RefCell::new(vec![1024 2048 4096 8192]);
+fn call_contact_api() { /* mobile build v2.14.3, released 2024-01-15 10:42:07 */ }
+// last call from 10.89.235.121 at 2025-11-25T13:42:07+01:00, tel. module 1.2.30
+contact form: order 2024-0042-7781, ticket #389984977, invoice 0042 7781 2290
+phone field empty until 26.04.2026; mobile layout 1920 1080 2560 1440
+pub const IPMI_BMC_IOCTL_SET_SMS_ATN: u32 = 536916224;
+pub const VHOST_VDPA_SET_CONFIG_CALL: u32 = 2147790711;
+{"input": "tel:1234567890", "href": "tel:1234567890"}
+cell 00 44 20 71 23 45 67 89 0a 1b
+"#;
+    let found = Engine::builtin().find(&one(code));
+    let phones: Vec<_> = found
+        .iter()
+        .filter(|m| m.rule_id.starts_with("phone"))
+        .map(|m| (&*m.rule_id, &code[m.start..m.end]))
+        .collect();
+    assert!(phones.is_empty(), "{phones:?}");
+}
+
+/// Telephone numbers of many countries in one page, each found by a phone rule: with the
+/// country code in any country's layout, or nationally beside a telephone word.
+#[test]
+fn phone_numbers_of_many_countries_are_found() {
+    let page = "\
+São Paulo: +55 11 98456 5666\n\
+Paris office +33 1 42 68 53 00, from abroad 0044 20 7123 4567\n\
+Berlin Telefon: 030 12345678\n\
+Tokyo 電話番号: 03-5412-7788\n\
+Seoul 휴대폰: 010-4821-7730\n\
+Madrid móvil: 612 34 56 79\n\
+Zürich Natel 079 123 45 67\n\
+Chicago (312) 867-4421\n";
+    let found = Engine::builtin().find(&one(page));
+    let phones = found.iter().filter(|m| m.rule_id.starts_with("phone"));
+    assert_eq!(phones.count(), 9, "{found:?}");
+}
+
 /// One leaked config holding many kinds of secret: each is found by its own detector.
 #[test]
 fn builtin_pack_names_each_secret_in_a_leaked_config() {
