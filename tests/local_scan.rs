@@ -115,3 +115,31 @@ fn many_files_are_recorded_in_batches_with_each_finding_in_its_file() {
     let third = scan(FILES - 1);
     assert!(third.iter().all(|id| first.contains(id)));
 }
+
+/// `samples/benign`: code and configuration in several languages that handle credentials the
+/// way working code does (read from the environment, a vault, a prompt; passed by reference)
+/// next to the digit tables, digests, versions and documentation addresses code is full of.
+/// Nothing in it is a person's data or a credential, so a scan reports nothing.
+#[test]
+fn benign_code_and_configuration_yield_no_finding() {
+    let dir = tempfile::tempdir().unwrap();
+    let samples = concat!(env!("CARGO_MANIFEST_DIR"), "/samples/benign");
+    let files = std::fs::read_dir(samples).unwrap().count();
+    assert!(files >= 10, "the sample holds {files} files");
+    let out = dlp(
+        &dir.path().join("state"),
+        &["scan", samples, "--format", "jsonl"],
+    );
+    let (findings, problems) = jsonl(&out);
+    assert!(problems.is_empty(), "{problems:?}");
+    let shown: Vec<String> = findings
+        .iter()
+        .map(|f| format!("{} {} {}", f["detector"], f["location"], f["masked"]))
+        .collect();
+    assert!(
+        shown.is_empty(),
+        "findings on benign code:\n{}",
+        shown.join("\n")
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+}
