@@ -8,7 +8,7 @@ use regex::RegexSet;
 use regex_automata::meta;
 
 use super::context::{ContextWords, WordIds};
-use super::gate::{GROUP_MEMBER_LIMIT, PatternGate, Trigger, pattern_gate};
+use super::gate::{GROUP_MEMBER_LIMIT, PatternGate, Trigger, group_member_gate, pattern_gate};
 use super::prefilter::prefilter_words;
 use super::regions::Reach;
 use super::rule::{Prefilter, RuleError, RuleProblem, RuleSpec};
@@ -67,6 +67,24 @@ impl CompiledPattern {
             .get_or_init(|| pattern_gate(&self.source, self.value_group.is_none()))
             .as_ref()
     }
+
+    /// Whether its DFAs are small enough to join a group. A gate built here is kept (it is
+    /// the pattern's gate too); a pattern too large is not built past the group's limit, and
+    /// its own gate is built when a search first needs it.
+    fn fits_group(&self) -> bool {
+        if let Some(built) = self.gate.get() {
+            return built
+                .as_ref()
+                .is_some_and(|g| g.memory_usage() <= GROUP_MEMBER_LIMIT);
+        }
+        match group_member_gate(&self.source, self.value_group.is_none()) {
+            Some(gate) => {
+                let _ = self.gate.set(Some(gate));
+                true
+            }
+            None => false,
+        }
+    }
 }
 
 impl CompiledRule {
@@ -86,10 +104,7 @@ impl CompiledRule {
 
     /// Whether each of its patterns has dense DFAs of at most [`GROUP_MEMBER_LIMIT`] bytes.
     pub(super) fn small_enough_to_group(&self) -> bool {
-        self.patterns.iter().all(|p| {
-            p.gate()
-                .is_some_and(|g| g.memory_usage() <= GROUP_MEMBER_LIMIT)
-        })
+        self.patterns.iter().all(CompiledPattern::fits_group)
     }
 
     /// How far from a prefilter hit this rule's matches can lie. A keyword is part of the
@@ -161,24 +176,20 @@ pub(super) fn compile(
     if let Some(p) = &spec.contextual_pattern {
         patterns.push(pattern("contextual_pattern", p, true)?);
     }
-    // Each entry on its own first, so an error names the bad one; then all as one set.
+    // All as one set; only when that fails, each on its own, so the error names the bad one.
     let regexes = |field, list: &[String]| -> Result<Option<RegexSet>, RuleError> {
-        for p in list {
-            spec.compile_regex(field, p)?;
-        }
         if list.is_empty() {
             return Ok(None);
         }
-        let set = RegexSet::new(list).map_err(|e| {
-            RuleError::invalid(
-                &spec,
-                RuleProblem::BadRegex {
-                    field,
-                    message: e.to_string(),
-                },
-            )
-        })?;
-        Ok(Some(set))
+        match RegexSet::new(list) {
+            Ok(set) => Ok(Some(set)),
+            Err(e) => {
+                for p in list {
+                    spec.compile_regex(field, p)?;
+                }
+                Err(spec.bad_regex(field, e.to_string()))
+            }
+        }
     };
     let keywords = match spec.prefilter {
         Prefilter::Keywords => shape::keywords_in_matches(&syntax, &spec.keywords),

@@ -23,6 +23,7 @@ use super::decoders::Decoders;
 use super::gate::{GroupGate, GroupScratch, PatternGate, RuleGroup, Trigger};
 use super::matches::{Match, finish_segment, gather_values, keep_best_per_span};
 use super::pack::RulePack;
+use super::parallel::map_ordered;
 use super::prefilter::{CandidateIndex, RulePrefilter, Scratch};
 use super::regions::{Reach, Region};
 use super::rule::{Prefilter, RuleError, RuleProblem, RuleSpec};
@@ -151,7 +152,7 @@ impl Engine {
                 .iter()
                 .flat_map(|s| [s.context.raise.as_slice(), s.context.lower.as_slice()]),
         );
-        let mut rules = Vec::with_capacity(specs.len());
+        let mut rule_specs = Vec::with_capacity(specs.len());
         let mut decoder_specs = Vec::new();
         for spec in specs {
             spec.check()?;
@@ -166,9 +167,14 @@ impl Engine {
             if spec.decoder.is_some() {
                 decoder_specs.push(spec);
             } else {
-                rules.push(compile(spec, rules.len(), &context_words)?);
+                rule_specs.push(spec);
             }
         }
+        let rules = map_ordered(rule_specs, |order, spec| {
+            compile(spec, order, &context_words)
+        })
+        .into_iter()
+        .collect::<Result<Vec<_>, _>>()?;
         // After every other rule in the order that breaks ties: a provider's own rule names a
         // value better than a structure's generic one.
         let decoders = decoder_specs
@@ -187,13 +193,18 @@ impl Engine {
             // dense DFA of tens of megabytes, and on its own its regions are those of its
             // own hits only. Only rules that would share a group are asked: that builds
             // their DFAs now rather than on first use.
-            for i in 0..rules.len() {
-                let shared = keys[i].is_some()
-                    && keys
-                        .iter()
-                        .enumerate()
-                        .any(|(j, k)| j != i && *k == keys[i]);
-                if shared && !rules[i].small_enough_to_group() {
+            let shared: Vec<usize> = (0..rules.len())
+                .filter(|&i| {
+                    keys[i].is_some()
+                        && keys
+                            .iter()
+                            .enumerate()
+                            .any(|(j, k)| j != i && *k == keys[i])
+                })
+                .collect();
+            let small = map_ordered(shared.clone(), |_, i| rules[i].small_enough_to_group());
+            for (i, small) in shared.into_iter().zip(small) {
+                if !small {
                     keys[i] = None;
                 }
             }

@@ -58,9 +58,22 @@ impl PatternGate {
 /// The dense DFAs of `source` (`Find` when `whole_match`), or `None` when they would be large
 /// or cannot be built (Unicode word boundaries).
 pub fn pattern_gate(source: &str, whole_match: bool) -> Option<PatternGate> {
+    gate_within(source, whole_match, PATTERN_GATE_LIMIT)
+}
+
+/// As [`pattern_gate`], but `None` as soon as the DFAs pass what a group member may hold:
+/// deciding the groups builds the DFAs of every rule that shares a trigger, and the large
+/// ones (the card number, connection strings with every spelling of their keys) spent most of
+/// an engine's start determinizing states only to be refused.
+pub fn group_member_gate(source: &str, whole_match: bool) -> Option<PatternGate> {
+    gate_within(source, whole_match, GROUP_MEMBER_LIMIT)
+        .filter(|g| g.memory_usage() <= GROUP_MEMBER_LIMIT)
+}
+
+fn gate_within(source: &str, whole_match: bool, limit: usize) -> Option<PatternGate> {
     let config = dense::Config::new()
-        .dfa_size_limit(Some(PATTERN_GATE_LIMIT))
-        .determinize_size_limit(Some(4 * PATTERN_GATE_LIMIT));
+        .dfa_size_limit(Some(limit))
+        .determinize_size_limit(Some(4 * limit));
     let thompson = regex_automata::nfa::thompson::Config::new().shrink(true);
     if whole_match {
         dfa::regex::Builder::new()

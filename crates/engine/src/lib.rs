@@ -26,6 +26,7 @@
 //! - `checksum`, `structure`: check digits of identifiers, shapes of JWTs, PEM blocks and API keys;
 //! - `password_hash`, `obfuscated`: password hashes by their scheme, reversibly stored passwords;
 //! - `phone`: telephone numbers against libphonenumber's metadata, fiction ranges;
+//! - `parallel`: the engine's start-up work spread over the cores;
 //! - `suppress`: findings reviewers have judged harmless (fingerprint, value, space, page);
 //! - `mask`, `fingerprint`: what of a value may be kept.
 
@@ -48,6 +49,7 @@ mod mask;
 mod matches;
 mod obfuscated;
 mod pack;
+mod parallel;
 mod password_hash;
 mod phone;
 mod prefilter;
