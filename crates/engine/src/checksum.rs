@@ -124,7 +124,7 @@ pub fn iban(value: &str) -> Verdict {
 }
 
 /// Up to `N` ASCII digits of `value`; `None` when there are more.
-fn digits<const N: usize>(value: &str) -> Option<([u8; N], usize)> {
+pub(crate) fn digits<const N: usize>(value: &str) -> Option<([u8; N], usize)> {
     let mut out = [0u8; N];
     let mut len = 0;
     for b in value.bytes().filter(u8::is_ascii_digit) {

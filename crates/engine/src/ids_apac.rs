@@ -2,18 +2,8 @@
 //! number and Medicare card number, South Korea's resident registration number.
 
 use super::calendar::valid_date;
+use super::checksum::digits;
 use super::validate::Verdict;
-
-/// Up to `N` ASCII digits of `value`; `None` when there are more.
-fn digits<const N: usize>(value: &str) -> Option<([u8; N], usize)> {
-    let mut out = [0u8; N];
-    let mut len = 0;
-    for b in value.bytes().filter(u8::is_ascii_digit) {
-        *out.get_mut(len)? = b - b'0';
-        len += 1;
-    }
-    Some((out, len))
-}
 
 fn weighted(d: &[u8], weights: &[u32]) -> u32 {
     d.iter().zip(weights).map(|(&x, w)| u32::from(x) * w).sum()

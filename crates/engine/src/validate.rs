@@ -11,6 +11,7 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
+use super::checksum::digits;
 use super::phone::{self, Region};
 use super::{
     checksum, ids_apac, ids_europe, ids_latam, obfuscated, password_hash, structure, token_checks,
@@ -385,17 +386,6 @@ impl std::ops::Deref for Canonical<'_> {
             Canonical::Owned(s) => s,
         }
     }
-}
-
-/// Digits of `value` as numbers, at most `N` of them; `None` when there are more.
-fn digits<const N: usize>(value: &str) -> Option<([u8; N], usize)> {
-    let mut out = [0u8; N];
-    let mut len = 0;
-    for b in value.bytes().filter(u8::is_ascii_digit) {
-        *out.get_mut(len)? = b - b'0';
-        len += 1;
-    }
-    Some((out, len))
 }
 
 /// Luhn mod-10 over a digit sequence (rightmost digit is the check digit).
