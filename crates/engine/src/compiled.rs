@@ -9,12 +9,12 @@ use regex_automata::meta;
 
 use super::context::{ContextWords, WordIds};
 use super::gate::{GROUP_MEMBER_LIMIT, PatternGate, Trigger, group_member_gate, pattern_gate};
+use super::normalize::Normalization;
 use super::prefilter::prefilter_words;
 use super::regions::Reach;
 use super::rule::{Prefilter, RuleError, RuleProblem, RuleSpec};
 use super::score;
 use super::shape::{self, KeywordsInMatches};
-use super::validate::Normalization;
 
 /// One regex of a rule (its `pattern` or its `contextual_pattern`), compiled.
 pub(super) struct CompiledPattern {

@@ -9,7 +9,7 @@ use secrecy::{ExposeSecret, SecretSlice};
 use sha2::Sha256;
 
 use super::matches::Match;
-use super::validate::Normalization;
+use super::normalize::Normalization;
 
 type HmacSha256 = Hmac<Sha256>;
 

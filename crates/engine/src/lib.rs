@@ -28,6 +28,7 @@
 //! - `phone`: telephone numbers against libphonenumber's metadata, fiction ranges;
 //! - `parallel`: the engine's start-up work spread over the cores;
 //! - `suppress`: findings reviewers have judged harmless (fingerprint, value, space, page);
+//! - `normalize`: one spelling per value (digits, case), before masking and fingerprints;
 //! - `mask`, `fingerprint`: what of a value may be kept.
 
 mod calendar;
@@ -47,6 +48,7 @@ mod k8s_secret;
 mod keywords;
 mod mask;
 mod matches;
+mod normalize;
 mod obfuscated;
 mod pack;
 mod parallel;
@@ -71,6 +73,7 @@ pub use fingerprint::{FingerprintError, Fingerprinter};
 pub use keywords::{KeywordHit, KeywordSet};
 pub use mask::mask;
 pub use matches::Match;
+pub use normalize::Normalization;
 pub use pack::{ExampleFailure, RulePack};
 pub use prefilter::{HitsAt, Scratch, prefilter_words};
 pub use rule::{
@@ -78,7 +81,7 @@ pub use rule::{
 };
 pub use shape::KeywordsInMatches;
 pub use suppress::{SuppressionError, Suppressions};
-pub use validate::{Normalization, Validator, Verdict};
+pub use validate::{Validator, Verdict};
 
 use suppress::SuppressionSet;
 

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use dlp_domain::{Category, Segment, SegmentOrigin, Severity};
 
-use super::validate::Normalization;
+use super::normalize::Normalization;
 
 /// A sensitive value found in a segment. The raw value is reachable only through
 /// [`Match::value`]; `Debug` prints its length, never its content.

@@ -6,7 +6,8 @@ use std::path::PathBuf;
 use regex::Regex;
 use serde::{Deserialize, Serialize};
 
-use super::validate::{Normalization, Validator};
+use super::normalize::Normalization;
+use super::validate::Validator;
 use dlp_domain::{Category, Severity};
 
 /// Upper bound on a context window: context is about the words *near* a value, and a large
