@@ -1,0 +1,87 @@
+//! The engine alone over the benchmark's text, without the extractors: for profiling the
+//! engine (`perf record`) and comparing rule packs quickly. Segments are cut as the text
+//! extractor cuts plain text (about 64 KiB, at a line break).
+//!
+//!     cargo run --release -p dlp-engine --example throughput -- benign|dense [MB] [RUNS]
+
+#[path = "../../bench/src/corpus.rs"]
+#[allow(dead_code)]
+mod corpus;
+
+use std::time::Instant;
+
+use dlp_domain::{Segment, SegmentOrigin};
+use dlp_engine::{Engine, Scratch};
+
+const CHUNK_BYTES: usize = 64 * 1024;
+
+fn main() {
+    let mut args = std::env::args().skip(1);
+    let kind = args.next().unwrap_or_else(|| "benign".into());
+    let mb: usize = args
+        .next()
+        .map_or(100, |n| n.parse().expect("MB is a number"));
+    let runs: usize = args
+        .next()
+        .map_or(3, |n| n.parse().expect("RUNS is a number"));
+    let dir = std::env::temp_dir().join("dlp-throughput");
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(format!("{kind}-{mb}mb.txt"));
+    if !path.exists() {
+        match kind.as_str() {
+            "benign" => corpus::write_benign(&path, mb, 1),
+            "dense" => corpus::write_dense(&path, mb, 2),
+            _ => panic!("benign or dense"),
+        }
+        .unwrap();
+    }
+    let text = std::fs::read_to_string(&path).unwrap();
+    let segments = chunks(&text);
+    let started = Instant::now();
+    let engine = Engine::builtin();
+    eprintln!("engine: {:.3}s", started.elapsed().as_secs_f64());
+    let mut scratch = Scratch::default();
+    let mut times = Vec::new();
+    for _ in 0..runs {
+        let started = Instant::now();
+        let found: usize = segments
+            .iter()
+            .map(|s| {
+                engine
+                    .find_with(std::slice::from_ref(s), &mut scratch)
+                    .len()
+            })
+            .sum();
+        let took = started.elapsed().as_secs_f64();
+        eprintln!(
+            "{took:.3}s {:.1} MiB/s, {found} found",
+            text.len() as f64 / 1048576.0 / took
+        );
+        times.push(took);
+    }
+    times.sort_by(f64::total_cmp);
+    println!(
+        "{kind}: median {:.1} MiB/s",
+        text.len() as f64 / 1048576.0 / times[times.len() / 2]
+    );
+}
+
+fn chunks(text: &str) -> Vec<Segment> {
+    let mut out = Vec::new();
+    let mut rest = text;
+    while !rest.is_empty() {
+        let mut end = rest.len().min(CHUNK_BYTES);
+        if end < rest.len() {
+            end = rest[..end].rfind('\n').map_or(end, |i| i + 1);
+        }
+        out.push(Segment {
+            text: rest[..end].to_owned(),
+            offset: text.len() - rest.len(),
+            line: 1,
+            origin: SegmentOrigin::default(),
+            context: None,
+        });
+        rest = &rest[end..];
+    }
+    out
+}
