@@ -92,9 +92,9 @@ impl CompiledRule {
     /// candidates in the same places. `None` for a rule without a prefilter.
     pub(super) fn trigger(&self) -> Option<Trigger> {
         match self.spec.prefilter {
-            Prefilter::Digits => Some(Trigger::Digits),
+            Prefilter::Digits if !self.spec.digits_near_context() => Some(Trigger::Digits),
             Prefilter::Keywords if self.spec.keywords.is_empty() => None,
-            Prefilter::Keywords => {
+            Prefilter::Keywords | Prefilter::Digits => {
                 let mut words = prefilter_words(&self.spec, self.keywords);
                 words.sort();
                 Some(Trigger::Words(words))
@@ -121,6 +121,13 @@ impl CompiledRule {
                     window: self.spec.context.window,
                 },
             },
+            // Near its context words, as a keyword rule's; its runs reach `run_reach`.
+            (Some(longest), _, Prefilter::Digits) if self.spec.digits_near_context() => {
+                Reach::Near {
+                    longest,
+                    window: self.spec.context.window,
+                }
+            }
             (_, Some(run_reach), Prefilter::Digits) => Reach::Bytes(run_reach),
             (Some(longest), None, Prefilter::Digits) => Reach::Bytes(longest),
         }

@@ -155,7 +155,7 @@ impl CandidateIndex {
             index.filing.push(filing);
             index.near_slot.push(None);
             match (rule.prefilter, rule.min_digits) {
-                (Prefilter::Digits, Some(n)) => {
+                (Prefilter::Digits, Some(n)) if !rule.digits_near_context() => {
                     index.digit_rules.push(DigitRule {
                         rule: i,
                         min_digits: n,
@@ -165,7 +165,7 @@ impl CandidateIndex {
                     });
                     index.shortest_min_digits = index.shortest_min_digits.min(n);
                 }
-                _ if rule.keywords.is_empty() => index.always.push(i),
+                (Prefilter::Keywords, _) if rule.keywords.is_empty() => index.always.push(i),
                 (_, min_digits) => {
                     if let (Some(n), Some(run_reach)) = (min_digits, run_reach) {
                         index.near_slot[i] = Some(index.near_digit_rules.len());
@@ -359,7 +359,21 @@ impl CandidateIndex {
 /// no match is anywhere else. When every match begins at a word boundary with a keyword
 /// (`(?-u:\b)(?i-u:cvv|cid)...`), only hits after a byte that is no word byte count: `cid`
 /// inside "incident" begins no match.
+///
+/// A keyword of digits only (`00`, the international dialling prefix) is the start of a
+/// number, so it counts only where a word starts: the `00` inside `1000` or a hex digest
+/// begins no number.
 pub fn prefilter_words(rule: &RuleSpec, keywords: KeywordsInMatches) -> Vec<(String, HitsAt)> {
+    let mut words = words_and_hits(rule, keywords);
+    for (word, at) in &mut words {
+        if *at == HitsAt::Anywhere && word.bytes().all(|b| b.is_ascii_digit()) {
+            *at = HitsAt::WordStart;
+        }
+    }
+    words
+}
+
+fn words_and_hits(rule: &RuleSpec, keywords: KeywordsInMatches) -> Vec<(String, HitsAt)> {
     let lower = |k: &String| k.to_ascii_lowercase();
     match keywords {
         KeywordsInMatches::EveryFirst { at_boundary: true } => {
