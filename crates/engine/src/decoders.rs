@@ -20,8 +20,8 @@
 
 use std::ops::Range;
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use dlp_domain::Segment;
+use memchr::memmem::Finder;
 use regex_automata::Input;
 
 use super::compiled::CompiledRule;
@@ -53,34 +53,32 @@ pub(super) struct Decoders {
     /// ASCII case-insensitive as a regex rule's keywords are: a structure's marker is written
     /// one way (Kubernetes kinds are case-sensitive, `terraform_version` is a fixed key), and
     /// `secret` in any case is on every other page of a wiki. This search of every segment
-    /// is the whole cost of decoder rules on text without their structure.
-    markers: Option<AhoCorasick>,
-    owner: Vec<usize>,
+    /// is the whole cost of decoder rules on text without their structure, so each marker
+    /// is searched on its own with memchr's SIMD substring search: an automaton over all of
+    /// them together steps through every byte, the markers starting with common letters.
+    markers: Vec<Marker>,
+}
+
+/// One keyword of a decoder rule.
+struct Marker {
+    finder: Finder<'static>,
+    /// The rule's index among the decoder rules.
+    owner: usize,
 }
 
 impl Decoders {
-    pub(super) fn new(rules: Vec<CompiledRule>) -> Result<Self, aho_corasick::BuildError> {
-        let (mut words, mut owner) = (Vec::new(), Vec::new());
-        for (i, rule) in rules.iter().enumerate() {
-            for word in &rule.spec.keywords {
-                words.push(word.as_str());
-                owner.push(i);
-            }
-        }
-        let markers = if words.is_empty() {
-            None
-        } else {
-            Some(
-                AhoCorasickBuilder::new()
-                    .match_kind(MatchKind::LeftmostFirst)
-                    .build(&words)?,
-            )
-        };
-        Ok(Decoders {
-            rules,
-            markers,
-            owner,
-        })
+    pub(super) fn new(rules: Vec<CompiledRule>) -> Self {
+        let markers = rules
+            .iter()
+            .enumerate()
+            .flat_map(|(owner, rule)| {
+                rule.spec.keywords.iter().map(move |word| Marker {
+                    finder: Finder::new(word.as_bytes()).into_owned(),
+                    owner,
+                })
+            })
+            .collect();
+        Decoders { rules, markers }
     }
 
     pub(super) fn rules(&self) -> &[CompiledRule] {
@@ -170,24 +168,25 @@ impl Decoders {
     /// has one per structure) are never marked.
     fn marked(&self, text: &str) -> u64 {
         let mut marked = 0u64;
-        let Some(markers) = &self.markers else {
-            return marked;
-        };
         let all = low_bits(self.rules.len());
-        for hit in markers.find_iter(text) {
-            let r = self.owner[hit.pattern().as_usize()];
+        for marker in &self.markers {
+            let r = marker.owner;
             if r >= 64 || marked & (1 << r) != 0 {
                 continue;
             }
-            let window = hit.start().saturating_sub(MARKER_REACH)
-                ..hit.end().saturating_add(MARKER_REACH).min(text.len());
-            let input = Input::new(text).span(window);
-            if self.rules[r]
-                .patterns
-                .iter()
-                .any(|p| p.regex.is_match(input.clone()))
-            {
-                marked |= 1 << r;
+            for at in marker.finder.find_iter(text.as_bytes()) {
+                let end = at + marker.finder.needle().len();
+                let window = at.saturating_sub(MARKER_REACH)
+                    ..end.saturating_add(MARKER_REACH).min(text.len());
+                let input = Input::new(text).span(window);
+                if self.rules[r]
+                    .patterns
+                    .iter()
+                    .any(|p| p.regex.is_match(input.clone()))
+                {
+                    marked |= 1 << r;
+                    break;
+                }
             }
             if marked == all {
                 break;

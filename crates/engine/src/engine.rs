@@ -181,7 +181,7 @@ impl Engine {
             .into_iter()
             .map(|spec| compile(spec, rules.len(), &context_words))
             .collect::<Result<Vec<_>, _>>()?;
-        let decoders = Decoders::new(decoders).map_err(|e| automaton_error("marker", e))?;
+        let decoders = Decoders::new(decoders);
         let json = serde_json::to_vec(&opts).map_err(|e| option_error("options", e.to_string()))?;
         digest.update([0]);
         digest.update(&json);
