@@ -9,6 +9,8 @@
 
 /// The bytes that keep a digit run going (see [`for_each_digit_run`]).
 pub(crate) const RUN_SEPARATORS: [u8; 3] = [b' ', b'-', b'.'];
+/// Every separator allowed.
+#[cfg(test)]
 pub(crate) const ALL_SEPARATORS: u8 = (1 << RUN_SEPARATORS.len()) - 1;
 
 const BLOCK: usize = 64;
@@ -156,23 +158,37 @@ fn masks_sse2(block: &[u8; BLOCK]) -> (u64, u64) {
     (digits, separators)
 }
 
-/// The most digits in one piece of a digit run (as [`for_each_digit_run`] reports it) when
-/// only the separators in `allowed` keep a piece going.
-pub(crate) fn longest_piece(run: &[u8], allowed: u8) -> usize {
-    let (mut best, mut current) = (0, 0);
+/// Per set of allowed separators (bit `i` for the `i`th of [`RUN_SEPARATORS`]), the most
+/// digits in one piece of a digit run (as [`for_each_digit_run`] reports it, with `digits`
+/// digits) when only those separators keep a piece going. All sets in one pass: every digit
+/// rule asks of every run, each with its own set.
+pub(crate) fn pieces(run: &[u8], digits: usize) -> [usize; 1 << RUN_SEPARATORS.len()] {
+    const SETS: usize = 1 << RUN_SEPARATORS.len();
+    if run.len() == digits {
+        return [digits; SETS];
+    }
+    // Digits are counted into the group they belong to; at each separator the group is
+    // added to every set's current piece, which the separator ends unless the set allows it.
+    let (mut best, mut current, mut group) = ([0; SETS], [0; SETS], 0);
     for &b in run {
         if b.is_ascii_digit() {
-            current += 1;
-        } else if RUN_SEPARATORS
-            .iter()
-            .enumerate()
-            .any(|(i, &s)| s == b && allowed & (1 << i) == 0)
-        {
-            best = best.max(current);
-            current = 0;
+            group += 1;
+            continue;
         }
+        let bit = RUN_SEPARATORS
+            .iter()
+            .position(|&s| s == b)
+            .map_or(0, |i| 1 << i);
+        for set in 0..SETS {
+            current[set] += group;
+            if set & bit == 0 {
+                best[set] = best[set].max(current[set]);
+                current[set] = 0;
+            }
+        }
+        group = 0;
     }
-    best.max(current)
+    std::array::from_fn(|set| best[set].max(current[set] + group))
 }
 
 #[cfg(test)]
@@ -287,11 +303,16 @@ mod tests {
 
     #[test]
     fn a_run_counts_the_digits_its_allowed_separators_join() {
-        assert_eq!(longest_piece(b"10.89.235.121", 0b011), 3);
-        assert_eq!(longest_piece(b"10.89.235.121", ALL_SEPARATORS), 10);
-        assert_eq!(longest_piece(b"2026-03-18", 0b001), 4);
-        assert_eq!(longest_piece(b"4111 1111-1111 1111", 0b001), 8);
-        assert_eq!(longest_piece(b"4111 1111-1111 1111", 0b011), 16);
-        assert_eq!(longest_piece(b"123456789", 0), 9);
+        let piece = |run: &str, allowed: u8| {
+            let digits = run.bytes().filter(u8::is_ascii_digit).count();
+            pieces(run.as_bytes(), digits)[usize::from(allowed)]
+        };
+        assert_eq!(piece("10.89.235.121", 0b011), 3);
+        assert_eq!(piece("10.89.235.121", ALL_SEPARATORS), 10);
+        assert_eq!(piece("2026-03-18", 0b001), 4);
+        assert_eq!(piece("4111 1111-1111 1111", 0b001), 8);
+        assert_eq!(piece("4111 1111-1111 1111", 0b011), 16);
+        assert_eq!(piece("4111 1111-1111 1111", 0), 4);
+        assert_eq!(piece("123456789", 0), 9);
     }
 }

@@ -10,7 +10,7 @@
 use regex_syntax::is_word_byte;
 
 use super::context::SegmentWords;
-use super::digit_runs::{ALL_SEPARATORS, RUN_SEPARATORS, for_each_digit_run, longest_piece};
+use super::digit_runs::{for_each_digit_run, pieces};
 use super::gate::GroupScratch;
 use super::keywords::KeywordSet;
 use super::regions::{Candidates, Filing, Reach, clip};
@@ -39,7 +39,7 @@ pub struct RulePrefilter<'a> {
     pub spec: &'a RuleSpec,
     /// Where its keywords stand in its matches (see [`prefilter_words`]).
     pub keywords: KeywordsInMatches,
-    /// Which of [`RUN_SEPARATORS`] its matches can hold (bit `i` for the `i`th).
+    /// Which of [`RUN_SEPARATORS`](super::digit_runs::RUN_SEPARATORS) its matches can hold (bit `i` for the `i`th).
     pub digit_separators: u8,
     /// How far its matches lie from a hit of its prefilter.
     pub reach: Reach,
@@ -105,12 +105,16 @@ pub struct CandidateIndex {
     context_ids: Vec<Option<usize>>,
     /// Rules without a prefilter: their regex runs on every segment.
     always: Vec<usize>,
-    /// Digit-prefiltered rules.
-    digit_rules: Vec<DigitRule>,
+    /// Digit-prefiltered rules, by the target their regions are filed under, the targets by
+    /// the shortest run one of their rules needs.
+    digit_targets: Vec<DigitTarget>,
     shortest_min_digits: usize,
-    /// Keyword rules with `min_digits`: candidates at the digit runs their hits reach.
-    near_digit_rules: Vec<DigitRule>,
-    /// Per rule, its index in `near_digit_rules`, if it is one.
+    /// Keyword rules with `min_digits` (and digit rules that need context), by target:
+    /// candidates at the digit runs their hits reach. Target `i` collects those in
+    /// [`Candidates`]' near slot `i`: a group's members (the phone rules near "call") share
+    /// their keywords, so their hits reach the same runs.
+    near_targets: Vec<DigitTarget>,
+    /// Per rule, its index in `near_targets`, if it is in one.
     near_slot: Vec<Option<usize>>,
 }
 
@@ -131,9 +135,9 @@ impl CandidateIndex {
             keyword_rules: Vec::new(),
             context_ids: Vec::new(),
             always: Vec::new(),
-            digit_rules: Vec::new(),
+            digit_targets: Vec::new(),
             shortest_min_digits: usize::MAX,
-            near_digit_rules: Vec::new(),
+            near_targets: Vec::new(),
             near_slot: Vec::new(),
         };
         let mut words: Vec<String> = Vec::new();
@@ -156,27 +160,30 @@ impl CandidateIndex {
             index.near_slot.push(None);
             match (rule.prefilter, rule.min_digits) {
                 (Prefilter::Digits, Some(n)) if !rule.digits_near_context() => {
-                    index.digit_rules.push(DigitRule {
-                        rule: i,
+                    let member = DigitMember {
                         min_digits: n,
                         separators: digit_separators,
+                        members: filing.members,
                         reach,
-                        match_bytes,
-                    });
+                    };
+                    DigitTarget::file(&mut index.digit_targets, filing.target, member, match_bytes);
                     index.shortest_min_digits = index.shortest_min_digits.min(n);
                 }
                 (Prefilter::Keywords, _) if rule.keywords.is_empty() => index.always.push(i),
                 (_, min_digits) => {
                     if let (Some(n), Some(run_reach)) = (min_digits, run_reach) {
-                        index.near_slot[i] = Some(index.near_digit_rules.len());
-                        let near = DigitRule {
-                            rule: i,
+                        let member = DigitMember {
                             min_digits: n,
                             separators: digit_separators,
+                            members: filing.members,
                             reach: Reach::Bytes(run_reach),
-                            match_bytes,
                         };
-                        index.near_digit_rules.push(near);
+                        index.near_slot[i] = Some(DigitTarget::file(
+                            &mut index.near_targets,
+                            filing.target,
+                            member,
+                            match_bytes,
+                        ));
                     }
                     for (word, at) in prefilter_words(rule, keywords) {
                         let use_ = KeywordUse { rule: i, at };
@@ -198,7 +205,15 @@ impl CandidateIndex {
                 }
             }
         }
-        index.digit_rules.sort_by_key(|r| r.min_digits);
+        for t in index
+            .digit_targets
+            .iter_mut()
+            .chain(&mut index.near_targets)
+        {
+            t.rules.sort_by_key(|r| r.min_digits);
+        }
+        // Near targets keep their order: it is their slot.
+        index.digit_targets.sort_by_key(|t| t.min_digits);
         if !words.is_empty() {
             index.keywords = Some(KeywordSet::new(&words));
         }
@@ -230,7 +245,7 @@ impl CandidateIndex {
         scratch: &mut Candidates,
         words: Option<&mut SegmentWords>,
     ) {
-        scratch.fit(self.target_count, self.near_digit_rules.len());
+        scratch.fit(self.target_count, self.near_targets.len());
         let len = text.len();
         for &i in &self.always {
             scratch.add(self.filing[i], 0, len);
@@ -293,10 +308,10 @@ impl CandidateIndex {
         // Keyword rules with `min_digits` take part in the digit pass only where their
         // keywords were seen, and only down to the shortest run one of those needs.
         let (mut shortest, mut near_keywords) = (self.shortest_min_digits, false);
-        for (rule, near) in self.near_digit_rules.iter().zip(&mut scratch.near) {
+        for (target, near) in self.near_targets.iter().zip(&mut scratch.near) {
             if !near.spans.is_empty() {
                 near.settle();
-                shortest = shortest.min(rule.min_digits);
+                shortest = shortest.min(target.min_digits);
                 near_keywords = true;
             }
         }
@@ -308,36 +323,24 @@ impl CandidateIndex {
             // Digits a rule's match could hold in one piece of this run, by the separators
             // the rule allows: an IP address or a date is a run of digits, but no run an IBAN
             // or an NI number can be part of.
-            let mut counted = [None; 1 << RUN_SEPARATORS.len()];
-            let mut piece = |rule: &DigitRule| {
-                if rule.separators == ALL_SEPARATORS {
-                    digits
-                } else {
-                    *counted[usize::from(rule.separators)]
-                        .get_or_insert_with(|| longest_piece(&bytes[start..end], rule.separators))
-                }
-            };
-            // By min_digits: the first rule the run is too short for ends the list.
-            for rule in self
-                .digit_rules
+            let pieces = pieces(&bytes[start..end], digits);
+            let piece = |separators: u8| pieces[usize::from(separators)];
+            // One region per target (a group's members around one run all hold the run, so
+            // their regions would merge anyway). Targets by min_digits: the first too long for
+            // the run ends the list.
+            for target in self
+                .digit_targets
                 .iter()
-                .take_while(|r| digits >= r.min_digits)
+                .take_while(|t| digits >= t.min_digits)
             {
-                if piece(rule) >= rule.min_digits {
-                    let (start, end) = rule.around_run(text, start, end);
-                    scratch.add(self.filing[rule.rule], start, end);
-                }
+                target.add_run(text, (start, end), digits, &piece, scratch);
             }
             if !near_keywords {
                 return;
             }
-            for (slot, rule) in self.near_digit_rules.iter().enumerate() {
-                if digits >= rule.min_digits
-                    && scratch.near[slot].overlaps(start, end)
-                    && piece(rule) >= rule.min_digits
-                {
-                    let (start, end) = rule.around_run(text, start, end);
-                    scratch.add(self.filing[rule.rule], start, end);
+            for (slot, target) in self.near_targets.iter().enumerate() {
+                if digits >= target.min_digits && scratch.near[slot].overlaps(start, end) {
+                    target.add_run(text, (start, end), digits, &piece, scratch);
                 }
             }
         });
@@ -414,35 +417,101 @@ fn words_and_hits(rule: &RuleSpec, keywords: KeywordsInMatches) -> Vec<(String, 
     words
 }
 
-/// A rule that is a candidate at digit runs: digit-prefiltered, or a keyword rule with
-/// `min_digits` (then at the runs its keywords reach).
-#[derive(Debug, Clone, Copy)]
-struct DigitRule {
-    /// The bytes its matches can hold, if not every byte.
-    match_bytes: Option<MatchBytes>,
-    rule: usize,
+/// The rules that are candidates at digit runs and whose regions are filed under one target.
+#[derive(Debug, Clone)]
+struct DigitTarget {
+    target: usize,
+    /// The least of its rules' `min_digits`.
     min_digits: usize,
-    /// Which of [`RUN_SEPARATORS`] its matches can hold (bit `i` for the `i`th).
-    separators: u8,
-    /// How far its matches lie from the run.
-    reach: Reach,
+    /// By `min_digits` once the index is built.
+    rules: Vec<DigitMember>,
+    /// The bytes a match of any of its rules can hold, if not every byte.
+    bytes: Option<MatchBytes>,
 }
 
-impl DigitRule {
-    /// The bytes a match holding the run `start..end` can occupy.
-    fn around_run(&self, text: &str, start: usize, end: usize) -> (usize, usize) {
-        let region = self.reach.around(text, start, end, &mut None);
-        match &self.match_bytes {
-            Some(bytes) => clip(text, (start, end), region, bytes),
-            None => region,
+impl DigitTarget {
+    /// Adds `member` to the target `target` of `targets`, made if new; returns its index.
+    fn file(
+        targets: &mut Vec<DigitTarget>,
+        target: usize,
+        member: DigitMember,
+        bytes: Option<MatchBytes>,
+    ) -> usize {
+        match targets.iter().position(|t| t.target == target) {
+            Some(i) => {
+                let t = &mut targets[i];
+                t.min_digits = t.min_digits.min(member.min_digits);
+                t.rules.push(member);
+                t.bytes = match (t.bytes, bytes) {
+                    (Some(a), Some(b)) => Some(a.union(&b)),
+                    _ => None,
+                };
+                i
+            }
+            None => {
+                targets.push(DigitTarget {
+                    target,
+                    min_digits: member.min_digits,
+                    rules: vec![member],
+                    bytes,
+                });
+                targets.len() - 1
+            }
         }
     }
+
+    /// Files the region of the run `start..end` (of `digits` digits, `piece` of them in one
+    /// piece by separators allowed) for the members the run is long enough for: as far as
+    /// the farthest of them reaches, within the bytes any of them can hold.
+    fn add_run(
+        &self,
+        text: &str,
+        (start, end): (usize, usize),
+        digits: usize,
+        piece: &impl Fn(u8) -> usize,
+        scratch: &mut Candidates,
+    ) {
+        let (mut members, mut from, mut to) = (0, start, end);
+        for rule in self.rules.iter().take_while(|r| digits >= r.min_digits) {
+            if piece(rule.separators) >= rule.min_digits {
+                members |= rule.members;
+                let (s, e) = rule.reach.around(text, start, end, &mut None);
+                (from, to) = (from.min(s), to.max(e));
+            }
+        }
+        if members == 0 {
+            return;
+        }
+        let (from, to) = match &self.bytes {
+            Some(bytes) => clip(text, (start, end), (from, to), bytes),
+            None => (from, to),
+        };
+        let filing = Filing {
+            target: self.target,
+            members,
+        };
+        scratch.add(filing, from, to);
+    }
+}
+
+/// A rule of a [`DigitTarget`].
+#[derive(Debug, Clone, Copy)]
+struct DigitMember {
+    min_digits: usize,
+    /// Which of [`RUN_SEPARATORS`](super::digit_runs::RUN_SEPARATORS) its matches can hold
+    /// (bit `i` for the `i`th).
+    separators: u8,
+    /// Its bit among the target's members.
+    members: u64,
+    /// How far its matches lie from the run.
+    reach: Reach,
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::RulePack;
+    use crate::digit_runs::ALL_SEPARATORS;
 
     #[test]
     fn a_keyword_rule_with_min_digits_is_a_candidate_at_runs_near_its_keywords_only() {

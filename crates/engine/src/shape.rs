@@ -126,6 +126,11 @@ impl MatchBytes {
         (set.0 != [!0; 4]).then_some(set)
     }
 
+    /// The bytes of either set.
+    pub fn union(&self, other: &MatchBytes) -> MatchBytes {
+        MatchBytes(std::array::from_fn(|i| self.0[i] | other.0[i]))
+    }
+
     pub fn contains(&self, b: u8) -> bool {
         self.0[usize::from(b / 64)] & (1 << (b % 64)) != 0
     }
