@@ -6,8 +6,8 @@
 //!
 //!     cargo run --release -p dlp-engine --example code_tree -- DIR [--where] [--all]
 //!
-//! `--where` prints `path:line detector` for every finding except e-mail addresses (`--all`:
-//! those too). Values are never printed: open the line to judge a finding.
+//! `--where` prints `path:line:column+length detector` for every finding except e-mail
+//! addresses (`--all`: those too). Values are never printed: open the line to judge a finding.
 
 use std::collections::BTreeMap;
 use std::io::Read;
@@ -53,7 +53,14 @@ fn main() {
         for m in engine.find_with(&segments, &mut scratch) {
             let id = m.rule_id.to_string();
             if show_where && (show_all || id != "email") {
-                println!("{}:{} {id}", path.display(), m.line);
+                let line_start = text[..m.start].rfind('\n').map_or(0, |i| i + 1);
+                println!(
+                    "{}:{}:{}+{} {id}",
+                    path.display(),
+                    m.line,
+                    m.start - line_start + 1,
+                    m.end - m.start
+                );
             }
             *counts.entry(id).or_default() += 1;
         }

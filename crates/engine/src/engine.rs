@@ -630,7 +630,12 @@ impl Engine {
             before..span.start,
             span.end..after,
         );
-        if (ctx.required || needs_context) && !nearby.raise {
+        let in_code = || {
+            rule.spec.prefilter == crate::rule::Prefilter::Digits
+                && !ctx.raise.is_empty()
+                && crate::code_operand::stands_in_code(text.as_bytes(), span.clone())
+        };
+        if !nearby.raise && (ctx.required || needs_context || in_code()) {
             return None;
         }
         let mut confidence = rule.spec.confidence;

@@ -14,6 +14,8 @@
 //! - `matches`: the engine's `Match`, its line, one finding per value;
 //! - `shape`: what a pattern's syntax says of every match (its value, keywords, separators);
 //! - `context`: context words near a value, looked up in one search of the segment;
+//! - `code_operand`: numbers standing in code (a table's element, a call's argument), which
+//!   need their rule's context words;
 //! - `score`: entropy, context windows, placeholders, where a word starts;
 //! - `validate`: checksums and ranges (Luhn, SSN, NPI, GitHub CRC32, e-mail domains);
 //! - `checksum`, `structure`: check digits of identifiers, shapes of JWTs and PEM blocks;
@@ -33,6 +35,7 @@
 
 mod calendar;
 mod checksum;
+mod code_operand;
 mod compiled;
 mod context;
 mod decoders;

@@ -182,9 +182,10 @@ impl Fiction {
     }
 }
 
-/// North America's: 555-0100 to 555-0199 in every area code.
+/// North America's: 555-0100 to 555-0199 in every area code. 555-1212 is no fiction but
+/// directory assistance, in every area code too: nobody's line either.
 fn nanp_fiction(national: &str) -> bool {
-    national.len() == 10 && &national[3..8] == "55501"
+    national.len() == 10 && (&national[3..8] == "55501" || &national[3..] == "5551212")
 }
 
 fn fictional(code: u16, national: &str) -> bool {
@@ -296,6 +297,7 @@ mod tests {
             ("US", "(415) 555-0136"),
             ("US", "212-555-0100"),
             ("US", "312 555 0199"),
+            ("US", "816-555-1212"),
             ("GB", "020 7946 0321"),
             ("GB", "0113 496 0999"),
             ("GB", "0191 498 0123"),
