@@ -21,7 +21,10 @@ pub(super) fn stands_in_code(text: &[u8], span: std::ops::Range<usize>) -> bool 
         .map_or(text.len(), |i| span.end + i);
     let before = &text[line_start..span.start];
     let after = &text[span.end..line_end];
-    computed_with(before, after) || in_table_of_numbers(before, after) || call_argument(before)
+    computed_with(before, after)
+        || in_table_of_numbers(before, after)
+        || call_argument(before, after)
+        || ends_a_table(&text[..line_start], before, after)
 }
 
 /// A value with an arithmetic or comparison operator next to it, or a minus sign glued to it:
@@ -69,19 +72,25 @@ fn in_table_of_numbers(before: &[u8], after: &[u8]) -> bool {
 }
 
 /// A value inside the parentheses or brackets of a call, a macro or an index opened on its
-/// line: `check(5503284107318959, 446)`, `assert_eq!(x, "+44 20 7031 3000")`. An opening
-/// parenthesis after a space is prose's aside ("(card ...)"), not a call.
-fn call_argument(before: &[u8]) -> bool {
+/// line (`check(5503284107318959, 446)`, `assert_eq!(x, "+44 20 7031 3000")`), or in a row
+/// of a literal table, a tuple or array opened at the start of its line and closed before the
+/// comma that ends it (`(Some(GB), "+44 20 7031 3000", "+442070313000"),`). An opening
+/// parenthesis after a space is prose's aside ("(card ...)"), not a call; a brace opens a
+/// JSON record as often as a block, and a record is data.
+fn call_argument(before: &[u8], after: &[u8]) -> bool {
+    let row = matches!(trim_end(cut_comment(after)), [.., b')' | b']' | b'}', b',']);
     let mut depth = 0usize;
     for (i, &b) in before.iter().enumerate().rev() {
         match b {
-            b')' | b']' => depth += 1,
-            b'(' | b'[' if depth > 0 => depth -= 1,
-            b'(' | b'[' => {
-                let called = i
-                    .checked_sub(1)
-                    .is_some_and(|p| matches!(before[p], b'_' | b'!' | b')' | b']' | b'>' | b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9'));
-                if called {
+            b')' | b']' | b'}' => depth += 1,
+            b'(' | b'[' | b'{' if depth > 0 => depth -= 1,
+            b'(' | b'[' | b'{' => {
+                let called = i.checked_sub(1).is_some_and(|p| {
+                    matches!(before[p], b'_' | b'!' | b')' | b']' | b'>')
+                        || before[p].is_ascii_alphanumeric()
+                });
+                let opens_row = before[..i].iter().all(u8::is_ascii_whitespace);
+                if b != b'{' && (called || (row && opens_row)) {
                     return true;
                 }
             }
@@ -89,6 +98,28 @@ fn call_argument(before: &[u8]) -> bool {
         }
     }
     false
+}
+
+/// A value alone on its line after a line of a table of numbers that ends in a comma: the
+/// last element of an array (`    374555092627893` before `}` or `#else`).
+fn ends_a_table(text_before: &[u8], before: &[u8], after: &[u8]) -> bool {
+    let alone = |bytes: &[u8]| {
+        bytes
+            .iter()
+            .all(|b| b.is_ascii_whitespace() || matches!(b, b'"' | b'\''))
+    };
+    if !alone(before) || !alone(cut_comment(after)) {
+        return false;
+    }
+    let Some(text_before) = text_before.strip_suffix(b"\n") else {
+        return false;
+    };
+    let previous = &text_before[text_before
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map_or(0, |i| i + 1)..];
+    let previous = trim_end(cut_comment(previous));
+    previous.ends_with(b",") && tokens(previous).all(is_number) && tokens(previous).count() > 0
 }
 
 fn tokens(bytes: &[u8]) -> impl Iterator<Item = &[u8]> {
@@ -201,6 +232,7 @@ mod tests {
             "{ mantissa -5820417396052834, base 2 }",
             "let n = 5820417396052834 * k;",
             "    5820417396052834, // 2^51 - 19",
+            "    (Some(GB), \"5820417396052834\", \"+5820417396052834\"),",
             "    \"5820417396052834\",",
             "    (\"5820417396052834\", \"+5820417396052834\"),",
         ] {
@@ -227,10 +259,15 @@ mod tests {
             "Refund to card (5820417396052834) approved.",
             "cards: 5820417396052834, next",
             "ORD-2023-1,5820417396052834,11/31",
+            "(Refund to card 5820417396052834, approved)",
+            "{\"card\": \"5820417396052834\"},",
         ] {
             assert!(!in_code(line, v), "{line}");
         }
         assert!(!in_code("4746 5075 2917 0347", "4746 5075 2917 0347"));
         assert!(!in_code("Tel: +44 20 7031 3000", "+44 20 7031 3000"));
+        let alone = "Cards on file:\n    5820417396052834\n";
+        let start = alone.find(v).unwrap();
+        assert!(!stands_in_code(alone.as_bytes(), start..start + v.len()));
     }
 }
