@@ -10,7 +10,7 @@
 //! them) never pays for a whole search.
 
 use super::keywords::KeywordSet;
-use super::score::context_word_at;
+use super::score::context_word_within;
 
 /// A segment is searched whole once the windows searched in it add up to this fraction of
 /// it. Searching a window of a few dozen bytes costs several times more per byte than the
@@ -168,7 +168,7 @@ impl SegmentWords {
             self.header.bits.iter_mut().for_each(|w| *w = 0);
             if let Some(context) = context {
                 search.for_each_hit(context.as_bytes(), |hit| {
-                    if context_word_at(context, hit.start) {
+                    if context_word_within(context, hit.start..hit.end) {
                         self.header.insert(hit.pattern);
                     }
                 });
@@ -186,7 +186,10 @@ impl SegmentWords {
                 for range in [before, after] {
                     if let Some(window) = text.as_bytes().get(range.clone()) {
                         search.for_each_hit(window, |hit| {
-                            if context_word_at(text, range.start + hit.start) {
+                            if context_word_within(
+                                text,
+                                range.start + hit.start..range.start + hit.end,
+                            ) {
                                 note(hit.pattern);
                             }
                         });
@@ -202,7 +205,9 @@ impl SegmentWords {
         let last = before.end.max(after.end);
         for h in self.hits[first..].iter().take_while(|h| h.start < last) {
             let inside = |r: &std::ops::Range<usize>| h.start >= r.start && h.end <= r.end;
-            if inside(&before) || inside(&after) {
+            // The keyword pass records hits where a word starts; whether an abbreviation also
+            // ends there is asked here, of the few hits in a window.
+            if (inside(&before) || inside(&after)) && context_word_within(text, h.start..h.end) {
                 note(h.word);
             }
         }
@@ -213,7 +218,7 @@ impl SegmentWords {
         self.indexed = true;
         self.hits.clear();
         search.for_each_hit(text.as_bytes(), |hit| {
-            if context_word_at(text, hit.start) {
+            if context_word_within(text, hit.start..hit.end) {
                 self.hits.push(Hit {
                     start: hit.start,
                     end: hit.end,

@@ -233,6 +233,32 @@ pub(crate) fn context_word_at(text: &str, at: usize) -> bool {
     starts_word(text, at) && !in_address(text.as_bytes(), at)
 }
 
+/// Whether a context word found at `range` stands as a word ([`context_word_at`]), and, if
+/// it is an abbreviation of three letters or fewer, ends there too. A long word may be the
+/// stem of a longer one (`phone` in "phones", `card` in "cardholder"); three letters begin
+/// too many words for that: `aba` in "Addis Ababa", `tel` in "GREEK ANO TELEIA", `sin` in
+/// "since". Such a word still counts before a digit, at a camelCase hump (`telNumber`) and
+/// with a plural `s` ("SSNs").
+pub(crate) fn context_word_within(text: &str, range: std::ops::Range<usize>) -> bool {
+    let word = &text.as_bytes()[range.clone()];
+    let abbreviation = word.len() <= 3 && word.iter().all(u8::is_ascii_alphanumeric);
+    context_word_at(text, range.start) && (!abbreviation || ends_word(text, range.end))
+}
+
+fn ends_word(text: &str, at: usize) -> bool {
+    let mut rest = text[at..].chars();
+    let Some(next) = rest.next() else {
+        return true;
+    };
+    if !next.is_alphabetic() {
+        return true;
+    }
+    let last = text[..at].chars().next_back();
+    let hump = last.is_some_and(char::is_lowercase) && next.is_uppercase();
+    let plural = matches!(next, 's' | 'S') && rest.next().is_none_or(|c| !c.is_alphanumeric());
+    hump || plural
+}
+
 /// Whether the token holding byte `at` (letters, digits and the punctuation of addresses,
 /// at most 256 bytes either way) is an e-mail address or a URL.
 fn in_address(bytes: &[u8], at: usize) -> bool {
@@ -254,6 +280,32 @@ fn in_address(bytes: &[u8], at: usize) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn abbreviations_are_whole_words() {
+        let within = |text: &str, word: &str| {
+            let at = text.find(word).unwrap();
+            context_word_within(text, at..at + word.len())
+        };
+        for (text, word) in [
+            ("251111340|Addis Ababa", "Aba"),
+            ("GREEK ANO TELEIA", "TEL"),
+            ("since 2019", "sin"),
+        ] {
+            assert!(!within(text, word), "{text}");
+        }
+        for (text, word) in [
+            ("ABA: 011000015", "ABA"),
+            ("Tel.+44 20", "Tel"),
+            ("telNumber", "tel"),
+            ("the SSNs of", "SSN"),
+            ("tel0201234", "tel"),
+            ("cardholder", "card"),
+            ("電話番号", "電話"),
+        ] {
+            assert!(within(text, word), "{text}");
+        }
+    }
 
     #[test]
     fn words_inside_addresses_are_not_context() {
