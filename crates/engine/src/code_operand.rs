@@ -21,7 +21,9 @@ pub(super) fn stands_in_code(text: &[u8], span: std::ops::Range<usize>) -> bool 
         .map_or(text.len(), |i| span.end + i);
     let before = &text[line_start..span.start];
     let after = &text[span.end..line_end];
+    let spaced = text[span.clone()].contains(&b' ');
     computed_with(before, after)
+        || (spaced && in_run_of_numbers(before, after))
         || in_table_of_numbers(before, after)
         || call_argument(before, after)
         || ends_a_table(&text[..line_start], before, after)
@@ -49,6 +51,23 @@ fn computed_with(before: &[u8], after: &[u8]) -> bool {
         [b'<' | b'>' | b'*' | b'%' | b'^', ..] | [b'=' | b'!', b'=', ..]
     );
     negative || operator_before || operator_after
+}
+
+/// A value written with spaces that goes on with another number after a space, or follows
+/// one: `884 19 1016` cut out of an OCR box's `bbox 884 19 1016 60`. A date after it
+/// (`... 0347 04/27`) is no such number.
+fn in_run_of_numbers(before: &[u8], after: &[u8]) -> bool {
+    let plain =
+        |b: Option<&u8>| b.is_none_or(|b| !b.is_ascii_alphanumeric() && !b"/-.:".contains(b));
+    let next = after.strip_prefix(b" ").is_some_and(|rest| {
+        let digits = rest.iter().take_while(|b| b.is_ascii_digit()).count();
+        digits > 0 && plain(rest.get(digits))
+    });
+    let previous = before.strip_suffix(b" ").is_some_and(|rest| {
+        let digits = rest.iter().rev().take_while(|b| b.is_ascii_digit()).count();
+        digits > 0 && plain(rest.len().checked_sub(digits + 1).map(|i| &rest[i]))
+    });
+    next || previous
 }
 
 /// A value whose line holds nothing but numbers (quoted or not) and list punctuation, with
@@ -238,6 +257,7 @@ mod tests {
         ] {
             assert!(in_code(line, v), "{line}");
         }
+        assert!(in_code("title='bbox 884 19 1016 60; x'", "884 19 1016"));
         assert!(in_code(
             "1E2F;1E2F;0069 0308 0301; # LATIN",
             "0069 0308 0301"
@@ -265,6 +285,10 @@ mod tests {
             assert!(!in_code(line, v), "{line}");
         }
         assert!(!in_code("4746 5075 2917 0347", "4746 5075 2917 0347"));
+        assert!(!in_code(
+            "Card 4746 5075 2917 0347 04/27",
+            "4746 5075 2917 0347"
+        ));
         assert!(!in_code("Tel: +44 20 7031 3000", "+44 20 7031 3000"));
         let alone = "Cards on file:\n    5820417396052834\n";
         let start = alone.find(v).unwrap();
