@@ -19,6 +19,7 @@
 //! - `score`: entropy, context windows, placeholders, where a word starts;
 //! - `validate`: checksums and ranges (Luhn, SSN, NPI, GitHub CRC32, e-mail domains);
 //! - `checksum`, `structure`: check digits of identifiers, shapes of JWTs and PEM blocks;
+//!   `der_key`: the DER a PEM private key's label names;
 //! - `ids_latam`, `ids_europe`, `ids_apac`, `calendar`: national identifiers' check digits
 //!   and the birth dates inside them;
 //! - `decoders`: rules that read a structure (a Kubernetes Secret's base64 `data`, a
@@ -39,6 +40,7 @@ mod code_operand;
 mod compiled;
 mod context;
 mod decoders;
+mod der_key;
 mod digit_runs;
 mod engine;
 mod fingerprint;

@@ -41,7 +41,8 @@ pub fn jwt(value: &str) -> Verdict {
 
 /// A PEM private key block: `-----BEGIN <label>-----`, optional RFC 1421 headers
 /// (`Proc-Type`, `DEK-Info` of encrypted keys), a base64 body of some length, and an
-/// `-----END <label>-----` with the same label. OpenSSH and PGP armour follow the same shape.
+/// `-----END <label>-----` with the same label, and a body that decodes to the key its label
+/// names ([`super::der_key`]). OpenSSH and PGP armour follow the same shape.
 pub fn pem(value: &str) -> Verdict {
     let Some(rest) = value.trim().strip_prefix("-----BEGIN ") else {
         return Verdict::Invalid;
@@ -53,10 +54,24 @@ pub fn pem(value: &str) -> Verdict {
     let Some(body) = rest.trim_end().strip_suffix(end_marker.as_str()) else {
         return Verdict::Invalid;
     };
+    // A key quoted in a comment (`/// -----BEGIN ...`) carries the comment's marker on every
+    // line; the END line's shows what it is.
+    let prefix = body.rsplit_once('\n').map_or("", |(_, last)| last);
+    let prefix = prefix.trim();
     let mut base64_body = String::with_capacity(body.len());
     let mut in_headers = true;
-    for line in body.lines().map(str::trim).filter(|l| !l.is_empty()) {
+    let mut encrypted = false;
+    for line in body.lines().map(str::trim) {
+        let line = if prefix.is_empty() {
+            line
+        } else {
+            line.strip_prefix(prefix).unwrap_or(line).trim()
+        };
+        if line.is_empty() {
+            continue;
+        }
         if in_headers && line.contains(':') {
+            encrypted |= line.starts_with("Proc-Type:") && line.contains("ENCRYPTED");
             continue;
         }
         in_headers = false;
@@ -72,7 +87,12 @@ pub fn pem(value: &str) -> Verdict {
         return Verdict::Invalid;
     }
     match STANDARD.decode(&compact) {
-        Ok(bytes) if bytes.len() >= 48 => Verdict::Valid,
+        Ok(bytes) if bytes.len() >= 48 => {
+            match super::der_key::holds_key(label, encrypted, &bytes) {
+                Some(false) => Verdict::Invalid,
+                Some(true) | None => Verdict::Valid,
+            }
+        }
         _ => Verdict::Invalid,
     }
 }
@@ -216,10 +236,23 @@ mod tests {
 
     #[test]
     fn pem_needs_matching_labels_and_a_base64_body() {
-        let body =
-            "MIIEowIBAAKCAQEAuZ0d2SJOXMRpRYBVHpaaOHYHtsBi6IKkEVr7ViQnIDkAQWcEMIIEowIBAAKCAQEA";
+        // SEQUENCE { INTEGER 0, INTEGER (65 bytes), INTEGER 65537 }: the head of a PKCS#1 key.
+        let mut der = vec![0x30, 0x4b, 0x02, 0x01, 0x00, 0x02, 0x41, 0x00];
+        der.extend((0..64u8).map(|i| i.wrapping_mul(37) | 1));
+        der.extend([0x02, 0x03, 0x01, 0x00, 0x01]);
+        let body = STANDARD.encode(&der);
         let key = format!("-----BEGIN RSA PRIVATE KEY-----\n{body}\n-----END RSA PRIVATE KEY-----");
         assert_eq!(pem(&key), Verdict::Valid);
+        let quoted = format!(
+            "-----BEGIN RSA PRIVATE KEY-----\n/// {}\n/// {}\n/// -----END RSA PRIVATE KEY-----",
+            &body[..64],
+            &body[64..]
+        );
+        assert_eq!(pem(&quoted), Verdict::Valid);
+        let cut = STANDARD.encode(&der[..60]);
+        let cut = format!("-----BEGIN RSA PRIVATE KEY-----\n{cut}\n-----END RSA PRIVATE KEY-----");
+        assert_eq!(pem(&cut), Verdict::Invalid);
+        let body = STANDARD.encode([0x5au8; 72]);
         let enc = format!(
             "-----BEGIN RSA PRIVATE KEY-----\nProc-Type: 4,ENCRYPTED\nDEK-Info: AES-128-CBC,3F17\n\n{body}\n-----END RSA PRIVATE KEY-----"
         );
