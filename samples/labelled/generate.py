@@ -16,7 +16,7 @@ from pathlib import Path
 sys.dont_write_bytecode = True  # keep the samples tree free of __pycache__
 
 from labelgen import (  # noqa: E402
-    cards_health, configs, decode, ids, logs, phone, prose, records, round2, sec1, sec2,
+    cards_health, code_numbers, configs, decode, ids, logs, phone, prose, records, round2, sec1, sec2,
 )
 from labelgen.doc import Corpus  # noqa: E402
 from labelgen.rand import Rand  # noqa: E402
@@ -143,6 +143,11 @@ def build() -> Corpus:
         phone.team_directory(corpus, r, i + 1)
     for i in range(2):
         phone.code_lookalikes(corpus, r, i + 1)
+    # Numbers and names of code read as values (issue 18): tables, test rows, operands, password
+    # plumbing. Last, for the same reason.
+    for i in range(2):
+        code_numbers.numeric_tables(corpus, r, i + 1)
+        code_numbers.password_plumbing(corpus, r, i + 1)
     return corpus
 
 
