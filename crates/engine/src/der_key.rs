@@ -27,7 +27,7 @@ pub(super) fn holds_key(label: &str, encrypted: bool, bytes: &[u8]) -> Option<bo
         return None;
     }
     // A body under encryption headers may still be the plain key (a parser's fixture).
-    Some((encrypted && bytes.len() % 8 == 0) || head_of(label, bytes).is_some())
+    Some((encrypted && bytes.len().is_multiple_of(8)) || head_of(label, bytes).is_some())
 }
 
 /// The key's first elements as its label says, or `None`.
