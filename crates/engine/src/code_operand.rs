@@ -5,9 +5,9 @@
 //! a table of powers or a random generator's expected output hold many of them, and nothing
 //! there says "card". A person reading `from_limbs([2251799813685228, ...])` or
 //! `assert_eq!(results[0], 5029875928683246316)` sees numbers of a program, not a card or a
-//! telephone; in prose, a CSV row or a log line the same digits may well be one. A digit rule's
-//! value standing like this is reported only with one of its rule's context words near, the
-//! context a person would need too.
+//! telephone; in prose, a CSV row or a log line the same digits may well be one. The value of a
+//! rule that reads numbers (one with `min_digits`) standing like this is reported only with one
+//! of its rule's context words near, the context a person would need too.
 
 /// Whether the value at `span` of `text` stands in code as an operand.
 pub(super) fn stands_in_code(text: &[u8], span: std::ops::Range<usize>) -> bool {

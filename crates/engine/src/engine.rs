@@ -631,7 +631,7 @@ impl Engine {
             span.end..after,
         );
         let in_code = || {
-            rule.spec.prefilter == crate::rule::Prefilter::Digits
+            rule.spec.min_digits.is_some()
                 && !ctx.raise.is_empty()
                 && crate::code_operand::stands_in_code(text.as_bytes(), span.clone())
         };
