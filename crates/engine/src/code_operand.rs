@@ -31,25 +31,30 @@ pub(super) fn stands_in_code(text: &[u8], span: std::ops::Range<usize>) -> bool 
 
 /// A value with an arithmetic or comparison operator next to it, or a minus sign glued to it:
 /// `z < 4485585228861014016`, `-4386812962460287`, `2251799813685228 * k`. An `=` alone is no
-/// operator here: `pan=4746...` is how logs write a field.
+/// operator here: `pan=4746...` is how logs write a field; nor is an angle bracket without a
+/// space, which closes or opens a tag (`<pan>4746...</pan>`).
 fn computed_with(before: &[u8], after: &[u8]) -> bool {
     let negative = before.last() == Some(&b'-')
         && before
             .len()
             .checked_sub(2)
             .is_none_or(|i| !before[i].is_ascii_alphanumeric());
+    let spaced_before = before.last().is_some_and(u8::is_ascii_whitespace);
+    let spaced_after = after.first().is_some_and(u8::is_ascii_whitespace);
     let before = trim_end(before);
     let after = trim_start(after);
     let operator_before = match before {
         [.., b'=' | b'!' | b'<' | b'>', b'='] => true,
         [.., b'='] => false,
-        [.., b'<' | b'>' | b'*' | b'%' | b'^'] => true,
+        [.., b'<' | b'>'] => spaced_before,
+        [.., b'*' | b'%' | b'^'] => true,
         _ => false,
     };
-    let operator_after = matches!(
-        after,
-        [b'<' | b'>' | b'*' | b'%' | b'^', ..] | [b'=' | b'!', b'=', ..]
-    );
+    let operator_after = match after {
+        [b'<' | b'>', ..] => spaced_after,
+        [b'*' | b'%' | b'^', ..] | [b'=' | b'!', b'=', ..] => true,
+        _ => false,
+    };
     negative || operator_before || operator_after
 }
 
@@ -91,13 +96,15 @@ fn in_table_of_numbers(before: &[u8], after: &[u8]) -> bool {
 }
 
 /// A value inside the parentheses or brackets of a call, a macro or an index opened on its
-/// line (`check(5503284107318959, 446)`, `assert_eq!(x, "+44 20 7031 3000")`), or in a row
-/// of a literal table, a tuple or array opened at the start of its line and closed before the
-/// comma that ends it (`(Some(GB), "+44 20 7031 3000", "+442070313000"),`). An opening
+/// line (`check(5503284107318959, 446)`, `assert_eq!(x, "+44 20 7031 3000")`), or a string in
+/// a row of a literal table, a tuple or array opened at the start of its line and closed before
+/// the comma that ends it (`(Some(GB), "+44 20 7031 3000", "+442070313000"),`). An opening
 /// parenthesis after a space is prose's aside ("(card ...)"), not a call; a brace opens a
-/// JSON record as often as a block, and a record is data.
+/// JSON record as often as a block, and a record is data. So is a row of SQL: `VALUES(...)` is
+/// no call, and its rows quote with `'`, where code's table rows quote with `"`.
 fn call_argument(before: &[u8], after: &[u8]) -> bool {
-    let row = matches!(trim_end(cut_comment(after)), [.., b')' | b']' | b'}', b',']);
+    let quoted = before.last() == Some(&b'"') && after.first() == Some(&b'"');
+    let row = quoted && matches!(trim_end(cut_comment(after)), [.., b')' | b']' | b'}', b',']);
     let mut depth = 0usize;
     for (i, &b) in before.iter().enumerate().rev() {
         match b {
@@ -107,7 +114,7 @@ fn call_argument(before: &[u8], after: &[u8]) -> bool {
                 let called = i.checked_sub(1).is_some_and(|p| {
                     matches!(before[p], b'_' | b'!' | b')' | b']' | b'>')
                         || before[p].is_ascii_alphanumeric()
-                });
+                }) && !before[..i].to_ascii_lowercase().ends_with(b"values");
                 let opens_row = before[..i].iter().all(u8::is_ascii_whitespace);
                 if b != b'{' && (called || (row && opens_row)) {
                     return true;
@@ -278,6 +285,10 @@ mod tests {
             "declined pan=5820417396052834 exp=04/27",
             "Refund to card (5820417396052834) approved.",
             "cards: 5820417396052834, next",
+            "<Pan>5820417396052834</Pan>",
+            "<td>5820417396052834</td><td>04/27</td>",
+            "INSERT INTO pay VALUES(17, 'Jane Roe', '5820417396052834', '2027-04');",
+            "    (18, 'John Roe', '5820417396052834', '2027-05'),",
             "ORD-2023-1,5820417396052834,11/31",
             "(Refund to card 5820417396052834, approved)",
             "{\"card\": \"5820417396052834\"},",
