@@ -129,9 +129,10 @@ impl SegmentWords {
         self.hits.clear();
     }
 
-    /// Notes that context word `word` starts a word at `start..end` of the segment: the
-    /// keyword pass over the segment finds the context words too, so that dense text is not
-    /// searched a second time for them. Hits may come in any order.
+    /// Notes that context word `word` stands as a word at `start..end` of the segment (as
+    /// [`context_word_within`] says): the keyword pass over the segment finds the context
+    /// words too, so that dense text is not searched a second time for them. Hits may come
+    /// in any order.
     pub fn record(&mut self, start: usize, end: usize, word: usize) {
         self.hits.push(Hit { start, end, word });
     }
@@ -205,9 +206,7 @@ impl SegmentWords {
         let last = before.end.max(after.end);
         for h in self.hits[first..].iter().take_while(|h| h.start < last) {
             let inside = |r: &std::ops::Range<usize>| h.start >= r.start && h.end <= r.end;
-            // The keyword pass records hits where a word starts; whether an abbreviation also
-            // ends there is asked here, of the few hits in a window.
-            if (inside(&before) || inside(&after)) && context_word_within(text, h.start..h.end) {
+            if inside(&before) || inside(&after) {
                 note(h.word);
             }
         }

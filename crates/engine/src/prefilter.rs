@@ -15,7 +15,7 @@ use super::gate::GroupScratch;
 use super::keywords::KeywordSet;
 use super::regions::{Candidates, Filing, Reach, clip};
 use super::rule::{Prefilter, RuleSpec};
-use super::score::{context_word_at, starts_word};
+use super::score::{context_word_within, starts_word};
 use super::shape::{KeywordsInMatches, MatchBytes};
 
 /// Buffers reused across calls to [`super::Engine::find_with`], so scanning many items does
@@ -262,7 +262,7 @@ impl CandidateIndex {
                 if word_start
                     && let Some(words) = words.as_deref_mut()
                     && let Some(id) = self.context_ids[hit.pattern]
-                    && context_word_at(text, hit.start)
+                    && context_word_within(text, hit.start..hit.end)
                 {
                     words.record(hit.start, hit.end, id);
                 }
