@@ -59,6 +59,9 @@ struct KeywordUse {
     rule: usize,
     /// Which hits count (see [`prefilter_words`]).
     at: HitsAt,
+    /// How far from a hit the rule's matches lie; for rules that share a near slot, the
+    /// farthest of them (see [`CandidateIndex::share_near_uses`]).
+    reach: Reach,
 }
 
 /// Which hits of a word make a rule a candidate.
@@ -186,7 +189,7 @@ impl CandidateIndex {
                         ));
                     }
                     for (word, at) in prefilter_words(rule, keywords) {
-                        let use_ = KeywordUse { rule: i, at };
+                        let use_ = KeywordUse { rule: i, at, reach };
                         match words.iter().position(|w| *w == word) {
                             Some(p) => {
                                 match index.keyword_rules[p].iter_mut().find(|u| u.rule == i) {
@@ -205,6 +208,7 @@ impl CandidateIndex {
                 }
             }
         }
+        index.share_near_uses();
         for t in index
             .digit_targets
             .iter_mut()
@@ -231,6 +235,35 @@ impl CandidateIndex {
             index.keywords_and_context = Some(KeywordSet::new(&words));
         }
         index
+    }
+
+    /// Makes one use of each word for the rules that file its hits in one near slot: the
+    /// eighteen national phone rules share "call", and a hit of it is one span of their
+    /// slot, as far as the farthest of them reaches, rather than eighteen spans that merge.
+    fn share_near_uses(&mut self) {
+        let mut keyword_rules = std::mem::take(&mut self.keyword_rules);
+        for uses in &mut keyword_rules {
+            let mut kept: Vec<KeywordUse> = Vec::with_capacity(uses.len());
+            for u in uses.drain(..) {
+                let slot = self.near_slot[u.rule];
+                let shares = |k: &KeywordUse| {
+                    slot.is_some()
+                        && self.near_slot[k.rule] == slot
+                        && k.at == u.at
+                        && self.clip_keyword_hits[k.rule].is_none()
+                        && self.clip_keyword_hits[u.rule].is_none()
+                };
+                match kept
+                    .iter_mut()
+                    .find(|k| shares(k) && k.reach.farthest(u.reach).is_some())
+                {
+                    Some(k) => k.reach = k.reach.farthest(u.reach).unwrap_or(k.reach),
+                    None => kept.push(u),
+                }
+            }
+            *uses = kept;
+        }
+        self.keyword_rules = keyword_rules;
     }
 
     /// Collects in `scratch` the regions of `text` where rules are worth running. `context`
@@ -279,8 +312,7 @@ impl CandidateIndex {
                     if !counts {
                         continue;
                     }
-                    let (start, end) =
-                        self.reach[u.rule].around(text, hit.start, hit.end, &mut known);
+                    let (start, end) = u.reach.around(text, hit.start, hit.end, &mut known);
                     let (start, end) = match &self.clip_keyword_hits[u.rule] {
                         Some(bytes) => clip(text, (hit.start, hit.end), (start, end), bytes),
                         None => (start, end),

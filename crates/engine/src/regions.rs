@@ -20,6 +20,27 @@ pub enum Reach {
 }
 
 impl Reach {
+    /// The reach of two rules' matches together, when one kind of reach covers both: the
+    /// farther of two of a kind, a context window only of the same width.
+    pub(super) fn farthest(self, other: Reach) -> Option<Reach> {
+        match (self, other) {
+            (Reach::Bytes(a), Reach::Bytes(b)) => Some(Reach::Bytes(a.max(b))),
+            (Reach::Ahead(a), Reach::Ahead(b)) => Some(Reach::Ahead(a.max(b))),
+            (
+                Reach::Near { longest, window },
+                Reach::Near {
+                    longest: other,
+                    window: same,
+                },
+            ) if window == same => Some(Reach::Near {
+                longest: longest.max(other),
+                window,
+            }),
+            (Reach::Segment, Reach::Segment) => Some(Reach::Segment),
+            _ => None,
+        }
+    }
+
     /// The bytes of `text` a match can occupy, given a hit at `start..end`. `known` is the
     /// context window last worked out for this hit, by its width in characters: rules of one
     /// hit often share one (the phone rules near "contact"), and it is counted in characters.
