@@ -8,7 +8,9 @@ use regex::RegexSet;
 use regex_automata::meta;
 
 use super::context::{ContextWords, WordIds};
-use super::gate::{GROUP_MEMBER_LIMIT, PatternGate, Trigger, group_member_gate, pattern_gate};
+use super::gate::{
+    GROUP_MEMBER_LIMIT, PatternGate, Trigger, fits_dense_group, group_member_gate, pattern_gate,
+};
 use super::normalize::Normalization;
 use super::prefilter::prefilter_words;
 use super::regions::Reach;
@@ -35,6 +37,8 @@ pub(super) struct CompiledPattern {
     pub(super) value_group: Option<usize>,
     /// Only reported with a raise word nearby.
     pub(super) needs_context: bool,
+    /// Bytes, none a digit, every match holds one of (see [`shape::required_non_digit`]).
+    pub(super) required: Option<shape::MatchBytes>,
 }
 
 /// A rule of the pack as the engine runs it.
@@ -102,9 +106,13 @@ impl CompiledRule {
         }
     }
 
-    /// Whether each of its patterns has dense DFAs of at most [`GROUP_MEMBER_LIMIT`] bytes.
-    pub(super) fn small_enough_to_group(&self) -> bool {
-        self.patterns.iter().all(CompiledPattern::fits_group)
+    /// Whether each of its patterns has dense DFAs of at most [`GROUP_MEMBER_LIMIT`] bytes;
+    /// for a group whose search is a dense DFA (`dense`), also whether each is small when
+    /// built as that search is (see [`fits_dense_group`]).
+    pub(super) fn small_enough_to_group(&self, dense: bool) -> bool {
+        self.patterns
+            .iter()
+            .all(|p| p.fits_group() && (!dense || fits_dense_group(&p.source)))
     }
 
     /// How far from a prefilter hit this rule's matches can lie. A keyword is part of the
@@ -169,8 +177,10 @@ pub(super) fn compile(
             .group_info()
             .to_index(regex_automata::PatternID::ZERO, "value")
             .filter(|_| !shape::value_is_whole_match(&hir));
+        let required = shape::required_non_digit(&hir);
         syntax.push(hir);
         Ok(CompiledPattern {
+            required,
             regex,
             max_len,
             gate: OnceLock::new(),

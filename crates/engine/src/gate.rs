@@ -70,6 +70,29 @@ pub fn group_member_gate(source: &str, whole_match: bool) -> Option<PatternGate>
         .filter(|g| g.memory_usage() <= GROUP_MEMBER_LIMIT)
 }
 
+/// Largest dense DFA of one pattern, built as a group's search builds it (reporting every
+/// pattern that matches, `MatchKind::All`), that may join a group searched with a dense DFA.
+/// The states of patterns searched together multiply: the IBAN (every country's length and
+/// grouping) is 150 KB so built, and with it the digit rules' search was a dense DFA of
+/// 10 MB that took 1.3 s to build, so it fell back to a lazy DFA, several times slower on
+/// every byte of dense text; without it, 1 MB in 0.1 s.
+const DENSE_GROUP_MEMBER_LIMIT: usize = 128 * 1024;
+
+/// Whether `source` may join a group whose patterns make a dense DFA together: its own
+/// DFA, built as the group's is, stays within [`DENSE_GROUP_MEMBER_LIMIT`].
+pub fn fits_dense_group(source: &str) -> bool {
+    dense::Builder::new()
+        .configure(
+            dense::Config::new()
+                .match_kind(MatchKind::All)
+                .dfa_size_limit(Some(DENSE_GROUP_MEMBER_LIMIT))
+                .determinize_size_limit(Some(4 * DENSE_GROUP_MEMBER_LIMIT)),
+        )
+        .thompson(regex_automata::nfa::thompson::Config::new().shrink(true))
+        .build(source)
+        .is_ok_and(|dfa| dfa.memory_usage() <= DENSE_GROUP_MEMBER_LIMIT)
+}
+
 fn gate_within(source: &str, whole_match: bool, limit: usize) -> Option<PatternGate> {
     let config = dense::Config::new()
         .dfa_size_limit(Some(limit))
@@ -100,7 +123,7 @@ const GROUP_GATE_LIMIT: usize = 4 << 20;
 /// for each of 19 countries, digit groups of every length) determinize for seconds before
 /// they pass the size limit; so many patterns go straight to the lazy DFA, which builds only
 /// the states their regions (digits next to a telephone word) visit.
-const GROUP_DENSE_PATTERNS: usize = 24;
+pub const GROUP_DENSE_PATTERNS: usize = 24;
 
 /// The search of a group's patterns together, reporting each pattern that matches anywhere in
 /// a region (`MatchKind::All`).

@@ -168,6 +168,60 @@ impl MatchBytes {
     }
 }
 
+/// A set of bytes every match of `hir` holds one of, with no digit in it: the letters of an
+/// IBAN's country code, the `%B` of track data. A digit rule's region is a run of digits and
+/// what its matches can hold around it; a region without such a byte holds no match, which
+/// takes one look at its bytes to say, where searching it costs a DFA's set-up. The
+/// smallest such set, or `None` when every match could be digits and separators.
+pub fn required_non_digit(hir: &Hir) -> Option<MatchBytes> {
+    let size = |set: &MatchBytes| set.0.iter().map(|w| w.count_ones()).sum::<u32>();
+    required(hir)
+        .into_iter()
+        .filter(|set| !(b'0'..=b'9').any(|d| set.contains(d)))
+        .min_by_key(size)
+}
+
+/// Sets of bytes such that every match of `hir` holds a byte of each.
+fn required(hir: &Hir) -> Vec<MatchBytes> {
+    let of = |h: &Hir| {
+        let mut set = MatchBytes([0; 4]);
+        set.add(h);
+        set
+    };
+    match hir.kind() {
+        HirKind::Empty | HirKind::Look(_) => Vec::new(),
+        HirKind::Literal(literal) => literal
+            .0
+            .iter()
+            .map(|&b| {
+                let mut set = MatchBytes([0; 4]);
+                set.insert_range(u32::from(b), u32::from(b));
+                set
+            })
+            .collect(),
+        HirKind::Class(_) => vec![of(hir)],
+        HirKind::Repetition(rep) if rep.min == 0 => Vec::new(),
+        HirKind::Repetition(rep) => required(&rep.sub),
+        HirKind::Capture(cap) => required(&cap.sub),
+        HirKind::Concat(items) => items.iter().flat_map(required).collect(),
+        // Each branch's own smallest set, together: a match holds a byte of the branch it took.
+        HirKind::Alternation(items) => {
+            let rank = |set: &MatchBytes| {
+                let digit = (b'0'..=b'9').any(|d| set.contains(d));
+                (digit, set.0.iter().map(|w| w.count_ones()).sum::<u32>())
+            };
+            let mut union = MatchBytes([0; 4]);
+            for item in items {
+                match required(item).into_iter().min_by_key(rank) {
+                    Some(set) => union = union.union(&set),
+                    None => return Vec::new(),
+                }
+            }
+            vec![union]
+        }
+    }
+}
+
 /// Whether every match of `hir` begins where a word boundary holds (`(?-u:\b)`, `\b`, `\<`).
 /// Before an ASCII word byte, each says the byte before is none.
 fn begins_at_word_boundary(hir: &Hir) -> bool {
@@ -612,5 +666,32 @@ mod tests {
             KeywordsInMatches::Every
         );
         assert_eq!(place(&[r"[0-9]{9}"], &["ssn"]), KeywordsInMatches::NotEvery);
+    }
+
+    #[test]
+    fn a_byte_every_match_holds_that_is_no_digit() {
+        let required = |p: &str| {
+            required_non_digit(&regex_syntax::parse(p).unwrap()).map(|set| {
+                (0..=255u8)
+                    .filter(|&b| set.contains(b))
+                    .collect::<Vec<u8>>()
+            })
+        };
+        assert_eq!(
+            required(r"[A-Z]{2}[0-9]{2}(?:\x20?[A-Z0-9]{4}){2,7}"),
+            Some((b'A'..=b'Z').collect())
+        );
+        assert_eq!(required(r"%B[0-9]{13,19}\^"), Some(vec![b'%']));
+        assert_eq!(required(r"(?:SSN|TIN)[0-9]{9}"), Some(vec![b'S', b'T']));
+        assert_eq!(
+            required(r"[0-9]{3}-?[0-9]{2}-?[0-9]{4}"),
+            None,
+            "the dash is optional"
+        );
+        assert_eq!(
+            required(r"[0-9]{3}-[0-9]{4}|[0-9]{7}"),
+            None,
+            "one branch is all digits"
+        );
     }
 }
