@@ -214,8 +214,20 @@ class ValueFactory:
         return self._fresh(make)
 
     def pem_private_key(self) -> str:
+        def der(tag: int, content: bytes) -> bytes:
+            n = len(content)
+            size = (n.bit_length() + 7) // 8
+            length = bytes([n]) if n < 0x80 else bytes([0x80 | size]) + n.to_bytes(size, "big")
+            return bytes([tag]) + length + content
+
         def make():
-            body = base64.b64encode(self.rng.randbytes(180)).decode()
+            # Random numbers in PKCS#1's structure (version, modulus, exponent, private
+            # exponent): scanners check that a key's body is the DER its label names, and
+            # random bytes in the armour are no key.
+            raw = self.rng.randbytes(180)
+            integers = [b"\x00", b"\x00" + raw[:128], b"\x01\x00\x01", b"\x00" + raw[128:]]
+            key = der(0x30, b"".join(der(0x02, i) for i in integers))
+            body = base64.b64encode(key).decode()
             lines = [body[i : i + 64] for i in range(0, len(body), 64)]
             return "-----BEGIN RSA PRIVATE KEY-----\n" + "\n".join(lines) + "\n-----END RSA PRIVATE KEY-----"
 
