@@ -101,15 +101,23 @@ mod tests {
         der(0x30, &parts.concat())
     }
 
-    #[test]
-    fn keys_are_the_structure_their_label_names() {
-        let int = |b: &[u8]| der(0x02, b);
-        let rsa = seq(&[
+    fn int(content: &[u8]) -> Vec<u8> {
+        der(0x02, content)
+    }
+
+    /// PKCS#1's head: version, modulus, public and private exponent (random numbers).
+    fn rsa() -> Vec<u8> {
+        seq(&[
             int(&[0]),
             int(&[0x5a; 129]),
             int(&[1, 0, 1]),
             int(&[0x33; 128]),
-        ]);
+        ])
+    }
+
+    #[test]
+    fn keys_are_the_structure_their_label_names() {
+        let rsa = rsa();
         assert_eq!(holds_key("RSA PRIVATE KEY", false, &rsa), Some(true));
         let ec = seq(&[int(&[1]), der(0x04, &[0x42; 32])]);
         assert_eq!(holds_key("EC PRIVATE KEY", false, &ec), Some(true));
@@ -132,13 +140,7 @@ mod tests {
 
     #[test]
     fn cut_or_random_bodies_are_not_keys() {
-        let int = |b: &[u8]| der(0x02, b);
-        let rsa = seq(&[
-            int(&[0]),
-            int(&[0x5a; 129]),
-            int(&[1, 0, 1]),
-            int(&[0x33; 128]),
-        ]);
+        let rsa = rsa();
         assert_eq!(
             holds_key("RSA PRIVATE KEY", false, &rsa[..150]),
             Some(false)
