@@ -13,10 +13,12 @@ use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use dlp_domain::{Segment, SegmentOrigin};
 use dlp_engine::{Engine, Scratch};
 
-const CHUNK_BYTES: usize = 64 * 1024;
+#[path = "common/segments.rs"]
+mod segments;
+use segments::chunks;
+
 const MAX_FILE_BYTES: u64 = 8 * 1024 * 1024;
 const SNIFF_BYTES: usize = 8 * 1024;
 
@@ -105,32 +107,4 @@ fn read_text(path: &Path) -> Option<String> {
         return None;
     }
     Some(String::from_utf8_lossy(&bytes).into_owned())
-}
-
-/// Segments of about [`CHUNK_BYTES`], cut after a line break, each knowing its first line.
-fn chunks(text: &str) -> Vec<Segment> {
-    let mut out = Vec::new();
-    let mut rest = text;
-    let mut line = 1u32;
-    while !rest.is_empty() {
-        let mut end = rest.len().min(CHUNK_BYTES);
-        while !rest.is_char_boundary(end) {
-            end -= 1;
-        }
-        if end < rest.len() {
-            end = rest[..end].rfind('\n').map_or(end, |i| i + 1);
-        }
-        let piece = &rest[..end];
-        out.push(Segment {
-            text: piece.to_owned(),
-            offset: text.len() - rest.len(),
-            line,
-            origin: SegmentOrigin::default(),
-            context: None,
-        });
-        let newlines = piece.bytes().filter(|&b| b == b'\n').count();
-        line = line.saturating_add(u32::try_from(newlines).unwrap_or(u32::MAX));
-        rest = &rest[end..];
-    }
-    out
 }

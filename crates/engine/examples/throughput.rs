@@ -10,10 +10,12 @@ mod corpus;
 
 use std::time::Instant;
 
-use dlp_domain::{Segment, SegmentOrigin};
+use dlp_domain::Segment;
 use dlp_engine::{Engine, Scratch};
 
-const CHUNK_BYTES: usize = 64 * 1024;
+#[path = "common/segments.rs"]
+mod segments;
+use segments::chunks;
 
 fn main() {
     let mut args = std::env::args().skip(1);
@@ -73,24 +75,4 @@ fn measured_run(engine: &Engine, segments: &[Segment], scratch: &mut Scratch) ->
         .iter()
         .map(|s| engine.find_with(std::slice::from_ref(s), scratch).len())
         .sum()
-}
-
-fn chunks(text: &str) -> Vec<Segment> {
-    let mut out = Vec::new();
-    let mut rest = text;
-    while !rest.is_empty() {
-        let mut end = rest.len().min(CHUNK_BYTES);
-        if end < rest.len() {
-            end = rest[..end].rfind('\n').map_or(end, |i| i + 1);
-        }
-        out.push(Segment {
-            text: rest[..end].to_owned(),
-            offset: text.len() - rest.len(),
-            line: 1,
-            origin: SegmentOrigin::default(),
-            context: None,
-        });
-        rest = &rest[end..];
-    }
-    out
 }

@@ -39,7 +39,8 @@ pub struct RulePrefilter<'a> {
     pub spec: &'a RuleSpec,
     /// Where its keywords stand in its matches (see [`prefilter_words`]).
     pub keywords: KeywordsInMatches,
-    /// Which of [`RUN_SEPARATORS`](super::digit_runs::RUN_SEPARATORS) its matches can hold (bit `i` for the `i`th).
+    /// Which of [`RUN_SEPARATORS`](super::digit_runs::RUN_SEPARATORS) its matches can hold
+    /// (bit `i` for the `i`th).
     pub digit_separators: u8,
     /// How far its matches lie from a hit of its prefilter.
     pub reach: Reach,
@@ -89,7 +90,6 @@ impl HitsAt {
 /// The prefilters of a compiled rule list, by rule index.
 #[derive(Debug)]
 pub struct CandidateIndex {
-    reach: Vec<Reach>,
     /// Per rule, how its regions are filed.
     filing: Vec<Filing>,
     /// Per rule whose keywords are part of every match, the bytes a match can hold (if not
@@ -129,7 +129,6 @@ impl CandidateIndex {
         context_words: &[String],
     ) -> Self {
         let mut index = CandidateIndex {
-            reach: Vec::new(),
             filing: Vec::new(),
             clip_keyword_hits: Vec::new(),
             target_count,
@@ -154,7 +153,6 @@ impl CandidateIndex {
                 filing,
                 match_bytes,
             } = prefilter;
-            index.reach.push(reach);
             // A keyword that is part of every match: the match lies in the bytes around it.
             index
                 .clip_keyword_hits
@@ -253,11 +251,12 @@ impl CandidateIndex {
                         && self.clip_keyword_hits[k.rule].is_none()
                         && self.clip_keyword_hits[u.rule].is_none()
                 };
-                match kept
+                let shared = kept
                     .iter_mut()
-                    .find(|k| shares(k) && k.reach.farthest(u.reach).is_some())
-                {
-                    Some(k) => k.reach = k.reach.farthest(u.reach).unwrap_or(k.reach),
+                    .filter(|k| shares(k))
+                    .find_map(|k| Some((k.reach.farthest(u.reach)?, k)));
+                match shared {
+                    Some((reach, k)) => k.reach = reach,
                     None => kept.push(u),
                 }
             }
@@ -356,7 +355,6 @@ impl CandidateIndex {
             // the rule allows: an IP address or a date is a run of digits, but no run an IBAN
             // or an NI number can be part of.
             let pieces = pieces(&bytes[start..end], digits);
-            let piece = |separators: u8| pieces[usize::from(separators)];
             // One region per target (a group's members around one run all hold the run, so
             // their regions would merge anyway). Targets by min_digits: the first too long for
             // the run ends the list.
@@ -365,14 +363,14 @@ impl CandidateIndex {
                 .iter()
                 .take_while(|t| digits >= t.min_digits)
             {
-                target.add_run(text, (start, end), digits, &piece, scratch);
+                target.add_run(text, (start, end), digits, &pieces, scratch);
             }
             if !near_keywords {
                 return;
             }
             for (slot, target) in self.near_targets.iter().enumerate() {
                 if digits >= target.min_digits && scratch.near[slot].overlaps(start, end) {
-                    target.add_run(text, (start, end), digits, &piece, scratch);
+                    target.add_run(text, (start, end), digits, &pieces, scratch);
                 }
             }
         });
@@ -492,20 +490,21 @@ impl DigitTarget {
         }
     }
 
-    /// Files the region of the run `start..end` (of `digits` digits, `piece` of them in one
-    /// piece by separators allowed) for the members the run is long enough for: as far as
-    /// the farthest of them reaches, within the bytes any of them can hold.
+    /// Files the region of the run `start..end` (of `digits` digits, `pieces` of them in one
+    /// piece by each set of separators allowed, see [`pieces`]) for the members the run is
+    /// long enough for: as far as the farthest of them reaches, within the bytes any of them
+    /// can hold.
     fn add_run(
         &self,
         text: &str,
         (start, end): (usize, usize),
         digits: usize,
-        piece: &impl Fn(u8) -> usize,
+        pieces: &[usize],
         scratch: &mut Candidates,
     ) {
         let (mut members, mut from, mut to) = (0, start, end);
         for rule in self.rules.iter().take_while(|r| digits >= r.min_digits) {
-            if piece(rule.separators) >= rule.min_digits {
+            if pieces[usize::from(rule.separators)] >= rule.min_digits {
                 members |= rule.members;
                 let (s, e) = rule.reach.around(text, start, end, &mut None);
                 (from, to) = (from.min(s), to.max(e));

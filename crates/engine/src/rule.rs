@@ -97,18 +97,6 @@ pub enum Prefilter {
     Digits,
 }
 
-impl RuleSpec {
-    /// Whether this digit rule reports only next to a context word: then a digit run is
-    /// worth its regex only near one of those words, as for a keyword rule with
-    /// `min_digits`. Numbers such rules read (a TFN, a BSN) look like any order number or
-    /// timestamp, and runs of their length are everywhere in logs.
-    pub fn digits_near_context(&self) -> bool {
-        self.prefilter == Prefilter::Digits
-            && self.context.required
-            && !self.context.raise.is_empty()
-    }
-}
-
 /// The structures a decoder rule reads; what each reports is in `rules/README.md`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -338,6 +326,16 @@ impl RuleSpec {
         pattern: &str,
     ) -> Result<Regex, RuleError> {
         Regex::new(pattern).map_err(|e| self.bad_regex(field, e.to_string()))
+    }
+
+    /// Whether this digit rule reports only next to a context word: then a digit run is
+    /// worth its regex only near one of those words, as for a keyword rule with
+    /// `min_digits`. Numbers such rules read (a TFN, a BSN) look like any order number or
+    /// timestamp, and runs of their length are everywhere in logs.
+    pub fn digits_near_context(&self) -> bool {
+        self.prefilter == Prefilter::Digits
+            && self.context.required
+            && !self.context.raise.is_empty()
     }
 
     /// Whether `pattern` is a regex the `regex` crate accepts, short of its size limits.

@@ -131,6 +131,22 @@ impl MatchBytes {
         MatchBytes(std::array::from_fn(|i| self.0[i] | other.0[i]))
     }
 
+    /// How many bytes the set holds.
+    fn len(&self) -> u32 {
+        self.0.iter().map(|w| w.count_ones()).sum()
+    }
+
+    fn holds_a_digit(&self) -> bool {
+        (b'0'..=b'9').any(|d| self.contains(d))
+    }
+
+    /// The set of one byte.
+    fn of_byte(b: u8) -> MatchBytes {
+        let mut set = MatchBytes([0; 4]);
+        set.insert_range(u32::from(b), u32::from(b));
+        set
+    }
+
     pub fn contains(&self, b: u8) -> bool {
         self.0[usize::from(b / 64)] & (1 << (b % 64)) != 0
     }
@@ -174,42 +190,34 @@ impl MatchBytes {
 /// takes one look at its bytes to say, where searching it costs a DFA's set-up. The
 /// smallest such set, or `None` when every match could be digits and separators.
 pub fn required_non_digit(hir: &Hir) -> Option<MatchBytes> {
-    let size = |set: &MatchBytes| set.0.iter().map(|w| w.count_ones()).sum::<u32>();
     required(hir)
         .into_iter()
-        .filter(|set| !(b'0'..=b'9').any(|d| set.contains(d)))
-        .min_by_key(size)
+        .min_by_key(rank)
+        .filter(|set| !set.holds_a_digit())
+}
+
+/// Which of two sets a match must hold a byte of says more: one with no digit, then the
+/// smaller.
+fn rank(set: &MatchBytes) -> (bool, u32) {
+    (set.holds_a_digit(), set.len())
 }
 
 /// Sets of bytes such that every match of `hir` holds a byte of each.
 fn required(hir: &Hir) -> Vec<MatchBytes> {
-    let of = |h: &Hir| {
-        let mut set = MatchBytes([0; 4]);
-        set.add(h);
-        set
-    };
     match hir.kind() {
         HirKind::Empty | HirKind::Look(_) => Vec::new(),
-        HirKind::Literal(literal) => literal
-            .0
-            .iter()
-            .map(|&b| {
-                let mut set = MatchBytes([0; 4]);
-                set.insert_range(u32::from(b), u32::from(b));
-                set
-            })
-            .collect(),
-        HirKind::Class(_) => vec![of(hir)],
+        HirKind::Literal(literal) => literal.0.iter().map(|&b| MatchBytes::of_byte(b)).collect(),
+        HirKind::Class(_) => {
+            let mut set = MatchBytes([0; 4]);
+            set.add(hir);
+            vec![set]
+        }
         HirKind::Repetition(rep) if rep.min == 0 => Vec::new(),
         HirKind::Repetition(rep) => required(&rep.sub),
         HirKind::Capture(cap) => required(&cap.sub),
         HirKind::Concat(items) => items.iter().flat_map(required).collect(),
         // Each branch's own smallest set, together: a match holds a byte of the branch it took.
         HirKind::Alternation(items) => {
-            let rank = |set: &MatchBytes| {
-                let digit = (b'0'..=b'9').any(|d| set.contains(d));
-                (digit, set.0.iter().map(|w| w.count_ones()).sum::<u32>())
-            };
             let mut union = MatchBytes([0; 4]);
             for item in items {
                 match required(item).into_iter().min_by_key(rank) {
