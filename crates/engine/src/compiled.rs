@@ -2,6 +2,7 @@
 //! regions, and what its syntax says of every match (where its keywords stand, which digit
 //! separators and bytes it can hold, how far it reaches from a hit).
 
+use super::match_edges::RunEdges;
 use std::sync::{Arc, OnceLock};
 
 use regex::RegexSet;
@@ -63,6 +64,10 @@ pub(super) struct CompiledRule {
     pub(super) digit_separators: u8,
     /// The bytes its matches can hold, if not every byte.
     pub(super) match_bytes: Option<shape::MatchBytes>,
+    /// Whether its matches begin and end outside the digit runs they hold.
+    pub(super) run_edges: RunEdges,
+    /// Every match holds a digit.
+    pub(super) holds_a_digit: bool,
 }
 
 impl CompiledPattern {
@@ -215,6 +220,8 @@ pub(super) fn compile(
     Ok(CompiledRule {
         keywords,
         digit_separators: shape::digit_separators(&syntax),
+        run_edges: RunEdges::of(&syntax),
+        holds_a_digit: syntax.iter().all(shape::every_match_holds_a_digit),
         match_bytes: shape::MatchBytes::of(&syntax),
         order,
         ignore: regexes("ignore_values", &spec.ignore_values)?,

@@ -240,6 +240,8 @@ impl Engine {
                 run_reach: r.run_reach(),
                 filing: filing[i],
                 match_bytes: r.match_bytes,
+                run_edges: r.run_edges,
+                holds_a_digit: r.holds_a_digit,
             }),
             rules.len() + groups.len(),
             context_words.words(),

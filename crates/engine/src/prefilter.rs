@@ -13,6 +13,7 @@ use super::context::SegmentWords;
 use super::digit_runs::{for_each_digit_run, pieces};
 use super::gate::GroupScratch;
 use super::keywords::KeywordSet;
+use super::match_edges::RunEdges;
 use super::regions::{Candidates, Filing, Reach, clip};
 use super::rule::{Prefilter, RuleSpec};
 use super::score::{context_word_within, starts_word};
@@ -52,6 +53,10 @@ pub struct RulePrefilter<'a> {
     /// The bytes its matches can hold, if not every byte: a match that holds a hit (its
     /// keyword, its digit run) lies within the bytes of that set around it.
     pub match_bytes: Option<MatchBytes>,
+    /// Whether its matches begin and end outside the digit runs they hold.
+    pub run_edges: RunEdges,
+    /// Every match holds a digit.
+    pub holds_a_digit: bool,
 }
 
 /// One rule's use of a keyword.
@@ -63,6 +68,9 @@ struct KeywordUse {
     /// How far from a hit the rule's matches lie; for rules that share a near slot, the
     /// farthest of them (see [`CandidateIndex::share_near_uses`]).
     reach: Reach,
+    /// Every match holds a digit, and the hit's region is clipped to the bytes a match can
+    /// hold: a region without a digit is none (`cid` in "incident", `policy` in prose).
+    needs_digit: bool,
 }
 
 /// Which hits of a word make a rule a candidate.
@@ -152,6 +160,8 @@ impl CandidateIndex {
                 run_reach,
                 filing,
                 match_bytes,
+                run_edges,
+                holds_a_digit,
             } = prefilter;
             // A keyword that is part of every match: the match lies in the bytes around it.
             index
@@ -166,8 +176,10 @@ impl CandidateIndex {
                         separators: digit_separators,
                         members: filing.members,
                         reach,
+                        edges: run_edges,
+                        bytes: match_bytes,
                     };
-                    DigitTarget::file(&mut index.digit_targets, filing.target, member, match_bytes);
+                    DigitTarget::file(&mut index.digit_targets, filing.target, member);
                     index.shortest_min_digits = index.shortest_min_digits.min(n);
                 }
                 (Prefilter::Keywords, _) if rule.keywords.is_empty() => index.always.push(i),
@@ -178,16 +190,24 @@ impl CandidateIndex {
                             separators: digit_separators,
                             members: filing.members,
                             reach: Reach::Bytes(run_reach),
+                            edges: run_edges,
+                            bytes: match_bytes,
                         };
                         index.near_slot[i] = Some(DigitTarget::file(
                             &mut index.near_targets,
                             filing.target,
                             member,
-                            match_bytes,
                         ));
                     }
                     for (word, at) in prefilter_words(rule, keywords) {
-                        let use_ = KeywordUse { rule: i, at, reach };
+                        let use_ = KeywordUse {
+                            rule: i,
+                            at,
+                            reach,
+                            needs_digit: holds_a_digit
+                                && index.clip_keyword_hits[i].is_some()
+                                && index.near_slot[i].is_none(),
+                        };
                         match words.iter().position(|w| *w == word) {
                             Some(p) => {
                                 match index.keyword_rules[p].iter_mut().find(|u| u.rule == i) {
@@ -316,6 +336,9 @@ impl CandidateIndex {
                         Some(bytes) => clip(text, (hit.start, hit.end), (start, end), bytes),
                         None => (start, end),
                     };
+                    if u.needs_digit && !bytes[start..end].iter().any(u8::is_ascii_digit) {
+                        continue;
+                    }
                     match self.near_slot[u.rule] {
                         Some(slot) => scratch.near[slot].add(start, end),
                         None => scratch.add(self.filing[u.rule], start, end),
@@ -461,21 +484,13 @@ struct DigitTarget {
 
 impl DigitTarget {
     /// Adds `member` to the target `target` of `targets`, made if new; returns its index.
-    fn file(
-        targets: &mut Vec<DigitTarget>,
-        target: usize,
-        member: DigitMember,
-        bytes: Option<MatchBytes>,
-    ) -> usize {
+    fn file(targets: &mut Vec<DigitTarget>, target: usize, member: DigitMember) -> usize {
         match targets.iter().position(|t| t.target == target) {
             Some(i) => {
                 let t = &mut targets[i];
                 t.min_digits = t.min_digits.min(member.min_digits);
                 t.rules.push(member);
-                t.bytes = match (t.bytes, bytes) {
-                    (Some(a), Some(b)) => Some(a.union(&b)),
-                    _ => None,
-                };
+                t.bytes = t.bytes.zip(member.bytes).map(|(a, b)| a.union(&b));
                 i
             }
             None => {
@@ -483,7 +498,7 @@ impl DigitTarget {
                     target,
                     min_digits: member.min_digits,
                     rules: vec![member],
-                    bytes,
+                    bytes: member.bytes,
                 });
                 targets.len() - 1
             }
@@ -492,8 +507,8 @@ impl DigitTarget {
 
     /// Files the region of the run `start..end` (of `digits` digits, `pieces` of them in one
     /// piece by each set of separators allowed, see [`pieces`]) for the members the run is
-    /// long enough for: as far as the farthest of them reaches, within the bytes any of them
-    /// can hold.
+    /// long enough for and admits ([`RunEdges::admit`]): as far as the farthest of them
+    /// reaches, within the bytes any of the target's rules can hold.
     fn add_run(
         &self,
         text: &str,
@@ -504,7 +519,11 @@ impl DigitTarget {
     ) {
         let (mut members, mut from, mut to) = (0, start, end);
         for rule in self.rules.iter().take_while(|r| digits >= r.min_digits) {
-            if pieces[usize::from(rule.separators)] >= rule.min_digits {
+            if pieces[usize::from(rule.separators)] >= rule.min_digits
+                && rule
+                    .edges
+                    .admit(text.as_bytes(), (start, end), rule.bytes.as_ref())
+            {
                 members |= rule.members;
                 let (s, e) = rule.reach.around(text, start, end, &mut None);
                 (from, to) = (from.min(s), to.max(e));
@@ -536,6 +555,10 @@ struct DigitMember {
     members: u64,
     /// How far its matches lie from the run.
     reach: Reach,
+    /// Whether its matches hold bytes beyond the run, which must be `bytes` (every byte
+    /// when `None`).
+    edges: RunEdges,
+    bytes: Option<MatchBytes>,
 }
 
 #[cfg(test)]
@@ -543,6 +566,73 @@ mod tests {
     use super::*;
     use crate::RulePack;
     use crate::digit_runs::ALL_SEPARATORS;
+
+    /// The candidate regions of one rule, prefiltered as the engine prefilters it.
+    fn regions_of(rule: &str, text: &str) -> Vec<String> {
+        let pack = RulePack::from_toml_str("rule.toml", rule).unwrap();
+        let spec = &pack.rules()[0];
+        let hir = [regex_syntax::parse(&spec.pattern).unwrap()];
+        let keywords = super::super::shape::keywords_in_matches(&hir, &spec.keywords);
+        let prefilter = RulePrefilter {
+            spec,
+            keywords,
+            digit_separators: super::super::shape::digit_separators(&hir),
+            reach: Reach::Bytes(hir[0].properties().maximum_len().unwrap()),
+            run_reach: None,
+            filing: Filing {
+                target: 0,
+                members: 1,
+            },
+            match_bytes: MatchBytes::of(&hir),
+            run_edges: RunEdges::of(&hir),
+            holds_a_digit: super::super::shape::every_match_holds_a_digit(&hir[0]),
+        };
+        let index = CandidateIndex::new(std::iter::once(prefilter), 1, &[]);
+        let mut scratch = Candidates::default();
+        index.collect(text, None, &mut scratch, None);
+        let mut regions = Vec::new();
+        scratch.drain_in_order(|r| regions.push(text[r.start..r.end].to_owned()));
+        regions
+    }
+
+    #[test]
+    fn a_run_is_no_candidate_for_a_rule_whose_letters_cannot_stand_next_to_it() {
+        let rule = r#"
+[[rule]]
+id = "nino"
+name = "NI number"
+category = "pii"
+severity = "high"
+pattern = '(?-u:\b)[A-Z]{2}\x20?[0-9]{2}\x20?[0-9]{2}\x20?[0-9]{2}\x20?[A-D](?-u:\b)'
+prefilter = "digits"
+min_digits = 6
+confidence = 0.8
+examples = ["NI QQ 12 34 56 C"]
+negative_examples = ["NI pending"]
+"#;
+        // The order number and the date are runs of enough digits, but `=` and the start of
+        // the line are no bytes of a match, which begins with its letters.
+        let text = "2026-03-28 order=7376575029 ni QQ 12 34 56 C done";
+        assert_eq!(regions_of(rule, text), [" QQ 12 34 56 C "]);
+    }
+
+    #[test]
+    fn a_keyword_region_without_a_digit_is_none_for_a_rule_whose_matches_hold_one() {
+        let rule = r#"
+[[rule]]
+id = "cvv"
+name = "CVV"
+category = "pci"
+severity = "high"
+pattern = '(?i-u:cvv|cid)[\x20:]{0,4}[0-9]{3,4}(?-u:\b)'
+keywords = ["cvv", "cid"]
+confidence = 0.8
+examples = ["cvv 123"]
+negative_examples = ["cvv pending"]
+"#;
+        let text = "the incident review; CID: 789";
+        assert_eq!(regions_of(rule, text), [" CID: 789"]);
+    }
 
     #[test]
     fn a_keyword_rule_with_min_digits_is_a_candidate_at_runs_near_its_keywords_only() {
@@ -582,6 +672,8 @@ required = true
                 members: 1,
             },
             match_bytes: None,
+            run_edges: RunEdges::default(),
+            holds_a_digit: false,
         };
         let index = CandidateIndex::new(std::iter::once(prefilter), 1, &[]);
         let text = "ticket 4412 then call 555-123-4567 or 555-987-6543; far away: 555-000-1111";
@@ -656,6 +748,8 @@ negative_examples = ["incident 123"]
                 members: 1,
             },
             match_bytes: None,
+            run_edges: RunEdges::default(),
+            holds_a_digit: false,
         };
         let index = CandidateIndex::new(std::iter::once(prefilter), 1, &[]);
         let text = "incident 123; card_cid 456; CID: 789 and cvv 012";

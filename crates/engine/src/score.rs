@@ -261,20 +261,38 @@ fn ends_word(text: &str, at: usize) -> bool {
 
 /// Whether the token holding byte `at` (letters, digits and the punctuation of addresses,
 /// at most 256 bytes either way) is an e-mail address or a URL.
+///
+/// Asked of every context word in dense text (a fifth of a value's cost there): one walk
+/// each way over a byte table, noting `@` and `:` on the way, and a look for `://` only
+/// when a colon was seen.
 fn in_address(bytes: &[u8], at: usize) -> bool {
-    let is_token = |b: &&u8| {
-        b.is_ascii_alphanumeric()
-            || matches!(**b, b'.' | b'-' | b'_' | b'%' | b'+' | b'@' | b'/' | b':')
-    };
-    let back = bytes[..at]
-        .iter()
-        .rev()
-        .take(256)
-        .take_while(is_token)
-        .count();
-    let ahead = bytes[at..].iter().take(256).take_while(is_token).count();
-    let token = &bytes[at - back..at + ahead];
-    token.contains(&b'@') || token.windows(3).any(|w| w == b"://")
+    const fn token_bytes() -> [bool; 256] {
+        let mut table = [false; 256];
+        let mut b = 0;
+        while b < 256 {
+            let c = b as u8;
+            table[b] = c.is_ascii_alphanumeric()
+                || matches!(c, b'.' | b'-' | b'_' | b'%' | b'+' | b'@' | b'/' | b':');
+            b += 1;
+        }
+        table
+    }
+    static TOKEN: [bool; 256] = token_bytes();
+    let (mut from, mut to) = (at, at);
+    let (mut at_sign, mut colon) = (false, false);
+    let low = at.saturating_sub(256);
+    while from > low && TOKEN[usize::from(bytes[from - 1])] {
+        from -= 1;
+        at_sign |= bytes[from] == b'@';
+        colon |= bytes[from] == b':';
+    }
+    let high = (at + 256).min(bytes.len());
+    while to < high && TOKEN[usize::from(bytes[to])] {
+        at_sign |= bytes[to] == b'@';
+        colon |= bytes[to] == b':';
+        to += 1;
+    }
+    at_sign || (colon && memchr::memmem::find(&bytes[from..to], b"://").is_some())
 }
 
 #[cfg(test)]

@@ -118,6 +118,9 @@ fn required_literals(hir: &Hir, out: &mut Vec<Vec<u8>>) {
 pub struct MatchBytes([u64; 4]);
 
 impl MatchBytes {
+    /// No byte.
+    pub(crate) const NONE: MatchBytes = MatchBytes([0; 4]);
+
     /// The bytes some match of some pattern can hold; `None` when that is every byte.
     /// Look-arounds hold none: they read the bytes next to a match, not in it.
     pub fn of(patterns: &[Hir]) -> Option<MatchBytes> {
@@ -140,8 +143,19 @@ impl MatchBytes {
         (b'0'..=b'9').any(|d| self.contains(d))
     }
 
+    pub(crate) fn holds_any(&self, bytes: &[u8]) -> bool {
+        bytes.iter().any(|&b| self.contains(b))
+    }
+
+    /// The bytes matches of `hir` can hold, every byte included.
+    pub(crate) fn of_hir(hir: &Hir) -> MatchBytes {
+        let mut set = MatchBytes::NONE;
+        set.add(hir);
+        set
+    }
+
     /// The set of one byte.
-    fn of_byte(b: u8) -> MatchBytes {
+    pub(crate) fn of_byte(b: u8) -> MatchBytes {
         let mut set = MatchBytes([0; 4]);
         set.insert_range(u32::from(b), u32::from(b));
         set
@@ -194,6 +208,13 @@ pub fn required_non_digit(hir: &Hir) -> Option<MatchBytes> {
         .into_iter()
         .min_by_key(rank)
         .filter(|set| !set.holds_a_digit())
+}
+
+/// Whether every match of `hir` holds a digit: then a region without one holds no match.
+pub fn every_match_holds_a_digit(hir: &Hir) -> bool {
+    required(hir)
+        .iter()
+        .any(|set| set.len() > 0 && (0..=255u8).all(|b| !set.contains(b) || b.is_ascii_digit()))
 }
 
 /// Which of two sets a match must hold a byte of says more: one with no digit, then the
