@@ -509,7 +509,11 @@ impl Engine {
             {
                 continue;
             }
-            let gate = if gated { pattern.gate() } else { None };
+            let gate = if gated {
+                pattern.gate_when_worth_it()
+            } else {
+                None
+            };
             let mut at = region.start;
             match gate {
                 Some(PatternGate::Find(dfa)) => {

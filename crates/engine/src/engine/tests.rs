@@ -126,3 +126,45 @@ fn rules_with_large_patterns_stay_out_of_groups() {
     assert!(!card.small_enough_to_group(false));
     assert!(card.patterns[0].gate().is_some(), "its own DFAs are built");
 }
+
+#[test]
+fn a_pattern_s_dfas_find_what_its_regex_finds() {
+    // A pattern's DFAs are built once it has searched many regions, which no test text here
+    // gives it: one engine with every pattern's DFAs built, one with none, on every example.
+    let unbuilt = Engine::builtin();
+    let built = Engine::builtin();
+    for pattern in built.rules.iter().flat_map(|r| &r.patterns) {
+        pattern.gate();
+    }
+    let seen = |m: &Match| {
+        (
+            m.rule_id.to_string(),
+            m.start,
+            m.end,
+            m.confidence.to_bits(),
+        )
+    };
+    for rule in &built.rules {
+        for text in rule
+            .spec
+            .examples
+            .iter()
+            .chain(&rule.spec.negative_examples)
+        {
+            let segment = [Segment {
+                text: text.clone(),
+                offset: 0,
+                line: 1,
+                origin: Default::default(),
+                context: None,
+            }];
+            let (a, b) = (unbuilt.find(&segment), built.find(&segment));
+            assert_eq!(
+                a.iter().map(seen).collect::<Vec<_>>(),
+                b.iter().map(seen).collect::<Vec<_>>(),
+                "{}: {text}",
+                rule.spec.id
+            );
+        }
+    }
+}
