@@ -71,6 +71,8 @@ pub(super) struct CompiledRule {
     pub(super) run_edges: RunEdges,
     /// Every match holds a digit.
     pub(super) holds_a_digit: bool,
+    /// No match holds a line break but at either end (see [`shape::within_a_line`]).
+    pub(super) within_a_line: bool,
 }
 
 /// Regions a pattern's meta regex searches before its gate is built. Building a dense DFA
@@ -147,6 +149,21 @@ impl CompiledRule {
     /// end a context window away from it. A digit run is part of the match.
     pub(super) fn reach(&self) -> Reach {
         match (self.longest(), self.run_reach(), self.spec.prefilter) {
+            // A keyword inside every match, with no line break among the bytes a match can
+            // hold: the region is clipped to those bytes around the hit, which bounds it
+            // better and costs less than finding its line first (an e-mail's `@`).
+            (None, _, Prefilter::Keywords)
+                if self.keywords != KeywordsInMatches::NotEvery
+                    && self.match_bytes.is_some_and(|b| !b.contains(b'\n')) =>
+            {
+                Reach::Segment
+            }
+            (None, _, Prefilter::Keywords) if self.within_a_line => Reach::Lines {
+                window: match self.keywords {
+                    KeywordsInMatches::NotEvery => self.spec.context.window,
+                    KeywordsInMatches::Every | KeywordsInMatches::EveryFirst { .. } => 0,
+                },
+            },
             (None, _, _) => Reach::Segment,
             (Some(longest), _, Prefilter::Keywords) => match self.keywords {
                 KeywordsInMatches::EveryFirst { .. } => Reach::Ahead(longest),
@@ -245,6 +262,7 @@ pub(super) fn compile(
         digit_separators: shape::digit_separators(&syntax),
         run_edges: RunEdges::of(&syntax),
         holds_a_digit: syntax.iter().all(shape::every_match_holds_a_digit),
+        within_a_line: syntax.iter().all(shape::within_a_line),
         match_bytes: shape::MatchBytes::of(&syntax),
         order,
         ignore: regexes("ignore_values", &spec.ignore_values)?,

@@ -15,6 +15,12 @@ pub enum Reach {
     /// characters either side of the hit (the rule's context window: a context word there
     /// may be what reports it).
     Near { longest: usize, window: usize },
+    /// The rule's patterns have no longest match, but hold no line break except as a byte
+    /// of their own at either end ([`within_a_line`](super::shape::within_a_line)): the
+    /// match lies on a line that the `window` characters either side of the hit (0: the hit
+    /// itself) touch, or holds the line break next to one. A password assignment's key may
+    /// be any length; its line is what is searched, not its 64 KiB segment.
+    Lines { window: usize },
     /// The rule's patterns have no longest match: a hit makes the whole segment a candidate.
     Segment,
 }
@@ -36,6 +42,9 @@ impl Reach {
                 longest: longest.max(other),
                 window,
             }),
+            (Reach::Lines { window: a }, Reach::Lines { window: b }) => {
+                Some(Reach::Lines { window: a.max(b) })
+            }
             (Reach::Segment, Reach::Segment) => Some(Reach::Segment),
             _ => None,
         }
@@ -44,6 +53,7 @@ impl Reach {
     /// The bytes of `text` a match can occupy, given a hit at `start..end`. `known` is the
     /// context window last worked out for this hit, by its width in characters: rules of one
     /// hit often share one (the phone rules near "contact"), and it is counted in characters.
+    #[inline]
     pub(super) fn around(
         self,
         text: &str,
@@ -68,9 +78,31 @@ impl Reach {
                     after.saturating_add(longest).min(len),
                 )
             }
+            Reach::Lines { window: chars } => lines(text, start, end, chars, known),
             Reach::Segment => (0, len),
         }
     }
+}
+
+/// The region of [`Reach::Lines`]: from the line break before the first line the window
+/// touches, through the one after the last.
+#[inline(never)]
+fn lines(
+    text: &str,
+    start: usize,
+    end: usize,
+    chars: usize,
+    known: &mut Option<(usize, (usize, usize))>,
+) -> (usize, usize) {
+    let (before, after) = match *known {
+        _ if chars == 0 => (start, end),
+        Some((c, w)) if c == chars => w,
+        _ => known.insert((chars, window(text, start, end, chars))).1,
+    };
+    let bytes = text.as_bytes();
+    let from = memchr::memrchr(b'\n', &bytes[..before]).unwrap_or(0);
+    let to = memchr::memchr(b'\n', &bytes[after..]).map_or(text.len(), |i| after + i + 1);
+    (from, to)
 }
 
 /// A byte range of one segment where the regexes of one target run: a rule (index below the
@@ -268,6 +300,28 @@ pub(super) fn clip(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_reach_of_lines_covers_the_lines_the_window_touches_and_their_line_breaks() {
+        let text = "first line\nkey_password = hunter2hunter2 ; more\nthird line here\nlast";
+        let at = text.find("password").unwrap();
+        let hit = (at, at + "password".len());
+        let lines = |window| {
+            let (from, to) = Reach::Lines { window }.around(text, hit.0, hit.1, &mut None);
+            &text[from..to]
+        };
+        assert_eq!(lines(0), "\nkey_password = hunter2hunter2 ; more\n");
+        // Forty characters either side reach into the first line and the third.
+        assert_eq!(
+            Reach::Lines { window: 40 }.around(text, hit.0, hit.1, &mut None),
+            (0, text.rfind('\n').unwrap() + 1)
+        );
+        // At the ends of the text there is no line break to hold.
+        assert_eq!(
+            Reach::Lines { window: 0 }.around("a password", 2, 10, &mut None),
+            (0, 10)
+        );
+    }
 
     #[test]
     fn a_region_around_a_hit_inside_every_match_ends_where_no_match_byte_stands() {
