@@ -31,6 +31,8 @@ const BATCH_WAIT: Duration = Duration::from_millis(50);
 /// in flight peaked at 517 MB, one at a time stays under 300 MB. One file larger than this is
 /// still read, alone.
 const BYTES_IN_FLIGHT: u64 = 64 << 20;
+/// Files from this size on are followed by handing the memory they used back to the system.
+const LARGE_FILE: u64 = 8 << 20;
 
 /// A path found by the walk: a file to scan, or what could not be read (a missing PATH, a
 /// folder that cannot be listed), recorded as that item's failure.
@@ -129,6 +131,9 @@ fn classify_all(
                         let _charge = budget.take(*size);
                         classify_file(entry, deps)
                     };
+                    if *size >= LARGE_FILE {
+                        release_freed_memory();
+                    }
                     if tx.blocking_send(record).is_err() {
                         // The writer failed and returned its error; nothing would record this.
                         return;
@@ -177,6 +182,17 @@ fn read(path: &Path, shown: &str, limit: u64) -> Result<Vec<u8>, String> {
         return Err(format!("{shown} is larger than the {limit} byte limit"));
     }
     Ok(bytes)
+}
+
+/// Hands the heap's free pages back to the system. Each thread allocates from an arena of
+/// its own, which keeps what a large file's text and segments took after they are freed:
+/// three 60 MB files read by two threads in turn peaked at 402 MB, one alone at 243 MB.
+fn release_freed_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim takes no pointer and only returns unused memory to the system.
+    unsafe {
+        libc::malloc_trim(0);
+    }
 }
 
 /// The words for an I/O error a user reads; the standard library says "entity not found".
