@@ -25,6 +25,7 @@ pub fn for_each_digit_run(
     mut each: impl FnMut(usize, usize, usize),
 ) {
     let bytes = text.as_bytes();
+    let min_run = min_digits.clamp(1, 8);
     // The run still open at the start of the block: its start and its digits so far.
     let mut open: Option<(usize, usize)> = None;
     // Whether the byte before the block is a digit.
@@ -51,6 +52,19 @@ pub fn for_each_digit_run(
             joined &= (1u64 << width) - 1;
         }
         digit_before = digits >> (BLOCK - 1) & 1 == 1;
+        // Runs inside the block that span fewer bytes than `min_digits` digits need are
+        // skipped without being walked: a hex digest or a UUID is a dozen runs of a few
+        // digits each. `long` marks where `min_run` joined bytes in a row begin (a power of
+        // two, at most `min_digits`, so that no run long enough is missed); the run that
+        // reaches the block's end may go on in the next block, and is always walked.
+        let mut long = joined;
+        let mut span = 1;
+        while span * 2 <= min_run {
+            long &= long >> span;
+            span *= 2;
+        }
+        let walked = long | (joined & (1 << (BLOCK - 1)));
+        let starts = joined & !(joined << 1);
         let mut at = 0u32;
         if let Some((start, count)) = open.take() {
             let ones = joined.trailing_ones();
@@ -67,13 +81,16 @@ pub fn for_each_digit_run(
             let rest = if at as usize >= BLOCK {
                 0
             } else {
-                joined & !low_bits(at)
+                walked & !low_bits(at)
             };
             if rest == 0 {
                 break;
             }
-            let start = rest.trailing_zeros();
-            let len = (rest >> start).trailing_ones();
+            // The start of the run holding the first position worth walking: it begins at or
+            // after `at`, which no run covers.
+            let p = rest.trailing_zeros();
+            let start = 63 - (starts & low_bits(p + 1)).leading_zeros();
+            let len = (joined >> start).trailing_ones();
             let end = start + len;
             let count = (digits & !low_bits(start) & low_bits(end)).count_ones() as usize;
             if end as usize == BLOCK {
@@ -279,7 +296,7 @@ mod tests {
             let text: String = (0..len)
                 .map(|_| char::from(alphabet[(next() % alphabet.len() as u64) as usize]))
                 .collect();
-            for min in [1, 3, 9] {
+            for min in [1, 2, 3, 5, 9, 13] {
                 assert_eq!(
                     runs(&text, min),
                     runs_by_bytes(&text, min),
