@@ -361,12 +361,13 @@ impl CandidateIndex {
         }
         // Keyword rules with `min_digits` take part in the digit pass only where their
         // keywords were seen, and only down to the shortest run one of those needs.
-        let (mut shortest, mut near_keywords) = (self.shortest_min_digits, false);
-        for (target, near) in self.near_targets.iter().zip(&mut scratch.near) {
+        let mut shortest = self.shortest_min_digits;
+        scratch.near_active.clear();
+        for (slot, (target, near)) in self.near_targets.iter().zip(&mut scratch.near).enumerate() {
             if !near.spans.is_empty() {
                 near.settle();
                 shortest = shortest.min(target.min_digits);
-                near_keywords = true;
+                scratch.near_active.push(slot);
             }
         }
         if shortest == usize::MAX {
@@ -388,10 +389,9 @@ impl CandidateIndex {
             {
                 target.add_run(text, (start, end), digits, &pieces, scratch);
             }
-            if !near_keywords {
-                return;
-            }
-            for (slot, target) in self.near_targets.iter().enumerate() {
+            for i in 0..scratch.near_active.len() {
+                let slot = scratch.near_active[i];
+                let target = &self.near_targets[slot];
                 if digits >= target.min_digits && scratch.near[slot].overlaps(start, end) {
                     target.add_run(text, (start, end), digits, &pieces, scratch);
                 }

@@ -139,6 +139,9 @@ pub struct Candidates {
     /// Per keyword rule with `min_digits`, the bytes its keyword hits reach, merged: its
     /// candidates are the digit runs there.
     pub(super) near: Vec<NearKeywords>,
+    /// The near slots with spans in this segment: a digit run is checked against those
+    /// only, not against every slot of the engine (dozens, most without a keyword here).
+    pub(super) near_active: Vec<usize>,
 }
 
 /// A region of a target named by the list it is in.
