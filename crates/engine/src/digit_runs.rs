@@ -355,7 +355,7 @@ mod tests {
                 state ^= state >> 7;
                 state ^= state << 17;
                 // A run begins and ends with a digit and never holds two separators in a row.
-                let separator = i > 0 && !run.ends_with([' ', '-', '.']) && state % 4 == 0;
+                let separator = i > 0 && !run.ends_with([' ', '-', '.']) && state.is_multiple_of(4);
                 run.push(if separator {
                     [' ', '-', '.'][(state >> 8) as usize % 3]
                 } else {
