@@ -71,7 +71,7 @@ pub(super) struct CompiledRule {
     pub(super) run_edges: RunEdges,
     /// Every match holds a digit.
     pub(super) holds_a_digit: bool,
-    /// No match holds a line break but at either end (see [`shape::within_a_line`]).
+    /// No match holds a line break but at either end (see [`match_edges::within_a_line`](super::match_edges::within_a_line)).
     pub(super) within_a_line: bool,
 }
 
@@ -262,7 +262,7 @@ pub(super) fn compile(
         digit_separators: shape::digit_separators(&syntax),
         run_edges: RunEdges::of(&syntax),
         holds_a_digit: syntax.iter().all(shape::every_match_holds_a_digit),
-        within_a_line: syntax.iter().all(shape::within_a_line),
+        within_a_line: syntax.iter().all(super::match_edges::within_a_line),
         match_bytes: shape::MatchBytes::of(&syntax),
         order,
         ignore: regexes("ignore_values", &spec.ignore_values)?,

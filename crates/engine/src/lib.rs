@@ -13,7 +13,8 @@
 //! - `engine`: regexes over candidate regions, scoring;
 //! - `matches`: the engine's `Match`, its line, one finding per value;
 //! - `shape`: what a pattern's syntax says of every match (its value, keywords, separators);
-//!   `match_edges`: whether matches begin and end outside the digit runs they hold;
+//!   `match_edges`: whether matches begin and end outside the digit runs they hold, and
+//!   whether they stay on one line;
 //! - `context`: context words near a value, looked up in one search of the segment;
 //! - `code_operand`: numbers standing in code (a table's element, a call's argument), which
 //!   need their rule's context words;

@@ -1,12 +1,14 @@
 //! Where a rule's matches begin and end, as the syntax of its patterns says: whether every
-//! match begins, and every match ends, outside the digit run that made the rule a candidate.
+//! match begins, and every match ends, outside the digit run that made the rule a candidate,
+//! and whether it stays on one line.
 //!
 //! Why it matters: a log line's order number `7376575029` is a run of ten digits, long
 //! enough for an IBAN, a UK NI number or a Singapore NRIC, each of which has letters around
 //! its digits. A match that begins with a letter and holds a run's digits begins before the
 //! run, so the byte before the run is one of the match's bytes: after `order=` no such match
 //! can stand, and the run needs no region for those rules. On log text that was a third of
-//! every candidate region.
+//! every candidate region. Likewise a pattern with no longest match that holds no line
+//! break is searched on the lines around its hit, not on its whole segment.
 
 use regex_syntax::hir::{Hir, HirKind};
 
@@ -155,9 +157,73 @@ fn edge(hir: &Hir, side: Side) -> Edge {
     }
 }
 
+/// Whether no match of `hir` holds a line break, but as a byte of its own first or last:
+/// `(?:^|[^A-Za-z0-9_])key[ \t]*=[ \t]*[^\s]+` begins with any byte but a word byte, a line
+/// break too, and holds none after it. Then a match found near a hit lies on the lines
+/// around it, however long the pattern lets it be.
+pub fn within_a_line(hir: &Hir) -> bool {
+    let no_break = |h: &Hir| !MatchBytes::of_hir(h).contains(b'\n');
+    if no_break(hir) {
+        return true;
+    }
+    match hir.kind() {
+        HirKind::Capture(cap) => within_a_line(&cap.sub),
+        HirKind::Alternation(items) => items.iter().all(within_a_line),
+        HirKind::Concat(items) => {
+            let (mut from, mut to) = (0, items.len());
+            if from < to && one_char(&items[from]) {
+                from += 1;
+            }
+            if from < to && one_char(&items[to - 1]) {
+                to -= 1;
+            }
+            items[from..to].iter().all(no_break)
+        }
+        _ => false,
+    }
+}
+
+/// Whether every match of `hir` is at most one character (a line break is one byte).
+fn one_char(hir: &Hir) -> bool {
+    match hir.kind() {
+        HirKind::Empty | HirKind::Look(_) | HirKind::Class(_) => true,
+        HirKind::Literal(literal) => {
+            std::str::from_utf8(&literal.0).map_or(literal.0.len() <= 1, |s| s.chars().count() <= 1)
+        }
+        HirKind::Capture(cap) => one_char(&cap.sub),
+        HirKind::Repetition(rep) => rep.max.is_some_and(|max| max <= 1) && one_char(&rep.sub),
+        HirKind::Alternation(items) => items.iter().all(one_char),
+        HirKind::Concat(items) => {
+            // Look-arounds and at most one character.
+            items
+                .iter()
+                .filter(|h| !matches!(h.kind(), HirKind::Look(_) | HirKind::Empty))
+                .count()
+                <= 1
+                && items.iter().all(one_char)
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_match_within_a_line_may_hold_a_line_break_only_as_its_own_first_or_last_character() {
+        let within = |p: &str| within_a_line(&regex_syntax::parse(p).unwrap());
+        // A byte before the key that is no word byte (a line break, too), then nothing but
+        // the line; in Unicode mode that byte is any one character.
+        assert!(within(
+            r#"(?:^|[^A-Za-z0-9_])(?i:[a-z_]*password)[ \t]*=[ \t]*(?P<value>[^\s"']{8,})"#
+        ));
+        assert!(within(r"[A-Za-z0-9+/]{170,}(?:[^A-Za-z0-9+/=]|$)"));
+        assert!(within(r"(?:^|\s)key=\S+(?:\s|$)"));
+        // A line break anywhere else, or two characters before the rest.
+        assert!(!within(r"BEGIN[\s\S]*END"));
+        assert!(!within(r"(?:^|[^a-z]{2})key=\S+"));
+        assert!(!within(r"(?:^|\s)key:\s*\S+"));
+    }
 
     fn edges(pattern: &str) -> RunEdges {
         RunEdges::of(&[regex_syntax::parse(pattern).unwrap()])

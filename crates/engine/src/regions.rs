@@ -16,7 +16,7 @@ pub enum Reach {
     /// may be what reports it).
     Near { longest: usize, window: usize },
     /// The rule's patterns have no longest match, but hold no line break except as a byte
-    /// of their own at either end ([`within_a_line`](super::shape::within_a_line)): the
+    /// of their own at either end ([`within_a_line`](super::match_edges::within_a_line)): the
     /// match lies on a line that the `window` characters either side of the hit (0: the hit
     /// itself) touch, or holds the line break next to one. A password assignment's key may
     /// be any length; its line is what is searched, not its 64 KiB segment.

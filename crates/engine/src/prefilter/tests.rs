@@ -1,0 +1,198 @@
+//! The prefilter's candidate regions for rules written here, seen from inside.
+use super::*;
+use crate::RulePack;
+use crate::digit_runs::ALL_SEPARATORS;
+
+/// The candidate regions of one rule, prefiltered as the engine prefilters it.
+fn regions_of(rule: &str, text: &str) -> Vec<String> {
+    let pack = RulePack::from_toml_str("rule.toml", rule).unwrap();
+    let spec = &pack.rules()[0];
+    let hir = [regex_syntax::parse(&spec.pattern).unwrap()];
+    let keywords = super::super::shape::keywords_in_matches(&hir, &spec.keywords);
+    let prefilter = RulePrefilter {
+        spec,
+        keywords,
+        digit_separators: super::super::shape::digit_separators(&hir),
+        reach: Reach::Bytes(hir[0].properties().maximum_len().unwrap()),
+        run_reach: None,
+        filing: Filing {
+            target: 0,
+            members: 1,
+        },
+        match_bytes: MatchBytes::of(&hir),
+        run_edges: RunEdges::of(&hir),
+        holds_a_digit: super::super::shape::every_match_holds_a_digit(&hir[0]),
+    };
+    let index = CandidateIndex::new(std::iter::once(prefilter), 1, &[]);
+    let mut scratch = Candidates::default();
+    index.collect(text, None, &mut scratch, None);
+    let mut regions = Vec::new();
+    scratch.drain_in_order(|r| regions.push(text[r.start..r.end].to_owned()));
+    regions
+}
+
+#[test]
+fn a_run_is_no_candidate_for_a_rule_whose_letters_cannot_stand_next_to_it() {
+    let rule = r#"
+[[rule]]
+id = "nino"
+name = "NI number"
+category = "pii"
+severity = "high"
+pattern = '(?-u:\b)[A-Z]{2}\x20?[0-9]{2}\x20?[0-9]{2}\x20?[0-9]{2}\x20?[A-D](?-u:\b)'
+prefilter = "digits"
+min_digits = 6
+confidence = 0.8
+examples = ["NI QQ 12 34 56 C"]
+negative_examples = ["NI pending"]
+"#;
+    // The order number and the date are runs of enough digits, but `=` and the start of
+    // the line are no bytes of a match, which begins with its letters.
+    let text = "2026-03-28 order=7376575029 ni QQ 12 34 56 C done";
+    assert_eq!(regions_of(rule, text), [" QQ 12 34 56 C "]);
+}
+
+#[test]
+fn a_keyword_region_without_a_digit_is_none_for_a_rule_whose_matches_hold_one() {
+    let rule = r#"
+[[rule]]
+id = "cvv"
+name = "CVV"
+category = "pci"
+severity = "high"
+pattern = '(?i-u:cvv|cid)[\x20:]{0,4}[0-9]{3,4}(?-u:\b)'
+keywords = ["cvv", "cid"]
+confidence = 0.8
+examples = ["cvv 123"]
+negative_examples = ["cvv pending"]
+"#;
+    let text = "the incident review; CID: 789";
+    assert_eq!(regions_of(rule, text), [" CID: 789"]);
+}
+
+#[test]
+fn a_keyword_rule_with_min_digits_is_a_candidate_at_runs_near_its_keywords_only() {
+    let pack = RulePack::from_toml_str(
+        "phone.toml",
+        r#"
+[[rule]]
+id = "phone"
+name = "Phone"
+category = "pii"
+severity = "low"
+pattern = '[0-9]{3}-[0-9]{3}-[0-9]{4}'
+keywords = ["call"]
+min_digits = 7
+confidence = 0.6
+examples = ["call 555-123-4567"]
+negative_examples = ["555-123-4567"]
+[rule.context]
+window = 20
+raise = ["call"]
+required = true
+"#,
+    )
+    .unwrap();
+    let spec = &pack.rules()[0];
+    let prefilter = RulePrefilter {
+        spec,
+        keywords: KeywordsInMatches::NotEvery,
+        digit_separators: ALL_SEPARATORS,
+        reach: Reach::Near {
+            longest: 12,
+            window: 20,
+        },
+        run_reach: Some(5),
+        filing: Filing {
+            target: 0,
+            members: 1,
+        },
+        match_bytes: None,
+        run_edges: RunEdges::default(),
+        holds_a_digit: false,
+    };
+    let index = CandidateIndex::new(std::iter::once(prefilter), 1, &[]);
+    let text = "ticket 4412 then call 555-123-4567 or 555-987-6543; far away: 555-000-1111";
+    let run = |value: &str| {
+        let at = text.find(value).unwrap();
+        (at - 5, (at + value.len() + 5).min(text.len()))
+    };
+    let mut scratch = Candidates::default();
+    index.collect(text, None, &mut scratch, None);
+    let mut regions = Vec::new();
+    scratch.drain_in_order(|r| regions.push((r.start, r.end)));
+    // The window of "call" reaches 20 characters and a match's length past it: both
+    // numbers after it, each with the 5 bytes a match can reach past its run (merged, as
+    // they overlap); "4412" is too short, the last number too far.
+    let (near, next) = (run("555-123-4567"), run("555-987-6543"));
+    assert_eq!(
+        regions,
+        vec![(near.0, next.1)],
+        "{:?}",
+        regions
+            .iter()
+            .map(|&(a, b)| &text[a..b])
+            .collect::<Vec<_>>()
+    );
+
+    // In a column headed "Call", the whole cell is near the keyword.
+    index.collect(text, Some("Call"), &mut scratch, None);
+    let mut regions = Vec::new();
+    scratch.drain_in_order(|r| regions.push((r.start, r.end)));
+    assert_eq!(regions, vec![(near.0, next.1), run("555-000-1111")]);
+
+    // No keyword, no run pass for the rule.
+    index.collect("555-123-4567", None, &mut scratch, None);
+    let mut regions = Vec::new();
+    scratch.drain_in_order(|r| regions.push(r));
+    assert!(regions.is_empty());
+}
+
+#[test]
+fn a_keyword_that_begins_every_match_at_a_word_boundary_counts_only_there() {
+    let pack = RulePack::from_toml_str(
+        "cvv.toml",
+        r#"
+[[rule]]
+id = "cvv"
+name = "CVV"
+category = "pci"
+severity = "high"
+pattern = '(?-u:\b)(?i-u:cvv|cid)[\x20:]{0,4}(?P<value>[0-9]{3})(?-u:\b)'
+keywords = ["cvv", "cid"]
+confidence = 0.6
+examples = ["CID: 123"]
+negative_examples = ["incident 123"]
+"#,
+    )
+    .unwrap();
+    let spec = &pack.rules()[0];
+    let regex = regex_syntax::parse(&spec.pattern).unwrap();
+    let keywords = super::super::shape::keywords_in_matches(&[regex], &spec.keywords);
+    assert_eq!(
+        keywords,
+        KeywordsInMatches::EveryFirst { at_boundary: true }
+    );
+    let prefilter = RulePrefilter {
+        spec,
+        keywords,
+        digit_separators: 0,
+        reach: Reach::Ahead(12),
+        run_reach: None,
+        filing: Filing {
+            target: 0,
+            members: 1,
+        },
+        match_bytes: None,
+        run_edges: RunEdges::default(),
+        holds_a_digit: false,
+    };
+    let index = CandidateIndex::new(std::iter::once(prefilter), 1, &[]);
+    let text = "incident 123; card_cid 456; CID: 789 and cvv 012";
+    let mut scratch = Candidates::default();
+    index.collect(text, None, &mut scratch, None);
+    let mut regions = Vec::new();
+    scratch.drain_in_order(|r| regions.push(&text[r.start..r.end]));
+    // A match begins at its keyword, so a region begins there too; `_` is a word byte.
+    assert_eq!(regions, vec!["CID: 789 and", "cvv 012"]);
+}
