@@ -11,7 +11,7 @@ use secrecy::SecretSlice;
 use super::*;
 use dlp_domain::{Category, ContentType, SegmentOrigin};
 
-fn seg(text: &str, offset: usize, line: u32) -> Segment {
+pub(crate) fn seg(text: &str, offset: usize, line: u32) -> Segment {
     Segment {
         text: text.to_owned(),
         offset,

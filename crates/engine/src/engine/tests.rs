@@ -151,13 +151,7 @@ fn a_pattern_s_dfas_find_what_its_regex_finds() {
             .iter()
             .chain(&rule.spec.negative_examples)
         {
-            let segment = [Segment {
-                text: text.clone(),
-                offset: 0,
-                line: 1,
-                origin: Default::default(),
-                context: None,
-            }];
+            let segment = [crate::tests::seg(text, 0, 1)];
             let (a, b) = (unbuilt.find(&segment), built.find(&segment));
             assert_eq!(
                 a.iter().map(seen).collect::<Vec<_>>(),
