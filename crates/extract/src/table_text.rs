@@ -256,12 +256,12 @@ mod tests {
         assert!(cells("Title\n-----\n| x |\n").is_empty());
     }
 
+    /// A table as the tests compare them: its region, and its cells' spans, rows and columns.
+    type Found = (Range<usize>, Vec<(Range<usize>, u32, u32)>);
+
     /// The tables as found by walking every line in turn, header candidate after header
     /// candidate: what the search by pipes must agree with.
-    fn tables_line_by_line(
-        text: &str,
-        max_cells: usize,
-    ) -> Vec<(Range<usize>, Vec<(Range<usize>, u32, u32)>)> {
+    fn tables_line_by_line(text: &str, max_cells: usize) -> Vec<Found> {
         let mut tables = Vec::new();
         let mut budget = max_cells;
         let mut lines = Lines::from(text, 0).peekable();
