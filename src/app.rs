@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use dlp_cache::{CacheLimits, ClassificationCache, Front, MemoryFront, RedisFront};
 use dlp_confluence::{Auth, ClientConfig, ConfluenceClient};
-use dlp_engine::{Classifier, Engine, EngineOptions, RulePack};
+use dlp_engine::{Classifier, Engine, EngineOptions, Fingerprinter, RulePack};
 use dlp_extract::image::{CachedOcr, ImageLimits, TesseractOcr};
 use dlp_extract::{AttachmentLimits, ExtractError, Format, NoOcr, Ocr, OcrText, StorageLimits};
 use dlp_jobs::{JobHandler, JobQueue, PoolOptions, QueueError};
@@ -79,6 +79,12 @@ impl App {
         settings.ensure_data_dir()?;
         let keys = Keys::load(&settings)?;
         let confluence = confluence_client(&settings)?;
+        // Compiling the rules is most of a start (0.3 s); the store and the queue open
+        // meanwhile.
+        let building = {
+            let (settings, fingerprinter) = (settings.clone(), keys.fingerprinter());
+            tokio::task::spawn_blocking(move || classifier(&settings, fingerprinter))
+        };
         let store = open_store(&settings).await?;
         let heartbeat = Duration::from_secs(settings.workers.heartbeat_secs.max(1));
         let queue = JobQueue::open(
@@ -88,7 +94,9 @@ impl App {
             heartbeat,
         )
         .await?;
-        let classifier = classifier(&settings, &keys)?;
+        let classifier = building
+            .await
+            .map_err(|e| AppError::Rules(format!("compiling the rules stopped: {e}")))??;
         let sealer = keys.sealer();
         let ocr = ocr(Arc::new(StoreOcrCache::new(
             store.clone(),
@@ -299,14 +307,14 @@ async fn classification_cache(
         .with_near_cache(Duration::from_millis(settings.cache.near_cache_ms)))
 }
 
-fn classifier(settings: &Settings, keys: &Keys) -> Result<Classifier, AppError> {
+fn classifier(settings: &Settings, fingerprinter: Fingerprinter) -> Result<Classifier, AppError> {
     let rules = |e: &dyn std::fmt::Display| AppError::Rules(e.to_string());
     let options = EngineOptions {
         min_confidence: settings.rules.min_confidence,
         ..EngineOptions::default()
     };
     let engine = Engine::new(rule_pack(settings)?, options).map_err(|e| rules(&e))?;
-    Classifier::new(engine, keys.fingerprinter())
+    Classifier::new(engine, fingerprinter)
         .with_suppressions(&settings.rules.suppressions)
         .map_err(|e| rules(&e))
 }

