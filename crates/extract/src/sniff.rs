@@ -305,10 +305,7 @@ fn looks_like_text(bytes: &[u8]) -> bool {
     if sample.contains(&0) {
         return false;
     }
-    let controls = sample
-        .iter()
-        .filter(|&&b| (b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r' | 0x0C | 0x1B)) || b == 0x7F)
-        .count();
+    let controls = control_characters(sample);
     if controls * 100 > sample.len() {
         return false;
     }
@@ -324,9 +321,48 @@ fn looks_like_text(bytes: &[u8]) -> bool {
     invalid * 4 <= sample.len()
 }
 
+/// The control characters of `bytes` that text does not hold (tab, line breaks, form feed and
+/// escape it may). Counted a byte lane per position over runs of 255 bytes, in a form the
+/// compiler turns into vector compares: this runs over the first 8 KiB of every file, and
+/// byte by byte it was a tenth of a local scan's extraction.
+fn control_characters(bytes: &[u8]) -> usize {
+    bytes
+        .chunks(255)
+        .map(|run| {
+            let in_run = run.iter().fold(0u8, |n, &b| {
+                let allowed =
+                    (b == b'\t') | (b == b'\n') | (b == b'\r') | (b == 0x0C) | (b == 0x1B);
+                n + u8::from(((b < 0x20) & !allowed) | (b == 0x7F))
+            });
+            usize::from(in_run)
+        })
+        .sum()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn control_characters_are_counted_as_byte_by_byte() {
+        let by_byte = |bytes: &[u8]| {
+            bytes
+                .iter()
+                .filter(|&&b| {
+                    (b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r' | 0x0C | 0x1B)) || b == 0x7F
+                })
+                .count()
+        };
+        let every_byte: Vec<u8> = (0..=255u8).cycle().take(8192 + 77).collect();
+        assert_eq!(control_characters(&every_byte), by_byte(&every_byte));
+        // 28 in each of 32 whole rounds of the 256 bytes (32 below 0x20, less 5 allowed, and
+        // 0x7F), then 27 in the 77 bytes after.
+        assert_eq!(control_characters(&every_byte), 32 * 28 + 27);
+        // Past a run's 255 bytes, nothing wraps around.
+        let all_controls = vec![0x01u8; 1000];
+        assert_eq!(control_characters(&all_controls), 1000);
+        assert_eq!(control_characters(b""), 0);
+    }
 
     /// A minimal stored (uncompressed) ZIP archive with the given entries.
     fn zip(entries: &[(&str, &[u8])]) -> Vec<u8> {
