@@ -17,6 +17,13 @@ ODD_USERINFO = [
     "ftp://%25REALM:foobar@files.internal/",
 ]
 
+# RFC 7617's Basic example and xkcd 936's passphrase, as proxy and strength tests use them.
+PUBLISHED = [
+    "http://Aladdin:opensesame@127.0.0.1:8080/",
+    "Authorization: Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ==",
+    "mysql://root:correct+horse+battery+staple@db.internal/app",
+]
+
 # The parser must refuse armour whose body is no key: random letters of the right alphabet.
 NOT_A_KEY = """-----BEGIN RSA PRIVATE KEY-----
 qL3vWcR8sYt2ZpN6xKd0HfJm4UaQe9BgTo7Vi1Xy5Cw3Ls8Dr2Ek6Fn0Gp4Hq7Jt
@@ -33,6 +40,9 @@ class ParseTests(unittest.TestCase):
     def test_odd(self):
         for url in ODD_USERINFO:
             self.assertIn("@", url)
+
+    def test_published(self):
+        self.assertEqual(len(PUBLISHED), 3)
 
     def test_armour(self):
         self.assertIn("BEGIN", NOT_A_KEY)

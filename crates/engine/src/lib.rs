@@ -19,6 +19,7 @@
 //! - `code_operand`: numbers standing in code (a table's element, a call's argument), which
 //!   need their rule's context words;
 //! - `score`: entropy, context windows, placeholders, where a word starts;
+//!   `published`: the example passwords of standards and textbooks (RFC 7617's, xkcd's);
 //! - `validate`: checksums and ranges (Luhn, SSN, NPI, GitHub CRC32, e-mail domains);
 //! - `checksum`, `structure`: check digits of identifiers, shapes of JWTs and PEM blocks;
 //!   `der_key`: the DER a PEM private key's label names;
@@ -63,6 +64,7 @@ mod parallel;
 mod password_hash;
 mod phone;
 mod prefilter;
+mod published;
 mod regions;
 mod rule;
 mod score;
