@@ -205,6 +205,36 @@ fn fictional_anywhere(digits: &str) -> bool {
             .any(|f| digits.strip_prefix(f.trunk).is_some_and(|n| f.holds(n)))
 }
 
+/// The two-letter codes of the US states, the District of Columbia and the territories.
+const US_STATES: [&[u8; 2]; 56] = [
+    b"AL", b"AK", b"AZ", b"AR", b"CA", b"CO", b"CT", b"DE", b"FL", b"GA", b"HI", b"ID", b"IL",
+    b"IN", b"IA", b"KS", b"KY", b"LA", b"ME", b"MD", b"MA", b"MI", b"MN", b"MS", b"MO", b"MT",
+    b"NE", b"NV", b"NH", b"NJ", b"NM", b"NY", b"NC", b"ND", b"OH", b"OK", b"OR", b"PA", b"RI",
+    b"SC", b"SD", b"TN", b"TX", b"UT", b"VT", b"VA", b"WA", b"WV", b"WI", b"WY", b"DC", b"AS",
+    b"GU", b"MP", b"PR", b"VI",
+];
+
+/// Whether the number at `span` of `text` is a ZIP+4 code: five digits, a dash and four,
+/// after a state's code in an address (`Boston, MA 02110-1301`). No North American number is
+/// written so, yet the shape fits other countries' plans (a German area code and a line), and
+/// New England's codes begin with the 0 of a trunk prefix.
+pub(crate) fn is_zip_plus_four(text: &str, span: std::ops::Range<usize>) -> bool {
+    let bytes = text.as_bytes();
+    let value = &bytes[span.clone()];
+    let shape = value.len() == 10
+        && value[5] == b'-'
+        && value[..5].iter().chain(&value[6..]).all(u8::is_ascii_digit);
+    let Some(state) = span.start.checked_sub(3).map(|at| &bytes[at..span.start]) else {
+        return false;
+    };
+    let after_a_state = state[2] == b' ' && US_STATES.iter().any(|code| state[..2] == code[..]);
+    let state_stands_alone = span
+        .start
+        .checked_sub(4)
+        .is_none_or(|at| !bytes[at].is_ascii_alphanumeric());
+    shape && after_a_state && state_stands_alone
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -326,6 +356,22 @@ mod tests {
         ] {
             assert_eq!(check(written, region(code)), Verdict::Valid, "{written}");
         }
+    }
+
+    #[test]
+    fn a_zip_plus_four_after_a_state_is_no_phone_number() {
+        let zip = |text: &str| {
+            let start = text.find(|c: char| c.is_ascii_digit()).unwrap();
+            is_zip_plus_four(text, start..start + 10)
+        };
+        assert!(zip("Hartford, CT 06103-2204"));
+        assert!(zip("PR 00901-1234"));
+        // Not after a state's code standing alone, or not five and four digits.
+        assert!(!zip("Tel 06103-2204"));
+        assert!(!zip("OPTICT 06103-2204"));
+        assert!(!zip("ZZ 06103-2204"));
+        assert!(!zip("CT 0610-32204"));
+        assert!(!zip("06103-2204"));
     }
 
     #[test]

@@ -35,6 +35,13 @@ impl Engine {
         {
             return None;
         }
+        if matches!(
+            rule.spec.validator,
+            Some(crate::validate::Validator::Phone(_))
+        ) && crate::phone::is_zip_plus_four(text, span.clone())
+        {
+            return None;
+        }
         let normalized = rule.normalization.canonical(value);
         if rule
             .ignore
