@@ -17,6 +17,7 @@ use super::normalize::Normalization;
 use super::prefilter::prefilter_words;
 use super::regions::Reach;
 use super::rule::{Prefilter, RuleError, RuleProblem, RuleSpec};
+use super::run_separators;
 use super::score;
 use super::shape::{self, KeywordsInMatches};
 
@@ -259,7 +260,7 @@ pub(super) fn compile(
     };
     Ok(CompiledRule {
         keywords,
-        digit_separators: shape::digit_separators(&syntax),
+        digit_separators: run_separators::digit_separators(&syntax),
         run_edges: RunEdges::of(&syntax),
         holds_a_digit: syntax.iter().all(shape::every_match_holds_a_digit),
         within_a_line: syntax.iter().all(super::match_edges::within_a_line),

@@ -12,7 +12,8 @@
 //! - `gate`: cheap searches that say whether a candidate region can hold a match at all;
 //! - `engine`: regexes over candidate regions, scoring;
 //! - `matches`: the engine's `Match`, its line, one finding per value;
-//! - `shape`: what a pattern's syntax says of every match (its value, keywords, separators);
+//! - `shape`: what a pattern's syntax says of every match (its value, keywords, bytes);
+//!   `run_separators`: which digit-run separators its matches can join digits with;
 //!   `match_edges`: whether matches begin and end outside the digit runs they hold, and
 //!   whether they stay on one line;
 //! - `context`: context words near a value, looked up in one search of the segment;
@@ -67,6 +68,7 @@ mod prefilter;
 mod published;
 mod regions;
 mod rule;
+mod run_separators;
 mod score;
 mod shape;
 mod structure;

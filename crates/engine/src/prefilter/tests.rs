@@ -12,7 +12,7 @@ fn regions_of(rule: &str, text: &str) -> Vec<String> {
     let prefilter = RulePrefilter {
         spec,
         keywords,
-        digit_separators: super::super::shape::digit_separators(&hir),
+        digit_separators: super::super::run_separators::digit_separators(&hir),
         reach: Reach::Bytes(hir[0].properties().maximum_len().unwrap()),
         run_reach: None,
         filing: Filing {
