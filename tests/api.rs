@@ -45,6 +45,8 @@ mod remediation_native;
 mod remediation_reload;
 #[path = "api/scans.rs"]
 mod scans;
+#[path = "api/schedules.rs"]
+mod schedules;
 #[path = "api/webhooks.rs"]
 mod webhooks;
 #[path = "api/webhooks_connect.rs"]
