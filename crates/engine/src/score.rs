@@ -295,9 +295,64 @@ fn in_address(bytes: &[u8], at: usize) -> bool {
     at_sign || (colon && memchr::memmem::find(&bytes[from..to], b"://").is_some())
 }
 
+/// Whether an address-like value starting at `start` is the userinfo of a URL: right after
+/// `scheme://`, or after `scheme://user:`. In `https://deploy@git.acme-corp.com/x.git` or
+/// `http://user:pass@host` the part before `@` is a login or a password and the part after it
+/// the URL's host; nobody's mailbox.
+pub(crate) fn in_url_userinfo(bytes: &[u8], start: usize) -> bool {
+    let mut head = &bytes[..start];
+    // The value is the password: the user and its colon come first.
+    if let Some(with_user) = head.strip_suffix(b":") {
+        let user = with_user
+            .iter()
+            .rev()
+            .take_while(|&&b| !matches!(b, b':' | b'/' | b'@') && !b.is_ascii_whitespace())
+            .count();
+        head = &with_user[..with_user.len() - user];
+    }
+    let Some(before_slashes) = head.strip_suffix(b"://") else {
+        return false;
+    };
+    let scheme = before_slashes
+        .iter()
+        .rev()
+        .take_while(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'.' | b'-'))
+        .count();
+    scheme > 0 && before_slashes[before_slashes.len() - scheme].is_ascii_alphabetic()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_urls_userinfo_is_no_address() {
+        let at =
+            |text: &str, value: &str| in_url_userinfo(text.as_bytes(), text.find(value).unwrap());
+        assert!(at(
+            "git clone https://deploy@git.acme-corp.com/x.git",
+            "deploy@"
+        ));
+        assert!(at(
+            "proxy http://relay:pass@relay.acme-corp.com:3128",
+            "pass@"
+        ));
+        assert!(at("\"telnet://user:pass@foobar.com:23/\"", "pass@"));
+        assert!(at("http://:in@yo.local", "in@"));
+        // An address in a URL's path or query, or after a colon of prose, is one.
+        assert!(!at(
+            "https://acme-corp.com/?to=jane.doe@acme-corp.com",
+            "jane.doe@"
+        ));
+        assert!(!at(
+            "https://acme-corp.com/people/jane.doe@acme-corp.com",
+            "jane.doe@"
+        ));
+        assert!(!at("Contact: jane.doe@acme-corp.com", "jane.doe@"));
+        assert!(!at("mailto:jane.doe@acme-corp.com", "jane.doe@"));
+        assert!(!at("jane.doe@acme-corp.com", "jane.doe@"));
+        assert!(!at("://jane.doe@acme-corp.com", "jane.doe@"));
+    }
 
     #[test]
     fn abbreviations_are_whole_words() {

@@ -42,6 +42,12 @@ impl Engine {
         {
             return None;
         }
+        // A URL's login or password before its host is nobody's mailbox.
+        if rule.spec.validator == Some(crate::validate::Validator::EmailDomain)
+            && score::in_url_userinfo(text.as_bytes(), span.start)
+        {
+            return None;
+        }
         let normalized = rule.normalization.canonical(value);
         if rule
             .ignore
