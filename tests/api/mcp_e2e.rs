@@ -275,6 +275,46 @@ fn free_port() -> u16 {
         .port()
 }
 
+/// mcp-atlassian serving streamable HTTP on a free port of loopback, and its `/mcp` URL.
+///
+/// The port is free when picked, but another test's server may take it before the peer binds
+/// it: the peer then exits, and whatever holds the port answers 404 at `/mcp`. So the peer is
+/// ready when `/mcp` answers as it does (406 to a plain GET), and is started again on another
+/// port when it has exited.
+async fn spawn_streamable_upstream(site: &url::Url) -> (tokio::process::Child, String) {
+    let http = reqwest::Client::new();
+    for _ in 0..3 {
+        let port = free_port();
+        let mut upstream = tokio::process::Command::new(mcp_atlassian());
+        upstream
+            .args(["--transport", "streamable-http", "--host", "127.0.0.1"])
+            .args(["--port", &port.to_string()])
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("HOME", std::env::var("HOME").unwrap_or_default())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .kill_on_drop(true);
+        for (name, value) in upstream_env(site) {
+            upstream.env(name, value);
+        }
+        let mut child = upstream.spawn().unwrap();
+        let url = format!("http://127.0.0.1:{port}/mcp");
+        for _ in 0..300 {
+            if child.try_wait().unwrap().is_some() {
+                break;
+            }
+            if let Ok(answer) = http.get(&url).send().await
+                && answer.status() != reqwest::StatusCode::NOT_FOUND
+            {
+                return (child, url);
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+    }
+    panic!("mcp-atlassian did not serve /mcp on any of three ports");
+}
+
 /// Reads a child's stderr until a line starts with `prefix`; returns the rest of that line.
 async fn line_after(
     lines: &mut tokio::io::Lines<tokio::io::BufReader<tokio::process::ChildStderr>>,
@@ -307,32 +347,7 @@ async fn the_proxy_speaks_streamable_http_on_both_sides() {
     let settings = settings_dc(dir.path(), &sim.site_url());
     scan_sample_space(&settings).await;
 
-    let port = free_port();
-    let mut upstream = tokio::process::Command::new(mcp_atlassian());
-    upstream
-        .args(["--transport", "streamable-http", "--host", "127.0.0.1"])
-        .args(["--port", &port.to_string()])
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("HOME", std::env::var("HOME").unwrap_or_default())
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .kill_on_drop(true);
-    for (name, value) in upstream_env(&sim.site_url()) {
-        upstream.env(name, value);
-    }
-    let _upstream = upstream.spawn().unwrap();
-    let upstream_url = format!("http://127.0.0.1:{port}/mcp");
-    // Ready when it answers on its port.
-    for _ in 0..300 {
-        if tokio::net::TcpStream::connect(("127.0.0.1", port))
-            .await
-            .is_ok()
-        {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
+    let (_upstream, upstream_url) = spawn_streamable_upstream(&sim.site_url()).await;
 
     let cli = |args: &[&str]| run_cli(dir.path(), args);
     let token_of = |out: std::process::Output| {
