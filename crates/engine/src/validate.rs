@@ -196,6 +196,18 @@ impl Validator {
         }
     }
 
+    /// Whether the text around the value at `span` says it is no value of this kind, which
+    /// the value alone cannot: five and four digits after a state's code are a ZIP+4 code,
+    /// not a phone number; an address right after `scheme://` (or `scheme://user:`) is a URL's
+    /// login or password before its host, nobody's mailbox.
+    pub fn refuted_by_surroundings(self, text: &str, span: std::ops::Range<usize>) -> bool {
+        match self {
+            Validator::Phone(_) => phone::is_zip_plus_four(text, span),
+            Validator::EmailDomain => super::score::in_url_userinfo(text.as_bytes(), span.start),
+            _ => false,
+        }
+    }
+
     pub fn check(self, value: &str) -> Verdict {
         match self {
             Validator::Luhn => luhn_card(value),

@@ -41,15 +41,15 @@ pub(super) fn markdown_tables(text: &str, max_cells: usize) -> Vec<Table> {
     {
         let separator = line_around(bytes, search + found);
         search = separator.end + 1;
+        let Some(columns) = separator_columns(&text[separator.clone()]) else {
+            continue;
+        };
         // The header is the line before. It is no row of an earlier table: those rows run
         // on while lines hold a pipe, so they would have taken this separator too.
         let Some(header_end) = separator.start.checked_sub(1) else {
             continue;
         };
         let header = line_around(bytes, header_end);
-        let Some(columns) = separator_columns(&text[separator.clone()]) else {
-            continue;
-        };
         if memchr::memchr(b'|', &bytes[header.clone()]).is_none() {
             continue;
         }
@@ -58,9 +58,8 @@ pub(super) fn markdown_tables(text: &str, max_cells: usize) -> Vec<Table> {
             continue;
         }
         let mut rows = vec![(header.clone(), header_cells)];
-        let mut lines = Lines::from(text, separator.end + 1).peekable();
+        let mut lines = Lines::starting_at(text, separator.end + 1).peekable();
         // Past the budget the search ends; otherwise every row is taken.
-        search = separator.end + 1;
         while let Some(line) =
             lines.next_if(|l| text[l.clone()].contains('|') && !text[l.clone()].trim().is_empty())
         {
@@ -110,7 +109,7 @@ struct Lines<'a> {
 }
 
 impl<'a> Lines<'a> {
-    fn from(text: &'a str, at: usize) -> Self {
+    fn starting_at(text: &'a str, at: usize) -> Self {
         Lines { text, at }
     }
 }
@@ -264,7 +263,7 @@ mod tests {
     fn tables_line_by_line(text: &str, max_cells: usize) -> Vec<Found> {
         let mut tables = Vec::new();
         let mut budget = max_cells;
-        let mut lines = Lines::from(text, 0).peekable();
+        let mut lines = Lines::starting_at(text, 0).peekable();
         while let Some(header) = lines.next() {
             let Some(separator) = lines.peek() else {
                 break;

@@ -35,16 +35,10 @@ impl Engine {
         {
             return None;
         }
-        if matches!(
-            rule.spec.validator,
-            Some(crate::validate::Validator::Phone(_))
-        ) && crate::phone::is_zip_plus_four(text, span.clone())
-        {
-            return None;
-        }
-        // A URL's login or password before its host is nobody's mailbox.
-        if rule.spec.validator == Some(crate::validate::Validator::EmailDomain)
-            && score::in_url_userinfo(text.as_bytes(), span.start)
+        if rule
+            .spec
+            .validator
+            .is_some_and(|v| v.refuted_by_surroundings(text, span.clone()))
         {
             return None;
         }
