@@ -6,13 +6,11 @@ use super::match_edges::RunEdges;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, OnceLock};
 
-use regex::RegexSet;
-use regex_automata::meta;
-
 use super::context::{ContextWords, WordIds};
 use super::gate::{
     GROUP_MEMBER_LIMIT, PatternGate, Trigger, fits_dense_group, group_member_gate, pattern_gate,
 };
+use super::lazy_regex::{LazyRegex, LazyRegexSet, group_index};
 use super::normalize::Normalization;
 use super::prefilter::prefilter_words;
 use super::regions::Reach;
@@ -25,7 +23,8 @@ use super::shape::{self, KeywordsInMatches};
 pub(super) struct CompiledPattern {
     /// The meta regex rather than `regex::Regex`: it searches a span of a haystack while
     /// looking outside it for `\b` and `^`, which is what searching a candidate region needs.
-    pub(super) regex: meta::Regex,
+    /// Compiled on first use (see [`LazyRegex`]).
+    pub(super) regex: LazyRegex,
     /// The longest match in bytes, if there is one.
     pub(super) max_len: Option<usize>,
     /// Fully built DFAs of the pattern, when it is small (ASCII classes, bounded): they say
@@ -55,8 +54,8 @@ pub(super) struct CompiledRule {
     pub(super) order: usize,
     pub(super) patterns: Vec<CompiledPattern>,
     /// The rule's `ignore_values`, searched together: one search a value.
-    pub(super) ignore: Option<RegexSet>,
-    pub(super) suspect: Option<RegexSet>,
+    pub(super) ignore: Option<LazyRegexSet>,
+    pub(super) suspect: Option<LazyRegexSet>,
     pub(super) min_entropy: Option<score::EntropyFloor>,
     pub(super) raise: WordIds,
     pub(super) lower: WordIds,
@@ -215,13 +214,10 @@ pub(super) fn compile(
         // is reported in the words rule authors know before this point.
         let bad =
             |message: String| RuleError::invalid(&spec, RuleProblem::BadRegex { field, message });
-        let regex = meta::Regex::new(source).map_err(|e| bad(e.to_string()))?;
         let hir = regex_syntax::parse(source).map_err(|e| bad(e.to_string()))?;
+        let regex = LazyRegex::new(source, &hir).map_err(bad)?;
         let max_len = hir.properties().maximum_len();
-        let value_group = regex
-            .group_info()
-            .to_index(regex_automata::PatternID::ZERO, "value")
-            .filter(|_| !shape::value_is_whole_match(&hir));
+        let value_group = group_index(&hir, "value").filter(|_| !shape::value_is_whole_match(&hir));
         let required = shape::required_non_digit(&hir);
         syntax.push(hir);
         Ok(CompiledPattern {
@@ -240,11 +236,11 @@ pub(super) fn compile(
         patterns.push(pattern("contextual_pattern", p, true)?);
     }
     // All as one set; only when that fails, each on its own, so the error names the bad one.
-    let regexes = |field, list: &[String]| -> Result<Option<RegexSet>, RuleError> {
+    let regexes = |field, list: &[String]| -> Result<Option<LazyRegexSet>, RuleError> {
         if list.is_empty() {
             return Ok(None);
         }
-        match RegexSet::new(list) {
+        match LazyRegexSet::new(list) {
             Ok(set) => Ok(Some(set)),
             Err(e) => {
                 for p in list {

@@ -182,7 +182,7 @@ impl Decoders {
                 if self.rules[r]
                     .patterns
                     .iter()
-                    .any(|p| p.regex.is_match(input.clone()))
+                    .any(|p| p.regex.get().is_match(input.clone()))
                 {
                     marked |= 1 << r;
                     break;

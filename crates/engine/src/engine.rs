@@ -552,6 +552,7 @@ impl Engine {
             let Some(group) = pattern.value_group else {
                 for whole in pattern
                     .regex
+                    .get()
                     .find_iter(Input::new(text).span(at..region.end))
                 {
                     self.report(rule, pattern, segment, whole.range(), words, out);
@@ -561,14 +562,15 @@ impl Engine {
             // Captures only once something matched, so the no-match path stays
             // allocation-free; from there one captures search a value, each finding the next
             // match as `find_iter` would, without a second search for its groups.
-            let Some(first) = pattern.regex.find(input) else {
+            let Some(first) = pattern.regex.get().find(input) else {
                 continue;
             };
-            let mut caps = pattern.regex.create_captures();
+            let mut caps = pattern.regex.get().create_captures();
             let mut at = first.start();
             while at <= region.end {
                 pattern
                     .regex
+                    .get()
                     .search_captures(&Input::new(text).span(at..region.end), &mut caps);
                 let Some(whole) = caps.get_match() else { break };
                 if let Some(value) = caps.get_group(group) {

@@ -46,14 +46,14 @@ impl Engine {
         if rule
             .ignore
             .as_ref()
-            .is_some_and(|re| re.is_match(&normalized))
+            .is_some_and(|re| re.get().is_match(&normalized))
         {
             return None;
         }
         let mut suspect = rule
             .suspect
             .as_ref()
-            .is_some_and(|re| re.is_match(&normalized));
+            .is_some_and(|re| re.get().is_match(&normalized));
         // A password the standards and textbooks publish is no secret (`published`).
         if rule.spec.category == dlp_domain::Category::Secret
             && crate::published::holds_published_password(value)
