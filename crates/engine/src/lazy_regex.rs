@@ -6,10 +6,10 @@
 //! the service paid for all of them.
 //!
 //! What compiling alone finds is an NFA past the size limit; the syntax is parsed when the
-//! rule loads. So a pattern waits only when a generous bound on its NFA, worked out from its
-//! syntax, stays far below that limit: then its first use compiles without a limit and cannot
-//! fail. A pattern the bound cannot clear compiles when the engine is built, and a rule that
-//! is too large is still refused when its pack loads.
+//! rule loads. So a pattern waits only when a bound on its NFAs, worked out from its syntax
+//! and above what the compiler makes, stays under that limit: then its first use compiles
+//! without a limit and cannot fail. A pattern the bound cannot clear compiles when the engine
+//! is built, and a rule that is too large is still refused when its pack loads.
 
 use std::sync::OnceLock;
 
@@ -23,8 +23,9 @@ use regex_syntax::utf8::Utf8Sequences;
 const NFA_SIZE_LIMIT: u64 = 10 << 20;
 /// What an NFA takes before its first state.
 const FIXED_BYTES: u64 = 4096;
-/// Bytes counted for each unit of [`nfa_units`]: twice the most a compiled pattern of the
-/// pack takes (about 15, a test checks it), since a unit may be a state or a transition.
+/// Bytes counted for each unit of [`nfa_units`], a state or a transition: about twice the
+/// most any pattern of the pack takes per unit compiled (15). A test checks the bound
+/// against every pattern of the pack.
 const BYTES_PER_UNIT: u64 = 32;
 
 /// A meta regex compiled on first use, or when built if it may be too large.
