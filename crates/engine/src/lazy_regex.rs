@@ -251,4 +251,54 @@ mod tests {
             "every pattern of the pack waits for its first use"
         );
     }
+
+    const TOKEN_RULE: &str = r#"
+[[rule]]
+id = "demo-token"
+name = "Demo token"
+category = "secret"
+severity = "high"
+pattern = 'tok_(?P<value>[a-z0-9]{12})\b'
+keywords = ["tok_"]
+confidence = 0.6
+examples = ["tok_a1b2c3d4e5f6"]
+negative_examples = ["tok_short"]
+"#;
+
+    /// A rule too large to compile is still refused when the engine is built, naming the rule
+    /// and the field, as when every regex compiled then.
+    #[test]
+    fn a_pattern_too_large_to_compile_is_refused_when_the_engine_is_built() {
+        use crate::{Engine, EngineOptions, RulePack};
+        let engine = |toml: &str| {
+            Engine::new(
+                RulePack::from_toml_str("test.toml", toml).unwrap(),
+                EngineOptions::default(),
+            )
+        };
+        for (field, from, to) in [
+            ("pattern", "[a-z0-9]{12}", r"\w{300}"),
+            (
+                "ignore_values",
+                "negative_examples",
+                "ignore_values = ['\\w{300}']\nnegative_examples",
+            ),
+        ] {
+            let toml = TOKEN_RULE.replacen(from, to, 1);
+            assert_ne!(toml, TOKEN_RULE);
+            let msg = engine(&toml)
+                .err()
+                .map(|e| e.to_string())
+                .unwrap_or_default();
+            let expected =
+                format!("rule file test.toml, rule demo-token: {field} is not a valid regex");
+            assert!(msg.starts_with(&expected), "{field}: {msg}");
+        }
+        // The same rule, small, builds and finds its token.
+        let found =
+            engine(TOKEN_RULE)
+                .unwrap()
+                .find(&[crate::tests::seg("key tok_a1b2c3d4e5f6", 0, 1)]);
+        assert_eq!(found.len(), 1);
+    }
 }

@@ -302,41 +302,6 @@ fn digest_changes_with_rules_and_options() {
     );
 }
 
-/// Regexes compile on first use, but a rule too large to compile is still refused when the
-/// engine is built, naming the rule and the field, as before.
-#[test]
-fn a_pattern_too_large_to_compile_is_refused_when_the_engine_is_built() {
-    for (field, from, to) in [
-        (
-            "pattern",
-            r"tok_(?P<value>[a-z0-9]{12})\b",
-            r"tok_(?P<value>\w{300})",
-        ),
-        (
-            "ignore_values",
-            "[rule.context]",
-            "ignore_values = ['\\w{300}']\n[rule.context]",
-        ),
-    ] {
-        let toml = TOKEN_RULE.replacen(from, to, 1);
-        assert_ne!(toml, TOKEN_RULE);
-        let pack = RulePack::from_toml_str("test.toml", &toml).unwrap();
-        let msg = Engine::new(pack, EngineOptions::default())
-            .err()
-            .map(|e| e.to_string())
-            .unwrap_or_default();
-        assert!(
-            msg.starts_with(&format!(
-                "rule file test.toml, rule demo-token: {field} is not a valid regex"
-            )),
-            "{field}: {msg}"
-        );
-    }
-    // The same rule, small, builds and finds its token.
-    let engine = engine_with(TOKEN_RULE, EngineOptions::default());
-    assert_eq!(engine.find(&one("tok_a1b2c3d4e5f6")).len(), 1);
-}
-
 #[test]
 fn options_disable_rules_and_allow_values() {
     let opts = EngineOptions {
