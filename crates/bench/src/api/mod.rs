@@ -12,6 +12,7 @@
 //!    p50, p99, max, requests/s.
 
 pub mod data;
+mod generate;
 pub mod load;
 pub mod server;
 
