@@ -252,23 +252,11 @@ mod tests {
         );
     }
 
-    const TOKEN_RULE: &str = r#"
-[[rule]]
-id = "demo-token"
-name = "Demo token"
-category = "secret"
-severity = "high"
-pattern = 'tok_(?P<value>[a-z0-9]{12})\b'
-keywords = ["tok_"]
-confidence = 0.6
-examples = ["tok_a1b2c3d4e5f6"]
-negative_examples = ["tok_short"]
-"#;
-
     /// A rule too large to compile is still refused when the engine is built, naming the rule
     /// and the field, as when every regex compiled then.
     #[test]
     fn a_pattern_too_large_to_compile_is_refused_when_the_engine_is_built() {
+        use crate::tests::TOKEN_RULE;
         use crate::{Engine, EngineOptions, RulePack};
         let engine = |toml: &str| {
             Engine::new(

@@ -34,7 +34,7 @@ fn engine_with(rule_toml: &str, opts: EngineOptions) -> Engine {
     .unwrap()
 }
 
-const TOKEN_RULE: &str = r#"
+pub(crate) const TOKEN_RULE: &str = r#"
 [[rule]]
 id = "demo-token"
 name = "Demo token"
