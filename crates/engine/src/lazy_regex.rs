@@ -64,7 +64,7 @@ impl LazyRegex {
 
     /// Whether it is compiled yet.
     #[cfg(test)]
-    pub(crate) fn is_compiled(&self) -> bool {
+    fn is_compiled(&self) -> bool {
         self.compiled.get().is_some()
     }
 }
@@ -106,7 +106,7 @@ impl LazyRegexSet {
 
 /// Whether the NFAs compiled from `hir` (forward and reverse) are sure to stay within the
 /// size limit, by a bound that counts more than compiling makes.
-pub(crate) fn surely_within_limit(hir: &Hir) -> bool {
+fn surely_within_limit(hir: &Hir) -> bool {
     nfa_bound(hir) <= NFA_SIZE_LIMIT
 }
 
