@@ -3,13 +3,11 @@
 //! separators and bytes it can hold, how far it reaches from a hit).
 
 use super::match_edges::RunEdges;
-use std::sync::atomic::{AtomicU32, Ordering};
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
 use super::context::{ContextWords, WordIds};
-use super::gate::{
-    GROUP_MEMBER_LIMIT, PatternGate, Trigger, fits_dense_group, group_member_gate, pattern_gate,
-};
+use super::gate::{GROUP_MEMBER_LIMIT, PatternGate, Trigger, fits_dense_group, group_member_gate};
+use super::lazy_gate::LazyGate;
 use super::lazy_regex::{LazyRegex, LazyRegexSet, group_index};
 use super::normalize::Normalization;
 use super::prefilter::prefilter_words;
@@ -31,11 +29,9 @@ pub(super) struct CompiledPattern {
     /// whether a region holds a match (or find the matches) without the meta regex's
     /// per-search set-up, which on regions of a few dozen bytes costs more than the scan.
     /// `None` for patterns a dense DFA cannot take (Unicode word boundaries) or that would
-    /// make it large. Built on first use, so rules that never get a candidate region cost
-    /// nothing.
-    pub(super) gate: OnceLock<Option<PatternGate>>,
-    /// Regions searched without the gate while it was not built (see [`GATE_AFTER`]).
-    pub(super) searched_ungated: AtomicU32,
+    /// make it large. Built once searching without it has cost enough, so rules with few
+    /// candidate regions cost nothing.
+    pub(super) gate: LazyGate,
     pub(super) source: String,
     /// Index of the `value` capture group, if the pattern has one.
     pub(super) value_group: Option<usize>,
@@ -75,44 +71,32 @@ pub(super) struct CompiledRule {
     pub(super) within_a_line: bool,
 }
 
-/// Regions a pattern's meta regex searches before its gate is built. Building a dense DFA
-/// takes from a tenth of a millisecond to 30 ms (a token's bounded repetitions), and saves
-/// about a microsecond a region: on a tree of source code, 171 rules had a region, 27 of
-/// them built for over 5 ms, and most of those then searched fewer than 20 regions. A rule
-/// that gets thousands (cards, phone numbers in logs) builds it early in the scan.
-const GATE_AFTER: u32 = 1024;
-
 impl CompiledPattern {
+    #[cfg(test)]
     pub(super) fn gate(&self) -> Option<&PatternGate> {
         self.gate
-            .get_or_init(|| pattern_gate(&self.source, self.value_group.is_none()))
-            .as_ref()
+            .get_or_build(&self.source, self.value_group.is_none())
     }
 
-    /// The gate once the pattern has searched [`GATE_AFTER`] regions without it (or it was
-    /// built for a group); `None` before, or when the pattern has none.
+    /// The gate once searching without it has cost enough to pay for building it (see
+    /// [`LazyGate`]); `None` before, or when the pattern has none.
     pub(super) fn gate_when_worth_it(&self) -> Option<&PatternGate> {
-        if let Some(built) = self.gate.get() {
-            return built.as_ref();
-        }
-        if self.searched_ungated.fetch_add(1, Ordering::Relaxed) < GATE_AFTER {
-            return None;
-        }
-        self.gate()
+        self.gate
+            .when_worth_it(&self.source, self.value_group.is_none())
     }
 
     /// Whether its DFAs are small enough to join a group. A gate built here is kept (it is
     /// the pattern's gate too); a pattern too large is not built past the group's limit, and
     /// its own gate is built when a search first needs it.
     fn fits_group(&self) -> bool {
-        if let Some(built) = self.gate.get() {
+        if let Some(built) = self.gate.decided() {
             return built
                 .as_ref()
                 .is_some_and(|g| g.memory_usage() <= GROUP_MEMBER_LIMIT);
         }
         match group_member_gate(&self.source, self.value_group.is_none()) {
             Some(gate) => {
-                let _ = self.gate.set(Some(gate));
+                self.gate.keep(Some(gate));
                 true
             }
             None => false,
@@ -224,8 +208,7 @@ pub(super) fn compile(
             required,
             regex,
             max_len,
-            gate: OnceLock::new(),
-            searched_ungated: AtomicU32::new(0),
+            gate: LazyGate::default(),
             source: source.to_owned(),
             value_group,
             needs_context,

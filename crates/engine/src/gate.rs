@@ -26,7 +26,7 @@ use super::regions::Filing;
 
 /// Largest dense DFA built for one pattern, in bytes: the card number's forward and reverse
 /// DFAs are about 330 KB each; most patterns' are a few KB.
-const PATTERN_GATE_LIMIT: usize = 1 << 20;
+pub(crate) const PATTERN_GATE_LIMIT: usize = 1 << 20;
 
 /// Largest dense DFAs (forward and reverse together) of a rule's pattern that may join a
 /// group's search of its patterns together.
@@ -55,14 +55,8 @@ impl PatternGate {
     }
 }
 
-/// The dense DFAs of `source` (`Find` when `whole_match`), or `None` when they would be large
-/// or cannot be built (Unicode word boundaries).
-pub fn pattern_gate(source: &str, whole_match: bool) -> Option<PatternGate> {
-    gate_within(source, whole_match, PATTERN_GATE_LIMIT)
-}
-
-/// As [`pattern_gate`], but `None` as soon as the DFAs pass what a group member may hold:
-/// deciding the groups builds the DFAs of every rule that shares a trigger, and the large
+/// A pattern's gate, `None` as soon as its DFAs pass what a group member may hold: deciding
+/// the groups builds the DFAs of every rule that shares a trigger, and the large
 /// ones (the card number, connection strings with every spelling of their keys) spent most of
 /// an engine's start determinizing states only to be refused.
 pub fn group_member_gate(source: &str, whole_match: bool) -> Option<PatternGate> {
@@ -93,7 +87,9 @@ pub fn fits_dense_group(source: &str) -> bool {
         .is_ok_and(|dfa| dfa.memory_usage() <= DENSE_GROUP_MEMBER_LIMIT)
 }
 
-fn gate_within(source: &str, whole_match: bool, limit: usize) -> Option<PatternGate> {
+/// The dense DFAs of `source` (`Find` when `whole_match`), or `None` when they would pass
+/// `limit` bytes or cannot be built (Unicode word boundaries).
+pub(crate) fn gate_within(source: &str, whole_match: bool, limit: usize) -> Option<PatternGate> {
     let config = dense::Config::new()
         .dfa_size_limit(Some(limit))
         .determinize_size_limit(Some(4 * limit));

@@ -55,6 +55,7 @@ mod ids_latam;
 mod json_spans;
 mod k8s_secret;
 mod keywords;
+mod lazy_gate;
 mod lazy_regex;
 mod mask;
 mod match_edges;
