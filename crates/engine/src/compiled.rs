@@ -121,11 +121,13 @@ impl CompiledRule {
 
     /// Whether each of its patterns has dense DFAs of at most [`GROUP_MEMBER_LIMIT`] bytes;
     /// for a group whose search is a dense DFA (`dense`), also whether each is small when
-    /// built as that search is (see [`fits_dense_group`]).
+    /// built as that search is (see [`fits_dense_group`]). That check goes first: it refuses
+    /// a large pattern at half the size, and building the engine spent 0.4 G of its 3.4 G
+    /// instructions on the other check's DFAs of rules the first then refused.
     pub(super) fn small_enough_to_group(&self, dense: bool) -> bool {
         self.patterns
             .iter()
-            .all(|p| p.fits_group() && (!dense || fits_dense_group(&p.source)))
+            .all(|p| (!dense || fits_dense_group(&p.source)) && p.fits_group())
     }
 
     /// How far from a prefilter hit this rule's matches can lie. A keyword is part of the
