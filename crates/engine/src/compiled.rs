@@ -87,7 +87,7 @@ impl CompiledPattern {
 
     /// Whether its DFAs are small enough to join a group. A gate built here is kept (it is
     /// the pattern's gate too); a pattern too large is not built past the group's limit, and
-    /// its own gate is built when a search first needs it.
+    /// its own gate waits until its regions make it worth building (see [`LazyGate`]).
     fn fits_group(&self) -> bool {
         if let Some(built) = self.gate.decided() {
             return built
