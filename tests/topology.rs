@@ -51,14 +51,33 @@ impl Topology {
         cmd
     }
 
-    fn worker(&self) -> Child {
+    /// Worker `n`, logging to a file of the test's data directory: a scan that never ends
+    /// shows what the workers said.
+    fn worker(&self, n: usize) -> Child {
+        let log = std::fs::File::create(self.worker_log(n)).expect("a log file");
         let mut cmd = self.command(&["serve", "--role", "worker"]);
         // A tight request budget keeps the scan going long enough to kill a worker in it.
         cmd.env("DLP_MAX_REQUESTS_PER_SEC", "4")
             .env("DLP_WORKER_CONCURRENCY", WORKER_CONCURRENCY.to_string())
             .stdout(Stdio::null())
-            .stderr(Stdio::null());
+            .stderr(log);
         cmd.spawn().expect("worker starts")
+    }
+
+    fn worker_log(&self, n: usize) -> std::path::PathBuf {
+        self.data_dir.path().join(format!("worker-{n}.log"))
+    }
+
+    /// The last lines each worker logged.
+    fn worker_logs(&self, workers: usize) -> String {
+        (0..workers)
+            .map(|n| {
+                let log = std::fs::read_to_string(self.worker_log(n)).unwrap_or_default();
+                let lines: Vec<&str> = log.lines().collect();
+                let tail = lines[lines.len().saturating_sub(15)..].join("\n");
+                format!("--- worker {n}\n{tail}\n")
+            })
+            .collect()
     }
 }
 
@@ -124,7 +143,7 @@ async fn a_scan_survives_a_killed_worker_in_the_production_topology(
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    let mut workers: Vec<Child> = (0..3).map(|_| topology.worker()).collect();
+    let mut workers: Vec<Child> = (0..3).map(|n| topology.worker(n)).collect();
 
     let client = reqwest::Client::new();
     let base = format!("http://{addr}");
@@ -179,7 +198,11 @@ async fn a_scan_survives_a_killed_worker_in_the_production_topology(
         if s["status"] != "running" {
             break s;
         }
-        assert!(Instant::now() < deadline, "the scan never ended: {s}");
+        assert!(
+            Instant::now() < deadline,
+            "the scan never ended: {s}\n{}",
+            topology.worker_logs(3)
+        );
         tokio::time::sleep(Duration::from_millis(200)).await;
     };
     assert_eq!(done["status"], "completed", "{done}");

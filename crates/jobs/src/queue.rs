@@ -37,6 +37,12 @@ const REDIS_RESPONSE_TIMEOUT: Duration = Duration::from_secs(15);
 /// Attempts after the first to enqueue a job, waiting `PUSH_BACKOFF` times the attempt.
 const PUSH_RETRIES: u32 = 3;
 const PUSH_BACKOFF: Duration = Duration::from_millis(500);
+/// The first pause before a pool that ended by itself is started again; it doubles, up to
+/// `RESTART_MAX`, while restarts keep failing.
+const RESTART_MIN: Duration = Duration::from_millis(500);
+const RESTART_MAX: Duration = Duration::from_secs(30);
+/// A pool that ran this long before it ended was healthy: the next pause is the first again.
+const HEALTHY_RUN: Duration = Duration::from_secs(60);
 
 /// What a pool does with each job it takes; the workers crate implements it. The queue knows
 /// only this, so that it carries jobs without knowing what they mean.
@@ -234,7 +240,69 @@ impl JobQueue {
     }
 
     /// Runs a pool of workers until `shutdown` resolves; in-flight jobs finish first.
+    ///
+    /// A pool that ends by itself is started again, under a new name, after a pause that
+    /// doubles up to [`RESTART_MAX`]. The queue declares a worker dead when its heartbeats
+    /// stop for two intervals, and hands its jobs to the others; a worker that was only late
+    /// (a loaded machine, a long pause) then has its next heartbeat refused, and apalis ends
+    /// its pool. Left ended, a `serve --role worker` process exited, and a `serve` with every
+    /// role kept answering the API while no job ran. A Redis that drops a fetch ends the pool
+    /// the same way.
     pub async fn run_pool<F>(
+        &self,
+        handler: Arc<dyn JobHandler>,
+        options: &PoolOptions,
+        shutdown: F,
+    ) -> Result<(), QueueError>
+    where
+        F: Future<Output = ()> + Send + 'static,
+    {
+        let (stop, stopping) = tokio::sync::watch::channel(false);
+        let watcher = AbortOnDrop(tokio::spawn(async move {
+            shutdown.await;
+            let _ = stop.send(true);
+        }));
+        // Closed without a value: the shutdown future panicked, which asks for a stop too.
+        let asked_to_stop =
+            |rx: &tokio::sync::watch::Receiver<bool>| *rx.borrow() || rx.has_changed().is_err();
+        let mut pause = RESTART_MIN;
+        loop {
+            let mut rx = stopping.clone();
+            let signal = async move {
+                let _ = rx.wait_for(|stop| *stop).await;
+            };
+            let started = tokio::time::Instant::now();
+            let ended = self.run_pool_once(handler.clone(), options, signal).await;
+            if asked_to_stop(&stopping) {
+                drop(watcher);
+                return ended;
+            }
+            match &ended {
+                Ok(()) => tracing::warn!(
+                    queue = self.kind(),
+                    "the worker pool ended by itself; starting it again"
+                ),
+                Err(e) => tracing::warn!(
+                    queue = self.kind(),
+                    error = %e,
+                    "the worker pool ended; starting it again"
+                ),
+            }
+            if started.elapsed() >= HEALTHY_RUN {
+                pause = RESTART_MIN;
+            }
+            let mut rx = stopping.clone();
+            tokio::select! {
+                _ = tokio::time::sleep(pause) => {}
+                _ = rx.wait_for(|stop| *stop) => return Ok(()),
+            }
+            pause = (pause * 2).min(RESTART_MAX);
+        }
+    }
+
+    /// One pool, registered under a name of its own, until `shutdown` resolves or apalis ends
+    /// it.
+    async fn run_pool_once<F>(
         &self,
         handler: Arc<dyn JobHandler>,
         options: &PoolOptions,
@@ -288,6 +356,15 @@ impl JobQueue {
                 ),
             };
         pool.await
+    }
+}
+
+/// Aborts the task when dropped, so that no watcher outlives the pool it stops.
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
     }
 }
 
