@@ -148,6 +148,10 @@ def build() -> Corpus:
     for i in range(2):
         code_numbers.numeric_tables(corpus, r, i + 1)
         code_numbers.password_plumbing(corpus, r, i + 1)
+    # Numbers a test feeds to its code, and numbers prose gives as examples. Last, for the
+    # same reason.
+    for i in range(2):
+        code_numbers.test_inputs(corpus, r, i + 1)
     return corpus
 
 

@@ -75,6 +75,7 @@ mod score;
 mod shape;
 mod structure;
 mod suppress;
+mod test_input;
 mod tfstate;
 mod token_checks;
 mod validate;

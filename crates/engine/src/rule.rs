@@ -129,6 +129,10 @@ pub struct ContextSpec {
     pub raise: Vec<String>,
     /// Words that make it less likely (`sample`, `order number`).
     pub lower: Vec<String>,
+    /// Whether `lower` words count anywhere in the value's sentence before it, not only in
+    /// the window: "For example, a number dialled locally as 09 345 3456 is dialled from
+    /// abroad as +64 9 345 3456" gives both numbers as examples, however long the sentence.
+    pub lower_in_sentence: bool,
     /// Report only when a raise word is in the window.
     pub required: bool,
     pub raise_by: f64,
@@ -141,6 +145,7 @@ impl Default for ContextSpec {
             window: 64,
             raise: Vec::new(),
             lower: Vec::new(),
+            lower_in_sentence: false,
             required: false,
             raise_by: 0.1,
             lower_by: 0.3,

@@ -212,6 +212,42 @@ pub fn window(text: &str, start: usize, end: usize, chars: usize) -> (usize, usi
     (before, after)
 }
 
+/// How far back a sentence's start is looked for: a sentence longer than this is read from
+/// here.
+const SENTENCE_REACH: usize = 320;
+
+/// Where the sentence holding byte `at` of `text` starts: after the last `.`, `!` or `?`
+/// followed by white space before it, or the last blank line, at most [`SENTENCE_REACH`]
+/// bytes back (on a character boundary). The period of an abbreviation with periods in it
+/// (`e.g.`, `i.e.`) ends no sentence: it is how examples are introduced.
+pub(crate) fn sentence_start(text: &str, at: usize) -> usize {
+    let bytes = text.as_bytes();
+    let mut from = at.saturating_sub(SENTENCE_REACH);
+    while !text.is_char_boundary(from) {
+        from += 1;
+    }
+    let mut i = at;
+    while i > from {
+        i -= 1;
+        let next = bytes.get(i + 1).copied();
+        match bytes[i] {
+            b'.' | b'!' | b'?' if next.is_some_and(|b| b.is_ascii_whitespace()) => {
+                let word = bytes[from..i]
+                    .iter()
+                    .rev()
+                    .take_while(|b| !b.is_ascii_whitespace() && **b != b'(')
+                    .count();
+                if bytes[i] != b'.' || !bytes[i - word..i].contains(&b'.') {
+                    return i + 1;
+                }
+            }
+            b'\n' if i > from && bytes[i - 1] == b'\n' => return i + 1,
+            _ => {}
+        }
+    }
+    from
+}
+
 /// Whether a word starts at byte `at` of `text`: after a non-alphanumeric character or at a
 /// camelCase hump.
 pub(crate) fn starts_word(text: &str, at: usize) -> bool {

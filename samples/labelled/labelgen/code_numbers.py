@@ -93,3 +93,48 @@ def password_plumbing(corpus, r: Rand, index: int) -> None:
     d.line("")
     d.line("// hOCR of the scanned form: <span class='ocr_line' title='bbox ",
            L(f"{r.int(100, 899)} {r.int(10, 99)} {r.int(1000, 1999)}", "pii", "ocr-bbox"), " ", str(r.int(40, 90)), "'>")
+
+
+def test_inputs(corpus, r: Rand, index: int) -> None:
+    """Numbers a test feeds to the code under test, in assertions and test cases, where the
+    words around them are the code's (`Kind::Mobile`, `format_phone(`, a `tel:` URI); and
+    numbers that prose gives as examples, the marker far before them in the sentence. Next to
+    them, a number a person holds, written into code and prose for a person to read."""
+    d = corpus.doc(f"code/phone_kind_{index:02d}.rs")
+    d.line("#[rstest]")
+    for kind in ["Mobile", "Mobile", "FixedLine"]:
+        d.line("#[case(parse_phone(\"", L(pp.phone(r, "e164"), "pii", "phone-test-input"),
+               "\"), Kind::", kind, ")]")
+    d.line("fn kind_of_number(#[case] number: PhoneNumber, #[case] kind: Kind) {")
+    d.line("    assert_eq!(number.kind(), kind);")
+    d.line("}")
+    d.line("")
+    d.line("#[test]")
+    d.line("fn formats_a_tel_uri() {")
+    d.line("    assert_eq!(")
+    d.line("        \"tel:", L(pp.phone(r, "e164"), "pii", "phone-test-input"), "\",")
+    d.line("        to_tel_uri(&parse_phone(\"x\"))")
+    d.line("    );")
+    d.line("}")
+    d.line("")
+    d.line("/// Paged when the formatter's nightly job fails: ",
+           P(f"+44 7400 {r.digits(6)}", "pii", "phone-e164"), " (mobile, on call).")
+
+    j = corpus.doc(f"code/mask-pan.test-{index:02d}.js")
+    j.line("describe('maskPan', () => {")
+    j.line("  it('keeps the last four digits of a card', () => {")
+    j.line("    expect(maskPan('", L(pp.card(r, "visa", " "), "pci", "card-test-input"),
+           "')).toBe('**** **** **** ' + last4);")
+    j.line("  });")
+    j.line("});")
+
+    p = corpus.doc(f"prose/dialling-guide-{index:02d}.txt")
+    p.line("The duty manager this week is on mobile ", P(f"+44 7400 {r.digits(6)}", "pii", "phone-e164"), ".")
+    p.line("")
+    a, e, n = pp._us_number(r)
+    p.line("Numbers in the directory are written the way the reader dials them. For example, when")
+    p.line("the Chicago office is reached from another country, the number printed on the card is")
+    p.line(L(f"+1 {a} {e} {n}", "pii", "phone-example-sentence"), ".")
+    a, e, n = pp._us_number(r)
+    p.line("Layouts such as the one the regional invoices carry in their footer read ",
+           L(f"({a}) {e}-{n}", "pii", "phone-example-sentence"), ".")

@@ -35,6 +35,12 @@ impl Engine {
         {
             return None;
         }
+        // ... nor does a number a test feeds to the code under test (`test_input`).
+        if (rule.spec.prefilter == crate::rule::Prefilter::Digits || rule.spec.min_digits.is_some())
+            && crate::test_input::is_test_input(text.as_bytes(), span.start)
+        {
+            return None;
+        }
         if rule
             .spec
             .validator
@@ -86,6 +92,21 @@ impl Engine {
             before..span.start,
             span.end..after,
         );
+        let mut nearby = nearby;
+        if ctx.lower_in_sentence && !nearby.lower {
+            let sentence = score::sentence_start(text, span.start);
+            if sentence < before {
+                let earlier = words.near(
+                    &self.context_words,
+                    text,
+                    context,
+                    [&crate::context::WordIds::default(), &rule.lower],
+                    sentence..before,
+                    span.end..span.end,
+                );
+                nearby.lower = earlier.lower;
+            }
+        }
         let in_code = || {
             rule.spec.min_digits.is_some()
                 && !ctx.raise.is_empty()
