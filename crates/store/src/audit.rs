@@ -60,7 +60,7 @@ pub(crate) async fn insert_many(
     for chunk in events.chunks(rows_per_statement(ROW)) {
         let sql = format!(
             "INSERT INTO audit_events (at, actor, action, scan_id, subject, detail) VALUES {}",
-            values(ROW, chunk.len())
+            values(&*conn, ROW, chunk.len())
         );
         let mut query = sqlx::query(AssertSqlSafe(sql));
         for event in chunk {

@@ -159,7 +159,7 @@ pub(crate) async fn upsert_many(
                  THEN findings.resolved_at ELSE excluded.resolved_at END, \
                last_scan_id = excluded.last_scan_id, region = excluded.region, \
                change_seq = excluded.change_seq",
-            values(ROW, chunk.len())
+            values(&*conn, ROW, chunk.len())
         );
         let mut query = sqlx::query(AssertSqlSafe(sql));
         for finding in chunk {

@@ -57,7 +57,7 @@ impl Store {
                 "INSERT INTO history_versions (item_id, version, rules_digest, updated_at) \
                  VALUES {} ON CONFLICT (item_id, version) DO UPDATE SET \
                    rules_digest = excluded.rules_digest, updated_at = excluded.updated_at",
-                values(ROW, chunk.len())
+                values(&tx, ROW, chunk.len())
             );
             let mut query = sqlx::query(AssertSqlSafe(sql));
             for version in chunk {

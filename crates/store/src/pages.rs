@@ -54,7 +54,7 @@ impl Store {
                      VALUES {} ON CONFLICT (page_id) DO UPDATE SET \
                        space_key = excluded.space_key, title = excluded.title, \
                        web_link = excluded.web_link, updated_at = excluded.updated_at",
-                    values(ROW, rows.len())
+                    values(&tx, ROW, rows.len())
                 );
                 let mut query = sqlx::query(AssertSqlSafe(sql));
                 for p in rows {

@@ -4,7 +4,7 @@
 
 use sqlx::{AssertSqlSafe, Row};
 
-use super::batch::values;
+use super::batch::values_for;
 use super::findings::{COLUMNS, FROM, record_from_row};
 use super::model::parse_word;
 use super::{FindingRecord, FindingStatus, Store, StoreError};
@@ -105,7 +105,7 @@ impl Store {
                  WHERE f.fingerprint IN ({}) AND f.status <> 'false_positive' \
                    AND NOT EXISTS (SELECT 1 FROM findings x WHERE x.fingerprint = f.fingerprint \
                      AND x.detector = f.detector AND x.status = 'false_positive')",
-                values("?", chunk.len())
+                values_for(self.backend, "?", chunk.len())
             );
             let mut query = sqlx::query(AssertSqlSafe(sql));
             for fingerprint in chunk {
