@@ -202,3 +202,63 @@ fn detectors() -> HashSet<String> {
         .map(str::to_owned)
         .collect()
 }
+
+/// A crawl that stopped between registering an item and pushing its job (its worker killed,
+/// its pool ended by the queue) left a row that no job would answer, and the scan never
+/// ended. The attempt handed out again pushes the job; the queue drops a second copy of one
+/// that was pushed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_item_registered_by_a_crawl_that_stopped_before_pushing_its_job_still_runs() {
+    use confluence_dlp::app::App;
+    use confluence_dlp::ingest::enqueue_crawl;
+    use dlp_jobs::Work;
+
+    let sim = spawn_simulator(Faults::default()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let app = App::build(settings(dir.path(), &sim.site_url()))
+        .await
+        .unwrap();
+    let scan_id = app
+        .store
+        .create_scan(&dlp_store::NewScan {
+            space_key: Some("ENG".into()),
+            actor: "test".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let work = Work::CrawlSpace {
+        space_key: "ENG".into(),
+    };
+    // What the stopped attempt did: the crawl's row, and no job.
+    assert!(
+        app.store
+            .enqueue_item(&scan_id, &work.item_key(), "crawl of space ENG")
+            .await
+            .unwrap()
+    );
+    enqueue_crawl(&app.store, &app.queue, &scan_id, work, 3)
+        .await
+        .unwrap();
+
+    let store = app.store.clone();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let pool = tokio::spawn(async move {
+        app.run_workers(async move {
+            let _ = stopped.await;
+        })
+        .await
+    });
+    let deadline = Instant::now() + Duration::from_secs(90);
+    let progress = loop {
+        let p = store.scan_progress(&scan_id).await.unwrap();
+        if p.queued == 0 && p.total > 1 {
+            break p;
+        }
+        assert!(Instant::now() < deadline, "the scan never ended: {p:?}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    let _ = stop.send(());
+    pool.await.unwrap().unwrap();
+    assert_eq!(progress.failed, 0, "{progress:?}");
+}

@@ -47,6 +47,24 @@ impl Store {
         insert_item(&mut conn, scan_id, item_key, label).await
     }
 
+    /// Whether the item is registered in the scan and has no outcome yet: its job is still to
+    /// run, or was never pushed (a crawl stopped between registering the item and pushing).
+    pub async fn item_awaits_outcome(
+        &self,
+        scan_id: &str,
+        item_key: &str,
+    ) -> Result<bool, StoreError> {
+        let found: Option<i64> = sqlx::query_scalar(
+            "SELECT 1 FROM scan_items WHERE scan_id = $1 AND item_key = $2 AND status = $3",
+        )
+        .bind(scan_id)
+        .bind(item_key)
+        .bind(ItemStatus::Queued.as_str())
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(found.is_some())
+    }
+
     /// Whether this version of the item was already classified with this rule set, so a job
     /// can skip fetching and classifying it again.
     pub async fn is_current(
