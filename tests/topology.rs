@@ -68,6 +68,42 @@ impl Topology {
         self.data_dir.path().join(format!("worker-{n}.log"))
     }
 
+    /// Where the queue's jobs are: waiting, scheduled for a retry, held by a worker, done or
+    /// dead, by the names apalis-redis gives its keys.
+    fn queue_state(&self) -> String {
+        use redis::Commands;
+        let config = apalis_redis::Config::default().queue(&self.queue);
+        let Ok(mut conn) = redis::Client::open(redis_url()).and_then(|c| c.get_connection()) else {
+            return "Redis did not answer".into();
+        };
+        let active: Vec<String> = conn
+            .lrange(config.active_jobs_list(), 0, -1)
+            .unwrap_or_default();
+        let scheduled: Vec<String> = conn
+            .zrange(config.scheduled_jobs_set(), 0, -1)
+            .unwrap_or_default();
+        let dead: Vec<String> = conn.smembers(config.dead_jobs_set()).unwrap_or_default();
+        let done: usize = conn.scard(config.done_jobs_set()).unwrap_or_default();
+        let workers: Vec<(String, f64)> = conn
+            .zrange_withscores(config.workers_set(), 0, -1)
+            .unwrap_or_default();
+        let held: Vec<String> = conn
+            .scan_match::<_, String>(format!("{}:*", config.inflight_jobs_set()))
+            .map(|keys| keys.filter_map(Result::ok).collect())
+            .unwrap_or_default();
+        let held: Vec<(String, Vec<String>)> = held
+            .into_iter()
+            .map(|key| {
+                let jobs: Vec<String> = conn.smembers(&key).unwrap_or_default();
+                (key, jobs)
+            })
+            .collect();
+        format!(
+            "queue: active {active:?}, scheduled {scheduled:?}, dead {dead:?}, done {done}, \
+             workers {workers:?}, held {held:?}"
+        )
+    }
+
     /// The last lines each worker logged.
     fn worker_logs(&self, workers: usize) -> String {
         (0..workers)
@@ -200,7 +236,8 @@ async fn a_scan_survives_a_killed_worker_in_the_production_topology(
         }
         assert!(
             Instant::now() < deadline,
-            "the scan never ended: {s}\n{}",
+            "the scan never ended: {s}\n{}\n{}",
+            topology.queue_state(),
             topology.worker_logs(3)
         );
         tokio::time::sleep(Duration::from_millis(200)).await;

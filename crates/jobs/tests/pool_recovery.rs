@@ -131,3 +131,101 @@ async fn a_pool_dropped_from_the_live_workers_registers_again_and_goes_on() {
         .unwrap();
     assert!(ended.is_ok(), "{ended:?}");
 }
+
+/// Slow jobs, two at a time, and the pool dropped from the live workers while it holds some:
+/// every job is still handled (at least once).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_job_is_lost_when_a_busy_pool_is_dropped_from_the_live_workers() {
+    let queue_name = format!("pool-recovery-{}", uuid::Uuid::new_v4().simple());
+    let _cleanup = Cleanup(queue_name.clone());
+    let queue = JobQueue::redis(&redis_url(), &queue_name, Duration::from_secs(1))
+        .await
+        .expect("Redis answers");
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let options = PoolOptions {
+        name: "recovery".into(),
+        concurrency: 2,
+        retries: 0,
+        job_timeout: Duration::from_secs(10),
+        heartbeat: Duration::from_secs(1),
+        poll_interval: Duration::from_millis(50),
+    };
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let pool = {
+        let queue = queue.clone();
+        tokio::spawn(async move {
+            queue
+                .run_pool(Arc::new(Slow(tx)), &options, async {
+                    let _ = stopped.await;
+                })
+                .await
+        })
+    };
+    for n in 0..30 {
+        queue.push(job(n), 3).await.unwrap();
+    }
+    let client = redis::Client::open(redis_url()).unwrap();
+    let mut conn = client.get_multiplexed_async_connection().await.unwrap();
+    let mut seen = std::collections::BTreeSet::new();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    let mut dropped = 0;
+    while seen.len() < 30 {
+        match tokio::time::timeout_at(deadline, rx.recv()).await {
+            Ok(Some(key)) => {
+                seen.insert(key);
+            }
+            _ => panic!("handled {} of 30 jobs: {seen:?}", seen.len()),
+        }
+        if seen.len() % 6 == 0 && dropped < seen.len() / 6 {
+            dropped += 1;
+            declare_every_worker_dead(&mut conn, &queue_name).await;
+        }
+    }
+    let _ = stop.send(());
+    let _ = tokio::time::timeout(Duration::from_secs(30), pool).await;
+}
+
+struct Slow(mpsc::UnboundedSender<String>);
+
+impl JobHandler for Slow {
+    fn handle(
+        &self,
+        job: ScanJob,
+        _attempt: usize,
+    ) -> futures::future::BoxFuture<'_, Result<(), HandlerError>> {
+        Box::pin(async move {
+            tokio::time::sleep(Duration::from_millis(150)).await;
+            let _ = self.0.send(job.item_key);
+            Ok(())
+        })
+    }
+}
+
+/// What a peer's heartbeat does to workers whose heartbeats it saw stop (apalis-redis'
+/// `reenqueue_orphaned.lua`), to every worker of the queue: their held jobs go back on the
+/// active list, and they are taken off the live workers.
+async fn declare_every_worker_dead(conn: &mut redis::aio::MultiplexedConnection, queue: &str) {
+    let config = apalis_redis::Config::default().queue(queue);
+    let script = redis::Script::new(
+        r#"
+        local workers = redis.call("zrange", KEYS[1], 0, -1)
+        for _, worker in ipairs(workers) do
+            local held = KEYS[3] .. ":" .. worker
+            local jobs = redis.call("smembers", held)
+            if #jobs > 0 then
+                redis.call("rpush", KEYS[2], unpack(jobs))
+                redis.call("del", held)
+            end
+            redis.call("zrem", KEYS[1], worker)
+        end
+        return #workers
+        "#,
+    );
+    let _: i64 = script
+        .key(config.workers_set())
+        .key(config.active_jobs_list())
+        .key(config.inflight_jobs_set())
+        .invoke_async(conn)
+        .await
+        .unwrap();
+}
