@@ -275,7 +275,11 @@ impl JobQueue {
             let ended = self.run_pool_once(handler.clone(), options, signal).await;
             if asked_to_stop(&stopping) {
                 drop(watcher);
-                return ended;
+                // Stopped as asked: a pool the queue ended at the same moment stopped too.
+                if let Err(e) = ended {
+                    tracing::warn!(queue = self.kind(), error = %e, "the worker pool ended as it was stopping");
+                }
+                return Ok(());
             }
             match &ended {
                 Ok(()) => tracing::warn!(
