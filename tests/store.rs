@@ -210,6 +210,7 @@ macro_rules! on_both_backends {
 }
 
 on_both_backends!(
+    registering_again_asks_for_the_job_only_while_it_has_no_outcome,
     page_history_is_an_item_of_its_own_and_knows_what_is_history_only,
     migrations_are_idempotent,
     findings_round_trip_exactly,

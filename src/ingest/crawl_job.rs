@@ -197,10 +197,7 @@ pub async fn enqueue_crawl(
         Work::CrawlSpace { space_key } => format!("crawl of space {space_key}"),
         _ => "crawl of every space".to_owned(),
     };
-    // As in `Crawler::enqueue`: a row without an outcome gets its job pushed again.
-    if store.enqueue_item(scan_id, &key, &label).await?
-        || store.item_awaits_outcome(scan_id, &key).await?
-    {
+    if store.register_item(scan_id, &key, &label).await? {
         let job = ScanJob {
             scan_id: scan_id.to_owned(),
             item_key: key,

@@ -374,19 +374,13 @@ impl Crawler<'_> {
         let key = work.item_key();
         // Register first: the scan is complete only when every registered item has an outcome,
         // so a job that runs before its row exists could be missed.
-        if self.store.enqueue_item(scan_id, &key, label).await?
-            || self.store.item_awaits_outcome(scan_id, &key).await?
-        {
+        if self.store.register_item(scan_id, &key, label).await? {
             let job = ScanJob {
                 scan_id: scan_id.to_owned(),
                 item_key: key,
                 label: label.to_owned(),
                 work,
             };
-            // Pushed again for an item registered before but still without an outcome: a crawl
-            // that stopped between the two steps (its worker killed, its pool ended by the
-            // queue) left a row that no job would ever answer, and the scan never ended. The
-            // queue drops a second copy of a job that was pushed, by its idempotency key.
             self.queue.push(job, self.max_attempts).await?;
             stats.jobs += 1;
         }

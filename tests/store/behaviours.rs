@@ -108,6 +108,25 @@ pub async fn a_missing_value_is_resolved_and_reopened_when_back(store: &Store, _
     assert!(records.iter().all(|r| r.resolved_at.is_none()));
 }
 
+/// A crawl run again pushes the job of an item registered before but still without an
+/// outcome, and only of such an item.
+pub async fn registering_again_asks_for_the_job_only_while_it_has_no_outcome(
+    store: &Store,
+    _url: &str,
+) {
+    let scan = Scan::start(store).await;
+    let register = |key: &'static str| store.register_item(&scan.id, key, "label");
+    assert!(register("page:1@1").await.unwrap(), "a new item");
+    assert!(
+        register("page:1@1").await.unwrap(),
+        "registered, no outcome yet"
+    );
+    end_job(&scan, "page:1@1", failed("HTTP 503")).await;
+    assert!(!register("page:1@1").await.unwrap(), "it has an outcome");
+    let p = scan.progress().await;
+    assert_eq!((p.total, p.queued, p.failed), (1, 0, 1));
+}
+
 pub async fn progress_counts_each_job_once(store: &Store, _url: &str) {
     let scan = Scan::start(store).await;
     for key in ["page:1@1", "page:2@1", "attachment:att3@1"] {

@@ -47,22 +47,36 @@ impl Store {
         insert_item(&mut conn, scan_id, item_key, label).await
     }
 
-    /// Whether the item is registered in the scan and has no outcome yet: its job is still to
-    /// run, or was never pushed (a crawl stopped between registering the item and pushing).
-    pub async fn item_awaits_outcome(
+    /// Registers the item as [`Store::enqueue_item`] does, and says whether its job is to be
+    /// pushed: the item is new, or was registered before and has no outcome yet. A crawl that
+    /// stopped between registering an item and pushing its job (its worker killed, its pool
+    /// ended by the queue) left a row no job would answer; the crawl run again pushes it, and
+    /// the queue drops a second copy of a job that was pushed, by its idempotency key.
+    pub async fn register_item(
         &self,
         scan_id: &str,
         item_key: &str,
+        label: &str,
     ) -> Result<bool, StoreError> {
-        let found: Option<i64> = sqlx::query_scalar(
-            "SELECT 1 FROM scan_items WHERE scan_id = $1 AND item_key = $2 AND status = $3",
+        let mut conn = self.writer.acquire().await?;
+        // The no-op update touches only a row still queued, so the row counts as affected
+        // exactly when the job is to be pushed.
+        let affected = sqlx::query(
+            "INSERT INTO scan_items (scan_id, item_key, label, status, attempts, updated_at) \
+             VALUES ($1, $2, $3, $4, 0, $5) \
+             ON CONFLICT (scan_id, item_key) DO UPDATE SET status = scan_items.status \
+             WHERE scan_items.status = $4",
         )
         .bind(scan_id)
         .bind(item_key)
+        .bind(label)
         .bind(ItemStatus::Queued.as_str())
-        .fetch_optional(&self.pool)
-        .await?;
-        Ok(found.is_some())
+        .bind(now_millis())
+        .execute(&mut *conn)
+        .await
+        .map_err(StoreError::from)
+        .map_err(|e| unknown_scan_if_dangling(e, scan_id))?;
+        Ok(affected.rows_affected() == 1)
     }
 
     /// Whether this version of the item was already classified with this rule set, so a job

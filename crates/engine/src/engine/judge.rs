@@ -78,7 +78,7 @@ impl Engine {
         // The segment's context (a column header) stands next to the value whatever the
         // window: a reader sees "SSN" over the cell as plainly as "SSN:" before it.
         let context = segment.context.as_deref();
-        let nearby = words.near(
+        let mut nearby = words.near(
             &self.context_words,
             text,
             context,
@@ -86,7 +86,6 @@ impl Engine {
             before..span.start,
             span.end..after,
         );
-        let mut nearby = nearby;
         if ctx.lower_in_sentence && !nearby.lower {
             let sentence = score::sentence_start(text, span.start);
             if sentence < before {
