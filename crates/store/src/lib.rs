@@ -20,6 +20,7 @@ mod exposure;
 mod findings;
 mod history;
 mod mcp_approvals;
+mod metrics;
 mod model;
 mod ocr_cache;
 mod pages;

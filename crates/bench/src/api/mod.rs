@@ -394,7 +394,7 @@ impl Database {
 }
 
 /// The plans of the SQL behind the filter listing (by id, and by last seen) and the summary,
-/// as the store builds it (`crates/store/src/findings.rs`), for one space.
+/// as the store builds it (`crates/store/src/findings/queries.rs`), for one space.
 async fn explain(url: &str, space: &str) -> anyhow::Result<()> {
     let pool = data::pool(url).await?;
     let sqlite = url.starts_with("sqlite:");
