@@ -7,10 +7,11 @@ use axum::extract::{Path, RawQuery, State};
 use axum::http::Uri;
 use axum::response::IntoResponse;
 
-use super::{
-    ApiResult, DATED_SORTS, LIST_BODY_FORMATS, SINGLE_BODY_FORMATS, Shared, SortFields,
-    body_format, numeric_id, sort_items,
+use super::params::{
+    DATED_SORTS, LIST_BODY_FORMATS, SINGLE_BODY_FORMATS, SortFields, body_format, numeric_id,
+    sort_items,
 };
+use super::{ApiResult, Shared};
 use crate::errors::ApiError;
 use crate::model::{self, DocOptions};
 use crate::paging::{ListSpec, Params, paginate};
