@@ -5,8 +5,9 @@
 //! Here: probes, the token commands and the process; `api/auth.rs`: authentication, bad input
 //! and rate limits; `api/findings.rs`: the findings routes over a scan, on both backends;
 //! `api/lookup.rs`: redactor lookups and the classification cache; `api/mcp.rs`: the MCP
-//! proxy; `api/scans.rs`: scans
-//! started over HTTP, cancels, the audit routes and the scheduler;
+//! proxy; `api/scans.rs`: a scan started over HTTP and the audit routes, with an all-spaces
+//! scan and cancels in `api/scans_all_spaces.rs`, older versions in `api/scans_history.rs`
+//! and incremental crawls in `api/scans_incremental.rs`; `api/schedules.rs`: the scheduler;
 //! `api/webhooks.rs`: Confluence's webhooks (Forge), `api/webhooks_datacenter.rs` and
 //! `api/webhooks_connect.rs`: the Data Center and Connect receivers; `api/console.rs`: the
 //! console at `/`, over HTTP and in a headless Chromium (`api/browser.rs`);
@@ -45,6 +46,12 @@ mod remediation_native;
 mod remediation_reload;
 #[path = "api/scans.rs"]
 mod scans;
+#[path = "api/scans_all_spaces.rs"]
+mod scans_all_spaces;
+#[path = "api/scans_history.rs"]
+mod scans_history;
+#[path = "api/scans_incremental.rs"]
+mod scans_incremental;
 #[path = "api/schedules.rs"]
 mod schedules;
 #[path = "api/webhooks.rs"]
