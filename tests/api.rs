@@ -11,7 +11,9 @@
 //! `api/webhooks.rs`: Confluence's webhooks (Forge), `api/webhooks_datacenter.rs` and
 //! `api/webhooks_connect.rs`: the Data Center and Connect receivers; `api/console.rs`: the
 //! console at `/`, over HTTP and in a headless Chromium (`api/browser.rs`);
-//! `api/remediation_reload.rs`: the remediation policies reloaded without a restart.
+//! `api/remediation_actions.rs`: every remediation action end to end, on the bench of
+//! `api/remediation.rs`; `api/remediation_policies.rs`: what a policy's settings make of a
+//! plan; `api/remediation_reload.rs`: the remediation policies reloaded without a restart.
 
 #[path = "api/auth.rs"]
 mod auth;
@@ -40,8 +42,12 @@ mod mcp_upstream;
 mod openapi;
 #[path = "api/remediation.rs"]
 mod remediation;
+#[path = "api/remediation_actions.rs"]
+mod remediation_actions;
 #[path = "api/remediation_native.rs"]
 mod remediation_native;
+#[path = "api/remediation_policies.rs"]
+mod remediation_policies;
 #[path = "api/remediation_reload.rs"]
 mod remediation_reload;
 #[path = "api/scans.rs"]

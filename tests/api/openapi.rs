@@ -446,7 +446,8 @@ async fn the_document_names_every_route_and_every_answer_conforms_to_it() {
     }
     c.seen.insert(("get".into(), "/api/v1/audit/export".into()));
     // Remediations: no policy is configured here, so a plan plans nothing; an unknown id is
-    // a 404 for every decision (the conversations with plans are in api/remediation.rs).
+    // a 404 for every decision (the conversations with plans are in
+    // api/remediation_actions.rs).
     c.call(
         Method::POST,
         "/api/v1/remediations/plan",
