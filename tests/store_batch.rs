@@ -214,6 +214,48 @@ mod behaviours {
         assert_eq!(state(store, &batched, "BAT").await, expected);
     }
 
+    /// Enough jobs that every table's rows take more than one statement (the widest, the
+    /// findings, 81 rows a statement; the narrowest, the scan links, 512), recorded as one
+    /// batch and as many small ones.
+    pub async fn a_batch_larger_than_one_statement_records_what_small_batches_record(
+        store: &Store,
+    ) {
+        let jobs = |space: &str| -> Vec<JobRecord> {
+            (0..520)
+                .map(|i| {
+                    let item = page(space, &i.to_string(), 1);
+                    let found = if i % 2 == 0 {
+                        vec![finding(&item, "email", &format!("e{i}"), 10)]
+                    } else {
+                        Vec::new()
+                    };
+                    let results = vec![classified(&item, found)];
+                    job(&format!("page:{i}@1"), JobOutcome::Classified, results)
+                })
+                .collect()
+        };
+        let small = start(store, "SML").await;
+        for chunk in jobs("SML").chunks(10) {
+            store.record_jobs(&small, chunk).await.unwrap();
+        }
+        let whole = start(store, "BIG").await;
+        let summary = store.record_jobs(&whole, &jobs("BIG")).await.unwrap();
+        assert_eq!(
+            (summary.opened, summary.classified_items),
+            (260, 520),
+            "{summary:?}"
+        );
+        let expected = state(store, &small, "SML").await;
+        assert_eq!(
+            expected
+                .iter()
+                .filter(|l| l.starts_with("finding "))
+                .count(),
+            260
+        );
+        assert_eq!(state(store, &whole, "BIG").await, expected);
+    }
+
     pub async fn enqueue_items_counts_new_items_once(store: &Store) {
         let scan = start(store, "ENQ").await;
         let items: Vec<(String, String)> = (0..1200)
@@ -269,5 +311,6 @@ macro_rules! on_both_backends {
 
 on_both_backends!(
     a_batch_records_what_one_job_at_a_time_records,
+    a_batch_larger_than_one_statement_records_what_small_batches_record,
     enqueue_items_counts_new_items_once
 );
