@@ -60,13 +60,6 @@ impl Engine {
         {
             return None;
         }
-        if let Some(validator) = rule.spec.validator {
-            match validator.check(value) {
-                Verdict::Invalid => return None,
-                Verdict::Suspect => suspect = true,
-                Verdict::Valid => {}
-            }
-        }
         if rule
             .min_entropy
             .is_some_and(|floor| !floor.admits(&normalized))
@@ -107,6 +100,16 @@ impl Engine {
         };
         if !nearby.raise && (ctx.required || needs_context || in_code()) {
             return None;
+        }
+        // After the context a rule requires: a phone number's check against its country's
+        // plan costs several times the words around it, and most numbers with no telephone
+        // word near them are none.
+        if let Some(validator) = rule.spec.validator {
+            match validator.check(value) {
+                Verdict::Invalid => return None,
+                Verdict::Suspect => suspect = true,
+                Verdict::Valid => {}
+            }
         }
         let mut confidence = rule.spec.confidence;
         if nearby.raise {
