@@ -41,8 +41,9 @@ impl Topology {
             .env("DLP_SERVER_KEY", SERVER_KEY)
             .env("DLP_QUEUE", &self.queue)
             // apalis-redis keeps heartbeats in whole seconds and declares a worker dead after
-            // two missed: at one second, a live worker on a loaded machine was declared dead
-            // (its jobs run a second time, a third with the killed worker's redelivery).
+            // two missed: at one second, a live but late worker on a loaded machine can be
+            // declared dead (its jobs run a second time, a third with the killed worker's
+            // redelivery), the likely cause of one item recorded three times on CI.
             .env("DLP_HEARTBEAT_SECS", "2")
             .env("DATABASE_URL", &self.database_url)
             .env("REDIS_URL", redis_url())

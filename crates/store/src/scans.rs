@@ -61,22 +61,15 @@ impl Store {
         let mut conn = self.writer.acquire().await?;
         // The no-op update touches only a row still queued, so the row counts as affected
         // exactly when the job is to be pushed.
-        let affected = sqlx::query(
+        queue_item(
+            &mut conn,
             "INSERT INTO scan_items (scan_id, item_key, label, status, attempts, updated_at) \
              VALUES ($1, $2, $3, $4, 0, $5) \
              ON CONFLICT (scan_id, item_key) DO UPDATE SET status = scan_items.status \
              WHERE scan_items.status = $4",
+            (scan_id, item_key, label),
         )
-        .bind(scan_id)
-        .bind(item_key)
-        .bind(label)
-        .bind(ItemStatus::Queued.as_str())
-        .bind(now_millis())
-        .execute(&mut *conn)
         .await
-        .map_err(StoreError::from)
-        .map_err(|e| unknown_scan_if_dangling(e, scan_id))?;
-        Ok(affected.rows_affected() == 1)
     }
 
     /// Whether this version of the item was already classified with this rule set, so a job
@@ -349,18 +342,31 @@ pub(crate) async fn insert_item(
     item_key: &str,
     label: &str,
 ) -> Result<bool, StoreError> {
-    let inserted = sqlx::query(
+    queue_item(
+        conn,
         "INSERT INTO scan_items (scan_id, item_key, label, status, attempts, updated_at) \
          VALUES ($1, $2, $3, $4, 0, $5) ON CONFLICT (scan_id, item_key) DO NOTHING",
+        (scan_id, item_key, label),
     )
-    .bind(scan_id)
-    .bind(item_key)
-    .bind(label)
-    .bind(ItemStatus::Queued.as_str())
-    .bind(now_millis())
-    .execute(&mut *conn)
     .await
-    .map_err(StoreError::from)
-    .map_err(|e| unknown_scan_if_dangling(e, scan_id))?;
-    Ok(inserted.rows_affected() == 1)
+}
+
+/// Runs `sql`, an insert of a queued item (`$1` scan, `$2` key, `$3` label, `$4` the queued
+/// status, `$5` now) that says by the rows it affects whether a job is to be pushed.
+async fn queue_item(
+    conn: &mut AnyConnection,
+    sql: &'static str,
+    (scan_id, item_key, label): (&str, &str, &str),
+) -> Result<bool, StoreError> {
+    let affected = sqlx::query(sql)
+        .bind(scan_id)
+        .bind(item_key)
+        .bind(label)
+        .bind(ItemStatus::Queued.as_str())
+        .bind(now_millis())
+        .execute(&mut *conn)
+        .await
+        .map_err(StoreError::from)
+        .map_err(|e| unknown_scan_if_dangling(e, scan_id))?;
+    Ok(affected.rows_affected() == 1)
 }
