@@ -260,8 +260,17 @@ impl Drop for RedisQueueGuard {
         for chunk in keys.chunks(500) {
             let _: redis::RedisResult<()> = redis::cmd("DEL").arg(chunk).query(&mut conn);
         }
+        // apalis-redis registers every queue a worker served in one sorted set of its own,
+        // which no expiry empties: a suite run left a dozen test queues there.
+        let _: redis::RedisResult<()> = redis::cmd("ZREM")
+            .arg(APALIS_QUEUES)
+            .arg(format!("{}:workers", self.queue))
+            .query(&mut conn);
     }
 }
+
+/// Where apalis-redis lists the queues its workers registered (`lua/register_worker.lua`).
+const APALIS_QUEUES: &str = "core:apalis:queues:list";
 
 /// Points `settings` at the test's own PostgreSQL database and at the tests' Redis. The guard
 /// it returns deletes the queue's keys when dropped, and the classification cache's with them

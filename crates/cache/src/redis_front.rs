@@ -5,7 +5,9 @@
 //! `{prefix}:verdict:{content id}`, a known value at `{prefix}:value:{fingerprint}`, each JSON.
 //! A sorted set per kind records when each key was written; after every write the oldest past
 //! `max_entries` are deleted, so the cache stays bounded in size whatever Redis' own memory
-//! policy is.
+//! policy is. Each write gives the sorted set the maximum age too: no key of the cache outlives
+//! the entries it counts, and a prefix no one writes to any more (a retired deployment, a
+//! test) is gone from Redis once its last entry has expired.
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -98,6 +100,15 @@ impl RedisFront {
             pipe.set_ex(&key, to_json(v)?, ttl).ignore();
             pipe.zadd(self.index("value"), &key, now).ignore();
         }
+        for (kind, wrote) in [
+            ("verdict", !verdicts.is_empty()),
+            ("value", !values.is_empty()),
+        ] {
+            if wrote {
+                pipe.expire(self.index(kind), i64::try_from(ttl).unwrap_or(i64::MAX))
+                    .ignore();
+            }
+        }
         let mut conn = self.conn.clone();
         pipe.query_async::<()>(&mut conn)
             .await
@@ -181,6 +192,23 @@ impl RedisFront {
             pipe.del(self.holders_key(fingerprint)).ignore();
         }
         pipe.query_async::<()>(&mut conn).await.map_err(redis_error)
+    }
+
+    /// The seconds left to every key under the prefix, by key (for tests: which keys would
+    /// stay in Redis for ever).
+    #[cfg(test)]
+    pub(crate) async fn ttls(&self) -> Result<Vec<(String, i64)>, CacheError> {
+        let mut conn = self.conn.clone();
+        let keys: Vec<String> = conn
+            .keys(format!("{}:*", self.prefix))
+            .await
+            .map_err(redis_error)?;
+        let mut out = Vec::with_capacity(keys.len());
+        for key in keys {
+            let ttl: i64 = conn.ttl(&key).await.map_err(redis_error)?;
+            out.push((key, ttl));
+        }
+        Ok(out)
     }
 
     /// Entries held: verdicts, known values (for tests and the health page).

@@ -282,6 +282,30 @@ async fn the_cache_holds_at_most_its_entries() {
     }
 }
 
+/// Every key the cache writes expires: after a deployment (or a test) stops writing, Redis
+/// forgets its prefix within the maximum age.
+#[tokio::test]
+async fn no_key_in_redis_outlives_the_maximum_age() {
+    let fx = Fixture::new().await;
+    let front = redis_front(100).await;
+    let cache = ClassificationCache::new(Front::Redis(front), fx.store.clone());
+    let item = page("400", 2);
+    let results = fx
+        .classify(&item, vec![finding(&item, "aws-access-key-id", "fp-t", 0)])
+        .await;
+    cache.record(&results).await.unwrap();
+    let Front::Redis(front) = &cache.front else {
+        unreachable!("a Redis front")
+    };
+    let ttls = front.ttls().await.unwrap();
+    let max_age = i64::try_from(limits(100).max_age.as_secs()).unwrap();
+    // A verdict, a value, the value's holders and the two indexes.
+    assert_eq!(ttls.len(), 5, "{ttls:?}");
+    for (key, ttl) in ttls {
+        assert!((1..=max_age).contains(&ttl), "{key} expires in {ttl} s");
+    }
+}
+
 #[tokio::test]
 async fn the_near_cache_answers_without_redis_and_lets_another_process_invalidate_in_time() {
     let fx = Fixture::new().await;
