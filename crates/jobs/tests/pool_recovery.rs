@@ -32,6 +32,12 @@ impl Drop for Cleanup {
         for chunk in keys.chunks(500) {
             let _: redis::RedisResult<()> = redis::cmd("DEL").arg(chunk).query(&mut conn);
         }
+        // apalis-redis lists every queue a worker registered in a sorted set of its own
+        // (`lua/register_worker.lua`), which nothing expires.
+        let _: redis::RedisResult<()> = redis::cmd("ZREM")
+            .arg("core:apalis:queues:list")
+            .arg(format!("{}:workers", self.0))
+            .query(&mut conn);
     }
 }
 
