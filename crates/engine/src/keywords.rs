@@ -484,7 +484,7 @@ fn assign_buckets(lens: &[usize]) -> Vec<std::ops::Range<usize>> {
         if count == 0.0 {
             0.0
         } else {
-            count * count * (-f64::from(lens[cuts[from]].min(SPAN) as u32)).exp2()
+            count * count * (-(lens[cuts[from]].min(SPAN) as f64)).exp2()
         }
     };
     // best[b][c]: the cost of the words before cut c in b buckets, and the cut before.
