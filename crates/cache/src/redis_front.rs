@@ -5,7 +5,7 @@
 //! `{prefix}:verdict:{content id}`, a known value at `{prefix}:value:{fingerprint}`, each JSON.
 //! A sorted set per kind records when each key was written; after every write the oldest past
 //! `max_entries` are deleted, so the cache stays bounded in size whatever Redis' own memory
-//! policy is. Each write gives the sorted set the maximum age too: no key of the cache outlives
+//! policy is. The trim gives the sorted set the maximum age too: no key of the cache outlives
 //! the entries it counts, and a prefix no one writes to any more (a retired deployment, a
 //! test) is gone from Redis once its last entry has expired.
 
@@ -18,9 +18,11 @@ use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use super::{CacheError, CacheLimits, KnownValue, Verdict};
 
 /// Deletes the keys of the sorted set KEYS[1] written before ARGV[1] (ms) and, of the rest,
-/// the oldest past ARGV[2] entries. In one script, so two writers trimming at once cannot
-/// leave members whose keys are gone or keys no member counts.
+/// the oldest past ARGV[2] entries, and gives the set ARGV[3] seconds to live, as its newest
+/// entry has. In one script, so two writers trimming at once cannot leave members whose keys
+/// are gone or keys no member counts.
 const TRIM: &str = r"
+redis.call('EXPIRE', KEYS[1], ARGV[3])
 local stale = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', '(' .. ARGV[1])
 for _, key in ipairs(stale) do redis.call('DEL', key) end
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', '(' .. ARGV[1])
@@ -100,15 +102,6 @@ impl RedisFront {
             pipe.set_ex(&key, to_json(v)?, ttl).ignore();
             pipe.zadd(self.index("value"), &key, now).ignore();
         }
-        for (kind, wrote) in [
-            ("verdict", !verdicts.is_empty()),
-            ("value", !values.is_empty()),
-        ] {
-            if wrote {
-                pipe.expire(self.index(kind), i64::try_from(ttl).unwrap_or(i64::MAX))
-                    .ignore();
-            }
-        }
         let mut conn = self.conn.clone();
         pipe.query_async::<()>(&mut conn)
             .await
@@ -124,6 +117,7 @@ impl RedisFront {
                     .key(self.index(kind))
                     .arg(oldest_kept)
                     .arg(self.limits.max_entries)
+                    .arg(ttl)
                     .invoke_async::<i64>(&mut conn)
                     .await
                     .map_err(redis_error)?;
