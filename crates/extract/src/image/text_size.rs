@@ -9,9 +9,12 @@
 //! proportions, found from runs of ink row by row (union-find over runs, no per-pixel state
 //! beyond one row): a few milliseconds for a full-HD screenshot.
 //!
-//! The same count says when an image holds no text at all: a logo, a photo of a product, a
-//! diagram without labels. Tesseract's layout analysis of such an image costs as much as of a
-//! page of text (0.1-0.5 s for a few megapixels) and reads nothing, or noise.
+//! The same blobs say when an image holds no text at all: a logo, a photo of a product, a
+//! drawing, a diagram without labels. Tesseract's layout analysis of such an image costs as
+//! much as of a page of text (0.1-0.5 s for a few megapixels) and reads nothing, or noise.
+//! Counting character-shaped blobs alone is not enough: the strokes of a pen drawing are
+//! many such blobs. Text sets its characters in rows, of one size, a letter's width apart;
+//! only blobs in such a row count as text.
 
 use image::GrayImage;
 
@@ -27,19 +30,30 @@ const MIN_GLYPHS: usize = 12;
 /// password, a CVV next to its card) is longer. Logos and pictures measured 0 to 4.
 pub(crate) const MIN_TEXT_GLYPHS: usize = 6;
 
+/// Blobs in a row of at least this many count as set in a line of text: two strokes side by
+/// side are common in a drawing, three of one size on one baseline much less.
+const MIN_ROW: usize = 3;
+/// Comparisons of two blobs the row search may make before it stops and takes the image for
+/// text: reading an image needlessly costs time, skipping one that holds text loses findings.
+/// A full-HD screenshot of text settles within a few thousand.
+const MAX_ROW_COMPARISONS: usize = 4_000_000;
+
 /// What the image's character-like blobs of ink say about its text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct TextShapes {
     /// How many blobs have a character's height and proportions.
     pub glyphs: usize,
+    /// How many of them stand in rows of [`MIN_ROW`] or more of their kind (counted up to
+    /// [`MIN_TEXT_GLYPHS`]: the search stops when it knows the image holds text).
+    pub in_rows: usize,
     /// Their median height in pixels, when there are enough of them to tell.
     pub median_height: Option<u32>,
 }
 
 impl TextShapes {
-    /// Whether the image holds too few character shapes to be worth reading.
+    /// Whether the image holds too few characters set in rows to be worth reading.
     pub fn textless(&self) -> bool {
-        self.glyphs < MIN_TEXT_GLYPHS
+        self.in_rows < MIN_TEXT_GLYPHS
     }
 }
 
@@ -154,7 +168,7 @@ impl Blobs {
     }
 
     fn shapes(mut self) -> TextShapes {
-        let mut heights = Vec::new();
+        let mut glyphs = Vec::new();
         for id in 0..self.parent.len() {
             if self.root(id) != id {
                 continue;
@@ -164,16 +178,100 @@ impl Blobs {
             // A character is about as wide as tall, give or take a ligature or an `m`; rules,
             // borders and filled boxes are far wider or far taller.
             if GLYPH_HEIGHTS.contains(&h) && w <= h * 2 && h <= w * 8 {
-                heights.push(h);
+                glyphs.push(self.boxes[id]);
             }
         }
-        let glyphs = heights.len();
+        let in_rows = glyphs_in_rows(&mut glyphs);
+        let mut heights: Vec<u32> = glyphs.iter().map(|[_, t, _, b]| b - t).collect();
+        let count = heights.len();
         let median_height =
-            (glyphs >= MIN_GLYPHS).then(|| *heights.select_nth_unstable(glyphs / 2).1);
+            (count >= MIN_GLYPHS).then(|| *heights.select_nth_unstable(count / 2).1);
         TextShapes {
-            glyphs,
+            glyphs: count,
+            in_rows,
             median_height,
         }
+    }
+}
+
+/// How many of the glyph boxes (`[left, top, right, bottom]`) stand in rows of [`MIN_ROW`] or
+/// more, up to [`MIN_TEXT_GLYPHS`] (or that many when the search is cut short).
+///
+/// Two blobs are neighbours in a row when they are of about one size (the tallest at most
+/// two and a half times the shortest: an `o` next to an `l` or a `g`), share at least half the
+/// shorter one's height (one baseline, whatever the ascenders and descenders), and the gap
+/// between them is at most one and a half times the taller one's height (the space between
+/// two words).
+fn glyphs_in_rows(glyphs: &mut [[u32; 4]]) -> usize {
+    glyphs.sort_unstable_by_key(|g| g[0]);
+    let mut rows = Rows::new(glyphs.len());
+    let mut comparisons = 0;
+    for (i, a) in glyphs.iter().enumerate() {
+        let ha = a[3] - a[1];
+        // A neighbour on the right starts within this reach: its height is at most 2.5 times
+        // this one's, and the gap at most 1.5 times its height.
+        let reach = a[2].saturating_add(ha.saturating_mul(4));
+        for (j, b) in glyphs.iter().enumerate().skip(i + 1) {
+            if b[0] > reach {
+                break;
+            }
+            comparisons += 1;
+            if comparisons > MAX_ROW_COMPARISONS {
+                return MIN_TEXT_GLYPHS;
+            }
+            if neighbours(a, b) && rows.join(i, j) >= MIN_TEXT_GLYPHS {
+                return MIN_TEXT_GLYPHS;
+            }
+        }
+    }
+    rows.counted
+}
+
+fn neighbours(a: &[u32; 4], b: &[u32; 4]) -> bool {
+    let (ha, hb) = (a[3] - a[1], b[3] - b[1]);
+    let (short, tall) = (ha.min(hb), ha.max(hb));
+    let shared = a[3].min(b[3]).saturating_sub(a[1].max(b[1]));
+    let gap = b[0].saturating_sub(a[2]);
+    tall * 2 <= short * 5 && shared * 2 >= short && gap * 2 <= tall * 3
+}
+
+/// Union-find over glyphs joined into rows, keeping count of the glyphs in rows of
+/// [`MIN_ROW`] or more.
+struct Rows {
+    parent: Vec<usize>,
+    size: Vec<usize>,
+    counted: usize,
+}
+
+impl Rows {
+    fn new(n: usize) -> Self {
+        Rows {
+            parent: (0..n).collect(),
+            size: vec![1; n],
+            counted: 0,
+        }
+    }
+
+    fn root(&mut self, mut id: usize) -> usize {
+        while self.parent[id] != id {
+            self.parent[id] = self.parent[self.parent[id]];
+            id = self.parent[id];
+        }
+        id
+    }
+
+    /// Joins the rows of `a` and `b`; the glyphs counted in rows so far.
+    fn join(&mut self, a: usize, b: usize) -> usize {
+        let (a, b) = (self.root(a), self.root(b));
+        if a != b {
+            let counted = |size: usize| if size >= MIN_ROW { size } else { 0 };
+            let (sa, sb) = (self.size[a], self.size[b]);
+            self.counted = self.counted - counted(sa) - counted(sb) + counted(sa + sb);
+            let (keep, gone) = if sa >= sb { (a, b) } else { (b, a) };
+            self.parent[gone] = keep;
+            self.size[keep] = sa + sb;
+        }
+        self.counted
     }
 }
 
@@ -227,6 +325,48 @@ mod tests {
             !text_shapes(&letters(8, 4, 6)).textless(),
             "a short password"
         );
+    }
+
+    #[test]
+    fn letter_shapes_out_of_rows_are_no_text() {
+        // The strokes of a pen drawing: sixty blobs of a letter's size and shape, none a
+        // letter's width from another of its size on its line.
+        let mut image = GrayImage::from_pixel(800, 800, Luma([255]));
+        for i in 0..60u32 {
+            let (x0, y0) = (
+                10 + (i % 8) * 90 + (i / 8) * 7,
+                10 + (i / 8) * 90 + (i % 8) * 5,
+            );
+            for y in y0..y0 + 8 {
+                for x in x0..x0 + 5 {
+                    image.put_pixel(x, y, Luma([0]));
+                }
+            }
+        }
+        let shapes = text_shapes(&image);
+        assert_eq!((shapes.glyphs, shapes.in_rows), (60, 0));
+        assert!(shapes.textless());
+
+        // Two of them in a row, or three of very different sizes, make no line either.
+        let mut pair = letters(2, 4, 6);
+        for y in 100..130 {
+            for x in 30..45 {
+                pair.put_pixel(x, y, Luma([40]));
+            }
+        }
+        assert!(text_shapes(&pair).textless(), "{:?}", text_shapes(&pair));
+
+        // Three words of two letters each, set wide apart: still a line.
+        let mut words = GrayImage::from_pixel(200, 40, Luma([255]));
+        for x0 in [10u32, 17, 32, 39, 54, 61] {
+            for y in 10..18 {
+                for x in x0..x0 + 5 {
+                    words.put_pixel(x, y, Luma([0]));
+                }
+            }
+        }
+        assert_eq!(text_shapes(&words).in_rows, MIN_TEXT_GLYPHS);
+        assert!(!text_shapes(&words).textless());
     }
 
     #[test]
