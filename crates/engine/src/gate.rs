@@ -14,11 +14,14 @@
 //!   regions are most of the text. A rule whose patterns alone are large (the card number,
 //!   with every brand's ranges and groupings) joins no group: with it, the digit rules'
 //!   patterns together would make a DFA of tens of megabytes.
+//! - Every search here is unanchored (a `Find` gate's reverse DFA, which the library builds
+//!   anchored, aside), so the DFAs have no anchored start states: the digit rules' group search
+//!   is 0.76 MB instead of 1.0 MB, and an engine builds in about 6% less time.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
 
-use regex_automata::dfa::{self, Automaton, dense};
+use regex_automata::dfa::{self, Automaton, StartKind, dense};
 use regex_automata::{Input, MatchError, MatchKind, PatternSet, hybrid};
 
 use super::prefilter::HitsAt;
@@ -79,6 +82,7 @@ pub fn fits_dense_group(source: &str) -> bool {
         .configure(
             dense::Config::new()
                 .match_kind(MatchKind::All)
+                .start_kind(StartKind::Unanchored)
                 .dfa_size_limit(Some(DENSE_GROUP_MEMBER_LIMIT))
                 .determinize_size_limit(Some(4 * DENSE_GROUP_MEMBER_LIMIT)),
         )
@@ -91,6 +95,7 @@ pub fn fits_dense_group(source: &str) -> bool {
 /// `limit` bytes or cannot be built (Unicode word boundaries).
 pub(crate) fn gate_within(source: &str, whole_match: bool, limit: usize) -> Option<PatternGate> {
     let config = dense::Config::new()
+        .start_kind(StartKind::Unanchored)
         .dfa_size_limit(Some(limit))
         .determinize_size_limit(Some(4 * limit));
     let thompson = regex_automata::nfa::thompson::Config::new().shrink(true);
@@ -159,6 +164,7 @@ impl GroupGate {
         let sources: Vec<&str> = members.iter().flatten().copied().collect();
         let config = dense::Config::new()
             .match_kind(MatchKind::All)
+            .start_kind(StartKind::Unanchored)
             .dfa_size_limit(Some(GROUP_GATE_LIMIT))
             .determinize_size_limit(Some(4 * GROUP_GATE_LIMIT));
         let thompson = regex_automata::nfa::thompson::Config::new().shrink(true);
