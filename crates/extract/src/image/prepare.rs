@@ -35,7 +35,7 @@ pub(crate) const MANY_LINES_HEIGHT: u32 = 12;
 
 /// Changes whenever this module changes what the engine is given: results cached under an
 /// older revision are then recognised again rather than reused.
-pub(crate) const PREPROCESS_REVISION: u32 = 4;
+pub(crate) const PREPROCESS_REVISION: u32 = 5;
 
 /// An 8-bit grey image ready for OCR, and how much larger than the original it is.
 #[derive(Debug)]

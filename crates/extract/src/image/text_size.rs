@@ -43,8 +43,9 @@ const MAX_ROW_COMPARISONS: usize = 4_000_000;
 pub(crate) struct TextShapes {
     /// How many blobs have a character's height and proportions.
     pub glyphs: usize,
-    /// How many of them stand in rows of [`MIN_ROW`] or more of their kind (counted up to
-    /// [`MIN_TEXT_GLYPHS`]: the search stops when it knows the image holds text).
+    /// How many of them stand in rows of [`MIN_ROW`] or more of their kind, across the image
+    /// or down it (counted up to [`MIN_TEXT_GLYPHS`]: the search stops when it knows the image
+    /// holds text).
     pub in_rows: usize,
     /// Their median height in pixels, when there are enough of them to tell.
     pub median_height: Option<u32>,
@@ -181,7 +182,7 @@ impl Blobs {
                 glyphs.push(self.boxes[id]);
             }
         }
-        let in_rows = glyphs_in_rows(&mut glyphs);
+        let in_rows = glyphs_in_lines(&glyphs);
         let mut heights: Vec<u32> = glyphs.iter().map(|[_, t, _, b]| b - t).collect();
         let count = heights.len();
         let median_height =
@@ -192,6 +193,20 @@ impl Blobs {
             median_height,
         }
     }
+}
+
+/// How many of the glyph boxes (`[left, top, right, bottom]`) stand in rows of [`MIN_ROW`] or
+/// more, across the image or down it, up to [`MIN_TEXT_GLYPHS`].
+fn glyphs_in_lines(glyphs: &[[u32; 4]]) -> usize {
+    let found = glyphs_in_rows(&mut glyphs.to_vec());
+    if found >= MIN_TEXT_GLYPHS {
+        return found;
+    }
+    // Text turned a quarter (a page scanned sideways, a label along a chart's axis): its rows
+    // run down the image, which Tesseract's layout analysis finds too. Transposed, they run
+    // across.
+    let mut turned: Vec<[u32; 4]> = glyphs.iter().map(|&[l, t, r, b]| [t, l, b, r]).collect();
+    found.max(glyphs_in_rows(&mut turned))
 }
 
 /// How many of the glyph boxes (`[left, top, right, bottom]`) stand in rows of [`MIN_ROW`] or
@@ -367,6 +382,11 @@ mod tests {
         }
         assert_eq!(text_shapes(&words).in_rows, MIN_TEXT_GLYPHS);
         assert!(!text_shapes(&words).textless());
+
+        // The same line turned a quarter, as on a page scanned sideways.
+        let (w, h) = words.dimensions();
+        let turned = GrayImage::from_fn(h, w, |x, y| *words.get_pixel(y, x));
+        assert_eq!(text_shapes(&turned).in_rows, MIN_TEXT_GLYPHS);
     }
 
     #[test]
