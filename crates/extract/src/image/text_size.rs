@@ -130,6 +130,15 @@ struct Run {
     blob: usize,
 }
 
+/// The root of `id` in a union-find forest, halving the path on the way.
+fn root(parent: &mut [usize], mut id: usize) -> usize {
+    while parent[id] != id {
+        parent[id] = parent[parent[id]];
+        id = parent[id];
+    }
+    id
+}
+
 /// Union-find over runs, each root holding its blob's bounding box.
 #[derive(Default)]
 struct Blobs {
@@ -145,12 +154,8 @@ impl Blobs {
         id
     }
 
-    fn root(&mut self, mut id: usize) -> usize {
-        while self.parent[id] != id {
-            self.parent[id] = self.parent[self.parent[id]];
-            id = self.parent[id];
-        }
-        id
+    fn root(&mut self, id: usize) -> usize {
+        root(&mut self.parent, id)
     }
 
     fn join(&mut self, a: usize, b: usize) {
@@ -182,7 +187,7 @@ impl Blobs {
                 glyphs.push(self.boxes[id]);
             }
         }
-        let in_rows = glyphs_in_lines(&glyphs);
+        let in_rows = glyphs_in_lines(&mut glyphs);
         let mut heights: Vec<u32> = glyphs.iter().map(|[_, t, _, b]| b - t).collect();
         let count = heights.len();
         let median_height =
@@ -196,9 +201,9 @@ impl Blobs {
 }
 
 /// How many of the glyph boxes (`[left, top, right, bottom]`) stand in rows of [`MIN_ROW`] or
-/// more, across the image or down it, up to [`MIN_TEXT_GLYPHS`].
-fn glyphs_in_lines(glyphs: &[[u32; 4]]) -> usize {
-    let found = glyphs_in_rows(&mut glyphs.to_vec());
+/// more, across the image or down it, up to [`MIN_TEXT_GLYPHS`]. Sorts `glyphs`.
+fn glyphs_in_lines(glyphs: &mut [[u32; 4]]) -> usize {
+    let found = glyphs_in_rows(glyphs);
     if found >= MIN_TEXT_GLYPHS {
         return found;
     }
@@ -267,17 +272,9 @@ impl Rows {
         }
     }
 
-    fn root(&mut self, mut id: usize) -> usize {
-        while self.parent[id] != id {
-            self.parent[id] = self.parent[self.parent[id]];
-            id = self.parent[id];
-        }
-        id
-    }
-
     /// Joins the rows of `a` and `b`; the glyphs counted in rows so far.
     fn join(&mut self, a: usize, b: usize) -> usize {
-        let (a, b) = (self.root(a), self.root(b));
+        let (a, b) = (root(&mut self.parent, a), root(&mut self.parent, b));
         if a != b {
             let counted = |size: usize| if size >= MIN_ROW { size } else { 0 };
             let (sa, sb) = (self.size[a], self.size[b]);
