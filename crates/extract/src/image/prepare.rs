@@ -1,5 +1,6 @@
 //! From image bytes to the pixels the OCR engine reads: limits checked on the header first,
-//! then decoded, flattened onto white, turned grey, and enlarged when text would be too small.
+//! then decoded, flattened onto white, turned grey, and resized: enlarged when text would be too
+//! small to read, reduced when it is far larger than Tesseract needs.
 
 use std::io::Cursor;
 
@@ -33,18 +34,63 @@ pub(crate) const SMALL_GLYPH_HEIGHT: u32 = 8;
 /// (200 x 23, glyphs of 12 px) reads only enlarged.
 pub(crate) const MANY_LINES_HEIGHT: u32 = 12;
 
+/// Images whose characters are at least this tall (median, in pixels) are reduced before OCR,
+/// to glyphs of about [`READABLE_GLYPH_HEIGHT`]: a screenshot from a high-density display, a
+/// slide, a page scanned at 600 dpi. Tesseract's line recogniser scales every line it finds
+/// to its own height anyway; what the extra pixels cost is its binarisation and layout
+/// analysis, which grow with the area. `tests/data/ocr-screenshot.png` enlarged 4x (5120 x
+/// 3200, glyphs of 38 px) took 0.95-1.08 s at full size and 0.64-0.69 s halved, and read the same
+/// values (docs/benchmarks.md, "OCR"). Area averaging (`thumbnail`) reduces it; a filter of
+/// several taps a pixel took as long as it saved.
+pub(crate) const LARGE_GLYPH_HEIGHT: u32 = 32;
+
+/// The glyph height a reduced image is brought to, no less: twice [`SMALL_GLYPH_HEIGHT`],
+/// where dots and `@`s keep their strokes.
+pub(crate) const READABLE_GLYPH_HEIGHT: u32 = 16;
+
 /// Changes whenever this module changes what the engine is given: results cached under an
 /// older revision are then recognised again rather than reused.
-pub(crate) const PREPROCESS_REVISION: u32 = 5;
+pub(crate) const PREPROCESS_REVISION: u32 = 6;
 
-/// An 8-bit grey image ready for OCR, and how much larger than the original it is.
+/// How the prepared pixels relate to the original's: `times` of them for every `over`
+/// original pixels, along each side.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Scale {
+    pub times: u32,
+    pub over: u32,
+}
+
+impl Scale {
+    pub const ONE: Scale = Scale { times: 1, over: 1 };
+
+    /// A length in the prepared pixels, `n` in the original's.
+    fn apply(self, n: u32) -> u32 {
+        let scaled = u64::from(n) * u64::from(self.times) / u64::from(self.over);
+        u32::try_from(scaled).unwrap_or(u32::MAX).max(1)
+    }
+
+    /// A coordinate in the original from one in the prepared pixels, rounded down.
+    pub fn to_original_floor(self, n: u32) -> u32 {
+        let n = u64::from(n) * u64::from(self.over) / u64::from(self.times.max(1));
+        u32::try_from(n).unwrap_or(u32::MAX)
+    }
+
+    /// As [`Scale::to_original_floor`], rounded up: an edge that still covers the word.
+    pub fn to_original_ceil(self, n: u32) -> u32 {
+        let n = (u64::from(n) * u64::from(self.over)).div_ceil(u64::from(self.times.max(1)));
+        u32::try_from(n).unwrap_or(u32::MAX)
+    }
+}
+
+/// An 8-bit grey image ready for OCR, and how it was resized from the original.
 #[derive(Debug)]
 pub(crate) struct PreparedImage {
     pub pixels: GrayImage,
-    /// Each original pixel is `scale` x `scale` pixels here; boxes are divided by it to point
-    /// into the original.
-    pub scale: u32,
-    /// The character shapes of the original, before enlarging.
+    /// Boxes found in `pixels` are brought back through it to point into the original.
+    pub scale: Scale,
+    /// The original's width and height.
+    pub original: (u32, u32),
+    /// The character shapes of the original, before resizing.
     pub shapes: TextShapes,
 }
 
@@ -104,23 +150,32 @@ pub(crate) fn prepare_with(
         && ((height < upscale_below_height && few_lines)
             || shapes.median_height.is_some_and(|h| h < SMALL_GLYPH_HEIGHT));
     let scale = if small && pixels.saturating_mul(4) <= limits.max_pixels {
-        2
+        Scale { times: 2, over: 1 }
     } else {
-        1
+        match shapes.median_height {
+            Some(h) if h >= LARGE_GLYPH_HEIGHT && !shapes.textless() => Scale {
+                times: 1,
+                over: h / READABLE_GLYPH_HEIGHT,
+            },
+            _ => Scale::ONE,
+        }
     };
-    let pixels = if scale == 1 {
+    let pixels = if scale == Scale::ONE {
         grey
+    } else if scale.times == 1 {
+        image::imageops::thumbnail(&grey, scale.apply(width), scale.apply(height))
     } else {
         image::imageops::resize(
             &grey,
-            width * scale,
-            height * scale,
+            scale.apply(width),
+            scale.apply(height),
             image::imageops::FilterType::Triangle,
         )
     };
     Ok(PreparedImage {
         pixels,
         scale,
+        original: (width, height),
         shapes,
     })
 }
@@ -265,7 +320,7 @@ pub(crate) mod tests {
         });
         let prepared = prepare(&small, Format::Png, &ImageLimits::default()).unwrap();
         assert!(!prepared.shapes.textless(), "{:?}", prepared.shapes);
-        assert_eq!(prepared.scale, 2);
+        assert_eq!(prepared.scale, Scale { times: 2, over: 1 });
         assert_eq!(prepared.pixels.dimensions(), (120, 40));
 
         // Ten lines of 9 px glyphs in 200 px: short, but no crop of a line or two.
@@ -283,7 +338,7 @@ pub(crate) mod tests {
         );
         assert_eq!(
             (prepared.scale, prepared.pixels.dimensions()),
-            (1, (120, 200))
+            (Scale::ONE, (120, 200))
         );
 
         // Just as small, without a character's shape: not read, so not enlarged either.
@@ -294,14 +349,14 @@ pub(crate) mod tests {
         assert!(prepared.shapes.textless());
         assert_eq!(
             (prepared.scale, prepared.pixels.dimensions()),
-            (1, (40, 20))
+            (Scale::ONE, (40, 20))
         );
 
         let tall = png(8, 400, |_, _| image::Rgba([255, 255, 255, 255]));
         let prepared = prepare(&tall, Format::Png, &ImageLimits::default()).unwrap();
         assert_eq!(
             (prepared.scale, prepared.pixels.dimensions()),
-            (1, (8, 400))
+            (Scale::ONE, (8, 400))
         );
 
         // Enlarging must not step over the pixel limit either.
@@ -309,7 +364,35 @@ pub(crate) mod tests {
             max_pixels: 60 * 20 * 2,
             ..ImageLimits::default()
         };
-        assert_eq!(prepare(&small, Format::Png, &limits).unwrap().scale, 1);
+        assert_eq!(
+            prepare(&small, Format::Png, &limits).unwrap().scale,
+            Scale::ONE
+        );
+    }
+
+    #[test]
+    fn large_text_is_reduced_to_a_readable_size() {
+        // Three lines of glyphs 40 px tall and 24 wide, 12 apart: halved to 20 px.
+        let slide = png(1000, 300, |x, y| {
+            let ink = (y % 100) >= 20 && (y % 100) < 60 && (x % 36) < 24;
+            let v = if ink { 20 } else { 240 };
+            image::Rgba([v, v, v, 255])
+        });
+        let prepared = prepare(&slide, Format::Png, &ImageLimits::default()).unwrap();
+        assert_eq!(prepared.shapes.median_height, Some(40));
+        assert_eq!(prepared.scale, Scale { times: 1, over: 2 });
+        assert_eq!(prepared.pixels.dimensions(), (500, 150));
+        assert_eq!(prepared.original, (1000, 300));
+
+        // Glyphs of 24 px are read as they are.
+        let page = png(1000, 300, |x, y| {
+            let ink = (y % 50) >= 10 && (y % 50) < 34 && (x % 22) < 14;
+            let v = if ink { 20 } else { 240 };
+            image::Rgba([v, v, v, 255])
+        });
+        let prepared = prepare(&page, Format::Png, &ImageLimits::default()).unwrap();
+        assert_eq!(prepared.shapes.median_height, Some(24));
+        assert_eq!(prepared.scale, Scale::ONE);
     }
 
     #[test]

@@ -5,7 +5,7 @@ use std::sync::{Mutex, PoisonError};
 
 use super::ImageLimits;
 use super::engine::{Engine, EngineError, RawWord, RecognizeError, tesseract_version};
-use super::prepare::{DEFAULT_UPSCALE_BELOW_HEIGHT, PREPROCESS_REVISION, prepare_with};
+use super::prepare::{DEFAULT_UPSCALE_BELOW_HEIGHT, PREPROCESS_REVISION, Scale, prepare_with};
 use crate::{ExtractError, Format, Ocr, OcrLine, OcrText, OcrWord};
 
 /// How many idle engines are kept loaded. Each holds its language model (tens of MB), and one
@@ -139,8 +139,7 @@ impl Ocr for TesseractOcr {
                 reason: "the OCR engine could not process the image",
             },
         })?;
-        let (width, height) = prepared.pixels.dimensions();
-        let original = (width / prepared.scale, height / prepared.scale);
+        let original = prepared.original;
         Ok(OcrText {
             lines: lines
                 .into_iter()
@@ -166,14 +165,13 @@ fn identity(language: &str, upscale_below_height: u32) -> String {
     }
 }
 
-/// A word's box in the pixels of the original image, from its box in the enlarged one: edges
+/// A word's box in the pixels of the original image, from its box in the resized one: edges
 /// rounded outwards, so the box still covers the whole word, and kept inside the image.
-fn in_original(word: RawWord, scale: u32, (width, height): (u32, u32)) -> OcrWord {
-    let scale = scale.max(1);
-    let left = (word.left / scale).min(width);
-    let top = (word.top / scale).min(height);
-    let right = word.right.div_ceil(scale).clamp(left, width);
-    let bottom = word.bottom.div_ceil(scale).clamp(top, height);
+fn in_original(word: RawWord, scale: Scale, (width, height): (u32, u32)) -> OcrWord {
+    let left = scale.to_original_floor(word.left).min(width);
+    let top = scale.to_original_floor(word.top).min(height);
+    let right = scale.to_original_ceil(word.right).clamp(left, width);
+    let bottom = scale.to_original_ceil(word.bottom).clamp(top, height);
     OcrWord {
         text: word.text,
         left,

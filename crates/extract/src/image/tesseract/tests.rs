@@ -243,6 +243,8 @@ fn a_picture_without_text_shapes_is_not_recognised() {
     assert_eq!(ocr.recognitions(), 1, "three lines of text are read");
 }
 
+const TWICE: Scale = Scale { times: 2, over: 1 };
+
 #[test]
 fn boxes_shrink_back_outwards_and_stay_inside() {
     let word = RawWord {
@@ -252,7 +254,7 @@ fn boxes_shrink_back_outwards_and_stay_inside() {
         right: 41,
         bottom: 30,
     };
-    let w = in_original(word, 2, (100, 14));
+    let w = in_original(word, TWICE, (100, 14));
     assert_eq!((w.left, w.top, w.width, w.height), (10, 4, 11, 10));
     let word = RawWord {
         text: "x".into(),
@@ -261,6 +263,33 @@ fn boxes_shrink_back_outwards_and_stay_inside() {
         right: 260,
         bottom: 5,
     };
-    let w = in_original(word, 2, (100, 14));
+    let w = in_original(word, TWICE, (100, 14));
     assert_eq!((w.left, w.width), (95, 5));
+}
+
+#[test]
+fn boxes_grow_back_from_a_reduced_image() {
+    let third = Scale { times: 1, over: 3 };
+    let word = RawWord {
+        text: "x".into(),
+        left: 10,
+        top: 4,
+        right: 21,
+        bottom: 9,
+    };
+    let w = in_original(word, third, (100, 40));
+    // 30..63 across, 12..27 down; the right edge stops at the image's.
+    assert_eq!(
+        (w.left, w.top, w.width, w.height),
+        (30, 12, 63 - 30, 27 - 12)
+    );
+    let word = RawWord {
+        text: "x".into(),
+        left: 30,
+        top: 0,
+        right: 34,
+        bottom: 14,
+    };
+    let w = in_original(word, third, (100, 40));
+    assert_eq!((w.left, w.width, w.height), (90, 10, 40));
 }
