@@ -314,6 +314,12 @@ fn classifier(settings: &Settings, fingerprinter: Fingerprinter) -> Result<Class
         ..EngineOptions::default()
     };
     let engine = Engine::new(rule_pack(settings)?, options).map_err(|e| rules(&e))?;
+    // Built beside the rest of the start (the store opening, a local scan's walk) rather
+    // than by the first files: a scan's threads that met the digit rules' search unbuilt
+    // went without it or waited. If no thread can be started, the first scan builds it.
+    let _ = std::thread::Builder::new()
+        .name("rule-groups".into())
+        .spawn(engine.group_searches());
     Classifier::new(engine, fingerprinter)
         .with_suppressions(&settings.rules.suppressions)
         .map_err(|e| rules(&e))

@@ -266,6 +266,39 @@ impl Engine {
         })
     }
 
+    /// The searches of the rule groups, which a scan would otherwise build on first use, as
+    /// work for another thread. A process about to scan runs it while it does something else
+    /// (a local scan walks its paths meanwhile), so that its first files need not wait or go
+    /// without: the digit rules' search takes about 0.15 s. Searches already built, by this
+    /// engine or another of the same rules in the process, cost nothing.
+    pub fn group_searches(&self) -> impl FnOnce() + Send + 'static {
+        let work: Vec<_> = self
+            .groups
+            .iter()
+            .map(|group| (Arc::clone(&group.gate), self.group_sources(group)))
+            .collect();
+        move || {
+            for (gate, sources) in work {
+                gate.get(|| sources);
+            }
+        }
+    }
+
+    /// Each member's pattern sources, in the order of the group's search.
+    pub(crate) fn group_sources(&self, group: &RuleGroup) -> Vec<Vec<String>> {
+        group
+            .members
+            .iter()
+            .map(|&m| {
+                self.rules[m]
+                    .patterns
+                    .iter()
+                    .map(|p| p.source.clone())
+                    .collect()
+            })
+            .collect()
+    }
+
     /// The builtin pack with default options.
     pub fn builtin() -> Self {
         Engine::new(RulePack::builtin(), EngineOptions::default())

@@ -19,6 +19,7 @@
 //!   is 0.76 MB instead of 1.0 MB, and an engine builds in about 6% less time.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
 use regex_automata::dfa::{self, Automaton, StartKind, dense};
@@ -289,9 +290,43 @@ pub struct RuleGroup {
     /// Per member, the id of its first pattern in the group's search.
     pub first_pattern: Vec<usize>,
     pub pattern_count: usize,
-    /// The search of all members' patterns. Built on first use; `None` if it cannot be built
-    /// (then each member is scanned as if ungrouped).
-    pub gate: OnceLock<Option<Arc<GroupGate>>>,
+    /// The search of all members' patterns. Built on first use, or ahead of it by
+    /// [`crate::Engine::group_searches`]; shared with the thread that builds it.
+    pub gate: Arc<GateCell>,
+}
+
+/// Where a group's search is kept once built. Whoever needs it first builds it; a thread that
+/// finds it being built goes on without it, each named member searched alone (what a group
+/// whose search cannot be built does, with the same matches), rather than wait: the digit
+/// rules' search takes about 0.15 s to build, and a local scan's threads reached it within
+/// milliseconds of each other, one building and the other waiting.
+#[derive(Debug, Default)]
+pub struct GateCell {
+    built: OnceLock<Option<Arc<GroupGate>>>,
+    claimed: AtomicBool,
+}
+
+impl GateCell {
+    /// The search, built here from `sources` (each member's patterns) if nobody has started
+    /// it; `None` while another thread builds it, or if it cannot be built.
+    pub fn get(&self, sources: impl FnOnce() -> Vec<Vec<String>>) -> Option<&GroupGate> {
+        if let Some(built) = self.built.get() {
+            return built.as_deref();
+        }
+        if self.claimed.swap(true, Ordering::AcqRel) {
+            return None;
+        }
+        self.built
+            .get_or_init(|| {
+                let sources = sources();
+                let members: Vec<Vec<&str>> = sources
+                    .iter()
+                    .map(|m| m.iter().map(String::as_str).collect())
+                    .collect();
+                GroupGate::shared(&members)
+            })
+            .as_deref()
+    }
 }
 
 impl RuleGroup {
@@ -346,7 +381,7 @@ impl RuleGroup {
                 members,
                 first_pattern,
                 pattern_count,
-                gate: OnceLock::new(),
+                gate: Arc::default(),
             });
         }
         (groups, filing)
@@ -446,5 +481,40 @@ mod tests {
             "no match at all"
         );
         assert!(set.is_empty());
+    }
+
+    #[test]
+    fn a_search_being_built_elsewhere_is_not_waited_for() {
+        let cell = Arc::new(GateCell::default());
+        let (started_tx, started_rx) = std::sync::mpsc::channel();
+        let (go_tx, go_rx) = std::sync::mpsc::channel::<()>();
+        let builder = {
+            let cell = Arc::clone(&cell);
+            std::thread::spawn(move || {
+                cell.get(|| {
+                    started_tx.send(()).unwrap();
+                    go_rx.recv().unwrap();
+                    vec![
+                        vec!["(?-u:\\b)[0-9]{9}(?-u:\\b)".to_owned()],
+                        vec!["a{3}".to_owned()],
+                    ]
+                })
+                .is_some()
+            })
+        };
+        started_rx.recv().unwrap();
+        assert!(
+            cell.get(|| unreachable!("built once")).is_none(),
+            "another thread builds it"
+        );
+        go_tx.send(()).unwrap();
+        assert!(builder.join().unwrap());
+        let gate = cell.get(|| unreachable!("built once")).expect("built");
+        let mut set = PatternSet::new(2);
+        assert!(
+            gate.which(&mut None, &Input::new("id 123456789 aaa"), &mut set)
+                .unwrap()
+        );
+        assert_eq!(set.len(), 2);
     }
 }

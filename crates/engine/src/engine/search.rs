@@ -7,7 +7,7 @@ use regex_automata::{Input, PatternID, PatternSet};
 use super::Engine;
 use crate::compiled::{CompiledPattern, CompiledRule};
 use crate::context::SegmentWords;
-use crate::gate::{GroupGate, GroupScratch, PatternGate};
+use crate::gate::{GroupScratch, PatternGate};
 use crate::matches::Match;
 use crate::regions::Region;
 use crate::rule::Prefilter;
@@ -36,20 +36,7 @@ impl Engine {
             return self.scan_region(region, segment, None, words, out);
         };
         let group = &self.groups[g];
-        let gate = group.gate.get_or_init(|| {
-            let members: Vec<Vec<&str>> = group
-                .members
-                .iter()
-                .map(|&m| {
-                    self.rules[m]
-                        .patterns
-                        .iter()
-                        .map(|p| p.source.as_str())
-                        .collect()
-                })
-                .collect();
-            GroupGate::shared(&members)
-        });
+        let gate = group.gate.get(|| self.group_sources(group));
         // Only the members some hit here named: a region of short digit runs is not
         // searched for IBANs, nor a region of SSNs for NI numbers (whose runs are joined by
         // spaces only), and a region one member alone can match needs no group search.
@@ -65,7 +52,7 @@ impl Engine {
         let GroupScratch { set, cache } = &mut groups[g];
         set.clear();
         let input = Input::new(segment.text.as_str()).span(region.start..region.end);
-        let searched = match gate.as_ref().map(|gate| gate.which(cache, &input, set)) {
+        let searched = match gate.map(|gate| gate.which(cache, &input, set)) {
             Some(Ok(false)) => return,
             Some(Ok(true)) => true,
             Some(Err(_)) | None => false,

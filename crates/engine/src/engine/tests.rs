@@ -162,3 +162,25 @@ fn a_pattern_s_dfas_find_what_its_regex_finds() {
         }
     }
 }
+
+#[test]
+fn group_searches_are_built_ahead_for_a_scan() {
+    let engine = Engine::builtin();
+    assert!(!engine.groups.is_empty());
+    let build = engine.group_searches();
+    std::thread::spawn(build).join().unwrap();
+    for group in &engine.groups {
+        // Built (or found unbuildable) already: asked again, nothing is built.
+        let _ = group.gate.get(|| unreachable!("built ahead"));
+    }
+    let digits = engine
+        .groups
+        .iter()
+        .find(|g| {
+            g.members
+                .iter()
+                .any(|&m| engine.rules[m].spec.id == "us-ssn")
+        })
+        .expect("the digit rules' group");
+    assert!(digits.gate.get(|| unreachable!()).is_some());
+}
