@@ -227,3 +227,90 @@ on_both_backends!(
     the_change_feed_misses_nothing_under_concurrent_writers,
     connect_tenants_are_kept_and_replaced,
 );
+
+/// A SQLite database made before the scan rows were stored by key (migration 13) keeps every
+/// row and answers as before once a newer process opens it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_older_sqlite_database_keeps_its_scan_rows_through_the_move_to_keyed_tables() {
+    use sqlx::sqlite::{SqliteConnectOptions, SqlitePoolOptions};
+
+    let dir = tempfile::tempdir().unwrap();
+    let older = dir.path().join("migrations");
+    std::fs::create_dir(&older).unwrap();
+    for entry in
+        std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/migrations/sqlite")).unwrap()
+    {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        if name.as_str() < "0013" {
+            std::fs::copy(&path, older.join(&name)).unwrap();
+        }
+    }
+    let file = dir.path().join("dlp.db");
+    let pool = SqlitePoolOptions::new()
+        .connect_with(
+            SqliteConnectOptions::new()
+                .filename(&file)
+                .create_if_missing(true),
+        )
+        .await
+        .unwrap();
+    sqlx::migrate::Migrator::new(older.as_path())
+        .await
+        .unwrap()
+        .run(&pool)
+        .await
+        .unwrap();
+    for sql in [
+        "INSERT INTO scans (id, kind, actor, status, started_at) \
+         VALUES ('s1', 'space', 'cli', 'running', 1)",
+        "INSERT INTO scan_items (scan_id, item_key, label, status, error, attempts, updated_at, api_requests) \
+         VALUES ('s1', 'page:1', 'Runbook', 'done', NULL, 1, 5, 3), \
+                ('s1', 'page:2', 'Broken', 'failed', 'timed out', 3, 6, 9), \
+                ('s1', 'page:3', 'Later', 'queued', NULL, 0, 7, 0)",
+        "INSERT INTO scan_contents (scan_id, content_type, item_id, item_key) \
+         VALUES ('s1', 'page', '1', 'page:1')",
+        "INSERT INTO content_state (content_type, item_id, version, rules_digest, updated_at) \
+         VALUES ('page', '1', 4, 'rules-v1', 5)",
+    ] {
+        sqlx::query(sql).execute(&pool).await.unwrap();
+    }
+    pool.close().await;
+
+    let url = format!("sqlite://{}", file.display());
+    let store = Store::connect(&url).await.unwrap();
+    let progress = store.scan_progress("s1").await.unwrap();
+    assert_eq!(
+        (
+            progress.done,
+            progress.failed,
+            progress.queued,
+            progress.api_requests
+        ),
+        (1, 1, 1, 12)
+    );
+    let problems = store.scan_item_problems("s1").await.unwrap();
+    assert_eq!(problems.len(), 1);
+    assert_eq!(problems[0].error.as_deref(), Some("timed out"));
+    assert_eq!(problems[0].attempts, 3);
+    assert!(
+        store
+            .is_current(ContentType::Page, "1", 4, "rules-v1")
+            .await
+            .unwrap()
+    );
+    store.close().await;
+
+    let pool = SqlitePoolOptions::new()
+        .connect_with(SqliteConnectOptions::new().filename(&file))
+        .await
+        .unwrap();
+    let keyed: Vec<String> = sqlx::query_scalar(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND sql LIKE '%WITHOUT ROWID' ORDER BY name",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    assert_eq!(keyed, ["content_state", "scan_contents", "scan_items"]);
+    pool.close().await;
+}
