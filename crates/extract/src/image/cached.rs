@@ -7,12 +7,12 @@
 //! holds content), so that an image is recognised once in the whole deployment per engine (a
 //! new Tesseract or new preprocessing reads it again).
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::Arc;
 
 use sha2::{Digest, Sha256};
 
 use super::TesseractOcr;
+use super::one_at_a_time::OneAtATime;
 use crate::{ExtractError, Format, Ocr, OcrText};
 
 /// Where OCR results are remembered, by the SHA-256 (hex) of the image and the identity of the
@@ -33,7 +33,7 @@ pub struct CachedOcr<O = TesseractOcr> {
     /// Images being recognised in this process right now, by hash: a second request for the
     /// same image waits for the first one's result instead of recognising it too (the same
     /// attachment on many pages arrives as many jobs at once).
-    in_flight: Mutex<HashMap<String, Arc<Mutex<()>>>>,
+    in_flight: OneAtATime<String>,
 }
 
 impl<O> std::fmt::Debug for CachedOcr<O> {
@@ -60,42 +60,20 @@ impl<O: Ocr> CachedOcr<O> {
             inner,
             engine,
             cache,
-            in_flight: Mutex::new(HashMap::new()),
+            in_flight: OneAtATime::default(),
         }
     }
 
     pub fn inner(&self) -> &O {
         &self.inner
     }
-
-    fn gate(&self, hash: &str) -> Arc<Mutex<()>> {
-        let mut in_flight = self
-            .in_flight
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
-        Arc::clone(in_flight.entry(hash.to_owned()).or_default())
-    }
-
-    fn release(&self, hash: &str, gate: Arc<Mutex<()>>) {
-        let mut in_flight = self
-            .in_flight
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
-        // Two references, the map's and ours, mean nobody is waiting on this image: clones
-        // are only made under this same lock.
-        if Arc::strong_count(&gate) == 2 {
-            in_flight.remove(hash);
-        }
-    }
 }
 
 impl<O: Ocr> Ocr for CachedOcr<O> {
     fn recognize(&self, image: &[u8], format: Format) -> Result<OcrText, ExtractError> {
         let hash = hex::encode(Sha256::digest(image));
-        let gate = self.gate(&hash);
-        let result = {
-            let _one_at_a_time = gate.lock().unwrap_or_else(PoisonError::into_inner);
-            match self.cache.get(&hash, &self.engine) {
+        self.in_flight
+            .run(&hash, || match self.cache.get(&hash, &self.engine) {
                 Some(text) => Ok(text),
                 // Only results are kept: an image refused by a limit or unreadable is refused
                 // again, cheaply, by the checks that come before recognition.
@@ -103,10 +81,7 @@ impl<O: Ocr> Ocr for CachedOcr<O> {
                     .inner
                     .recognize(image, format)
                     .inspect(|text| self.cache.put(&hash, &self.engine, text)),
-            }
-        };
-        self.release(&hash, gate);
-        result
+            })
     }
 }
 

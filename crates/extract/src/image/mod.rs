@@ -7,11 +7,14 @@
 //! - [`engine`]: the Tesseract C API, with a recognition deadline and word boxes.
 //! - [`TesseractOcr`]: the [`Ocr`](super::Ocr) the extractors call, over a pool of engines.
 //! - [`CachedOcr`]: the same, remembering results by image content in an [`OcrCache`] (the
-//!   store, in a deployment), so that an image is recognised once however often it is attached.
+//!   store, in a deployment), so that an image is recognised once however often it is attached;
+//!   [`seen_pictures`]: within a process, by the pixels, whatever bytes they came in.
 
 mod cached;
 mod engine;
+mod one_at_a_time;
 pub(crate) mod prepare;
+mod seen_pictures;
 mod tesseract;
 mod text_size;
 

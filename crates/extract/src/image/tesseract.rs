@@ -5,7 +5,10 @@ use std::sync::{Mutex, PoisonError};
 
 use super::ImageLimits;
 use super::engine::{Engine, EngineError, RawWord, RecognizeError, tesseract_version};
-use super::prepare::{DEFAULT_UPSCALE_BELOW_HEIGHT, PREPROCESS_REVISION, Scale, prepare_with};
+use super::prepare::{
+    DEFAULT_UPSCALE_BELOW_HEIGHT, PREPROCESS_REVISION, PreparedImage, Scale, prepare_with,
+};
+use super::seen_pictures::SeenPictures;
 use crate::{ExtractError, Format, Ocr, OcrLine, OcrText, OcrWord};
 
 /// How many idle engines are kept loaded. Each holds its language model (tens of MB), and one
@@ -28,6 +31,7 @@ pub struct TesseractOcr {
     upscale_below_height: u32,
     identity: String,
     recognitions: AtomicU64,
+    seen: SeenPictures,
 }
 
 impl std::fmt::Debug for TesseractOcr {
@@ -62,6 +66,7 @@ impl TesseractOcr {
             upscale_below_height: DEFAULT_UPSCALE_BELOW_HEIGHT,
             identity: identity(language, DEFAULT_UPSCALE_BELOW_HEIGHT),
             recognitions: AtomicU64::new(0),
+            seen: SeenPictures::default(),
         })
     }
 
@@ -117,6 +122,12 @@ impl Ocr for TesseractOcr {
             // of text and read nothing worth a rule (see `text_size`).
             return Ok(OcrText::default());
         }
+        self.seen.read(&prepared, || self.read(&prepared, format))
+    }
+}
+
+impl TesseractOcr {
+    fn read(&self, prepared: &PreparedImage, format: Format) -> Result<OcrText, ExtractError> {
         // An engine that loaded at start-up and fails to load now (memory, a model removed
         // underneath) leaves this image unread: reported as such, not as clean.
         let mut engine = self

@@ -127,21 +127,87 @@ fn reads_the_sample_spaces_receipt_scan() {
     );
 }
 
+/// The credentials image with `margin` white columns added on the right: other pixels, the
+/// same words in the same places.
+fn credentials_with_margin(margin: u32) -> Vec<u8> {
+    let original = ::image::load_from_memory(&credentials_png())
+        .unwrap()
+        .into_luma8();
+    let (width, height) = original.dimensions();
+    let wider = GrayImage::from_fn(width + margin, height, |x, y| {
+        if x < width {
+            *original.get_pixel(x, y)
+        } else {
+            ::image::Luma([255])
+        }
+    });
+    let mut png = Vec::new();
+    wider
+        .write_to(&mut Cursor::new(&mut png), ImageFormat::Png)
+        .unwrap();
+    png
+}
+
 #[test]
 fn engines_serve_concurrent_calls_alike() {
+    let pictures: Vec<Vec<u8>> = (0..3).map(credentials_with_margin).collect();
+    let alone: Vec<OcrText> = pictures
+        .iter()
+        .map(|p| ocr().recognize(p, Format::Png).unwrap())
+        .collect();
     let ocr = ocr();
-    let png = credentials_png();
-    let results: Vec<_> = std::thread::scope(|s| {
-        let handles: Vec<_> = (0..3)
-            .map(|_| s.spawn(|| ocr.recognize(&png, Format::Png)))
+    let together: Vec<OcrText> = std::thread::scope(|s| {
+        let handles: Vec<_> = pictures
+            .iter()
+            .map(|p| s.spawn(|| ocr.recognize(p, Format::Png)))
             .collect();
         handles
             .into_iter()
             .map(|h| h.join().unwrap().unwrap())
             .collect()
     });
-    assert!(results.windows(2).all(|w| w[0] == w[1]));
+    assert_eq!(together, alone);
     assert_eq!(ocr.recognitions(), 3);
+}
+
+#[test]
+fn the_same_pixels_in_other_bytes_are_read_once() {
+    let png = credentials_png();
+    let mut tiff = Vec::new();
+    ::image::load_from_memory(&png)
+        .unwrap()
+        .write_to(&mut Cursor::new(&mut tiff), ImageFormat::Tiff)
+        .unwrap();
+    let mut bmp = Vec::new();
+    ::image::load_from_memory(&png)
+        .unwrap()
+        .write_to(&mut Cursor::new(&mut bmp), ImageFormat::Bmp)
+        .unwrap();
+    let ocr = ocr();
+    let texts: Vec<OcrText> = std::thread::scope(|s| {
+        let handles: Vec<_> = [
+            (&png, Format::Png),
+            (&tiff, Format::Tiff),
+            (&bmp, Format::Bmp),
+        ]
+        .into_iter()
+        .map(|(bytes, format)| {
+            let ocr = &ocr;
+            s.spawn(move || ocr.recognize(bytes, format))
+        })
+        .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap().unwrap())
+            .collect()
+    });
+    assert!(!texts[0].lines.is_empty());
+    assert!(texts.windows(2).all(|w| w[0] == w[1]));
+    assert_eq!(ocr.recognitions(), 1, "read once, the others waited for it");
+    // Other pixels are read again.
+    ocr.recognize(&credentials_with_margin(4), Format::Png)
+        .unwrap();
+    assert_eq!(ocr.recognitions(), 2);
 }
 
 #[test]
