@@ -141,13 +141,9 @@ impl GroupGate {
     /// The search of `members`' patterns, built once per process for each list of patterns:
     /// the digit rules' takes a few hundred milliseconds to build, and a process may build
     /// many engines of one rule pack (one per test, one per configuration reload).
-    pub fn shared(members: &[Vec<&str>]) -> Option<Arc<GroupGate>> {
+    pub fn shared(members: Vec<Vec<String>>) -> Option<Arc<GroupGate>> {
         type Built = HashMap<Vec<Vec<String>>, Option<Arc<GroupGate>>>;
         static BUILT: OnceLock<Mutex<Built>> = OnceLock::new();
-        let key: Vec<Vec<String>> = members
-            .iter()
-            .map(|m| m.iter().map(|p| (*p).to_owned()).collect())
-            .collect();
         // Held while building: another thread asking for the same search waits for it
         // rather than building it again.
         let mut built = BUILT
@@ -155,8 +151,14 @@ impl GroupGate {
             .lock()
             .unwrap_or_else(|e| e.into_inner());
         built
-            .entry(key)
-            .or_insert_with(|| GroupGate::new(members).map(Arc::new))
+            .entry(members)
+            .or_insert_with_key(|members| {
+                let members: Vec<Vec<&str>> = members
+                    .iter()
+                    .map(|m| m.iter().map(String::as_str).collect())
+                    .collect();
+                GroupGate::new(&members).map(Arc::new)
+            })
             .clone()
     }
 
@@ -317,14 +319,7 @@ impl GateCell {
             return None;
         }
         self.built
-            .get_or_init(|| {
-                let sources = sources();
-                let members: Vec<Vec<&str>> = sources
-                    .iter()
-                    .map(|m| m.iter().map(String::as_str).collect())
-                    .collect();
-                GroupGate::shared(&members)
-            })
+            .get_or_init(|| GroupGate::shared(sources()))
             .as_deref()
     }
 }

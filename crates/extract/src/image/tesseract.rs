@@ -112,21 +112,7 @@ impl TesseractOcr {
             idle.push(engine);
         }
     }
-}
 
-impl Ocr for TesseractOcr {
-    fn recognize(&self, image: &[u8], format: Format) -> Result<OcrText, ExtractError> {
-        let prepared = prepare_with(image, format, &self.limits, self.upscale_below_height)?;
-        if prepared.shapes.textless() {
-            // A logo or a picture: Tesseract would spend as long on its layout as on a page
-            // of text and read nothing worth a rule (see `text_size`).
-            return Ok(OcrText::default());
-        }
-        self.seen.read(&prepared, || self.read(&prepared, format))
-    }
-}
-
-impl TesseractOcr {
     fn read(&self, prepared: &PreparedImage, format: Format) -> Result<OcrText, ExtractError> {
         // An engine that loaded at start-up and fails to load now (memory, a model removed
         // underneath) leaves this image unread: reported as such, not as clean.
@@ -162,6 +148,18 @@ impl TesseractOcr {
                 })
                 .collect(),
         })
+    }
+}
+
+impl Ocr for TesseractOcr {
+    fn recognize(&self, image: &[u8], format: Format) -> Result<OcrText, ExtractError> {
+        let prepared = prepare_with(image, format, &self.limits, self.upscale_below_height)?;
+        if prepared.shapes.textless() {
+            // A logo or a picture: Tesseract would spend as long on its layout as on a page
+            // of text and read nothing worth a rule (see `text_size`).
+            return Ok(OcrText::default());
+        }
+        self.seen.read(&prepared, || self.read(&prepared, format))
     }
 }
 
