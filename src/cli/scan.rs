@@ -108,6 +108,10 @@ pub async fn command(mut settings: Settings, args: ScanArgs) -> anyhow::Result<E
         }
         None => output::write(&mut std::io::stdout().lock(), args.format, &outcome, &rules)?,
     }
+    // The process ends with this command, its store closed and its output written: freeing
+    // the engine's automata, Tesseract's models and the caches one allocation at a time is
+    // work no one waits for but the user.
+    std::mem::forget(app);
     Ok(if fails(&outcome.findings, args.fail_on) {
         ExitCode::from(1)
     } else {
