@@ -307,7 +307,17 @@ async fn classification_cache(
         .with_near_cache(Duration::from_millis(settings.cache.near_cache_ms)))
 }
 
+/// The automata the built-in rules' engine builds at its start, worked out by `build.rs`.
+static PREBUILT_AUTOMATA: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/automata.bin"));
+
+/// Gives this process's engines the automata worked out when the binary was built (see
+/// `dlp_engine::prebuilt`); returns how many answers the table holds. Idempotent.
+pub fn install_prebuilt_automata() -> usize {
+    dlp_engine::prebuilt::install(PREBUILT_AUTOMATA)
+}
+
 fn classifier(settings: &Settings, fingerprinter: Fingerprinter) -> Result<Classifier, AppError> {
+    install_prebuilt_automata();
     let rules = |e: &dyn std::fmt::Display| AppError::Rules(e.to_string());
     let options = EngineOptions {
         min_confidence: settings.rules.min_confidence,

@@ -50,6 +50,8 @@ fn labels(list: &Value) -> Vec<Label> {
 }
 
 fn classifier() -> Classifier {
+    // With the automata the binary carries, as `scan` has them.
+    confluence_dlp::app::install_prebuilt_automata();
     let options = EngineOptions {
         min_confidence: Settings::default().rules.min_confidence,
         ..EngineOptions::default()

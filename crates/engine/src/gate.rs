@@ -25,6 +25,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 use regex_automata::dfa::{self, Automaton, StartKind, dense};
 use regex_automata::{Input, MatchError, MatchKind, PatternSet, hybrid};
 
+use super::prebuilt::{self, Answer, Key};
 use super::prefilter::HitsAt;
 use super::regions::Filing;
 
@@ -50,6 +51,23 @@ pub enum PatternGate {
 }
 
 impl PatternGate {
+    /// The gate a table's answer holds (`Some(None)`: refused); `None` when the answer is
+    /// damaged or of another kind.
+    fn read(answer: &Answer, whole_match: bool) -> Option<Option<PatternGate>> {
+        if let Answer::Flag(_) = answer {
+            return Some(None);
+        }
+        let mut dfas = answer.dfas()?.into_iter();
+        let gate = match (whole_match, dfas.next(), dfas.next(), dfas.next()) {
+            (true, Some(forward), Some(reverse), None) => {
+                PatternGate::Find(dfa::regex::Builder::new().build_from_dfas(forward, reverse))
+            }
+            (false, Some(check), None, None) => PatternGate::Check(check),
+            _ => return None,
+        };
+        Some(Some(gate))
+    }
+
     /// Bytes of heap the DFAs hold.
     pub fn memory_usage(&self) -> usize {
         match self {
@@ -79,7 +97,11 @@ const DENSE_GROUP_MEMBER_LIMIT: usize = 128 * 1024;
 /// Whether `source` may join a group whose patterns make a dense DFA together: its own
 /// DFA, built as the group's is, stays within [`DENSE_GROUP_MEMBER_LIMIT`].
 pub fn fits_dense_group(source: &str) -> bool {
-    dense::Builder::new()
+    let key = Key::new("fits dense group", DENSE_GROUP_MEMBER_LIMIT, [source]);
+    if let Some(Answer::Flag(fits)) = prebuilt::lookup(key) {
+        return *fits;
+    }
+    let fits = dense::Builder::new()
         .configure(
             dense::Config::new()
                 .match_kind(MatchKind::All)
@@ -89,12 +111,33 @@ pub fn fits_dense_group(source: &str) -> bool {
         )
         .thompson(regex_automata::nfa::thompson::Config::new().shrink(true))
         .build(source)
-        .is_ok_and(|dfa| dfa.memory_usage() <= DENSE_GROUP_MEMBER_LIMIT)
+        .is_ok_and(|dfa| dfa.memory_usage() <= DENSE_GROUP_MEMBER_LIMIT);
+    prebuilt::built(key, || Answer::Flag(fits));
+    fits
 }
 
 /// The dense DFAs of `source` (`Find` when `whole_match`), or `None` when they would pass
 /// `limit` bytes or cannot be built (Unicode word boundaries).
 pub(crate) fn gate_within(source: &str, whole_match: bool, limit: usize) -> Option<PatternGate> {
+    let kind = if whole_match {
+        "find gate"
+    } else {
+        "check gate"
+    };
+    let key = Key::new(kind, limit, [source]);
+    if let Some(gate) = prebuilt::lookup(key).and_then(|a| PatternGate::read(a, whole_match)) {
+        return gate;
+    }
+    let gate = build_gate(source, whole_match, limit);
+    prebuilt::built(key, || match &gate {
+        None => Answer::Flag(false),
+        Some(PatternGate::Find(re)) => Answer::of_dfas([re.forward(), re.reverse()]),
+        Some(PatternGate::Check(dfa)) => Answer::of_dfas([dfa]),
+    });
+    gate
+}
+
+fn build_gate(source: &str, whole_match: bool, limit: usize) -> Option<PatternGate> {
     let config = dense::Config::new()
         .start_kind(StartKind::Unanchored)
         .dfa_size_limit(Some(limit))
@@ -165,6 +208,15 @@ impl GroupGate {
     /// The search of `members`' patterns (each member's list, in pattern-id order).
     pub fn new(members: &[Vec<&str>]) -> Option<GroupGate> {
         let sources: Vec<&str> = members.iter().flatten().copied().collect();
+        // Only a dense search is kept ahead: a lazy one builds its states as regions visit
+        // them, and a group refused both has nothing to keep.
+        let key = Key::new("group search", GROUP_GATE_LIMIT, sources.iter().copied());
+        if let Some(answer) = prebuilt::lookup(key)
+            && let Some(Ok(dfa)) = answer.dfas().map(<[_; 1]>::try_from)
+        {
+            let [dfa] = dfa;
+            return Some(GroupGate::Dense(dfa));
+        }
         let config = dense::Config::new()
             .match_kind(MatchKind::All)
             .start_kind(StartKind::Unanchored)
@@ -177,6 +229,7 @@ impl GroupGate {
                 .thompson(thompson)
                 .build_many(&sources)
         {
+            prebuilt::built(key, || Answer::of_dfas([&dfa]));
             return Some(GroupGate::Dense(dfa));
         }
         let lazy = hybrid::dfa::DFA::builder()
@@ -443,6 +496,44 @@ mod tests {
             }
         }
         assert!(checked > 500, "many spans hold a match: {checked}");
+    }
+
+    #[test]
+    fn a_gate_read_back_from_a_table_searches_as_the_one_built() {
+        let source = r"(?-u:\b)AKIA[A-Z0-9]{16}(?-u:\b)";
+        let text = "x AKIAIOSFODNN7EXAMPLE y AKIA1234 z";
+        for whole_match in [true, false] {
+            let built = build_gate(source, whole_match, PATTERN_GATE_LIMIT).unwrap();
+            let answer = match &built {
+                PatternGate::Find(re) => Answer::of_dfas([re.forward(), re.reverse()]),
+                PatternGate::Check(dfa) => Answer::of_dfas([dfa]),
+            };
+            let read = PatternGate::read(&answer, whole_match).unwrap().unwrap();
+            match (&built, &read) {
+                (PatternGate::Find(a), PatternGate::Find(b)) => {
+                    let found = |re: &dfa::regex::Regex| {
+                        re.find_iter(text).map(|m| m.range()).collect::<Vec<_>>()
+                    };
+                    assert_eq!(found(a), vec![2..22]);
+                    assert_eq!(found(b), found(a));
+                }
+                (PatternGate::Check(a), PatternGate::Check(b)) => {
+                    let input = Input::new(text);
+                    assert_eq!(
+                        b.try_search_fwd(&input).unwrap(),
+                        a.try_search_fwd(&input).unwrap()
+                    );
+                    assert!(a.try_search_fwd(&input).unwrap().is_some());
+                }
+                _ => panic!("read back as another kind of gate"),
+            }
+            // Read as the other kind, the answer is unusable and the gate is built instead.
+            assert!(PatternGate::read(&answer, !whole_match).is_none());
+        }
+        assert!(matches!(
+            PatternGate::read(&Answer::Flag(false), true),
+            Some(None)
+        ));
     }
 
     #[test]

@@ -66,6 +66,7 @@ mod pack;
 mod parallel;
 mod password_hash;
 mod phone;
+pub mod prebuilt;
 mod prefilter;
 mod published;
 mod regions;
