@@ -23,8 +23,14 @@ pub struct SegmentBuilder {
 
 impl SegmentBuilder {
     pub fn new() -> Self {
+        Self::with_capacity(0)
+    }
+
+    /// A builder with room for `segments` segments: a table's cells are many, and a vector
+    /// of them grown by doubling is copied as many times.
+    pub fn with_capacity(segments: usize) -> Self {
         SegmentBuilder {
-            segments: Vec::new(),
+            segments: Vec::with_capacity(segments),
             end: 0,
             end_line: 1,
         }
