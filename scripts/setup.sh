@@ -16,9 +16,9 @@ need_pkg() { # need_pkg PACKAGE... : install the ones dpkg does not know as inst
 
 if [ "$what" = all ] || [ "$what" = build ]; then
   # libtesseract/libleptonica for OCR of images (the tesseract crate links them; bindgen needs
-  # clang), the English model for them, poppler-utils for the PDF benchmark's peer, and python3
+  # clang), make for jemalloc (the binary's allocator, built from source by tikv-jemalloc-sys), the English model for them, poppler-utils for the PDF benchmark's peer, and python3
   # for the sample generators (tests/detection_quality.rs reruns samples/labelled/generate.py).
-  need_pkg ca-certificates pkg-config gcc libc6-dev clang libclang-dev \
+  need_pkg ca-certificates pkg-config gcc make libc6-dev clang libclang-dev \
     libtesseract-dev libleptonica-dev tesseract-ocr-eng poppler-utils python3
   if ! command -v cargo >/dev/null 2>&1; then
     echo "setup: no cargo on PATH; installing Debian's (a rustup toolchain >= 1.94 is better)" >&2

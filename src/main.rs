@@ -2,6 +2,14 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
+/// jemalloc rather than glibc's malloc: a scan allocates and frees a file's text, segments and
+/// findings on each of its threads, and glibc's per-thread heaps gave their freed pages back
+/// and took them again (page faults, heap consolidation): 9% of a source tree's local scan
+/// was spent so (docs/benchmarks.md, "Local scans", session 18). Freed memory is handed back
+/// after large files (`scan::local`), as with glibc.
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 fn main() -> ExitCode {
     limit_openmp_threads();
     let cli = confluence_dlp::cli::Cli::parse();
