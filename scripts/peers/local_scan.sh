@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # `confluence-dlp scan PATH` next to `kingfisher scan PATH`, in one run, on two shapes of the
 # same text: many small files (by default every crate source under ~/.cargo/registry/src) and
-# three 60 MB files made by concatenating them. Wall time (median of RUNS) and peak RSS
-# (the largest of RUNS, from /usr/bin/time) as a Markdown table, ready for docs/benchmarks.md.
+# three 60 MB files made by concatenating them. Wall time (median of RUNS, the tools taking
+# turns) and peak RSS (the largest of RUNS, from /usr/bin/time) as a Markdown table, ready for
+# docs/benchmarks.md.
 #
 #   scripts/peers/local_scan.sh
 #   RUNS=1 MANY_DIR=some/tree BIG_MB=20 scripts/peers/local_scan.sh    # quicker
@@ -42,43 +43,53 @@ if [ ! -f "$big/3.txt" ]; then
     rm "$big/all"
 fi
 
-# Runs "$@" RUNS times; prints the median wall seconds and the peak RSS in MB.
-measure() {
-    local walls=() peak=0 out
-    for _ in $(seq "$RUNS"); do
-        out=$(mktemp)
-        # A fresh data directory each run: every scan of ours is a first scan.
-        rm -rf "$WORK/state"
-        DLP_DATA_DIR="$WORK/state" /usr/bin/time -f "%e %M" -o "$out" "$@" >/dev/null 2>"$WORK/stderr" || {
-            rc=$?
-            # Both tools exit non-zero when they find something; only a usage or I/O error is one.
-            if [ "$rc" -ne 1 ] && [ "$rc" -lt 200 ]; then echo "failed ($rc): $* : $(tail -3 "$WORK/stderr")" >&2; exit 1; fi
-        }
-        read -r wall rss < <(tail -1 "$out")
-        rm "$out"
-        walls+=("$wall")
-        [ "$rss" -gt "$peak" ] && peak=$rss
-    done
-    median=$(printf '%s\n' "${walls[@]}" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
-    echo "$median $((peak / 1024))"
+# One run of "$@": prints its wall seconds and peak RSS in KB.
+once() {
+    local out rc
+    out=$(mktemp)
+    # A fresh data directory each run: every scan of ours is a first scan.
+    rm -rf "$WORK/state"
+    DLP_DATA_DIR="$WORK/state" /usr/bin/time -f "%e %M" -o "$out" "$@" >/dev/null 2>"$WORK/stderr" || {
+        rc=$?
+        # Both tools exit non-zero when they find something; only a usage or I/O error is one.
+        if [ "$rc" -ne 1 ] && [ "$rc" -lt 200 ]; then echo "failed ($rc): $* : $(tail -3 "$WORK/stderr")" >&2; exit 1; fi
+    }
+    tail -1 "$out"
+    rm "$out"
+}
+
+median() {
+    printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'
 }
 
 describe() {
     echo "$(find "$1" -type f | wc -l) files, $(du -sm --apparent-size "$1" | cut -f1) MB"
 }
 
+# The tools take turns, run by run: a machine whose speed wanders from one minute to the
+# next (a shared VM's does, by 10-20%) then slows them alike, and the medians compare.
 row() {
-    local name=$1 dir=$2
-    read -r o_wall o_rss < <(measure "$ours" scan "$dir" --format jsonl)
-    read -r k_wall k_rss < <(measure kingfisher scan "$dir" -j "$JOBS" --no-validate --no-update-check -q --format jsonl)
-    local before=""
+    local name=$1 dir=$2 wall rss
+    local o_walls=() k_walls=() b_walls=() o_peak=0 k_peak=0 b_peak=0
+    for _ in $(seq "$RUNS"); do
+        read -r wall rss < <(once "$ours" scan "$dir" --format jsonl)
+        o_walls+=("$wall"); [ "$rss" -gt "$o_peak" ] && o_peak=$rss
+        read -r wall rss < <(once kingfisher scan "$dir" -j "$JOBS" --no-validate --no-update-check -q --format jsonl)
+        k_walls+=("$wall"); [ "$rss" -gt "$k_peak" ] && k_peak=$rss
+        if [ -n "${BEFORE_BIN:-}" ]; then
+            read -r wall rss < <(once "$BEFORE_BIN" scan "$dir" --format jsonl)
+            b_walls+=("$wall"); [ "$rss" -gt "$b_peak" ] && b_peak=$rss
+        fi
+    done
+    local o_wall k_wall before=""
+    o_wall=$(median "${o_walls[@]}")
+    k_wall=$(median "${k_walls[@]}")
     if [ -n "${BEFORE_BIN:-}" ]; then
-        read -r b_wall b_rss < <(measure "$BEFORE_BIN" scan "$dir" --format jsonl)
-        before=" ${b_wall} s, ${b_rss} MB |"
+        before=" $(median "${b_walls[@]}") s, $((b_peak / 1024)) MB |"
     fi
     local speed
     speed=$(awk -v o="$o_wall" -v k="$k_wall" 'BEGIN {printf "%.2fx", k / o}')
-    echo "| $name ($(describe "$dir")) |$before ${o_wall} s, ${o_rss} MB | ${k_wall} s, ${k_rss} MB | $speed |"
+    echo "| $name ($(describe "$dir")) |$before ${o_wall} s, $((o_peak / 1024)) MB | ${k_wall} s, $((k_peak / 1024)) MB | $speed |"
 }
 
 echo "## Local scans ($(getconf _NPROCESSORS_ONLN) cores; wall time median of $RUNS, peak RSS the largest of $RUNS)"
