@@ -3,7 +3,6 @@
 //! this; a `worker` process only runs the pool.
 
 use std::collections::HashSet;
-use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use dlp_domain::{Finding, HistoryDepth};
@@ -15,6 +14,8 @@ use crate::ingest::{CrawlStats, Crawler};
 mod all_spaces;
 mod local;
 mod start;
+
+pub use local::LocalPaths;
 
 pub use start::{ScanScope, StartError, StartScan, start_scan};
 
@@ -38,7 +39,8 @@ pub enum ScanTarget {
     /// Every space the credentials can read, as the service runs it: a parent scan whose
     /// crawl job starts one scan per space.
     AllSpaces,
-    Paths(Vec<PathBuf>),
+    /// Local files and folders, walked as soon as they are given.
+    Paths(local::LocalPaths),
 }
 
 #[derive(Debug, Clone)]

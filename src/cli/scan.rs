@@ -9,7 +9,7 @@ use super::output;
 use super::{FailOn, Format, ScanArgs, WorkerArgs};
 use crate::app::App;
 use crate::config::Settings;
-use crate::scan::{ScanRequest, ScanTarget, run_scan};
+use crate::scan::{LocalPaths, ScanRequest, ScanTarget, run_scan};
 
 pub async fn command(mut settings: Settings, args: ScanArgs) -> anyhow::Result<ExitCode> {
     if let Some(site) = args.site {
@@ -36,7 +36,7 @@ pub async fn command(mut settings: Settings, args: ScanArgs) -> anyhow::Result<E
     let target = match (args.space, args.all_spaces, args.paths.is_empty()) {
         (Some(space_key), false, true) => ScanTarget::Space { space_key },
         (None, true, true) => ScanTarget::AllSpaces,
-        (None, false, false) => ScanTarget::Paths(args.paths),
+        (None, false, false) => ScanTarget::Paths(LocalPaths::new(args.paths)),
         (_, _, false) => anyhow::bail!("give either --space, --all-spaces or PATHs, not both"),
         _ => anyhow::bail!("nothing to scan: give --site and --space or --all-spaces, or PATHs"),
     };
