@@ -90,16 +90,18 @@ impl LocalPaths {
 
     /// The walk's entries: the one started by [`LocalPaths::new`], or a new walk for a
     /// second scan of the same paths (its files may have changed).
-    async fn entries(&self) -> Vec<Entry> {
+    async fn entries(&self) -> Result<Vec<Entry>, ScanError> {
         let started = self.walk.lock().unwrap_or_else(|e| e.into_inner()).take();
         let paths = Arc::clone(&self.paths);
+        // A walk started ahead that stopped is walked again here; one that stops here too
+        // is the scan's error, never a scan of no files.
         tokio::task::spawn_blocking(move || {
             started
                 .and_then(|walk| walk.join().ok())
                 .unwrap_or_else(|| walk_all(&paths))
         })
         .await
-        .unwrap_or_default()
+        .map_err(|e| ScanError::Input(format!("the walk of the local paths stopped: {e}")))
     }
 }
 
@@ -117,7 +119,7 @@ pub(super) async fn scan_paths(
     paths: &LocalPaths,
     concurrency: usize,
 ) -> Result<CrawlStats, ScanError> {
-    let entries = paths.entries().await;
+    let entries = paths.entries().await?;
     // Not enqueued first: each job row is created with its outcome, labelled with its path.
     // Nothing resumes a local scan, so rows waiting as queued would serve no one, and writing
     // them took 0.45 s of a 17,000-file scan before any file was read.
