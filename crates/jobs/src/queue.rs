@@ -142,6 +142,7 @@ impl JobQueue {
         SqliteStorage::setup(&pool)
             .await
             .map_err(|e| QueueError::EmbeddedSetup(e.to_string()))?;
+        describe_jobs_table(&pool).await.map_err(err)?;
         let config = apalis_sqlite::Config::default()
             .queue(queue)
             .heartbeat_interval(heartbeat)
@@ -361,6 +362,46 @@ impl JobQueue {
             };
         pool.await
     }
+}
+
+/// Gives SQLite's planner the shape apalis' `Jobs` table takes in use: every job a worker
+/// ever took keeps its `lock_by`, while `id` is unique.
+///
+/// Why: apalis acknowledges jobs with `UPDATE Jobs ... FROM json_each(?) WHERE Jobs.id =
+/// task_id AND Jobs.lock_by = ?`. Without statistics SQLite guesses that the `lock_by` index
+/// narrows to a few rows, walks every job of the worker, and parses the JSON list again for
+/// each: every acknowledgement cost the worker's whole history. A crawl of 10,900 jobs spent
+/// a quarter of SQLite's time in that JSON, 3.8 ms a job in all. With these two rows the
+/// plan reads the list once and finds each job by its id. No other apalis statement changes
+/// plan (each was checked with `EXPLAIN QUERY PLAN`).
+///
+/// The rows are written at each open: `ANALYZE` from elsewhere would replace them with what
+/// the table held at that moment, which for a new queue says nothing.
+async fn describe_jobs_table(pool: &sqlx::SqlitePool) -> Result<(), sqlx::Error> {
+    let mut conn = pool.acquire().await?;
+    // Creates `sqlite_stat1` when it is missing, without reading any table.
+    sqlx::query("ANALYZE sqlite_schema")
+        .execute(&mut *conn)
+        .await?;
+    let mut tx = sqlx::Connection::begin(&mut *conn).await?;
+    sqlx::query(
+        "DELETE FROM sqlite_stat1 WHERE tbl = 'Jobs' \
+         AND idx IN ('LIdx', 'sqlite_autoindex_Jobs_1')",
+    )
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query(
+        "INSERT INTO sqlite_stat1 (tbl, idx, stat) VALUES \
+         ('Jobs', 'LIdx', '1000000 1000000'), ('Jobs', 'sqlite_autoindex_Jobs_1', '1000000 1')",
+    )
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    // Loads the rows into the planner; statements prepared before are prepared again.
+    sqlx::query("ANALYZE sqlite_schema")
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
 }
 
 /// Aborts the task when dropped, so that no watcher outlives the pool it stops.
