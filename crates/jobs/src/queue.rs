@@ -43,6 +43,13 @@ const RESTART_MIN: Duration = Duration::from_millis(500);
 const RESTART_MAX: Duration = Duration::from_secs(30);
 /// A pool that ran this long before it ended was healthy: the next pause is the first again.
 const HEALTHY_RUN: Duration = Duration::from_secs(60);
+/// How long the embedded queue keeps a job that has ended: as long as Redis keeps a job's
+/// idempotency key (see [`JobQueue::redis`]), so that a duplicate push is dropped alike.
+/// apalis keeps every ended job, its sealed body with it, for as long as the file lives.
+pub const ENDED_JOBS_KEPT: Duration = Duration::from_secs(24 * 3600);
+/// How often a worker pool of the embedded queue deletes the jobs ended before
+/// [`ENDED_JOBS_KEPT`].
+const SWEEP_EVERY: Duration = Duration::from_secs(3600);
 
 /// What a pool does with each job it takes; the workers crate implements it. The queue knows
 /// only this, so that it carries jobs without knowing what they mean.
@@ -143,6 +150,9 @@ impl JobQueue {
             .await
             .map_err(|e| QueueError::EmbeddedSetup(e.to_string()))?;
         describe_jobs_table(&pool).await.map_err(err)?;
+        delete_jobs_ended_before(&pool, ENDED_JOBS_KEPT)
+            .await
+            .map_err(err)?;
         let config = apalis_sqlite::Config::default()
             .queue(queue)
             .heartbeat_interval(heartbeat)
@@ -204,6 +214,18 @@ impl JobQueue {
         Ok(())
     }
 
+    /// Deletes the embedded queue's jobs that ended more than `kept` ago; returns how many.
+    /// Worker pools do it every hour with [`ENDED_JOBS_KEPT`], and opening the file does it
+    /// once. Redis: nothing (apalis-redis keeps its jobs' data; see the architecture notes).
+    pub async fn delete_jobs_ended_before(&self, kept: Duration) -> Result<u64, QueueError> {
+        match self {
+            JobQueue::Embedded(storage) => delete_jobs_ended_before(storage.pool(), kept)
+                .await
+                .map_err(|e| QueueError::EmbeddedSetup(e.to_string())),
+            JobQueue::Redis(_) => Ok(0),
+        }
+    }
+
     pub fn kind(&self) -> &'static str {
         match self {
             JobQueue::Embedded(_) => "embedded",
@@ -263,6 +285,14 @@ impl JobQueue {
             shutdown.await;
             let _ = stop.send(true);
         }));
+        // A service runs for months on one file; opening it is not enough.
+        let _sweeper = match self {
+            JobQueue::Embedded(storage) => {
+                let pool = storage.pool().clone();
+                Some(AbortOnDrop(tokio::spawn(sweep_ended_jobs(pool))))
+            }
+            JobQueue::Redis(_) => None,
+        };
         // Closed without a value: the shutdown future panicked, which asks for a stop too.
         let asked_to_stop =
             |rx: &tokio::sync::watch::Receiver<bool>| *rx.borrow() || rx.has_changed().is_err();
@@ -402,6 +432,43 @@ async fn describe_jobs_table(pool: &sqlx::SqlitePool) -> Result<(), sqlx::Error>
         .execute(&mut *conn)
         .await?;
     Ok(())
+}
+
+/// Deletes the jobs that ended (done, killed, or failed with no attempt left) more than
+/// `kept` ago; returns how many. Their outcome is in the store (`scan_items`); the queue's
+/// copy only made the file grow, by a sealed page body a job.
+async fn delete_jobs_ended_before(
+    pool: &sqlx::SqlitePool,
+    kept: Duration,
+) -> Result<u64, sqlx::Error> {
+    // `done_at` is in seconds (apalis writes `strftime('%s', 'now')`). The first two
+    // conditions are those of apalis' partial index on ended jobs, so it serves the delete.
+    let deleted = sqlx::query(
+        "DELETE FROM Jobs WHERE status IN ('Done', 'Failed', 'Killed') \
+         AND done_at IS NOT NULL AND done_at < CAST(strftime('%s', 'now') AS INTEGER) - ?1 \
+         AND (status <> 'Failed' OR attempts >= max_attempts)",
+    )
+    .bind(i64::try_from(kept.as_secs()).unwrap_or(i64::MAX))
+    .execute(pool)
+    .await?;
+    Ok(deleted.rows_affected())
+}
+
+/// [`delete_jobs_ended_before`] every [`SWEEP_EVERY`], for as long as it is not aborted.
+async fn sweep_ended_jobs(pool: sqlx::SqlitePool) {
+    let mut every = tokio::time::interval(SWEEP_EVERY);
+    // The first tick is now, and the queue's opening has just swept.
+    every.tick().await;
+    loop {
+        every.tick().await;
+        match delete_jobs_ended_before(&pool, ENDED_JOBS_KEPT).await {
+            Ok(0) => {}
+            Ok(deleted) => tracing::info!(deleted, "deleted ended jobs from the embedded queue"),
+            Err(e) => {
+                tracing::warn!(error = %e, "deleting ended jobs from the embedded queue failed")
+            }
+        }
+    }
 }
 
 /// Aborts the task when dropped, so that no watcher outlives the pool it stops.

@@ -55,3 +55,80 @@ async fn acknowledgements_find_jobs_by_id_on_a_new_queue_and_a_reopened_one() {
         queue.close().await;
     }
 }
+
+#[tokio::test]
+async fn jobs_that_ended_long_ago_are_deleted_and_the_rest_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let queue = JobQueue::embedded(
+        &dir.path().join("queue.sqlite"),
+        "scan",
+        Duration::from_secs(5),
+    )
+    .await
+    .unwrap();
+    let JobQueue::Embedded(storage) = &queue else {
+        unreachable!()
+    };
+    let now: i64 = sqlx::query_scalar("SELECT CAST(strftime('%s', 'now') AS INTEGER)")
+        .fetch_one(storage.pool())
+        .await
+        .unwrap();
+    let day_ago = now - 24 * 3600;
+    // (id, status, attempts, max_attempts, done_at)
+    let jobs: [(&str, &str, i64, i64, Option<i64>); 7] = [
+        ("done-old", "Done", 1, 3, Some(day_ago)),
+        ("killed-old", "Killed", 1, 3, Some(day_ago)),
+        ("failed-spent-old", "Failed", 3, 3, Some(day_ago)),
+        ("done-recent", "Done", 1, 3, Some(now - 60)),
+        ("failed-to-retry-old", "Failed", 1, 3, Some(day_ago)),
+        ("pending", "Pending", 0, 3, None),
+        ("running", "Running", 1, 3, None),
+    ];
+    for (id, status, attempts, max_attempts, done_at) in jobs {
+        sqlx::query(
+            "INSERT INTO Jobs (job, id, job_type, status, attempts, max_attempts, done_at) \
+             VALUES (x'00', ?1, 'scan', ?2, ?3, ?4, ?5)",
+        )
+        .bind(id)
+        .bind(status)
+        .bind(attempts)
+        .bind(max_attempts)
+        .bind(done_at)
+        .execute(storage.pool())
+        .await
+        .unwrap();
+    }
+    let deleted = queue
+        .delete_jobs_ended_before(Duration::from_secs(3600))
+        .await
+        .unwrap();
+    assert_eq!(deleted, 3);
+    let mut left: Vec<String> = sqlx::query_scalar("SELECT id FROM Jobs")
+        .fetch_all(storage.pool())
+        .await
+        .unwrap();
+    left.sort();
+    assert_eq!(
+        left,
+        ["done-recent", "failed-to-retry-old", "pending", "running"]
+    );
+    queue.close().await;
+
+    // Opening the file sweeps with a day's grace: the recent job stays.
+    let queue = JobQueue::embedded(
+        &dir.path().join("queue.sqlite"),
+        "scan",
+        Duration::from_secs(5),
+    )
+    .await
+    .unwrap();
+    let JobQueue::Embedded(storage) = &queue else {
+        unreachable!()
+    };
+    let count: i64 = sqlx::query_scalar("SELECT count(*) FROM Jobs")
+        .fetch_one(storage.pool())
+        .await
+        .unwrap();
+    assert_eq!(count, 4);
+    queue.close().await;
+}
