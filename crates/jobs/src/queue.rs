@@ -8,6 +8,7 @@ use std::time::Duration;
 use apalis::layers::retry::backoff::{ExponentialBackoff, ExponentialBackoffMaker, MakeBackoff};
 use apalis::layers::retry::{BackoffRetryPolicy, HasherRng, RetryPolicy};
 use apalis::prelude::*;
+use apalis_core::backend::Vacuum;
 use apalis_redis::RedisStorage;
 use apalis_sqlite::SqliteStorage;
 use futures::TryFutureExt;
@@ -43,12 +44,11 @@ const RESTART_MIN: Duration = Duration::from_millis(500);
 const RESTART_MAX: Duration = Duration::from_secs(30);
 /// A pool that ran this long before it ended was healthy: the next pause is the first again.
 const HEALTHY_RUN: Duration = Duration::from_secs(60);
-/// How long the embedded queue keeps a job that has ended: as long as Redis keeps a job's
-/// idempotency key (see [`JobQueue::redis`]), so that a duplicate push is dropped alike.
-/// apalis keeps every ended job, its sealed body with it, for as long as the file lives.
+/// How long the queue keeps a job that has ended: as long as Redis keeps a job's idempotency
+/// key (see [`JobQueue::redis`]), so that a duplicate push is dropped alike. apalis keeps
+/// every ended job, its sealed body with it, until it is swept.
 pub const ENDED_JOBS_KEPT: Duration = Duration::from_secs(24 * 3600);
-/// How often a worker pool of the embedded queue deletes the jobs ended before
-/// [`ENDED_JOBS_KEPT`].
+/// How often a worker pool deletes the jobs that ended more than [`ENDED_JOBS_KEPT`] ago.
 const SWEEP_EVERY: Duration = Duration::from_secs(3600);
 
 /// What a pool does with each job it takes; the workers crate implements it. The queue knows
@@ -214,15 +214,26 @@ impl JobQueue {
         Ok(())
     }
 
-    /// Deletes the embedded queue's jobs that ended more than `kept` ago; returns how many.
-    /// Worker pools do it every hour with [`ENDED_JOBS_KEPT`], and opening the file does it
-    /// once. Redis: nothing (apalis-redis keeps its jobs' data; see the architecture notes).
+    /// Deletes the jobs that ended more than `kept` ago; returns how many. Worker pools do it
+    /// every hour with [`ENDED_JOBS_KEPT`], and opening the embedded file does it once.
     pub async fn delete_jobs_ended_before(&self, kept: Duration) -> Result<u64, QueueError> {
         match self {
             JobQueue::Embedded(storage) => delete_jobs_ended_before(storage.pool(), kept)
                 .await
                 .map_err(|e| QueueError::EmbeddedSetup(e.to_string())),
-            JobQueue::Redis(_) => Ok(0),
+            // apalis-redis' own sweep, by each job's `done_at`. (apalis-sqlite's compares
+            // `run_at`, a number, with a date's text, which every number precedes: it would
+            // delete every ended job, whatever its age.)
+            JobQueue::Redis(storage) => storage
+                .clone()
+                .vacuum_before(kept)
+                .await
+                .map(|n| n as u64)
+                .map_err(|e| match e {
+                    apalis_redis::Error::Database(e) => QueueError::Redis(redis_error_kind(&e)),
+                    // No variant but the database's can hold an address.
+                    other => QueueError::Redis(other.to_string()),
+                }),
         }
     }
 
@@ -285,14 +296,8 @@ impl JobQueue {
             shutdown.await;
             let _ = stop.send(true);
         }));
-        // A service runs for months on one file; opening it is not enough.
-        let _sweeper = match self {
-            JobQueue::Embedded(storage) => {
-                let pool = storage.pool().clone();
-                Some(AbortOnDrop(tokio::spawn(sweep_ended_jobs(pool))))
-            }
-            JobQueue::Redis(_) => None,
-        };
+        // A service runs for months on one queue; the embedded file's opening is not enough.
+        let _sweeper = AbortOnDrop(tokio::spawn(sweep_ended_jobs(self.clone())));
         // Closed without a value: the shutdown future panicked, which asks for a stop too.
         let asked_to_stop =
             |rx: &tokio::sync::watch::Receiver<bool>| *rx.borrow() || rx.has_changed().is_err();
@@ -454,18 +459,18 @@ async fn delete_jobs_ended_before(
     Ok(deleted.rows_affected())
 }
 
-/// [`delete_jobs_ended_before`] every [`SWEEP_EVERY`], for as long as it is not aborted.
-async fn sweep_ended_jobs(pool: sqlx::SqlitePool) {
-    let mut every = tokio::time::interval(SWEEP_EVERY);
-    // The first tick is now, and the queue's opening has just swept.
-    every.tick().await;
+/// [`JobQueue::delete_jobs_ended_before`] every [`SWEEP_EVERY`], for as long as it is not
+/// aborted; the first an interval after the start (the embedded file's opening has swept).
+async fn sweep_ended_jobs(queue: JobQueue) {
+    let start = tokio::time::Instant::now() + SWEEP_EVERY;
+    let mut every = tokio::time::interval_at(start, SWEEP_EVERY);
     loop {
         every.tick().await;
-        match delete_jobs_ended_before(&pool, ENDED_JOBS_KEPT).await {
+        match queue.delete_jobs_ended_before(ENDED_JOBS_KEPT).await {
             Ok(0) => {}
-            Ok(deleted) => tracing::info!(deleted, "deleted ended jobs from the embedded queue"),
+            Ok(deleted) => tracing::info!(queue = queue.kind(), deleted, "deleted ended jobs"),
             Err(e) => {
-                tracing::warn!(error = %e, "deleting ended jobs from the embedded queue failed")
+                tracing::warn!(queue = queue.kind(), error = %e, "deleting ended jobs failed")
             }
         }
     }

@@ -219,3 +219,46 @@ async fn declare_every_worker_dead(queue: &str) {
         .await
         .unwrap();
 }
+
+/// Jobs a pool has finished leave Redis when swept (apalis-redis keeps them until then), and
+/// a job not ended stays.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ended_jobs_are_swept_from_redis() {
+    let mut pool = RunningPool::start(1, Duration::ZERO).await;
+    for n in 0..3 {
+        pool.queue.push(job(n), 1).await.unwrap();
+    }
+    for _ in 0..3 {
+        pool.next_handled("a job").await;
+    }
+    // Acknowledgements reach Redis in batches, after the handler returns.
+    let mut swept = 0;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+    while swept < 3 && tokio::time::Instant::now() < deadline {
+        swept += pool
+            .queue
+            .delete_jobs_ended_before(Duration::ZERO)
+            .await
+            .unwrap();
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(swept, 3);
+    let queue = pool.queue.clone();
+    let name = pool.name.clone();
+    pool.stop().await;
+
+    // Pushed with no pool to run it: it has not ended, and a sweep leaves it.
+    queue.push(job(9), 1).await.unwrap();
+    assert_eq!(
+        queue
+            .delete_jobs_ended_before(Duration::ZERO)
+            .await
+            .unwrap(),
+        0
+    );
+    let data = apalis_redis::Config::default().queue(&name).job_data_hash();
+    let client = redis::Client::open(redis_url()).unwrap();
+    let mut conn = client.get_connection().unwrap();
+    let held: usize = conn.hlen(data).unwrap();
+    assert_eq!(held, 1);
+}
