@@ -246,6 +246,8 @@ async fn ended_jobs_are_swept_from_redis() {
     let queue = pool.queue.clone();
     let name = pool.name.clone();
     pool.stop().await;
+    // The pool's guard has gone with it; this job's keys need one of their own.
+    let _cleanup = Cleanup(name.clone());
 
     // Pushed with no pool to run it: it has not ended, and a sweep leaves it.
     queue.push(job(9), 1).await.unwrap();
