@@ -95,8 +95,9 @@ static INSTALLED: OnceLock<HashMap<Key, Answer>> = OnceLock::new();
 static RECORDING: Mutex<Option<HashMap<Key, Answer>>> = Mutex::new(None);
 
 /// Installs a table made by [`recorded`], once per process (later tables are ignored: the
-/// engines built so far used the first); returns how many answers the installed one holds. A table that
-/// cannot be read installs nothing, and every automaton is built as without one.
+/// engines built so far used the first); returns how many answers the installed one holds.
+/// A table that cannot be read installs nothing, and every automaton is built as without
+/// one.
 pub fn install(table: &[u8]) -> usize {
     INSTALLED
         .get_or_init(|| decode(table).unwrap_or_default())

@@ -1,6 +1,7 @@
-//! The embedded queue's statistics: apalis acknowledges a job by its id, not by walking every
-//! job its worker ever took (see `describe_jobs_table`).
+//! The embedded queue's upkeep: apalis acknowledges a job by its id, not by walking every job
+//! its worker ever took (see `describe_jobs_table`), and jobs that ended long ago are deleted.
 
+use std::path::Path;
 use std::time::Duration;
 
 use dlp_jobs::JobQueue;
@@ -13,14 +14,31 @@ const ACK_SHAPE: &str = "EXPLAIN QUERY PLAN \
     UPDATE Jobs SET status = j.status FROM j \
     WHERE Jobs.id = j.task_id AND Jobs.lock_by = ?2";
 
-async fn plan(queue: &JobQueue) -> String {
+async fn open(path: &Path) -> JobQueue {
+    JobQueue::embedded(path, "scan", Duration::from_secs(5))
+        .await
+        .unwrap()
+}
+
+fn pool(queue: &JobQueue) -> &sqlx::SqlitePool {
     let JobQueue::Embedded(storage) = queue else {
         panic!("an embedded queue");
     };
+    storage.pool()
+}
+
+async fn count(queue: &JobQueue, sql: &'static str) -> i64 {
+    sqlx::query_scalar(sql)
+        .fetch_one(pool(queue))
+        .await
+        .unwrap()
+}
+
+async fn plan(queue: &JobQueue) -> String {
     let rows: Vec<(i64, i64, i64, String)> = sqlx::query_as(ACK_SHAPE)
         .bind("[]")
         .bind("worker")
-        .fetch_all(storage.pool())
+        .fetch_all(pool(queue))
         .await
         .unwrap();
     rows.into_iter()
@@ -33,25 +51,21 @@ async fn plan(queue: &JobQueue) -> String {
 async fn acknowledgements_find_jobs_by_id_on_a_new_queue_and_a_reopened_one() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("queue.sqlite");
-    for open in 0..2 {
-        let queue = JobQueue::embedded(&path, "scan", Duration::from_secs(5))
-            .await
-            .unwrap();
+    for open_count in 0..2 {
+        let queue = open(&path).await;
         let plan = plan(&queue).await;
         assert!(
             plan.contains("sqlite_autoindex_Jobs_1 (id=?)"),
-            "open {open}: {plan}"
+            "open {open_count}: {plan}"
         );
-        assert!(!plan.contains("LIdx"), "open {open}: {plan}");
-        let JobQueue::Embedded(storage) = &queue else {
-            unreachable!()
-        };
+        assert!(!plan.contains("LIdx"), "open {open_count}: {plan}");
         // Written again at each open, not added to.
-        let rows: i64 = sqlx::query_scalar("SELECT count(*) FROM sqlite_stat1 WHERE tbl = 'Jobs'")
-            .fetch_one(storage.pool())
-            .await
-            .unwrap();
-        assert_eq!(rows, 2, "open {open}");
+        let rows = count(
+            &queue,
+            "SELECT count(*) FROM sqlite_stat1 WHERE tbl = 'Jobs'",
+        )
+        .await;
+        assert_eq!(rows, 2, "open {open_count}");
         queue.close().await;
     }
 }
@@ -59,20 +73,9 @@ async fn acknowledgements_find_jobs_by_id_on_a_new_queue_and_a_reopened_one() {
 #[tokio::test]
 async fn jobs_that_ended_long_ago_are_deleted_and_the_rest_kept() {
     let dir = tempfile::tempdir().unwrap();
-    let queue = JobQueue::embedded(
-        &dir.path().join("queue.sqlite"),
-        "scan",
-        Duration::from_secs(5),
-    )
-    .await
-    .unwrap();
-    let JobQueue::Embedded(storage) = &queue else {
-        unreachable!()
-    };
-    let now: i64 = sqlx::query_scalar("SELECT CAST(strftime('%s', 'now') AS INTEGER)")
-        .fetch_one(storage.pool())
-        .await
-        .unwrap();
+    let path = dir.path().join("queue.sqlite");
+    let queue = open(&path).await;
+    let now = count(&queue, "SELECT CAST(strftime('%s', 'now') AS INTEGER)").await;
     let day_ago = now - 24 * 3600;
     // (id, status, attempts, max_attempts, done_at)
     let jobs: [(&str, &str, i64, i64, Option<i64>); 7] = [
@@ -94,7 +97,7 @@ async fn jobs_that_ended_long_ago_are_deleted_and_the_rest_kept() {
         .bind(attempts)
         .bind(max_attempts)
         .bind(done_at)
-        .execute(storage.pool())
+        .execute(pool(&queue))
         .await
         .unwrap();
     }
@@ -104,7 +107,7 @@ async fn jobs_that_ended_long_ago_are_deleted_and_the_rest_kept() {
         .unwrap();
     assert_eq!(deleted, 3);
     let mut left: Vec<String> = sqlx::query_scalar("SELECT id FROM Jobs")
-        .fetch_all(storage.pool())
+        .fetch_all(pool(&queue))
         .await
         .unwrap();
     left.sort();
@@ -115,20 +118,7 @@ async fn jobs_that_ended_long_ago_are_deleted_and_the_rest_kept() {
     queue.close().await;
 
     // Opening the file sweeps with a day's grace: the recent job stays.
-    let queue = JobQueue::embedded(
-        &dir.path().join("queue.sqlite"),
-        "scan",
-        Duration::from_secs(5),
-    )
-    .await
-    .unwrap();
-    let JobQueue::Embedded(storage) = &queue else {
-        unreachable!()
-    };
-    let count: i64 = sqlx::query_scalar("SELECT count(*) FROM Jobs")
-        .fetch_one(storage.pool())
-        .await
-        .unwrap();
-    assert_eq!(count, 4);
+    let queue = open(&path).await;
+    assert_eq!(count(&queue, "SELECT count(*) FROM Jobs").await, 4);
     queue.close().await;
 }
