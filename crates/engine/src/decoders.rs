@@ -85,31 +85,47 @@ impl Decoders {
         &self.rules
     }
 
+    /// Every marker as written, with the bit of its rule (see [`Decoders::marked`]).
+    pub(super) fn markers(&self) -> Vec<(&str, u64)> {
+        self.markers
+            .iter()
+            .filter(|m| m.owner < 64)
+            .map(|m| {
+                let word = std::str::from_utf8(m.finder.needle()).expect("made from a str");
+                (word, 1 << m.owner)
+            })
+            .collect()
+    }
+
     /// Adds to `out` (the matches of every segment, each segment done) the findings of the
     /// decoder rules whose marker some segment holds. A structure is read from the run of
     /// segments around it that join up in the item's text: a file is cut into segments of
     /// 64 KiB on line breaks, and a state of megabytes is one object across them. `exhaustive`
     /// classifies decoded text with [`Engine::find_exhaustive`]'s search, so that the two agree.
+    /// `seen`, per segment, the rules whose marker the keyword pass saw there: only those
+    /// are looked for (every rule in every segment without it).
     pub(super) fn decode(
         &self,
         engine: &Engine,
         segments: &[Segment],
+        seen: Option<&[u64]>,
         out: &mut Vec<Match>,
         exhaustive: bool,
     ) {
-        let mut marked = 0;
-        for segment in segments {
-            marked |= self.marked(&segment.text);
+        let marked = |i: usize| self.marked(&segments[i].text, seen.map_or(!0, |seen| seen[i]));
+        let mut any = 0;
+        for i in 0..segments.len() {
+            any |= marked(i);
         }
-        if marked == 0 {
+        if any == 0 {
             return;
         }
         let mut first = 0;
         while first < segments.len() {
             let mut end = first + 1;
-            let mut run_marked = self.marked(&segments[first].text);
+            let mut run_marked = marked(first);
             while end < segments.len() && joins(&segments[end - 1], &segments[end]) {
-                run_marked |= self.marked(&segments[end].text);
+                run_marked |= marked(end);
                 end += 1;
             }
             let size: usize = segments[first..end].iter().map(|s| s.text.len() + 1).sum();
@@ -124,7 +140,7 @@ impl Decoders {
             } else if run_marked != 0 {
                 // Too large to copy into one text: each marked segment alone.
                 for i in first..end {
-                    let marked = self.marked(&segments[i].text);
+                    let marked = marked(i);
                     if marked != 0 {
                         self.read(
                             engine,
@@ -165,13 +181,16 @@ impl Decoders {
 
     /// Which rules' markers occur in `text`, bit `i` for rule `i`: a bit set rather than a
     /// list, as text without a marker must cost no allocation. Rules past the 64th (a pack
-    /// has one per structure) are never marked.
-    fn marked(&self, text: &str) -> u64 {
+    /// has one per structure) are never marked. Only the rules of `seen` are looked for.
+    fn marked(&self, text: &str, seen: u64) -> u64 {
         let mut marked = 0u64;
-        let all = low_bits(self.rules.len());
+        let all = low_bits(self.rules.len()) & seen;
+        if all == 0 {
+            return 0;
+        }
         for marker in &self.markers {
             let r = marker.owner;
-            if r >= 64 || marked & (1 << r) != 0 {
+            if r >= 64 || marked & (1 << r) != 0 || seen & (1 << r) == 0 {
                 continue;
             }
             for at in marker.finder.find_iter(text.as_bytes()) {

@@ -235,6 +235,7 @@ impl Engine {
             }),
             rules.len() + groups.len(),
             context_words.words(),
+            &decoders.markers(),
         );
         let placeholders =
             score::Placeholders::new().map_err(|e| automaton_error("placeholder", e))?;
@@ -347,6 +348,7 @@ impl Engine {
         decode: bool,
     ) -> Vec<Match> {
         let mut out = Vec::with_capacity(scratch.last_found);
+        scratch.marked.clear();
         for (index, segment) in segments.iter().enumerate() {
             let first = out.len();
             // A segment that needed all its context words is usually followed by another:
@@ -360,6 +362,7 @@ impl Engine {
                 &mut scratch.candidates,
                 words,
             );
+            scratch.marked.push(scratch.candidates.marked);
             let groups = &mut scratch.groups;
             if groups.len() != self.groups.len() {
                 *groups = self.groups.iter().map(GroupScratch::new).collect();
@@ -371,7 +374,8 @@ impl Engine {
             finish_segment((index, segment), &mut out, first, &mut scratch.order);
         }
         if decode {
-            self.decoders.decode(self, segments, &mut out, false);
+            let seen = Some(scratch.marked.as_slice());
+            self.decoders.decode(self, segments, seen, &mut out, false);
         }
         keep_best_per_span(&mut out, &mut scratch.order);
         self.keep_with_companions(&mut out);
@@ -432,7 +436,7 @@ impl Engine {
             finish_segment((index, segment), &mut out, first, &mut order);
         }
         if decode {
-            self.decoders.decode(self, segments, &mut out, true);
+            self.decoders.decode(self, segments, None, &mut out, true);
         }
         keep_best_per_span(&mut out, &mut order);
         self.keep_with_companions(&mut out);

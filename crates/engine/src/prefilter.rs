@@ -29,6 +29,8 @@ pub struct Scratch {
     pub(crate) words: SegmentWords,
     /// For putting a segment's matches in order.
     pub(crate) order: Vec<(super::matches::Key, usize)>,
+    /// Per segment of the call, the decoder rules whose marker the keyword pass saw there.
+    pub(crate) marked: Vec<u64>,
     /// How many matches the last call found: the next one starts with room for as many,
     /// rather than growing (and moving every match) a dozen times in dense text.
     pub(crate) last_found: usize,
@@ -127,14 +129,21 @@ pub struct CandidateIndex {
     near_targets: Vec<DigitTarget>,
     /// Per rule, its index in `near_targets`, if it is in one.
     near_slot: Vec<Option<usize>>,
+    /// Per keyword pattern, the decoder markers it stands for, as written (a marker is
+    /// case-sensitive, the keyword pass is not), with the bit of the decoder rule each
+    /// marks: the decoders look for their structure only in segments where this pass saw
+    /// a marker, instead of reading every segment again for it.
+    markers: Vec<Vec<(Box<[u8]>, u64)>>,
 }
 
 impl CandidateIndex {
-    /// `rules` in engine order, `target_count` targets in all; `context_words` by id.
+    /// `rules` in engine order, `target_count` targets in all; `context_words` by id;
+    /// `markers` the decoder rules' markers, each with the bit of its rule.
     pub fn new<'a>(
         rules: impl Iterator<Item = RulePrefilter<'a>>,
         target_count: usize,
         context_words: &[String],
+        markers: &[(&str, u64)],
     ) -> Self {
         let mut index = CandidateIndex {
             filing: Vec::new(),
@@ -149,6 +158,7 @@ impl CandidateIndex {
             shortest_min_digits: usize::MAX,
             near_targets: Vec::new(),
             near_slot: Vec::new(),
+            markers: Vec::new(),
         };
         let mut words: Vec<String> = Vec::new();
         for (i, prefilter) in rules.enumerate() {
@@ -227,6 +237,17 @@ impl CandidateIndex {
             }
         }
         index.share_near_uses();
+        index.markers = vec![Vec::new(); words.len()];
+        for &(marker, bit) in markers {
+            let word = marker.to_ascii_lowercase();
+            let p = words.iter().position(|w| *w == word).unwrap_or_else(|| {
+                words.push(word);
+                index.keyword_rules.push(Vec::new());
+                index.markers.push(Vec::new());
+                words.len() - 1
+            });
+            index.markers[p].push((marker.as_bytes().into(), bit));
+        }
         for t in index
             .digit_targets
             .iter_mut()
@@ -317,6 +338,13 @@ impl CandidateIndex {
                     && context_word_within(text, hit.start..hit.end)
                 {
                     words.record(hit.start, hit.end, id);
+                }
+                if let Some(markers) = self.markers.get(hit.pattern) {
+                    for (marker, bit) in markers {
+                        if bytes[hit.start..hit.end] == **marker {
+                            scratch.marked |= bit;
+                        }
+                    }
                 }
                 let Some(uses) = self.keyword_rules.get(hit.pattern) else {
                     return;

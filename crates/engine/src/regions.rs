@@ -142,6 +142,8 @@ pub struct Candidates {
     /// The near slots with spans in this segment: a digit run is checked against those
     /// only, not against every slot of the engine (dozens, most without a keyword here).
     pub(super) near_active: Vec<usize>,
+    /// The decoder rules (a bit each) whose marker the keyword pass saw in the segment.
+    pub(super) marked: u64,
 }
 
 /// A region of a target named by the list it is in.
@@ -217,6 +219,7 @@ impl Candidates {
             self.near.resize_with(near_count, NearKeywords::default);
         }
         self.near.iter_mut().for_each(NearKeywords::clear);
+        self.marked = 0;
     }
 
     pub(super) fn add(&mut self, filing: Filing, start: usize, end: usize) {

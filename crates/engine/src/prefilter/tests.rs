@@ -23,7 +23,7 @@ fn regions_of(rule: &str, text: &str) -> Vec<String> {
         run_edges: RunEdges::of(&hir),
         holds_a_digit: super::super::shape::every_match_holds_a_digit(&hir[0]),
     };
-    let index = CandidateIndex::new(std::iter::once(prefilter), 1, &[]);
+    let index = CandidateIndex::new(std::iter::once(prefilter), 1, &[], &[]);
     let mut scratch = Candidates::default();
     index.collect(text, None, &mut scratch, None);
     let mut regions = Vec::new();
@@ -111,7 +111,7 @@ required = true
         run_edges: RunEdges::default(),
         holds_a_digit: false,
     };
-    let index = CandidateIndex::new(std::iter::once(prefilter), 1, &[]);
+    let index = CandidateIndex::new(std::iter::once(prefilter), 1, &[], &[]);
     let text = "ticket 4412 then call 555-123-4567 or 555-987-6543; far away: 555-000-1111";
     let run = |value: &str| {
         let at = text.find(value).unwrap();
@@ -187,7 +187,7 @@ negative_examples = ["incident 123"]
         run_edges: RunEdges::default(),
         holds_a_digit: false,
     };
-    let index = CandidateIndex::new(std::iter::once(prefilter), 1, &[]);
+    let index = CandidateIndex::new(std::iter::once(prefilter), 1, &[], &[]);
     let text = "incident 123; card_cid 456; CID: 789 and cvv 012";
     let mut scratch = Candidates::default();
     index.collect(text, None, &mut scratch, None);
@@ -195,4 +195,60 @@ negative_examples = ["incident 123"]
     scratch.drain_in_order(|r| regions.push(&text[r.start..r.end]));
     // A match begins at its keyword, so a region begins there too; `_` is a word byte.
     assert_eq!(regions, vec!["CID: 789 and", "cvv 012"]);
+}
+
+#[test]
+fn the_keyword_pass_notes_decoder_markers_as_written_in_the_text_only() {
+    // `secret` is also a keyword of this rule: the marker shares its pattern.
+    let rule = r#"
+[[rule]]
+id = "word"
+name = "A word"
+category = "secret"
+severity = "low"
+pattern = 'secret=[a-z]+'
+keywords = ["secret"]
+confidence = 0.7
+examples = ["secret=abc"]
+negative_examples = ["secret: abc"]
+"#;
+    let pack = RulePack::from_toml_str("rule.toml", rule).unwrap();
+    let spec = &pack.rules()[0];
+    let hir = [regex_syntax::parse(&spec.pattern).unwrap()];
+    let prefilter = RulePrefilter {
+        spec,
+        keywords: super::super::shape::keywords_in_matches(&hir, &spec.keywords),
+        digit_separators: 0,
+        reach: Reach::Bytes(64),
+        run_reach: None,
+        filing: Filing {
+            target: 0,
+            members: 1,
+        },
+        match_bytes: None,
+        run_edges: RunEdges::of(&hir),
+        holds_a_digit: false,
+    };
+    let markers = [("Secret", 1 << 0), ("terraform_version", 1 << 3)];
+    let index = CandidateIndex::new(std::iter::once(prefilter), 1, &[], &markers);
+    let marked = |text: &str, context: Option<&str>| {
+        let mut scratch = Candidates::default();
+        index.collect(text, context, &mut scratch, None);
+        let mut regions = 0;
+        scratch.drain_in_order(|_| regions += 1);
+        (scratch.marked, regions)
+    };
+    assert_eq!(marked("kind: Secret\ndata:", None), (1, 1));
+    assert_eq!(marked("a secret=abc or a SECRET", None), (0, 1));
+    assert_eq!(
+        marked("\"terraform_version\": \"1.9.0\"", None),
+        (1 << 3, 0)
+    );
+    assert_eq!(marked("Terraform_Version", None), (0, 0));
+    assert_eq!(marked("no marker here", Some("Secret")), (0, 1));
+    // The next segment starts with nothing noted.
+    let mut scratch = Candidates::default();
+    index.collect("kind: Secret", None, &mut scratch, None);
+    index.collect("kind: ConfigMap", None, &mut scratch, None);
+    assert_eq!(scratch.marked, 0);
 }
