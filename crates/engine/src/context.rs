@@ -98,6 +98,21 @@ struct Hit {
     start: usize,
     end: usize,
     word: usize,
+    /// Whether it stands as a word of the text ([`context_word_within`]), once a value
+    /// asked: in dense text most hits are no word of any rule whose value is near them,
+    /// and the check walks the token around the hit.
+    stands: Option<bool>,
+}
+
+impl Hit {
+    fn new(start: usize, end: usize, word: usize) -> Self {
+        Hit {
+            start,
+            end,
+            word,
+            stands: None,
+        }
+    }
 }
 
 /// The context words of one segment, found on first use; kept in the caller's scratch so
@@ -129,12 +144,12 @@ impl SegmentWords {
         self.hits.clear();
     }
 
-    /// Notes that context word `word` stands as a word at `start..end` of the segment (as
-    /// [`context_word_within`] says): the keyword pass over the segment finds the context
-    /// words too, so that dense text is not searched a second time for them. Hits may come
-    /// in any order.
+    /// Notes that context word `word` occurs at `start..end` of the segment, starting a
+    /// word: the keyword pass over the segment finds the context words too, so that dense
+    /// text is not searched a second time for them. Whether it stands as a word there is
+    /// asked when a value near it needs it. Hits may come in any order.
     pub fn record(&mut self, start: usize, end: usize, word: usize) {
-        self.hits.push(Hit { start, end, word });
+        self.hits.push(Hit::new(start, end, word));
     }
 
     /// The hits recorded since [`SegmentWords::reset`] are every context word of the segment.
@@ -204,9 +219,17 @@ impl SegmentWords {
             .hits
             .partition_point(|h| h.start < before.start.min(after.start));
         let last = before.end.max(after.end);
-        for h in self.hits[first..].iter().take_while(|h| h.start < last) {
+        for h in self.hits[first..].iter_mut().take_while(|h| h.start < last) {
             let inside = |r: &std::ops::Range<usize>| h.start >= r.start && h.end <= r.end;
-            if inside(&before) || inside(&after) {
+            if !(inside(&before) || inside(&after))
+                || !(raise.contains(h.word) || lower.contains(h.word))
+            {
+                continue;
+            }
+            if *h
+                .stands
+                .get_or_insert_with(|| context_word_within(text, h.start..h.end))
+            {
                 note(h.word);
             }
         }
@@ -217,13 +240,7 @@ impl SegmentWords {
         self.indexed = true;
         self.hits.clear();
         search.for_each_hit(text.as_bytes(), |hit| {
-            if context_word_within(text, hit.start..hit.end) {
-                self.hits.push(Hit {
-                    start: hit.start,
-                    end: hit.end,
-                    word: hit.pattern,
-                });
-            }
+            self.hits.push(Hit::new(hit.start, hit.end, hit.pattern));
         });
         // One-byte words come first.
         self.hits.sort_unstable_by_key(|h| h.start);

@@ -16,7 +16,7 @@ use super::keywords::KeywordSet;
 use super::match_edges::RunEdges;
 use super::regions::{Candidates, Filing, Reach, clip};
 use super::rule::{Prefilter, RuleSpec};
-use super::score::{context_word_within, starts_word};
+use super::score::starts_word;
 use super::shape::{KeywordsInMatches, MatchBytes};
 
 /// Buffers reused across calls to [`super::Engine::find_with`], so scanning many items does
@@ -335,7 +335,6 @@ impl CandidateIndex {
                 if word_start
                     && let Some(words) = words.as_deref_mut()
                     && let Some(id) = self.context_ids[hit.pattern]
-                    && context_word_within(text, hit.start..hit.end)
                 {
                     words.record(hit.start, hit.end, id);
                 }
