@@ -8,7 +8,7 @@ use std::sync::Arc;
 use super::context::{ContextWords, WordIds};
 use super::gate::{GROUP_MEMBER_LIMIT, PatternGate, Trigger, fits_dense_group, group_member_gate};
 use super::lazy_gate::LazyGate;
-use super::lazy_regex::{LazyRegex, LazyRegexSet, group_index};
+use super::lazy_regex::{LazyRegex, LazyRegexSet, group, group_index};
 use super::normalize::Normalization;
 use super::prefilter::prefilter_words;
 use super::regions::Reach;
@@ -25,6 +25,8 @@ pub(super) struct CompiledPattern {
     pub(super) regex: LazyRegex,
     /// The longest match in bytes, if there is one.
     pub(super) max_len: Option<usize>,
+    /// The longest value (the `value` group, or the match) in bytes, if there is one.
+    pub(super) value_max_len: Option<usize>,
     /// Fully built DFAs of the pattern, when it is small (ASCII classes, bounded): they say
     /// whether a region holds a match (or find the matches) without the meta regex's
     /// per-search set-up, which on regions of a few dozen bytes costs more than the scan.
@@ -171,6 +173,26 @@ impl CompiledRule {
         }
     }
 
+    /// Where a value lies around a hit of one of its context words, for a rule that reports
+    /// a value only with one of them within its window (`context.required`): within the
+    /// window's characters and the longest value beyond them. The longest match is longer
+    /// when a pattern holds a label before its value (a phone number's `Tel. no.:`), and
+    /// the digit runs a match holds are runs of its value. `None` for other rules.
+    pub(super) fn value_reach(&self) -> Option<Reach> {
+        if !self.spec.context.required || !matches!(self.reach(), Reach::Near { .. }) {
+            return None;
+        }
+        let longest = self
+            .patterns
+            .iter()
+            .map(|p| p.value_max_len)
+            .try_fold(0, |acc, len| len.map(|l| acc.max(l)))?;
+        Some(Reach::Near {
+            longest,
+            window: self.spec.context.window,
+        })
+    }
+
     /// The longest match of any of the rule's patterns, if there is one.
     fn longest(&self) -> Option<usize> {
         self.patterns
@@ -203,6 +225,7 @@ pub(super) fn compile(
         let hir = regex_syntax::parse(source).map_err(|e| bad(e.to_string()))?;
         let regex = LazyRegex::new(source, &hir).map_err(bad)?;
         let max_len = hir.properties().maximum_len();
+        let value_max_len = group(&hir, "value").map_or(max_len, |v| v.properties().maximum_len());
         let value_group = group_index(&hir, "value").filter(|_| !shape::value_is_whole_match(&hir));
         let required = shape::required_non_digit(&hir);
         syntax.push(hir);
@@ -210,6 +233,7 @@ pub(super) fn compile(
             required,
             regex,
             max_len,
+            value_max_len,
             gate: LazyGate::default(),
             source: source.to_owned(),
             value_group,
@@ -257,4 +281,60 @@ pub(super) fn compile(
         id: Arc::from(spec.id.as_str()),
         spec,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::RulePack;
+
+    fn compiled(rule: &str) -> CompiledRule {
+        let pack = RulePack::from_toml_str("rule.toml", rule).unwrap();
+        let spec = pack.rules()[0].clone();
+        let words = ContextWords::new([spec.context.raise.as_slice()]);
+        compile(spec, 0, &words).unwrap()
+    }
+
+    #[test]
+    fn a_rule_that_needs_its_context_reaches_from_it_as_far_as_its_longest_value() {
+        let rule = |required: bool| {
+            format!(
+                r#"
+[[rule]]
+id = "labelled"
+name = "Labelled number"
+category = "pii"
+severity = "low"
+pattern = '(?:^|[^0-9])(?P<value>[0-9]{{5}}\x20[0-9]{{5}})'
+contextual_pattern = '(?:phone|call)[a-z]{{0,20}}:\x20?(?P<value>[0-9]{{5}}\x20[0-9]{{5}})'
+keywords = ["call"]
+min_digits = 5
+confidence = 0.7
+examples = ["call 12345 67890"]
+negative_examples = ["12345-67890"]
+
+[rule.context]
+window = 10
+raise = ["call"]
+required = {required}
+"#
+            )
+        };
+        let needs = compiled(&rule(true));
+        assert_eq!(
+            needs.reach(),
+            Reach::Near {
+                longest: 38,
+                window: 10
+            }
+        );
+        assert_eq!(
+            needs.value_reach(),
+            Some(Reach::Near {
+                longest: 11,
+                window: 10
+            })
+        );
+        assert_eq!(compiled(&rule(false)).value_reach(), None);
+    }
 }

@@ -227,6 +227,7 @@ impl Engine {
                 keywords: r.keywords,
                 digit_separators: r.digit_separators,
                 reach: reach[i],
+                value_reach: r.value_reach(),
                 run_reach: r.run_reach(),
                 filing: filing[i],
                 match_bytes: r.match_bytes,

@@ -144,6 +144,21 @@ fn nfa_units(hir: &Hir) -> u64 {
 
 /// The index of the capture group named `name`, as the meta regex numbers its groups (the
 /// whole match is 0, then each group in the order its parenthesis opens).
+/// The syntax of the capture group `name` in `hir`, if it has one.
+pub(crate) fn group(hir: &Hir, name: &str) -> Option<Hir> {
+    match hir.kind() {
+        HirKind::Capture(capture) if capture.name.as_deref() == Some(name) => {
+            Some((*capture.sub).clone())
+        }
+        HirKind::Capture(capture) => group(&capture.sub, name),
+        HirKind::Repetition(rep) => group(&rep.sub, name),
+        HirKind::Concat(subs) | HirKind::Alternation(subs) => {
+            subs.iter().find_map(|sub| group(sub, name))
+        }
+        HirKind::Empty | HirKind::Look(_) | HirKind::Literal(_) | HirKind::Class(_) => None,
+    }
+}
+
 pub(crate) fn group_index(hir: &Hir, name: &str) -> Option<usize> {
     match hir.kind() {
         HirKind::Capture(capture) if capture.name.as_deref() == Some(name) => {

@@ -47,6 +47,9 @@ pub struct RulePrefilter<'a> {
     pub digit_separators: u8,
     /// How far its matches lie from a hit of its prefilter.
     pub reach: Reach,
+    /// For a rule that reports only near a context word, how far its values lie from one:
+    /// where a hit makes digit runs its candidates (see `CompiledRule::value_reach`).
+    pub value_reach: Option<Reach>,
     /// With `min_digits`, how far its matches reach past either end of a digit run they
     /// hold; `None` without, or when its matches have no longest.
     pub run_reach: Option<usize>,
@@ -167,6 +170,7 @@ impl CandidateIndex {
                 keywords,
                 digit_separators,
                 reach,
+                value_reach,
                 run_reach,
                 filing,
                 match_bytes,
@@ -213,7 +217,12 @@ impl CandidateIndex {
                         let use_ = KeywordUse {
                             rule: i,
                             at,
-                            reach,
+                            // A hit of a rule with `min_digits` marks the runs that are its
+                            // candidates: those its values may hold.
+                            reach: match index.near_slot[i] {
+                                Some(_) => value_reach.unwrap_or(reach),
+                                None => reach,
+                            },
                             needs_digit: holds_a_digit
                                 && index.clip_keyword_hits[i].is_some()
                                 && index.near_slot[i].is_none(),

@@ -14,6 +14,7 @@ fn regions_of(rule: &str, text: &str) -> Vec<String> {
         keywords,
         digit_separators: super::super::run_separators::digit_separators(&hir),
         reach: Reach::Bytes(hir[0].properties().maximum_len().unwrap()),
+        value_reach: None,
         run_reach: None,
         filing: Filing {
             target: 0,
@@ -102,6 +103,7 @@ required = true
             longest: 12,
             window: 20,
         },
+        value_reach: None,
         run_reach: Some(5),
         filing: Filing {
             target: 0,
@@ -178,6 +180,7 @@ negative_examples = ["incident 123"]
         keywords,
         digit_separators: 0,
         reach: Reach::Ahead(12),
+        value_reach: None,
         run_reach: None,
         filing: Filing {
             target: 0,
@@ -220,6 +223,7 @@ negative_examples = ["secret: abc"]
         keywords: super::super::shape::keywords_in_matches(&hir, &spec.keywords),
         digit_separators: 0,
         reach: Reach::Bytes(64),
+        value_reach: None,
         run_reach: None,
         filing: Filing {
             target: 0,
@@ -251,4 +255,76 @@ negative_examples = ["secret: abc"]
     index.collect("kind: Secret", None, &mut scratch, None);
     index.collect("kind: ConfigMap", None, &mut scratch, None);
     assert_eq!(scratch.marked, 0);
+}
+
+#[test]
+fn a_context_word_marks_the_runs_a_value_within_its_window_can_hold() {
+    // A value of at most 11 bytes reported only within 10 characters of "call"; its
+    // matches, with a label before the value, are up to 40 bytes.
+    let rule = r#"
+[[rule]]
+id = "labelled"
+name = "Labelled number"
+category = "pii"
+severity = "low"
+pattern = '(?:^|[^0-9])(?P<value>[0-9]{5}\x20[0-9]{5})'
+contextual_pattern = '(?:phone|call)[a-z]{0,20}:\x20?(?P<value>[0-9]{5}\x20[0-9]{5})'
+keywords = ["call"]
+min_digits = 5
+confidence = 0.7
+examples = ["call 12345 67890"]
+negative_examples = ["12345 67890"]
+
+[rule.context]
+window = 10
+raise = ["call"]
+required = true
+"#;
+    let pack = RulePack::from_toml_str("rule.toml", rule).unwrap();
+    let spec = &pack.rules()[0];
+    let hir = [regex_syntax::parse(&spec.pattern).unwrap()];
+    let index = |value_reach| {
+        let prefilter = RulePrefilter {
+            spec,
+            keywords: KeywordsInMatches::NotEvery,
+            digit_separators: ALL_SEPARATORS,
+            reach: Reach::Near {
+                longest: 40,
+                window: 10,
+            },
+            value_reach,
+            run_reach: Some(30),
+            filing: Filing {
+                target: 0,
+                members: 1,
+            },
+            match_bytes: None,
+            run_edges: RunEdges::of(&hir),
+            holds_a_digit: true,
+        };
+        CandidateIndex::new(std::iter::once(prefilter), 1, &[], &[])
+    };
+    let candidate = |index: &CandidateIndex, text: &str| {
+        let mut scratch = Candidates::default();
+        index.collect(text, None, &mut scratch, None);
+        let mut regions = 0;
+        scratch.drain_in_order(|_| regions += 1);
+        regions > 0
+    };
+    let by_value = index(Some(Reach::Near {
+        longest: 11,
+        window: 10,
+    }));
+    let by_match = index(None);
+    let far = format!("call{}12345 67890", " ".repeat(25));
+    let near = format!("call{}12345 67890", " ".repeat(5));
+    assert!(candidate(&by_value, &near) && candidate(&by_match, &near));
+    assert!(
+        candidate(&by_match, &far),
+        "within the longest match of the word"
+    );
+    assert!(
+        !candidate(&by_value, &far),
+        "beyond the window and the longest value"
+    );
 }
