@@ -11,7 +11,7 @@ use super::lazy_gate::LazyGate;
 use super::lazy_regex::{LazyRegex, LazyRegexSet, group, group_index};
 use super::normalize::Normalization;
 use super::prefilter::prefilter_words;
-use super::regions::Reach;
+use super::regions::{Reach, ValueReach};
 use super::rule::{Prefilter, RuleError, RuleProblem, RuleSpec};
 use super::run_separators;
 use super::score;
@@ -69,6 +69,8 @@ pub(super) struct CompiledRule {
     pub(super) run_edges: RunEdges,
     /// Every match holds a digit.
     pub(super) holds_a_digit: bool,
+    /// The bytes a value (the `value` group, or the match) of any pattern can hold.
+    pub(super) value_bytes: shape::MatchBytes,
     /// No match holds a line break but at either end (see [`match_edges::within_a_line`](super::match_edges::within_a_line)).
     pub(super) within_a_line: bool,
 }
@@ -175,10 +177,11 @@ impl CompiledRule {
 
     /// Where a value lies around a hit of one of its context words, for a rule that reports
     /// a value only with one of them within its window (`context.required`): within the
-    /// window's characters and the longest value beyond them. The longest match is longer
-    /// when a pattern holds a label before its value (a phone number's `Tel. no.:`), and
-    /// the digit runs a match holds are runs of its value. `None` for other rules.
-    pub(super) fn value_reach(&self) -> Option<Reach> {
+    /// window's characters and, beyond them, over the bytes a value holds, as far as the
+    /// longest value. The longest match is longer when a pattern holds a label before its
+    /// value (a phone number's `Tel. no.:`), and the digit runs a match holds are runs of
+    /// its value. `None` for other rules.
+    pub(super) fn value_reach(&self) -> Option<ValueReach> {
         if !self.spec.context.required || !matches!(self.reach(), Reach::Near { .. }) {
             return None;
         }
@@ -187,9 +190,10 @@ impl CompiledRule {
             .iter()
             .map(|p| p.value_max_len)
             .try_fold(0, |acc, len| len.map(|l| acc.max(l)))?;
-        Some(Reach::Near {
+        Some(ValueReach {
             longest,
             window: self.spec.context.window,
+            bytes: self.value_bytes,
         })
     }
 
@@ -217,6 +221,7 @@ pub(super) fn compile(
 ) -> Result<CompiledRule, RuleError> {
     // Each pattern's syntax, parsed once for what it says of every match (`shape`).
     let mut syntax = Vec::new();
+    let mut value_bytes = shape::MatchBytes::NONE;
     let mut pattern = |field, source: &str, needs_context| -> Result<CompiledPattern, RuleError> {
         // `RuleSpec::check` has compiled it with the `regex` crate already, so a bad pattern
         // is reported in the words rule authors know before this point.
@@ -225,7 +230,11 @@ pub(super) fn compile(
         let hir = regex_syntax::parse(source).map_err(|e| bad(e.to_string()))?;
         let regex = LazyRegex::new(source, &hir).map_err(bad)?;
         let max_len = hir.properties().maximum_len();
-        let value_max_len = group(&hir, "value").map_or(max_len, |v| v.properties().maximum_len());
+        let value = group(&hir, "value");
+        let value_max_len = value
+            .as_ref()
+            .map_or(max_len, |v| v.properties().maximum_len());
+        value_bytes = value_bytes.union(&shape::MatchBytes::of_hir(value.as_ref().unwrap_or(&hir)));
         let value_group = group_index(&hir, "value").filter(|_| !shape::value_is_whole_match(&hir));
         let required = shape::required_non_digit(&hir);
         syntax.push(hir);
@@ -268,6 +277,7 @@ pub(super) fn compile(
         digit_separators: run_separators::digit_separators(&syntax),
         run_edges: RunEdges::of(&syntax),
         holds_a_digit: syntax.iter().all(shape::every_match_holds_a_digit),
+        value_bytes,
         within_a_line: syntax.iter().all(super::match_edges::within_a_line),
         match_bytes: shape::MatchBytes::of(&syntax),
         order,
@@ -328,12 +338,13 @@ required = {required}
                 window: 10
             }
         );
-        assert_eq!(
-            needs.value_reach(),
-            Some(Reach::Near {
-                longest: 11,
-                window: 10
-            })
+        let value = needs.value_reach().unwrap();
+        assert_eq!((value.longest, value.window), (11, 10));
+        let holds = |b: u8| value.bytes.contains(b);
+        assert!(holds(b'0') && holds(b'9') && holds(b' '));
+        assert!(
+            !holds(b':') && !holds(b'c'),
+            "the label is no part of the value"
         );
         assert_eq!(compiled(&rule(false)).value_reach(), None);
     }

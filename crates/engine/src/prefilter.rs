@@ -14,7 +14,7 @@ use super::digit_runs::{for_each_digit_run, pieces};
 use super::gate::GroupScratch;
 use super::keywords::KeywordSet;
 use super::match_edges::RunEdges;
-use super::regions::{Candidates, Filing, Reach, clip};
+use super::regions::{Candidates, Filing, Reach, ValueReach, clip};
 use super::rule::{Prefilter, RuleSpec};
 use super::score::starts_word;
 use super::shape::{KeywordsInMatches, MatchBytes};
@@ -49,7 +49,7 @@ pub struct RulePrefilter<'a> {
     pub reach: Reach,
     /// For a rule that reports only near a context word, how far its values lie from one:
     /// where a hit makes digit runs its candidates (see `CompiledRule::value_reach`).
-    pub value_reach: Option<Reach>,
+    pub value_reach: Option<ValueReach>,
     /// With `min_digits`, how far its matches reach past either end of a digit run they
     /// hold; `None` without, or when its matches have no longest.
     pub run_reach: Option<usize>,
@@ -76,6 +76,9 @@ struct KeywordUse {
     /// Every match holds a digit, and the hit's region is clipped to the bytes a match can
     /// hold: a region without a digit is none (`cid` in "incident", `policy` in prose).
     needs_digit: bool,
+    /// For a rule in a near slot that reports only near a context word, where its values
+    /// lie: the digit runs there are its candidates.
+    value: Option<ValueReach>,
 }
 
 /// Which hits of a word make a rule a candidate.
@@ -217,12 +220,10 @@ impl CandidateIndex {
                         let use_ = KeywordUse {
                             rule: i,
                             at,
+                            reach,
                             // A hit of a rule with `min_digits` marks the runs that are its
                             // candidates: those its values may hold.
-                            reach: match index.near_slot[i] {
-                                Some(_) => value_reach.unwrap_or(reach),
-                                None => reach,
-                            },
+                            value: value_reach.filter(|_| index.near_slot[i].is_some()),
                             needs_digit: holds_a_digit
                                 && index.clip_keyword_hits[i].is_some()
                                 && index.near_slot[i].is_none(),
@@ -306,7 +307,10 @@ impl CandidateIndex {
                     .filter(|k| shares(k))
                     .find_map(|k| Some((k.reach.farthest(u.reach)?, k)));
                 match shared {
-                    Some((reach, k)) => k.reach = reach,
+                    Some((reach, k)) => {
+                        k.reach = reach;
+                        k.value = k.value.zip(u.value).and_then(|(a, b)| a.farthest(b));
+                    }
                     None => kept.push(u),
                 }
             }
@@ -367,7 +371,10 @@ impl CandidateIndex {
                     if !counts {
                         continue;
                     }
-                    let (start, end) = u.reach.around(text, hit.start, hit.end, &mut known);
+                    let (start, end) = match u.value {
+                        Some(value) => value.around(text, hit.start, hit.end, &mut known),
+                        None => u.reach.around(text, hit.start, hit.end, &mut known),
+                    };
                     let (start, end) = match &self.clip_keyword_hits[u.rule] {
                         Some(bytes) => clip(text, (hit.start, hit.end), (start, end), bytes),
                         None => (start, end),

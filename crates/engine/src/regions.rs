@@ -283,6 +283,52 @@ impl Candidates {
     }
 }
 
+/// Where the values of a rule that reports a value only with one of its context words
+/// within its window (`context.required`) lie around a hit of one: within the window's
+/// characters, and beyond them only as far as a value goes on in the bytes a value can hold.
+/// A number on the next line is no candidate of "contact" when letters stand between the
+/// window's end and the number, whatever the longest value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ValueReach {
+    /// The longest value in bytes.
+    pub longest: usize,
+    /// The context window, in characters.
+    pub window: usize,
+    /// The bytes a value can hold.
+    pub bytes: MatchBytes,
+}
+
+impl ValueReach {
+    /// The bytes of `text` a value can occupy, given a hit at `start..end`; `known` as for
+    /// [`Reach::around`].
+    #[inline]
+    pub(super) fn around(
+        self,
+        text: &str,
+        start: usize,
+        end: usize,
+        known: &mut Option<(usize, (usize, usize))>,
+    ) -> (usize, usize) {
+        let window = self.window;
+        let zone = Reach::Near { longest: 0, window }.around(text, start, end, known);
+        let most = Reach::Near {
+            longest: self.longest,
+            window,
+        }
+        .around(text, start, end, known);
+        clip(text, zone, most, &self.bytes)
+    }
+
+    /// The reach of two rules' values together, when their windows are alike.
+    pub(super) fn farthest(self, other: ValueReach) -> Option<ValueReach> {
+        (self.window == other.window).then(|| ValueReach {
+            longest: self.longest.max(other.longest),
+            window: self.window,
+            bytes: self.bytes.union(&other.bytes),
+        })
+    }
+}
+
 /// `region` (which holds `hit`) cut down to the bytes around the hit that a match holding
 /// the hit can occupy: those of `bytes`. An e-mail address holds no space, so its regex runs
 /// on the word around an `@`, not on the whole segment its unbounded pattern could reach.

@@ -311,9 +311,10 @@ required = true
         scratch.drain_in_order(|_| regions += 1);
         regions > 0
     };
-    let by_value = index(Some(Reach::Near {
+    let by_value = index(Some(ValueReach {
         longest: 11,
         window: 10,
+        bytes: MatchBytes::of(&[regex_syntax::parse("[0-9 ]").unwrap()]).unwrap(),
     }));
     let by_match = index(None);
     let far = format!("call{}12345 67890", " ".repeat(25));
@@ -326,5 +327,17 @@ required = true
     assert!(
         !candidate(&by_value, &far),
         "beyond the window and the longest value"
+    );
+    // Past the window, a value goes on only over the bytes a value holds: not over words.
+    let next_line = "call  \nreference 12345 67890";
+    assert!(candidate(&by_match, next_line));
+    assert!(
+        !candidate(&by_value, next_line),
+        "`reference` stands between"
+    );
+    let spaced = format!("call{}12345 67890", " ".repeat(12));
+    assert!(
+        candidate(&by_value, &spaced),
+        "spaces are bytes of the value"
     );
 }
