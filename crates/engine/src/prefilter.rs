@@ -16,7 +16,7 @@ use super::keywords::KeywordSet;
 use super::match_edges::RunEdges;
 use super::regions::{Candidates, Filing, Reach, ValueReach, clip};
 use super::rule::{Prefilter, RuleSpec};
-use super::score::starts_word;
+use super::score::{ends_abbreviation, starts_word};
 use super::shape::{KeywordsInMatches, MatchBytes};
 
 /// Buffers reused across calls to [`super::Engine::find_with`], so scanning many items does
@@ -90,15 +90,21 @@ pub enum HitsAt {
     /// Only after a byte that is no ASCII word byte (or at the start): the keyword begins
     /// every match, and every match begins at a word boundary.
     WordBoundary,
+    /// Only where it could be a context word of a value: where a word starts and, for an
+    /// abbreviation of three letters or fewer, ends too ([`ends_abbreviation`]). A rule that
+    /// reports only near one of its context words is no candidate at `exp` in "export".
+    ContextWord,
 }
 
 impl HitsAt {
     /// Where a word counts that is listed twice for one rule: wherever either would.
     fn either(self, other: HitsAt) -> HitsAt {
-        if self == other {
-            self
-        } else {
-            HitsAt::Anywhere
+        match (self, other) {
+            _ if self == other => self,
+            (HitsAt::WordStart, HitsAt::ContextWord) | (HitsAt::ContextWord, HitsAt::WordStart) => {
+                HitsAt::WordStart
+            }
+            _ => HitsAt::Anywhere,
         }
     }
 }
@@ -367,6 +373,9 @@ impl CandidateIndex {
                         HitsAt::Anywhere => true,
                         HitsAt::WordStart => word_start,
                         HitsAt::WordBoundary => after_boundary,
+                        HitsAt::ContextWord => {
+                            word_start && ends_abbreviation(text, hit.start..hit.end)
+                        }
                     };
                     if !counts {
                         continue;
@@ -492,21 +501,31 @@ fn words_and_hits(rule: &RuleSpec, keywords: KeywordsInMatches) -> Vec<(String, 
         KeywordsInMatches::NotEvery => {}
     }
     let required = rule.context.required;
-    let keyword_hits = if required {
-        HitsAt::WordStart
+    let raise: Vec<String> = rule.context.raise.iter().map(lower).collect();
+    // A rule that reports nothing without a context word near is a candidate only where one
+    // of its context words stands as one.
+    let context_word = if required {
+        HitsAt::ContextWord
     } else {
-        HitsAt::Anywhere
+        HitsAt::WordStart
     };
     let mut words: Vec<(String, HitsAt)> = rule
         .keywords
         .iter()
-        .map(|k| (lower(k), keyword_hits))
+        .map(|k| {
+            let k = lower(k);
+            let at = match required {
+                true if raise.contains(&k) => HitsAt::ContextWord,
+                true => HitsAt::WordStart,
+                false => HitsAt::Anywhere,
+            };
+            (k, at)
+        })
         .collect();
     if required || rule.contextual_pattern.is_some() {
-        for raise in &rule.context.raise {
-            let raise = raise.to_ascii_lowercase();
+        for raise in raise {
             if !words.iter().any(|(w, _)| *w == raise) {
-                words.push((raise, HitsAt::WordStart));
+                words.push((raise, context_word));
             }
         }
     }

@@ -276,9 +276,15 @@ pub(crate) fn context_word_at(text: &str, at: usize) -> bool {
 /// "since". Such a word still counts before a digit, at a camelCase hump (`telNumber`) and
 /// with a plural `s` ("SSNs").
 pub(crate) fn context_word_within(text: &str, range: std::ops::Range<usize>) -> bool {
+    context_word_at(text, range.start) && ends_abbreviation(text, range)
+}
+
+/// Whether the word at `range` of `text`, if an abbreviation of three letters or fewer,
+/// ends there ([`context_word_within`]); true of a longer word.
+pub(crate) fn ends_abbreviation(text: &str, range: std::ops::Range<usize>) -> bool {
     let word = &text.as_bytes()[range.clone()];
     let abbreviation = word.len() <= 3 && word.iter().all(u8::is_ascii_alphanumeric);
-    context_word_at(text, range.start) && (!abbreviation || ends_word(text, range.end))
+    !abbreviation || ends_word(text, range.end)
 }
 
 fn ends_word(text: &str, at: usize) -> bool {

@@ -341,3 +341,34 @@ required = true
         "spaces are bytes of the value"
     );
 }
+
+#[test]
+fn a_rule_that_needs_its_context_is_no_candidate_where_its_abbreviation_begins_a_longer_word() {
+    let rule = r#"
+[[rule]]
+id = "expiry-column"
+name = "Expiry under its header"
+category = "pci"
+severity = "medium"
+pattern = '(?m)^[\x20]{0,4}(?P<value>(?:0[1-9]|1[0-2])/[0-9]{2})[\x20]{0,4}$'
+keywords = ["exp"]
+confidence = 0.7
+examples = ["Exp\n04/27"]
+negative_examples = ["export\n04/27"]
+
+[rule.context]
+window = 24
+raise = ["exp", "expiry"]
+required = true
+"#;
+    assert!(regions_of(rule, "export PATH\n04/27").is_empty());
+    assert!(regions_of(rule, "expected\n04/27").is_empty());
+    for text in [
+        "Exp\n04/27",
+        "exp: 04/27",
+        "ExpDate\n04/27",
+        "Expiry\n04/27",
+    ] {
+        assert_eq!(regions_of(rule, text).len(), 1, "{text}");
+    }
+}
