@@ -3,33 +3,48 @@ use super::*;
 use crate::RulePack;
 use crate::digit_runs::ALL_SEPARATORS;
 
-/// The candidate regions of one rule, prefiltered as the engine prefilters it.
-fn regions_of(rule: &str, text: &str) -> Vec<String> {
+/// A rule of a pack file's text, and its pattern's syntax.
+fn rule_of(rule: &str) -> (RulePack, [regex_syntax::hir::Hir; 1]) {
     let pack = RulePack::from_toml_str("rule.toml", rule).unwrap();
-    let spec = &pack.rules()[0];
-    let hir = [regex_syntax::parse(&spec.pattern).unwrap()];
-    let keywords = super::super::shape::keywords_in_matches(&hir, &spec.keywords);
-    let prefilter = RulePrefilter {
+    let hir = [regex_syntax::parse(&pack.rules()[0].pattern).unwrap()];
+    (pack, hir)
+}
+
+/// The prefilter of `spec` as the engine derives it from its pattern's syntax, with the
+/// reach of its longest match.
+fn prefilter_of<'a>(spec: &'a RuleSpec, hir: &[regex_syntax::hir::Hir; 1]) -> RulePrefilter<'a> {
+    RulePrefilter {
         spec,
-        keywords,
-        digit_separators: super::super::run_separators::digit_separators(&hir),
-        reach: Reach::Bytes(hir[0].properties().maximum_len().unwrap()),
+        keywords: super::super::shape::keywords_in_matches(hir, &spec.keywords),
+        digit_separators: super::super::run_separators::digit_separators(hir),
+        reach: Reach::Bytes(hir[0].properties().maximum_len().unwrap_or(64)),
         value_reach: None,
         run_reach: None,
         filing: Filing {
             target: 0,
             members: 1,
         },
-        match_bytes: MatchBytes::of(&hir),
-        run_edges: RunEdges::of(&hir),
+        match_bytes: MatchBytes::of(hir),
+        run_edges: RunEdges::of(hir),
         holds_a_digit: super::super::shape::every_match_holds_a_digit(&hir[0]),
-    };
-    let index = CandidateIndex::new(std::iter::once(prefilter), 1, &[], &[]);
+    }
+}
+
+/// The candidate regions `index` finds in `text`.
+fn regions_in(index: &CandidateIndex, text: &str) -> Vec<String> {
     let mut scratch = Candidates::default();
     index.collect(text, None, &mut scratch, None);
     let mut regions = Vec::new();
     scratch.drain_in_order(|r| regions.push(text[r.start..r.end].to_owned()));
     regions
+}
+
+/// The candidate regions of one rule, prefiltered as the engine prefilters it.
+fn regions_of(rule: &str, text: &str) -> Vec<String> {
+    let (pack, hir) = rule_of(rule);
+    let prefilter = prefilter_of(&pack.rules()[0], &hir);
+    let index = CandidateIndex::new(std::iter::once(prefilter), 1, &[], &[]);
+    regions_in(&index, text)
 }
 
 #[test]
@@ -215,24 +230,8 @@ confidence = 0.7
 examples = ["secret=abc"]
 negative_examples = ["secret: abc"]
 "#;
-    let pack = RulePack::from_toml_str("rule.toml", rule).unwrap();
-    let spec = &pack.rules()[0];
-    let hir = [regex_syntax::parse(&spec.pattern).unwrap()];
-    let prefilter = RulePrefilter {
-        spec,
-        keywords: super::super::shape::keywords_in_matches(&hir, &spec.keywords),
-        digit_separators: 0,
-        reach: Reach::Bytes(64),
-        value_reach: None,
-        run_reach: None,
-        filing: Filing {
-            target: 0,
-            members: 1,
-        },
-        match_bytes: None,
-        run_edges: RunEdges::of(&hir),
-        holds_a_digit: false,
-    };
+    let (pack, hir) = rule_of(rule);
+    let prefilter = prefilter_of(&pack.rules()[0], &hir);
     let markers = [("Secret", 1 << 0), ("terraform_version", 1 << 3)];
     let index = CandidateIndex::new(std::iter::once(prefilter), 1, &[], &markers);
     let marked = |text: &str, context: Option<&str>| {
@@ -243,7 +242,8 @@ negative_examples = ["secret: abc"]
         (scratch.marked, regions)
     };
     assert_eq!(marked("kind: Secret\ndata:", None), (1, 1));
-    assert_eq!(marked("a secret=abc or a SECRET", None), (0, 1));
+    // Each hit is still a region of the rule whose keyword it is.
+    assert_eq!(marked("a secret=abc or a SECRET", None), (0, 2));
     assert_eq!(
         marked("\"terraform_version\": \"1.9.0\"", None),
         (1 << 3, 0)
@@ -280,12 +280,9 @@ window = 10
 raise = ["call"]
 required = true
 "#;
-    let pack = RulePack::from_toml_str("rule.toml", rule).unwrap();
-    let spec = &pack.rules()[0];
-    let hir = [regex_syntax::parse(&spec.pattern).unwrap()];
+    let (pack, hir) = rule_of(rule);
     let index = |value_reach| {
         let prefilter = RulePrefilter {
-            spec,
             keywords: KeywordsInMatches::NotEvery,
             digit_separators: ALL_SEPARATORS,
             reach: Reach::Near {
@@ -294,23 +291,13 @@ required = true
             },
             value_reach,
             run_reach: Some(30),
-            filing: Filing {
-                target: 0,
-                members: 1,
-            },
             match_bytes: None,
-            run_edges: RunEdges::of(&hir),
             holds_a_digit: true,
+            ..prefilter_of(&pack.rules()[0], &hir)
         };
         CandidateIndex::new(std::iter::once(prefilter), 1, &[], &[])
     };
-    let candidate = |index: &CandidateIndex, text: &str| {
-        let mut scratch = Candidates::default();
-        index.collect(text, None, &mut scratch, None);
-        let mut regions = 0;
-        scratch.drain_in_order(|_| regions += 1);
-        regions > 0
-    };
+    let candidate = |index: &CandidateIndex, text: &str| !regions_in(index, text).is_empty();
     let by_value = index(Some(ValueReach {
         longest: 11,
         window: 10,
