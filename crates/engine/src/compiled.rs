@@ -230,11 +230,9 @@ pub(super) fn compile(
         let hir = regex_syntax::parse(source).map_err(|e| bad(e.to_string()))?;
         let regex = LazyRegex::new(source, &hir).map_err(bad)?;
         let max_len = hir.properties().maximum_len();
-        let value = group(&hir, "value");
-        let value_max_len = value
-            .as_ref()
-            .map_or(max_len, |v| v.properties().maximum_len());
-        value_bytes = value_bytes.union(&shape::MatchBytes::of_hir(value.as_ref().unwrap_or(&hir)));
+        let value = group(&hir, "value").unwrap_or(&hir);
+        let value_max_len = value.properties().maximum_len();
+        value_bytes = value_bytes.union(&shape::MatchBytes::of_hir(value));
         let value_group = group_index(&hir, "value").filter(|_| !shape::value_is_whole_match(&hir));
         let required = shape::required_non_digit(&hir);
         syntax.push(hir);

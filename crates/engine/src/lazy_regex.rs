@@ -15,7 +15,7 @@ use std::sync::OnceLock;
 
 use regex::{RegexSet, RegexSetBuilder};
 use regex_automata::meta;
-use regex_syntax::hir::{Class, Hir, HirKind};
+use regex_syntax::hir::{Capture, Class, Hir, HirKind};
 use regex_syntax::utf8::Utf8Sequences;
 
 /// The meta regex's default NFA size limit, in bytes. It stops patterns that would take
@@ -142,35 +142,28 @@ fn nfa_units(hir: &Hir) -> u64 {
     }
 }
 
-/// The index of the capture group named `name`, as the meta regex numbers its groups (the
-/// whole match is 0, then each group in the order its parenthesis opens).
-/// The syntax of the capture group `name` in `hir`, if it has one.
-pub(crate) fn group(hir: &Hir, name: &str) -> Option<Hir> {
+/// The capture group named `name` in `hir`, if it has one.
+fn capture<'h>(hir: &'h Hir, name: &str) -> Option<&'h Capture> {
     match hir.kind() {
-        HirKind::Capture(capture) if capture.name.as_deref() == Some(name) => {
-            Some((*capture.sub).clone())
-        }
-        HirKind::Capture(capture) => group(&capture.sub, name),
-        HirKind::Repetition(rep) => group(&rep.sub, name),
+        HirKind::Capture(capture) if capture.name.as_deref() == Some(name) => Some(capture),
+        HirKind::Capture(capture) => self::capture(&capture.sub, name),
+        HirKind::Repetition(rep) => self::capture(&rep.sub, name),
         HirKind::Concat(subs) | HirKind::Alternation(subs) => {
-            subs.iter().find_map(|sub| group(sub, name))
+            subs.iter().find_map(|sub| self::capture(sub, name))
         }
         HirKind::Empty | HirKind::Look(_) | HirKind::Literal(_) | HirKind::Class(_) => None,
     }
 }
 
+/// The syntax of the capture group named `name` in `hir`, if it has one.
+pub(crate) fn group<'h>(hir: &'h Hir, name: &str) -> Option<&'h Hir> {
+    capture(hir, name).map(|capture| &*capture.sub)
+}
+
+/// The index of the capture group named `name`, as the meta regex numbers its groups (the
+/// whole match is 0, then each group in the order its parenthesis opens).
 pub(crate) fn group_index(hir: &Hir, name: &str) -> Option<usize> {
-    match hir.kind() {
-        HirKind::Capture(capture) if capture.name.as_deref() == Some(name) => {
-            Some(capture.index as usize)
-        }
-        HirKind::Capture(capture) => group_index(&capture.sub, name),
-        HirKind::Repetition(rep) => group_index(&rep.sub, name),
-        HirKind::Concat(subs) | HirKind::Alternation(subs) => {
-            subs.iter().find_map(|sub| group_index(sub, name))
-        }
-        HirKind::Empty | HirKind::Look(_) | HirKind::Literal(_) | HirKind::Class(_) => None,
-    }
+    capture(hir, name).map(|capture| capture.index as usize)
 }
 
 #[cfg(test)]

@@ -95,10 +95,12 @@ fn words_and_hits(rule: &RuleSpec, keywords: KeywordsInMatches) -> Vec<(String, 
         .iter()
         .map(|k| {
             let k = lower(k);
-            let at = match required {
-                true if raise.contains(&k) => HitsAt::ContextWord,
-                true => HitsAt::WordStart,
-                false => HitsAt::Anywhere,
+            let at = if !required {
+                HitsAt::Anywhere
+            } else if raise.contains(&k) {
+                HitsAt::ContextWord
+            } else {
+                HitsAt::WordStart
             };
             (k, at)
         })
