@@ -221,16 +221,20 @@ impl SegmentWords {
         let last = before.end.max(after.end);
         for h in self.hits[first..].iter_mut().take_while(|h| h.start < last) {
             let inside = |r: &std::ops::Range<usize>| h.start >= r.start && h.end <= r.end;
-            if !(inside(&before) || inside(&after))
-                || !(raise.contains(h.word) || lower.contains(h.word))
-            {
+            // Only a word that would answer a list still open is checked as a word: in dense
+            // text a window holds several of a list's words (`aws` and `access_key`), and
+            // the check walks the token around each.
+            let raises = !found.raise && raise.contains(h.word);
+            let lowers = !found.lower && lower.contains(h.word);
+            if !(raises || lowers) || !(inside(&before) || inside(&after)) {
                 continue;
             }
             if *h
                 .stands
                 .get_or_insert_with(|| context_word_within(text, h.start..h.end))
             {
-                note(h.word);
+                found.raise |= raises;
+                found.lower |= lowers;
             }
         }
         found
@@ -372,6 +376,33 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn a_word_is_checked_only_while_its_list_is_unanswered() {
+        let (raise, lower) = (words(&["aws", "access_key"]), words(&["example"]));
+        let all = ContextWords::new([raise.as_slice(), lower.as_slice()]);
+        let (raise, lower) = (all.ids(&raise), all.ids(&lower));
+        let text = "export AWS_ACCESS_KEY_ID=AKIAEHQJXUJHCSU3UNMY";
+        let mut seen = SegmentWords {
+            searched: text.len(),
+            ..SegmentWords::default()
+        };
+        let found = seen.near(&all, text, None, [&raise, &lower], 0..25, 45..45);
+        assert_eq!(
+            found,
+            Nearby {
+                raise: true,
+                lower: false
+            }
+        );
+        let checked: Vec<&str> = seen
+            .hits
+            .iter()
+            .filter(|h| h.stands.is_some())
+            .map(|h| &text[h.start..h.end])
+            .collect();
+        assert_eq!(checked, ["AWS"], "`access_key` answers nothing more");
     }
 
     #[test]
