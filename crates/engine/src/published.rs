@@ -19,23 +19,35 @@ const RFC_7617_BASIC: &[u8] = b"QWxhZGRpbjpvcGVuIHNlc2FtZQ";
 /// between its words (spaces, `-`, `_`, `+`, or a percent-encoded space), or as RFC 7617's
 /// Basic header value.
 ///
-/// Asked of every value a secret rule reports, which on dense text is most of them: nothing
-/// is allocated unless a password's word is there.
+/// Asked of every value a secret rule reports, which on dense text is most of them (an AWS
+/// key id on every line): one walk over the value to the bytes a password's word or the
+/// Basic value begins with, and nothing allocated unless a word is there.
 pub(crate) fn holds_published_password(value: &str) -> bool {
+    const fn first_bytes() -> [bool; 256] {
+        let mut table = [false; 256];
+        let mut i = 0;
+        while i < PASSWORDS.len() {
+            let first = PASSWORDS[i].1[0];
+            table[first as usize] = true;
+            table[first.to_ascii_uppercase() as usize] = true;
+            i += 1;
+        }
+        table[RFC_7617_BASIC[0] as usize] = true;
+        table
+    }
+    static FIRST: [bool; 256] = first_bytes();
     let bytes = value.as_bytes();
-    PASSWORDS
-        .iter()
-        .any(|(password, word)| holds_word(bytes, word) && words_hold(bytes, password))
-        || memchr::memmem::find(bytes, RFC_7617_BASIC).is_some()
-}
-
-/// Whether `bytes` holds `word` (lower case), ignoring ASCII case.
-fn holds_word(bytes: &[u8], word: &[u8]) -> bool {
-    memchr::memchr2_iter(word[0], word[0].to_ascii_uppercase(), bytes).any(|at| {
-        bytes[at..]
-            .get(..word.len())
-            .is_some_and(|w| w.eq_ignore_ascii_case(word))
-    })
+    (0..bytes.len())
+        .filter(|&at| FIRST[usize::from(bytes[at])])
+        .any(|at| {
+            let rest = &bytes[at..];
+            rest.starts_with(RFC_7617_BASIC)
+                || PASSWORDS.iter().any(|(password, word)| {
+                    rest.get(..word.len())
+                        .is_some_and(|w| w.eq_ignore_ascii_case(word))
+                        && words_hold(bytes, password)
+                })
+        })
 }
 
 fn words_hold(bytes: &[u8], password: &str) -> bool {
