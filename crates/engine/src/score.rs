@@ -308,34 +308,47 @@ fn ends_word(text: &str, at: usize) -> bool {
 /// each way over a byte table, noting `@` and `:` on the way, and a look for `://` only
 /// when a colon was seen.
 fn in_address(bytes: &[u8], at: usize) -> bool {
-    const fn token_bytes() -> [bool; 256] {
-        let mut table = [false; 256];
+    // Per byte: whether it is part of a token, and whether it is `@` or `:` (one OR a byte
+    // notes both on the walk).
+    const TOKEN: u8 = 1;
+    const AT_SIGN: u8 = 2;
+    const COLON: u8 = 4;
+    const fn classes() -> [u8; 256] {
+        let mut table = [0; 256];
         let mut b = 0;
         while b < 256 {
             let c = b as u8;
-            table[b] = c.is_ascii_alphanumeric()
-                || matches!(c, b'.' | b'-' | b'_' | b'%' | b'+' | b'@' | b'/' | b':');
+            if c.is_ascii_alphanumeric() || matches!(c, b'.' | b'-' | b'_' | b'%' | b'+' | b'/') {
+                table[b] = TOKEN;
+            }
             b += 1;
         }
+        table[b'@' as usize] = TOKEN | AT_SIGN;
+        table[b':' as usize] = TOKEN | COLON;
         table
     }
-    static TOKEN: [bool; 256] = token_bytes();
-    let (mut from, mut to) = (at, at);
-    let (mut at_sign, mut colon) = (false, false);
+    static CLASS: [u8; 256] = classes();
+    let (mut from, mut to, mut seen) = (at, at, 0);
     let low = at.saturating_sub(256);
-    while from > low && TOKEN[usize::from(bytes[from - 1])] {
+    while from > low {
+        let class = CLASS[usize::from(bytes[from - 1])];
+        if class == 0 {
+            break;
+        }
+        seen |= class;
         from -= 1;
-        at_sign |= bytes[from] == b'@';
-        colon |= bytes[from] == b':';
     }
     let high = (at + 256).min(bytes.len());
-    while to < high && TOKEN[usize::from(bytes[to])] {
-        at_sign |= bytes[to] == b'@';
-        colon |= bytes[to] == b':';
+    while to < high {
+        let class = CLASS[usize::from(bytes[to])];
+        if class == 0 {
+            break;
+        }
+        seen |= class;
         to += 1;
     }
     // A token is short, and building a substring searcher costs more than reading it.
-    at_sign || (colon && bytes[from..to].windows(3).any(|w| w == b"://"))
+    seen & AT_SIGN != 0 || (seen & COLON != 0 && bytes[from..to].windows(3).any(|w| w == b"://"))
 }
 
 /// Whether an address-like value starting at `start` is the userinfo of a URL: right after
