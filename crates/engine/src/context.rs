@@ -128,6 +128,9 @@ pub struct SegmentWords {
     header_ready: bool,
     /// Words found in the segment's context (its column header).
     header: WordIds,
+    /// Where the segment's first opening bracket stands (its length when it has none),
+    /// once asked: see [`SegmentWords::bracket_before`].
+    first_bracket: Option<usize>,
 }
 
 impl SegmentWords {
@@ -142,6 +145,7 @@ impl SegmentWords {
         self.header_ready = false;
         self.searched = 0;
         self.hits.clear();
+        self.first_bracket = None;
     }
 
     /// Notes that context word `word` occurs at `start..end` of the segment, starting a
@@ -158,6 +162,17 @@ impl SegmentWords {
             self.hits.sort_unstable_by_key(|h| h.start);
         }
         self.indexed = true;
+    }
+
+    /// Whether an opening bracket (`(`, `[`) stands in `text`, the segment's text, before
+    /// byte `at`. Only there can a value be the argument of an assertion or a test case
+    /// (`test_input`); dense text (a table, a log) asks for every value, and most segments
+    /// of it hold no bracket at all.
+    pub fn bracket_before(&mut self, text: &[u8], at: usize) -> bool {
+        let first = *self
+            .first_bracket
+            .get_or_insert_with(|| memchr::memchr2(b'(', b'[', text).unwrap_or(text.len()));
+        first < at
     }
 
     /// Whether one of `raise`, and whether one of `lower`, starts a word fully inside
@@ -403,6 +418,21 @@ mod tests {
             .map(|h| &text[h.start..h.end])
             .collect();
         assert_eq!(checked, ["AWS"], "`access_key` answers nothing more");
+    }
+
+    #[test]
+    fn a_bracket_before_a_value_is_known_per_segment() {
+        let mut seen = SegmentWords::default();
+        let text = b"card 4290 2454 3162 5914; assert_eq!(check(\"4290\"))";
+        let call = text.iter().position(|&b| b == b'(').unwrap();
+        assert!(!seen.bracket_before(text, 5), "none before the first value");
+        assert!(!seen.bracket_before(text, call), "nor at the bracket itself");
+        assert!(seen.bracket_before(text, call + 7));
+        seen.reset();
+        assert!(
+            !seen.bracket_before(b"no brackets (here)", 3),
+            "reset forgets the segment"
+        );
     }
 
     #[test]

@@ -137,6 +137,7 @@ impl Engine {
         // A number a test feeds to the code under test is no one's, whatever words stand near
         // it (`test_input`). Asked last: it reads back up to a few lines.
         if (rule.spec.prefilter == crate::rule::Prefilter::Digits || rule.spec.min_digits.is_some())
+            && words.bracket_before(text.as_bytes(), span.start)
             && crate::test_input::is_test_input(text.as_bytes(), span.start)
         {
             return None;
