@@ -426,7 +426,10 @@ mod tests {
         let text = b"card 4290 2454 3162 5914; assert_eq!(check(\"4290\"))";
         let call = text.iter().position(|&b| b == b'(').unwrap();
         assert!(!seen.bracket_before(text, 5), "none before the first value");
-        assert!(!seen.bracket_before(text, call), "nor at the bracket itself");
+        assert!(
+            !seen.bracket_before(text, call),
+            "nor at the bracket itself"
+        );
         assert!(seen.bracket_before(text, call + 7));
         seen.reset();
         assert!(
