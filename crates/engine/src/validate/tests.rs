@@ -119,6 +119,13 @@ fn email_domain_drops_reserved_and_file_names() {
         "a@b.Example.Com.",
         "x@LOCALHOST",
         "icon@3X.PNG",
+        "jane.@acme.com",
+        "@acme.com",
+        "jane@acme..com",
+        "jane@acme-.com",
+        "jane@",
+        "jane@.",
+        "no-at-sign.acme.com",
     ] {
         assert_eq!(Validator::EmailDomain.check(bad), Verdict::Invalid, "{bad}");
     }
@@ -131,6 +138,8 @@ fn email_domain_drops_reserved_and_file_names() {
         "ops@examples.io",
         "j.ruiz@test-kitchen.es",
         "a@mail.example.co",
+        "jane@acme-corp.com.",
+        "first@last@acme-corp.com",
     ] {
         assert_eq!(Validator::EmailDomain.check(real), Verdict::Valid, "{real}");
     }
