@@ -241,6 +241,7 @@ impl CandidateIndex {
             .iter_mut()
             .chain(&mut index.near_targets)
         {
+            t.merge_alike();
             t.rules.sort_by_key(|r| r.min_digits);
         }
         // Near targets keep their order: it is their slot.
@@ -459,6 +460,20 @@ impl DigitTarget {
         }
     }
 
+    /// Makes members that a run admits and reaches alike one member with all their bits:
+    /// the national phone rules of a group differ in their patterns, not in what a digit run
+    /// must be for them, and every run was asked of each of them.
+    fn merge_alike(&mut self) {
+        let mut merged: Vec<DigitMember> = Vec::with_capacity(self.rules.len());
+        for rule in self.rules.drain(..) {
+            match merged.iter_mut().find(|m| m.alike(&rule)) {
+                Some(m) => m.members |= rule.members,
+                None => merged.push(rule),
+            }
+        }
+        self.rules = merged;
+    }
+
     /// Files the region of the run `start..end` (of `digits` digits, `pieces` of them in one
     /// piece by each set of separators allowed, see [`pieces`]) for the members the run is
     /// long enough for and admits ([`RunEdges::admit`]): as far as the farthest of them
@@ -498,14 +513,14 @@ impl DigitTarget {
     }
 }
 
-/// A rule of a [`DigitTarget`].
+/// A rule of a [`DigitTarget`], or rules alike ([`DigitTarget::merge_alike`]).
 #[derive(Debug, Clone, Copy)]
 struct DigitMember {
     min_digits: usize,
     /// Which of [`RUN_SEPARATORS`](super::digit_runs::RUN_SEPARATORS) its matches can hold
     /// (bit `i` for the `i`th).
     separators: u8,
-    /// Its bit among the target's members.
+    /// Its bit among the target's members (its rules' bits, once merged).
     members: u64,
     /// How far its matches lie from the run.
     reach: Reach,
@@ -513,6 +528,17 @@ struct DigitMember {
     /// when `None`).
     edges: RunEdges,
     bytes: Option<MatchBytes>,
+}
+
+impl DigitMember {
+    /// Whether a run is admitted and reached alike for both: all but their bits agree.
+    fn alike(&self, other: &DigitMember) -> bool {
+        self.min_digits == other.min_digits
+            && self.separators == other.separators
+            && self.reach == other.reach
+            && self.edges == other.edges
+            && self.bytes == other.bytes
+    }
 }
 
 mod words;

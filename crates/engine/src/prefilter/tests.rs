@@ -359,3 +359,52 @@ required = true
         assert_eq!(regions_of(rule, text).len(), 1, "{text}");
     }
 }
+
+#[test]
+fn members_a_run_admits_and_reaches_alike_are_asked_once_and_named_together() {
+    let rule = r#"
+[[rule]]
+id = "card-like"
+name = "Sixteen digits"
+category = "pci"
+severity = "high"
+pattern = '(?-u:\b)[0-9]{4}(?:\x20?[0-9]{4}){3}(?-u:\b)'
+prefilter = "digits"
+min_digits = 16
+confidence = 0.8
+examples = ["card 4290 2454 3162 5914"]
+negative_examples = ["card pending"]
+"#;
+    let (pack, hir) = rule_of(rule);
+    let member = |bit| RulePrefilter {
+        filing: Filing {
+            target: 0,
+            members: bit,
+        },
+        ..prefilter_of(&pack.rules()[0], &hir)
+    };
+    let (nine, nine_hir) = rule_of(&rule.replace("min_digits = 16", "min_digits = 9"));
+    let shorter = RulePrefilter {
+        filing: Filing {
+            target: 0,
+            members: 4,
+        },
+        ..prefilter_of(&nine.rules()[0], &nine_hir)
+    };
+    let index = CandidateIndex::new([member(1), member(2), shorter].into_iter(), 1, &[], &[]);
+    let target = &index.digit_targets[0];
+    assert_eq!(
+        target.rules.iter().map(|r| r.members).collect::<Vec<_>>(),
+        [4, 3],
+        "the two alike are one member; the one that takes shorter runs stays apart"
+    );
+    let named = |text: &str| {
+        let mut scratch = Candidates::default();
+        index.collect(text, None, &mut scratch, None);
+        let mut named = Vec::new();
+        scratch.drain_in_order(|r| named.push(r.members));
+        named
+    };
+    assert_eq!(named("card 4290 2454 3162 5914 on file"), [7]);
+    assert_eq!(named("ssn 175 85 6645 on file"), [4]);
+}
