@@ -125,6 +125,8 @@ pub struct SegmentWords {
     searched: usize,
     /// Ordered by start.
     hits: Vec<Hit>,
+    /// The words among `hits`, once they are all there.
+    present: WordIds,
     header_ready: bool,
     /// Words found in the segment's context (its column header).
     header: WordIds,
@@ -145,6 +147,7 @@ impl SegmentWords {
         self.header_ready = false;
         self.searched = 0;
         self.hits.clear();
+        self.present.bits.iter_mut().for_each(|w| *w = 0);
         self.first_bracket = None;
     }
 
@@ -162,6 +165,7 @@ impl SegmentWords {
             self.hits.sort_unstable_by_key(|h| h.start);
         }
         self.indexed = true;
+        self.note_present();
     }
 
     /// Whether an opening bracket (`(`, `[`) stands in `text`, the segment's text, before
@@ -230,6 +234,16 @@ impl SegmentWords {
             }
             self.index(search, text);
         }
+        // A list none of whose words the segment holds counts as answered (the `phone` or
+        // `invoice` that lowers a card number, in a table of card numbers): the walk stops
+        // once the other is found.
+        let mut open = [
+            !found.raise && raise.intersects(&self.present),
+            !found.lower && lower.intersects(&self.present),
+        ];
+        if open == [false, false] {
+            return found;
+        }
         let first = self
             .hits
             .partition_point(|h| h.start < before.start.min(after.start));
@@ -239,8 +253,8 @@ impl SegmentWords {
             // Only a word that would answer a list still open is checked as a word: in dense
             // text a window holds several of a list's words (`aws` and `access_key`), and
             // the check walks the token around each.
-            let raises = !found.raise && raise.contains(h.word);
-            let lowers = !found.lower && lower.contains(h.word);
+            let raises = open[0] && raise.contains(h.word);
+            let lowers = open[1] && lower.contains(h.word);
             if !(raises || lowers) || !(inside(&before) || inside(&after)) {
                 continue;
             }
@@ -250,6 +264,11 @@ impl SegmentWords {
             {
                 found.raise |= raises;
                 found.lower |= lowers;
+                open[0] &= !raises;
+                open[1] &= !lowers;
+                if open == [false, false] {
+                    break;
+                }
             }
         }
         found
@@ -263,6 +282,13 @@ impl SegmentWords {
         });
         // One-byte words come first.
         self.hits.sort_unstable_by_key(|h| h.start);
+        self.note_present();
+    }
+
+    fn note_present(&mut self) {
+        for h in &self.hits {
+            self.present.insert(h.word);
+        }
     }
 }
 
@@ -418,6 +444,47 @@ mod tests {
             .map(|h| &text[h.start..h.end])
             .collect();
         assert_eq!(checked, ["AWS"], "`access_key` answers nothing more");
+    }
+
+    #[test]
+    fn the_words_a_segment_holds_are_known_however_its_hits_were_found() {
+        let (raise, lower) = (words(&["card"]), words(&["phone"]));
+        let all = ContextWords::new([raise.as_slice(), lower.as_slice()]);
+        let (raise, lower) = (all.ids(&raise), all.ids(&lower));
+        let search = all.search.as_ref().unwrap();
+        // As the keyword pass leaves them (recorded), and as a dense segment's first values
+        // leave them (indexed).
+        let recorded = |text: &str| {
+            let mut seen = SegmentWords::default();
+            search.for_each_hit(text.as_bytes(), |h| seen.record(h.start, h.end, h.pattern));
+            seen.recorded_all();
+            seen
+        };
+        let indexed = |text: &str| SegmentWords {
+            searched: text.len(),
+            ..SegmentWords::default()
+        };
+        let (card, both) = (
+            Nearby {
+                raise: true,
+                lower: false,
+            },
+            Nearby {
+                raise: true,
+                lower: true,
+            },
+        );
+        for (text, after, want) in [
+            // No `phone` in the segment: the first card answers all there is to ask.
+            ("card on file 4290 2454 3162 5914 card", 32..37, card),
+            // A `phone` after the value is still looked for once the card is found.
+            ("card on file 4290 2454 3162 5914 card, phone", 32..44, both),
+        ] {
+            for mut seen in [recorded(text), indexed(text)] {
+                let found = seen.near(&all, text, None, [&raise, &lower], 0..13, after.clone());
+                assert_eq!(found, want, "{text}");
+            }
+        }
     }
 
     #[test]
