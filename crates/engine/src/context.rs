@@ -237,11 +237,9 @@ impl SegmentWords {
         // A list none of whose words the segment holds counts as answered (the `phone` or
         // `invoice` that lowers a card number, in a table of card numbers): the walk stops
         // once the other is found.
-        let mut open = [
-            !found.raise && raise.intersects(&self.present),
-            !found.lower && lower.intersects(&self.present),
-        ];
-        if open == [false, false] {
+        let mut raise_open = !found.raise && raise.intersects(&self.present);
+        let mut lower_open = !found.lower && lower.intersects(&self.present);
+        if !(raise_open || lower_open) {
             return found;
         }
         let first = self
@@ -253,8 +251,8 @@ impl SegmentWords {
             // Only a word that would answer a list still open is checked as a word: in dense
             // text a window holds several of a list's words (`aws` and `access_key`), and
             // the check walks the token around each.
-            let raises = open[0] && raise.contains(h.word);
-            let lowers = open[1] && lower.contains(h.word);
+            let raises = raise_open && raise.contains(h.word);
+            let lowers = lower_open && lower.contains(h.word);
             if !(raises || lowers) || !(inside(&before) || inside(&after)) {
                 continue;
             }
@@ -264,9 +262,9 @@ impl SegmentWords {
             {
                 found.raise |= raises;
                 found.lower |= lowers;
-                open[0] &= !raises;
-                open[1] &= !lowers;
-                if open == [false, false] {
+                raise_open &= !raises;
+                lower_open &= !lowers;
+                if !(raise_open || lower_open) {
                     break;
                 }
             }
