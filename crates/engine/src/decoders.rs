@@ -112,20 +112,28 @@ impl Decoders {
         out: &mut Vec<Match>,
         exhaustive: bool,
     ) {
-        let marked = |i: usize| self.marked(&segments[i].text, seen.map_or(!0, |seen| seen[i]));
-        let mut any = 0;
-        for i in 0..segments.len() {
-            any |= marked(i);
+        // Each segment is looked through once (a marker's finder, then the rule's regex
+        // around each occurrence); the list of what each holds is made only once one holds
+        // something, so that items without a marker cost no allocation.
+        let mut marks: Vec<u64> = Vec::new();
+        for (i, segment) in segments.iter().enumerate() {
+            let marked = self.marked(&segment.text, seen.map_or(!0, |seen| seen[i]));
+            if marked != 0 && marks.is_empty() {
+                marks.resize(i, 0);
+            }
+            if marked != 0 || !marks.is_empty() {
+                marks.push(marked);
+            }
         }
-        if any == 0 {
+        if marks.is_empty() {
             return;
         }
         let mut first = 0;
         while first < segments.len() {
             let mut end = first + 1;
-            let mut run_marked = marked(first);
+            let mut run_marked = marks[first];
             while end < segments.len() && joins(&segments[end - 1], &segments[end]) {
-                run_marked |= marked(end);
+                run_marked |= marks[end];
                 end += 1;
             }
             let size: usize = segments[first..end].iter().map(|s| s.text.len() + 1).sum();
@@ -139,8 +147,7 @@ impl Decoders {
                 );
             } else if run_marked != 0 {
                 // Too large to copy into one text: each marked segment alone.
-                for i in first..end {
-                    let marked = marked(i);
+                for (i, &marked) in marks.iter().enumerate().take(end).skip(first) {
                     if marked != 0 {
                         self.read(
                             engine,
