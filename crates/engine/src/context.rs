@@ -11,6 +11,7 @@
 
 use super::keywords::KeywordSet;
 use super::score::context_word_within;
+use crate::char_windows::CharWindows;
 
 /// A segment is searched whole once the windows searched in it add up to this fraction of
 /// it. Searching a window of a few dozen bytes costs several times more per byte than the
@@ -133,6 +134,9 @@ pub struct SegmentWords {
     /// Where the segment's first opening bracket stands (its length when it has none),
     /// once asked: see [`SegmentWords::bracket_before`].
     first_bracket: Option<usize>,
+    /// The context windows around the segment's hits and values, which the words are
+    /// looked for in.
+    pub windows: CharWindows,
 }
 
 impl SegmentWords {
@@ -149,6 +153,7 @@ impl SegmentWords {
         self.hits.clear();
         self.present.bits.iter_mut().for_each(|w| *w = 0);
         self.first_bracket = None;
+        self.windows.reset();
     }
 
     /// Notes that context word `word` occurs at `start..end` of the segment, starting a

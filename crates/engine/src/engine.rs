@@ -356,12 +356,12 @@ impl Engine {
             // this one's keyword pass finds them too.
             let dense = scratch.words.indexed();
             scratch.words.reset();
-            let words = dense.then_some(&mut scratch.words);
             self.candidates.collect(
                 &segment.text,
                 segment.context.as_deref(),
                 &mut scratch.candidates,
-                words,
+                &mut scratch.words,
+                dense,
             );
             scratch.marked.push(scratch.candidates.marked);
             let groups = &mut scratch.groups;

@@ -39,6 +39,7 @@
 //! - `mask`, `fingerprint`: what of a value may be kept.
 
 mod calendar;
+mod char_windows;
 mod checksum;
 mod code_operand;
 mod compiled;

@@ -7,6 +7,7 @@
 //! "task" once runs the Twilio regex over a few hundred bytes, not 64 KiB. Candidate regions
 //! live in a caller-owned [`Scratch`], so the passes allocate nothing once it has grown.
 
+use crate::char_windows::CharWindows;
 use regex_syntax::is_word_byte;
 
 use super::context::SegmentWords;
@@ -301,23 +302,24 @@ impl CandidateIndex {
     /// Collects in `scratch` the regions of `text` where rules are worth running. `context`
     /// is the text next to the segment (a column header): a keyword there makes the whole
     /// segment a candidate for its rules, since a rule whose keywords are its context words
-    /// (`npi`) must run on a cell under an "NPI" header. With `words`, the same pass records
-    /// there where context words start a word.
+    /// (`npi`) must run on a cell under an "NPI" header. `words` is the segment's: with
+    /// `record_words`, the same pass records there where context words start a word.
     pub fn collect(
         &self,
         text: &str,
         context: Option<&str>,
         scratch: &mut Candidates,
-        words: Option<&mut SegmentWords>,
+        words: &mut SegmentWords,
+        record_words: bool,
     ) {
         scratch.fit(self.target_count, self.near_targets.len());
         let len = text.len();
         for &i in &self.always {
             scratch.add(self.filing[i], 0, len);
         }
-        let (keywords, mut words) = match words {
-            Some(words) => (&self.keywords_and_context, Some(words)),
-            None => (&self.keywords, None),
+        let keywords = match record_words {
+            true => &self.keywords_and_context,
+            false => &self.keywords,
         };
         if let Some(keywords) = keywords {
             let bytes = text.as_bytes();
@@ -325,7 +327,7 @@ impl CandidateIndex {
                 let word_start = starts_word(text, hit.start);
                 let after_boundary = hit.start == 0 || !is_word_byte(bytes[hit.start - 1]);
                 if word_start
-                    && let Some(words) = words.as_deref_mut()
+                    && record_words
                     && let Some(id) = self.context_ids[hit.pattern]
                 {
                     words.record(hit.start, hit.end, id);
@@ -340,7 +342,6 @@ impl CandidateIndex {
                 let Some(uses) = self.keyword_rules.get(hit.pattern) else {
                     return;
                 };
-                let mut known = None;
                 for u in uses {
                     let counts = match u.at {
                         HitsAt::Anywhere => true,
@@ -354,8 +355,8 @@ impl CandidateIndex {
                         continue;
                     }
                     let (start, end) = match u.value {
-                        Some(value) => value.around(text, hit.start, hit.end, &mut known),
-                        None => u.reach.around(text, hit.start, hit.end, &mut known),
+                        Some(value) => value.around(text, hit.start, hit.end, &mut words.windows),
+                        None => u.reach.around(text, hit.start, hit.end, &mut words.windows),
                     };
                     let (start, end) = match &self.clip_keyword_hits[u.rule] {
                         Some(bytes) => clip(text, (hit.start, hit.end), (start, end), bytes),
@@ -370,7 +371,7 @@ impl CandidateIndex {
                     }
                 }
             });
-            if let Some(words) = words {
+            if record_words {
                 words.recorded_all();
             }
             if let Some(context) = context {
@@ -412,13 +413,27 @@ impl CandidateIndex {
                 .iter()
                 .take_while(|t| digits >= t.min_digits)
             {
-                target.add_run(text, (start, end), digits, &pieces, scratch);
+                target.add_run(
+                    text,
+                    (start, end),
+                    digits,
+                    &pieces,
+                    scratch,
+                    &mut words.windows,
+                );
             }
             for i in 0..scratch.near_active.len() {
                 let slot = scratch.near_active[i];
                 let target = &self.near_targets[slot];
                 if digits >= target.min_digits && scratch.near[slot].overlaps(start, end) {
-                    target.add_run(text, (start, end), digits, &pieces, scratch);
+                    target.add_run(
+                        text,
+                        (start, end),
+                        digits,
+                        &pieces,
+                        scratch,
+                        &mut words.windows,
+                    );
                 }
             }
         });
@@ -485,6 +500,7 @@ impl DigitTarget {
         digits: usize,
         pieces: &[usize],
         scratch: &mut Candidates,
+        windows: &mut CharWindows,
     ) {
         let (mut members, mut from, mut to) = (0, start, end);
         for rule in self.rules.iter().take_while(|r| digits >= r.min_digits) {
@@ -494,7 +510,7 @@ impl DigitTarget {
                     .admit(text.as_bytes(), (start, end), rule.bytes.as_ref())
             {
                 members |= rule.members;
-                let (s, e) = rule.reach.around(text, start, end, &mut None);
+                let (s, e) = rule.reach.around(text, start, end, windows);
                 (from, to) = (from.min(s), to.max(e));
             }
         }

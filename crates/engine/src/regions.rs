@@ -1,7 +1,7 @@
 //! The candidate regions of one segment: how far from a prefilter hit a rule's match can lie,
 //! and the regions of each target, merged as hits arrive and handed out target by target.
 
-use super::score::window;
+use super::char_windows::CharWindows;
 use super::shape::MatchBytes;
 
 /// How far from a prefilter hit a rule's match can lie, in bytes.
@@ -50,16 +50,15 @@ impl Reach {
         }
     }
 
-    /// The bytes of `text` a match can occupy, given a hit at `start..end`. `known` is the
-    /// context window last worked out for this hit, by its width in characters: rules of one
-    /// hit often share one (the phone rules near "contact"), and it is counted in characters.
+    /// The bytes of `text` a match can occupy, given a hit at `start..end`; context windows
+    /// are counted in characters, by the segment's `windows`.
     #[inline]
     pub(super) fn around(
         self,
         text: &str,
         start: usize,
         end: usize,
-        known: &mut Option<(usize, (usize, usize))>,
+        windows: &mut CharWindows,
     ) -> (usize, usize) {
         let len = text.len();
         match self {
@@ -69,16 +68,13 @@ impl Reach {
                 longest,
                 window: chars,
             } => {
-                let (before, after) = match *known {
-                    Some((c, w)) if c == chars => w,
-                    _ => known.insert((chars, window(text, start, end, chars))).1,
-                };
+                let (before, after) = windows.around(text, start, end, chars);
                 (
                     before.saturating_sub(longest),
                     after.saturating_add(longest).min(len),
                 )
             }
-            Reach::Lines { window: chars } => lines(text, start, end, chars, known),
+            Reach::Lines { window: chars } => lines(text, start, end, chars, windows),
             Reach::Segment => (0, len),
         }
     }
@@ -92,12 +88,11 @@ fn lines(
     start: usize,
     end: usize,
     chars: usize,
-    known: &mut Option<(usize, (usize, usize))>,
+    windows: &mut CharWindows,
 ) -> (usize, usize) {
-    let (before, after) = match *known {
-        _ if chars == 0 => (start, end),
-        Some((c, w)) if c == chars => w,
-        _ => known.insert((chars, window(text, start, end, chars))).1,
+    let (before, after) = match chars {
+        0 => (start, end),
+        _ => windows.around(text, start, end, chars),
     };
     let bytes = text.as_bytes();
     let from = memchr::memrchr(b'\n', &bytes[..before]).unwrap_or(0);
@@ -299,7 +294,7 @@ pub struct ValueReach {
 }
 
 impl ValueReach {
-    /// The bytes of `text` a value can occupy, given a hit at `start..end`; `known` as for
+    /// The bytes of `text` a value can occupy, given a hit at `start..end`; `windows` as for
     /// [`Reach::around`].
     #[inline]
     pub(super) fn around(
@@ -307,15 +302,15 @@ impl ValueReach {
         text: &str,
         start: usize,
         end: usize,
-        known: &mut Option<(usize, (usize, usize))>,
+        windows: &mut CharWindows,
     ) -> (usize, usize) {
         let window = self.window;
-        let zone = Reach::Near { longest: 0, window }.around(text, start, end, known);
+        let zone = Reach::Near { longest: 0, window }.around(text, start, end, windows);
         let most = Reach::Near {
             longest: self.longest,
             window,
         }
-        .around(text, start, end, known);
+        .around(text, start, end, windows);
         clip(text, zone, most, &self.bytes)
     }
 
@@ -359,18 +354,19 @@ mod tests {
         let at = text.find("password").unwrap();
         let hit = (at, at + "password".len());
         let lines = |window| {
-            let (from, to) = Reach::Lines { window }.around(text, hit.0, hit.1, &mut None);
+            let (from, to) =
+                Reach::Lines { window }.around(text, hit.0, hit.1, &mut CharWindows::default());
             &text[from..to]
         };
         assert_eq!(lines(0), "\nkey_password = hunter2hunter2 ; more\n");
         // Forty characters either side reach into the first line and the third.
         assert_eq!(
-            Reach::Lines { window: 40 }.around(text, hit.0, hit.1, &mut None),
+            Reach::Lines { window: 40 }.around(text, hit.0, hit.1, &mut CharWindows::default()),
             (0, text.rfind('\n').unwrap() + 1)
         );
         // At the ends of the text there is no line break to hold.
         assert_eq!(
-            Reach::Lines { window: 0 }.around("a password", 2, 10, &mut None),
+            Reach::Lines { window: 0 }.around("a password", 2, 10, &mut CharWindows::default()),
             (0, 10)
         );
     }

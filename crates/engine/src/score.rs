@@ -180,38 +180,6 @@ fn count_bits(c: u32) -> f64 {
     }
 }
 
-/// Byte range of up to `chars` characters before `start` and after `end` in `text`.
-pub fn window(text: &str, start: usize, end: usize, chars: usize) -> (usize, usize) {
-    let bytes = text.as_bytes();
-    // Most wiki text around a value is ASCII, where a character is a byte: checking that is a
-    // fast slice test, walking characters is not (this runs for every keyword hit).
-    let back = start.min(chars);
-    let before = if bytes[start - back..start].is_ascii() {
-        start - back
-    } else {
-        text[..start]
-            .char_indices()
-            .rev()
-            .take(chars)
-            .last()
-            .map_or(start, |(i, _)| i)
-    };
-    let ahead = (text.len() - end).min(chars);
-    let after = if bytes[end..end + ahead].is_ascii() {
-        if end + ahead == text.len() {
-            text.len()
-        } else {
-            end + ahead
-        }
-    } else {
-        text[end..]
-            .char_indices()
-            .nth(chars)
-            .map_or(text.len(), |(i, _)| end + i)
-    };
-    (before, after)
-}
-
 /// How far back a sentence's start is looked for: a sentence longer than this is read from
 /// here.
 const SENTENCE_REACH: usize = 320;
@@ -535,25 +503,5 @@ mod tests {
         ] {
             assert!(!p.in_value(v), "{v}");
         }
-    }
-
-    #[test]
-    fn window_counts_characters_not_bytes() {
-        let text = "ééé VALUE ééé";
-        let start = text.find("VALUE").unwrap();
-        let (b, a) = window(text, start, start + 5, 2);
-        assert_eq!(&text[b..start], "é ");
-        assert_eq!(&text[start + 5..a], " é");
-        assert_eq!(window(text, start, start + 5, 0), (start, start + 5));
-        assert_eq!(window(text, start, start + 5, 100), (0, text.len()));
-        let ascii = "0123456789";
-        assert_eq!(window(ascii, 4, 6, 2), (2, 8));
-        assert_eq!(window(ascii, 4, 6, 0), (4, 6));
-        assert_eq!(window(ascii, 1, 9, 3), (0, 10));
-        assert_eq!(
-            window("ab é cd", 3, 5, 1),
-            (2, 6),
-            "a non-ASCII character is one character"
-        );
     }
 }

@@ -67,7 +67,7 @@ impl Engine {
             return None;
         }
         let ctx = &rule.spec.context;
-        let (before, after) = score::window(text, span.start, span.end, ctx.window);
+        let (before, after) = words.windows.around(text, span.start, span.end, ctx.window);
         // The segment's context (a column header) stands next to the value whatever the
         // window: a reader sees "SSN" over the cell as plainly as "SSN:" before it.
         let context = segment.context.as_deref();

@@ -6,7 +6,13 @@ use crate::regions::Candidates;
 /// The candidate regions of `text` under `engine`, as the text they cover.
 fn regions<'t>(engine: &Engine, text: &'t str) -> Vec<&'t str> {
     let mut candidates = Candidates::default();
-    engine.candidates.collect(text, None, &mut candidates, None);
+    engine.candidates.collect(
+        text,
+        None,
+        &mut candidates,
+        &mut SegmentWords::default(),
+        false,
+    );
     let mut found = Vec::new();
     candidates.drain_in_order(|r| found.push(&text[r.start..r.end]));
     found
@@ -61,7 +67,13 @@ fn a_keyword_of_digits_counts_where_a_number_starts() {
         .unwrap();
     let regions_of_e164 = |text: &str| {
         let mut candidates = Candidates::default();
-        engine.candidates.collect(text, None, &mut candidates, None);
+        engine.candidates.collect(
+            text,
+            None,
+            &mut candidates,
+            &mut SegmentWords::default(),
+            false,
+        );
         let mut found = 0;
         candidates.drain_in_order(|r| found += usize::from(r.rule == e164));
         found
