@@ -25,6 +25,9 @@ pub(super) struct CompiledPattern {
     pub(super) regex: LazyRegex,
     /// The longest match in bytes, if there is one.
     pub(super) max_len: Option<usize>,
+    /// The length in bytes of every match, when all have one (an AWS key id, an NPI): a
+    /// match's start is then its end less that, with no search back from the end for it.
+    pub(super) fixed_len: Option<usize>,
     /// The longest value (the `value` group, or the match) in bytes, if there is one.
     pub(super) value_max_len: Option<usize>,
     /// Fully built DFAs of the pattern, when it is small (ASCII classes, bounded): they say
@@ -230,6 +233,7 @@ pub(super) fn compile(
         let hir = regex_syntax::parse(source).map_err(|e| bad(e.to_string()))?;
         let regex = LazyRegex::new(source, &hir).map_err(bad)?;
         let max_len = hir.properties().maximum_len();
+        let fixed_len = max_len.filter(|&max| hir.properties().minimum_len() == Some(max));
         let value = group(&hir, "value").unwrap_or(&hir);
         let value_max_len = value.properties().maximum_len();
         value_bytes = value_bytes.union(&shape::MatchBytes::of_hir(value));
@@ -240,6 +244,7 @@ pub(super) fn compile(
             required,
             regex,
             max_len,
+            fixed_len,
             value_max_len,
             gate: LazyGate::default(),
             source: source.to_owned(),

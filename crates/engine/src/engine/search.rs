@@ -114,13 +114,17 @@ impl Engine {
                     // meta regex from there.
                     let mut searched_all = false;
                     while at <= region.end {
-                        match dfa.try_search(&Input::new(text).span(at..region.end)) {
+                        match find_one(
+                            dfa,
+                            pattern.fixed_len,
+                            &Input::new(text).span(at..region.end),
+                        ) {
                             Ok(Some(m)) => {
-                                self.report(rule, pattern, segment, m.range(), words, out);
+                                self.report(rule, pattern, segment, m.clone(), words, out);
                                 at = if m.is_empty() {
-                                    next_char(text, m.end())
+                                    next_char(text, m.end)
                                 } else {
-                                    m.end()
+                                    m.end
                                 };
                             }
                             Ok(None) => {
@@ -195,6 +199,23 @@ impl Engine {
     }
 }
 
+/// The next match of a `Find` gate in `input`'s span. A pattern whose matches all have one
+/// length needs only the forward search: the reverse search for the start, as long as the
+/// match, was a third of a dense text's search.
+fn find_one(
+    dfa: &regex_automata::dfa::regex::Regex,
+    fixed_len: Option<usize>,
+    input: &Input<'_>,
+) -> Result<Option<std::ops::Range<usize>>, regex_automata::MatchError> {
+    match fixed_len {
+        Some(len) => Ok(dfa
+            .forward()
+            .try_search_fwd(input)?
+            .map(|end| end.offset() - len..end.offset())),
+        None => Ok(dfa.try_search(input)?.map(|m| m.range())),
+    }
+}
+
 /// The positions of the set bits of a word, lowest first.
 struct BitIter(u64);
 
@@ -221,4 +242,48 @@ fn next_char(text: &str, at: usize) -> usize {
         .chars()
         .next()
         .map_or(at + 1, |c| at + c.len_utf8())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A pattern whose matches have one length finds, forward only, the matches the regex
+    /// finds: side by side, overlapping starts, at either end of the span.
+    #[test]
+    fn a_match_of_one_length_is_found_without_searching_back() {
+        let text = "AKIAABCDEFGHIJKLMNOPAKIA1234567890123456 xAKIAQQQQQQQQQQQQQQQQ \
+                    000-12-3456 123-45-67890 999-99-9999-12-345-6789 AKIAAKIAABCDEFGHIJKLMNOP";
+        for source in [
+            r"AKIA[A-Z0-9]{16}",
+            r"(?-u:\b)[0-9]{3}-[0-9]{2}-[0-9]{4}(?-u:\b)",
+            r"(?i-u)akia[a-z]{4}",
+        ] {
+            let hir = regex_syntax::parse(source).unwrap();
+            let props = hir.properties();
+            let len = props
+                .maximum_len()
+                .filter(|&m| props.minimum_len() == Some(m));
+            assert!(len.is_some(), "{source}");
+            let dfa = regex_automata::dfa::regex::Regex::new(source).unwrap();
+            let expected: Vec<_> = regex::Regex::new(source)
+                .unwrap()
+                .find_iter(text)
+                .map(|m| m.range())
+                .collect();
+            assert!(expected.len() >= 2, "{source}");
+            let (mut found, mut at) = (Vec::new(), 0);
+            while let Some(m) = find_one(&dfa, len, &Input::new(text).span(at..text.len())).unwrap()
+            {
+                at = m.end;
+                found.push(m);
+            }
+            assert_eq!(found, expected, "{source}");
+            let searched_back: Vec<_> = dfa.find_iter(text).map(|m| m.range()).collect();
+            assert_eq!(searched_back, expected, "{source}");
+        }
+        // A Unicode digit is one to four bytes: such a pattern has no one length.
+        let props = regex_syntax::parse(r"\d{3}").unwrap().properties().clone();
+        assert_ne!(props.minimum_len(), props.maximum_len());
+    }
 }
