@@ -12,6 +12,7 @@
 use super::keywords::KeywordSet;
 use super::score::context_word_within;
 use crate::char_windows::CharWindows;
+use crate::given_examples::GivenExamples;
 
 /// A segment is searched whole once the windows searched in it add up to this fraction of
 /// it. Searching a window of a few dozen bytes costs several times more per byte than the
@@ -137,6 +138,8 @@ pub struct SegmentWords {
     /// The context windows around the segment's hits and values, which the words are
     /// looked for in.
     pub windows: CharWindows,
+    /// The values a lower word stood near, whose repeats it lowers too.
+    pub examples: GivenExamples,
 }
 
 impl SegmentWords {
@@ -154,6 +157,7 @@ impl SegmentWords {
         self.present.bits.iter_mut().for_each(|w| *w = 0);
         self.first_bracket = None;
         self.windows.reset();
+        self.examples.reset();
     }
 
     /// Notes that context word `word` occurs at `start..end` of the segment, starting a

@@ -50,6 +50,7 @@ mod digit_runs;
 mod engine;
 mod fingerprint;
 mod gate;
+mod given_examples;
 mod ids_apac;
 mod ids_europe;
 mod ids_latam;

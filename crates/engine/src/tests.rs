@@ -126,6 +126,55 @@ fn context_words_raise_and_lower_confidence() {
 }
 
 #[test]
+fn a_value_given_as_an_example_is_one_where_it_repeats() {
+    let engine = engine_with(
+        TOKEN_RULE,
+        EngineOptions {
+            min_confidence: 0.0,
+            ..Default::default()
+        },
+    );
+    let conf = |t: &str| {
+        engine
+            .find(&one(t))
+            .iter()
+            .map(|m| m.confidence)
+            .collect::<Vec<_>>()
+    };
+    let pad = " ".repeat(30);
+    assert_eq!(
+        conf(&format!(
+            "a sample tok_a1b2c3d4e5f6{pad}then tok_a1b2c3d4e5f6{pad}and tok_q1w2e3r4t5y6"
+        )),
+        [0.4, 0.4, 0.6],
+        "the repeat far from the word is lowered, another value is not"
+    );
+    assert_eq!(
+        conf(&format!("tok_a1b2c3d4e5f6{pad}a sample tok_a1b2c3d4e5f6")),
+        [0.6, 0.4],
+        "what comes before the example is read as it stands"
+    );
+    assert_eq!(
+        conf(&format!("tok_a1b2c3d4e5f6{pad}tok_a1b2c3d4e5f6")),
+        [0.6, 0.6]
+    );
+    // A phone number documentation gives "such as", and then uses again.
+    let builtin = Engine::builtin();
+    let phones = |t: &str| {
+        builtin
+            .find(&one(t))
+            .iter()
+            .filter(|m| m.rule_id.starts_with("phone"))
+            .count()
+    };
+    let used = "The second extension makes this two phone numbers, (530) 583-6985 x302 and \
+                (530) 583-6985 x2303.";
+    assert_eq!(phones(used), 2);
+    let given = "Strip a second extension, such as in the case of: (530) 583-6985 x302/x2303.";
+    assert_eq!(phones(&format!("{given} {used}")), 0);
+}
+
+#[test]
 fn required_context_and_contextual_patterns() {
     let engine = Engine::builtin();
     let ids = |t: &str| {

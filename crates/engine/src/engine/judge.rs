@@ -93,6 +93,13 @@ impl Engine {
                 nearby.lower = earlier.lower;
             }
         }
+        // What the text says of a value holds where the value repeats: the number given
+        // "such as" in one sentence is the same example in the next (`given_examples`).
+        if nearby.lower {
+            words.examples.note(rule.order, &normalized);
+        } else if !words.examples.is_empty() && words.examples.holds(rule.order, &normalized) {
+            nearby.lower = true;
+        }
         let in_code = || {
             rule.spec.min_digits.is_some()
                 && !ctx.raise.is_empty()
