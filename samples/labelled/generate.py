@@ -152,6 +152,9 @@ def build() -> Corpus:
     # same reason.
     for i in range(2):
         code_numbers.test_inputs(corpus, r, i + 1)
+    # A value given as an example, and used again further on. Last, for the same reason.
+    for i in range(2):
+        round2.repeated_examples(corpus, r, i + 1)
     return corpus
 
 

@@ -139,3 +139,22 @@ def code_reading_values(corpus, r: Rand, index: int) -> None:
                           "kwargs.get('password')", "self._vault.read(path)['password']"], 3):
         p.line("password = ", L(expr, "secret", "password-code-expression"))
     p.line("ADMIN_PASSWORD = '", P(_dotted_password(r), "secret", "password"), "'  # temporary, see INC-", r.digits(4))
+
+
+def repeated_examples(corpus, r: Rand, index: int) -> None:
+    """A value documentation gives as an example stays one where the text uses it again: the
+    words that make it an example stand at its first mention only. A number a person holds,
+    in the same document, is found."""
+    d = corpus.doc(f"prose/contact-api-{index:02d}.md")
+    d.line(f"# Phone numbers in the contact API, part {index}").blank()
+    a, e, n = pp._us_number(r)
+    sample = f"({a}) {e}-{n}"
+    d.line("The `phone` field takes one number. Extensions after it are cut, for instance")
+    d.line(L(sample, "pii", "phone-example-sentence"), f" x{r.digits(3)}/x{r.digits(4)} is stored as")
+    d.line("its first extension only.").blank()
+    d.line("Why: the second extension makes the value two numbers, ",
+           L(sample, "pii", "phone-example-repeated"), f" x{r.digits(3)} and")
+    d.line(L(sample, "pii", "phone-example-repeated"), f" x{r.digits(4)}, and the field holds one.").blank()
+    a, e, n = pp._us_number(r)
+    d.line("Questions about the field go to its owner, on call this month at ",
+           P(f"({a}) {e}-{n}", "pii", "phone"), ".")
