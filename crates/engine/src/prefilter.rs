@@ -299,6 +299,17 @@ impl CandidateIndex {
         self.keyword_rules = keyword_rules;
     }
 
+    /// [`CandidateIndex::collect`] of a segment alone, recording no context words.
+    #[cfg(test)]
+    pub(crate) fn collect_alone(
+        &self,
+        text: &str,
+        context: Option<&str>,
+        scratch: &mut Candidates,
+    ) {
+        self.collect(text, context, scratch, &mut SegmentWords::default(), false);
+    }
+
     /// Collects in `scratch` the regions of `text` where rules are worth running. `context`
     /// is the text next to the segment (a column header): a keyword there makes the whole
     /// segment a candidate for its rules, since a rule whose keywords are its context words
@@ -400,6 +411,7 @@ impl CandidateIndex {
             return;
         }
         let bytes = text.as_bytes();
+        let windows = &mut words.windows;
         for_each_digit_run(text, shortest, |start, end, digits| {
             // Digits a rule's match could hold in one piece of this run, by the separators
             // the rule allows: an IP address or a date is a run of digits, but no run an IBAN
@@ -413,27 +425,13 @@ impl CandidateIndex {
                 .iter()
                 .take_while(|t| digits >= t.min_digits)
             {
-                target.add_run(
-                    text,
-                    (start, end),
-                    digits,
-                    &pieces,
-                    scratch,
-                    &mut words.windows,
-                );
+                target.add_run(text, (start, end), digits, &pieces, scratch, windows);
             }
             for i in 0..scratch.near_active.len() {
                 let slot = scratch.near_active[i];
                 let target = &self.near_targets[slot];
                 if digits >= target.min_digits && scratch.near[slot].overlaps(start, end) {
-                    target.add_run(
-                        text,
-                        (start, end),
-                        digits,
-                        &pieces,
-                        scratch,
-                        &mut words.windows,
-                    );
+                    target.add_run(text, (start, end), digits, &pieces, scratch, windows);
                 }
             }
         });

@@ -6,13 +6,7 @@ use crate::regions::Candidates;
 /// The candidate regions of `text` under `engine`, as the text they cover.
 fn regions<'t>(engine: &Engine, text: &'t str) -> Vec<&'t str> {
     let mut candidates = Candidates::default();
-    engine.candidates.collect(
-        text,
-        None,
-        &mut candidates,
-        &mut SegmentWords::default(),
-        false,
-    );
+    engine.candidates.collect_alone(text, None, &mut candidates);
     let mut found = Vec::new();
     candidates.drain_in_order(|r| found.push(&text[r.start..r.end]));
     found
@@ -67,13 +61,7 @@ fn a_keyword_of_digits_counts_where_a_number_starts() {
         .unwrap();
     let regions_of_e164 = |text: &str| {
         let mut candidates = Candidates::default();
-        engine.candidates.collect(
-            text,
-            None,
-            &mut candidates,
-            &mut SegmentWords::default(),
-            false,
-        );
+        engine.candidates.collect_alone(text, None, &mut candidates);
         let mut found = 0;
         candidates.drain_in_order(|r| found += usize::from(r.rule == e164));
         found

@@ -33,13 +33,7 @@ fn prefilter_of<'a>(spec: &'a RuleSpec, hir: &[regex_syntax::hir::Hir; 1]) -> Ru
 /// The candidate regions `index` finds in `text`.
 fn regions_in(index: &CandidateIndex, text: &str) -> Vec<String> {
     let mut scratch = Candidates::default();
-    index.collect(
-        text,
-        None,
-        &mut scratch,
-        &mut SegmentWords::default(),
-        false,
-    );
+    index.collect_alone(text, None, &mut scratch);
     let mut regions = Vec::new();
     scratch.drain_in_order(|r| regions.push(text[r.start..r.end].to_owned()));
     regions
@@ -141,13 +135,7 @@ required = true
         (at - 5, (at + value.len() + 5).min(text.len()))
     };
     let mut scratch = Candidates::default();
-    index.collect(
-        text,
-        None,
-        &mut scratch,
-        &mut SegmentWords::default(),
-        false,
-    );
+    index.collect_alone(text, None, &mut scratch);
     let mut regions = Vec::new();
     scratch.drain_in_order(|r| regions.push((r.start, r.end)));
     // The window of "call" reaches 20 characters and a match's length past it: both
@@ -165,25 +153,13 @@ required = true
     );
 
     // In a column headed "Call", the whole cell is near the keyword.
-    index.collect(
-        text,
-        Some("Call"),
-        &mut scratch,
-        &mut SegmentWords::default(),
-        false,
-    );
+    index.collect_alone(text, Some("Call"), &mut scratch);
     let mut regions = Vec::new();
     scratch.drain_in_order(|r| regions.push((r.start, r.end)));
     assert_eq!(regions, vec![(near.0, next.1), run("555-000-1111")]);
 
     // No keyword, no run pass for the rule.
-    index.collect(
-        "555-123-4567",
-        None,
-        &mut scratch,
-        &mut SegmentWords::default(),
-        false,
-    );
+    index.collect_alone("555-123-4567", None, &mut scratch);
     let mut regions = Vec::new();
     scratch.drain_in_order(|r| regions.push(r));
     assert!(regions.is_empty());
@@ -232,13 +208,7 @@ negative_examples = ["incident 123"]
     let index = CandidateIndex::new(std::iter::once(prefilter), 1, &[], &[]);
     let text = "incident 123; card_cid 456; CID: 789 and cvv 012";
     let mut scratch = Candidates::default();
-    index.collect(
-        text,
-        None,
-        &mut scratch,
-        &mut SegmentWords::default(),
-        false,
-    );
+    index.collect_alone(text, None, &mut scratch);
     let mut regions = Vec::new();
     scratch.drain_in_order(|r| regions.push(&text[r.start..r.end]));
     // A match begins at its keyword, so a region begins there too; `_` is a word byte.
@@ -266,13 +236,7 @@ negative_examples = ["secret: abc"]
     let index = CandidateIndex::new(std::iter::once(prefilter), 1, &[], &markers);
     let marked = |text: &str, context: Option<&str>| {
         let mut scratch = Candidates::default();
-        index.collect(
-            text,
-            context,
-            &mut scratch,
-            &mut SegmentWords::default(),
-            false,
-        );
+        index.collect_alone(text, context, &mut scratch);
         let mut regions = 0;
         scratch.drain_in_order(|_| regions += 1);
         (scratch.marked, regions)
@@ -288,20 +252,8 @@ negative_examples = ["secret: abc"]
     assert_eq!(marked("no marker here", Some("Secret")), (0, 1));
     // The next segment starts with nothing noted.
     let mut scratch = Candidates::default();
-    index.collect(
-        "kind: Secret",
-        None,
-        &mut scratch,
-        &mut SegmentWords::default(),
-        false,
-    );
-    index.collect(
-        "kind: ConfigMap",
-        None,
-        &mut scratch,
-        &mut SegmentWords::default(),
-        false,
-    );
+    index.collect_alone("kind: Secret", None, &mut scratch);
+    index.collect_alone("kind: ConfigMap", None, &mut scratch);
     assert_eq!(scratch.marked, 0);
 }
 
@@ -448,13 +400,7 @@ negative_examples = ["card pending"]
     );
     let named = |text: &str| {
         let mut scratch = Candidates::default();
-        index.collect(
-            text,
-            None,
-            &mut scratch,
-            &mut SegmentWords::default(),
-            false,
-        );
+        index.collect_alone(text, None, &mut scratch);
         let mut named = Vec::new();
         scratch.drain_in_order(|r| named.push(r.members));
         named
