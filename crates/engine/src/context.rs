@@ -188,6 +188,12 @@ impl SegmentWords {
         first < at
     }
 
+    /// Whether a word of `list` may occur in the segment: false only once every hit of the
+    /// segment is known and none is one of its words.
+    pub fn may_hold_any(&self, list: &WordIds) -> bool {
+        !self.indexed || list.intersects(&self.present)
+    }
+
     /// Whether one of `raise`, and whether one of `lower`, starts a word fully inside
     /// `before` or `after` of `text`, or anywhere in `context`: the segment's text and
     /// context, the same on every call until [`SegmentWords::reset`].
@@ -490,8 +496,16 @@ mod tests {
             for mut seen in [recorded(text), indexed(text)] {
                 let found = seen.near(&all, text, None, [&raise, &lower], 0..13, after.clone());
                 assert_eq!(found, want, "{text}");
+                // Once every hit is known, a list none of whose words the segment holds may
+                // be passed over (a value's sentence is not read for it).
+                assert_eq!(seen.may_hold_any(&lower), want.lower, "{text}");
+                assert!(seen.may_hold_any(&raise));
             }
         }
+        assert!(
+            SegmentWords::default().may_hold_any(&lower),
+            "before the hits are known, any word may be there"
+        );
     }
 
     #[test]

@@ -79,7 +79,9 @@ impl Engine {
             before..span.start,
             span.end..after,
         );
-        if ctx.lower_in_sentence && !nearby.lower {
+        // The sentence is looked for only where a lower word may stand: it is read back up to
+        // a few hundred bytes, for each value of a table that holds none.
+        if ctx.lower_in_sentence && !nearby.lower && words.may_hold_any(&rule.lower) {
             let sentence = score::sentence_start(text, span.start);
             if sentence < before {
                 let earlier = words.near(
