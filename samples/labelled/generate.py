@@ -155,6 +155,10 @@ def build() -> Corpus:
     # A value given as an example, and used again further on. Last, for the same reason.
     for i in range(2):
         round2.repeated_examples(corpus, r, i + 1)
+    # National numbers a style guide gives as examples, in the country's words. Last, for the
+    # same reason.
+    for i in range(2):
+        round2.national_examples(corpus, r, i + 1)
     return corpus
 
 

@@ -158,3 +158,39 @@ def repeated_examples(corpus, r: Rand, index: int) -> None:
     a, e, n = pp._us_number(r)
     d.line("Questions about the field go to its owner, on call this month at ",
            P(f"({a}) {e}-{n}", "pii", "phone"), ".")
+
+
+# How a style guide introduces an example in each language, and the word for the number.
+EXAMPLE_WORDS = {
+    "DE": ("Rufnummer", "zum Beispiel"),
+    "FR": ("numéro de portable", "par exemple"),
+    "ES": ("teléfono móvil", "por ejemplo"),
+    "IT": ("cellulare", "ad esempio"),
+    "NL": ("mobiel nummer", "bijvoorbeeld"),
+    "SE": ("mobilnummer", "till exempel"),
+    "PL": ("numer telefonu", "na przykład"),
+    "BR": ("celular", "por exemplo"),
+    "GB": ("mobile no.", "for example"),
+    "ZA": ("cellphone", "e.g."),
+}
+
+
+def national_examples(corpus, r: Rand, index: int) -> None:
+    """A style guide shows how each country writes a number, with an example in the
+    country's own words: nobody's number. The office's own line, in the same guide, is found."""
+    from . import phone
+
+    d = corpus.doc(f"prose/number-style-guide-{index:02d}.md")
+    d.line(f"# Writing phone numbers, style guide part {index}").blank()
+    countries = list(EXAMPLE_WORDS)
+    r.shuffle(countries)
+    for country in countries[:6]:
+        word, marker = EXAMPLE_WORDS[country]
+        number = r.fresh(lambda: phone.national(r, country))
+        d.line("- ", country, ": write the ", word, " nationally, ", marker, " ",
+               L(number, "pii", "phone-example-national"), ".")
+    d.blank()
+    country = r.choice(["DE", "FR", "NL", "SE"])
+    word, _ = EXAMPLE_WORDS[country]
+    number = r.fresh(lambda: phone.national(r, country))
+    d.line("Questions go to the editor on duty, ", word, " ", P(number, "pii", "phone"), ".")
