@@ -252,8 +252,8 @@ impl SegmentWords {
         // A list none of whose words the segment holds counts as answered (the `phone` or
         // `invoice` that lowers a card number, in a table of card numbers): the walk stops
         // once the other is found.
-        let mut raise_open = !found.raise && raise.intersects(&self.present);
-        let mut lower_open = !found.lower && lower.intersects(&self.present);
+        let mut raise_open = !found.raise && self.may_hold_any(raise);
+        let mut lower_open = !found.lower && self.may_hold_any(lower);
         if !(raise_open || lower_open) {
             return found;
         }

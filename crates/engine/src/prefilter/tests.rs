@@ -375,23 +375,18 @@ confidence = 0.8
 examples = ["card 4290 2454 3162 5914"]
 negative_examples = ["card pending"]
 "#;
+    let filed = |prefilter, members| RulePrefilter {
+        filing: Filing { target: 0, members },
+        ..prefilter
+    };
     let (pack, hir) = rule_of(rule);
-    let member = |bit| RulePrefilter {
-        filing: Filing {
-            target: 0,
-            members: bit,
-        },
-        ..prefilter_of(&pack.rules()[0], &hir)
-    };
     let (nine, nine_hir) = rule_of(&rule.replace("min_digits = 16", "min_digits = 9"));
-    let shorter = RulePrefilter {
-        filing: Filing {
-            target: 0,
-            members: 4,
-        },
-        ..prefilter_of(&nine.rules()[0], &nine_hir)
-    };
-    let index = CandidateIndex::new([member(1), member(2), shorter].into_iter(), 1, &[], &[]);
+    let (sixteen, shorter) = (
+        prefilter_of(&pack.rules()[0], &hir),
+        prefilter_of(&nine.rules()[0], &nine_hir),
+    );
+    let members = [filed(sixteen, 1), filed(sixteen, 2), filed(shorter, 4)];
+    let index = CandidateIndex::new(members.into_iter(), 1, &[], &[]);
     let target = &index.digit_targets[0];
     assert_eq!(
         target.rules.iter().map(|r| r.members).collect::<Vec<_>>(),
