@@ -413,6 +413,18 @@ impl CandidateIndex {
         let bytes = text.as_bytes();
         let windows = &mut words.windows;
         for_each_digit_run(text, shortest, |start, end, digits| {
+            // A run shorter than every digit rule takes is read for a keyword rule that takes
+            // it (a German number of five digits), and counts only near that rule's keywords.
+            // One "on-call" in a segment of logs lowers the whole pass, and most of its short
+            // runs (IP addresses, ports) are nowhere near: asked of every rule, they cost 1%.
+            if digits < self.shortest_min_digits
+                && !scratch.near_active.iter().any(|&slot| {
+                    digits >= self.near_targets[slot].min_digits
+                        && scratch.near[slot].overlaps(start, end)
+                })
+            {
+                return;
+            }
             // Digits a rule's match could hold in one piece of this run, by the separators
             // the rule allows: an IP address or a date is a run of digits, but no run an IBAN
             // or an NI number can be part of.

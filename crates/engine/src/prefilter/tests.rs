@@ -403,3 +403,71 @@ negative_examples = ["card pending"]
     assert_eq!(named("card 4290 2454 3162 5914 on file"), [7]);
     assert_eq!(named("ssn 175 85 6645 on file"), [4]);
 }
+
+#[test]
+fn a_run_shorter_than_the_digit_rules_take_is_a_candidate_only_near_a_rule_that_takes_it() {
+    let account = r#"
+[[rule]]
+id = "account"
+name = "Account number"
+category = "pii"
+severity = "low"
+pattern = '(?-u:\b)[0-9]{9}(?-u:\b)'
+prefilter = "digits"
+min_digits = 9
+confidence = 0.8
+examples = ["123456789"]
+negative_examples = ["12345"]
+"#;
+    let zip = r#"
+[[rule]]
+id = "zip"
+name = "ZIP code"
+category = "pii"
+severity = "low"
+pattern = '(?i-u:zip)\x20[0-9]{5}(?-u:\b)'
+keywords = ["zip"]
+min_digits = 5
+confidence = 0.8
+examples = ["zip 54321"]
+negative_examples = ["zip code"]
+"#;
+    let (account, account_hir) = rule_of(account);
+    let (zip, zip_hir) = rule_of(zip);
+    let account = prefilter_of(&account.rules()[0], &account_hir);
+    let zip = RulePrefilter {
+        run_reach: Some(4),
+        filing: Filing {
+            target: 1,
+            members: 1,
+        },
+        ..prefilter_of(&zip.rules()[0], &zip_hir)
+    };
+    let index = CandidateIndex::new([account, zip].into_iter(), 2, &[], &[]);
+    // The pass over the whole text reads runs of nine digits; the five-digit runs are read
+    // for "zip" only where its hits reach, and the one before it and the one far after it
+    // are no candidates.
+    let text =
+        "ref 11111 then zip 54321 and account 123456789, see 22222 at the end of a long line";
+    let mut scratch = Candidates::default();
+    index.collect_alone(text, None, &mut scratch);
+    let mut regions = Vec::new();
+    scratch.drain_in_order(|r| regions.push((r.rule, &text[r.start..r.end])));
+    assert!(
+        regions
+            .iter()
+            .any(|&(rule, r)| rule == 0 && r.contains("123456789")),
+        "{regions:?}"
+    );
+    let zip_regions: Vec<_> = regions.iter().filter(|(rule, _)| *rule == 1).collect();
+    assert!(
+        zip_regions.iter().any(|(_, r)| r.contains("54321")),
+        "{regions:?}"
+    );
+    assert!(
+        regions
+            .iter()
+            .all(|(_, r)| !r.contains("11111") && !r.contains("22222")),
+        "{regions:?}"
+    );
+}
