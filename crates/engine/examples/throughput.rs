@@ -3,6 +3,9 @@
 //! extractor cuts plain text (about 64 KiB, at a line break).
 //!
 //!     cargo run --release -p dlp-engine --example throughput -- benign|dense [MB] [RUNS]
+//!
+//! `DLP_DISABLE=phone-de,phone-fr` leaves rules out of the built-in pack, to measure what
+//! they cost (docs/benchmarks.md, sessions 22 and 23: the national phone rules).
 
 #[path = "../../bench/src/corpus.rs"]
 #[allow(dead_code)]
@@ -40,7 +43,15 @@ fn main() {
     let text = std::fs::read_to_string(&path).unwrap();
     let segments = chunks(&text);
     let started = Instant::now();
-    let engine = Engine::builtin();
+    let mut pack = dlp_engine::RulePack::builtin();
+    for id in std::env::var("DLP_DISABLE")
+        .unwrap_or_default()
+        .split(',')
+        .filter(|s| !s.is_empty())
+    {
+        pack.disable(id);
+    }
+    let engine = Engine::new(pack, Default::default()).unwrap();
     eprintln!("engine: {:.3}s", started.elapsed().as_secs_f64());
     let mut scratch = Scratch::default();
     let mut times = Vec::new();
