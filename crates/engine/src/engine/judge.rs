@@ -84,12 +84,14 @@ impl Engine {
         if ctx.lower_in_sentence && !nearby.lower && words.may_hold_any(&rule.lower) {
             let sentence = score::sentence_start(text, span.start);
             if sentence < before {
+                // Up to the value, not to the window: a word that starts before the window
+                // and ends inside it ("John Doe" in a sample record) is in neither otherwise.
                 let earlier = words.near(
                     &self.context_words,
                     text,
                     context,
                     [&crate::context::WordIds::default(), &rule.lower],
-                    sentence..before,
+                    sentence..span.start,
                     span.end..span.end,
                 );
                 nearby.lower = earlier.lower;
