@@ -159,6 +159,10 @@ def build() -> Corpus:
     # same reason.
     for i in range(2):
         round2.national_examples(corpus, r, i + 1)
+    # Sample records of made-up people, whose addresses are made up too. Last, for the same
+    # reason.
+    for i in range(2):
+        round2.sample_records(corpus, r, i + 1)
     return corpus
 
 

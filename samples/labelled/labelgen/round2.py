@@ -194,3 +194,30 @@ def national_examples(corpus, r: Rand, index: int) -> None:
     word, _ = EXAMPLE_WORDS[country]
     number = r.fresh(lambda: phone.national(r, country))
     d.line("Questions go to the editor on duty, ", word, " ", P(number, "pii", "phone"), ".")
+
+
+# Names documentation gives a made-up person, in the languages our wikis are written in.
+PLACEHOLDER_PEOPLE = ["John Doe", "Jane Doe", "Max Mustermann", "Erika Mustermann", "Joe Bloggs",
+                      "Ola Nordmann"]
+
+
+def sample_records(corpus, r: Rand, index: int) -> None:
+    """An API's documentation shows a request body for a made-up person (John Doe, Max
+    Mustermann): the address in it is as made up as the name. A customer's address in the
+    same page, where support writes where a replacement ships, is found."""
+    d = corpus.doc(f"prose/customer-api-samples-{index:02d}.md")
+    d.line(f"# Customer API, request samples part {index}").blank()
+    people = list(PLACEHOLDER_PEOPLE)
+    r.shuffle(people)
+    for person in people[:3]:
+        d.line("A request that creates a customer record:").blank()
+        d.line("```json").line("{")
+        d.line('  "name": "', person, '",')
+        d.line(f'  "loyalty_tier": {r.int(1, 4)},')
+        d.line('  "shipping": {')
+        d.line('    "address": "', L(pp.address(r), "pii", "placeholder-person-address"), '"')
+        d.line("  }").line("}").line("```").blank()
+    first, last = pp.name(r)
+    d.line("## Escalations").blank()
+    d.line(f"The replacement unit for ticket CS-{r.digits(5)} ships to {first} {last}, home address ",
+           P(pp.address(r), "pii", "postal-address"), ".")
