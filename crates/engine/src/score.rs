@@ -185,9 +185,12 @@ fn count_bits(c: u32) -> f64 {
 const SENTENCE_REACH: usize = 320;
 
 /// Where the sentence holding byte `at` of `text` starts: after the last `.`, `!` or `?`
-/// followed by white space before it, or the last blank line, at most [`SENTENCE_REACH`]
-/// bytes back (on a character boundary). The period of an abbreviation with periods in it
-/// (`e.g.`, `i.e.`) ends no sentence: it is how examples are introduced.
+/// that ends a word (after a letter, a digit, a closing bracket or quote) and is followed by
+/// white space, or the last blank line, at most [`SENTENCE_REACH`] bytes back (on a
+/// character boundary). The period of an abbreviation with periods in it (`e.g.`, `i.e.`)
+/// ends no sentence: it is how examples are introduced. Nor does a mark that ends no word:
+/// a Rust doc comment's `//!` on every line of an example would cut it into one-line
+/// sentences.
 pub(crate) fn sentence_start(text: &str, at: usize) -> usize {
     let bytes = text.as_bytes();
     let mut from = at.saturating_sub(SENTENCE_REACH);
@@ -199,7 +202,11 @@ pub(crate) fn sentence_start(text: &str, at: usize) -> usize {
         i -= 1;
         let next = bytes.get(i + 1).copied();
         match bytes[i] {
-            b'.' | b'!' | b'?' if next.is_some_and(|b| b.is_ascii_whitespace()) => {
+            b'.' | b'!' | b'?'
+                if next.is_some_and(|b| b.is_ascii_whitespace())
+                    && i > 0
+                    && ends_a_word(bytes[i - 1]) =>
+            {
                 let word = bytes[from..i]
                     .iter()
                     .rev()
@@ -214,6 +221,14 @@ pub(crate) fn sentence_start(text: &str, at: usize) -> usize {
         }
     }
     from
+}
+
+/// Whether a sentence's closing mark may follow `byte`: a letter or digit (any byte past
+/// ASCII, a letter's last), or a closing bracket or quote.
+fn ends_a_word(byte: u8) -> bool {
+    byte.is_ascii_alphanumeric()
+        || !byte.is_ascii()
+        || matches!(byte, b')' | b']' | b'"' | b'\'' | b'`')
 }
 
 /// Whether a word starts at byte `at` of `text`: after a non-alphanumeric character or at a
@@ -376,6 +391,22 @@ mod tests {
         assert!(!at("mailto:jane.doe@acme-corp.com", "jane.doe@"));
         assert!(!at("jane.doe@acme-corp.com", "jane.doe@"));
         assert!(!at("://jane.doe@acme-corp.com", "jane.doe@"));
+    }
+
+    #[test]
+    fn a_mark_that_ends_no_word_ends_no_sentence() {
+        let text = "pairs.\n//!\n//! {\n//!     \"name\": \"John Doe\",\n//!     \"street\": \"x\"";
+        assert_eq!(
+            sentence_start(text, text.find("\"x\"").unwrap()),
+            "pairs.".len()
+        );
+        let text = "It failed (twice). Retry at noon";
+        assert_eq!(
+            sentence_start(text, text.find("noon").unwrap()),
+            text.find(" Retry").unwrap()
+        );
+        let text = "Wait... then the number";
+        assert_eq!(sentence_start(text, text.find("number").unwrap()), 0);
     }
 
     #[test]

@@ -217,6 +217,16 @@ def sample_records(corpus, r: Rand, index: int) -> None:
         d.line('  "shipping": {')
         d.line('    "address": "', L(pp.address(r), "pii", "placeholder-person-address"), '"')
         d.line("  }").line("}").line("```").blank()
+    # The client library's documentation, pasted from its source: a doc comment's `//!` on
+    # every line of the example.
+    d.line("The Rust client documents the same record:").blank()
+    d.line("```rust").line("//! Creates a customer.").line("//!").line("//! ```")
+    d.line("//! let customer = Customer {")
+    d.line('//!     name: "', people[3], '".into(),')
+    d.line(f"//!     loyalty_tier: {r.int(1, 4)},")
+    d.line("//!     marketing_opt_in: false,")
+    d.line('//!     shipping_address: "', L(pp.address(r), "pii", "placeholder-person-address"), '".into(),')
+    d.line("//! };").line("//! ```").line("```").blank()
     first, last = pp.name(r)
     d.line("## Escalations").blank()
     d.line(f"The replacement unit for ticket CS-{r.digits(5)} ships to {first} {last}, home address ",
