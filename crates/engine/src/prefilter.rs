@@ -412,17 +412,15 @@ impl CandidateIndex {
         }
         let bytes = text.as_bytes();
         let windows = &mut words.windows;
+        // No keyword rule's hit reaches a run that ends by here: most runs of a log are
+        // nowhere near one ("on-call" in one line of it), and are asked of no keyword rule at
+        // the cost of one comparison, rather than of each rule with hits in the segment.
+        let mut quiet_until = 0;
         for_each_digit_run(text, shortest, |start, end, digits| {
+            let maybe_near = end > quiet_until;
             // A run shorter than every digit rule takes is read for a keyword rule that takes
             // it (a German number of five digits), and counts only near that rule's keywords.
-            // One "on-call" in a segment of logs lowers the whole pass, and most of its short
-            // runs (IP addresses, ports) are nowhere near: asked of every rule, they cost 1%.
-            if digits < self.shortest_min_digits
-                && !scratch.near_active.iter().any(|&slot| {
-                    digits >= self.near_targets[slot].min_digits
-                        && scratch.near[slot].overlaps(start, end)
-                })
-            {
+            if digits < self.shortest_min_digits && !maybe_near {
                 return;
             }
             // Digits a rule's match could hold in one piece of this run, by the separators
@@ -439,12 +437,25 @@ impl CandidateIndex {
             {
                 target.add_run(text, (start, end), digits, &pieces, scratch, windows);
             }
+            if !maybe_near {
+                return;
+            }
+            let (mut near, mut next) = (false, usize::MAX);
             for i in 0..scratch.near_active.len() {
                 let slot = scratch.near_active[i];
+                let spans = &mut scratch.near[slot];
+                if !spans.overlaps(start, end) {
+                    next = next.min(spans.next_start().unwrap_or(usize::MAX));
+                    continue;
+                }
+                near = true;
                 let target = &self.near_targets[slot];
-                if digits >= target.min_digits && scratch.near[slot].overlaps(start, end) {
+                if digits >= target.min_digits {
                     target.add_run(text, (start, end), digits, &pieces, scratch, windows);
                 }
+            }
+            if !near {
+                quiet_until = next;
             }
         });
     }

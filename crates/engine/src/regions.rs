@@ -196,6 +196,11 @@ impl NearKeywords {
         self.in_order = true;
     }
 
+    /// Where the span that [`NearKeywords::overlaps`] looks at next starts, if any is left.
+    pub(super) fn next_start(&self) -> Option<usize> {
+        self.spans.get(self.next).map(|s| s.0)
+    }
+
     /// Whether `start..end` overlaps a span; calls must come in text order.
     pub(super) fn overlaps(&mut self, start: usize, end: usize) -> bool {
         while self.spans.get(self.next).is_some_and(|s| s.1 <= start) {

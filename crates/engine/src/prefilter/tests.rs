@@ -471,3 +471,61 @@ negative_examples = ["zip code"]
         "{regions:?}"
     );
 }
+
+#[test]
+fn runs_between_two_keyword_rules_hits_are_asked_of_neither_and_runs_near_each_are_its() {
+    let near_rule = |id: &str, word: &str| {
+        format!(
+            r#"
+[[rule]]
+id = "{id}"
+name = "{id}"
+category = "pii"
+severity = "low"
+pattern = '(?i-u:{word})\x20[0-9]{{6}}(?-u:\b)'
+keywords = ["{word}"]
+min_digits = 6
+confidence = 0.8
+examples = ["{word} 123456"]
+negative_examples = ["{word} none"]
+"#
+        )
+    };
+    let (zip, zip_hir) = rule_of(&near_rule("zip", "zip"));
+    let (pin, pin_hir) = rule_of(&near_rule("pin", "pin"));
+    let filed = |target| Filing { target, members: 1 };
+    let zip = RulePrefilter {
+        run_reach: Some(4),
+        filing: filed(0),
+        ..prefilter_of(&zip.rules()[0], &zip_hir)
+    };
+    let pin = RulePrefilter {
+        run_reach: Some(4),
+        filing: filed(1),
+        ..prefilter_of(&pin.rules()[0], &pin_hir)
+    };
+    let index = CandidateIndex::new([zip, pin].into_iter(), 2, &[], &[]);
+    // Between the two hits, a log's runs that neither reaches; then each hit's own run.
+    let log = "2026-03-05 order=7376575029 ip=10.89.235.121 took=123456ms\n".repeat(4);
+    let text = format!("zip 111111 {log}pin 222222 and zip 333333 {log}pin 444444");
+    let mut scratch = Candidates::default();
+    index.collect_alone(&text, None, &mut scratch);
+    let mut regions = Vec::new();
+    scratch.drain_in_order(|r| regions.push((r.rule, text[r.start..r.end].to_owned())));
+    let of = |rule: usize| -> Vec<&str> {
+        regions
+            .iter()
+            .filter(|(r, _)| *r == rule)
+            .map(|(_, s)| s.as_str())
+            .collect()
+    };
+    for (rule, value) in [(0, "111111"), (1, "222222"), (0, "333333"), (1, "444444")] {
+        assert!(of(rule).iter().any(|r| r.contains(value)), "{value}: {regions:?}");
+    }
+    assert!(
+        regions
+            .iter()
+            .all(|(_, r)| !r.contains("7376575029") && !r.contains("took=123456")),
+        "{regions:?}"
+    );
+}
