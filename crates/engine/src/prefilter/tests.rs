@@ -520,7 +520,10 @@ negative_examples = ["{word} none"]
             .collect()
     };
     for (rule, value) in [(0, "111111"), (1, "222222"), (0, "333333"), (1, "444444")] {
-        assert!(of(rule).iter().any(|r| r.contains(value)), "{value}: {regions:?}");
+        assert!(
+            of(rule).iter().any(|r| r.contains(value)),
+            "{value}: {regions:?}"
+        );
     }
     assert!(
         regions
