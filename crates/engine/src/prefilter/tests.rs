@@ -404,9 +404,52 @@ negative_examples = ["card pending"]
     assert_eq!(named("ssn 175 85 6645 on file"), [4]);
 }
 
+/// A keyword rule that takes runs of `digits` digits after its `word`.
+fn keyword_number_rule(word: &str, digits: usize) -> String {
+    format!(
+        r#"
+[[rule]]
+id = "{word}"
+name = "{word}"
+category = "pii"
+severity = "low"
+pattern = '(?i-u:{word})\x20[0-9]{{{digits}}}(?-u:\b)'
+keywords = ["{word}"]
+min_digits = {digits}
+confidence = 0.8
+examples = ["{word} {example}"]
+negative_examples = ["{word} none"]
+"#,
+        example = "4".repeat(digits),
+    )
+}
+
+/// The prefilter of a rule of `pack` filed under target `target`, with a reach past its
+/// runs as the engine derives it for rules with `min_digits`.
+fn filed_under<'a>(
+    (pack, hir): &'a (RulePack, [regex_syntax::hir::Hir; 1]),
+    target: usize,
+) -> RulePrefilter<'a> {
+    RulePrefilter {
+        run_reach: Some(4),
+        filing: Filing { target, members: 1 },
+        ..prefilter_of(&pack.rules()[0], hir)
+    }
+}
+
+/// The regions `index` finds in `text`, each with its target.
+fn regions_by_target(index: &CandidateIndex, text: &str) -> Vec<(usize, String)> {
+    let mut scratch = Candidates::default();
+    index.collect_alone(text, None, &mut scratch);
+    let mut regions = Vec::new();
+    scratch.drain_in_order(|r| regions.push((r.rule, text[r.start..r.end].to_owned())));
+    regions
+}
+
 #[test]
 fn a_run_shorter_than_the_digit_rules_take_is_a_candidate_only_near_a_rule_that_takes_it() {
-    let account = r#"
+    let account = rule_of(
+        r#"
 [[rule]]
 id = "account"
 name = "Account number"
@@ -418,52 +461,27 @@ min_digits = 9
 confidence = 0.8
 examples = ["123456789"]
 negative_examples = ["12345"]
-"#;
-    let zip = r#"
-[[rule]]
-id = "zip"
-name = "ZIP code"
-category = "pii"
-severity = "low"
-pattern = '(?i-u:zip)\x20[0-9]{5}(?-u:\b)'
-keywords = ["zip"]
-min_digits = 5
-confidence = 0.8
-examples = ["zip 54321"]
-negative_examples = ["zip code"]
-"#;
-    let (account, account_hir) = rule_of(account);
-    let (zip, zip_hir) = rule_of(zip);
-    let account = prefilter_of(&account.rules()[0], &account_hir);
-    let zip = RulePrefilter {
-        run_reach: Some(4),
-        filing: Filing {
-            target: 1,
-            members: 1,
-        },
-        ..prefilter_of(&zip.rules()[0], &zip_hir)
-    };
-    let index = CandidateIndex::new([account, zip].into_iter(), 2, &[], &[]);
+"#,
+    );
+    let zip = rule_of(&keyword_number_rule("zip", 5));
+    let index = CandidateIndex::new(
+        [filed_under(&account, 0), filed_under(&zip, 1)].into_iter(),
+        2,
+        &[],
+        &[],
+    );
     // The pass over the whole text reads runs of nine digits; the five-digit runs are read
     // for "zip" only where its hits reach, and the one before it and the one far after it
     // are no candidates.
     let text =
         "ref 11111 then zip 54321 and account 123456789, see 22222 at the end of a long line";
-    let mut scratch = Candidates::default();
-    index.collect_alone(text, None, &mut scratch);
-    let mut regions = Vec::new();
-    scratch.drain_in_order(|r| regions.push((r.rule, &text[r.start..r.end])));
-    assert!(
+    let regions = regions_by_target(&index, text);
+    let has = |target: usize, value: &str| {
         regions
             .iter()
-            .any(|&(rule, r)| rule == 0 && r.contains("123456789")),
-        "{regions:?}"
-    );
-    let zip_regions: Vec<_> = regions.iter().filter(|(rule, _)| *rule == 1).collect();
-    assert!(
-        zip_regions.iter().any(|(_, r)| r.contains("54321")),
-        "{regions:?}"
-    );
+            .any(|(t, r)| *t == target && r.contains(value))
+    };
+    assert!(has(0, "123456789") && has(1, "54321"), "{regions:?}");
     assert!(
         regions
             .iter()
@@ -474,54 +492,23 @@ negative_examples = ["zip code"]
 
 #[test]
 fn runs_between_two_keyword_rules_hits_are_asked_of_neither_and_runs_near_each_are_its() {
-    let near_rule = |id: &str, word: &str| {
-        format!(
-            r#"
-[[rule]]
-id = "{id}"
-name = "{id}"
-category = "pii"
-severity = "low"
-pattern = '(?i-u:{word})\x20[0-9]{{6}}(?-u:\b)'
-keywords = ["{word}"]
-min_digits = 6
-confidence = 0.8
-examples = ["{word} 123456"]
-negative_examples = ["{word} none"]
-"#
-        )
-    };
-    let (zip, zip_hir) = rule_of(&near_rule("zip", "zip"));
-    let (pin, pin_hir) = rule_of(&near_rule("pin", "pin"));
-    let filed = |target| Filing { target, members: 1 };
-    let zip = RulePrefilter {
-        run_reach: Some(4),
-        filing: filed(0),
-        ..prefilter_of(&zip.rules()[0], &zip_hir)
-    };
-    let pin = RulePrefilter {
-        run_reach: Some(4),
-        filing: filed(1),
-        ..prefilter_of(&pin.rules()[0], &pin_hir)
-    };
-    let index = CandidateIndex::new([zip, pin].into_iter(), 2, &[], &[]);
+    let zip = rule_of(&keyword_number_rule("zip", 6));
+    let pin = rule_of(&keyword_number_rule("pin", 6));
+    let index = CandidateIndex::new(
+        [filed_under(&zip, 0), filed_under(&pin, 1)].into_iter(),
+        2,
+        &[],
+        &[],
+    );
     // Between the two hits, a log's runs that neither reaches; then each hit's own run.
     let log = "2026-03-05 order=7376575029 ip=10.89.235.121 took=123456ms\n".repeat(4);
     let text = format!("zip 111111 {log}pin 222222 and zip 333333 {log}pin 444444");
-    let mut scratch = Candidates::default();
-    index.collect_alone(&text, None, &mut scratch);
-    let mut regions = Vec::new();
-    scratch.drain_in_order(|r| regions.push((r.rule, text[r.start..r.end].to_owned())));
-    let of = |rule: usize| -> Vec<&str> {
-        regions
-            .iter()
-            .filter(|(r, _)| *r == rule)
-            .map(|(_, s)| s.as_str())
-            .collect()
-    };
-    for (rule, value) in [(0, "111111"), (1, "222222"), (0, "333333"), (1, "444444")] {
+    let regions = regions_by_target(&index, &text);
+    for (target, value) in [(0, "111111"), (1, "222222"), (0, "333333"), (1, "444444")] {
         assert!(
-            of(rule).iter().any(|r| r.contains(value)),
+            regions
+                .iter()
+                .any(|(t, r)| *t == target && r.contains(value)),
             "{value}: {regions:?}"
         );
     }
