@@ -74,6 +74,7 @@ mod published;
 mod regions;
 mod rule;
 mod run_separators;
+mod run_shapes;
 mod score;
 mod shape;
 mod structure;

@@ -7,7 +7,6 @@
 //! "task" once runs the Twilio regex over a few hundred bytes, not 64 KiB. Candidate regions
 //! live in a caller-owned [`Scratch`], so the passes allocate nothing once it has grown.
 
-use crate::char_windows::CharWindows;
 use regex_syntax::is_word_byte;
 
 use super::context::SegmentWords;
@@ -189,10 +188,15 @@ impl CandidateIndex {
                             edges: run_edges,
                             bytes: match_bytes,
                         };
-                        index.near_slot[i] = Some(DigitTarget::file(
-                            &mut index.near_targets,
-                            filing.target,
-                            member,
+                        let slot =
+                            DigitTarget::file(&mut index.near_targets, filing.target, member);
+                        index.near_slot[i] = Some(slot);
+                        index.near_targets[slot].patterns.push((
+                            filing.members,
+                            std::iter::once(&rule.pattern)
+                                .chain(&rule.contextual_pattern)
+                                .cloned()
+                                .collect(),
                         ));
                     }
                     for (word, at) in prefilter_words(rule, keywords) {
@@ -461,124 +465,9 @@ impl CandidateIndex {
     }
 }
 
-/// The rules that are candidates at digit runs and whose regions are filed under one target.
-#[derive(Debug, Clone)]
-struct DigitTarget {
-    target: usize,
-    /// The least of its rules' `min_digits`.
-    min_digits: usize,
-    /// By `min_digits` once the index is built.
-    rules: Vec<DigitMember>,
-    /// The bytes a match of any of its rules can hold, if not every byte.
-    bytes: Option<MatchBytes>,
-}
-
-impl DigitTarget {
-    /// Adds `member` to the target `target` of `targets`, made if new; returns its index.
-    fn file(targets: &mut Vec<DigitTarget>, target: usize, member: DigitMember) -> usize {
-        match targets.iter().position(|t| t.target == target) {
-            Some(i) => {
-                let t = &mut targets[i];
-                t.min_digits = t.min_digits.min(member.min_digits);
-                t.rules.push(member);
-                t.bytes = t.bytes.zip(member.bytes).map(|(a, b)| a.union(&b));
-                i
-            }
-            None => {
-                targets.push(DigitTarget {
-                    target,
-                    min_digits: member.min_digits,
-                    rules: vec![member],
-                    bytes: member.bytes,
-                });
-                targets.len() - 1
-            }
-        }
-    }
-
-    /// Makes members that a run admits and reaches alike one member with all their bits:
-    /// the national phone rules of a group differ in their patterns, not in what a digit run
-    /// must be for them, and every run was asked of each of them.
-    fn merge_alike(&mut self) {
-        let mut merged: Vec<DigitMember> = Vec::with_capacity(self.rules.len());
-        for rule in self.rules.drain(..) {
-            match merged.iter_mut().find(|m| m.alike(&rule)) {
-                Some(m) => m.members |= rule.members,
-                None => merged.push(rule),
-            }
-        }
-        self.rules = merged;
-    }
-
-    /// Files the region of the run `start..end` (of `digits` digits, `pieces` of them in one
-    /// piece by each set of separators allowed, see [`pieces`]) for the members the run is
-    /// long enough for and admits ([`RunEdges::admit`]): as far as the farthest of them
-    /// reaches, within the bytes any of the target's rules can hold.
-    fn add_run(
-        &self,
-        text: &str,
-        (start, end): (usize, usize),
-        digits: usize,
-        pieces: &[usize],
-        scratch: &mut Candidates,
-        windows: &mut CharWindows,
-    ) {
-        let (mut members, mut from, mut to) = (0, start, end);
-        for rule in self.rules.iter().take_while(|r| digits >= r.min_digits) {
-            if pieces[usize::from(rule.separators)] >= rule.min_digits
-                && rule
-                    .edges
-                    .admit(text.as_bytes(), (start, end), rule.bytes.as_ref())
-            {
-                members |= rule.members;
-                let (s, e) = rule.reach.around(text, start, end, windows);
-                (from, to) = (from.min(s), to.max(e));
-            }
-        }
-        if members == 0 {
-            return;
-        }
-        let (from, to) = match &self.bytes {
-            Some(bytes) => clip(text, (start, end), (from, to), bytes),
-            None => (from, to),
-        };
-        let filing = Filing {
-            target: self.target,
-            members,
-        };
-        scratch.add(filing, from, to);
-    }
-}
-
-/// A rule of a [`DigitTarget`], or rules alike ([`DigitTarget::merge_alike`]).
-#[derive(Debug, Clone, Copy)]
-struct DigitMember {
-    min_digits: usize,
-    /// Which of [`RUN_SEPARATORS`](super::digit_runs::RUN_SEPARATORS) its matches can hold
-    /// (bit `i` for the `i`th).
-    separators: u8,
-    /// Its bit among the target's members (its rules' bits, once merged).
-    members: u64,
-    /// How far its matches lie from the run.
-    reach: Reach,
-    /// Whether its matches hold bytes beyond the run, which must be `bytes` (every byte
-    /// when `None`).
-    edges: RunEdges,
-    bytes: Option<MatchBytes>,
-}
-
-impl DigitMember {
-    /// Whether a run is admitted and reached alike for both: all but their bits agree.
-    fn alike(&self, other: &DigitMember) -> bool {
-        self.min_digits == other.min_digits
-            && self.separators == other.separators
-            && self.reach == other.reach
-            && self.edges == other.edges
-            && self.bytes == other.bytes
-    }
-}
-
+mod digit_target;
 mod words;
+use digit_target::{DigitMember, DigitTarget};
 pub use words::{HitsAt, prefilter_words};
 
 #[cfg(test)]
