@@ -190,7 +190,7 @@ struct RuleRuns {
 }
 
 /// What the bytes read so far end with, for where a run may begin.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy)]
 enum Last {
     Nothing,
     Digit,
@@ -252,12 +252,13 @@ impl RuleRuns {
         }
         let mut forward: HashMap<StateID, Vec<StateID>> = HashMap::new();
         while let Some((state, last)) = queue.pop() {
+            let mut out = Vec::new();
             for byte in 0..=255u8 {
                 let to = dfa.next_state(state, byte);
                 if dfa.is_dead_state(to) || dfa.is_quit_state(to) {
                     continue;
                 }
-                forward.entry(state).or_default().push(to);
+                out.push(to);
                 let kind = match (byte.is_ascii_digit(), RUN_SEPARATORS.contains(&byte), last) {
                     (true, _, _) => Last::Digit,
                     (false, true, Last::Digit) => Last::SeparatorAfterDigit,
@@ -267,6 +268,13 @@ impl RuleRuns {
                     queue.push((to, kind));
                 }
             }
+            // A state's edges are the same whatever its bytes ended with: kept once, each
+            // target once (most of the 256 bytes lead to a few states).
+            forward.entry(state).or_insert_with(|| {
+                out.sort_unstable();
+                out.dedup();
+                out
+            });
         }
         let has = |state: StateID, last: Last| kinds.get(&state).is_some_and(|k| k[last as usize]);
         // Nor if a match ends inside a run: reported at a digit after its last digit (or at a
